@@ -1,0 +1,248 @@
+/**
+ * `compile`: ONNX file → artifacts folder. Wires the stages in order — import, optimize,
+ * calibrate, quantize, measure the quantization error against onnxruntime, emit Circom,
+ * compile it with circom (WebAssembly), Groth16 setup — and writes manifest.json last, so
+ * a folder with a manifest is always complete.
+ */
+import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CompileError, ZkinferError } from '../shared/errors.js';
+import { canonicalJson, sha256File, sha256Json } from '../shared/hash.js';
+import { readInputLines } from '../shared/input.js';
+import { importOnnx } from '../onnx/import.js';
+import { OrtModel } from '../onnx/runtime.js';
+import { optimize } from '../ir/optimize.js';
+import { calibrate, DEFAULT_INPUT_RANGE, intervalRanges } from '../quant/calibrate.js';
+import { quantize } from '../quant/quantize.js';
+import { DEFAULT_QUANT_OPTIONS, type QModel, type QuantOptions } from '../quant/model.js';
+import { measureError, type ErrorReport } from '../quant/error.js';
+import { emitCircuit } from '../circuit/emit.js';
+import { compileCircom } from './circom.js';
+import { groth16Setup } from './setup.js';
+import { computeKeyId, computeModelId, MANIFEST_FORMAT, provenanceSchema, type Manifest, type Provenance } from './manifest.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The repository's gadget library folder. */
+export const CIRCUITS_DIR = resolve(here, '../../circuits');
+
+/** A step of a long compile, for progress displays. */
+export interface CompileProgress {
+  stage: 'import' | 'calibrate' | 'quantize' | 'measure' | 'emit' | 'circom' | 'setup' | 'manifest';
+  message: string;
+  done?: number;
+  total?: number;
+}
+
+/** Options for {@link compileModel}. */
+export interface CompileOptions {
+  /** The artifacts folder to write. */
+  outDir: string;
+  /** JSONL file of calibration inputs. */
+  calibrationPath?: string;
+  /** A prepared powers-of-tau file from a public ceremony; without it a local one is made. */
+  ptauPath?: string;
+  /** Batch size to compile for. */
+  batch?: number;
+  quant?: Partial<QuantOptions>;
+  /** Provenance block, or the path of a JSON file holding one. */
+  provenance?: Provenance | string;
+  /** Skip the Groth16 setup (circuit only). */
+  skipSetup?: boolean;
+  onProgress?: (p: CompileProgress) => void;
+  onWarning?: (message: string) => void;
+}
+
+/** What {@link compileModel} returns. */
+export interface CompileResult {
+  dir: string;
+  manifest: Manifest;
+  model: QModel;
+  error: ErrorReport;
+  timings: Record<string, number>;
+}
+
+/** Versions of the tools that shaped the artifacts. */
+export function toolVersions(circom: string): Record<string, string> {
+  const require = createRequire(import.meta.url);
+  const version = (pkg: string) => (require(`${pkg}/package.json`) as { version: string }).version;
+  return { zkinfer: (JSON.parse(readFileSync(resolve(here, '../../package.json'), 'utf8')) as { version: string }).version, circom, snarkjs: version('snarkjs'), node: process.version };
+}
+
+/**
+ * Compiles an ONNX model into an artifacts folder.
+ * @throws {CompileError | OnnxImportError} with the failing file or ONNX node named
+ */
+export async function compileModel(onnxPath: string, options: CompileOptions): Promise<CompileResult> {
+  const progress = options.onProgress ?? (() => {});
+  const warn = options.onWarning ?? (() => {});
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, f: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now();
+    const r = await f();
+    timings[name] = Math.round(performance.now() - t0);
+    return r;
+  };
+
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(onnxPath);
+  } catch (cause) {
+    throw new CompileError(`${onnxPath}: cannot read model (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+  }
+  const provenance = loadProvenance(options.provenance);
+  const dir = resolve(options.outDir);
+  mkdirSync(dir, { recursive: true });
+
+  progress({ stage: 'import', message: `importing ${basename(onnxPath)}` });
+  const graph = await timed('import', () => optimize(importOnnx(bytes, { batch: options.batch, file: onnxPath })));
+  if (graph.originalBatch !== undefined) warn(`${onnxPath}: batch dimension ${graph.originalBatch} replaced by ${graph.input.shape[0]}`);
+
+  const quantOptions: QuantOptions = { ...DEFAULT_QUANT_OPTIONS, ...options.quant };
+  let calibrationInputs: Float64Array[] = [];
+  let calibrationInfo: Record<string, unknown>;
+  const ranges = await timed('calibrate', () => {
+    if (options.calibrationPath) {
+      progress({ stage: 'calibrate', message: `calibrating on ${basename(options.calibrationPath)}` });
+      const { records, failures } = readInputLines(options.calibrationPath, graph.input.shape);
+      if (failures.length > 0) throw new CompileError(failures[0]!.reason);
+      if (records.length === 0) throw new CompileError(`${options.calibrationPath}: no calibration inputs`);
+      calibrationInputs = records.map((r) => r.values);
+      calibrationInfo = { source: 'data', file: basename(options.calibrationPath), sha256: sha256File(options.calibrationPath), inputs: records.length };
+      return calibrate(graph, calibrationInputs);
+    }
+    warn(`no --calibration given: assuming every input value lies in [${DEFAULT_INPUT_RANGE.join(', ')}] and using worst-case interval ranges (less precise)`);
+    calibrationInfo = { source: 'interval', inputRange: [...DEFAULT_INPUT_RANGE] };
+    return intervalRanges(graph, DEFAULT_INPUT_RANGE);
+  });
+
+  progress({ stage: 'quantize', message: 'quantizing' });
+  const model = await timed('quantize', () => quantize(graph, ranges, quantOptions));
+
+  progress({ stage: 'measure', message: 'measuring quantization error against onnxruntime' });
+  const error = await timed('measure', async () => {
+    const ort = await OrtModel.load(bytes);
+    try {
+      const samples = calibrationInputs.length > 0 ? calibrationInputs : randomInputs(graph.input.shape, 64);
+      return await measureError(model, samples, (x) => ort.run(x, graph.input.shape));
+    } finally {
+      await ort.close();
+    }
+  });
+
+  progress({ stage: 'emit', message: 'emitting circuit' });
+  const emitted = await timed('emit', () => emitCircuit(model));
+  const onnxCopy = join(dir, 'model.onnx');
+  copyFileSync(onnxPath, onnxCopy);
+  const circuitPath = join(dir, 'circuit.circom');
+  writeFileSync(circuitPath, emitted.source);
+  const quantizedPath = join(dir, 'quantized.json');
+  writeFileSync(quantizedPath, canonicalJson(model));
+
+  progress({ stage: 'circom', message: 'compiling circuit with circom' });
+  const circom = await timed('circom', () => compileCircom(circuitPath, { outDir: dir, includePaths: [CIRCUITS_DIR] }));
+
+  let setup: Awaited<ReturnType<typeof groth16Setup>> | undefined;
+  if (!options.skipSetup) {
+    progress({ stage: 'setup', message: options.ptauPath ? `Groth16 setup with ${basename(options.ptauPath)}` : 'Groth16 setup with a local powers-of-tau' });
+    setup = await timed('setup', () =>
+      groth16Setup(circom.r1csPath, dir, {
+        ptauPath: options.ptauPath,
+        onProgress: (e) => progress({ stage: 'setup', message: e.stage, done: e.done, total: e.total }),
+      }),
+    );
+  }
+
+  progress({ stage: 'manifest', message: 'writing manifest' });
+  const compileOptions = { batch: graph.input.shape[0], quant: quantOptions, calibration: calibrationInfo! };
+  const onnxSha256 = sha256File(onnxCopy);
+  const r1csSha256 = sha256File(circom.r1csPath);
+  const vkey = setup ? JSON.parse(readFileSync(setup.vkeyPath, 'utf8')) : undefined;
+  const rel = (p: string) => ({ path: p.startsWith(dir) ? p.slice(dir.length + 1) : p, sha256: sha256File(p) });
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    name: provenance?.name ?? basename(onnxPath).replace(/\.onnx$/, ''),
+    modelId: computeModelId({ onnxSha256, compileOptions, provenance, r1csSha256 }),
+    keyId: vkey ? computeKeyId(vkey) : null,
+    files: {
+      onnx: rel(onnxCopy),
+      circuit: rel(circuitPath),
+      quantized: rel(quantizedPath),
+      r1cs: rel(circom.r1csPath),
+      wasm: rel(circom.wasmPath),
+      zkey: setup ? rel(setup.zkeyPath) : null,
+      vkey: setup ? rel(setup.vkeyPath) : null,
+    },
+    compileOptions,
+    io: {
+      input: { name: model.input.name, shape: [...model.input.shape], scale: model.input.scale, bits: model.input.bits, min: -(2 ** (model.input.bits - 1)), max: 2 ** (model.input.bits - 1) - 1, visibility: 'public' },
+      output: {
+        shape: [...model.output.shape],
+        scale: model.output.scale,
+        min: model.output.min,
+        max: model.output.max,
+        visibility: 'public',
+        semantics: model.output.transform ? 'logits: the final Softmax is monotone and applied outside the circuit; the circuit proves its input' : 'the model output',
+        transform: model.output.transform,
+      },
+    },
+    quantization: {
+      options: quantOptions,
+      steps: model.nodes.filter((n) => n.kind === 'rescale').map((n) => ({ node: n.source, shift: n.kind === 'rescale' ? n.shift : 0, bits: n.kind === 'rescale' ? n.bits : 0, relu: n.kind === 'rescale' && n.relu })),
+      weightScales: model.nodes.flatMap((n) => (n.kind === 'linear' ? [{ node: n.source, scale: n.weightScale }] : [])),
+      calibration: calibrationInfo!,
+      error,
+    },
+    circuit: { constraints: circom.constraints, wires: circom.wires, publicInputs: emitted.inputs, publicOutputs: emitted.outputs, gadgets: emitted.gadgets, optimization: 'O2' },
+    setup: setup
+      ? {
+          ptau: { origin: setup.ptau.origin, power: setup.ptau.power, sha256: setup.ptau.sha256 },
+          power: setup.power,
+          contributions: setup.contributions,
+          localSingleParty: setup.ptau.origin === 'local-single-party',
+          note:
+            setup.ptau.origin === 'local-single-party'
+              ? 'LOCAL SINGLE-PARTY SETUP: this machine generated the powers of tau and discarded them; whoever ran it could have kept them and forged proofs. Recompile with --ptau <file from a public ceremony> for keys others can trust.'
+              : 'powers of tau from the given file; one local phase-2 contribution and a beacon',
+        }
+      : null,
+    tolerance: { maxAbsOutputError: Math.max(error.maxAbsError * 2, 2 ** -model.output.scale) },
+    tools: toolVersions(circom.compilerVersion),
+    provenance: provenance ?? null,
+    createdAt: new Date().toISOString(),
+  };
+  const manifestPath = join(dir, 'manifest.json');
+  writeFileSync(`${manifestPath}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(`${manifestPath}.tmp`, manifestPath);
+  return { dir, manifest, model, error, timings };
+}
+
+function loadProvenance(p: CompileOptions['provenance']): Provenance | undefined {
+  if (p === undefined) return undefined;
+  let data: unknown = p;
+  if (typeof p === 'string') {
+    try {
+      data = JSON.parse(readFileSync(p, 'utf8'));
+    } catch (cause) {
+      throw new CompileError(`${p}: cannot read provenance JSON`, { cause });
+    }
+  }
+  const parsed = provenanceSchema.safeParse(data);
+  if (!parsed.success) throw new CompileError(`provenance: ${parsed.error.issues[0]!.message} at "${parsed.error.issues[0]!.path.join('.')}"`);
+  return parsed.data;
+}
+
+/** Deterministic inputs uniform in the default range, when no calibration data exists. */
+function randomInputs(shape: readonly number[], count: number): Float64Array[] {
+  const n = shape.reduce((a, b) => a * b, 1);
+  let seed = 0x2545f491;
+  const next = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  const [lo, hi] = DEFAULT_INPUT_RANGE;
+  return Array.from({ length: count }, () => Float64Array.from({ length: n }, () => lo + (hi - lo) * next()));
+}

@@ -1,0 +1,103 @@
+/**
+ * The artifacts manifest (`manifest.json`): what a compiled model is (hashes of every
+ * artifact, quantization, circuit size, setup origin, provenance) and its two identities.
+ * The model id names the function proven — SHA-256 over the ONNX hash, the compile
+ * options, the provenance block and the r1cs hash — and survives a new setup; the key id
+ * is the SHA-256 of the verification key's canonical JSON.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { VerifyError } from '../shared/errors.js';
+import { sha256Json } from '../shared/hash.js';
+
+export const MANIFEST_FORMAT = 'zkinfer.manifest/1';
+
+/** Authors, data and licence behind a model. */
+export const provenanceSchema = z
+  .object({
+    name: z.string().optional(),
+    authors: z.array(z.string()).optional(),
+    dataSources: z.array(z.unknown()).optional(),
+    license: z.string().optional(),
+  })
+  .loose();
+export type Provenance = z.infer<typeof provenanceSchema>;
+
+const fileSchema = z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+
+export const manifestSchema = z.object({
+  format: z.literal(MANIFEST_FORMAT),
+  name: z.string(),
+  modelId: z.string().regex(/^[0-9a-f]{64}$/),
+  keyId: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  files: z.object({
+    onnx: fileSchema,
+    circuit: fileSchema,
+    quantized: fileSchema,
+    r1cs: fileSchema,
+    wasm: fileSchema,
+    zkey: fileSchema.nullable(),
+    vkey: fileSchema.nullable(),
+  }),
+  compileOptions: z.record(z.string(), z.unknown()),
+  io: z.object({
+    input: z.object({ name: z.string(), shape: z.array(z.number()), scale: z.number(), bits: z.number(), min: z.number(), max: z.number(), visibility: z.literal('public') }),
+    output: z.object({
+      shape: z.array(z.number()),
+      scale: z.number(),
+      min: z.number(),
+      max: z.number(),
+      visibility: z.literal('public'),
+      semantics: z.string(),
+      transform: z.object({ kind: z.literal('softmax'), axis: z.number(), coerce2d: z.boolean() }).optional(),
+    }),
+  }),
+  quantization: z.record(z.string(), z.unknown()),
+  circuit: z.object({ constraints: z.number(), wires: z.number(), publicInputs: z.number(), publicOutputs: z.number(), gadgets: z.record(z.string(), z.number()), optimization: z.string() }),
+  setup: z
+    .object({
+      ptau: z.object({ origin: z.string(), power: z.number(), sha256: z.string() }),
+      power: z.number(),
+      contributions: z.number(),
+      localSingleParty: z.boolean(),
+      note: z.string(),
+    })
+    .nullable(),
+  tolerance: z.object({ maxAbsOutputError: z.number() }),
+  tools: z.record(z.string(), z.string()),
+  provenance: provenanceSchema.nullable(),
+  createdAt: z.string(),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/** Computes the model id from its parts. */
+export function computeModelId(parts: { onnxSha256: string; compileOptions: unknown; provenance: unknown; r1csSha256: string }): string {
+  return sha256Json({ onnx: parts.onnxSha256, options: parts.compileOptions, provenance: parts.provenance ?? null, r1cs: parts.r1csSha256 });
+}
+
+/** Computes the key id of a verification key (its canonical JSON's SHA-256). */
+export function computeKeyId(vkey: unknown): string {
+  return sha256Json(vkey);
+}
+
+/**
+ * Reads and validates `<dir>/manifest.json`.
+ * @throws {VerifyError} naming the file and the first invalid field
+ */
+export function readManifest(dir: string): Manifest {
+  const path = join(dir, 'manifest.json');
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new VerifyError(code === 'ENOENT' ? `${path}: no manifest (is ${dir} a zkinfer artifacts folder?)` : `${path}: unreadable manifest`, { cause });
+  }
+  const parsed = manifestSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new VerifyError(`${path}: invalid manifest at "${issue.path.join('.')}": ${issue.message}`);
+  }
+  return parsed.data;
+}

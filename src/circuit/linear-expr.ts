@@ -1,0 +1,65 @@
+/**
+ * Linear combinations of circuit signals with integer coefficients. Linear layers with
+ * compile-time weights only ever build these; they become constraints solely where a
+ * gadget or a public output consumes them.
+ */
+import { encodeSigned } from '../shared/field.js';
+
+/** Σ coeff·signal + constant, with signal names as Circom expressions (e.g. `in[3]`). */
+export interface LinearExpr {
+  terms: Map<string, bigint>;
+  constant: bigint;
+}
+
+/** The expression consisting of one signal. */
+export function signalExpr(name: string): LinearExpr {
+  return { terms: new Map([[name, 1n]]), constant: 0n };
+}
+
+/** Σ weights[i]·exprs[i] + constant. */
+export function combine(exprs: readonly LinearExpr[], weights: ArrayLike<number>, offset: number, constant: number): LinearExpr {
+  const terms = new Map<string, bigint>();
+  let c = BigInt(constant);
+  for (let i = 0; i < exprs.length; i++) {
+    const w = BigInt(weights[offset + i]!);
+    if (w === 0n) continue;
+    const e = exprs[i]!;
+    c += w * e.constant;
+    for (const [s, k] of e.terms) {
+      const v = (terms.get(s) ?? 0n) + w * k;
+      if (v === 0n) terms.delete(s);
+      else terms.set(s, v);
+    }
+  }
+  return { terms, constant: c };
+}
+
+/** expr + constant. */
+export function addConstant(e: LinearExpr, constant: number): LinearExpr {
+  return { terms: e.terms, constant: e.constant + BigInt(constant) };
+}
+
+/**
+ * Circom source text of the expression, e.g. `3*in[0] - 5*in[1] + 7`. Coefficients are
+ * written as signed integers (Circom reduces them into the field).
+ */
+export function formatExpr(e: LinearExpr): string {
+  const parts: string[] = [];
+  for (const [s, k] of e.terms) {
+    const abs = k < 0n ? -k : k;
+    const term = abs === 1n ? s : `${abs}*${s}`;
+    parts.push(parts.length === 0 ? (k < 0n ? `-${term}` : term) : k < 0n ? `- ${term}` : `+ ${term}`);
+  }
+  if (e.constant !== 0n || parts.length === 0) {
+    const abs = e.constant < 0n ? -e.constant : e.constant;
+    parts.push(parts.length === 0 ? `${e.constant}` : e.constant < 0n ? `- ${abs}` : `+ ${abs}`);
+  }
+  return parts.join(' ');
+}
+
+/** Evaluates the expression over a signal assignment (field arithmetic), for tests. */
+export function evalExpr(e: LinearExpr, signals: (name: string) => bigint): bigint {
+  let acc = e.constant;
+  for (const [s, k] of e.terms) acc += k * signals(s);
+  return encodeSigned(acc);
+}

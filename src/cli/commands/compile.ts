@@ -1,0 +1,82 @@
+/** `zkinfer compile <model.onnx> --out <dir>`: parse, call compileModel, print a summary. */
+import type { Command } from 'commander';
+import { compileModel } from '../../build/compile.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
+import { Progress } from '../output.js';
+
+function intOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${name} to be an integer in [${min}, ${max}], got ${value}`);
+    return n;
+  };
+}
+
+/** Registers the compile command. */
+export function registerCompileCommand(program: Command): void {
+  program
+    .command('compile')
+    .description('compile an ONNX model into a circuit, keys and a manifest')
+    .argument('<model>', 'the .onnx file')
+    .requiredOption('--out <dir>', 'artifacts folder to write')
+    .option('--calibration <inputs.jsonl>', 'calibration inputs, one {"input": …} per line')
+    .option('--ptau <file>', 'prepared powers-of-tau file from a public ceremony (default: a local single-party one)')
+    .option('--batch <n>', 'batch size to compile for', intOption('--batch', 1, 4096))
+    .option('--input-bits <n>', 'signed bits per input integer (default 10)', intOption('--input-bits', 2, 40))
+    .option('--weight-bits <n>', 'signed bits per weight (default 10)', intOption('--weight-bits', 2, 40))
+    .option('--activation-bits <n>', 'signed bits per activation (default 12)', intOption('--activation-bits', 2, 40))
+    .option('--provenance <file.json>', 'provenance block (authors, data sources, licence)')
+    .option('--skip-setup', 'compile the circuit only, without Groth16 keys')
+    .option('--json', 'print the manifest summary as JSON')
+    .action(async (model: string, opts) => {
+      const progress = new Progress();
+      const t0 = performance.now();
+      const quant = Object.fromEntries(
+        Object.entries({ inputBits: opts.inputBits, weightBits: opts.weightBits, activationBits: opts.activationBits }).filter(([, v]) => v !== undefined),
+      );
+      try {
+        const result = await compileModel(model, {
+          outDir: opts.out,
+          calibrationPath: opts.calibration,
+          ptauPath: opts.ptau,
+          batch: opts.batch,
+          quant,
+          provenance: opts.provenance,
+          skipSetup: Boolean(opts.skipSetup),
+          onProgress: (p) => progress.update(p.stage, p.message, p.done, p.total),
+          onWarning: (m) => {
+            progress.stop();
+            process.stderr.write(`warning: ${m}\n`);
+          },
+        });
+        progress.stop();
+        const m = result.manifest;
+        const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+        const summary = {
+          dir: result.dir,
+          modelId: m.modelId,
+          keyId: m.keyId,
+          constraints: m.circuit.constraints,
+          argmaxAgreement: result.error.argmaxAgreement,
+          maxAbsError: result.error.maxAbsError,
+          setup: m.setup ? (m.setup.localSingleParty ? 'local single-party (not for production trust)' : 'ceremony ptau') : 'skipped',
+          seconds: Number(seconds),
+          timings: result.timings,
+        };
+        if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        else {
+          process.stdout.write(
+            `compiled ${model} → ${result.dir}\n` +
+              `  model id     ${m.modelId}\n` +
+              `  key id       ${m.keyId ?? '(no setup)'}\n` +
+              `  constraints  ${m.circuit.constraints}\n` +
+              `  calibration  argmax agreement ${(result.error.argmaxAgreement * 100).toFixed(1)}% on ${result.error.inputs} inputs, max |error| ${result.error.maxAbsError.toPrecision(3)}\n` +
+              `  setup        ${summary.setup}\n` +
+              `  time         ${seconds} s\n`,
+          );
+        }
+      } finally {
+        progress.stop();
+      }
+    });
+}

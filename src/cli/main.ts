@@ -1,0 +1,45 @@
+/**
+ * The zkinfer command line. It only parses arguments and calls the library; every failure
+ * becomes one line on stderr and a non-zero exit code (DESIGN.md "Command-line contract").
+ */
+import { Command, CommanderError } from 'commander';
+import { errorLine } from './output.js';
+import { registerCompileCommand } from './commands/compile.js';
+import { registerProveCommand } from './commands/prove.js';
+import { registerVerifyCommand } from './commands/verify.js';
+import { registerAttestCommand } from './commands/attest.js';
+
+/** Builds the program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command('zkinfer')
+    .description('verifiable inference for small ONNX models: Groth16 proofs and TEE attestations')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError(false);
+  registerCompileCommand(program);
+  registerProveCommand(program);
+  registerVerifyCommand(program);
+  registerAttestCommand(program);
+  return program;
+}
+
+/**
+ * Runs the CLI.
+ * @returns the exit code
+ */
+export async function main(argv: string[]): Promise<number> {
+  process.exitCode = undefined;
+  const program = buildProgram();
+  program.commands.forEach((c) => c.exitOverride());
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander already printed its message (usage errors, --help, --version)
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`${errorLine(e)}\n`);
+    return 1;
+  }
+}

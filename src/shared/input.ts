@@ -1,0 +1,145 @@
+/**
+ * Reading model inputs: `{"input": <nested array in the ONNX input's shape>}` as one JSON
+ * file, or one such object per line of a JSONL file (optionally with "id" and "label").
+ * Every failure names the file, the line and the field.
+ */
+import { readFileSync } from 'node:fs';
+import { InputError } from './errors.js';
+
+/** One parsed input record. */
+export interface InputRecord {
+  /** The record's id: its "id" field, or `line-N` (1-based) for JSONL, or `input`. */
+  id: string;
+  label?: number;
+  /** Values flattened row-major. */
+  values: Float64Array;
+  /** 1-based line number in a JSONL file. */
+  line?: number;
+}
+
+/**
+ * Flattens a nested array, checking it has exactly `shape` and holds finite numbers.
+ * @throws {InputError} naming `where` and the first offending position
+ */
+export function flattenInput(value: unknown, shape: readonly number[], where: string): Float64Array {
+  const total = shape.reduce((a, b) => a * b, 1);
+  const out = new Float64Array(total);
+  let k = 0;
+  const walk = (v: unknown, depth: number, path: string) => {
+    if (depth === shape.length) {
+      if (typeof v !== 'number') throw new InputError(`${where}: "input"${path} must be a number, got ${v === null ? 'null' : typeof v}`);
+      if (!Number.isFinite(v)) throw new InputError(`${where}: "input"${path} is ${v}; inputs must be finite numbers`);
+      out[k++] = v;
+      return;
+    }
+    if (!Array.isArray(v)) throw new InputError(`${where}: "input"${path} must be an array of length ${shape[depth]} (expected shape [${shape.join(', ')}])`);
+    if (v.length !== shape[depth]) {
+      throw new InputError(`${where}: "input"${path} has length ${v.length}, expected ${shape[depth]} (expected shape [${shape.join(', ')}])`);
+    }
+    v.forEach((item, i) => walk(item, depth + 1, `${path}[${i}]`));
+  };
+  walk(value, 0, '');
+  return out;
+}
+
+/**
+ * Parses one input object (already JSON-decoded).
+ * @throws {InputError} when "input" is missing or has the wrong shape
+ */
+export function parseInputObject(obj: unknown, shape: readonly number[], where: string, fallbackId: string): InputRecord {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new InputError(`${where}: expected a JSON object with an "input" field`);
+  const record = obj as Record<string, unknown>;
+  if (!('input' in record)) throw new InputError(`${where}: missing field "input"`);
+  const id = record.id;
+  if (id !== undefined && typeof id !== 'string' && typeof id !== 'number') throw new InputError(`${where}: "id" must be a string or number`);
+  const label = record.label;
+  if (label !== undefined && typeof label !== 'number') throw new InputError(`${where}: "label" must be a number`);
+  // NaN and Infinity are not JSON; accept the strings "NaN"/"Infinity" only to reject them clearly.
+  return { id: id === undefined ? fallbackId : String(id), label, values: flattenInput(normaliseSpecials(record.input), shape, where) };
+}
+
+function normaliseSpecials(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(normaliseSpecials);
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity' || v === '+Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  return v;
+}
+
+/** Parses JSON text, turning bare NaN/Infinity (as Python's json module writes them) into strings first. */
+function parseJsonLenient(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (first) {
+    const patched = text.replace(/(?<=[[,:\s])(-?Infinity|NaN)(?=\s*[\],}])/g, '"$1"');
+    if (patched !== text) {
+      try {
+        return JSON.parse(patched);
+      } catch {
+        /* report the original error */
+      }
+    }
+    throw first;
+  }
+}
+
+/**
+ * Reads an input JSON file.
+ * @throws {InputError} for a missing file, malformed JSON or a wrong shape
+ */
+export function readInputFile(path: string, shape: readonly number[]): InputRecord {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new InputError(`${path}: cannot read input file (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+  }
+  let obj: unknown;
+  try {
+    obj = parseJsonLenient(text);
+  } catch (cause) {
+    throw new InputError(`${path}: malformed JSON (${(cause as Error).message})`, { cause });
+  }
+  return parseInputObject(obj, shape, path, 'input');
+}
+
+/** A JSONL line that could not be parsed, with its reason. */
+export interface InputFailure {
+  line: number;
+  id?: string;
+  reason: string;
+}
+
+/**
+ * Reads a JSONL input file; bad lines are returned as failures rather than thrown, so a
+ * batch can go on. Blank lines are skipped.
+ * @throws {InputError} only when the file cannot be read
+ */
+export function readInputLines(path: string, shape: readonly number[]): { records: InputRecord[]; failures: InputFailure[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new InputError(`${path}: cannot read inputs file (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+  }
+  const records: InputRecord[] = [];
+  const failures: InputFailure[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = i + 1;
+    if (raw.trim() === '') return;
+    const where = `${path}:${line}`;
+    try {
+      let obj: unknown;
+      try {
+        obj = parseJsonLenient(raw);
+      } catch (cause) {
+        throw new InputError(`${where}: malformed JSON (${(cause as Error).message})`, { cause });
+      }
+      records.push({ ...parseInputObject(obj, shape, where, `line-${line}`), line });
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      failures.push({ line, reason: e.message });
+    }
+  });
+  return { records, failures };
+}

@@ -39,22 +39,27 @@ export function addConstant(e: LinearExpr, constant: number): LinearExpr {
   return { terms: e.terms, constant: e.constant + BigInt(constant) };
 }
 
+/** Terms per flat run before the sum is split into parenthesised halves. */
+const FLAT_TERMS = 8;
+
 /**
  * Circom source text of the expression, e.g. `3*in[0] - 5*in[1] + 7`. Coefficients are
- * written as signed integers (Circom reduces them into the field).
+ * written as signed integers (Circom reduces them into the field). Long sums are written
+ * as a balanced tree of parenthesised halves: circom2 runs in WebAssembly with a 1 MiB
+ * stack, and its parser recurses once per `+` of a flat sum, so a 784-term flat sum
+ * overflows while a tree of depth log2(n) does not.
  */
 export function formatExpr(e: LinearExpr): string {
-  const parts: string[] = [];
-  for (const [s, k] of e.terms) {
-    const abs = k < 0n ? -k : k;
-    const term = abs === 1n ? s : `${abs}*${s}`;
-    parts.push(parts.length === 0 ? (k < 0n ? `-${term}` : term) : k < 0n ? `- ${term}` : `+ ${term}`);
-  }
-  if (e.constant !== 0n || parts.length === 0) {
-    const abs = e.constant < 0n ? -e.constant : e.constant;
-    parts.push(parts.length === 0 ? `${e.constant}` : e.constant < 0n ? `- ${abs}` : `+ ${abs}`);
-  }
-  return parts.join(' ');
+  const terms: string[] = [];
+  for (const [s, k] of e.terms) terms.push(k === 1n ? s : k === -1n ? `-${s}` : `${k}*${s}`);
+  if (e.constant !== 0n || terms.length === 0) terms.push(`${e.constant}`);
+  return tree(terms, 0, terms.length);
+}
+
+function tree(terms: string[], lo: number, hi: number): string {
+  if (hi - lo <= FLAT_TERMS) return terms.slice(lo, hi).join(' + ').replace(/\+ -/g, '- ');
+  const mid = (lo + hi) >>> 1;
+  return `(${tree(terms, lo, mid)}) + (${tree(terms, mid, hi)})`;
 }
 
 /** Evaluates the expression over a signal assignment (field arithmetic), for tests. */

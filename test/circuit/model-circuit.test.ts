@@ -1,0 +1,100 @@
+/**
+ * Whole models: the circuit's witness equals the reference executor exactly, every honest
+ * witness satisfies the constraints, forged outputs are rejected, and the constraint count
+ * is exactly what the gadget costs predict.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { importOnnx } from '../../src/onnx/import.js';
+import { optimize } from '../../src/ir/optimize.js';
+import { calibrate, intervalRanges } from '../../src/quant/calibrate.js';
+import { quantize } from '../../src/quant/quantize.js';
+import type { QModel } from '../../src/quant/model.js';
+import { emitCircuit } from '../../src/circuit/emit.js';
+import { quantizeInput, runReference } from '../../src/reference/execute.js';
+import { encodeSigned, FIELD_MODULUS } from '../../src/shared/field.js';
+import { sizeOf } from '../../src/ir/graph.js';
+import { compileTestCircuit, removeTestCircuits } from '../helpers/circuit.js';
+import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
+
+afterAll(removeTestCircuits);
+
+/** Constraints each gadget instance costs under O2 (asserted exactly in test/circuits). */
+function expectedConstraints(model: QModel): number {
+  let n = 0;
+  for (const node of model.nodes) {
+    if (node.kind !== 'rescale') continue;
+    const count = sizeOf(model.values[node.output]!.shape);
+    n += count * (node.shift + node.bits + (node.relu ? 1 : 0));
+  }
+  return n;
+}
+
+function smallMlp(seed: number): Uint8Array {
+  const r = rng(seed);
+  return buildModel({
+    input: { name: 'x', dims: [1, 6] },
+    output: { name: 'y' },
+    nodes: [
+      { op: 'Gemm', inputs: ['x', 'W1', 'b1'], outputs: ['h'], attrs: { transB: 1 } },
+      { op: 'Relu', inputs: ['h'], outputs: ['a'] },
+      { op: 'MatMul', inputs: ['a', 'W2'], outputs: ['z'] },
+      { op: 'Add', inputs: ['z', 'b2'], outputs: ['z2'] },
+      { op: 'MatMul', inputs: ['z2', 'W3'], outputs: ['y'] },
+    ],
+    initializers: [
+      { name: 'W1', dims: [5, 6], values: randomArray(r, 30) },
+      { name: 'b1', dims: [5], values: randomArray(r, 5, -0.2, 0.2) },
+      { name: 'W2', dims: [5, 4], values: randomArray(r, 20) },
+      { name: 'b2', dims: [4], values: randomArray(r, 4, -0.2, 0.2) },
+      { name: 'W3', dims: [4, 3], values: randomArray(r, 12) },
+    ],
+  });
+}
+
+async function checkModel(model: QModel, inputs: number[][]) {
+  const emitted = emitCircuit(model);
+  const circuit = await compileTestCircuit(emitted.source);
+  expect(circuit.compiled.constraints).toBe(expectedConstraints(model));
+  for (const x of inputs) {
+    const raw = quantizeInput(model, x);
+    const expected = runReference(model, raw);
+    const witness = await circuit.witness({ in: raw.map((v) => encodeSigned(BigInt(v))) });
+    expect(circuit.check(witness)).toEqual([]);
+    expected.forEach((v, j) => expect(circuit.get(witness, `main.out[${j}]`)).toBe(encodeSigned(BigInt(v))));
+    // Forged outputs: any other value of any output breaks a constraint.
+    for (let j = 0; j < expected.length; j++) {
+      for (const delta of [1n, -1n, FIELD_MODULUS - 1n, 1n << 100n]) {
+        const forged = circuit.forge(witness, { [`main.out[${j}]`]: encodeSigned(BigInt(expected[j]!)) + delta });
+        expect(circuit.check(forged).length).toBeGreaterThan(0);
+      }
+    }
+  }
+  return circuit;
+}
+
+describe('whole-model circuits equal the reference executor', () => {
+  it('an MLP with ReLU, a linear-to-linear rescale and a bias-free output layer', async () => {
+    const graph = optimize(importOnnx(smallMlp(4)));
+    const model = quantize(graph, intervalRanges(graph), { inputBits: 8, weightBits: 6, activationBits: 8 });
+    expect(model.nodes.filter((n) => n.kind === 'rescale').map((n) => (n.kind === 'rescale' ? n.relu : null))).toEqual([true, false]);
+    const r = rng(5);
+    await checkModel(model, Array.from({ length: 12 }, () => randomArray(r, 6)));
+  });
+
+  it('the torch MLP exported with batch 4, compiled for batch 1', async () => {
+    const bytes = readFileSync('test/fixtures/models/mlp_batch4.onnx');
+    const graph = optimize(importOnnx(bytes, { batch: 1 }));
+    const r = rng(6);
+    const calib = Array.from({ length: 32 }, () => Float64Array.from(randomArray(r, 12)));
+    const model = quantize(graph, calibrate(graph, calib), { inputBits: 8, weightBits: 8, activationBits: 10 });
+    await checkModel(model, Array.from({ length: 8 }, () => randomArray(r, 12, -0.8, 0.8)));
+  });
+
+  it('emits the same source for the same model (deterministic)', () => {
+    const graph = optimize(importOnnx(smallMlp(4)));
+    const a = emitCircuit(quantize(graph, intervalRanges(graph))).source;
+    const b = emitCircuit(quantize(optimize(importOnnx(smallMlp(4))), intervalRanges(graph))).source;
+    expect(a).toBe(b);
+  });
+});

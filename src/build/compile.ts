@@ -66,7 +66,21 @@ export interface CompileResult {
 /** Versions of the tools that shaped the artifacts. */
 export function toolVersions(circom: string): Record<string, string> {
   const require = createRequire(import.meta.url);
-  const version = (pkg: string) => (require(`${pkg}/package.json`) as { version: string }).version;
+  const version = (pkg: string) => {
+    // Walk up from the package's entry point: not every package exports its package.json.
+    let dir = dirname(require.resolve(pkg));
+    for (;;) {
+      try {
+        const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };
+        if (meta.name === pkg) return meta.version;
+      } catch {
+        /* keep walking up */
+      }
+      const parent = dirname(dir);
+      if (parent === dir) return 'unknown';
+      dir = parent;
+    }
+  };
   return { zkinfer: (JSON.parse(readFileSync(resolve(here, '../../package.json'), 'utf8')) as { version: string }).version, circom, snarkjs: version('snarkjs'), node: process.version };
 }
 

@@ -4,7 +4,7 @@
  * checked against the manifest's hashes so a swapped file is caught before proving.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ProveError } from '../shared/errors.js';
 import { sha256File } from '../shared/hash.js';
 import { readManifest, type Manifest } from '../build/manifest.js';
@@ -25,7 +25,8 @@ export interface Artifacts {
  * @param options.checkHashes re-hash wasm and zkey against the manifest (default true)
  * @throws {ProveError} when a file is missing or does not match the manifest
  */
-export function loadArtifacts(dir: string, options: { checkHashes?: boolean } = {}): Artifacts {
+export function loadArtifacts(folder: string, options: { checkHashes?: boolean } = {}): Artifacts {
+  const dir = resolve(folder);
   let manifest: Manifest;
   try {
     manifest = readManifest(dir);

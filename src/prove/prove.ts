@@ -1,18 +1,20 @@
 /**
  * Proving one inference: quantize the input, run the reference executor (which refuses
  * inputs the circuit could not prove, before any expensive work), compute the witness and
- * the Groth16 proof with snarkjs, check that the proven outputs equal the reference, and
+ * the Groth16 proof with a warm {@link Prover} (one per loaded artifacts), check that the proven outputs equal the reference, and
  * assemble the receipt.
  */
 import { randomBytes } from 'node:crypto';
-import * as snarkjs from 'snarkjs';
 import { ProveError } from '../shared/errors.js';
-import { decodeSigned, encodeSigned } from '../shared/field.js';
+import { decodeSigned } from '../shared/field.js';
 import { inputCommitment, receiptDigest, RECEIPT_FORMAT, type Receipt } from '../shared/receipt.js';
 import { quantizeInput, runReference } from '../reference/execute.js';
 import { finalOutput } from '../quant/error.js';
 import { dequantize } from '../reference/execute.js';
 import type { Artifacts } from './artifacts.js';
+import { Prover } from './prover.js';
+
+const provers = new WeakMap<Artifacts, Prover>();
 
 /** Options for {@link proveInference}. */
 export interface ProveOptions {
@@ -48,19 +50,17 @@ export async function proveInference(artifacts: Artifacts, input: ArrayLike<numb
   const { model } = artifacts;
   const inputRaw = quantizeInput(model, input);
   const expected = runReference(model, inputRaw);
-  const t0 = performance.now();
-  let result: Awaited<ReturnType<typeof snarkjs.groth16.fullProve>>;
-  try {
-    result = await snarkjs.groth16.fullProve({ in: inputRaw.map((v) => encodeSigned(BigInt(v)).toString()) }, artifacts.wasmPath, artifacts.zkeyPath);
-  } catch (cause) {
-    throw new ProveError(`proving failed: ${(cause as Error).message?.split('\n')[0] ?? 'unknown error'}`, { cause });
+  let prover = provers.get(artifacts);
+  if (!prover) {
+    prover = new Prover(artifacts);
+    provers.set(artifacts, prover);
   }
-  const proveMs = performance.now() - t0;
+  const result = await prover.prove(inputRaw);
   const outputs = expected.length;
   const proven = result.publicSignals.slice(0, outputs).map((s) => Number(decodeSigned(BigInt(s))));
   proven.forEach((v, i) => {
     if (v !== expected[i]) throw new ProveError(`the circuit's output ${i} (${v}) differs from the reference executor (${expected[i]}); this is a compiler bug`);
   });
   const receipt = buildReceipt(artifacts, inputRaw, proven, options.nonce ?? randomBytes(16).toString('hex'));
-  return { ...receipt, proof: { ...result.proof, protocol: 'groth16', curve: 'bn128' } as Receipt['proof'], publicSignals: result.publicSignals, timings: { proveMs: Math.round(proveMs) } };
+  return { ...receipt, proof: { ...result.proof, protocol: 'groth16', curve: 'bn128' } as Receipt['proof'], publicSignals: result.publicSignals, timings: { witnessMs: Math.round(result.witnessMs), proveMs: Math.round(result.proveMs) } };
 }

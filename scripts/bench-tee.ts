@@ -1,0 +1,61 @@
+/**
+ * Measures how long AWS Nitro attestation verification takes on the recorded documents
+ * (test/fixtures/tee): the median, 10th and 90th percentile of `verifyNitroAttestation`
+ * over N runs per document (after a warm-up), and of decoding alone. Prints JSON.
+ *
+ * Usage: npx tsx scripts/bench-tee.ts [--runs 200]
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { decodeNitroAttestation } from '../src/tee/nitro-document.js';
+import { verifyNitroAttestation } from '../src/tee/nitro-verify.js';
+
+const DOCUMENTS = [
+  { file: 'nitro-opengradient-2026-02-12.cbor', at: '2026-02-12T19:00:00Z' },
+  { file: 'nitro-eu-west-1-2022-11-09.cbor', at: '2022-11-09T23:30:00Z' },
+  { file: 'nitro-debug-2024-09-07.b64', at: '2024-09-07T15:00:00Z' },
+];
+
+function load(file: string): Uint8Array {
+  const raw = readFileSync(new URL(`../test/fixtures/tee/${file}`, import.meta.url));
+  return new Uint8Array(file.endsWith('.b64') ? Buffer.from(raw.toString('ascii').trim(), 'base64') : raw);
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+const summary = (times: number[]) => {
+  const sorted = [...times].sort((a, b) => a - b);
+  const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  return { medianMs: round(quantile(sorted, 0.5)), p10Ms: round(quantile(sorted, 0.1)), p90Ms: round(quantile(sorted, 0.9)) };
+};
+
+async function main(): Promise<void> {
+  const runsFlag = process.argv.indexOf('--runs');
+  const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 200;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs expects a positive integer, got ${process.argv[runsFlag + 1]}`);
+  const results = [];
+  for (const { file, at } of DOCUMENTS) {
+    const bytes = load(file);
+    const options = { at: new Date(at), allowDebug: true };
+    for (let i = 0; i < 20; i++) await verifyNitroAttestation(bytes, options);
+    const verify: number[] = [];
+    const decode: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      let start = performance.now();
+      await verifyNitroAttestation(bytes, options);
+      verify.push(performance.now() - start);
+      start = performance.now();
+      decodeNitroAttestation(bytes);
+      decode.push(performance.now() - start);
+    }
+    results.push({ file, bytes: bytes.length, runs, verify: summary(verify), decodeOnly: summary(decode) });
+  }
+  console.log(JSON.stringify({ node: process.version, platform: `${process.platform}-${process.arch}`, documents: results }, null, 2));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

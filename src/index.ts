@@ -1,0 +1,47 @@
+/**
+ * zkinfer's library API. Every export is named here one by one (no `export *`), so a
+ * change to the public surface shows up in review; test/index.test.ts snapshots the list.
+ */
+export { ZkinferError, InvalidArgumentError, OnnxImportError, CompileError, InputError, ProveError, VerifyError, AttestationError } from './shared/errors.js';
+export { FIELD_MODULUS, encodeSigned, decodeSigned } from './shared/field.js';
+export { canonicalJson, sha256Hex, sha256Json } from './shared/hash.js';
+export { readInputFile, readInputLines, flattenInput } from './shared/input.js';
+export type { InputRecord, InputFailure } from './shared/input.js';
+export { RECEIPT_FORMAT, receiptSchema, receiptDigest, inputCommitment } from './shared/receipt.js';
+export type { Receipt } from './shared/receipt.js';
+export { releaseCurve } from './shared/curve.js';
+
+export { importOnnx, SUPPORTED_OPS, OPSET_RANGE } from './onnx/import.js';
+export type { ImportOptions } from './onnx/import.js';
+export { OrtModel } from './onnx/runtime.js';
+export type { Graph, IrNode, Shape } from './ir/graph.js';
+export { runFloat } from './ir/float-exec.js';
+export { optimize } from './ir/optimize.js';
+
+export { calibrate, intervalRanges, DEFAULT_INPUT_RANGE } from './quant/calibrate.js';
+export { quantize } from './quant/quantize.js';
+export { DEFAULT_QUANT_OPTIONS } from './quant/model.js';
+export type { QModel, QNode, QuantOptions } from './quant/model.js';
+export { measureError } from './quant/error.js';
+export type { ErrorReport } from './quant/error.js';
+export { runReference, quantizeInput, dequantize, rescaleValue } from './reference/execute.js';
+
+export { emitCircuit } from './circuit/emit.js';
+export type { EmittedCircuit } from './circuit/emit.js';
+
+export { compileModel } from './build/compile.js';
+export type { CompileOptions, CompileResult, CompileProgress } from './build/compile.js';
+export { compileCircom } from './build/circom.js';
+export { groth16Setup } from './build/setup.js';
+export { localPtau, inspectPtau } from './build/ptau.js';
+export { readManifest, computeModelId, computeKeyId, MANIFEST_FORMAT } from './build/manifest.js';
+export type { Manifest, Provenance } from './build/manifest.js';
+
+export { loadArtifacts } from './prove/artifacts.js';
+export type { Artifacts } from './prove/artifacts.js';
+export { proveInference, buildReceipt } from './prove/prove.js';
+export { proveBatch } from './prove/batch.js';
+export type { BatchSummary, BatchProgress } from './prove/batch.js';
+
+export { loadVerifierKey, verifyProof, parseReceipt, checkBindings } from './verify/verify.js';
+export type { ProofVerdict, VerifierKey } from './verify/verify.js';

@@ -1,0 +1,65 @@
+/**
+ * A warm prover for one artifacts folder: the zkey is read into memory once and the
+ * circuit's witness calculator (circom's generated wasm runner) is instantiated once, so
+ * each proof pays only for the witness and the Groth16 arithmetic. snarkjs's
+ * `groth16.fullProve` instead re-reads the zkey and recompiles the witness wasm per call.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as snarkjs from 'snarkjs';
+import { ProveError } from '../shared/errors.js';
+import { encodeSigned } from '../shared/field.js';
+import type { Artifacts } from './artifacts.js';
+
+interface WitnessCalculator {
+  calculateWTNSBin(input: Record<string, unknown>, sanityCheck?: boolean): Promise<Uint8Array>;
+}
+type WitnessCalculatorBuilder = (code: Uint8Array, options?: object) => Promise<WitnessCalculator>;
+
+const requireHere = createRequire(import.meta.url);
+
+/** Proves witnesses for one compiled model, keeping its key and witness program loaded. */
+export class Prover {
+  private calculator?: Promise<WitnessCalculator>;
+  private readonly zkey: Uint8Array;
+  private readonly wasm: Uint8Array;
+  private readonly builder: WitnessCalculatorBuilder;
+
+  /**
+   * @throws {ProveError} when the zkey, wasm or witness calculator cannot be loaded
+   */
+  constructor(artifacts: Pick<Artifacts, 'zkeyPath' | 'wasmPath'>) {
+    try {
+      this.zkey = readFileSync(artifacts.zkeyPath);
+      this.wasm = readFileSync(artifacts.wasmPath);
+      this.builder = requireHere(join(dirname(artifacts.wasmPath), 'witness_calculator.js')) as WitnessCalculatorBuilder;
+    } catch (cause) {
+      throw new ProveError(`cannot load the prover for ${dirname(artifacts.zkeyPath)}`, { cause });
+    }
+  }
+
+  /**
+   * Computes the witness for the input integers and a Groth16 proof.
+   * @returns snarkjs's proof and public signals, and the time of each part in ms
+   * @throws {ProveError} when the witness cannot be computed (an input the circuit rejects) or proving fails
+   */
+  async prove(inputRaw: readonly number[]): Promise<{ proof: snarkjs.Groth16Proof; publicSignals: string[]; witnessMs: number; proveMs: number }> {
+    const t0 = performance.now();
+    let wtns: Uint8Array;
+    try {
+      this.calculator ??= this.builder(this.wasm);
+      wtns = await (await this.calculator).calculateWTNSBin({ in: inputRaw.map((v) => encodeSigned(BigInt(v))) }, true);
+    } catch (cause) {
+      this.calculator = undefined; // a trapped wasm instance is not reused
+      throw new ProveError(`witness generation failed: ${(cause as Error).message?.split('\n')[0] ?? 'unknown error'}`, { cause });
+    }
+    const t1 = performance.now();
+    try {
+      const { proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey } as never, { type: 'mem', data: wtns });
+      return { proof, publicSignals, witnessMs: t1 - t0, proveMs: performance.now() - t1 };
+    } catch (cause) {
+      throw new ProveError(`proving failed: ${(cause as Error).message?.split('\n')[0] ?? 'unknown error'}`, { cause });
+    }
+  }
+}

@@ -1,0 +1,8 @@
+pragma circom 2.1.0;
+
+// The whole zkinfer gadget library: include "zkinfer/zkinfer.circom".
+
+include "bits.circom";
+include "signed.circom";
+include "rescale.circom";
+include "relu.circom";

@@ -1,0 +1,82 @@
+/**
+ * Benchmarks local powers-of-tau generation and a full local Groth16 setup.
+ *
+ *   npx tsx scripts/bench-setup.ts [--powers 12,13,14,16,18] [--setup-constraints 6000] [--no-setup]
+ *
+ * Prints one JSON line per measurement. Every run uses a fresh temporary cache, deleted afterwards.
+ */
+
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { localPtau } from '../src/build/ptau.js';
+import { groth16Setup } from '../src/build/setup.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const powers = (arg('--powers') ?? '12,13,14,16,18').split(',').map(Number);
+const constraints = Number(arg('--setup-constraints') ?? 6000);
+const threads = availableParallelism();
+
+for (const power of powers) {
+  const cacheDir = await mkdtemp(join(tmpdir(), 'zkinfer-bench-'));
+  try {
+    const t0 = performance.now();
+    const info = await localPtau(power, { cacheDir });
+    const seconds = (performance.now() - t0) / 1000;
+    const { size } = await stat(info.path);
+    console.log(JSON.stringify({ bench: 'localPtau', power, seconds: round(seconds), bytes: size, threads }));
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+}
+
+if (!process.argv.includes('--no-setup')) {
+  const dir = await mkdtemp(join(tmpdir(), 'zkinfer-bench-setup-'));
+  try {
+    // A chain of squarings: one constraint per step.
+    const source = `pragma circom 2.0.0;
+template Chain(n) { signal input x; signal output y; signal t[n + 1]; t[0] <== x;
+  for (var i = 0; i < n; i++) { t[i + 1] <== t[i] * t[i] + i; } y <== t[n]; }
+component main = Chain(${constraints});
+`;
+    const circuit = join(dir, 'chain.circom');
+    await writeFile(circuit, source);
+    await promisify(execFile)(process.execPath, [join(root, 'node_modules/circom2/cli.js'), circuit, '--r1cs', '-o', dir]);
+    const stages: Record<string, number> = {};
+    let last = performance.now();
+    let lastStage = 'start';
+    const t0 = last;
+    const result = await groth16Setup(join(dir, 'chain.r1cs'), join(dir, 'out'), {
+      cacheDir: join(dir, 'cache'),
+      onProgress: (e) => {
+        const stage = e.stage.startsWith('ptau') ? 'ptau' : e.stage;
+        if (stage === lastStage) return;
+        const now = performance.now();
+        stages[lastStage] = round((now - last) / 1000 + (stages[lastStage] ?? 0));
+        last = now;
+        lastStage = stage;
+      },
+    });
+    const now = performance.now();
+    stages[lastStage] = round((now - last) / 1000);
+    delete stages.start;
+    console.log(JSON.stringify({
+      bench: 'groth16Setup', constraints, power: result.power, seconds: round((now - t0) / 1000), stages, threads,
+    }));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}

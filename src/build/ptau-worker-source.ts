@@ -1,0 +1,262 @@
+/**
+ * Source of the fixed-base multiplication worker used by the local powers-of-tau generator.
+ *
+ * Every point of a locally generated ptau is a known scalar times a generator, so instead of
+ * snarkjs's inverse FFT over curve points (prepare phase2) or one full double-and-add per point
+ * (batchApplyKey), each worker computes its scalars in the field (powers τ^i, or Lagrange basis
+ * values L_i(τ) with one batch inversion per chunk) and multiplies them onto the generator with a
+ * fixed-base window table: with w-bit windows, `s·G = Σ_j T[j][digit_j(s)]`, where
+ * `T[j][d] = d·2^(w·j)·G` is precomputed in affine form, so a point costs ⌈254/w⌉ mixed additions
+ * (16 for w = 16) instead of ~254 doublings and ~127 additions.
+ *
+ * The worker drives the BN254 WebAssembly of ffjavascript (wasmcurves) directly; the JS ↔ wasm call
+ * cost is a few tens of nanoseconds, far below the ~2 µs of a G1 mixed addition. The code is a
+ * plain-JS string run with `new Worker(src, { eval: true })`, so it works the same from TypeScript
+ * sources (tsx, vitest) and from compiled output. The secrets (τ, α, β) only ever live in this
+ * worker's wasm memory and in the message that delivered them; both are zeroed (the whole memory on
+ * `wipe`) before the worker is terminated.
+ */
+
+export const WORKER_SOURCE = String.raw`
+'use strict';
+const { parentPort } = require('node:worker_threads');
+
+let ex, mem, u8, top, roots, secrets, frOne;
+const groups = {};
+
+function refresh() { u8 = new Uint8Array(mem.buffer); }
+function ensure(end) {
+  const have = mem.buffer.byteLength;
+  if (end > have) { mem.grow(Math.ceil((end - have) / 65536)); refresh(); }
+}
+// Our allocations and the wasm's own bump pointer (address 0) must never overlap: keep them in step.
+function setTop(v) {
+  top = v;
+  new Uint32Array(mem.buffer, 0, 1)[0] = (top + 63) & ~63;
+}
+function alloc(n) {
+  const p = (top + 63) & ~63;
+  ensure(p + n + 65536);
+  setTop(p + n);
+  return p;
+}
+// wasm functions that need scratch space take it from the bump pointer at address 0.
+function scratch(bytes) {
+  const p = (top + 63) & ~63;
+  ensure(p + bytes + 64);
+  new Uint32Array(mem.buffer, 0, 1)[0] = p;
+  return p;
+}
+function wipe(from, to) { u8.fill(0, from, Math.min(to, u8.length)); }
+
+function init(msg) {
+  const module = new WebAssembly.Module(msg.code);
+  mem = new WebAssembly.Memory({ initial: 32, maximum: 32767 });
+  ex = new WebAssembly.Instance(module, { env: { memory: mem } }).exports;
+  refresh();
+  top = new Uint32Array(mem.buffer, 0, 1)[0];
+  roots = msg.roots;
+  for (const [name, g] of Object.entries(msg.groups)) {
+    const gen = alloc(g.gen.length);
+    u8.set(g.gen, gen);
+    groups[name] = { p: g.prefix, n8: g.n8, gen, table: 0, w: 0, windows: 0 };
+  }
+  frOne = alloc(32);
+  ex.frm_one(frOne);
+  secrets = alloc(96);
+  return {};
+}
+
+function setSecrets(msg) {
+  const s = msg.secrets;
+  u8.set(s, secrets);
+  s.fill(0);
+  for (let k = 0; k < 3; k++) ex.frm_toMontgomery(secrets + 32 * k, secrets + 32 * k);
+  let ok = !ex.frm_isZero(secrets) && !ex.frm_isZero(secrets + 32) && !ex.frm_isZero(secrets + 64);
+  // τ must lie outside every evaluation domain used: τ^(2^maxLevel) ≠ 1.
+  const t = alloc(32);
+  ex.frm_copy(secrets, t);
+  for (let i = 0; i < msg.maxLevel; i++) ex.frm_square(t, t);
+  if (ex.frm_isOne(t)) ok = false;
+  wipe(t, t + 32);
+  setTop(t);
+  return { ok };
+}
+
+function buildTable(msg) {
+  const g = groups[msg.group];
+  const n8 = g.n8, sJ = n8 * 3, sA = n8 * 2, size = 1 << msg.w;
+  const mark = top;
+  const base = alloc(sJ), baseA = alloc(sA), jac = alloc(size * sJ);
+  const out = [];
+  for (const j of msg.windows) {
+    ex[g.p + '_copy'](g.gen, base);
+    for (let i = 0; i < msg.w * j; i++) ex[g.p + '_double'](base, base);
+    ex[g.p + '_toAffine'](base, baseA);
+    ex[g.p + '_zero'](jac);
+    for (let d = 1; d < size; d++) ex[g.p + '_addMixed'](jac + (d - 1) * sJ, baseA, jac + d * sJ);
+    scratch(size * n8 * 3);
+    ex[g.p + '_batchToAffine'](jac, size, jac);
+    out.push(u8.slice(jac, jac + size * sA));
+  }
+  setTop(mark);
+  return { windows: out };
+}
+
+function setTable(msg) {
+  const g = groups[msg.group];
+  if (g.table) throw new Error('table already set for ' + msg.group);
+  g.table = alloc(msg.bytes.length);
+  u8.set(msg.bytes, g.table);
+  g.w = msg.w;
+  g.windows = msg.windows;
+  return {};
+}
+
+function mult(name) {
+  if (name === 'one') return frOne;
+  if (name === 'tau') return secrets;
+  if (name === 'alpha') return secrets + 32;
+  if (name === 'beta') return secrets + 64;
+  throw new Error('unknown multiplier ' + name);
+}
+
+function u32le(v, p) { u8[p] = v & 255; u8[p + 1] = (v >>> 8) & 255; u8[p + 2] = (v >>> 16) & 255; u8[p + 3] = (v >>> 24) & 255; }
+
+// Fills sc[0..n) with m·τ^(start+i), Montgomery form.
+function powers(sc, n, m, start, tmp) {
+  u32le(start, tmp);
+  ex.frm_exp(secrets, tmp, 4, sc);
+  ex.frm_mul(sc, mult(m), sc);
+  for (let i = 1; i < n; i++) ex.frm_mul(sc + 32 * (i - 1), secrets, sc + 32 * i);
+}
+
+// Fills sc[0..n) with m·(L_i(τ) − trunc·ω^i·τ^(N−1)/N) for i = start.., N = 2^level, where
+// L_i(τ) = (τ^N − 1)/N · ω^i/(τ − ω^i). The truncated variant is the inverse DFT of the powers
+// τ^0..τ^(N−2) followed by a zero, which is what snarkjs stores for the top tauG1 level.
+function lagrange(sc, n, m, level, start, truncated, tmp) {
+  const N = 2 ** level;
+  const w = tmp + 32, wi = tmp + 64, c = tmp + 96, e = tmp + 128, nInv = tmp + 160, t = tmp + 192;
+  const inv = alloc(n * 32);
+  u8.set(roots.subarray(32 * level, 32 * level + 32), w);
+  u32le(start, tmp);
+  ex.frm_exp(w, tmp, 4, wi);
+  u8.fill(0, nInv, nInv + 32);
+  u32le(N, nInv);
+  ex.frm_toMontgomery(nInv, nInv);
+  ex.frm_inverse(nInv, nInv);
+  ex.frm_copy(secrets, c);
+  for (let i = 0; i < level; i++) ex.frm_square(c, c);
+  ex.frm_sub(c, frOne, c);
+  ex.frm_mul(c, nInv, c);
+  ex.frm_mul(c, mult(m), c);
+  if (truncated) {
+    u32le(N - 1, tmp);
+    ex.frm_exp(secrets, tmp, 4, e);
+    ex.frm_mul(e, nInv, e);
+    ex.frm_mul(e, mult(m), e);
+  } else {
+    ex.frm_zero(e);
+  }
+  ex.frm_copy(wi, t);
+  for (let i = 0; i < n; i++) {
+    ex.frm_sub(secrets, t, sc + 32 * i);
+    ex.frm_mul(t, w, t);
+  }
+  const sp = scratch((n + 2) * 32);
+  ex.frm_batchInverse(sc, 32, n, inv, 32);
+  wipe(sp, sp + (n + 2) * 32);
+  ex.frm_copy(wi, t);
+  for (let i = 0; i < n; i++) {
+    const s = sc + 32 * i;
+    ex.frm_mul(c, inv + 32 * i, s);
+    ex.frm_sub(s, e, s);
+    ex.frm_mul(s, t, s);
+    ex.frm_mul(t, w, t);
+  }
+  wipe(inv, inv + n * 32);
+  wipe(tmp, tmp + 256);
+}
+
+function points(msg) {
+  const g = groups[msg.group];
+  if (!g.table) throw new Error('no table for ' + msg.group);
+  const n = msg.count, n8 = g.n8, sJ = n8 * 3, sA = n8 * 2;
+  const mark = top;
+  const tmp = alloc(256);
+  const sc = alloc(n * 32 + 8);
+  if (msg.scalars === 'powers') powers(sc, n, msg.mult, msg.start, tmp);
+  else lagrange(sc, n, msg.mult, msg.level, msg.start, msg.truncated, tmp);
+  ex.frm_batchFromMontgomery(sc, n, sc);
+
+  const jac = alloc(n * sJ);
+  const w = g.w, nWin = g.windows, addMixed = ex[g.p + '_addMixed'], zero = ex[g.p + '_zero'];
+  const table = g.table, entry = sA << w;
+  const masks = [];
+  for (let j = 0; j < nWin; j++) masks.push(2 ** Math.min(w, 254 - w * j) - 1);
+  for (let i = 0; i < n; i++) {
+    const s = sc + 32 * i, acc = jac + sJ * i;
+    zero(acc);
+    for (let j = 0, bit = 0; j < nWin; j++, bit += w) {
+      const b = s + (bit >>> 3);
+      const v = (u8[b] | (u8[b + 1] << 8) | (u8[b + 2] << 16) | (u8[b + 3] << 24)) >>> (bit & 7);
+      const d = v & masks[j];
+      if (d !== 0) addMixed(acc, table + entry * j + sA * d, acc);
+    }
+  }
+  wipe(tmp, tmp + 256);
+  wipe(sc, sc + n * 32 + 8);
+  const sEnd = scratch(n * n8 * 3);
+  ex[g.p + '_batchToAffine'](jac, n, jac);
+  wipe(sEnd, sEnd + n * n8 * 3);
+  const lem = u8.slice(jac, jac + n * sA);
+  let compressed;
+  if (msg.compressed) {
+    const cp = alloc(n * n8);
+    scratch(n * sA);
+    ex[g.p + '_batchLEMtoC'](jac, n, cp);
+    compressed = u8.slice(cp, cp + n * n8);
+  }
+  setTop(mark);
+  return { lem, compressed };
+}
+
+// Multiplies given affine points by secret scalars (the proofs of knowledge in the contribution).
+function mulPoints(msg) {
+  const g = groups[msg.group];
+  const sA = g.n8 * 2, sJ = g.n8 * 3, k = msg.mults.length;
+  const mark = top;
+  const pts = alloc(k * sA), s = alloc(32), r = alloc(sJ), out = alloc(k * sA);
+  u8.set(msg.points, pts);
+  const naf = scratch(4096); // timesScalar keeps the scalar's NAF there
+  for (let i = 0; i < k; i++) {
+    ex.frm_fromMontgomery(mult(msg.mults[i]), s);
+    ex[g.p + '_timesScalarAffine'](pts + sA * i, s, 32, r);
+    ex[g.p + '_toAffine'](r, out + sA * i);
+  }
+  wipe(s, s + 32);
+  wipe(naf, naf + 4096);
+  const res = u8.slice(out, out + k * sA);
+  setTop(mark);
+  return { points: res };
+}
+
+const handlers = { init, setSecrets, buildTable, setTable, points, mulPoints,
+  wipe: () => { u8.fill(0); return {}; } };
+
+parentPort.on('message', (msg) => {
+  let reply;
+  try {
+    const res = handlers[msg.kind](msg);
+    reply = { id: msg.id, ...res };
+  } catch (e) {
+    reply = { id: msg.id, error: String(e && e.stack || e) };
+  }
+  const transfer = [];
+  for (const v of Object.values(reply)) {
+    if (v instanceof Uint8Array) transfer.push(v.buffer);
+    else if (Array.isArray(v)) for (const x of v) if (x instanceof Uint8Array) transfer.push(x.buffer);
+  }
+  parentPort.postMessage(reply, transfer);
+});
+`;

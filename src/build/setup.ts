@@ -1,0 +1,210 @@
+/**
+ * Groth16 setup of a compiled circuit with snarkjs: r1cs + prepared ptau → zkey → one random
+ * phase-2 contribution → a beacon (snarkjs `zkey beacon`, 2^10 SHA-256 iterations) → verification
+ * key. The ptau is the user's (a public ceremony, `--ptau`) or the local single-party default.
+ * Phase 2 follows the BGM17 MPC as implemented by snarkjs 0.7.6 (`zkey_new.js`, `zkey_contribute.js`,
+ * `zkey_beacon.js`). Intermediate keys live in a temporary folder; the final files are renamed into
+ * place, so a failed setup leaves earlier artifacts untouched.
+ */
+
+import { createHash, randomBytes } from 'node:crypto';
+import { open, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { CompileError, InputError, InvalidArgumentError, ZkinferError } from '../shared/errors.js';
+import { FIELD_MODULUS } from '../shared/field.js';
+import { filePtau, localPtau, type PtauInfo } from './ptau.js';
+import { loadSnarkjs, sharedCurveExists, terminateSharedCurve, type SnarkjsLogger } from './ptau-deps.js';
+
+export interface SetupOptions {
+  /** A prepared ptau file to use; without it, the cached local single-party ptau. */
+  ptauPath?: string;
+  /** Extra entropy mixed into the phase-2 contribution (snarkjs adds 64 random bytes of its own). */
+  entropy?: Uint8Array;
+  /** Beacon value, hex (1–255 bytes); default: SHA-256 of the contribution's hash. */
+  beaconHash?: string;
+  /** Cache root for the local ptau (see `localPtau`). */
+  cacheDir?: string;
+  onProgress?: (e: { stage: string; done?: number; total?: number }) => void;
+}
+
+export interface SetupResult {
+  zkeyPath: string;
+  vkeyPath: string;
+  ptau: PtauInfo;
+  /** log2 of the evaluation domain the circuit needs. */
+  power: number;
+  /** Phase-2 contributions in the final zkey (the random one and the beacon). */
+  contributions: number;
+}
+
+/** The counts in an r1cs header (iden3 r1cs format, section 1). */
+export interface R1csHeader {
+  prime: bigint;
+  nWires: number;
+  nOutputs: number;
+  nPubInputs: number;
+  nPrvInputs: number;
+  nConstraints: number;
+}
+
+const BEACON_ITERATIONS_EXP = 10;
+
+// snarkjs keeps one shared multi-threaded curve; setups running at once share it, and the last
+// one to finish stops it, unless it was already running before the first of them began.
+let activeSetups = 0;
+let curveStartedBySetup = false;
+
+/**
+ * Sets up Groth16 keys for `r1csPath` in `outDir`: `<name>.zkey` and `<name>.vkey.json`, where
+ * `<name>` is the r1cs file name without `.r1cs`.
+ * @throws {InvalidArgumentError} if `beaconHash` is not 1–255 bytes of hex.
+ * @throws {InputError} if the r1cs is unreadable, or the given ptau is not a prepared BN254 ptau or is too small.
+ * @throws {CompileError} if a snarkjs step fails (with the snarkjs error as `cause`).
+ */
+export async function groth16Setup(r1csPath: string, outDir: string, options: SetupOptions = {}): Promise<SetupResult> {
+  const progress = options.onProgress ?? (() => undefined);
+  const header = await readR1csHeader(r1csPath);
+  if (header.prime !== FIELD_MODULUS) throw new CompileError(`${r1csPath}: circuit is not over the BN254 scalar field`);
+  const power = requiredPower(header);
+  const beaconHash = options.beaconHash === undefined ? undefined : checkBeaconHash(options.beaconHash);
+
+  let ptau: PtauInfo;
+  if (options.ptauPath !== undefined) {
+    ptau = await filePtau(options.ptauPath);
+    if (ptau.power < power) {
+      const points = header.nConstraints + header.nOutputs + header.nPubInputs + 1;
+      throw new InputError(`${options.ptauPath}: powers-of-tau file of 2^${ptau.power} is too small for ${r1csPath}, which needs 2^${power} (constraints + public signals + 1 = ${points})`);
+    }
+  } else {
+    progress({ stage: 'ptau' });
+    ptau = await localPtau(power, { cacheDir: options.cacheDir, onProgress: (e) => progress({ ...e, stage: `ptau-${e.stage}` }) });
+  }
+
+  const name = basename(r1csPath).replace(/\.r1cs$/, '');
+  const zkeyPath = resolve(outDir, `${name}.zkey`);
+  const vkeyPath = resolve(outDir, `${name}.vkey.json`);
+  if (activeSetups++ === 0) curveStartedBySetup = !sharedCurveExists();
+  let work: string | undefined;
+  try {
+    await mkdir(outDir, { recursive: true });
+    work = await mkdtemp(join(outDir, '.setup-'));
+    const snarkjs = await loadSnarkjs();
+    const logger = errorCollector();
+    const z = [0, 1, 2].map((i) => join(work!, `${i}.zkey`));
+    const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+      try {
+        return await run();
+      } catch (e) {
+        throw new CompileError(`${r1csPath}: snarkjs ${name} failed${logger.last()}`, { cause: e });
+      }
+    };
+
+    progress({ stage: 'zkey-new' });
+    const cs = await step('newZKey', () => snarkjs.zKey.newZKey(r1csPath, ptau.path, z[0], logger));
+    if (cs === -1) throw new CompileError(`${r1csPath}: snarkjs could not create a zkey${logger.last()}`);
+
+    progress({ stage: 'zkey-contribute' });
+    const entropy = Buffer.from(options.entropy ?? randomBytes(32)).toString('hex');
+    const contribution = await step('contribute', () =>
+      snarkjs.zKey.contribute(z[0], z[1], 'zkinfer local contribution', entropy, logger));
+
+    progress({ stage: 'zkey-beacon' });
+    const beacon = beaconHash ?? createHash('sha256').update(contribution).digest('hex');
+    const final = await step('beacon', () =>
+      snarkjs.zKey.beacon(z[1], z[2], 'zkinfer beacon', beacon, BEACON_ITERATIONS_EXP, logger));
+    if (final === false) throw new CompileError(`${r1csPath}: snarkjs beacon failed${logger.last()}`);
+
+    progress({ stage: 'vkey' });
+    const vkey = await step('exportVerificationKey', () => snarkjs.zKey.exportVerificationKey(z[2], logger));
+    const vkeyTemp = join(work, 'vkey.json');
+    await writeFile(vkeyTemp, JSON.stringify(vkey, null, 1) + '\n');
+    await rename(z[2], zkeyPath);
+    await rename(vkeyTemp, vkeyPath);
+    return { zkeyPath, vkeyPath, ptau, power, contributions: 2 };
+  } catch (e) {
+    if (e instanceof ZkinferError) throw e;
+    throw new CompileError(`${outDir}: Groth16 setup of ${r1csPath} failed`, { cause: e });
+  } finally {
+    if (work) await rm(work, { recursive: true, force: true });
+    if (--activeSetups === 0 && curveStartedBySetup) await terminateSharedCurve();
+  }
+}
+
+
+/** A snarkjs logger that remembers the last error line (snarkjs reports some failures only there). */
+function errorCollector(): SnarkjsLogger & { last(): string } {
+  let lastError = '';
+  const ignore = (): void => undefined;
+  return {
+    debug: ignore, info: ignore, warn: ignore,
+    error: (msg: string) => { lastError = msg; },
+    last: () => (lastError ? `: ${lastError}` : ''),
+  };
+}
+
+function checkBeaconHash(hex: string): string {
+  if (!/^([0-9a-fA-F]{2}){1,255}$/.test(hex)) {
+    throw new InvalidArgumentError(`expected beaconHash to be 1–255 bytes of hex, got ${JSON.stringify(hex.length > 80 ? hex.slice(0, 80) + '…' : hex)}`);
+  }
+  return hex.toLowerCase();
+}
+
+/**
+ * The power of two snarkjs needs for this circuit: the smallest p with
+ * 2^p > constraints + public inputs + outputs (snarkjs `zkey_new.js`: log2(m) + 1).
+ */
+export function requiredPower(h: Pick<R1csHeader, 'nConstraints' | 'nPubInputs' | 'nOutputs'>): number {
+  const m = h.nConstraints + h.nPubInputs + h.nOutputs;
+  return Math.max(1, 32 - Math.clz32(m));
+}
+
+/**
+ * Reads the header section of an iden3 r1cs file (magic "r1cs", version 1).
+ * @throws {InputError} naming the file if it is unreadable or not an r1cs file.
+ */
+export async function readR1csHeader(path: string): Promise<R1csHeader> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new InputError(`${path}: cannot open r1cs file`, { cause: e });
+  }
+  try {
+    const { size } = await fh.stat();
+    const read = async (pos: number, len: number): Promise<DataView> => {
+      const buf = new Uint8Array(len);
+      const { bytesRead } = await fh.read(buf, 0, len, pos);
+      if (bytesRead !== len) throw new InputError(`${path}: not an r1cs file (truncated)`);
+      return new DataView(buf.buffer);
+    };
+    const pre = await read(0, 12);
+    const magic = String.fromCharCode(pre.getUint8(0), pre.getUint8(1), pre.getUint8(2), pre.getUint8(3));
+    if (magic !== 'r1cs') throw new InputError(`${path}: not an r1cs file (expected magic "r1cs")`);
+    const nSections = pre.getUint32(8, true);
+    let pos = 12;
+    for (let i = 0; i < nSections && pos + 12 <= size; i++) {
+      const s = await read(pos, 12);
+      const type = s.getUint32(0, true);
+      const len = Number(s.getBigUint64(4, true));
+      if (type === 1) {
+        const n8 = (await read(pos + 12, 4)).getUint32(0, true);
+        if (n8 < 1 || n8 > 64) throw new InputError(`${path}: r1cs header has invalid field size ${n8}`);
+        const h = await read(pos + 16, n8 + 28);
+        let prime = 0n;
+        for (let k = n8 - 1; k >= 0; k--) prime = (prime << 8n) | BigInt(h.getUint8(k));
+        return {
+          prime,
+          nWires: h.getUint32(n8, true),
+          nOutputs: h.getUint32(n8 + 4, true),
+          nPubInputs: h.getUint32(n8 + 8, true),
+          nPrvInputs: h.getUint32(n8 + 12, true),
+          nConstraints: h.getUint32(n8 + 24, true),
+        };
+      }
+      pos += 12 + len;
+    }
+    throw new InputError(`${path}: r1cs file has no header section`);
+  } finally {
+    await fh.close();
+  }
+}

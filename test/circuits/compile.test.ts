@@ -202,26 +202,3 @@ component main {public [in]} = All();
     expect((await readdir('/proc/self/fd')).length).toBe(before);
   });
 });
-
-// A 128×784 dense layer (≈ 100k constant·signal terms), the size of an MNIST hidden layer.
-// Slow (tens of seconds): run with ZKINFER_SLOW=1.
-describe.runIf(process.env.ZKINFER_SLOW === '1')('compileCircom on a dense layer', () => {
-  it('compiles 128 sums of 784 terms', async () => {
-    let seed = 1;
-    const weight = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), (seed % 255) - 127);
-    const rows: string[] = [];
-    for (let j = 0; j < 128; j++) {
-      const chunks: string[] = [];
-      for (let c = 0; c < 784; c += 28) {
-        chunks.push('(' + Array.from({ length: 28 }, (_, i) => `${weight()}*x[${c + i}]`).join(' + ') + ')');
-      }
-      rows.push(`  y[${j}] <== ${chunks.join(' + ')};`);
-    }
-    const file = await source('dense', `pragma circom 2.1.0;\ntemplate Dense() {\n  signal input x[784];\n  signal output y[128];\n${rows.join('\n')}\n}\ncomponent main {public [x]} = Dense();\n`);
-    const start = performance.now();
-    const result = await compileCircom(file, { outDir: path.join(dir, 'dense-out') });
-    const seconds = (performance.now() - start) / 1000;
-    console.log(`dense 128x784 (O2): ${seconds.toFixed(1)} s, ${result.constraints} constraints, ${result.wires} wires`);
-    expect(result.constraints).toBe(128);
-  }, 300_000);
-});

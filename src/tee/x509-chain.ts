@@ -22,9 +22,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { AttestationError } from '../shared/errors.js';
-import { ecdsaDerToRaw } from './der.js';
 import { CURVE_SCALAR_BYTES, importEcdsaPublicKey, verifyEcdsa, type EcCurve, type EcHash, type EcPublicKey } from './ecdsa.js';
-import { KEY_USAGE_BIT, parseX509Certificate, type X509Fields } from './x509-certificate.js';
+import { ecdsaDerToRaw, KEY_USAGE_BIT, parseX509Certificate, type X509Fields } from './x509-certificate.js';
 
 /** DER SHA-256 fingerprint of the AWS Nitro Enclaves root (CN=aws.nitro-enclaves, 2019–2049). */
 export const AWS_NITRO_ROOT_SHA256 = '641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b';

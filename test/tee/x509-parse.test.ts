@@ -1,14 +1,14 @@
 /**
- * The strict DER certificate reader checked against two independent parsers on every
- * certificate of the recorded AWS chains: @peculiar/x509 (asn1js) and node:crypto
- * (OpenSSL), plus unit checks of the DER primitives' rejections.
+ * The certificate reader (PKI.js plus the DER checks of x509-certificate.ts) checked against
+ * two independent parsers on every certificate of the recorded AWS chains: @peculiar/x509
+ * (asn1js) and node:crypto (OpenSSL); then the DER and RFC 5280 rules it adds to PKI.js,
+ * each shown on an encoding that asn1js alone accepts.
  */
 import './reflect-shim.js';
-import { X509Certificate as NodeX509 } from 'node:crypto';
+import { X509Certificate as NodeX509, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BasicConstraintsExtension, KeyUsagesExtension, X509Certificate } from '@peculiar/x509';
-import { decodeDerTime, decodeOid, ecdsaDerToRaw, readDerElement, splitCertificate } from '../../src/tee/der.js';
-import { parseX509Certificate } from '../../src/tee/x509-certificate.js';
+import { ecdsaDerToRaw, parseX509Certificate } from '../../src/tee/x509-certificate.js';
 import { payloadOf, REAL_DOCUMENTS } from './helpers.js';
 
 const certificates = REAL_DOCUMENTS.flatMap((doc) => {
@@ -47,18 +47,28 @@ describe.each(certificates)('certificate $name', ({ der, issuer }) => {
     expect(theirs.verify(new NodeX509(issuer).publicKey)).toBe(true);
   });
 
-  it('splits out exactly the bytes OpenSSL signs', () => {
-    const { tbs, signatureAlgorithm, tbsSignatureAlgorithm } = splitCertificate(der);
+  it('takes exactly the bytes OpenSSL signs from the input', () => {
+    const { tbs, signatureAlgorithm, tbsSignatureAlgorithm, signatureValue } = mine;
     expect(hex(signatureAlgorithm)).toBe('300a06082a8648ce3d040303'); // ecdsa-with-SHA384 everywhere in AWS chains
     expect(hex(tbsSignatureAlgorithm)).toBe(hex(signatureAlgorithm));
-    expect(tbs.length).toBeLessThan(der.length);
+    expect(Buffer.from(der).indexOf(Buffer.from(tbs))).toBe(4); // the input's own bytes, after the 4-byte outer header
+    expect(nodeVerify('sha384', tbs, new NodeX509(issuer).publicKey, signatureValue)).toBe(true);
     expect(mine.spki.length).toBe(120); // P-384 uncompressed
   });
 });
 
-describe('DER primitives', () => {
+describe('DER rules added to PKI.js / asn1js', () => {
   const bytes = (h: string) => new Uint8Array(Buffer.from(h.replace(/\s/g, ''), 'hex'));
   const int48 = (first: string) => first + '11'.repeat(47);
+  const root = certificates[0].der; // the AWS Nitro root, same length after every patch
+  /** The root with the first occurrence of `from` replaced by `to` (hex, same length). */
+  const patched = (from: string, to: string): Uint8Array => {
+    const at = Buffer.from(root).indexOf(Buffer.from(bytes(from)));
+    expect(at).toBeGreaterThan(0);
+    const out = root.slice();
+    out.set(bytes(to), at);
+    return out;
+  };
 
   it('converts ECDSA signatures to r‖s', () => {
     const r = '00' + int48('ff'); // positive with a sign byte
@@ -77,7 +87,9 @@ describe('DER primitives', () => {
     ['a SET', '3106 020101 020101', 'expected ECDSA signature SEQUENCE'],
     ['an indefinite length', '3080 020101 020101 0000', 'DER indefinite length'],
     ['a non-minimal length', '308106 020101 020101', 'DER length not minimally encoded'],
-    ['a length past the end', '3010 020101', 'DER element runs past its container'],
+    ['a length past the end', '3010 020101', 'malformed DER in ECDSA signature: End of input reached'],
+    ['an integer running past its SEQUENCE', '3003 0205 0102030405', 'DER element runs past its container'],
+    ['a SEQUENCE in primitive form', '1006 020101 020101', 'DER element in the wrong primitive/constructed form'],
   ])('rejects an ECDSA signature with %s', (_name, h, message) => {
     expect(() => ecdsaDerToRaw(bytes(h), 48)).toThrow(message);
   });
@@ -86,32 +98,33 @@ describe('DER primitives', () => {
     expect(() => ecdsaDerToRaw(bytes(`3036 0231 01${'11'.repeat(48)} 020101`), 48)).toThrow('ECDSA signature integer too large');
   });
 
-  it('decodes object identifiers', () => {
-    expect(decodeOid(bytes('2a8648ce3d040303'))).toBe('1.2.840.10045.4.3.3');
-    expect(decodeOid(bytes('2b81040022'))).toBe('1.3.132.0.34');
-    expect(decodeOid(bytes('551d13'))).toBe('2.5.29.19');
-    expect(() => decodeOid(bytes('2a80 01'))).toThrow('OBJECT IDENTIFIER arc not minimally encoded');
-    expect(() => decodeOid(bytes('2a86'))).toThrow('malformed OBJECT IDENTIFIER');
+  it('rejects non-minimal and truncated object identifiers', () => {
+    expect(parseX509Certificate(root).extensions.map((e) => e.oid)).toEqual(['2.5.29.19', '2.5.29.14', '2.5.29.15']);
+    expect(() => parseX509Certificate(patched('0603550403', '0603558003'))).toThrow('OBJECT IDENTIFIER arc not minimally encoded');
+    expect(() => parseX509Certificate(patched('0603550403', '0603550483'))).toThrow('malformed DER in certificate');
   });
 
-  it('decodes UTCTime and GeneralizedTime in Z form only', () => {
-    const time = (tag: number, text: string) => {
-      const data = new Uint8Array([tag, text.length, ...Buffer.from(text, 'ascii')]);
-      return decodeDerTime(data, readDerElement(data, 0));
-    };
-    expect(time(0x17, '491028142805Z').toISOString()).toBe('2049-10-28T14:28:05.000Z');
-    expect(time(0x17, '500101000000Z').toISOString()).toBe('1950-01-01T00:00:00.000Z');
-    expect(time(0x18, '20600101000000Z').toISOString()).toBe('2060-01-01T00:00:00.000Z');
-    expect(() => time(0x17, '230230000000Z')).toThrow('invalid date');
-    expect(() => time(0x17, '2302280000Z')).toThrow('expected a UTCTime or GeneralizedTime in Z form');
-    expect(() => time(0x17, '230228000000+0100')).toThrow('expected a UTCTime or GeneralizedTime in Z form');
-    expect(() => time(0x04, '230228000000Z')).toThrow('expected a UTCTime or GeneralizedTime in Z form');
+  it('reads validity in Z form only, and rejects dates that do not exist', () => {
+    expect(parseX509Certificate(root).notBefore.toISOString()).toBe('2019-10-28T13:28:05.000Z');
+    expect(parseX509Certificate(root).notAfter.toISOString()).toBe('2049-10-28T14:28:05.000Z');
+    const notBefore = '170d3139313032383133323830355a'; // UTCTime 191028132805Z
+    const utc = (text: string) => patched(notBefore, '170d' + Buffer.from(text, 'ascii').toString('hex'));
+    expect(() => parseX509Certificate(utc('190230132805Z'))).toThrow('invalid date');
+    expect(() => parseX509Certificate(utc('191028246005Z'))).toThrow('invalid date');
+    expect(() => parseX509Certificate(utc('1910281328050'))).toThrow('expected a UTCTime or GeneralizedTime in Z form');
+    expect(() => parseX509Certificate(utc('19102813280+1'))).toThrow('expected a UTCTime or GeneralizedTime in Z form');
+  });
+
+  it('rejects a BOOLEAN TRUE that is not 0xFF (critical flag, cA)', () => {
+    expect(parseX509Certificate(root).basicConstraints).toEqual({ ca: true });
+    expect(() => parseX509Certificate(patched('551d130101ff', '551d13010101'))).toThrow('extension critical flag must be DER TRUE');
+    expect(() => parseX509Certificate(patched('551d130101ff', '551d13010100'))).toThrow('extension critical flag must be DER TRUE');
+    expect(() => parseX509Certificate(patched('30030101ff', '3003010101'))).toThrow('BasicConstraints cA must be DER TRUE when present');
   });
 
   it('rejects a certificate with trailing bytes', () => {
-    const der = certificates[0].der;
-    const longer = new Uint8Array(der.length + 1);
-    longer.set(der);
+    const longer = new Uint8Array(root.length + 1);
+    longer.set(root);
     expect(() => parseX509Certificate(longer)).toThrow('trailing bytes after certificate');
   });
 });

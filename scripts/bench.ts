@@ -3,8 +3,8 @@
  * example (784-128-10 ReLU MLP) and writes them to BENCHMARKS.md with the machine and date.
  * Figures are medians of repeated runs in one warm process unless stated otherwise.
  */
-import { cpus, totalmem, tmpdir } from 'node:os';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { compileModel } from '../src/build/compile.js';
@@ -16,16 +16,13 @@ import { OrtModel } from '../src/onnx/runtime.js';
 import { readInputFile } from '../src/shared/input.js';
 import { releaseCurve } from '../src/shared/curve.js';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
+import { median, table, writeSection } from './lib/bench-report.js';
 
 const example = 'examples/fashion-mnist';
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 async function main() {
-  const rows: [string, string, string, string][] = [];
+  const rows: string[][] = [];
   const work = mkdtempSync(join(tmpdir(), 'zkinfer-bench-'));
   process.env.ZKINFER_CACHE_DIR = join(work, 'cache'); // setup from nothing: no cached ptau
 
@@ -91,22 +88,9 @@ async function main() {
   rows.push(['max / mean |logit error| on the test split', `${report.maxAbsError.toFixed(4)} / ${report.meanAbsError.toFixed(4)}`, '', '']);
   rows.push(['test inputs outside the calibrated range', `${report.outOfRange}`, '', '']);
 
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  const machine = `${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  const date = new Date().toISOString().slice(0, 10);
-  const table = ['| measure | value | target | |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-  const section = `## Core pipeline (issue 2) — ${date}\n\nMachine: ${machine}.\nModel: examples/fashion-mnist (784-128-10 ReLU MLP), default quantization (${JSON.stringify(compiled.manifest.compileOptions.quant)}).\nProof time uses snarkjs \`groth16.fullProve\` per call (the witness wasm is re-instantiated each time); verification includes the public-signal binding checks.\n\n${table}\n`;
-  const path = 'BENCHMARKS.md';
-  let doc = '';
-  try {
-    doc = readFileSync(path, 'utf8');
-  } catch {
-    doc = '# zkinfer benchmarks\n\nWritten by `npm run bench`; every figure below was measured on the machine named in its section.\n\n';
-  }
-  const marker = /## Core pipeline \(issue 2\)[\s\S]*?(?=\n## |$)/;
-  doc = marker.test(doc) ? doc.replace(marker, section) : `${doc.trimEnd()}\n\n${section}`;
-  writeFileSync(path, doc);
-  process.stdout.write(`${section}\n`);
+  const body = `Model: examples/fashion-mnist (784-128-10 ReLU MLP), default quantization (${JSON.stringify(compiled.manifest.compileOptions.quant)}).\nProofs use the warm \`Prover\` (zkey in memory, witness calculator built once); verification includes the public-signal binding checks.\n\n${table(['measure', 'value', 'target', ''], rows)}`;
+  writeSection('Core pipeline (issue 2)', body);
+  process.stdout.write(`${body}\n`);
 }
 
 await main();

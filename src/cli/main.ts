@@ -8,6 +8,7 @@ import { registerCompileCommand } from './commands/compile.js';
 import { registerProveCommand } from './commands/prove.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerAttestCommand } from './commands/attest.js';
+import { registerInferCommand } from './commands/infer.js';
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerProveCommand(program);
   registerVerifyCommand(program);
   registerAttestCommand(program);
+  registerInferCommand(program);
   return program;
 }
 

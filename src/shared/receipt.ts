@@ -4,6 +4,11 @@
  * raw integers and their scale — and any evidence: a Groth16 proof with its public
  * signals, a TEE attestation over the receipt digest. The digest is SHA-256 over the
  * canonical JSON of {format, modelId, inputCommitment, output (shape, scale, raw), nonce}.
+ *
+ * An attestation block is written once by the TEE path (src/tee/infer.ts) and never
+ * changed: it records the digest its provider signed and the output the TEE computed, so
+ * that when a proof is attached later (and `output` becomes the proven one, with its own
+ * digest) the attestation still verifies and the two outputs can be cross-checked.
  */
 import { z } from 'zod';
 import { sha256Json } from './hash.js';
@@ -20,6 +25,50 @@ export const groth16ProofSchema = z.object({
   pi_b: z.array(z.array(decimal).length(2)).length(3),
   pi_c: z.array(decimal).length(3),
 });
+
+/** The TEE's own output: float values from onnxruntime and their fixed-point integers. */
+export const teeOutputSchema = z.object({
+  /** round(values[i] · 2^scale), at the receipt output's scale; these integers are in the attested digest. */
+  raw: z.array(z.number().int()),
+  /** onnxruntime's float output of the proven part (for a model ending in Softmax: the logits). */
+  values: z.array(z.number()),
+  /** onnxruntime's final output (the softmax probabilities), when the model has an output transform. */
+  probabilities: z.array(z.number()).optional(),
+});
+export type TeeOutput = z.infer<typeof teeOutputSchema>;
+
+/** Formats of attestation documents. */
+export const ATTESTATION_FORMATS = {
+  dev: 'zkinfer.dev-attestation/1',
+  nitro: 'aws-nitro-enclaves/cose-sign1',
+} as const;
+
+/**
+ * A TEE attestation over a receipt digest (DESIGN.md "TEE path and policy"). Only
+ * `document` is evidence; every other field says what it must bind, and a verifier checks
+ * each against the document and the receipt.
+ */
+export const attestationSchema = z
+  .object({
+    /** Who made the document: `dev` (a local key, never hardware) or `nitro` (AWS Nitro Enclaves NSM). */
+    provider: z.enum(['dev', 'nitro']),
+    /** The document's encoding, see {@link ATTESTATION_FORMATS}. */
+    format: z.string(),
+    /** Whether the provider claims hardware backing; a verifier decides from the format, never from this flag. */
+    hardware: z.boolean(),
+    /** The attestation document, base64 (dev: JSON; nitro: the NSM's COSE_Sign1 CBOR). */
+    document: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
+    /** The receipt digest the document carries as user data (the TEE receipt's digest). */
+    digest: hex(64),
+    /** The nonce the document carries; equal to the receipt nonce. */
+    nonce: hex(),
+    /** When the TEE asked for the document (informational; verifiers use the signed time). */
+    createdAt: z.string(),
+    /** The TEE's output whose integers the attested digest covers. */
+    output: teeOutputSchema,
+  })
+  .loose();
+export type Attestation = z.infer<typeof attestationSchema>;
 
 export const receiptSchema = z.object({
   format: z.literal(RECEIPT_FORMAT),
@@ -45,7 +94,7 @@ export const receiptSchema = z.object({
   createdAt: z.string(),
   proof: groth16ProofSchema.optional(),
   publicSignals: z.array(z.string()).optional(),
-  attestation: z.record(z.string(), z.unknown()).optional(),
+  attestation: attestationSchema.optional(),
   timings: z.record(z.string(), z.number()).optional(),
 });
 export type Receipt = z.infer<typeof receiptSchema>;

@@ -1,10 +1,18 @@
-/** `zkinfer verify <receipt.json|outdir>... --artifacts <dir> [--json]`: exit 0 iff every receipt is valid. */
+/**
+ * `zkinfer verify <receipt.json|outdir>... --artifacts <dir> [--json]`: exit 0 iff every receipt's proof is valid.
+ * With `--policy <file> [--stakes n] [--at ISO]`, each receipt is evaluated under the
+ * policy instead (src/verify/policy.ts) and the command exits 0 iff every one is accepted.
+ *
+ * Shape: options are checked, then each file gives one result (`checkFile`), then the
+ * results are reported (`report`); new outputs or a parallel loop fit in those steps.
+ */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../shared/errors.js';
 import { releaseCurve } from '../../shared/curve.js';
-import { loadVerifierKey, verifyProof } from '../../verify/verify.js';
+import { loadVerifierKey, parseReceipt, verifyProof, type VerifierKey } from '../../verify/verify.js';
+import { evaluateReceipt, loadPolicy, loadPolicyKey, type EvaluateOptions, type Policy, type PolicyVerdict } from '../../verify/policy.js';
 
 /** Expands folders into the receipt files they hold (every *.json). */
 export function receiptPaths(targets: string[]): string[] {
@@ -24,44 +32,111 @@ export function receiptPaths(targets: string[]): string[] {
   return out;
 }
 
+/** How receipts are checked: their proof alone, or a policy. */
+type Mode = { kind: 'proof'; key: VerifierKey } | { kind: 'policy'; key: EvaluateOptions['key']; policy: Policy; stakes?: number; now?: Date };
+
+/** One receipt's outcome. */
+interface FileResult {
+  file: string;
+  /** Proof mode: valid; policy mode: accepted. */
+  ok: boolean;
+  reason?: string;
+  output?: number[];
+  verdict?: PolicyVerdict;
+}
+
+async function checkFile(file: string, mode: Mode): Promise<FileResult> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const reason = `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
+    return { file, ok: false, reason, verdict: { verdict: 'rejected', by: [], reasons: [reason] } };
+  }
+  if (mode.kind === 'proof') {
+    const v = await verifyProof(text, mode.key);
+    return { file, ok: v.valid, reason: v.reason, output: v.receipt?.output.values };
+  }
+  const parsed = parseReceipt(text);
+  if (!parsed.receipt) return { file, ok: false, reason: parsed.reason, verdict: { verdict: 'rejected', by: [], reasons: [parsed.reason!] } };
+  const verdict = await evaluateReceipt(parsed.receipt, { key: mode.key, policy: mode.policy, stakes: mode.stakes, now: mode.now });
+  return { file, ok: verdict.verdict === 'accepted', output: parsed.receipt.output.values, verdict };
+}
+
+function report(results: FileResult[], mode: Mode, json: boolean): void {
+  const failed = results.filter((r) => !r.ok);
+  if (mode.kind === 'policy') {
+    if (json) {
+      const rows = results.map((r) => ({ file: r.file, ...r.verdict! }));
+      process.stdout.write(`${JSON.stringify({ accepted: failed.length === 0, total: results.length, notAccepted: failed.length, results: rows }, null, 2)}\n`);
+      return;
+    }
+    for (const r of results) {
+      const v = r.verdict!;
+      process.stdout.write(`${v.verdict.padEnd(15)} ${r.file}${v.by.length > 0 ? ` (by ${v.by.join(' and ')})` : ''}\n${v.reasons.map((line) => `  - ${line}\n`).join('')}`);
+    }
+    if (results.length > 1) process.stdout.write(`${results.length - failed.length} of ${results.length} receipts accepted\n`);
+    return;
+  }
+  if (json) {
+    const rows = results.map(({ file, ok, reason, output }) => ({ file, valid: ok, reason, output }));
+    process.stdout.write(`${JSON.stringify({ valid: failed.length === 0, total: results.length, failed: failed.length, results: rows }, null, 2)}\n`);
+    return;
+  }
+  for (const r of results) {
+    if (r.ok) process.stdout.write(`valid    ${r.file}\n`);
+    else process.stderr.write(`invalid  ${r.file}: ${r.reason}\n`);
+  }
+  if (results.length > 1) process.stdout.write(`${results.length - failed.length} of ${results.length} receipts valid\n`);
+}
+
+function parseStakes(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const stakes = Number(value);
+  if (value.trim() === '' || !Number.isFinite(stakes) || stakes < 0) throw new InvalidArgumentError(`expected --stakes to be a non-negative number, got "${value}"`);
+  return stakes;
+}
+
+function parseAt(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const at = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at.getTime())) throw new InvalidArgumentError(`--at expects an ISO 8601 time, got "${value}"`);
+  return at;
+}
+
+function modeOf(opts: { artifacts: string; policy?: string; stakes?: string; at?: string }): Mode {
+  if (!opts.policy) {
+    if (opts.stakes !== undefined || opts.at !== undefined) throw new InvalidArgumentError('--stakes and --at apply to a policy: give --policy <file>');
+    return { kind: 'proof', key: loadVerifierKey(opts.artifacts) };
+  }
+  const stakes = parseStakes(opts.stakes);
+  const now = parseAt(opts.at);
+  return { kind: 'policy', key: loadPolicyKey(opts.artifacts), policy: loadPolicy(opts.policy), stakes, now };
+}
+
 /** Registers the verify command. */
 export function registerVerifyCommand(program: Command): void {
   program
     .command('verify')
-    .description('verify receipts (files or folders of receipts); exit 0 only if all are valid')
+    .description('verify receipts (files or folders of receipts); exit 0 only if all are valid (or, with --policy, accepted)')
     .argument('<receipts...>', 'receipt files or folders')
     .option('--artifacts <dir>', 'the compiled model folder (manifest and verification key)')
+    .option('--policy <policy.json>', 'evaluate each receipt under this policy: accepted, proof-required or rejected')
+    .option('--stakes <n>', 'the request stakes, compared with the policy stakesThreshold (default 0)')
+    .option('--at <time>', 'ISO 8601 time of evaluation for attestation age (default: now)')
     .option('--json', 'print results as JSON')
     .action(async (targets: string[], opts) => {
       if (!opts.artifacts) throw new InvalidArgumentError('verify needs --artifacts <dir>: the folder holding manifest.json and the verification key');
-      const key = loadVerifierKey(opts.artifacts);
+      const mode = modeOf(opts);
       const paths = receiptPaths(targets);
       if (paths.length === 0) throw new InvalidArgumentError(`no receipts found in ${targets.join(', ')}`);
-      const results: { file: string; valid: boolean; reason?: string; output?: number[] }[] = [];
+      const results: FileResult[] = [];
       try {
-        for (const file of paths) {
-          let text: string;
-          try {
-            text = readFileSync(file, 'utf8');
-          } catch (e) {
-            results.push({ file, valid: false, reason: `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
-            continue;
-          }
-          const verdict = await verifyProof(text, key);
-          results.push({ file, valid: verdict.valid, reason: verdict.reason, output: verdict.receipt?.output.values });
-        }
+        for (const file of paths) results.push(await checkFile(file, mode));
       } finally {
         await releaseCurve();
       }
-      const failed = results.filter((r) => !r.valid);
-      if (opts.json) process.stdout.write(`${JSON.stringify({ valid: failed.length === 0, total: results.length, failed: failed.length, results }, null, 2)}\n`);
-      else {
-        for (const r of results) {
-          if (r.valid) process.stdout.write(`valid    ${r.file}\n`);
-          else process.stderr.write(`invalid  ${r.file}: ${r.reason}\n`);
-        }
-        if (results.length > 1) process.stdout.write(`${results.length - failed.length} of ${results.length} receipts valid\n`);
-      }
-      if (failed.length > 0) process.exitCode = 1;
+      report(results, mode, Boolean(opts.json));
+      if (results.some((r) => !r.ok)) process.exitCode = 1;
     });
 }

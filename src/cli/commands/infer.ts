@@ -1,0 +1,72 @@
+/**
+ * `zkinfer infer <dir> --input x.json --out r.json [--attest dev|nitro] [--prove] [--nonce hex] [--json]`:
+ * the TEE fast path. Writes the attested receipt at once; with --prove, proves the same
+ * inference and rewrites the receipt with the proof attached (if proving fails, the
+ * attested receipt stays as written and the command exits 1).
+ */
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '../../shared/errors.js';
+import { readInputFile } from '../../shared/input.js';
+import { writeFileAtomicSync } from '../../shared/fs.js';
+import { releaseCurve } from '../../shared/curve.js';
+import { assertNonce, closeTeeArtifacts, inferAttested, loadTeeArtifacts } from '../../tee/infer.js';
+import { createAttestationProvider, PROVIDER_NAMES } from '../../tee/providers/create.js';
+import { DevProvider } from '../../tee/providers/dev.js';
+import { errorLine } from '../output.js';
+
+const formatValues = (values: readonly number[]): string => `[${values.slice(0, 10).map((v) => v.toFixed(4)).join(', ')}${values.length > 10 ? `, … (${values.length})` : ''}]`;
+
+/** Registers the infer command. */
+export function registerInferCommand(program: Command): void {
+  program
+    .command('infer')
+    .description('run the model in onnxruntime (the TEE fast path) and write an attested receipt')
+    .argument('<dir>', 'artifacts folder written by compile')
+    .requiredOption('--input <input.json>', 'one input: {"input": <nested array>}')
+    .requiredOption('--out <receipt.json>', 'receipt file to write')
+    .option('--attest <provider>', `attestation provider: ${PROVIDER_NAMES.join(' or ')}`, 'dev')
+    .option('--prove', 'also prove the inference with Groth16 and attach the proof')
+    .option('--nonce <hex>', 'nonce bound into the digest and the attestation (default: random 16 bytes)')
+    .option('--json', 'print a JSON summary')
+    .action(async (dir: string, opts) => {
+      if (opts.nonce !== undefined) assertNonce(opts.nonce, '--nonce');
+      if (!(PROVIDER_NAMES as readonly string[]).includes(opts.attest)) throw new InvalidArgumentError(`expected --attest to be ${PROVIDER_NAMES.join(' or ')}, got ${JSON.stringify(opts.attest)}`);
+      const artifacts = loadTeeArtifacts(dir);
+      try {
+        const input = readInputFile(opts.input, artifacts.model.input.shape);
+        const provider = createAttestationProvider(opts.attest);
+        if (provider instanceof DevProvider && provider.keyCreated) process.stderr.write(`created a dev attestation key at ${provider.keyPath} (not hardware; refused by the default policy)\n`);
+        const { receipt, proof } = await inferAttested(artifacts, input.values, { provider, prove: Boolean(opts.prove), nonce: opts.nonce });
+        writeFileAtomicSync(opts.out, `${JSON.stringify(receipt, null, 2)}\n`);
+        const summary: Record<string, unknown> = {
+          out: opts.out,
+          digest: receipt.digest,
+          attestation: { provider: provider.name, hardware: provider.hardware },
+          output: receipt.output.values,
+          probabilities: receipt.output.probabilities,
+          timings: receipt.timings,
+        };
+        if (!opts.json) {
+          const t = receipt.timings!;
+          process.stdout.write(`inferred ${opts.input} → ${opts.out} in ${t.inferMs!.toFixed(1)} ms, attested by ${provider.name}${provider.hardware ? '' : ' (not hardware)'} in ${t.attestMs!.toFixed(1)} ms\n  output ${formatValues(receipt.output.values)}\n`);
+        }
+        if (proof) {
+          try {
+            const proven = await proof;
+            writeFileAtomicSync(opts.out, `${JSON.stringify(proven, null, 2)}\n`);
+            Object.assign(summary, { digest: proven.digest, proven: true, provenOutput: proven.output.values, timings: proven.timings });
+            if (!opts.json) process.stdout.write(`proved → ${opts.out} in ${((proven.timings?.witnessMs ?? 0) + (proven.timings?.proveMs ?? 0)).toFixed(0)} ms\n  proven output ${formatValues(proven.output.values)}\n`);
+          } catch (e) {
+            summary.proven = false;
+            summary.error = errorLine(e).replace(/^error: /, '');
+            process.stderr.write(`${errorLine(e)}; the attested receipt ${opts.out} is kept\n`);
+            process.exitCode = 1;
+          }
+        }
+        if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      } finally {
+        await closeTeeArtifacts(artifacts);
+        await releaseCurve();
+      }
+    });
+}

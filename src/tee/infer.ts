@@ -1,0 +1,259 @@
+/**
+ * The TEE fast path (DESIGN.md "TEE path and policy"): run the artifacts' `model.onnx` in
+ * onnxruntime-node, write a receipt in the same fixed-point form as proven receipts, and
+ * have an attestation provider sign its digest. Optionally a Groth16 proof of the same
+ * inference follows and is attached when done.
+ *
+ * What the TEE receipt states:
+ * - input: the quantized integers (`quantizeInput`, as for proofs); onnxruntime runs on
+ *   their dequantized values, so the receipt's input is exactly what the model saw.
+ * - output.values: onnxruntime's float output of the *proven part* of the model. When the
+ *   manifest declares a softmax transform, the circuit proves the logits (the Softmax
+ *   input), so the session is built with that tensor added as a graph output: `values`
+ *   are onnxruntime's logits and `probabilities` its Softmax output, from one run.
+ * - output.raw: round(values · 2^scale); the digest covers these integers.
+ * - attestation.output: the same TEE output, kept when a proof is attached, so that the
+ *   attestation keeps verifying and the two outputs can be cross-checked.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import { InvalidArgumentError, ProveError, ZkinferError } from '../shared/errors.js';
+import { sha256Hex } from '../shared/hash.js';
+import { inputCommitment, receiptDigest, RECEIPT_FORMAT, type Attestation, type Receipt, type TeeOutput } from '../shared/receipt.js';
+import { decodeModel } from '../onnx/decode.js';
+import { readManifest, type Manifest } from '../build/manifest.js';
+import { quantizeInput } from '../reference/execute.js';
+import type { QModel } from '../quant/model.js';
+import { loadArtifacts, type Artifacts } from '../prove/artifacts.js';
+import { proveInference } from '../prove/prove.js';
+import { MAX_BINDING_BYTES, type AttestationProvider } from './providers/provider.js';
+
+/** An artifacts folder loaded for the TEE path (no zkey needed). */
+export interface TeeArtifacts {
+  dir: string;
+  manifest: Manifest;
+  model: QModel;
+  onnxPath: string;
+}
+
+/**
+ * Loads an artifacts folder for inference, checking `model.onnx` and `quantized.json`
+ * against the manifest's hashes (the model id names that ONNX file).
+ * @throws {VerifyError} for a missing or invalid manifest
+ * @throws {ZkinferError} when a file is missing or does not match the manifest
+ */
+export function loadTeeArtifacts(folder: string): TeeArtifacts {
+  const dir = resolve(folder);
+  const manifest = readManifest(dir);
+  const read = (name: 'onnx' | 'quantized'): Buffer => {
+    const f = manifest.files[name];
+    const path = join(dir, f.path);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (cause) {
+      throw new ZkinferError(`${path}: missing artifact (${name})`, { cause });
+    }
+    const actual = sha256Hex(bytes);
+    if (actual !== f.sha256) throw new ZkinferError(`${path}: ${name} does not match the manifest (sha256 ${actual.slice(0, 12)}…, expected ${f.sha256.slice(0, 12)}…)`);
+    return bytes;
+  };
+  read('onnx');
+  const model = JSON.parse(read('quantized').toString('utf8')) as QModel;
+  return { dir, manifest, model, onnxPath: join(dir, manifest.files.onnx.path) };
+}
+
+/** An onnxruntime session that yields the proven part's output (and the final one). */
+class TeeSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly inputName: string,
+    private readonly outputName: string,
+    private readonly logitsName: string | undefined,
+    private readonly artifacts: TeeArtifacts,
+  ) {}
+
+  static async create(artifacts: TeeArtifacts): Promise<TeeSession> {
+    let bytes: Uint8Array = readFileSync(artifacts.onnxPath);
+    let logitsName: string | undefined;
+    if (artifacts.manifest.io.output.transform) ({ bytes, logitsName } = exposeLogits(bytes, artifacts.onnxPath));
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    } catch (cause) {
+      throw new ZkinferError(`${artifacts.onnxPath}: onnxruntime could not load the model`, { cause });
+    }
+    const outputName = session.outputNames.find((n) => n !== logitsName)!;
+    return new TeeSession(session, session.inputNames[0]!, outputName, logitsName, artifacts);
+  }
+
+  /** Runs the model on the dequantized input integers. */
+  async run(inputRaw: readonly number[]): Promise<TeeOutput> {
+    const { input, output } = this.artifacts.model;
+    const x = Float32Array.from(inputRaw, (v) => v / 2 ** input.scale);
+    let result: ort.InferenceSession.OnnxValueMapType;
+    try {
+      result = await this.session.run({ [this.inputName]: new ort.Tensor('float32', x, [...input.shape]) });
+    } catch (cause) {
+      throw new ZkinferError(`${this.artifacts.onnxPath}: onnxruntime failed to run the model`, { cause });
+    }
+    const final = Array.from(result[this.outputName]!.data as Float32Array);
+    const values = this.logitsName ? Array.from(result[this.logitsName]!.data as Float32Array) : final;
+    const raw = values.map((v) => Math.round(v * 2 ** output.scale));
+    return this.logitsName ? { raw, values, probabilities: final } : { raw, values };
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/**
+ * Adds the Softmax input (the logits the circuit proves) as a graph output. The Softmax is
+ * the node producing the graph output, possibly through Identity nodes.
+ * @throws {ZkinferError} when no such Softmax exists
+ */
+function exposeLogits(bytes: Uint8Array, file: string): { bytes: Uint8Array; logitsName: string } {
+  const model = decodeModel(bytes, file);
+  const graph = model.graph!;
+  const producer = new Map((graph.node ?? []).map((n) => [n.output?.[0] ?? '', n]));
+  let node = producer.get(graph.output?.[0]?.name ?? '');
+  while (node?.opType === 'Identity') node = producer.get(node.input?.[0] ?? '');
+  const logitsName = node?.opType === 'Softmax' ? node.input?.[0] : undefined;
+  if (!logitsName) throw new ZkinferError(`${file}: the manifest declares a softmax transform, but the graph output is not produced by a Softmax`);
+  if (!(graph.output ?? []).some((o) => o.name === logitsName)) graph.output = [...(graph.output ?? []), onnxProto.onnx.ValueInfoProto.create({ name: logitsName })];
+  return { bytes: onnxProto.onnx.ModelProto.encode(model).finish(), logitsName };
+}
+
+const sessions = new WeakMap<TeeArtifacts, Promise<TeeSession>>();
+const proveArtifacts = new WeakMap<TeeArtifacts, Artifacts>();
+
+function sessionOf(artifacts: TeeArtifacts): Promise<TeeSession> {
+  let s = sessions.get(artifacts);
+  if (!s) {
+    s = TeeSession.create(artifacts);
+    s.catch(() => sessions.delete(artifacts));
+    sessions.set(artifacts, s);
+  }
+  return s;
+}
+
+/** Releases the onnxruntime session of loaded artifacts, if any. */
+export async function closeTeeArtifacts(artifacts: TeeArtifacts): Promise<void> {
+  const s = sessions.get(artifacts);
+  sessions.delete(artifacts);
+  if (s) await (await s).close();
+}
+
+/**
+ * Runs the fast path without attesting: quantized input and the TEE output.
+ * @param input the float input, flattened row-major in the model input's shape
+ * @throws {InputError} for inputs outside the compiled range
+ */
+export async function runTee(artifacts: TeeArtifacts, input: ArrayLike<number>): Promise<{ inputRaw: number[]; output: TeeOutput }> {
+  const inputRaw = quantizeInput(artifacts.model, input);
+  return { inputRaw, output: await (await sessionOf(artifacts)).run(inputRaw) };
+}
+
+/** Options of {@link inferAttested}. */
+export interface InferAttestedOptions {
+  /** Signs the receipt digest. */
+  provider: AttestationProvider;
+  /** Also prove the inference with Groth16 (needs artifacts compiled with a setup). */
+  prove?: boolean;
+  /** Hex nonce (1 to 512 bytes) bound into the digest and the attestation; random 16 bytes by default. */
+  nonce?: string;
+}
+
+/** What {@link inferAttested} returns. */
+export interface AttestedInference {
+  /** The attested receipt, available at once. */
+  receipt: Receipt;
+  /** With `prove`: the same receipt with the proof attached, when proving is done. */
+  proof: Promise<Receipt> | undefined;
+}
+
+/**
+ * Checks a nonce for attestation: lowercase hex of 1 to 512 bytes.
+ * @throws {InvalidArgumentError} "expected nonce to be 2 to 1024 lowercase hex digits (an even number), got …"
+ */
+export function assertNonce(nonce: string, name = 'nonce'): void {
+  if (typeof nonce !== 'string' || !/^(?:[0-9a-f]{2})+$/.test(nonce) || nonce.length > 2 * MAX_BINDING_BYTES) {
+    throw new InvalidArgumentError(`expected ${name} to be 2 to ${2 * MAX_BINDING_BYTES} lowercase hex digits (an even number), got ${JSON.stringify(nonce)}`);
+  }
+}
+
+const ms = (t: number) => Math.round(t * 1000) / 1000;
+
+/**
+ * Runs one inference on the fast path and attests its receipt; with `prove`, starts the
+ * Groth16 proof once the attested receipt exists (it does not delay it).
+ * @param input the float input, flattened row-major in the model input's shape
+ * @returns the attested receipt at once and, with `prove`, a promise of the proven one
+ *   (already marked handled: an unobserved proving failure does not crash the process)
+ * @throws {InputError} for inputs outside the compiled range
+ * @throws {ProveError} with `prove`, when the artifacts have no zkey
+ * @throws {AttestationError} when the provider cannot attest
+ */
+export async function inferAttested(artifacts: TeeArtifacts, input: ArrayLike<number>, options: InferAttestedOptions): Promise<AttestedInference> {
+  const nonce = options.nonce ?? randomBytes(16).toString('hex');
+  assertNonce(nonce);
+  let proving: Artifacts | undefined;
+  if (options.prove) {
+    proving = proveArtifacts.get(artifacts);
+    if (!proving) proveArtifacts.set(artifacts, (proving = loadArtifacts(artifacts.dir)));
+  }
+  const { manifest, model } = artifacts;
+  const t0 = performance.now();
+  const { inputRaw, output } = await runTee(artifacts, input);
+  const t1 = performance.now();
+  const inputBlock = { visibility: 'public' as const, shape: [...model.input.shape], scale: model.input.scale, raw: inputRaw, commitment: '' };
+  inputBlock.commitment = inputCommitment(inputBlock);
+  const body: Omit<Receipt, 'digest' | 'createdAt'> = {
+    format: RECEIPT_FORMAT,
+    modelId: manifest.modelId,
+    keyId: manifest.keyId,
+    input: inputBlock,
+    output: { shape: [...model.output.shape], scale: model.output.scale, ...output, semantics: manifest.io.output.semantics },
+    nonce,
+  };
+  const digest = receiptDigest(body);
+  const { provider } = options;
+  const document = await provider.attest({ userData: hexToBytes(digest), nonce: hexToBytes(nonce) });
+  const t2 = performance.now();
+  const createdAt = new Date().toISOString();
+  const attestation: Attestation = {
+    provider: provider.name,
+    format: provider.format,
+    hardware: provider.hardware,
+    document: Buffer.from(document).toString('base64'),
+    digest,
+    nonce,
+    createdAt,
+    output,
+  };
+  const receipt: Receipt = { ...body, digest, createdAt, attestation, timings: { inferMs: ms(t1 - t0), attestMs: ms(t2 - t1) } };
+  let proof: Promise<Receipt> | undefined;
+  if (proving) {
+    proof = proveInference(proving, input, { nonce }).then((proven) => attachProof(receipt, proven));
+    proof.catch(() => {});
+  }
+  return { receipt, proof };
+}
+
+/**
+ * Attaches a proof of the same inference to an attested receipt: the proven output becomes
+ * authoritative in `output` (and the digest is the proven receipt's), while the
+ * attestation block, with the TEE output it signed, is kept unchanged.
+ * @throws {ProveError} when the proof is of another model, input or nonce
+ */
+export function attachProof(attested: Receipt, proven: Receipt): Receipt {
+  if (proven.modelId !== attested.modelId || proven.input.commitment !== attested.input.commitment || proven.nonce !== attested.nonce) {
+    throw new ProveError('cannot attach the proof: it is for another model, input or nonce than the attested receipt');
+  }
+  return { ...proven, createdAt: attested.createdAt, attestation: attested.attestation, timings: { ...attested.timings, ...proven.timings } };
+}

@@ -1,0 +1,112 @@
+/**
+ * Verifying a receipt's attestation block: that the document is genuine and binds this
+ * receipt. It checks, in order, that the block agrees with the receipt (nonce; the
+ * attested digest recomputed from the receipt with the attested output; the attested
+ * float output consistent with its integers and its probabilities with its logits; for a
+ * receipt without proof, that its output is the attested one), then the document itself
+ * with its provider's verifier, user data = the attested digest and nonce = the receipt
+ * nonce. Trust decisions (hardware or not, age, measurements, stakes) belong to the
+ * policy (src/verify/policy.ts); this module only says what the document proves.
+ */
+import { z } from 'zod';
+import { AttestationError } from '../../shared/errors.js';
+import { ATTESTATION_FORMATS, receiptDigest, type Receipt } from '../../shared/receipt.js';
+import { softmax } from '../../ir/float-exec.js';
+import { decodeNitroAttestation } from '../nitro-document.js';
+import { verifyNitroAttestation } from '../nitro-verify.js';
+import { verifyDevAttestation } from './dev.js';
+
+/** What a verified attestation establishes. */
+export interface VerifiedAttestation {
+  provider: 'dev' | 'nitro';
+  /** Whether the document is hardware evidence (decided by its format, not by the receipt's flag). */
+  hardware: boolean;
+  /** The signed creation time, ms since the epoch. */
+  timestamp: number;
+  /** Nitro: PCRs, hex by index. */
+  pcrs?: Record<number, string>;
+  /** Nitro: PCR0–2 all zero. */
+  debug?: boolean;
+  /** Nitro: enclave module id. */
+  moduleId?: string;
+  /** Dev: the signing key, hex. */
+  publicKey?: string;
+}
+
+/** Options of {@link verifyReceiptAttestation}. */
+export interface ReceiptAttestationOptions {
+  /** The manifest's output transform, to check attested probabilities against attested logits. */
+  outputTransform?: { kind: 'softmax'; axis: number; coerce2d: boolean };
+  /** Dev keys to accept (hex); any when absent. */
+  devPublicKeys?: readonly string[];
+  /**
+   * Hex SHA-256 of the Nitro root to pin instead of the AWS Nitro root. For tests with a
+   * throw-away CA only; never read from a policy file.
+   */
+  nitroRootFingerprint?: string;
+}
+
+/** How far attested probabilities may be from the softmax of the attested logits (float32 rounding). */
+export const PROBABILITY_CONSISTENCY = 1e-5;
+
+const fail = (message: string): never => {
+  throw new AttestationError(message);
+};
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
+
+/**
+ * Verifies the receipt's attestation and its binding to the receipt.
+ * @returns what the document establishes
+ * @throws {AttestationError} naming the first check that failed
+ */
+export async function verifyReceiptAttestation(receipt: Receipt, options: ReceiptAttestationOptions = {}): Promise<VerifiedAttestation> {
+  const att = receipt.attestation ?? fail('the receipt carries no attestation');
+  if (att.nonce !== receipt.nonce) fail(`the attestation nonce ${att.nonce} differs from the receipt nonce ${receipt.nonce}`);
+  const { raw, values, probabilities } = att.output;
+  const n = receipt.output.raw.length;
+  if (raw.length !== n || values.length !== n || (probabilities && probabilities.length !== n)) fail(`the attested output does not have the receipt's ${n} values`);
+  const scale = receipt.output.scale;
+  for (let i = 0; i < n; i++) {
+    if (!(Math.abs(values[i]! * 2 ** scale - raw[i]!) <= 0.5)) fail(`attested output value ${i} (${values[i]}) does not round to its integer ${raw[i]} at scale ${scale}`);
+  }
+  if (probabilities) {
+    const t = options.outputTransform ?? fail('the attested output has probabilities, but the model has no output transform');
+    const expected = softmax(values, receipt.output.shape, t.axis, t.coerce2d);
+    for (let i = 0; i < n; i++) {
+      if (!(Math.abs(expected[i]! - probabilities[i]!) <= PROBABILITY_CONSISTENCY)) fail(`attested probability ${i} (${probabilities[i]}) is not the softmax of the attested logits (${expected[i]})`);
+    }
+  }
+  const attested = receiptDigest({ ...receipt, output: { ...receipt.output, raw } });
+  if (attested !== att.digest) fail('the attestation digest does not match the receipt with the attested output');
+  if (!receipt.proof) {
+    const same = (a: readonly number[] | undefined, b: readonly number[] | undefined) => (a === undefined) === (b === undefined) && (a ?? []).every((v, i) => v === b![i]);
+    if (receipt.digest !== att.digest || !same(receipt.output.values, values) || !same(receipt.output.probabilities, probabilities)) {
+      fail('the receipt has no proof and its output is not the attested output');
+    }
+  }
+  if (!base64.safeParse(att.document).success) fail('the attestation document is not base64');
+  const document = new Uint8Array(Buffer.from(att.document, 'base64'));
+  switch (att.format) {
+    case ATTESTATION_FORMATS.dev: {
+      if (att.provider !== 'dev' || att.hardware) fail(`a ${ATTESTATION_FORMATS.dev} document must be from provider "dev" with hardware false`);
+      const dev = verifyDevAttestation(document, { expectedUserData: att.digest, expectedNonce: att.nonce, publicKeys: options.devPublicKeys });
+      return { provider: 'dev', hardware: false, timestamp: dev.timestamp, publicKey: dev.publicKey };
+    }
+    case ATTESTATION_FORMATS.nitro: {
+      if (att.provider !== 'nitro') fail(`a ${ATTESTATION_FORMATS.nitro} document must be from provider "nitro"`);
+      // The chain is checked at the document's own signed time; how old it may be is the policy's call.
+      const at = new Date(decodeNitroAttestation(document).document.timestamp);
+      const nitro = await verifyNitroAttestation(document, {
+        at,
+        expectedUserData: att.digest,
+        expectedNonce: att.nonce,
+        allowDebug: true,
+        ...(options.nitroRootFingerprint ? { rootFingerprint: options.nitroRootFingerprint } : {}),
+      });
+      return { provider: 'nitro', hardware: true, timestamp: nitro.timestamp, pcrs: nitro.pcrs, debug: nitro.debug, moduleId: nitro.moduleId };
+    }
+    default:
+      return fail(`unsupported attestation format ${JSON.stringify(att.format)}`);
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * The verification policy (DESIGN.md "TEE path and policy"): per receipt, is hardware
+ * trust enough, or is a zero-knowledge proof required? A policy is a small JSON file:
+ *
+ *   { "allowedPcrs": [{"pcr0": "<96 hex>", "pcr1": …, "pcr2": …}],
+ *     "maxAttestationAgeSeconds": 300, "acceptDevAttestations": false,
+ *     "stakesThreshold": 100, "tolerance": "manifest" }
+ *
+ * Every field is optional; the defaults ({@link DEFAULT_POLICY}) accept receipts by proof
+ * only. {@link evaluateReceipt} applies the rules:
+ * 1. The receipt must be for the artifacts' model, with the manifest's shapes and scales,
+ *    and its input commitment and digest must match its contents; otherwise `rejected`.
+ * 2. A proof, when present, is verified (Groth16 and bindings): valid → counts; invalid → `rejected`.
+ * 3. An attestation, when present, is verified (document, user data = digest, nonce,
+ *    attested output): a failure → `rejected`. A verified one counts only if it is hardware
+ *    (dev only with acceptDevAttestations), not from a debug enclave, its PCRs match an
+ *    allowedPcrs entry, it is at most maxAttestationAgeSeconds old, and the request's
+ *    stakes are at most stakesThreshold.
+ * 4. With both, the TEE's float output is cross-checked against the proven output (after
+ *    the output transform, i.e. as probabilities for a Softmax model, the space in which
+ *    the manifest's maxAbsOutputError is measured): further apart than the tolerance →
+ *    `rejected`.
+ * 5. Otherwise `accepted` by what counts (proof, attestation or both), or `proof-required`
+ *    with the reasons the attestation does not count (or that there is none).
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { AttestationError, VerifyError } from '../shared/errors.js';
+import { inputCommitment, receiptDigest, type Receipt } from '../shared/receipt.js';
+import { softmax } from '../ir/float-exec.js';
+import { readManifest, type Manifest } from '../build/manifest.js';
+import { matchPcrAllowlist } from '../tee/nitro-policy.js';
+import { verifyReceiptAttestation, type VerifiedAttestation } from '../tee/providers/verify.js';
+import { loadVerifierKey, verifyProof, type VerifierKey } from './verify.js';
+
+const pcrHex = z.string().regex(/^(?:[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})$/, 'expected 32, 48 or 64 bytes of hex');
+const measurement = z
+  .record(z.string().regex(/^pcr(?:[0-9]|[12][0-9]|3[01])$/, 'expected keys pcr0 to pcr31'), pcrHex)
+  .refine((entry) => Object.keys(entry).length > 0, 'an entry must list at least one PCR');
+
+/** The policy file's schema; unknown keys are errors (a misspelt rule must not be ignored). */
+export const policySchema = z.strictObject({
+  /** Accepted enclave measurements; an attestation must match every PCR of one entry. */
+  allowedPcrs: z.array(measurement).default([]),
+  /** Oldest attestation (by its signed time) that counts. */
+  maxAttestationAgeSeconds: z.number().positive().default(300),
+  /** Let `dev` attestations count (development only). */
+  acceptDevAttestations: z.boolean().default(false),
+  /** Dev keys accepted when acceptDevAttestations is true (hex Ed25519 public keys); any when absent. */
+  devPublicKeys: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes of lowercase hex')).optional(),
+  /** Largest stakes a request may have to be accepted on an attestation alone. */
+  stakesThreshold: z.number().nonnegative().default(0),
+  /** Largest |TEE − proven| output difference, or "manifest" for the manifest's maxAbsOutputError. */
+  tolerance: z.union([z.number().nonnegative(), z.literal('manifest')]).default('manifest'),
+});
+export type Policy = z.infer<typeof policySchema>;
+
+/** The built-in policy: no measurement is allowed, so only proofs accept. */
+export const DEFAULT_POLICY: Policy = Object.freeze(policySchema.parse({}));
+
+/**
+ * Validates a policy object.
+ * @param where names the source in messages (a file path)
+ * @throws {VerifyError} "<where>: invalid policy at "<field>": <message>"
+ */
+export function parsePolicy(data: unknown, where = 'policy'): Policy {
+  const parsed = policySchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new VerifyError(`${where}: invalid policy at "${issue.path.join('.') || '(root)'}": ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Reads and validates a policy file.
+ * @throws {VerifyError} for an unreadable file, malformed JSON or an invalid policy
+ */
+export function loadPolicy(path: string): Policy {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new VerifyError(code ? `${path}: cannot read policy (${code})` : `${path}: malformed JSON (${(cause as Error).message})`, { cause });
+  }
+  return parsePolicy(data, path);
+}
+
+/** What {@link evaluateReceipt} decides. */
+export interface PolicyVerdict {
+  verdict: 'accepted' | 'proof-required' | 'rejected';
+  /** The evidence that accepted the receipt (empty unless accepted). */
+  by: ('proof' | 'attestation')[];
+  /** One line per finding: what failed, what counted, and why an attestation did not. */
+  reasons: string[];
+}
+
+/** Options of {@link evaluateReceipt}. */
+export interface EvaluateOptions {
+  /** The manifest, and the verification key when the artifacts have one (needed for proofs). */
+  key: { manifest: Manifest; vkey?: VerifierKey['vkey'] | null };
+  policy: Policy;
+  /** The request's stakes, compared with policy.stakesThreshold; default 0. */
+  stakes?: number;
+  /** The time of evaluation; default now. */
+  now?: Date;
+  /**
+   * Pins another Nitro root (hex SHA-256 of its DER) instead of the AWS Nitro root. For
+   * tests with a throw-away CA only: deliberately not part of the policy file.
+   */
+  nitroRootFingerprint?: string;
+}
+
+/** Clock skew tolerated for attestations dated after `now`. */
+const FUTURE_SKEW_SECONDS = 60;
+
+/** Checks the receipt against the manifest: model, shapes, scales, commitment, digest. */
+function checkReceipt(receipt: Receipt, manifest: Manifest): string | undefined {
+  const { input, output } = manifest.io;
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  if (receipt.modelId !== manifest.modelId) return `the receipt is for model ${receipt.modelId.slice(0, 16)}…, the artifacts are model ${manifest.modelId.slice(0, 16)}…`;
+  if (receipt.input.shape.join() !== input.shape.join() || receipt.input.scale !== input.scale || receipt.input.raw.length !== size(input.shape)) return 'the receipt input does not have the shape and scale the manifest declares';
+  const n = size(output.shape);
+  if (receipt.output.shape.join() !== output.shape.join() || receipt.output.scale !== output.scale || receipt.output.raw.length !== n || receipt.output.values.length !== n) return 'the receipt output does not have the shape and scale the manifest declares';
+  if (inputCommitment(receipt.input) !== receipt.input.commitment) return 'the input commitment does not match the input';
+  if (receiptDigest(receipt) !== receipt.digest) return 'the receipt digest does not match its contents';
+  return undefined;
+}
+
+/** Why a verified attestation does not count under the policy (empty: it counts). */
+function distrust(a: VerifiedAttestation, policy: Policy, now: Date, stakes: number): string[] {
+  const out: string[] = [];
+  if (!a.hardware) {
+    if (!policy.acceptDevAttestations) out.push('attestation: dev provider, not hardware; the policy does not accept dev attestations');
+    else if (policy.devPublicKeys && !policy.devPublicKeys.includes(a.publicKey ?? '')) out.push(`attestation: dev key ${a.publicKey} is not in devPublicKeys`);
+  } else if (a.debug) out.push('attestation: debug enclave (PCR0, PCR1 and PCR2 are all zero)');
+  else if (policy.allowedPcrs.length === 0) out.push('attestation: the policy allows no enclave measurement (allowedPcrs is empty)');
+  else if (matchPcrAllowlist(a.pcrs ?? {}, policy.allowedPcrs) === undefined) out.push('attestation: PCRs match no allowedPcrs entry');
+  const age = (now.getTime() - a.timestamp) / 1000;
+  if (age > policy.maxAttestationAgeSeconds) out.push(`attestation: ${Math.round(age)} s old, older than maxAttestationAgeSeconds ${policy.maxAttestationAgeSeconds}`);
+  if (age < -FUTURE_SKEW_SECONDS) out.push(`attestation: dated ${Math.round(-age)} s after the evaluation time`);
+  if (stakes > policy.stakesThreshold) out.push(`stakes ${stakes} exceed stakesThreshold ${policy.stakesThreshold} for acceptance by attestation`);
+  return out;
+}
+
+/** Largest |TEE − proven| over the final outputs, with its index. */
+function outputDistance(receipt: Receipt, manifest: Manifest): { distance: number; index: number } {
+  const t = manifest.io.output.transform;
+  const tee = receipt.attestation!.output;
+  const proven = receipt.output.raw.map((v) => v / 2 ** receipt.output.scale);
+  const final = (logits: readonly number[]) => (t ? Array.from(softmax(logits, receipt.output.shape, t.axis, t.coerce2d)) : logits);
+  const a = t && tee.probabilities ? tee.probabilities : final(tee.values);
+  const b = final(proven);
+  let distance = 0;
+  let index = 0;
+  for (let i = 0; i < b.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (!(d <= distance)) [distance, index] = [d, i];
+  }
+  return { distance, index };
+}
+
+/**
+ * Decides whether a receipt is accepted under a policy.
+ * @returns the verdict, the evidence that accepted it and the reasons (a receipt that
+ *   fails a check is a `rejected` verdict, never an exception)
+ * @throws {VerifyError} when `options.policy` is not a valid policy
+ */
+export async function evaluateReceipt(receipt: Receipt, options: EvaluateOptions): Promise<PolicyVerdict> {
+  const { manifest, vkey } = options.key;
+  const policy = parsePolicy(options.policy);
+  const now = options.now ?? new Date();
+  const stakes = options.stakes ?? 0;
+  const rejected = (reasons: string[]): PolicyVerdict => ({ verdict: 'rejected', by: [], reasons });
+
+  const mismatch = checkReceipt(receipt, manifest);
+  if (mismatch) return rejected([mismatch]);
+
+  const reasons: string[] = [];
+  const failures: string[] = [];
+  let proofValid = false;
+  if (receipt.proof || receipt.publicSignals) {
+    if (!vkey) failures.push('proof: the artifacts have no verification key (compiled without setup)');
+    else {
+      const v = await verifyProof(receipt, { manifest, vkey });
+      if (v.valid) {
+        proofValid = true;
+        reasons.push('proof: valid Groth16 proof');
+      } else failures.push(`proof: ${v.reason}`);
+    }
+  }
+
+  let attestation: VerifiedAttestation | undefined;
+  let untrusted: string[] = [];
+  if (receipt.attestation) {
+    try {
+      attestation = await verifyReceiptAttestation(receipt, { outputTransform: manifest.io.output.transform, devPublicKeys: policy.devPublicKeys, nitroRootFingerprint: options.nitroRootFingerprint });
+    } catch (e) {
+      if (!(e instanceof AttestationError)) throw e;
+      failures.push(`attestation: ${e.message}`);
+    }
+    if (attestation) {
+      untrusted = distrust(attestation, policy, now, stakes);
+      if (untrusted.length === 0) reasons.push(`attestation: valid ${attestation.provider} attestation, ${Math.max(0, Math.round((now.getTime() - attestation.timestamp) / 1000))} s old`);
+    }
+  }
+
+  if (proofValid && attestation) {
+    const tolerance = policy.tolerance === 'manifest' ? manifest.tolerance.maxAbsOutputError : policy.tolerance;
+    const { distance, index } = outputDistance(receipt, manifest);
+    if (!(distance <= tolerance)) failures.push(`cross-check: the TEE output differs from the proven output by ${distance.toPrecision(3)} at index ${index}, more than the tolerance ${tolerance.toPrecision(3)}`);
+    else reasons.push(`cross-check: the TEE and proven outputs agree within ${tolerance.toPrecision(3)} (largest difference ${distance.toPrecision(3)})`);
+  }
+
+  if (failures.length > 0) return rejected(failures);
+  const counts = attestation !== undefined && untrusted.length === 0;
+  if (proofValid) {
+    const notCounted = untrusted.filter((r) => r.startsWith('attestation:')).map((r) => `not counted: ${r}`);
+    return { verdict: 'accepted', by: counts ? ['proof', 'attestation'] : ['proof'], reasons: [...reasons, ...notCounted] };
+  }
+  if (counts) return { verdict: 'accepted', by: ['attestation'], reasons };
+  return { verdict: 'proof-required', by: [], reasons: receipt.attestation ? untrusted : ['no proof and no attestation'] };
+}
+
+/**
+ * Loads what {@link evaluateReceipt} needs from an artifacts folder: the manifest, and the
+ * verification key when the artifacts have one (TEE-only artifacts may not).
+ * @throws {VerifyError} for a missing or invalid manifest, or a key that does not match it
+ */
+export function loadPolicyKey(dir: string): EvaluateOptions['key'] {
+  const manifest = readManifest(dir);
+  return manifest.files.vkey ? loadVerifierKey(dir) : { manifest };
+}

@@ -45,3 +45,16 @@ export type { BatchSummary, BatchProgress } from './prove/batch.js';
 
 export { loadVerifierKey, verifyProof, parseReceipt, checkBindings } from './verify/verify.js';
 export type { ProofVerdict, VerifierKey } from './verify/verify.js';
+
+export { verifyNitroAttestation } from './tee/nitro-verify.js';
+export type { NitroVerifyOptions, NitroAttestation } from './tee/nitro-verify.js';
+export { decodeNitroAttestation } from './tee/nitro-document.js';
+export { loadTeeArtifacts, closeTeeArtifacts, inferAttested, attachProof } from './tee/infer.js';
+export type { TeeArtifacts, AttestedInference, InferAttestedOptions } from './tee/infer.js';
+export { createAttestationProvider, PROVIDER_NAMES } from './tee/providers/create.js';
+export type { AttestationProvider } from './tee/providers/provider.js';
+export { verifyDevAttestation } from './tee/providers/dev.js';
+export { encodeNsmAttestationRequest } from './tee/providers/nitro.js';
+export { verifyReceiptAttestation } from './tee/providers/verify.js';
+export { evaluateReceipt, loadPolicy, parsePolicy, loadPolicyKey, DEFAULT_POLICY } from './verify/policy.js';
+export type { Policy, PolicyVerdict } from './verify/policy.js';

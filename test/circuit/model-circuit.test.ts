@@ -11,6 +11,7 @@ import { calibrate, intervalRanges } from '../../src/quant/calibrate.js';
 import { quantize } from '../../src/quant/quantize.js';
 import type { QModel } from '../../src/quant/model.js';
 import { emitCircuit } from '../../src/circuit/emit.js';
+import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
 import { quantizeInput, runReference } from '../../src/reference/execute.js';
 import { encodeSigned, FIELD_MODULUS } from '../../src/shared/field.js';
 import { sizeOf } from '../../src/ir/graph.js';
@@ -19,13 +20,18 @@ import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
 
 afterAll(removeTestCircuits);
 
-/** Constraints each gadget instance costs under O2 (asserted exactly in test/circuits). */
+/**
+ * Constraints a model circuit costs under O1 (MODEL_OPTIMIZATION): per rescaled element,
+ * its shift + bits booleanity constraints, the linear constraint binding the gadget input
+ * to its linear combination, the bit-sum constraint, and the ReLU product or the signed
+ * output's linear constraint; plus one linear constraint per public output.
+ */
 function expectedConstraints(model: QModel): number {
-  let n = 0;
+  let n = sizeOf(model.output.shape);
   for (const node of model.nodes) {
     if (node.kind !== 'rescale') continue;
     const count = sizeOf(model.values[node.output]!.shape);
-    n += count * (node.shift + node.bits + (node.relu ? 1 : 0));
+    n += count * (node.shift + node.bits + 3);
   }
   return n;
 }
@@ -54,7 +60,7 @@ function smallMlp(seed: number): Uint8Array {
 
 async function checkModel(model: QModel, inputs: number[][]) {
   const emitted = emitCircuit(model);
-  const circuit = await compileTestCircuit(emitted.source);
+  const circuit = await compileTestCircuit(emitted.source, { optimization: MODEL_OPTIMIZATION });
   expect(circuit.compiled.constraints).toBe(expectedConstraints(model));
   for (const x of inputs) {
     const raw = quantizeInput(model, x);

@@ -34,7 +34,10 @@ describe('compile', () => {
     const m = readManifest(tiny.dir);
     expect(m.files.r1cs.sha256).toBe(sha256File(join(tiny.dir, m.files.r1cs.path)));
     expect(m.files.onnx.sha256).toBe(sha256File(tiny.onnxPath));
-    expect(m.circuit.constraints).toBe(5 * (m.quantization.steps as { shift: number; bits: number }[])[0]!.shift + 5 * (m.quantization.steps as { bits: number }[])[0]!.bits + 5);
+    const [step] = m.quantization.steps as { shift: number; bits: number; relu: boolean }[];
+    // 5 hidden units: shift + bits booleanity, bit sum, input binding and ReLU product each; 3 outputs
+    expect(m.circuit.constraints).toBe(5 * (step!.shift + step!.bits + 3) + 3);
+    expect(m.circuit.optimization).toBe('O1');
     expect(m.setup?.localSingleParty).toBe(true);
     expect(m.setup?.note).toMatch(/^LOCAL SINGLE-PARTY SETUP/);
     expect(m.io.output.transform).toEqual({ kind: 'softmax', axis: 1, coerce2d: false });

@@ -6,3 +6,6 @@ include "bits.circom";
 include "signed.circom";
 include "rescale.circom";
 include "relu.circom";
+include "max.circom";
+include "leaky.circom";
+include "argmax.circom";

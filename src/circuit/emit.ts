@@ -1,17 +1,19 @@
 /**
  * Emits the Circom `main` for a quantized model. Linear steps become linear expressions
- * over signals (no constraints); each `rescale` becomes one gadget instance per element
- * from the hand-written library in circuits/zkinfer/ (RescaleRelu, RescaleSigned); the
+ * over signals (no constraints); each non-linear step becomes gadget instances from the
+ * hand-written library in circuits/zkinfer/ (RescaleRelu, RescaleSigned, MaxOf, …); the
  * output elements are public outputs and the input elements public inputs. The text is a
- * pure function of the quantized model, so compilation is deterministic.
+ * pure function of the quantized model, so compilation is deterministic. The per-kind rules
+ * are in ./emit-nodes.ts.
  */
 import { CompileError } from '../shared/errors.js';
 import { describeSource, sizeOf } from '../ir/graph.js';
 import type { QModel } from '../quant/model.js';
-import { addConstant, combine, formatExpr, signalExpr, type LinearExpr } from './linear-expr.js';
+import { formatExpr, signalExpr, type LinearExpr } from './linear-expr.js';
+import { emitNode } from './emit-nodes.js';
 
 /** Include path (relative to the repo's circuits/ folder) of the gadget library. */
-export const GADGET_INCLUDE = 'zkinfer/rescale.circom';
+export const GADGET_INCLUDE = 'zkinfer/zkinfer.circom';
 
 /** The emitted circuit and how its public signals are laid out. */
 export interface EmittedCircuit {
@@ -24,55 +26,92 @@ export interface EmittedCircuit {
   gadgets: Record<string, number>;
 }
 
+/** One gadget instance: its template call and the expressions wired to its inputs. */
+export interface GadgetInstance {
+  /** e.g. `RescaleRelu(8, 12)`. */
+  call: string;
+  /** Input signal name (e.g. `in` or `in[2]`) → expression. */
+  inputs: ReadonlyArray<readonly [string, LinearExpr]>;
+}
+
+/** The emitter's state while walking the model. */
+export class Emitter {
+  readonly lines: string[] = [];
+  /** Templates and functions generated for this model (layers), placed before the main template. */
+  readonly definitions: string[] = [];
+  readonly gadgets: Record<string, number> = {};
+  private readonly env = new Map<string, LinearExpr[]>();
+
+  constructor(readonly model: QModel) {}
+
+  /** The expressions of a value, one per element (row-major). */
+  get(name: string, source: Parameters<typeof describeSource>[0]): LinearExpr[] {
+    const x = this.env.get(name);
+    if (!x) throw new CompileError(`${describeSource(source)}: input "${name}" was not emitted`);
+    return x;
+  }
+
+  set(name: string, exprs: LinearExpr[]): void {
+    this.env.set(name, exprs);
+  }
+
+  /**
+   * Adds a generated layer template (see ./emit-layers.ts), instantiates it once for step
+   * `index`, wires its input array `x` and returns the expressions of its outputs `y`.
+   */
+  layer(index: number, definition: string, template: string, x: readonly LinearExpr[], outputs: number): LinearExpr[] {
+    this.definitions.push(definition);
+    const comp = `s${index}`;
+    this.lines.push(`    component ${comp} = ${template}();`);
+    x.forEach((e, i) => this.lines.push(`    ${comp}.x[${i}] <== ${formatExpr(e)};`));
+    return Array.from({ length: outputs }, (_, j) => signalExpr(`${comp}.y[${j}]`));
+  }
+
+  /**
+   * Declares gadget instances for step `index` (one component array per distinct template
+   * call, so arrays stay homogeneous), wires their inputs and returns the expression of each
+   * instance's `out` signal, in order.
+   */
+  instantiate(index: number, instances: readonly GadgetInstance[], tag = ''): LinearExpr[] {
+    const groups = new Map<string, number[]>();
+    instances.forEach((g, i) => {
+      const list = groups.get(g.call);
+      if (list) list.push(i);
+      else groups.set(g.call, [i]);
+    });
+    const outs = new Array<LinearExpr>(instances.length);
+    let groupIndex = 0;
+    for (const [call, members] of groups) {
+      const comp = groups.size === 1 ? `g${index}${tag}` : `g${index}${tag}_${groupIndex++}`;
+      const template = call.slice(0, call.indexOf('('));
+      this.gadgets[template] = (this.gadgets[template] ?? 0) + members.length;
+      this.lines.push(`    component ${comp}[${members.length}];`);
+      this.lines.push(`    for (var j = 0; j < ${members.length}; j++) { ${comp}[j] = ${call}; }`);
+      members.forEach((m, j) => {
+        for (const [signal, e] of instances[m]!.inputs) this.lines.push(`    ${comp}[${j}].${signal} <== ${formatExpr(e)};`);
+        outs[m] = signalExpr(`${comp}[${j}].out`);
+      });
+    }
+    return outs;
+  }
+}
+
 /** Emits Circom source for the model. */
 export function emitCircuit(model: QModel, options: { templateName?: string } = {}): EmittedCircuit {
   const name = options.templateName ?? 'ZkinferModel';
   const nIn = sizeOf(model.input.shape);
   const nOut = sizeOf(model.output.shape);
-  const lines: string[] = [];
-  const gadgets: Record<string, number> = {};
-  const env = new Map<string, LinearExpr[]>();
-  env.set(model.input.name, Array.from({ length: nIn }, (_, i) => signalExpr(`in[${i}]`)));
+  const em = new Emitter(model);
+  em.set(model.input.name, Array.from({ length: nIn }, (_, i) => signalExpr(`in[${i}]`)));
 
   model.nodes.forEach((node, index) => {
-    const x = env.get(node.input);
-    if (!x) throw new CompileError(`${describeSource(node.source)}: input "${node.input}" was not emitted`);
-    lines.push(`    // step ${index}: ${node.kind} from ${describeSource(node.source)}`);
-    switch (node.kind) {
-      case 'linear': {
-        const rows = x.length / node.inFeatures;
-        const y: LinearExpr[] = [];
-        for (let r = 0; r < rows; r++) {
-          const row = x.slice(r * node.inFeatures, (r + 1) * node.inFeatures);
-          for (let o = 0; o < node.outFeatures; o++) y.push(combine(row, node.weight, o * node.inFeatures, node.bias[o]!));
-        }
-        env.set(node.output, y);
-        break;
-      }
-      case 'addConst':
-        env.set(node.output, x.map((e, i) => addConstant(e, node.constant[i]!)));
-        break;
-      case 'reshape':
-        env.set(node.output, x);
-        break;
-      case 'rescale': {
-        const gadget = node.relu ? 'RescaleRelu' : 'RescaleSigned';
-        const comp = `g${index}`;
-        gadgets[gadget] = (gadgets[gadget] ?? 0) + x.length;
-        lines.push(`    component ${comp}[${x.length}];`);
-        lines.push(`    for (var j = 0; j < ${x.length}; j++) { ${comp}[j] = ${gadget}(${node.shift}, ${node.bits}); }`);
-        x.forEach((e, j) => lines.push(`    ${comp}[${j}].in <== ${formatExpr(e)};`));
-        env.set(node.output, x.map((_, j) => signalExpr(`${comp}[${j}].out`)));
-        break;
-      }
-      default:
-        node satisfies never;
-    }
+    em.lines.push(`    // step ${index}: ${node.kind} from ${describeSource(node.source)}`);
+    emitNode(em, node, index);
   });
 
-  const out = env.get(model.output.name);
-  if (!out || out.length !== nOut) throw new CompileError(`output "${model.output.name}" was not emitted with ${nOut} elements`);
-  out.forEach((e, j) => lines.push(`    out[${j}] <== ${formatExpr(e)};`));
+  const out = em.get(model.output.name, model.nodes[model.nodes.length - 1]!.source);
+  if (out.length !== nOut) throw new CompileError(`output "${model.output.name}" was not emitted with ${nOut} elements`);
+  out.forEach((e, j) => em.lines.push(`    out[${j}] <== ${formatExpr(e)};`));
 
   const source = [
     'pragma circom 2.1.0;',
@@ -81,14 +120,15 @@ export function emitCircuit(model: QModel, options: { templateName?: string } = 
     `// output: [${model.output.shape.join(', ')}] at scale 2^${model.output.scale}`,
     `include "${GADGET_INCLUDE}";`,
     '',
+    ...em.definitions.flatMap((d) => [d, '']),
     `template ${name}() {`,
     `    signal input in[${nIn}];`,
     `    signal output out[${nOut}];`,
-    ...lines,
+    ...em.lines,
     '}',
     '',
     `component main {public [in]} = ${name}();`,
     '',
   ].join('\n');
-  return { source, outputs: nOut, inputs: nIn, gadgets };
+  return { source, outputs: nOut, inputs: nIn, gadgets: em.gadgets };
 }

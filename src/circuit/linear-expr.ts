@@ -68,3 +68,8 @@ export function evalExpr(e: LinearExpr, signals: (name: string) => bigint): bigi
   for (const [s, k] of e.terms) acc += k * signals(s);
   return encodeSigned(acc);
 }
+
+/** The constant expression c. */
+export function constantExpr(c: number): LinearExpr {
+  return { terms: new Map(), constant: BigInt(c) };
+}

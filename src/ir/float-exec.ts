@@ -1,11 +1,14 @@
 /**
  * A float64 executor for the IR. It gives the float reference the quantized model is
  * measured against, and the per-value activation ranges that calibration needs (which
- * onnxruntime does not expose for intermediate values).
+ * onnxruntime does not expose for intermediate values). Semantics follow the ONNX operator
+ * docs of the ops each node kind comes from.
  */
 import { InputError } from '../shared/errors.js';
 import { broadcastTo } from '../onnx/broadcast.js';
 import { sizeOf, type Graph, type IrNode } from './graph.js';
+import { avgPoolForward, convForward, poolForward, windowMax } from './conv.js';
+import { broadcastIndex, concatIndex, padIndex, transposeIndex } from './gather.js';
 
 /**
  * Runs the graph on a flat input (row-major, the graph input's shape).
@@ -17,15 +20,22 @@ export function runFloat(graph: Graph, input: Float64Array, onValue?: (name: str
   if (input.length !== expected) throw new InputError(`expected ${expected} input values, got ${input.length}`);
   const env = new Map<string, Float64Array>([[graph.input.name, input]]);
   for (const node of graph.nodes) {
-    const x = env.get(node.input)!;
-    const y = evalNode(graph, node, x);
+    const y = evalNode(graph, node, (name) => env.get(name)!);
     env.set(node.output, y);
     onValue?.(node.output, y);
   }
   return env.get(graph.output.name)!;
 }
 
-function evalNode(graph: Graph, node: IrNode, x: Float64Array): Float64Array {
+/** The logistic function. */
+export function sigmoid(v: number): number {
+  return 1 / (1 + Math.exp(-v));
+}
+
+function evalNode(graph: Graph, node: IrNode, value: (name: string) => Float64Array): Float64Array {
+  const x = value(node.input);
+  const inShape = graph.shapes.get(node.input)!;
+  const outShape = graph.shapes.get(node.output)!;
   switch (node.kind) {
     case 'linear': {
       const rows = x.length / node.inFeatures;
@@ -42,19 +52,75 @@ function evalNode(graph: Graph, node: IrNode, x: Float64Array): Float64Array {
       return y;
     }
     case 'addConst': {
-      const c = broadcastTo(node.constant, graph.shapes.get(node.input)!);
+      const c = broadcastTo(node.constant, inShape);
       return x.map((v, i) => v + c[i]!);
     }
+    case 'mulConst': {
+      const c = broadcastTo(node.constant, inShape);
+      return x.map((v, i) => v * c[i]!);
+    }
+    case 'binary': {
+      const ia = broadcastIndex(inShape, outShape);
+      const ib = broadcastIndex(graph.shapes.get(node.other)!, outShape);
+      const b = value(node.other);
+      const f = node.op === 'add' ? (p: number, q: number) => p + q : node.op === 'sub' ? (p: number, q: number) => p - q : (p: number, q: number) => p * q;
+      return Float64Array.from(ia, (i, k) => f(x[i]!, b[ib[k]!]!));
+    }
+    case 'conv':
+      return convForward(x, node.weight, node.bias, { input: inShape, output: outShape, group: node.group, window: node.window });
+    case 'maxPool':
+      return poolForward(x, { input: inShape, output: outShape, window: node.window }, windowMax);
+    case 'avgPool':
+      return avgPoolForward(x, { input: inShape, output: outShape, window: node.window }, node.countIncludePad);
     case 'relu':
       return x.map((v) => (v > 0 ? v : 0));
+    case 'clip':
+      return x.map((v) => Math.min(Math.max(v, node.min), node.max));
+    case 'leakyRelu': {
+      const s = broadcastTo(node.slope, inShape);
+      return x.map((v, i) => (v >= 0 ? v : s[i]! * v));
+    }
+    case 'squash':
+      return x.map(node.fn === 'sigmoid' ? sigmoid : Math.tanh);
     case 'reshape':
       return x;
+    case 'transpose':
+      return Float64Array.from(transposeIndex(inShape, node.perm), (i) => x[i]!);
+    case 'pad':
+      return Float64Array.from(padIndex(inShape, node.pads, node.mode), (i) => (i < 0 ? node.value : x[i]!));
+    case 'concat': {
+      const parts = node.parts.map((p) => ('value' in p ? { shape: graph.shapes.get(p.value)!, data: value(p.value) } : { shape: p.constant.shape, data: p.constant.data }));
+      const { part, index } = concatIndex(parts.map((p) => p.shape), node.axis);
+      return Float64Array.from(part, (p, i) => parts[p]!.data[index[i]!]!);
+    }
     case 'softmax':
-      return softmax(x, graph.shapes.get(node.input)!, node.axis, node.coerce2d);
+      return softmax(x, inShape, node.axis, node.coerce2d);
+    case 'argMax':
+      return argMax(x, inShape, node.axis, node.selectLast);
     default:
       node satisfies never;
       throw new Error('unreachable');
   }
+}
+
+/** Index of the largest value along `axis` (first or last on ties), as floats; the axis is removed. */
+export function argMax(x: ArrayLike<number>, shape: readonly number[], axis: number, selectLast: boolean): Float64Array {
+  const inner = sizeOf(shape.slice(axis + 1));
+  const len = shape[axis]!;
+  const outer = x.length / (inner * len);
+  const y = new Float64Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let best = 0;
+      for (let j = 1; j < len; j++) {
+        const v = x[(o * len + j) * inner + i]!;
+        const m = x[(o * len + best) * inner + i]!;
+        if (v > m || (selectLast && v === m)) best = j;
+      }
+      y[o * inner + i] = best;
+    }
+  }
+  return y;
 }
 
 /**

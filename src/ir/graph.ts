@@ -2,8 +2,10 @@
  * The float IR: what the ONNX importer produces and the optimizer rewrites. It is a
  * topologically ordered list of nodes over named tensor values, with every shape known
  * statically. Ops are already normalised to the few forms the compiler proves:
- * `linear` (Gemm and MatMul with a constant weight), `addConst` (a constant bias),
- * `relu`, `reshape` (Flatten, Reshape, Squeeze, Unsqueeze) and a final `softmax`.
+ * `linear` (Gemm and MatMul with a constant weight), `conv` (Conv with constant weights),
+ * `addConst`/`mulConst` (a constant operand, e.g. an unfolded BatchNormalization), `relu`,
+ * `maxPool`/`avgPool` (MaxPool, AveragePool and their Global forms), `reshape` (Flatten,
+ * Reshape, Squeeze, Unsqueeze) and a final `softmax`.
  */
 
 /** A static tensor shape; every dimension is a positive integer. */
@@ -69,8 +71,130 @@ export interface SoftmaxNode extends NodeBase {
   coerce2d: boolean;
 }
 
+/**
+ * The resolved geometry of a sliding window over the spatial axes (everything after
+ * [N, C]) — ONNX Conv / MaxPool / AveragePool attributes after auto_pad is applied.
+ * Arrays have one entry per spatial axis; `pads` is [begin_0, …, begin_n, end_0, …, end_n].
+ */
+export interface WindowSpec {
+  kernel: number[];
+  strides: number[];
+  pads: number[];
+  dilations: number[];
+}
+
+/**
+ * y[n, m, …] = bias[m] + Σ_{c, k} weight[m, c, k] · x[n, g·C/group + c, window(…, k)]
+ * (ONNX Conv, zero padding), with input [N, C, …] and output [N, M, …].
+ */
+export interface ConvNode extends NodeBase {
+  kind: 'conv';
+  /** Row-major [M, C/group, ...kernel]. */
+  weight: Float64Array;
+  bias?: Float64Array;
+  group: number;
+  window: WindowSpec;
+}
+
+/** y = max over each window (padding is ignored: it is −∞). */
+export interface MaxPoolNode extends NodeBase {
+  kind: 'maxPool';
+  window: WindowSpec;
+}
+
+/**
+ * y = (Σ over each window) / count, with count the window's size inside the padded input
+ * (countIncludePad) or inside the unpadded input.
+ */
+export interface AvgPoolNode extends NodeBase {
+  kind: 'avgPool';
+  window: WindowSpec;
+  countIncludePad: boolean;
+}
+
+/** y = x · c with c broadcast to x's shape (numpy rules). */
+export interface MulConstNode extends NodeBase {
+  kind: 'mulConst';
+  constant: ConstTensor;
+}
+
+/** y = x ⊕ other for two computed tensors, both broadcast to the output shape (numpy rules). */
+export interface BinaryNode extends NodeBase {
+  kind: 'binary';
+  op: 'add' | 'sub' | 'mul';
+  other: string;
+}
+
+/** One operand of a Concat: a computed value or a constant. */
+export type ConcatPart = { value: string } | { constant: ConstTensor };
+
+/** y = the parts joined along `axis`; `input` is the first computed part. */
+export interface ConcatNode extends NodeBase {
+  kind: 'concat';
+  axis: number;
+  parts: ConcatPart[];
+}
+
+/** y = x with its axes permuted: y's axis i is x's axis perm[i]. */
+export interface TransposeNode extends NodeBase {
+  kind: 'transpose';
+  perm: number[];
+}
+
+/** ONNX Pad: pads = [begin_0, …, begin_n, end_0, …, end_n] (non-negative); `value` fills in constant mode. */
+export interface PadNode extends NodeBase {
+  kind: 'pad';
+  pads: number[];
+  mode: 'constant' | 'reflect' | 'edge' | 'wrap';
+  value: number;
+}
+
+/** y = min(max(x, min), max); a missing bound is ±Infinity. */
+export interface ClipNode extends NodeBase {
+  kind: 'clip';
+  min: number;
+  max: number;
+}
+
+/** y = x for x ≥ 0, slope·x otherwise (LeakyRelu: a scalar slope; PRelu: broadcast to x). */
+export interface LeakyReluNode extends NodeBase {
+  kind: 'leakyRelu';
+  slope: ConstTensor;
+}
+
+/** y = sigmoid(x) or tanh(x), approximated piecewise-linearly in the circuit. */
+export interface SquashNode extends NodeBase {
+  kind: 'squash';
+  fn: 'sigmoid' | 'tanh';
+}
+
+/** y = index of the largest value along `axis` (the first one unless selectLast); only as the final step. */
+export interface ArgMaxNode extends NodeBase {
+  kind: 'argMax';
+  axis: number;
+  keepdims: boolean;
+  selectLast: boolean;
+}
+
 /** A node of the float IR, discriminated on `kind`. */
-export type IrNode = LinearNode | AddConstNode | ReluNode | ReshapeNode | SoftmaxNode;
+export type IrNode =
+  | LinearNode
+  | ConvNode
+  | AddConstNode
+  | MulConstNode
+  | BinaryNode
+  | ReluNode
+  | ClipNode
+  | LeakyReluNode
+  | SquashNode
+  | MaxPoolNode
+  | AvgPoolNode
+  | ReshapeNode
+  | TransposeNode
+  | PadNode
+  | ConcatNode
+  | SoftmaxNode
+  | ArgMaxNode;
 
 /** A graph input or output. */
 export interface ValueInfo {
@@ -101,4 +225,33 @@ export function sizeOf(shape: Shape): number {
 /** Formats a node's origin as `node 3 "fc1" (Gemm)`. */
 export function describeSource(source: NodeSource): string {
   return `node ${source.index} "${source.name}" (${source.opType})`;
+}
+
+/** The names of the values a node reads, in operand order. */
+export function nodeInputs(node: IrNode): string[] {
+  switch (node.kind) {
+    case 'linear':
+    case 'conv':
+    case 'addConst':
+    case 'mulConst':
+    case 'relu':
+    case 'maxPool':
+    case 'avgPool':
+    case 'reshape':
+    case 'softmax':
+    case 'clip':
+    case 'leakyRelu':
+    case 'squash':
+    case 'transpose':
+    case 'pad':
+    case 'argMax':
+      return [node.input];
+    case 'binary':
+      return [node.input, node.other];
+    case 'concat':
+      return node.parts.flatMap((p) => ('value' in p ? [p.value] : []));
+    default:
+      node satisfies never;
+      throw new Error('unreachable');
+  }
 }

@@ -133,6 +133,19 @@ export class Attributes {
     return (a.ints ?? []).map(toNumber);
   }
 
+  floats(name: string, fallback?: number[]): number[] {
+    const a = this.byName.get(name);
+    if (!a) return this.missing(name, fallback);
+    return [...(a.floats ?? [])];
+  }
+
+  /** A STRING attribute decoded as UTF-8. */
+  string(name: string, fallback?: string): string {
+    const a = this.byName.get(name);
+    if (!a) return this.missing(name, fallback);
+    return new TextDecoder().decode(a.s ?? new Uint8Array());
+  }
+
   tensor(name: string): ConstTensor {
     const a = this.byName.get(name);
     if (!a?.t) return this.missing<ConstTensor>(name, undefined);

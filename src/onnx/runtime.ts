@@ -23,11 +23,13 @@ export class OrtModel {
     return new OrtModel(session, session.inputNames[0]!, session.outputNames[0]!);
   }
 
-  /** Runs the model on a flat float input of the given shape; returns the flat output. */
+  /** Runs the model on a flat float input of the given shape; returns the flat output (int64 outputs converted). */
   async run(input: ArrayLike<number>, shape: readonly number[]): Promise<Float32Array> {
     const feeds = { [this.inputName]: new ort.Tensor('float32', Float32Array.from(input), shape as number[]) };
     const out = await this.session.run(feeds);
-    return out[this.outputName]!.data as Float32Array;
+    const data = out[this.outputName]!.data;
+    // Integer outputs (an ArgMax at the end) come as BigInt64Array; indices are small.
+    return data instanceof BigInt64Array ? Float32Array.from(data, Number) : (data as Float32Array);
   }
 
   /** Releases the native session. */

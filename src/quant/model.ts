@@ -1,10 +1,12 @@
 /**
  * The fixed-point IR: every value is an integer tensor with a power-of-two scale (a real
- * value v is stored as round(v · 2^scale)). Linear steps (`linear`, `addConst`,
- * `reshape`) cost no constraints; `rescale` (divide by 2^shift with round-half-up,
- * optionally fused with ReLU) is where the circuit pays, one range check each.
+ * value v is stored as round(v · 2^scale)). Linear steps (`linear`, `conv`, `addConst`,
+ * `mulConst`, `sumPool`, `reshape`) cost no constraints; `rescale` (divide by 2^shift
+ * with round-half-up, optionally fused with ReLU) costs one range check per element and
+ * `maxPool` one signed comparison per window element after the first.
+ * Shapes of a node's input and output are in `QModel.values`.
  */
-import type { NodeSource, Shape } from '../ir/graph.js';
+import type { NodeSource, Shape, WindowSpec } from '../ir/graph.js';
 
 /** Compile-time quantization settings. */
 export interface QuantOptions {
@@ -37,6 +39,48 @@ export interface QLinear extends QNodeBase {
   weightScale: number;
 }
 
+/**
+ * ONNX Conv over [N, C, …spatial] with integer weights (row-major [M, C/group, …kernel])
+ * and bias[M] at the output scale = input scale + weightScale; padding is zero.
+ */
+export interface QConv extends QNodeBase {
+  kind: 'conv';
+  weight: number[];
+  bias: number[];
+  weightScale: number;
+  group: number;
+  window: WindowSpec;
+}
+
+/** y = x · constant (elementwise, the constant broadcast to x's shape); output scale = input scale + weightScale. */
+export interface QMulConst extends QNodeBase {
+  kind: 'mulConst';
+  constant: number[];
+  weightScale: number;
+}
+
+/**
+ * y[o] = multiplier[o] · Σ_{window(o)} x (the numerator of an average; padding adds 0).
+ * `multiplier` has one integer per output spatial position, or is empty for all 1s; the
+ * output scale is the input scale + multiplierScale.
+ */
+export interface QSumPool extends QNodeBase {
+  kind: 'sumPool';
+  window: WindowSpec;
+  multiplier: number[];
+  multiplierScale: number;
+}
+
+/**
+ * y[o] = max over window(o), folding left: m ← max(m, x) for each further tap, where each
+ * step proves m − x ∈ [−2^bits, 2^bits) (a wider difference cannot be proven).
+ */
+export interface QMaxPool extends QNodeBase {
+  kind: 'maxPool';
+  window: WindowSpec;
+  bits: number;
+}
+
 /** y = x + constant (the constant already broadcast to x's shape and at x's scale). */
 export interface QAddConst extends QNodeBase {
   kind: 'addConst';
@@ -60,8 +104,128 @@ export interface QReshape extends QNodeBase {
   shape: Shape;
 }
 
+/** y = a·2^shiftA ± b·2^shiftB with a (`input`) and b (`other`) broadcast to y's shape. */
+export interface QAdd extends QNodeBase {
+  kind: 'add';
+  other: string;
+  shiftA: number;
+  shiftB: number;
+  subtract: boolean;
+}
+
+/** y = a·b with a (`input`) and b (`other`) broadcast to y's shape; one product constraint per element. */
+export interface QMul extends QNodeBase {
+  kind: 'mul';
+  other: string;
+}
+
+/** One operand of a concatenation: a value multiplied by 2^shift, or integer constants of a shape. */
+export type QConcatPart = { value: string; shift: number } | { constant: number[]; shape: Shape };
+
+/** y = the parts joined along `axis`; `input` is the first value part. */
+export interface QConcat extends QNodeBase {
+  kind: 'concat';
+  axis: number;
+  parts: QConcatPart[];
+}
+
+/** y = x with axes permuted (ONNX Transpose). */
+export interface QTranspose extends QNodeBase {
+  kind: 'transpose';
+  perm: number[];
+}
+
+/** y = x padded (ONNX Pad semantics); `fill` is the integer constant of constant mode. */
+export interface QPad extends QNodeBase {
+  kind: 'pad';
+  pads: number[];
+  mode: 'constant' | 'reflect' | 'edge' | 'wrap';
+  fill: number;
+}
+
+/**
+ * y = min(max(x, min), max) with either bound absent (null); each present bound is one
+ * comparison proving a difference in [−2^bits, 2^bits) (`minBits`, `maxBits`).
+ */
+export interface QClamp extends QNodeBase {
+  kind: 'clamp';
+  min: number | null;
+  max: number | null;
+  minBits: number;
+  maxBits: number;
+}
+
+/**
+ * Rescale (as QRescale with shift and bits) fused with a two-slope activation:
+ * y = q·positive for q ≥ 0, q·negative[i] otherwise (negative has one entry per element,
+ * or one for all). LeakyRelu and PRelu with slopes at scale 2^slopeScale = positive.
+ */
+export interface QLeakyRelu extends QNodeBase {
+  kind: 'leakyRelu';
+  shift: number;
+  bits: number;
+  positive: number;
+  negative: number[];
+}
+
+/**
+ * y = the (first, or last with selectLast) index of the maximum along `axis` (removed or
+ * kept as 1 by the output shape); each candidate's difference to the maximum is proven
+ * in [0, 2^bits).
+ */
+export interface QArgMax extends QNodeBase {
+  kind: 'argMax';
+  axis: number;
+  selectLast: boolean;
+  bits: number;
+}
+
 /** A fixed-point node, discriminated on `kind`. */
-export type QNode = QLinear | QAddConst | QRescale | QReshape;
+export type QNode =
+  | QLinear
+  | QConv
+  | QAddConst
+  | QMulConst
+  | QAdd
+  | QMul
+  | QSumPool
+  | QMaxPool
+  | QRescale
+  | QClamp
+  | QLeakyRelu
+  | QReshape
+  | QTranspose
+  | QPad
+  | QConcat
+  | QArgMax;
+
+/** The names of the values a fixed-point node reads, in operand order. */
+export function qNodeInputs(node: QNode): string[] {
+  switch (node.kind) {
+    case 'add':
+    case 'mul':
+      return [node.input, node.other];
+    case 'concat':
+      return node.parts.flatMap((p) => ('value' in p ? [p.value] : []));
+    case 'linear':
+    case 'conv':
+    case 'addConst':
+    case 'mulConst':
+    case 'sumPool':
+    case 'maxPool':
+    case 'rescale':
+    case 'clamp':
+    case 'leakyRelu':
+    case 'reshape':
+    case 'transpose':
+    case 'pad':
+    case 'argMax':
+      return [node.input];
+    default:
+      node satisfies never;
+      throw new Error('unreachable');
+  }
+}
 
 /** Scale and static bound of a fixed-point value. */
 export interface QValueInfo {

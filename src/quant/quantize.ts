@@ -4,24 +4,27 @@
  * from the measured (or interval) ranges and `activationBits`. A linear layer's output
  * stays at the accumulator scale until something non-linear or another linear layer
  * needs it, and only then is it rescaled (fused with a following ReLU), so each hidden
- * neuron pays for one range check and the final layer for none.
+ * neuron pays for one range check and the final layer for none. Max pooling works on the
+ * accumulator itself (the rescale is monotone), so only pooled values are rescaled.
+ * The per-kind rules are in ./quantize-nodes.ts.
  */
 import { CompileError } from '../shared/errors.js';
-import { broadcastTo } from '../onnx/broadcast.js';
-import { describeSource, type Graph, type NodeSource } from '../ir/graph.js';
+import { describeSource, type Graph, type IrNode, type NodeSource, type Shape } from '../ir/graph.js';
 import type { Ranges } from './calibrate.js';
 import { DEFAULT_QUANT_OPTIONS, type OutputTransform, type QModel, type QNode, type QuantOptions, type QValueInfo } from './model.js';
+import { quantizeNode } from './quantize-nodes.js';
 
 /** Largest magnitude a value may have while reference arithmetic in float64 stays exact. */
 const EXACT_LIMIT = 2 ** 52;
 
-interface Ref {
+/** A float value's fixed-point representation during quantization. */
+export interface Ref {
   /** Name of the fixed-point value holding it. */
   q: string;
   scale: number;
   min: number;
   max: number;
-  /** An accumulator that must be rescaled before anything but addition or reshaping. */
+  /** An accumulator that must be rescaled before anything but addition, pooling or reshaping. */
   pending: boolean;
 }
 
@@ -38,6 +41,103 @@ export function signedBits(min: number, max: number): number {
   return b;
 }
 
+/** floor((v + 2^(shift−1)) / 2^shift), v itself for shift 0. */
+function divide(v: number, shift: number): number {
+  return shift === 0 ? v : Math.floor((v + 2 ** (shift - 1)) / 2 ** shift);
+}
+
+/** The quantizer's state, shared with the per-kind rules. */
+export class Quantizer {
+  readonly nodes: QNode[] = [];
+  readonly values: Record<string, QValueInfo> = {};
+  private readonly state = new Map<string, Ref>();
+  transform?: OutputTransform;
+
+  constructor(readonly graph: Graph, private readonly ranges: Ranges, readonly opts: QuantOptions) {}
+
+  /** Largest |value| of a float value (calibrated or interval), 0 if unknown. */
+  range(floatName: string): number {
+    return this.ranges.get(floatName) ?? 0;
+  }
+
+  /** The shape of a float value. */
+  shape(floatName: string): Shape {
+    return this.graph.shapes.get(floatName)!;
+  }
+
+  /** The fixed-point value holding a float value. */
+  get(floatName: string, node: IrNode): Ref {
+    const ref = this.state.get(floatName);
+    if (!ref) throw new CompileError(`${describeSource(node.source)}: input "${floatName}" has no quantized value`);
+    return ref;
+  }
+
+  /** Records which fixed-point value holds a float value. */
+  set(floatName: string, ref: Ref): void {
+    this.state.set(floatName, ref);
+  }
+
+  /** Appends a fixed-point node. */
+  push(node: QNode): void {
+    this.nodes.push(node);
+  }
+
+  /**
+   * Declares a fixed-point value (shape of `floatName`), checking it stays exact in float64.
+   * @throws {CompileError} when the static bound reaches 2^52
+   */
+  define(name: string, ref: Omit<Ref, 'q'>, floatName: string): Ref {
+    const m = Math.max(Math.abs(ref.min), Math.abs(ref.max));
+    if (!(m < EXACT_LIMIT)) {
+      throw new CompileError(`value "${floatName}" may reach 2^${Math.ceil(Math.log2(m))}, beyond exact arithmetic; lower --weight-bits or --activation-bits`);
+    }
+    this.values[name] = { shape: this.shape(floatName), scale: ref.scale, min: ref.min, max: ref.max };
+    return { ...ref, q: name };
+  }
+
+  /**
+   * The rescale of `x` (the float value `floatName`) to its calibrated activation scale:
+   * target scale, shift, quotient width and the quotient's bounds; `exact` when it would
+   * change nothing (shift 0 and the static width already within the calibrated one).
+   */
+  planRescale(x: Ref, floatName: string): { target: number; shift: number; bits: number; lo: number; hi: number; exact: boolean } {
+    const { activationBits, headroomBits } = this.opts;
+    const target = Math.min(x.scale, scaleFor(this.range(floatName), activationBits));
+    const shift = x.scale - target;
+    const qmin = divide(x.min, shift);
+    const qmax = divide(x.max, shift);
+    const bits = Math.min(activationBits + headroomBits, signedBits(qmin, qmax));
+    const lo = Math.max(qmin, -(2 ** (bits - 1)));
+    const hi = Math.min(qmax, 2 ** (bits - 1) - 1);
+    return { target, shift, bits, lo, hi, exact: shift === 0 && bits === signedBits(qmin, qmax) };
+  }
+
+  /**
+   * The width of a proven difference x − c over x ∈ [min, max], from the static bounds and,
+   * tighter, from the calibrated range of `floatName` (with headroom): the smallest w with
+   * every difference in [−2^w, 2^w). A difference outside a calibrated width cannot be
+   * proven (and the reference executor refuses it), it is never proven wrongly.
+   */
+  diffBits(min: number, max: number, c: number, floatName: string, scale: number): number {
+    const staticSpan = Math.max(max - c + 1, c - min);
+    const calibrated = Math.ceil(this.range(floatName) * 2 ** (scale + this.opts.headroomBits)) + Math.abs(c);
+    return Math.max(0, Math.ceil(Math.log2(Math.max(1, Math.min(staticSpan, calibrated + 1)))));
+  }
+
+  /**
+   * Rescales `x` (the float value `floatName`) to the calibrated activation scale, range
+   * checking the quotient to the calibrated width and optionally applying ReLU. A value
+   * already at its scale and width is returned as it is (unless ReLU is asked for).
+   */
+  rescale(x: Ref, floatName: string, relu: boolean, source: NodeSource): Ref {
+    const { target, shift, bits, lo, hi, exact } = this.planRescale(x, floatName);
+    if (!relu && exact) return { ...x, pending: false };
+    const name = `${floatName}::${relu ? 'relu' : 'rescaled'}`;
+    this.push({ kind: 'rescale', input: x.q, output: name, shift, bits, relu, source });
+    return this.define(name, { scale: target, min: relu ? Math.max(lo, 0) : lo, max: relu ? Math.max(hi, 0) : hi, pending: false }, floatName);
+  }
+}
+
 /**
  * Quantizes a float graph.
  * @param ranges largest |value| per float value name (calibration or intervals)
@@ -48,106 +148,20 @@ export function quantize(graph: Graph, ranges: Ranges, options: Partial<QuantOpt
   for (const [k, v] of Object.entries(opts)) {
     if (!Number.isInteger(v) || v < 0 || v > 40) throw new CompileError(`expected ${k} to be an integer in [0, 40], got ${v}`);
   }
-  const nodes: QNode[] = [];
-  const values: Record<string, QValueInfo> = {};
-  const state = new Map<string, Ref>();
-  const range = (name: string) => ranges.get(name) ?? 0;
-
-  const inScale = scaleFor(range(graph.input.name), opts.inputBits);
+  const q = new Quantizer(graph, ranges, opts);
+  const inScale = scaleFor(q.range(graph.input.name), opts.inputBits);
   const inMax = 2 ** (opts.inputBits - 1) - 1;
   const inMin = -(2 ** (opts.inputBits - 1));
-  state.set(graph.input.name, { q: graph.input.name, scale: inScale, min: inMin, max: inMax, pending: false });
-  values[graph.input.name] = { shape: graph.input.shape, scale: inScale, min: inMin, max: inMax };
+  q.set(graph.input.name, q.define(graph.input.name, { scale: inScale, min: inMin, max: inMax, pending: false }, graph.input.name));
 
-  const define = (name: string, ref: Omit<Ref, 'q'>, floatName: string): Ref => {
-    if (Math.max(Math.abs(ref.min), Math.abs(ref.max)) >= EXACT_LIMIT) {
-      throw new CompileError(`value "${floatName}" may reach 2^${Math.ceil(Math.log2(Math.max(Math.abs(ref.min), Math.abs(ref.max))))}, beyond exact arithmetic; lower --weight-bits or --activation-bits`);
-    }
-    const full = { ...ref, q: name };
-    values[name] = { shape: graph.shapes.get(floatName)!, scale: ref.scale, min: ref.min, max: ref.max };
-    return full;
-  };
+  for (const node of graph.nodes) quantizeNode(q, node);
 
-  const rescale = (x: Ref, floatName: string, relu: boolean, source: NodeSource): Ref => {
-    const target = Math.min(x.scale, scaleFor(range(floatName), opts.activationBits));
-    const shift = x.scale - target;
-    const div = (v: number) => (shift === 0 ? v : Math.floor((v + 2 ** (shift - 1)) / 2 ** shift));
-    const qmin = div(x.min);
-    const qmax = div(x.max);
-    const bits = Math.min(opts.activationBits + opts.headroomBits, signedBits(qmin, qmax));
-    if (!relu && shift === 0 && bits === signedBits(qmin, qmax)) return { ...x, pending: false };
-    const lo = Math.max(qmin, -(2 ** (bits - 1)));
-    const hi = Math.min(qmax, 2 ** (bits - 1) - 1);
-    const name = `${floatName}::${relu ? 'relu' : 'rescaled'}`;
-    nodes.push({ kind: 'rescale', input: x.q, output: name, shift, bits, relu, source });
-    return define(name, { scale: target, min: relu ? Math.max(lo, 0) : lo, max: relu ? Math.max(hi, 0) : hi, pending: false }, floatName);
-  };
-
-  let transform: OutputTransform | undefined;
-  for (const node of graph.nodes) {
-    const where = describeSource(node.source);
-    let x = state.get(node.input);
-    if (!x) throw new CompileError(`${where}: input "${node.input}" has no quantized value`);
-    switch (node.kind) {
-      case 'linear': {
-        if (x.pending) x = rescale(x, node.input, false, node.source);
-        let wMax = 0;
-        for (const w of node.weight) wMax = Math.max(wMax, Math.abs(w));
-        const weightScale = scaleFor(wMax, opts.weightBits);
-        const weight = Array.from(node.weight, (w) => Math.round(w * 2 ** weightScale));
-        const scale = x.scale + weightScale;
-        const bias = Array.from({ length: node.outFeatures }, (_, o) => Math.round((node.bias?.[o] ?? 0) * 2 ** scale));
-        let min = Infinity;
-        let max = -Infinity;
-        for (let o = 0; o < node.outFeatures; o++) {
-          let lo = bias[o]!;
-          let hi = bias[o]!;
-          for (let i = 0; i < node.inFeatures; i++) {
-            const w = weight[o * node.inFeatures + i]!;
-            lo += Math.min(w * x.min, w * x.max);
-            hi += Math.max(w * x.min, w * x.max);
-          }
-          min = Math.min(min, lo);
-          max = Math.max(max, hi);
-        }
-        nodes.push({ kind: 'linear', input: x.q, output: node.output, inFeatures: node.inFeatures, outFeatures: node.outFeatures, weight, bias, weightScale, source: node.source });
-        state.set(node.output, define(node.output, { scale, min, max, pending: true }, node.output));
-        break;
-      }
-      case 'addConst': {
-        const shape = graph.shapes.get(node.input)!;
-        const constant = Array.from(broadcastTo(node.constant, shape), (c) => Math.round(c * 2 ** x!.scale));
-        const cmin = Math.min(...constant);
-        const cmax = Math.max(...constant);
-        nodes.push({ kind: 'addConst', input: x.q, output: node.output, constant, source: node.source });
-        state.set(node.output, define(node.output, { scale: x.scale, min: x.min + cmin, max: x.max + cmax, pending: x.pending }, node.output));
-        break;
-      }
-      case 'relu': {
-        const y = rescale(x, node.input, true, node.source);
-        state.set(node.output, y);
-        break;
-      }
-      case 'reshape': {
-        nodes.push({ kind: 'reshape', input: x.q, output: node.output, shape: node.shape, source: node.source });
-        state.set(node.output, define(node.output, { ...x }, node.output));
-        break;
-      }
-      case 'softmax': {
-        transform = { kind: 'softmax', axis: node.axis, coerce2d: node.coerce2d };
-        state.set(node.output, x);
-        break;
-      }
-      default:
-        node satisfies never;
-    }
-  }
-  const out = state.get(graph.output.name)!;
+  const out = q.get(graph.output.name, graph.nodes[graph.nodes.length - 1]!);
   return {
     input: { name: graph.input.name, shape: graph.input.shape, scale: inScale, bits: opts.inputBits },
-    output: { name: out.q, shape: graph.output.shape, scale: out.scale, min: out.min, max: out.max, transform },
-    nodes,
-    values,
+    output: { name: out.q, shape: graph.output.shape, scale: out.scale, min: out.min, max: out.max, transform: q.transform },
+    nodes: q.nodes,
+    values: q.values,
     options: opts,
   };
 }

@@ -5,7 +5,10 @@
  */
 import { InputError } from '../shared/errors.js';
 import { describeSource, sizeOf } from '../ir/graph.js';
-import type { QModel, QNode } from '../quant/model.js';
+import { convForward, poolForward, windowSum } from '../ir/conv.js';
+import type { WindowTaps } from '../ir/window.js';
+import type { QMaxPool, QModel, QNode } from '../quant/model.js';
+import { activationStep, moveStep } from './steps.js';
 
 /** floor((x + 2^(shift−1)) / 2^shift): division by 2^shift rounding half up; x itself for shift 0. */
 export function rescaleValue(x: number, shift: number): number {
@@ -44,15 +47,16 @@ export function quantizeInput(model: QModel, input: ArrayLike<number>): number[]
 export function runReference(model: QModel, input: readonly number[], onValue?: (name: string, data: number[]) => void): number[] {
   const env = new Map<string, number[]>([[model.input.name, [...input]]]);
   for (const node of model.nodes) {
-    const x = env.get(node.input)!;
-    const y = step(node, x);
+    const y = step(model, node, (name) => env.get(name)!);
     env.set(node.output, y);
     onValue?.(node.output, y);
   }
   return env.get(model.output.name)!;
 }
 
-function step(node: QNode, x: number[]): number[] {
+function step(model: QModel, node: QNode, value: (name: string) => number[]): number[] {
+  const x = value(node.input);
+  const geometry = () => ({ input: model.values[node.input]!.shape, output: model.values[node.output]!.shape });
   switch (node.kind) {
     case 'linear': {
       const rows = x.length / node.inFeatures;
@@ -68,8 +72,18 @@ function step(node: QNode, x: number[]): number[] {
       }
       return y;
     }
+    case 'conv':
+      return Array.from(convForward(x, node.weight, node.bias, { ...geometry(), group: node.group, window: node.window }));
     case 'addConst':
       return x.map((v, i) => v + node.constant[i]!);
+    case 'mulConst':
+      return x.map((v, i) => v * node.constant[i]!);
+    case 'sumPool': {
+      const m = node.multiplier;
+      return Array.from(poolForward(x, { ...geometry(), window: node.window }, (v, base, t, o) => windowSum(v, base, t, o) * (m.length > 0 ? m[o]! : 1)));
+    }
+    case 'maxPool':
+      return Array.from(poolForward(x, { ...geometry(), window: node.window }, (v, base, t, o) => foldMax(node, v, base, t, o)));
     case 'rescale': {
       const lo = -(2 ** (node.bits - 1));
       const hi = 2 ** (node.bits - 1) - 1;
@@ -83,10 +97,38 @@ function step(node: QNode, x: number[]): number[] {
     }
     case 'reshape':
       return x;
+    case 'add':
+    case 'mul':
+    case 'concat':
+    case 'transpose':
+    case 'pad':
+      return moveStep(model, node, value);
+    case 'clamp':
+    case 'leakyRelu':
+    case 'argMax':
+      return activationStep(model, node, x);
     default:
       node satisfies never;
       throw new Error('unreachable');
   }
+}
+
+/**
+ * The window's maximum folded left as the MaxOf gadget computes it; every step's difference
+ * m − x must lie in [−2^bits, 2^bits), as the gadget's comparison proves.
+ */
+function foldMax(node: QMaxPool, x: ArrayLike<number>, base: number, t: WindowTaps, o: number): number {
+  const limit = 2 ** node.bits;
+  let m = x[base + t.inputIndex[t.start[o]!]!]!;
+  for (let j = t.start[o]! + 1; j < t.start[o + 1]!; j++) {
+    const v = x[base + t.inputIndex[j]!]!;
+    const d = m - v;
+    if (d < -limit || d >= limit) {
+      throw new InputError(`the input drives ${describeSource(node.source)} outside its calibrated range: a difference of ${d} between pooled values is not in [${-limit}, ${limit - 1}]; recompile with calibration data that covers such inputs`);
+    }
+    if (v > m) m = v;
+  }
+  return m;
 }
 
 /** Dequantizes output integers: v · 2^−scale. */

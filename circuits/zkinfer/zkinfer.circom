@@ -9,3 +9,5 @@ include "relu.circom";
 include "max.circom";
 include "leaky.circom";
 include "argmax.circom";
+include "pwl.circom";
+include "rescale-even.circom";

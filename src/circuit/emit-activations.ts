@@ -1,14 +1,15 @@
 /**
  * Emission of clamp (Max2 comparisons with constants), the fused two-slope activation
- * (RescaleLeakyRelu) and ArgMax (the ArgMax gadget per lane).
+ * (RescaleLeakyRelu), the piecewise-linear Sigmoid/Tanh (RescaleAbs, a Max2 per further line
+ * for the minimum, SignApply) and ArgMax (the ArgMax gadget per lane).
  */
 import { sizeOf } from '../ir/graph.js';
-import type { QArgMax, QClamp, QLeakyRelu } from '../quant/model.js';
+import type { QArgMax, QClamp, QLeakyRelu, QSquash } from '../quant/model.js';
 import { combine, constantExpr, type LinearExpr } from './linear-expr.js';
 import type { Emitter } from './emit.js';
 
 /** Emits clamp, leakyRelu or argMax for step `index`. */
-export function emitActivation(em: Emitter, node: QClamp | QLeakyRelu | QArgMax, index: number): void {
+export function emitActivation(em: Emitter, node: QClamp | QLeakyRelu | QSquash | QArgMax, index: number): void {
   const x = em.get(node.input, node.source);
   switch (node.kind) {
     case 'clamp': {
@@ -29,6 +30,19 @@ export function emitActivation(em: Emitter, node: QClamp | QLeakyRelu | QArgMax,
     case 'leakyRelu': {
       const call = (i: number) => `RescaleLeakyRelu(${node.shift}, ${node.bits}, ${node.positive}, ${node.negative[node.negative.length === 1 ? 0 : i]})`;
       em.set(node.output, em.instantiate(index, x.map((e, i) => ({ call: call(i), inputs: [['in', e]] as const }))));
+      return;
+    }
+    case 'squash': {
+      const [sign, abs] = em.instantiateWith(index, x.map((e) => ({ call: `RescaleAbs(${node.shift}, ${node.bits})`, inputs: [['in', e]] as const })), '', ['sign', 'out']) as [LinearExpr[], LinearExpr[]];
+      const line = (u: LinearExpr, i: number) => combine([u], [node.slopes[i]!], 0, node.offsets[i]!);
+      let h = abs.map((u) => line(u, 0));
+      for (let i = 1; i < node.slopes.length; i++) {
+        const lines = abs.map((u) => line(u, i));
+        const maxima = em.instantiate(index, h.map((e, j) => ({ call: `Max2(${node.compareBits[i - 1]})`, inputs: [['a', e], ['c', lines[j]!]] as const })), `m${i}`);
+        // min(h, line) = h + line − max(h, line)
+        h = h.map((e, j) => combine([e, lines[j]!, maxima[j]!], [1, 1, -1], 0, 0));
+      }
+      em.set(node.output, em.instantiate(index, h.map((e, j) => ({ call: `SignApply(${node.centre})`, inputs: [['sign', sign[j]!], ['in', e]] as const })), 's'));
       return;
     }
     case 'argMax': {

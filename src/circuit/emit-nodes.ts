@@ -73,7 +73,7 @@ export function emitNode(em: Emitter, node: QNode, index: number): void {
       return;
     }
     case 'rescale': {
-      const call = `${node.relu ? 'RescaleRelu' : 'RescaleSigned'}(${node.shift}, ${node.bits})`;
+      const call = `${node.halfEven ? 'RescaleHalfEven' : node.relu ? 'RescaleRelu' : 'RescaleSigned'}(${node.shift}, ${node.bits})`;
       em.set(node.output, em.instantiate(index, x.map((e) => ({ call, inputs: [['in', e] as const] }))));
       return;
     }
@@ -85,6 +85,7 @@ export function emitNode(em: Emitter, node: QNode, index: number): void {
       return emitMove(em, node, index);
     case 'clamp':
     case 'leakyRelu':
+    case 'squash':
     case 'argMax':
       return emitActivation(em, node, index);
     default:

@@ -73,13 +73,18 @@ export class Emitter {
    * instance's `out` signal, in order.
    */
   instantiate(index: number, instances: readonly GadgetInstance[], tag = ''): LinearExpr[] {
+    return this.instantiateWith(index, instances, tag, ['out'])[0]!;
+  }
+
+  /** As {@link instantiate}, returning the expressions of each named output signal. */
+  instantiateWith(index: number, instances: readonly GadgetInstance[], tag: string, outputs: readonly string[]): LinearExpr[][] {
     const groups = new Map<string, number[]>();
     instances.forEach((g, i) => {
       const list = groups.get(g.call);
       if (list) list.push(i);
       else groups.set(g.call, [i]);
     });
-    const outs = new Array<LinearExpr>(instances.length);
+    const outs = outputs.map(() => new Array<LinearExpr>(instances.length));
     let groupIndex = 0;
     for (const [call, members] of groups) {
       const comp = groups.size === 1 ? `g${index}${tag}` : `g${index}${tag}_${groupIndex++}`;
@@ -89,7 +94,7 @@ export class Emitter {
       this.lines.push(`    for (var j = 0; j < ${members.length}; j++) { ${comp}[j] = ${call}; }`);
       members.forEach((m, j) => {
         for (const [signal, e] of instances[m]!.inputs) this.lines.push(`    ${comp}[${j}].${signal} <== ${formatExpr(e)};`);
-        outs[m] = signalExpr(`${comp}[${j}].out`);
+        outputs.forEach((o, k) => (outs[k]![m] = signalExpr(`${comp}[${j}].${o}`)));
       });
     }
     return outs;

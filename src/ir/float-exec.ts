@@ -27,6 +27,12 @@ export function runFloat(graph: Graph, input: Float64Array, onValue?: (name: str
   return env.get(graph.output.name)!;
 }
 
+/** Rounds to the nearest integer, exact halves to the even one (ONNX QuantizeLinear, numpy.round). */
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** The logistic function. */
 export function sigmoid(v: number): number {
   return 1 / (1 + Math.exp(-v));
@@ -76,6 +82,11 @@ function evalNode(graph: Graph, node: IrNode, value: (name: string) => Float64Ar
       return x.map((v) => (v > 0 ? v : 0));
     case 'clip':
       return x.map((v) => Math.min(Math.max(v, node.min), node.max));
+    case 'requantize': {
+      const s = broadcastTo(node.scale, inShape);
+      const z = broadcastTo(node.zeroPoint, inShape);
+      return x.map((v, i) => Math.min(Math.max(roundHalfEven(v / s[i]!) + z[i]!, node.min), node.max));
+    }
     case 'leakyRelu': {
       const s = broadcastTo(node.slope, inShape);
       return x.map((v, i) => (v >= 0 ? v : s[i]! * v));

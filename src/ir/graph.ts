@@ -1,11 +1,14 @@
 /**
  * The float IR: what the ONNX importer produces and the optimizer rewrites. It is a
  * topologically ordered list of nodes over named tensor values, with every shape known
- * statically. Ops are already normalised to the few forms the compiler proves:
- * `linear` (Gemm and MatMul with a constant weight), `conv` (Conv with constant weights),
- * `addConst`/`mulConst` (a constant operand, e.g. an unfolded BatchNormalization), `relu`,
- * `maxPool`/`avgPool` (MaxPool, AveragePool and their Global forms), `reshape` (Flatten,
- * Reshape, Squeeze, Unsqueeze) and a final `softmax`.
+ * statically. Ops are already normalised to the forms the compiler proves, grouped by how
+ * they are proven:
+ * - linear (free): `linear` (Gemm, MatMul), `conv`, `addConst`/`mulConst` (a constant
+ *   operand, e.g. an unfolded BatchNormalization), `binary` add/sub, `avgPool`, and the moves
+ *   `reshape`, `transpose`, `pad`, `concat`;
+ * - non-linear: `relu`, `clip`, `leakyRelu`, `squash` (Sigmoid, Tanh), `maxPool`,
+ *   `binary` mul, `requantize` (int8 QuantizeLinear and QLinear ops);
+ * - final steps: `softmax` (applied outside the circuit), `argMax` (proven).
  */
 
 /** A static tensor shape; every dimension is a positive integer. */
@@ -176,6 +179,18 @@ export interface ArgMaxNode extends NodeBase {
   selectLast: boolean;
 }
 
+/**
+ * y = clamp(round_half_even(x / scale) + zeroPoint, min, max), scale and zeroPoint broadcast
+ * to x: ONNX QuantizeLinear, and the requantization step of QLinearConv and QLinearMatMul.
+ */
+export interface RequantizeNode extends NodeBase {
+  kind: 'requantize';
+  scale: ConstTensor;
+  zeroPoint: ConstTensor;
+  min: number;
+  max: number;
+}
+
 /** A node of the float IR, discriminated on `kind`. */
 export type IrNode =
   | LinearNode
@@ -185,6 +200,7 @@ export type IrNode =
   | BinaryNode
   | ReluNode
   | ClipNode
+  | RequantizeNode
   | LeakyReluNode
   | SquashNode
   | MaxPoolNode
@@ -240,6 +256,7 @@ export function nodeInputs(node: IrNode): string[] {
     case 'reshape':
     case 'softmax':
     case 'clip':
+    case 'requantize':
     case 'leakyRelu':
     case 'squash':
     case 'transpose':

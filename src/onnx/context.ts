@@ -9,7 +9,7 @@ import type { ConstTensor, IrNode, NodeSource, Shape } from '../ir/graph.js';
 import type { Attributes } from './decode.js';
 
 /** An ONNX value during import: a constant (folded) or a computed tensor. */
-export type Value = { kind: 'const'; tensor: ConstTensor } | { kind: 'value'; shape: Shape };
+export type Value = { kind: 'const'; tensor: ConstTensor } | { kind: 'value'; shape: Shape; integer?: boolean };
 
 /** A resolved node input. */
 export interface Input {
@@ -40,8 +40,11 @@ export interface ConvertContext {
   setConst(tensor: ConstTensor): void;
   /** Makes the output another name for a computed value. */
   alias(name: string): void;
-  /** Appends an IR node and records its output's shape. */
-  emit(node: IrNode, shape: Shape): void;
+  /**
+   * Appends an IR node and records its output's shape. The value is integer-typed when every
+   * computed input of the ONNX node is, unless `integer` says otherwise (int8 ops).
+   */
+  emit(node: IrNode, shape: Shape, integer?: boolean): void;
   /** A fresh name for an intermediate value of this node. */
   temp(suffix: string): string;
   /** Rewrites a Reshape target's batch dimension when --batch replaced it. */
@@ -77,6 +80,11 @@ export function computedInput(ctx: ConvertContext, i: number, what: string): Com
 /** The shape of an input, constant or not. */
 export function shapeOf(v: Input): Shape {
   return v.value.kind === 'const' ? v.value.tensor.shape : v.value.shape;
+}
+
+/** Whether a computed input holds integers (from an integer model input or an int8 op). */
+export function isInteger(v: Input): boolean {
+  return v.value.kind === 'value' && v.value.integer === true;
 }
 
 /** Normalises a possibly negative axis into [0, rank). */

@@ -2,7 +2,9 @@
  * ONNX import: ModelProto → float IR. Follows the ONNX operator specifications
  * (https://onnx.ai/onnx/operators/) for the ops in SUPPORTED_OPS, with static shape
  * inference. Constants (initializers, Constant nodes and anything computed only from
- * them) are folded while importing, so the IR holds only computed values.
+ * them) are folded while importing, so the IR holds only computed values. This file walks
+ * the graph; the per-op converters are in ops-shape.ts, ops-linear.ts, ops-conv.ts,
+ * ops-binary.ts, ops-activation.ts and ops-int8.ts.
  */
 import { OnnxImportError } from '../shared/errors.js';
 import { describeSource, nodeInputs, type Graph, type IrNode, type NodeSource, type Shape } from '../ir/graph.js';
@@ -13,8 +15,9 @@ import { LINEAR_CONVERTERS } from './ops-linear.js';
 import { CONV_CONVERTERS } from './ops-conv.js';
 import { ACTIVATION_CONVERTERS } from './ops-activation.js';
 import { MOVE_CONVERTERS } from './ops-binary.js';
+import { INT8_CONVERTERS } from './ops-int8.js';
 
-const CONVERTERS: Record<string, Converter> = { ...SHAPE_CONVERTERS, ...LINEAR_CONVERTERS, ...CONV_CONVERTERS, ...MOVE_CONVERTERS, ...ACTIVATION_CONVERTERS };
+const CONVERTERS: Record<string, Converter> = { ...SHAPE_CONVERTERS, ...LINEAR_CONVERTERS, ...CONV_CONVERTERS, ...MOVE_CONVERTERS, ...ACTIVATION_CONVERTERS, ...INT8_CONVERTERS };
 
 /** The ONNX ops this importer understands, in alphabetical order. */
 export const SUPPORTED_OPS: readonly string[] = Object.freeze(Object.keys(CONVERTERS).sort());
@@ -61,8 +64,8 @@ class Importer {
     for (const init of graph.initializer ?? []) {
       this.values.set(init.name ?? '', { kind: 'const', tensor: tensorFromProto(init, `${this.file}: initializer`) });
     }
-    const input = this.readInput();
-    this.values.set(input.name, { kind: 'value', shape: input.shape });
+    const { integer, ...input } = this.readInput();
+    this.values.set(input.name, { kind: 'value', shape: input.shape, integer });
     this.shapes.set(input.name, input.shape);
 
     for (const node of graph.node ?? []) for (const name of node.input ?? []) this.used.add(name);
@@ -105,7 +108,7 @@ class Importer {
     return version;
   }
 
-  private readInput(): { name: string; shape: Shape } {
+  private readInput(): { name: string; shape: Shape; integer: boolean } {
     const graph = this.model.graph!;
     const inits = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
     const inputs = (graph.input ?? []).filter((v) => !inits.has(v.name ?? ''));
@@ -116,8 +119,9 @@ class Importer {
     const name = info.name ?? '';
     const tensorType = info.type?.tensorType;
     if (!tensorType) throw new OnnxImportError(`${this.file}: input "${name}" is not a tensor`);
-    if (tensorType.elemType !== 1 && tensorType.elemType !== 11) {
-      throw new OnnxImportError(`${this.file}: input "${name}" must be float32 or float64, got element type ${tensorType.elemType}`);
+    // Integer inputs (uint8, int8, int32) feed int8 models; their values are carried exactly.
+    if (![1, 11, 2, 3, 6].includes(tensorType.elemType ?? 0)) {
+      throw new OnnxImportError(`${this.file}: input "${name}" must be float32, float64, uint8, int8 or int32, got element type ${tensorType.elemType}`);
     }
     const dims = tensorType.shape?.dim ?? [];
     if (dims.length === 0) throw new OnnxImportError(`${this.file}: input "${name}" has no static shape`);
@@ -137,7 +141,7 @@ class Importer {
       if (fixed > 0) return fixed;
       throw new OnnxImportError(`${this.file}: input "${name}" has a symbolic dimension "${d.dimParam ?? '?'}" at axis ${axis}; only the batch dimension (axis 0) may be symbolic`);
     });
-    return { name, shape };
+    return { name, shape, integer: tensorType.elemType !== 1 && tensorType.elemType !== 11 };
   }
 
   private resolve(name: string): string {
@@ -172,9 +176,11 @@ class Importer {
       extraOutputsUsed: (node.output ?? []).slice(1).some((name) => name !== '' && this.used.has(name)),
       setConst: (tensor) => this.values.set(outputName, { kind: 'const', tensor }),
       alias: (name) => this.aliases.set(outputName, name),
-      emit: (n, shape) => {
+      emit: (n, shape, integer) => {
         this.nodes.push(n);
-        this.values.set(n.output, { kind: 'value', shape });
+        const computed = inputs.filter((v) => v?.value.kind === 'value');
+        const inherited = computed.length > 0 && computed.every((v) => v!.value.kind === 'value' && v!.value.integer === true);
+        this.values.set(n.output, { kind: 'value', shape, integer: integer ?? inherited });
         this.shapes.set(n.output, shape);
       },
       temp: (suffix) => `${outputName}::${suffix}${temps++ === 0 ? '' : temps}`,

@@ -4,9 +4,9 @@
  * following the ONNX operator docs (opsets 9–21). auto_pad is resolved here, so the IR
  * always carries explicit pads.
  */
-import type { Shape, WindowSpec } from '../ir/graph.js';
+import type { ConstTensor, Shape, WindowSpec } from '../ir/graph.js';
 import { autoPads, windowOutputShape } from '../ir/window.js';
-import { computedInput, constInput, fail, input, type ConvertContext, type Converter } from './context.js';
+import { computedInput, constInput, fail, input, type ComputedInput, type ConvertContext, type Converter } from './context.js';
 
 /** Reads kernel/strides/pads/dilations/auto_pad and resolves them for the input's spatial shape. */
 function readWindow(ctx: ConvertContext, inSpatial: Shape, kernel: number[], withDilations: boolean): WindowSpec {
@@ -31,8 +31,17 @@ function checkOutput(ctx: ConvertContext, shape: Shape): void {
 const conv: Converter = (ctx) => {
   const x = input(ctx, 0, 'X');
   if (x.value.kind === 'const') fail(ctx, 'Conv of a constant input is not supported');
-  const xs = computedInput(ctx, 0, 'X');
-  const w = constInput(ctx, 1, 'W');
+  let bias: Float64Array | undefined;
+  if (ctx.inputs[2]) bias = Float64Array.from(constInput(ctx, 2, 'B').data);
+  emitConv(ctx, computedInput(ctx, 0, 'X'), constInput(ctx, 1, 'W'), bias, ctx.outputName);
+};
+
+/**
+ * Emits a Conv node of `x` with constant weights (the node's attributes give the window and
+ * groups); shared by Conv, ConvInteger and QLinearConv.
+ * @returns the output shape
+ */
+export function emitConv(ctx: ConvertContext, xs: ComputedInput, w: ConstTensor, bias: Float64Array | undefined, output: string): Shape {
   if (xs.shape.length < 3) fail(ctx, `Conv input must be [N, C, …spatial], got [${xs.shape.join(', ')}]`);
   if (w.shape.length !== xs.shape.length) fail(ctx, `Conv weight [${w.shape.join(', ')}] does not match input rank ${xs.shape.length}`);
   const group = ctx.attrs.int('group', 1);
@@ -44,16 +53,12 @@ const conv: Converter = (ctx) => {
   const kernel = ctx.attrs.ints('kernel_shape', w.shape.slice(2) as number[]);
   if (kernel.join() !== w.shape.slice(2).join()) fail(ctx, `kernel_shape [${kernel.join(', ')}] does not match the weight [${w.shape.join(', ')}]`);
   const window = readWindow(ctx, xs.shape.slice(2), kernel, true);
-  let bias: Float64Array | undefined;
-  if (ctx.inputs[2]) {
-    const b = constInput(ctx, 2, 'B');
-    if (b.data.length !== outChannels) fail(ctx, `Conv bias has ${b.data.length} values, expected ${outChannels}`);
-    bias = Float64Array.from(b.data);
-  }
+  if (bias && bias.length !== outChannels) fail(ctx, `Conv bias has ${bias.length} values, expected ${outChannels}`);
   const shape = windowOutputShape(xs.shape, outChannels, window);
   checkOutput(ctx, shape);
-  ctx.emit({ kind: 'conv', input: xs.name, output: ctx.outputName, weight: Float64Array.from(w.data), bias, group, window, source: ctx.source }, shape);
-};
+  ctx.emit({ kind: 'conv', input: xs.name, output, weight: Float64Array.from(w.data), bias, group, window, source: ctx.source }, shape);
+  return shape;
+}
 
 function pool(kind: 'maxPool' | 'avgPool', global: boolean): Converter {
   return (ctx) => {

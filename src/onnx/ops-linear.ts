@@ -7,7 +7,7 @@
  */
 import { sizeOf, type ConstTensor, type Shape } from '../ir/graph.js';
 import { broadcastShape, broadcastTo } from './broadcast.js';
-import { computedInput, constInput, fail, input, shapeOf, type ComputedInput, type ConvertContext, type Converter, type Input } from './context.js';
+import { computedInput, constInput, fail, input, isInteger, shapeOf, type ComputedInput, type ConvertContext, type Converter, type Input } from './context.js';
 import { binaryComputed } from './ops-binary.js';
 
 /** Elementwise f over two broadcast constants. */
@@ -40,6 +40,7 @@ function elementwise(op: 'Add' | 'Sub' | 'Mul' | 'Div'): Converter {
     const a = input(ctx, 0, 'A');
     const b = input(ctx, 1, 'B');
     if (a.value.kind === 'const' && b.value.kind === 'const') return ctx.setConst(foldConstants(ctx, a.value.tensor, b.value.tensor, f));
+    if (op === 'Div' && (isInteger(a) || isInteger(b))) fail(ctx, 'integer Div (truncating division) is not supported');
     if (a.value.kind === 'value' && b.value.kind === 'value') {
       if (op === 'Div') fail(ctx, 'Div of two computed tensors is not supported (the divisor must be a constant)');
       return binaryComputed(ctx, op === 'Add' ? 'add' : op === 'Sub' ? 'sub' : 'mul', computed(a), computed(b));
@@ -99,10 +100,10 @@ const gemm: Converter = (ctx) => {
   let inputName = a.name;
   let [m, k] = aShape as [number, number];
   if (transA) {
-    if (m !== 1 && k !== 1) fail(ctx, `Gemm with transA=1 is supported only when A is a vector, got [${aShape.join(', ')}]`);
     [m, k] = [k, m];
     inputName = ctx.temp('transA');
-    ctx.emit({ kind: 'reshape', input: a.name, output: inputName, shape: [m, k], source: ctx.source }, [m, k]);
+    if (aShape[0] === 1 || aShape[1] === 1) ctx.emit({ kind: 'reshape', input: a.name, output: inputName, shape: [m, k], source: ctx.source }, [m, k]);
+    else ctx.emit({ kind: 'transpose', input: a.name, output: inputName, perm: [1, 0], source: ctx.source }, [m, k]);
   }
   const [b0, b1] = b.shape as [number, number];
   const bk = transB ? b1 : b0;
@@ -113,15 +114,19 @@ const gemm: Converter = (ctx) => {
     for (let i = 0; i < k; i++) weight[o * k + i] = alpha * (transB ? b.data[o * b1 + i]! : b.data[i * b1 + o]!);
   }
   let bias: Float64Array | undefined;
+  let matrixBias: ConstTensor | undefined;
   if (c) {
     if (c.kind !== 'const') fail(ctx, 'Gemm input C must be a constant');
     const cs = c.tensor.shape;
+    if (broadcastShape([m, n], cs, ctx.where).join() !== [m, n].join()) fail(ctx, `Gemm bias C of shape [${cs.join(', ')}] does not broadcast to [${m}, ${n}]`);
     const size = sizeOf(cs);
     if (size === 1) bias = new Float64Array(n).fill(beta * c.tensor.data[0]!);
-    else if (size === n && (cs.length === 1 || (cs.length === 2 && (cs[0] === 1 || m === 1)))) bias = c.tensor.data.map((v) => beta * v);
-    else fail(ctx, `Gemm bias C of shape [${cs.join(', ')}] is not supported (expected [${n}] or [1, ${n}])`);
+    else if (size === n && cs[cs.length - 1] === n) bias = c.tensor.data.map((v) => beta * v);
+    else matrixBias = scaled(c.tensor, beta); // varies along rows: a constant add after the product
   }
-  ctx.emit({ kind: 'linear', input: inputName, output: ctx.outputName, weight, inFeatures: k, outFeatures: n, bias, source: ctx.source }, [m, n]);
+  const product = matrixBias ? ctx.temp('product') : ctx.outputName;
+  ctx.emit({ kind: 'linear', input: inputName, output: product, weight, inFeatures: k, outFeatures: n, bias, source: ctx.source }, [m, n]);
+  if (matrixBias) ctx.emit({ kind: 'addConst', input: product, output: ctx.outputName, constant: matrixBias, source: ctx.source }, [m, n]);
 };
 
 const batchNormalization: Converter = (ctx) => {

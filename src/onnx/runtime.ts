@@ -23,13 +23,20 @@ export class OrtModel {
     return new OrtModel(session, session.inputNames[0]!, session.outputNames[0]!);
   }
 
-  /** Runs the model on a flat float input of the given shape; returns the flat output (int64 outputs converted). */
+  /**
+   * Runs the model on a flat input of the given shape (converted to the input's element type:
+   * float32, or uint8/int8/int32 for int8 models); returns the flat output (int64 outputs converted).
+   */
   async run(input: ArrayLike<number>, shape: readonly number[]): Promise<Float32Array> {
-    const feeds = { [this.inputName]: new ort.Tensor('float32', Float32Array.from(input), shape as number[]) };
+    const meta = this.session.inputMetadata?.[0];
+    const type = meta && meta.isTensor ? meta.type : 'float32';
+    const data =
+      type === 'uint8' ? Uint8Array.from(input) : type === 'int8' ? Int8Array.from(input) : type === 'int32' ? Int32Array.from(input) : type === 'float64' ? Float64Array.from(input) : Float32Array.from(input);
+    const feeds = { [this.inputName]: new ort.Tensor(type as 'float32', data as Float32Array, shape as number[]) };
     const out = await this.session.run(feeds);
-    const data = out[this.outputName]!.data;
+    const result = out[this.outputName]!.data;
     // Integer outputs (an ArgMax at the end) come as BigInt64Array; indices are small.
-    return data instanceof BigInt64Array ? Float32Array.from(data, Number) : (data as Float32Array);
+    return result instanceof Float32Array ? result : Float32Array.from(result as ArrayLike<number | bigint>, Number);
   }
 
   /** Releases the native session. */

@@ -6,7 +6,7 @@
 import { broadcastTo } from '../onnx/broadcast.js';
 import { avgPoolForward, convInterval, poolForward, windowMax } from '../ir/conv.js';
 import { broadcastIndex, concatIndex, padIndex, transposeIndex } from '../ir/gather.js';
-import { sigmoid } from '../ir/float-exec.js';
+import { roundHalfEven, sigmoid } from '../ir/float-exec.js';
 import type { Graph } from '../ir/graph.js';
 import { DEFAULT_INPUT_RANGE, type Ranges } from './calibrate.js';
 
@@ -91,6 +91,13 @@ export function intervalRanges(graph: Graph, range: readonly [number, number] = 
       case 'clip':
         note(node.output, { lo: x.lo.map((v) => Math.min(Math.max(v, node.min), node.max)), hi: x.hi.map((v) => Math.min(Math.max(v, node.min), node.max)) });
         break;
+      case 'requantize': {
+        const s = broadcastTo(node.scale, graph.shapes.get(node.input)!);
+        const z = broadcastTo(node.zeroPoint, graph.shapes.get(node.input)!);
+        const f = (v: number, i: number) => Math.min(Math.max(roundHalfEven(v / s[i]!) + z[i]!, node.min), node.max);
+        note(node.output, { lo: x.lo.map(f), hi: x.hi.map(f) });
+        break;
+      }
       case 'leakyRelu': {
         const s = broadcastTo(node.slope, graph.shapes.get(node.input)!);
         const f = (v: number, i: number) => (v >= 0 ? v : s[i]! * v);

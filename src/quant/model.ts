@@ -1,10 +1,11 @@
 /**
  * The fixed-point IR: every value is an integer tensor with a power-of-two scale (a real
  * value v is stored as round(v · 2^scale)). Linear steps (`linear`, `conv`, `addConst`,
- * `mulConst`, `sumPool`, `reshape`) cost no constraints; `rescale` (divide by 2^shift
- * with round-half-up, optionally fused with ReLU) costs one range check per element and
- * `maxPool` one signed comparison per window element after the first.
- * Shapes of a node's input and output are in `QModel.values`.
+ * `mulConst`, `add`, `sumPool`, and the moves `reshape`, `transpose`, `pad`, `concat`) cost no
+ * constraints. The circuit pays for `rescale` (divide by 2^shift rounding half up, or half to
+ * even, optionally fused with ReLU: one range check per element), the fused `leakyRelu` and
+ * `squash`, `maxPool` and `clamp` (one signed comparison each), `mul` (one product) and
+ * `argMax`. Shapes of a node's input and output are in `QModel.values`.
  */
 import type { NodeSource, Shape, WindowSpec } from '../ir/graph.js';
 
@@ -89,13 +90,15 @@ export interface QAddConst extends QNodeBase {
 
 /**
  * q = floor((x + 2^(shift−1)) / 2^shift) (q = x when shift is 0), with q range-checked to
- * `bits` signed bits; y = relu ? max(q, 0) : q.
+ * `bits` signed bits; y = relu ? max(q, 0) : q. With `halfEven` (never with relu), exact
+ * halves round to the even neighbour instead of up (ONNX QuantizeLinear rounding).
  */
 export interface QRescale extends QNodeBase {
   kind: 'rescale';
   shift: number;
   bits: number;
   relu: boolean;
+  halfEven?: boolean;
 }
 
 /** Same integers, new shape. */
@@ -169,6 +172,26 @@ export interface QLeakyRelu extends QNodeBase {
 }
 
 /**
+ * Sigmoid or Tanh, piecewise linear: q = rescale(x) (shift, bits) and u = |q|;
+ * h = min_i(slopes[i]·u + offsets[i]) folded left, each step proving a difference in
+ * [−2^compareBits[i−1], 2^compareBits[i−1]); y = centre + sign(q)·h (sign(0) = +1), at the
+ * rescaled scale plus slopeScale. `maxError` bounds |approximation − f| in real units
+ * before rounding (see src/quant/pwl.ts).
+ */
+export interface QSquash extends QNodeBase {
+  kind: 'squash';
+  fn: 'sigmoid' | 'tanh';
+  shift: number;
+  bits: number;
+  slopeScale: number;
+  slopes: number[];
+  offsets: number[];
+  centre: number;
+  compareBits: number[];
+  maxError: number;
+}
+
+/**
  * y = the (first, or last with selectLast) index of the maximum along `axis` (removed or
  * kept as 1 by the output shape); each candidate's difference to the maximum is proven
  * in [0, 2^bits).
@@ -193,6 +216,7 @@ export type QNode =
   | QRescale
   | QClamp
   | QLeakyRelu
+  | QSquash
   | QReshape
   | QTranspose
   | QPad
@@ -216,6 +240,7 @@ export function qNodeInputs(node: QNode): string[] {
     case 'rescale':
     case 'clamp':
     case 'leakyRelu':
+    case 'squash':
     case 'reshape':
     case 'transpose':
     case 'pad':

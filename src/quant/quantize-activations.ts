@@ -5,8 +5,9 @@
  * one comparison); ArgMax proves the index of the maximum on the values as they are.
  */
 import { broadcastTo } from '../onnx/broadcast.js';
-import type { ArgMaxNode, ClipNode, LeakyReluNode } from '../ir/graph.js';
+import type { ArgMaxNode, ClipNode, LeakyReluNode, SquashNode } from '../ir/graph.js';
 import type { Quantizer } from './quantize.js';
+import { oddPwl } from './pwl.js';
 
 /** Clip: an optional lower and upper bound at the value's scale. */
 export function quantizeClip(q: Quantizer, node: ClipNode): void {
@@ -59,4 +60,29 @@ export function quantizeArgMax(q: Quantizer, node: ArgMaxNode): void {
   const n = q.shape(node.input)[node.axis]!;
   q.push({ kind: 'argMax', input: x.q, output: node.output, axis: node.axis, selectLast: node.selectLast, bits, source: node.source });
   q.set(node.output, q.define(node.output, { scale: 0, min: 0, max: n - 1, pending: false }, node.output));
+}
+
+/** Sigmoid / Tanh: the rescale with |q| and sign, the lines of src/quant/pwl.ts at scale + slopeScale. */
+export function quantizeSquash(q: Quantizer, node: SquashNode): void {
+  const x = q.get(node.input, node);
+  const { target, shift, bits, lo, hi } = q.planRescale(x, node.input);
+  const pwl = oddPwl(node.fn);
+  // Slope rounding errs by up to 2^−(slopeScale+1)·|u|, so slopes get 2 bits more than weights.
+  const slopeScale = q.opts.weightBits + 1;
+  const outScale = target + slopeScale;
+  const slopes = pwl.lines.map((l) => Math.round(l.a * 2 ** slopeScale));
+  const offsets = pwl.lines.map((l) => Math.round(l.b * 2 ** outScale));
+  const centre = Math.round(pwl.centre * 2 ** outScale);
+  const uMax = Math.max(Math.abs(lo), Math.abs(hi));
+  const line = (i: number, u: number) => slopes[i]! * u + offsets[i]!;
+  // Each step compares the running minimum (one of the earlier lines) with the next line.
+  const compareBits = slopes.slice(1).map((_, k) => {
+    let span = 0;
+    for (let j = 0; j <= k; j++) for (const u of [0, uMax]) span = Math.max(span, Math.abs(line(j, u) - line(k + 1, u)));
+    return Math.ceil(Math.log2(span + 1));
+  });
+  let hMax = 0;
+  for (const u of [0, uMax]) hMax = Math.max(hMax, ...slopes.map((_, i) => Math.abs(line(i, u))));
+  q.push({ kind: 'squash', input: x.q, output: node.output, fn: node.fn, shift, bits, slopeScale, slopes, offsets, centre, compareBits, maxError: pwl.maxError, source: node.source });
+  q.set(node.output, q.define(node.output, { scale: outScale, min: centre - hMax, max: centre + hMax, pending: true }, node.output));
 }

@@ -12,8 +12,9 @@ import { windowTaps } from '../ir/window.js';
 import { describeSource, type IrNode } from '../ir/graph.js';
 import type { Quantizer, Ref } from './quantize.js';
 import { scaleFor } from './quantize.js';
+import { quantizeRequantize } from './quantize-int8.js';
 import { quantizeBinary, quantizeConcat, quantizeMove } from './quantize-moves.js';
-import { quantizeArgMax, quantizeClip, quantizeLeakyRelu } from './quantize-activations.js';
+import { quantizeArgMax, quantizeClip, quantizeLeakyRelu, quantizeSquash } from './quantize-activations.js';
 
 /** Integer weights at the scale that fits the largest into `bits`. */
 function quantizeWeights(w: ArrayLike<number>, bits: number): { weight: number[]; weightScale: number } {
@@ -164,7 +165,9 @@ export function quantizeNode(q: Quantizer, node: IrNode): void {
     case 'argMax':
       return quantizeArgMax(q, node);
     case 'squash':
-      throw new CompileError(`${where}: ${node.source.opType} is not supported by the quantizer yet`);
+      return quantizeSquash(q, node);
+    case 'requantize':
+      return quantizeRequantize(q, node);
     default:
       node satisfies never;
   }

@@ -15,6 +15,13 @@ export function rescaleValue(x: number, shift: number): number {
   return shift === 0 ? x : Math.floor((x + 2 ** (shift - 1)) / 2 ** shift);
 }
 
+/** x / 2^shift rounded half to even (shift ≥ 1). */
+export function rescaleHalfEven(x: number, shift: number): number {
+  const q = rescaleValue(x, shift);
+  const tie = (x + 2 ** (shift - 1)) % 2 ** shift === 0;
+  return tie && q % 2 !== 0 ? q - 1 : q;
+}
+
 /**
  * Quantizes a float input to the model's input integers: round(x · 2^scale).
  * @throws {InputError} for non-finite values or values outside the input range
@@ -88,10 +95,12 @@ function step(model: QModel, node: QNode, value: (name: string) => number[]): nu
       const lo = -(2 ** (node.bits - 1));
       const hi = 2 ** (node.bits - 1) - 1;
       return x.map((v, i) => {
+        // The range check applies to the half-up quotient (what the gadget decomposes).
         const q = rescaleValue(v, node.shift);
         if (q < lo || q > hi) {
           throw new InputError(`the input drives ${describeSource(node.source)} outside its calibrated range: value ${q} at index ${i} is not in [${lo}, ${hi}]; recompile with calibration data that covers such inputs`);
         }
+        if (node.halfEven) return rescaleHalfEven(v, node.shift);
         return node.relu && q < 0 ? 0 : q;
       });
     }
@@ -105,6 +114,7 @@ function step(model: QModel, node: QNode, value: (name: string) => number[]): nu
       return moveStep(model, node, value);
     case 'clamp':
     case 'leakyRelu':
+    case 'squash':
     case 'argMax':
       return activationStep(model, node, x);
     default:

@@ -7,7 +7,7 @@
 import { InputError } from '../shared/errors.js';
 import { describeSource, sizeOf } from '../ir/graph.js';
 import { broadcastIndex, concatIndex, padIndex, transposeIndex } from '../ir/gather.js';
-import type { QArgMax, QClamp, QConcat, QLeakyRelu, QModel, QAdd, QMul, QPad, QTranspose } from '../quant/model.js';
+import type { QAdd, QArgMax, QClamp, QConcat, QLeakyRelu, QModel, QMul, QPad, QSquash, QTranspose } from '../quant/model.js';
 import { rescaleValue } from './execute.js';
 
 function refuse(node: { source: Parameters<typeof describeSource>[0] }, what: string): never {
@@ -51,8 +51,8 @@ export function moveStep(model: QModel, node: QAdd | QMul | QConcat | QTranspose
   }
 }
 
-/** clamp, leakyRelu, argMax. */
-export function activationStep(model: QModel, node: QClamp | QLeakyRelu | QArgMax, x: number[]): number[] {
+/** clamp, leakyRelu, squash, argMax. */
+export function activationStep(model: QModel, node: QClamp | QLeakyRelu | QSquash | QArgMax, x: number[]): number[] {
   switch (node.kind) {
     case 'clamp':
       return x.map((v) => {
@@ -74,6 +74,22 @@ export function activationStep(model: QModel, node: QClamp | QLeakyRelu | QArgMa
         const q = rescaleValue(v, node.shift);
         if (q < lo || q > hi) refuse(node, `value ${q} at index ${i} is not in [${lo}, ${hi}]`);
         return q >= 0 ? q * node.positive : q * node.negative[node.negative.length === 1 ? 0 : i]!;
+      });
+    }
+    case 'squash': {
+      const lo = -(2 ** (node.bits - 1));
+      const hi = 2 ** (node.bits - 1) - 1;
+      return x.map((v, i) => {
+        const q = rescaleValue(v, node.shift);
+        if (q < lo || q > hi) refuse(node, `value ${q} at index ${i} is not in [${lo}, ${hi}]`);
+        const u = Math.abs(q);
+        let h = node.slopes[0]! * u + node.offsets[0]!;
+        for (let j = 1; j < node.slopes.length; j++) {
+          const line = node.slopes[j]! * u + node.offsets[j]!;
+          checkDifference(node, h - line, node.compareBits[j - 1]!);
+          h = Math.min(h, line);
+        }
+        return q >= 0 ? node.centre + h : node.centre - h;
       });
     }
     case 'argMax': {

@@ -1,48 +1,56 @@
 /**
  * The exact constraint count of a model circuit under O1 (MODEL_OPTIMIZATION), predicted
  * from the quantized model and the gadget costs asserted in test/circuits. Under O1 circom
- * removes only signal = signal and signal = constant equalities, so besides each gadget's
- * own constraints every binding of a gadget (or layer) input to a linear expression that is
- * not a bare signal costs one linear constraint, every layer output (y = Σ w·x) one, and
- * every public output that is not a bare signal one. Which values are bare signals follows
- * from the node kinds: layer, gadget and product outputs are; constants, sums and scaled
- * values are not; moves (reshape, transpose, pad, concat) keep the bareness of what they move.
+ * removes only equalities between a signal and another signal or a constant, and never
+ * removes a public signal. So besides each gadget's own constraints:
+ * - binding a gadget (or layer) input to a linear expression that is neither a bare signal
+ *   nor a constant costs one linear constraint;
+ * - every layer output (y = Σ w·x) costs one;
+ * - every public output costs one unless it is a bare private signal (a public input or a
+ *   constant cannot be substituted for it).
+ * What each element is follows from the node kinds: layer, gadget and product outputs are
+ * private signals, the model input public ones; sums and scaled values are expressions;
+ * moves (reshape, transpose, pad, concat) keep what they move.
  */
 import { sizeOf } from '../../src/ir/graph.js';
 import { windowTaps } from '../../src/ir/window.js';
 import { concatIndex, padIndex, transposeIndex } from '../../src/ir/gather.js';
 import type { QModel } from '../../src/quant/model.js';
 
+/** What the circuit holds for one element of a value. */
+type Kind = 'private' | 'public' | 'const' | 'expr';
+
 /** Gadget costs under O1 (test/circuits): internal constraints, excluding input bindings. */
 const O1 = {
   rescale: (k: number, b: number) => k + b + 2,
   max2: (b: number) => b + 4,
-  argMax: (n: number, b: number) => n * (b + 4) + 2,
+  argMax: (n: number, b: number) => n * (b + 4) + (n === 2 ? 1 : 2),
 };
+
+const fill = (n: number, k: Kind): Kind[] => new Array<Kind>(n).fill(k);
+/** Constraints for binding gadget or layer inputs. */
+const bind = (kinds: readonly Kind[]) => kinds.filter((k) => k === 'expr').length;
 
 /** Expected O1 constraint count of the emitted circuit. */
 export function expectedConstraintsO1(model: QModel): number {
-  const bare = new Map<string, boolean[]>([[model.input.name, new Array<boolean>(sizeOf(model.input.shape)).fill(true)]]);
+  const kinds = new Map<string, Kind[]>([[model.input.name, fill(sizeOf(model.input.shape), 'public')]]);
   const shape = (name: string) => model.values[name]!.shape;
   let n = 0;
-  const bind = (flags: readonly boolean[]) => flags.reduce((s, f) => s + (f ? 0 : 1), 0);
   for (const node of model.nodes) {
-    const x = bare.get(node.input)!;
+    const x = kinds.get(node.input)!;
     const count = sizeOf(shape(node.output));
-    let y: boolean[];
+    let y: Kind[];
     switch (node.kind) {
       case 'linear':
       case 'conv':
         n += bind(x) + count;
-        y = new Array<boolean>(count).fill(true);
+        y = fill(count, 'private');
         break;
       case 'rescale':
-        n += bind(x) + x.length * O1.rescale(node.shift, node.bits);
-        y = new Array<boolean>(count).fill(true);
-        break;
       case 'leakyRelu':
-        n += bind(x) + x.length * O1.rescale(node.shift, node.bits);
-        y = new Array<boolean>(count).fill(true);
+        // RescaleHalfEven adds the tie flag and its check (two constraints).
+        n += bind(x) + x.length * (O1.rescale(node.shift, node.bits) + (node.kind === 'rescale' && node.halfEven ? 2 : 0));
+        y = fill(count, 'private');
         break;
       case 'maxPool': {
         const input = shape(node.input);
@@ -57,40 +65,54 @@ export function expectedConstraintsO1(model: QModel): number {
               continue;
             }
             n += bind(window) + (window.length - 1) * O1.max2(node.bits);
-            y.push(true);
+            y.push('private');
           }
         }
         break;
       }
       case 'clamp':
-        y = x.map((f) => {
-          let flag = f;
+        y = x.map((k) => {
+          let kind = k;
           if (node.min !== null) {
-            n += (flag ? 0 : 1) + O1.max2(node.minBits);
-            flag = true;
+            n += bind([kind]) + O1.max2(node.minBits);
+            kind = 'private';
           }
           if (node.max !== null) {
-            n += (flag ? 0 : 1) + O1.max2(node.maxBits);
-            flag = false;
+            n += bind([kind]) + O1.max2(node.maxBits);
+            kind = 'expr';
           }
-          return flag;
+          return kind;
         });
         break;
+      case 'squash': {
+        // RescaleAbs, then a Max2 per further line (inputs: the running minimum and the line), then SignApply.
+        const line = node.slopes.map((a, i): Kind => (a === 0 ? 'const' : a === 1 && node.offsets[i] === 0 ? 'private' : 'expr'));
+        let perElement = O1.rescale(node.shift, node.bits);
+        let h = line[0]!;
+        for (let i = 1; i < node.slopes.length; i++) {
+          perElement += O1.max2(node.compareBits[i - 1]!) + bind([h, line[i]!]);
+          h = 'expr';
+        }
+        perElement += 1 + bind([h]);
+        n += bind(x) + x.length * perElement;
+        y = fill(count, 'private');
+        break;
+      }
       case 'argMax': {
         const len = shape(node.input)[node.axis]!;
         n += bind(x) + (x.length / len) * O1.argMax(len, node.bits);
-        y = new Array<boolean>(count).fill(!node.selectLast);
+        y = fill(count, node.selectLast ? 'expr' : 'private');
         break;
       }
       case 'mul':
         n += count;
-        y = new Array<boolean>(count).fill(true);
+        y = fill(count, 'private');
         break;
       case 'add':
       case 'addConst':
       case 'mulConst':
       case 'sumPool':
-        y = new Array<boolean>(count).fill(false);
+        y = fill(count, 'expr');
         break;
       case 'reshape':
         y = x;
@@ -99,19 +121,21 @@ export function expectedConstraintsO1(model: QModel): number {
         y = Array.from(transposeIndex(shape(node.input), node.perm), (i) => x[i]!);
         break;
       case 'pad':
-        y = Array.from(padIndex(shape(node.input), node.pads, node.mode), (i) => i >= 0 && x[i]!);
+        y = Array.from(padIndex(shape(node.input), node.pads, node.mode), (i): Kind => (i < 0 ? 'const' : x[i]!));
         break;
       case 'concat': {
-        const parts = node.parts.map((p) => ('value' in p ? { shape: shape(p.value), flags: bare.get(p.value)!.map((f) => f && p.shift === 0) } : { shape: p.shape, flags: p.constant.map(() => false) }));
+        const parts = node.parts.map((p) =>
+          'value' in p ? { shape: shape(p.value), kinds: kinds.get(p.value)!.map((k): Kind => (p.shift === 0 ? k : 'expr')) } : { shape: p.shape, kinds: fill(p.constant.length, 'const') },
+        );
         const { part, index } = concatIndex(parts.map((p) => p.shape), node.axis);
-        y = Array.from(part, (p, i) => parts[p]!.flags[index[i]!]!);
+        y = Array.from(part, (p, i) => parts[p]!.kinds[index[i]!]!);
         break;
       }
       default:
         node satisfies never;
         throw new Error('unreachable');
     }
-    bare.set(node.output, y);
+    kinds.set(node.output, y);
   }
-  return n + bind(bare.get(model.output.name)!);
+  return n + kinds.get(model.output.name)!.filter((k) => k !== 'private').length;
 }

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeSigned, FIELD_MODULUS } from '../../src/shared/field.js';
 import { compileTestCircuit, gadgetCircuit, removeTestCircuits, type TestCircuit } from '../helpers/circuit.js';
+import { hasWire } from '../helpers/r1cs.js';
 import { rescale, rescaleInputRange } from './fixed-point-model.js';
 import { bit, range, satisfyingAssignments, survivingBits, toBits } from './harness.js';
 
@@ -101,10 +102,10 @@ function claim(c: TestCircuit, honest: readonly bigint[], xs: readonly bigint[],
 }
 
 describe('ArgMax(n, b)', () => {
-  it('costs n·(b + 2) constraints under O2 and n·(b + 4) + 2 under O1', async () => {
+  it('costs n·(b + 2) constraints under O2 and n·(b + 4) + 2 under O1 (n·(b + 4) + 1 for n = 2, where out = sel[1] is an equality)', async () => {
     const counts: Record<string, [number, number]> = {};
     for (const [n, b] of [[2, 3], [5, 8], [10, 12]] as const) counts[`${n},${b}`] = [(await argMax(n, b, 'O1')).compiled.constraints, (await argMax(n, b, 'O2')).compiled.constraints];
-    expect(counts).toEqual({ '2,3': [16, 10], '5,8': [62, 50], '10,12': [162, 140] });
+    expect(counts).toEqual({ '2,3': [15, 10], '5,8': [62, 50], '10,12': [162, 140] });
   });
 
   for (const level of ['O1', 'O2'] as const) {
@@ -123,8 +124,11 @@ describe('ArgMax(n, b)', () => {
 
       it('refuses inputs whose span reaches 2^b', async () => {
         const c = await argMax(5, 8, level);
-        await expect(c.witness({ in: [0n, 256n, 3n, 4n, 5n] })).rejects.toThrow(/Assert Failed/);
-        expect(c.check(await c.witness({ in: [0n, 255n, 3n, 4n, 5n] }))).toEqual([]);
+        // A candidate after the maximum needs m − x < 2^b, one before it m − x − 1 < 2^b.
+        await expect(c.witness({ in: [256n, 0n, 3n, 4n, 5n] })).rejects.toThrow(/Assert Failed/);
+        expect(c.check(await c.witness({ in: [255n, 0n, 3n, 4n, 5n] }))).toEqual([]);
+        expect(c.check(await c.witness({ in: [0n, 256n, 3n, 4n, 5n] }))).toEqual([]);
+        await expect(c.witness({ in: [-1n, 256n, 3n, 4n, 5n] })).rejects.toThrow(/Assert Failed/);
       });
 
       it('rejects every other claimed index, a later tied maximum included, and forged outputs', async () => {
@@ -143,7 +147,11 @@ describe('ArgMax(n, b)', () => {
           }
           // Two selectors at once, or half selectors, break the one-hot constraints.
           const half = (FIELD_MODULUS + 1n) / 2n;
-          expect(c.check(c.forge(honest, { [`main.sel[${idx}]`]: half }, { skipEliminated: true })).length).toBeGreaterThan(0);
+          for (let i = 0; i < xs.length; i++) {
+            if (!hasWire(c.symbols, `main.sel[${i}]`)) continue;
+            expect(c.check(c.forge(honest, { [`main.sel[${i}]`]: half })).length, `sel[${i}] = ½`).toBeGreaterThan(0);
+            expect(c.check(c.forge(honest, { [`main.sel[${i}]`]: 1n - c.get(honest, `main.sel[${i}]`) })).length, `sel[${i}] flipped`).toBeGreaterThan(0);
+          }
         }
       });
     });

@@ -176,6 +176,22 @@ describe('the optimizer', () => {
   });
 });
 
+describe('the optimizer, with a second reader', () => {
+  it('keeps ReLU before max pooling when the ReLU output has another reader', async () => {
+    const graph = await checkAgainstOrt({
+      input: { name: 'x', dims: [1, 1, 4, 4] },
+      output: { name: 'y' },
+      nodes: [
+        { op: 'Relu', inputs: ['x'], outputs: ['a'] },
+        { op: 'MaxPool', inputs: ['a'], outputs: ['p'], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+        { op: 'GlobalAveragePool', inputs: ['a'], outputs: ['m'] },
+        { op: 'Add', inputs: ['p', 'm'], outputs: ['y'] },
+      ],
+    });
+    expect(graph.nodes.map((n) => n.kind)).toEqual(['relu', 'maxPool', 'avgPool', 'binary']);
+  });
+});
+
 describe('import errors for windowed ops', () => {
   it('names the node for a non-constant weight, a bad group and the Indices output', () => {
     const spec = convModel([1, 4, 5, 5], [2, 3, 3, 3], { group: 2 });

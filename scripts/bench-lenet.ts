@@ -1,0 +1,107 @@
+/**
+ * `npx tsx scripts/bench-lenet.ts`: measures the LeNet-5 example (examples/lenet) against the
+ * targets of issue 3 and prints a markdown section:
+ * - constraints ≤ 200,000;
+ * - compile without setup (import → calibrate → quantize → measure → emit → circom) ≤ 60 s;
+ * - proof (witness + Groth16, warm prover) ≤ 15 s, after a local setup (timed, not a target);
+ * - argmax agreement of the quantized model with float onnxruntime ≥ 99 % on the test split.
+ * Options: `--skip-prove` (no setup or proof), `--images N` (test images for the agreement).
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileModel } from '../src/build/compile.js';
+import { groth16Setup } from '../src/build/setup.js';
+import { Prover } from '../src/prove/prover.js';
+import { measureError } from '../src/quant/error.js';
+import { quantizeInput, runReference } from '../src/reference/execute.js';
+import { OrtModel } from '../src/onnx/runtime.js';
+import { readInputFile } from '../src/shared/input.js';
+import { releaseCurve } from '../src/shared/curve.js';
+import { decodeSigned } from '../src/shared/field.js';
+import { loadFashionMnist } from '../src/data/fashion-mnist.js';
+import { machineLine, median, table } from './lib/bench-report.js';
+
+const example = 'examples/lenet';
+/** The quantization the example is compiled with (see examples/lenet/README.md). */
+const QUANT = { inputBits: 8, weightBits: 8, activationBits: 9 };
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const arg = (name: string) => process.argv.indexOf(name);
+const status = (ok: boolean) => (ok ? 'met' : 'missed');
+
+async function main() {
+  const rows: string[][] = [];
+  const work = mkdtempSync(join(tmpdir(), 'zkinfer-lenet-'));
+
+  log('compile without setup…');
+  const t0 = performance.now();
+  const compiled = await compileModel(join(example, 'model.onnx'), {
+    outDir: join(work, 'lenet'),
+    calibrationPath: join(example, 'calibration.jsonl'),
+    provenance: join(example, 'provenance.json'),
+    quant: QUANT,
+    skipSetup: true,
+  });
+  const compileSeconds = (performance.now() - t0) / 1000;
+  const { constraints, gadgets } = compiled.manifest.circuit;
+  const t = compiled.timings;
+  rows.push(['constraints', constraints.toLocaleString('en-US'), '≤ 200,000', status(constraints <= 200_000)]);
+  rows.push(['gadgets', Object.entries(gadgets).map(([k, v]) => `${v} ${k}`).join(', '), '', '']);
+  rows.push(['compile without setup', `${compileSeconds.toFixed(1)} s`, '≤ 60 s', status(compileSeconds <= 60)]);
+  rows.push([`of which circom (${compiled.manifest.circuit.optimization})`, `${((t.circom ?? 0) / 1000).toFixed(1)} s`, '', '']);
+  rows.push(['of which import, calibrate, quantize, measure, emit', `${(((t.import ?? 0) + (t.calibrate ?? 0) + (t.quantize ?? 0) + (t.measure ?? 0) + (t.emit ?? 0)) / 1000).toFixed(1)} s`, '', '']);
+
+  if (arg('--skip-prove') < 0) {
+    log('Groth16 setup (local powers of tau; not a target)…');
+    const s0 = performance.now();
+    const setup = await groth16Setup(join(compiled.dir, 'circuit.r1cs'), compiled.dir);
+    rows.push([`local setup (2^${setup.power})`, `${((performance.now() - s0) / 1000).toFixed(1)} s`, '—', '']);
+    log('prove (warm prover)…');
+    const prover = new Prover({ zkeyPath: setup.zkeyPath, wasmPath: join(compiled.dir, 'circuit_js', 'circuit.wasm') });
+    const input = quantizeInput(compiled.model, readInputFile(join(example, 'input.json'), compiled.model.input.shape).values);
+    const expected = runReference(compiled.model, input);
+    const first = await prover.prove(input);
+    const outputs = first.publicSignals.slice(0, expected.length).map((v) => Number(decodeSigned(BigInt(v))));
+    if (outputs.join() !== expected.join()) throw new Error('the proof’s public outputs differ from the reference executor');
+    const times: { witness: number; prove: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const p = await prover.prove(input);
+      times.push({ witness: p.witnessMs / 1000, prove: p.proveMs / 1000 });
+    }
+    const total = median(times.map((x) => x.witness + x.prove));
+    rows.push(['proof, warm (witness + Groth16), median of 3', `${total.toFixed(2)} s`, '≤ 15 s', status(total <= 15)]);
+    rows.push(['of which witness', `${median(times.map((x) => x.witness)).toFixed(2)} s`, '', '']);
+    await releaseCurve();
+  }
+
+  const count = arg('--images') >= 0 ? Number(process.argv[arg('--images') + 1]) : 10_000;
+  log(`argmax agreement on ${count} test images…`);
+  const test = await loadFashionMnist('test');
+  const ort = await OrtModel.load(readFileSync(join(example, 'model.onnx')));
+  const shape = compiled.model.input.shape;
+  const images = test.images.slice(0, count).map((im) => Float64Array.from(im));
+  const report = await measureError(compiled.model, images, (x) => ort.run(x, shape));
+  let correct = 0;
+  images.forEach((x, i) => {
+    const y = runReference(compiled.model, quantizeInput(compiled.model, x));
+    if (y.indexOf(Math.max(...y)) === test.labels[i]) correct++;
+  });
+  await ort.close();
+  rows.push([`argmax agreement with float onnxruntime (${report.inputs} test images)`, `${(report.argmaxAgreement * 100).toFixed(2)} %`, '≥ 99 %', status(report.argmaxAgreement >= 0.99)]);
+  rows.push(['test accuracy, quantized / float (provenance.json)', `${((correct / images.length) * 100).toFixed(2)} % / ${(JSON.parse(readFileSync(join(example, 'provenance.json'), 'utf8')).testAccuracy * 100).toFixed(2)} %`, '', '']);
+  rows.push(['max / mean absolute logit error', `${report.maxAbsError.toFixed(3)} / ${report.meanAbsError.toFixed(4)}`, '', '']);
+  rows.push(['test images outside the calibrated range', `${report.outOfRange}`, '', '']);
+
+  const body = [
+    `## LeNet-5 (issue 3) — ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    `Machine: ${machineLine()}.`,
+    '',
+    `Model: examples/lenet (Conv 6@5×5 pad 2 → ReLU → MaxPool 2 → Conv 16@5×5 → ReLU → MaxPool 2 → 400-120-84-10), quantization ${JSON.stringify(QUANT)}, calibrated on examples/lenet/calibration.jsonl. Max pooling runs before the ReLU rescale (only pooled values are rescaled); Conv and dense layers are emitted as loop templates.`,
+    '',
+    table(['measure', 'value', 'target', ''], rows),
+  ].join('\n');
+  process.stdout.write(`${body}\n`);
+}
+
+await main();

@@ -1,26 +1,46 @@
 /**
  * Batch proving from a JSONL file into a folder of receipts, one per line, named by the
- * line's id. Resumable: a receipt already present for the same model and input is kept.
- * Every receipt is written to a temporary file and renamed, so a kill at any moment leaves
- * only whole receipts. A bad line is recorded in `failures.jsonl` and the batch goes on.
+ * line's id (or `line-N`), on a {@link ProverPool}.
+ *
+ * Guarantees:
+ * - Resumable: a receipt already present, whole and for the same model, key and input is
+ *   kept; only the rest is proven.
+ * - Crash-safe: every receipt (and `failures.jsonl`) is written to a temporary file and
+ *   renamed, so a kill at any moment — even SIGKILL — keeps every finished receipt and
+ *   leaves no half-written one; temporary files of dead runs are removed on the next run.
+ * - Failure isolation: a bad line (malformed JSON, wrong shape, NaN, out of range, a
+ *   duplicate id, a witness the circuit rejects) goes to `failures.jsonl` with its reason
+ *   and the batch goes on.
+ * - Bounded: at most `pool.capacity` proofs are submitted at once; an abort stops taking
+ *   lines, drops proofs still waiting and lets running ones finish and be written.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, ZkinferError } from '../shared/errors.js';
-import { readInputLines, type InputFailure } from '../shared/input.js';
-import { receiptSchema } from '../shared/receipt.js';
+import { readInputLines, type InputFailure, type InputRecord } from '../shared/input.js';
+import { receiptDigest, receiptSchema } from '../shared/receipt.js';
 import { quantizeInput } from '../reference/execute.js';
 import { writeFileAtomicSync } from '../shared/fs.js';
 import type { Artifacts } from './artifacts.js';
-import { proveInference } from './prove.js';
+import { defaultPoolShape, ProofAbortedError, ProverPool, type PooledProof } from './pool.js';
 
-/** Progress of a batch. */
+/** The failures file written beside the receipts. */
+export const FAILURES_FILE = 'failures.jsonl';
+
+/** Progress of a batch, reported after every line settles. */
 export interface BatchProgress {
+  /** Lines settled: proved, kept or failed. */
   done: number;
   total: number;
+  proved: number;
   skipped: number;
   failed: number;
+  /** The id of the line that just settled. */
   id?: string;
+  /** Proofs per second made by this run so far. */
+  rate: number;
+  /** Seconds left at the current rate (undefined before the first proof). */
+  etaSeconds?: number;
 }
 
 /** Summary of a batch. */
@@ -31,6 +51,27 @@ export interface BatchSummary {
   failed: number;
   failures: InputFailure[];
   seconds: number;
+  /** True when the signal stopped the batch before every line was settled. */
+  aborted: boolean;
+  workers: number;
+  threadsPerWorker: number;
+  /** Proofs made by this run per minute of wall time. */
+  proofsPerMinute: number;
+  /** Time each proof spent in its worker (quantize, witness, Groth16, receipt), in ms. */
+  latency: { p50Ms: number; p95Ms: number; maxMs: number };
+}
+
+/** Options for {@link proveBatch}. */
+export interface BatchOptions {
+  /** Prover workers (ignored when `pool` is given). */
+  workers?: number;
+  /** snarkjs threads per worker (ignored when `pool` is given). */
+  threadsPerWorker?: number;
+  /** A pool to use (left open); by default the batch starts one and closes it. */
+  pool?: ProverPool;
+  onProgress?: (p: BatchProgress) => void;
+  /** Stops taking lines when aborted; running proofs finish and are written. */
+  signal?: AbortSignal;
 }
 
 /** A file-system-safe receipt name for an id. */
@@ -38,55 +79,174 @@ export function receiptFileName(id: string): string {
   return `${id.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
 }
 
+/** The nearest-rank percentile of `values` (p in [0, 100]); 0 for none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+interface Todo {
+  record: InputRecord;
+  path: string;
+}
+
 /**
  * Proves every line of a JSONL file into `outDir`.
- * @param signal stops after the proof in flight when aborted
+ * @returns the counts, failures, throughput and latency of this run
+ * @throws {InputError} when the inputs file cannot be read
+ * @throws {ZkinferError} when a receipt cannot be written (the receipts already written stay)
  */
-export async function proveBatch(artifacts: Artifacts, inputsPath: string, outDir: string, options: { onProgress?: (p: BatchProgress) => void; signal?: AbortSignal } = {}): Promise<BatchSummary> {
+export async function proveBatch(artifacts: Artifacts, inputsPath: string, outDir: string, options: BatchOptions = {}): Promise<BatchSummary> {
   const t0 = performance.now();
   const { records, failures } = readInputLines(inputsPath, artifacts.model.input.shape);
   const total = records.length + failures.length;
-  let proved = 0;
+  mkdirSync(outDir, { recursive: true });
+  removeStaleTemporaries(outDir);
+
+  // Settle what needs no proof: duplicates, out-of-range inputs, receipts already written.
   let skipped = 0;
+  const todo: Todo[] = [];
   const seen = new Set<string>();
-  const report = (id?: string) => options.onProgress?.({ done: proved + skipped + failures.length, total, skipped, failed: failures.length, id });
   for (const record of records) {
-    if (options.signal?.aborted) break;
     const name = receiptFileName(record.id);
+    const where = `${inputsPath}:${record.line}`;
     if (seen.has(name)) {
-      failures.push({ line: record.line!, id: record.id, reason: `${inputsPath}:${record.line}: duplicate id "${record.id}"` });
-      report(record.id);
+      failures.push({ line: record.line!, id: record.id, reason: `${where}: duplicate id "${record.id}" (receipt ${name})` });
       continue;
     }
     seen.add(name);
-    const path = join(outDir, name);
+    let inputRaw: number[];
     try {
-      if (existsSync(path) && isSameReceipt(path, artifacts, quantizeInput(artifacts.model, record.values))) {
-        skipped++;
-        report(record.id);
-        continue;
-      }
-      const receipt = await proveInference(artifacts, record.values);
-      writeFileAtomicSync(path, `${JSON.stringify({ id: record.id, label: record.label, ...receipt }, null, 2)}\n`);
-      proved++;
+      inputRaw = quantizeInput(artifacts.model, record.values);
     } catch (e) {
-      if (!(e instanceof InputError) && !(e instanceof ZkinferError)) throw e;
-      failures.push({ line: record.line!, id: record.id, reason: `${inputsPath}:${record.line}: ${e.message}` });
+      if (!(e instanceof InputError)) throw e;
+      failures.push({ line: record.line!, id: record.id, reason: `${where}: ${e.message}` });
+      continue;
     }
-    report(record.id);
+    const path = join(outDir, name);
+    if (isSameReceipt(path, artifacts, inputRaw)) skipped++;
+    else todo.push({ record, path });
   }
-  failures.sort((a, b) => a.line - b.line);
-  writeFileAtomicSync(join(outDir, 'failures.jsonl'), failures.map((f) => JSON.stringify(f)).join('\n') + (failures.length ? '\n' : ''));
-  return { total, proved, skipped, failed: failures.length, failures, seconds: (performance.now() - t0) / 1000 };
+  const failuresPath = join(outDir, FAILURES_FILE);
+  const writeFailures = () => {
+    const sorted = [...failures].sort((a, b) => a.line - b.line);
+    writeFileAtomicSync(failuresPath, sorted.map((f) => `${JSON.stringify(f)}\n`).join(''));
+  };
+  writeFailures();
+
+  let proved = 0;
+  const latencies: number[] = [];
+  let tFirst: number | undefined;
+  const report = (id?: string) => {
+    if (!options.onProgress) return;
+    const elapsed = (performance.now() - (tFirst ?? t0)) / 1000;
+    const rate = proved > 0 && elapsed > 0 ? proved / elapsed : 0;
+    const done = proved + skipped + failures.length;
+    options.onProgress({ done, total, proved, skipped, failed: failures.length, id, rate, etaSeconds: rate > 0 ? (total - done) / rate : undefined });
+  };
+  report();
+
+  const pool = options.pool ?? (todo.length > 0 ? new ProverPool(artifacts, { workers: options.workers, threadsPerWorker: options.threadsPerWorker }) : undefined);
+  // An internal signal stops every lane when one hits an unexpected error.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  let next = 0;
+  let fatal: unknown;
+  const proveOne = async ({ record, path }: Todo): Promise<'stop' | void> => {
+    let result: PooledProof;
+    try {
+      tFirst ??= performance.now();
+      result = await pool!.prove(record.values, { signal, abortRunning: false });
+    } catch (e) {
+      if (e instanceof ProofAbortedError && signal.aborted) return 'stop';
+      if (!(e instanceof ZkinferError)) throw e;
+      failures.push({ line: record.line!, id: record.id, reason: `${inputsPath}:${record.line}: ${e.message}` });
+      writeFailures();
+      return;
+    }
+    const body = { id: record.id, ...(record.label === undefined ? {} : { label: record.label }), ...result.receipt };
+    try {
+      writeFileAtomicSync(path, `${JSON.stringify(body, null, 2)}\n`);
+    } catch (cause) {
+      throw new ZkinferError(`${path}: cannot write receipt (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+    }
+    proved++;
+    latencies.push(result.workerMs);
+  };
+  const lane = async () => {
+    try {
+      while (!signal.aborted && next < todo.length) {
+        const item = todo[next++]!;
+        if ((await proveOne(item)) === 'stop') return;
+        report(item.record.id);
+      }
+    } catch (e) {
+      fatal ??= e;
+      stop.abort(e);
+    }
+  };
+  try {
+    if (pool) await pool.ready(); // a worker that cannot start fails the batch, not every line
+    if (pool) await Promise.all(Array.from({ length: Math.min(pool.capacity, todo.length) }, lane));
+  } finally {
+    if (pool && !options.pool) await pool.close();
+  }
+  writeFailures();
+  if (fatal !== undefined) throw fatal;
+  const seconds = (performance.now() - t0) / 1000;
+  const settled = proved + skipped + failures.length;
+  return {
+    total,
+    proved,
+    skipped,
+    failed: failures.length,
+    failures: [...failures].sort((a, b) => a.line - b.line),
+    seconds,
+    aborted: settled < total,
+    workers: pool?.workers ?? options.workers ?? defaultPoolShape().workers,
+    threadsPerWorker: pool?.threadsPerWorker ?? options.threadsPerWorker ?? defaultPoolShape().threadsPerWorker,
+    proofsPerMinute: proved > 0 ? (proved / seconds) * 60 : 0,
+    latency: { p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), maxMs: percentile(latencies, 100) },
+  };
 }
 
-/** Whether an existing receipt file is a whole receipt for this model, key and input. */
-function isSameReceipt(path: string, artifacts: Artifacts, inputRaw: number[]): boolean {
+/**
+ * Removes `*.tmp` files left by runs that were killed between writing and renaming
+ * (their names carry the writer's pid: `<name>.<pid>.tmp`); a live writer's are kept.
+ */
+function removeStaleTemporaries(outDir: string): void {
+  for (const name of readdirSync(outDir)) {
+    const m = /\.(\d+)\.tmp$/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && isAlive(pid)) continue;
+    rmSync(join(outDir, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
   try {
-    const parsed = receiptSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    if (!parsed.success || !parsed.data.proof) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether an existing receipt file is a whole, proven receipt for this model, key and input. */
+function isSameReceipt(path: string, artifacts: Artifacts, inputRaw: number[]): boolean {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return false;
+  }
+  try {
+    const parsed = receiptSchema.safeParse(JSON.parse(text));
+    if (!parsed.success || !parsed.data.proof || !parsed.data.publicSignals) return false;
     const r = parsed.data;
-    return r.modelId === artifacts.manifest.modelId && r.keyId === artifacts.manifest.keyId && r.input.raw.join() === inputRaw.join();
+    return r.modelId === artifacts.manifest.modelId && r.keyId === artifacts.manifest.keyId && r.input.raw.join() === inputRaw.join() && receiptDigest(r) === r.digest;
   } catch {
     return false;
   }

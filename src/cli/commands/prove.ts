@@ -1,4 +1,10 @@
-/** `zkinfer prove <dir> --input x.json --out r.json` and the batch form with `--inputs`. */
+/**
+ * `zkinfer prove <dir> --input x.json --out r.json`, and the batch form
+ * `zkinfer prove <dir> --inputs in.jsonl --out <outdir> [--workers N] [--json]` on a pool of
+ * warm provers: a progress bar on a terminal, plain lines elsewhere; Ctrl-C or SIGTERM stops
+ * after the proofs in flight (a second Ctrl-C exits at once; finished receipts are kept).
+ */
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../shared/errors.js';
 import { readInputFile } from '../../shared/input.js';
@@ -6,8 +12,7 @@ import { writeFileAtomicSync } from '../../shared/fs.js';
 import { releaseCurve } from '../../shared/curve.js';
 import { loadArtifacts } from '../../prove/artifacts.js';
 import { proveInference } from '../../prove/prove.js';
-import { proveBatch } from '../../prove/batch.js';
-import { Progress } from '../output.js';
+import { proveBatch, type BatchProgress, type BatchSummary } from '../../prove/batch.js';
 
 /** Registers the prove command. */
 export function registerProveCommand(program: Command): void {
@@ -19,10 +24,14 @@ export function registerProveCommand(program: Command): void {
     .option('--inputs <inputs.jsonl>', 'a batch: one {"input": …, "id"?: …} per line')
     .requiredOption('--out <path>', 'receipt file (--input) or receipts folder (--inputs)')
     .option('--nonce <hex>', 'nonce to bind into the receipt digest (default: random)')
+    .option('--workers <n>', 'batch: prover worker threads (default: one per core)', parseCount('--workers'))
+    .option('--threads <n>', 'batch: snarkjs threads inside each worker (default: 1)', parseCount('--threads'))
     .option('--json', 'print a JSON summary')
     .action(async (dir: string, opts) => {
       if (Boolean(opts.input) === Boolean(opts.inputs)) throw new InvalidArgumentError('give exactly one of --input <file> or --inputs <file.jsonl>');
       if (opts.nonce !== undefined && !/^[0-9a-f]*$/.test(opts.nonce)) throw new InvalidArgumentError(`expected --nonce to be lowercase hex, got ${opts.nonce}`);
+      if (opts.input && (opts.workers !== undefined || opts.threads !== undefined)) throw new InvalidArgumentError('--workers and --threads apply to a batch (--inputs)');
+      if (opts.inputs && opts.nonce !== undefined) throw new InvalidArgumentError('--nonce applies to one input (--input); a batch draws a random nonce per receipt');
       try {
         const artifacts = loadArtifacts(dir);
         if (opts.input) {
@@ -36,29 +45,41 @@ export function registerProveCommand(program: Command): void {
           else process.stdout.write(`proved ${opts.input} → ${opts.out} in ${seconds.toFixed(2)} s\n  output ${formatValues(receipt.output.values)}\n`);
           return;
         }
-        const progress = new Progress();
+        const progress = new BatchProgressDisplay();
         const abort = new AbortController();
-        const stop = () => abort.abort();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        let exitCode = 0;
+        const onSigint = () => ((exitCode = 130), abort.abort(new Error('SIGINT')));
+        const onSigterm = () => ((exitCode = 143), abort.abort(new Error('SIGTERM')));
+        process.once('SIGINT', onSigint);
+        process.once('SIGTERM', onSigterm);
+        let summary: BatchSummary;
         try {
-          const summary = await proveBatch(artifacts, opts.inputs, opts.out, {
+          summary = await proveBatch(artifacts, opts.inputs, opts.out, {
+            workers: opts.workers,
+            threadsPerWorker: opts.threads,
             signal: abort.signal,
-            onProgress: (p) => progress.update('prove', `${p.done}/${p.total} (${p.skipped} kept, ${p.failed} failed)`, p.done, p.total),
+            onProgress: (p) => progress.update(p),
           });
-          progress.stop();
-          if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-          else process.stdout.write(`proved ${summary.proved}, kept ${summary.skipped}, failed ${summary.failed} of ${summary.total} in ${summary.seconds.toFixed(1)} s → ${opts.out}\n`);
-          if (summary.failed > 0) {
-            for (const f of summary.failures) process.stderr.write(`failed: ${f.reason}\n`);
-            process.exitCode = 1;
-          }
-          if (abort.signal.aborted) process.exitCode = 130;
         } finally {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+          process.off('SIGINT', onSigint);
+          process.off('SIGTERM', onSigterm);
           progress.stop();
         }
+        if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+        else {
+          const { p50Ms, p95Ms } = summary.latency;
+          process.stdout.write(
+            `proved ${summary.proved}, kept ${summary.skipped}, failed ${summary.failed} of ${summary.total} in ${summary.seconds.toFixed(1)} s → ${opts.out}` +
+              (summary.proved > 0 ? `\n  ${summary.proofsPerMinute.toFixed(1)} proofs/min on ${summary.workers} workers × ${summary.threadsPerWorker} threads; latency p50 ${(p50Ms / 1000).toFixed(2)} s, p95 ${(p95Ms / 1000).toFixed(2)} s` : '') +
+              (summary.aborted ? `\n  stopped early: run the same command again to resume` : '') +
+              '\n',
+          );
+        }
+        if (summary.failed > 0) {
+          if (!opts.json) for (const f of summary.failures) process.stderr.write(`failed: ${f.reason}\n`);
+          process.exitCode = 1;
+        }
+        if (summary.aborted && exitCode) process.exitCode = exitCode;
       } finally {
         await releaseCurve();
       }
@@ -68,4 +89,52 @@ export function registerProveCommand(program: Command): void {
 function formatValues(values: number[]): string {
   const shown = values.slice(0, 10).map((v) => v.toFixed(4));
   return `[${shown.join(', ')}${values.length > 10 ? `, … (${values.length})` : ''}]`;
+}
+
+function parseCount(option: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected ${option} to be a positive integer, got ${value}`);
+    return n;
+  };
+}
+
+function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** Batch progress: a bar with done/total, rate and ETA on a terminal; plain lines elsewhere. */
+class BatchProgressDisplay {
+  private bar?: cliProgress.SingleBar;
+  private readonly tty = Boolean(process.stderr.isTTY);
+  private lastPercent = -1;
+
+  update(p: BatchProgress): void {
+    const rate = p.rate > 0 ? `${(p.rate * 60).toFixed(1)}/min` : '–/min';
+    const eta = p.etaSeconds === undefined ? '–' : formatDuration(p.etaSeconds);
+    const tail = `${p.proved} proved, ${p.skipped} kept, ${p.failed} failed`;
+    if (this.tty) {
+      if (!this.bar) {
+        this.bar = new cliProgress.SingleBar(
+          { format: 'prove     [{bar}] {value}/{total} | {rate} | eta {etaText} | {tail}', stream: process.stderr, hideCursor: false, fps: 5 },
+          cliProgress.Presets.shades_classic,
+        );
+        this.bar.start(p.total, p.done, { rate, etaText: eta, tail });
+      } else this.bar.update(p.done, { rate, etaText: eta, tail });
+      return;
+    }
+    // one line per 1% (every line for batches under 100), and always the last
+    const percent = p.total > 0 ? Math.floor((p.done * 100) / p.total) : 100;
+    if (p.total >= 100 && p.done !== p.total && percent === this.lastPercent) return;
+    this.lastPercent = percent;
+    process.stderr.write(`prove     ${p.done}/${p.total} (${tail}) ${rate}, eta ${eta}\n`);
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
 }

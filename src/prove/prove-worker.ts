@@ -1,0 +1,68 @@
+/**
+ * The worker thread behind {@link ProverPool} (loaded through `prove-worker.mjs`). Each
+ * worker loads the artifacts once, keeps one warm Prover (the zkey in memory, the witness
+ * calculator built once) and one snarkjs BN254 curve with the number of threads the pool
+ * asked for ({@link warmCurve}), then proves tasks for as long as the pool lives.
+ *
+ * Errors do not cross the thread boundary as classes (structured clone keeps only the
+ * message), so a task resolves to a tagged result and the pool rebuilds the error class.
+ */
+import { parentPort, threadId } from 'node:worker_threads';
+import { workerData } from 'piscina';
+import { InputError, ProveError } from '../shared/errors.js';
+import type { Receipt } from '../shared/receipt.js';
+import { loadArtifacts, type Artifacts } from './artifacts.js';
+import { proveInference } from './prove.js';
+import { warmCurve } from './curve-threads.js';
+
+/** What the pool sends to a worker once, at start. */
+export interface ProveWorkerData {
+  /** The artifacts folder (already checked against its manifest by the pool's owner). */
+  dir: string;
+  /** snarkjs curve threads for this worker; undefined: snarkjs's default (one per core). */
+  threads?: number;
+}
+
+/** Posted by a worker once it has loaded the artifacts and built its curve (or failed to). */
+export interface ProveWorkerReady {
+  zkinferProverReady: true;
+  threadId: number;
+  error?: string;
+}
+
+/** One proving task. */
+export interface ProveTask {
+  /** The float input, flattened row-major. */
+  values: Float64Array | number[];
+  nonce?: string;
+}
+
+/** A task's outcome. */
+export type ProveTaskResult =
+  | { ok: true; receipt: Receipt; workerMs: number; threadId: number }
+  | { ok: false; kind: 'input' | 'prove'; message: string; causeMessage?: string };
+
+const data = workerData as ProveWorkerData;
+const ready: Promise<Artifacts> = (async () => {
+  const artifacts = loadArtifacts(data.dir, { checkHashes: false });
+  await warmCurve(data.threads);
+  return artifacts;
+})();
+ready.then(
+  () => parentPort?.postMessage({ zkinferProverReady: true, threadId } satisfies ProveWorkerReady),
+  (e: Error) => parentPort?.postMessage({ zkinferProverReady: true, threadId, error: e?.message ?? String(e) } satisfies ProveWorkerReady),
+);
+
+/** Proves one task; never throws for input or proving failures (see the module comment). */
+export default async function proveTask(task: ProveTask): Promise<ProveTaskResult> {
+  const t0 = performance.now();
+  try {
+    const artifacts = await ready;
+    const receipt = await proveInference(artifacts, task.values, { nonce: task.nonce });
+    return { ok: true, receipt, workerMs: performance.now() - t0, threadId };
+  } catch (e) {
+    if (e instanceof InputError) return { ok: false, kind: 'input', message: e.message };
+    if (e instanceof ProveError) return { ok: false, kind: 'prove', message: e.message, causeMessage: (e.cause as Error | undefined)?.message };
+    return { ok: false, kind: 'prove', message: `proving failed in the worker: ${(e as Error)?.message ?? String(e)}` };
+  }
+}

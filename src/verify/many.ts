@@ -1,0 +1,218 @@
+/**
+ * Verifying many receipts at once, for CI: a folder of receipts from a batch, checked in
+ * parallel, in a stable order, with progress.
+ *
+ * A Groth16 verification is mostly single-threaded work (the pairing product, snarkjs's
+ * per-call key decoding; only the public-input MSM is split over snarkjs's threads, and
+ * for 794 signals that split costs more than it saves), so overlapping verifications in
+ * one thread gains nothing. Measured on the fashion-mnist example on 2 busy cores (load
+ * average ≈ 3): in this thread with a single-threaded curve, 44–49 receipts/s (24 ms per
+ * receipt with snarkjs's two threads, 20 ms with one); on a pool of 2 verifier threads,
+ * 50–58 receipts/s for 200 receipts but 13–20 for 40, because starting the threads (tsx,
+ * snarkjs, the key) takes about 1.5 s. So the pool is used only from
+ * {@link MIN_RECEIPTS_PER_THREAD} receipts per thread (see scripts/bench-scale.ts).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { InvalidArgumentError, VerifyError } from '../shared/errors.js';
+import { warmCurve } from '../prove/curve-threads.js';
+import { verifyProof, type VerifierKey } from './verify.js';
+
+const WORKER_FILE = fileURLToPath(new URL('./verify-worker.mjs', import.meta.url));
+
+/** Below this many receipts per verifier thread, verification stays in the calling thread. */
+export const MIN_RECEIPTS_PER_THREAD = 75;
+
+/** The outcome for one receipt file. */
+export interface ReceiptResult {
+  file: string;
+  valid: boolean;
+  /** Why it is invalid (one line). */
+  reason?: string;
+  /** The receipt's dequantized output, when it could be read. */
+  output?: number[];
+  /** Time to read and verify it, in ms. */
+  ms: number;
+}
+
+/** Progress of {@link verifyMany}. */
+export interface VerifyProgress {
+  done: number;
+  total: number;
+  invalid: number;
+  /** The receipt that just finished. */
+  result: ReceiptResult;
+}
+
+/** Options for {@link verifyMany}. */
+export interface VerifyManyOptions {
+  /** Verifier threads; default `os.availableParallelism()`; 1 verifies in this thread. */
+  concurrency?: number;
+  onProgress?: (p: VerifyProgress) => void;
+  /** Stops starting new verifications when aborted; results so far are returned. */
+  signal?: AbortSignal;
+}
+
+/** What {@link verifyMany} returns. */
+export interface VerifyManySummary {
+  /** One result per path, in the order given. */
+  results: ReceiptResult[];
+  total: number;
+  valid: number;
+  invalid: number;
+  /** Receipts not checked because the signal stopped the run. */
+  unchecked: number;
+  seconds: number;
+  /** Verifier threads used (0: the calling thread). */
+  threads: number;
+}
+
+type Curve = { terminate(): Promise<void> };
+const g = globalThis as { curve_bn128?: Curve | null };
+let singleThreadCurve: Curve | undefined;
+
+/**
+ * Makes snarkjs use a single-threaded BN254 curve in this thread until `restore()` is
+ * called. A verification's only parallel part, an MSM over the public signals, is too
+ * small to gain from snarkjs's threads: measured on the example (794 signals), 20 ms per
+ * receipt single-threaded against 24 ms with two threads. Nothing is left running, and the
+ * process's own curve (if any) comes back afterwards.
+ */
+async function useSingleThreadCurve(): Promise<() => void> {
+  const previous = g.curve_bn128;
+  if (!singleThreadCurve) {
+    g.curve_bn128 = null;
+    await warmCurve(1);
+    singleThreadCurve = g.curve_bn128!;
+  }
+  g.curve_bn128 = singleThreadCurve;
+  return () => {
+    if (g.curve_bn128 === singleThreadCurve) g.curve_bn128 = previous ?? null;
+  };
+}
+
+/** Names in a receipts folder that are not receipts: the batch's failures file, temporaries. */
+function isReceiptName(name: string): boolean {
+  return name.endsWith('.json') && name !== 'failures.json';
+}
+
+/**
+ * Expands targets into receipt files: a file stays itself (a missing one is kept, to be
+ * reported as unreadable); a folder gives every `*.json` in it, sorted, except
+ * `failures.json` (`failures.jsonl` and `*.tmp` are not `*.json`).
+ */
+export function listReceiptFiles(targets: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const t of targets) {
+    let isDir = false;
+    try {
+      isDir = statSync(t).isDirectory();
+    } catch {
+      out.push(t);
+      continue;
+    }
+    if (isDir) out.push(...readdirSync(t).filter(isReceiptName).sort().map((f) => join(t, f)));
+    else out.push(t);
+  }
+  return out;
+}
+
+/**
+ * Reads and verifies one receipt file; never throws for a bad receipt.
+ * @returns the verdict, with the reason when invalid
+ */
+export async function verifyReceiptFile(file: string, key: VerifierKey): Promise<ReceiptResult> {
+  const t0 = performance.now();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return { file, valid: false, reason: `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, ms: performance.now() - t0 };
+  }
+  const verdict = await verifyProof(text, key);
+  return { file, valid: verdict.valid, reason: verdict.reason, output: verdict.receipt?.output.values, ms: performance.now() - t0 };
+}
+
+/**
+ * Verifies receipt files in parallel.
+ * @param paths receipt files (see {@link listReceiptFiles} for folders)
+ * @param key the verification key and manifest ({@link loadVerifierKey})
+ * @returns one result per path in the given order, and the counts
+ * @throws {InvalidArgumentError} for a concurrency that is not a positive integer
+ * @throws {VerifyError} when a verifier thread fails (not for invalid receipts)
+ */
+export async function verifyMany(paths: readonly string[], key: VerifierKey, options: VerifyManyOptions = {}): Promise<VerifyManySummary> {
+  const t0 = performance.now();
+  const concurrency = options.concurrency ?? os.availableParallelism();
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError(`expected concurrency to be a positive integer, got ${concurrency}`);
+  const threads = Math.min(concurrency, Math.floor(paths.length / MIN_RECEIPTS_PER_THREAD));
+  const results = new Array<ReceiptResult | undefined>(paths.length);
+  let done = 0;
+  let invalid = 0;
+  const record = (i: number, result: ReceiptResult) => {
+    results[i] = result;
+    done++;
+    if (!result.valid) invalid++;
+    options.onProgress?.({ done, total: paths.length, invalid, result });
+  };
+
+  let next = 0;
+  const signal = options.signal;
+  if (threads < 2) {
+    const restore = await useSingleThreadCurve();
+    try {
+      while (next < paths.length && !signal?.aborted) {
+        const i = next++;
+        record(i, await verifyReceiptFile(paths[i]!, key));
+      }
+    } finally {
+      restore();
+    }
+  } else {
+    const pool = new Piscina<string[], ReceiptResult[]>({
+      filename: WORKER_FILE,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      atomics: 'disabled',
+      workerData: { key },
+    });
+    let poolError: Error | undefined;
+    pool.on('error', (e: Error) => (poolError = e));
+    // Two receipts in flight per thread keep every thread busy without queueing the lot.
+    let stop = false;
+    const lane = async () => {
+      while (next < paths.length && !signal?.aborted && !stop) {
+        const i = next++;
+        let result: ReceiptResult;
+        try {
+          [result] = (await pool.run([paths[i]!])) as [ReceiptResult];
+        } catch (cause) {
+          stop = true;
+          throw new VerifyError(`a verifier thread failed on ${paths[i]}: ${(cause as Error).message}`, { cause: poolError ?? cause });
+        }
+        record(i, result);
+      }
+    };
+    try {
+      const lanes = await Promise.allSettled(Array.from({ length: threads * 2 }, lane));
+      const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      await pool.destroy();
+    }
+  }
+  const checked = results.filter((r): r is ReceiptResult => r !== undefined);
+  return {
+    results: checked,
+    total: paths.length,
+    valid: checked.length - invalid,
+    invalid,
+    unchecked: paths.length - checked.length,
+    seconds: (performance.now() - t0) / 1000,
+    threads: threads < 2 ? 0 : threads,
+  };
+}

@@ -84,4 +84,27 @@ describe('convolutional circuits equal the reference executor', () => {
     // Only the pooled values (4 × 4 × 4) are rescaled after the first conv, not the 4 × 8 × 8 conv outputs.
     expect(emitted.gadgets).toEqual({ MaxOf: 64, RescaleRelu: 64 + 12, RescaleSigned: 64 });
   });
+
+  it('1-D and 3-D convolutions with strides, dilations and asymmetric pads (the loop template for other ranks)', async () => {
+    const cases: [number[], number[], Record<string, number[]>][] = [
+      [[1, 2, 9], [3, 2, 3], { strides: [2], dilations: [2], pads: [2, 1] }],
+      [[1, 1, 4, 3, 4], [2, 1, 2, 2, 3], { pads: [1, 0, 1, 0, 1, 0], strides: [1, 2, 1] }],
+    ];
+    for (const [dims, weight, attrs] of cases) {
+      const r = rng(6);
+      const n = dims.reduce((a, b) => a * b, 1);
+      const bytes = buildModel({
+        input: { name: 'x', dims },
+        output: { name: 'y' },
+        nodes: [{ op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['y'], attrs }],
+        initializers: [
+          { name: 'W', dims: weight, values: randomArray(r, weight.reduce((a, b) => a * b, 1)) },
+          { name: 'B', dims: [weight[0]!], values: randomArray(r, weight[0]!) },
+        ],
+      });
+      const graph = optimize(importOnnx(bytes));
+      const model = quantize(graph, calibrate(graph, Array.from({ length: 8 }, () => Float64Array.from(randomArray(r, n)))), { inputBits: 8, weightBits: 7, activationBits: 9 });
+      await checkModel(model, Array.from({ length: 3 }, () => randomArray(r, n, -0.9, 0.9)));
+    }
+  });
 });

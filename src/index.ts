@@ -42,9 +42,15 @@ export type { Artifacts } from './prove/artifacts.js';
 export { proveInference, buildReceipt } from './prove/prove.js';
 export { proveBatch } from './prove/batch.js';
 export type { BatchSummary, BatchProgress } from './prove/batch.js';
+export { Prover } from './prove/prover.js';
+export { ProverPool, ProofAbortedError, defaultPoolShape } from './prove/pool.js';
+export type { ProverPoolOptions, PooledProof } from './prove/pool.js';
 
 export { loadVerifierKey, verifyProof, parseReceipt, checkBindings } from './verify/verify.js';
 export type { ProofVerdict, VerifierKey } from './verify/verify.js';
+export { verifyMany, listReceiptFiles } from './verify/many.js';
+export type { VerifyManySummary, ReceiptResult } from './verify/many.js';
+export { junitReport } from './verify/junit.js';
 
 export { verifyNitroAttestation } from './tee/nitro-verify.js';
 export type { NitroVerifyOptions, NitroAttestation } from './tee/nitro-verify.js';

@@ -66,9 +66,12 @@ describe('zkinfer CLI', () => {
     const p = zkinfer('prove', tiny.dir, '--input', input, '--out', out);
     expect(p.stderr).toBe('');
     expect(p.code).toBe(0);
-    const v = zkinfer('verify', out, '--artifacts', tiny.dir);
+    const junit = join(tiny.work, 'report.xml');
+    const v = zkinfer('verify', out, '--artifacts', tiny.dir, '--junit', junit);
     expect(v.code).toBe(0);
     expect(v.stdout).toBe(`valid    ${out}\n`);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testsuite [^>]*tests="1"[^>]*failures="0"/);
 
     const receipt = JSON.parse(readFileSync(out, 'utf8'));
     receipt.publicSignals[0] = '1';

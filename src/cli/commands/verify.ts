@@ -6,30 +6,19 @@
  * Shape: options are checked, then each file gives one result (`checkFile`), then the
  * results are reported (`report`); new outputs or a parallel loop fit in those steps.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../../shared/errors.js';
+import { InvalidArgumentError, VerifyError } from '../../shared/errors.js';
 import { releaseCurve } from '../../shared/curve.js';
+import { writeFileAtomicSync } from '../../shared/fs.js';
+import { listReceiptFiles, verifyMany } from '../../verify/many.js';
+import { junitReport } from '../../verify/junit.js';
 import { loadVerifierKey, parseReceipt, verifyProof, type VerifierKey } from '../../verify/verify.js';
 import { evaluateReceipt, loadPolicy, loadPolicyKey, type EvaluateOptions, type Policy, type PolicyVerdict } from '../../verify/policy.js';
 
-/** Expands folders into the receipt files they hold (every *.json). */
+/** Expands folders into the receipt files they hold (every *.json but a batch's failures file). */
 export function receiptPaths(targets: string[]): string[] {
-  const out: string[] = [];
-  for (const t of targets) {
-    let isDir = false;
-    try {
-      isDir = statSync(t).isDirectory();
-    } catch {
-      out.push(t); // reported as unreadable by the verifier
-      continue;
-    }
-    if (isDir) {
-      out.push(...readdirSync(t).filter((f) => f.endsWith('.json')).sort().map((f) => join(t, f)));
-    } else out.push(t);
-  }
-  return out;
+  return listReceiptFiles(targets);
 }
 
 /** How receipts are checked: their proof alone, or a policy. */
@@ -43,6 +32,8 @@ interface FileResult {
   reason?: string;
   output?: number[];
   verdict?: PolicyVerdict;
+  /** Time to check it, in ms (for --junit). */
+  ms?: number;
 }
 
 async function checkFile(file: string, mode: Mode): Promise<FileResult> {
@@ -104,6 +95,36 @@ function parseAt(value: string | undefined): Date | undefined {
   return at;
 }
 
+function parseConcurrency(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected --concurrency to be a positive integer, got ${value}`);
+  return n;
+}
+
+/** Checks every file: in parallel for proofs (verifyMany), one by one under a policy. */
+async function checkAll(paths: string[], mode: Mode, concurrency: number | undefined): Promise<FileResult[]> {
+  if (mode.kind === 'proof') {
+    const summary = await verifyMany(paths, mode.key, { concurrency });
+    return summary.results.map((r) => ({ file: r.file, ok: r.valid, reason: r.reason, output: r.output, ms: r.ms }));
+  }
+  const results: FileResult[] = [];
+  for (const file of paths) {
+    const t0 = performance.now();
+    results.push({ ...(await checkFile(file, mode)), ms: performance.now() - t0 });
+  }
+  return results;
+}
+
+function writeJunit(path: string, results: FileResult[], mode: Mode, seconds: number): void {
+  const rows = results.map((r) => ({ file: r.file, valid: r.ok, reason: r.reason ?? r.verdict?.reasons.join('; '), ms: r.ms ?? 0 }));
+  try {
+    writeFileAtomicSync(path, junitReport(rows, { seconds, suiteName: mode.kind === 'policy' ? 'zkinfer verify --policy' : 'zkinfer verify' }));
+  } catch (cause) {
+    throw new VerifyError(`${path}: cannot write the JUnit report (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+  }
+}
+
 function modeOf(opts: { artifacts: string; policy?: string; stakes?: string; at?: string }): Mode {
   if (!opts.policy) {
     if (opts.stakes !== undefined || opts.at !== undefined) throw new InvalidArgumentError('--stakes and --at apply to a policy: give --policy <file>');
@@ -125,17 +146,22 @@ export function registerVerifyCommand(program: Command): void {
     .option('--stakes <n>', 'the request stakes, compared with the policy stakesThreshold (default 0)')
     .option('--at <time>', 'ISO 8601 time of evaluation for attestation age (default: now)')
     .option('--json', 'print results as JSON')
+    .option('--junit <file>', 'also write a JUnit XML report of the results (for CI)')
+    .option('--concurrency <n>', 'verifier threads (default: one per core; 1 = this thread)')
     .action(async (targets: string[], opts) => {
       if (!opts.artifacts) throw new InvalidArgumentError('verify needs --artifacts <dir>: the folder holding manifest.json and the verification key');
+      const concurrency = parseConcurrency(opts.concurrency);
       const mode = modeOf(opts);
       const paths = receiptPaths(targets);
       if (paths.length === 0) throw new InvalidArgumentError(`no receipts found in ${targets.join(', ')}`);
-      const results: FileResult[] = [];
+      const t0 = performance.now();
+      let results: FileResult[];
       try {
-        for (const file of paths) results.push(await checkFile(file, mode));
+        results = await checkAll(paths, mode, concurrency);
       } finally {
         await releaseCurve();
       }
+      if (opts.junit) writeJunit(opts.junit, results, mode, (performance.now() - t0) / 1000);
       report(results, mode, Boolean(opts.json));
       if (results.some((r) => !r.ok)) process.exitCode = 1;
     });

@@ -20,7 +20,7 @@ import { readInputFile } from '../src/shared/input.js';
 import { releaseCurve } from '../src/shared/curve.js';
 import { decodeSigned } from '../src/shared/field.js';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
-import { machineLine, median, table } from './lib/bench-report.js';
+import { median, table, writeSection } from './lib/bench-report.js';
 
 const example = 'examples/lenet';
 /** The quantization the example is compiled with (see examples/lenet/README.md). */
@@ -93,14 +93,11 @@ async function main() {
   rows.push(['test images outside the calibrated range', `${report.outOfRange}`, '', '']);
 
   const body = [
-    `## LeNet-5 (issue 3) — ${new Date().toISOString().slice(0, 10)}`,
-    '',
-    `Machine: ${machineLine()}.`,
-    '',
     `Model: examples/lenet (Conv 6@5×5 pad 2 → ReLU → MaxPool 2 → Conv 16@5×5 → ReLU → MaxPool 2 → 400-120-84-10), quantization ${JSON.stringify(QUANT)}, calibrated on examples/lenet/calibration.jsonl. Max pooling runs before the ReLU rescale (only pooled values are rescaled); Conv and dense layers are emitted as loop templates.`,
     '',
     table(['measure', 'value', 'target', ''], rows),
   ].join('\n');
+  writeSection('LeNet-5 (issue 3)', body);
   process.stdout.write(`${body}\n`);
 }
 

@@ -30,6 +30,7 @@ import { encodeSigned } from '../src/shared/field.js';
 import { readInputLines } from '../src/shared/input.js';
 import { listReceiptFiles, verifyMany } from '../src/verify/many.js';
 import { loadVerifierKey } from '../src/verify/verify.js';
+import { writeSection } from './lib/bench-report.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = resolve(SELF, '../..');
@@ -256,6 +257,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   process.stdout.write(`${md}\n`);
+  writeSection('Proving at scale (issue 4)', md.split('\n').slice(1).join('\n'));
 }
 
 const phases: Record<string, (args: string[]) => Promise<PhaseResult>> = { sweep: phaseSweep, batch: phaseBatch, loop: phaseLoop, verify: phaseVerify };

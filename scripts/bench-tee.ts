@@ -10,6 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { decodeNitroAttestation } from '../src/tee/nitro-document.js';
 import { verifyNitroAttestation } from '../src/tee/nitro-verify.js';
 import { table, writeSection } from './lib/bench-report.js';
+import { clearCertificateCache } from '../src/tee/x509-chain.js';
+import { clearEcdsaKeyCache } from '../src/tee/ecdsa.js';
 
 const DOCUMENTS = [
   { file: 'nitro-opengradient-2026-02-12.cbor', at: '2026-02-12T19:00:00Z' },
@@ -42,20 +44,26 @@ async function main(): Promise<void> {
     const options = { at: new Date(at), allowDebug: true };
     for (let i = 0; i < 20; i++) await verifyNitroAttestation(bytes, options);
     const verify: number[] = [];
+    const cold: number[] = [];
     const decode: number[] = [];
     for (let i = 0; i < runs; i++) {
+      clearCertificateCache();
+      clearEcdsaKeyCache();
       let start = performance.now();
+      await verifyNitroAttestation(bytes, options);
+      cold.push(performance.now() - start);
+      start = performance.now();
       await verifyNitroAttestation(bytes, options);
       verify.push(performance.now() - start);
       start = performance.now();
       decodeNitroAttestation(bytes);
       decode.push(performance.now() - start);
     }
-    results.push({ file, bytes: bytes.length, runs, verify: summary(verify), decodeOnly: summary(decode) });
+    results.push({ file, bytes: bytes.length, runs, verify: summary(verify), cold: summary(cold), decodeOnly: summary(decode) });
   }
   console.log(JSON.stringify({ node: process.version, platform: `${process.platform}-${process.arch}`, documents: results }, null, 2));
-  const rows = results.map((r) => [r.file, `${r.verify.medianMs.toFixed(2)} ms`, `${r.verify.p90Ms.toFixed(2)} ms`, `${r.decodeOnly.medianMs.toFixed(3)} ms`]);
-  writeSection('Attestation verification (issue 5)', `Full verification of each recorded AWS Nitro document at its valid time (COSE ES384 signature, chain to the pinned root, validity, policy), ${runs} runs after 20 warm-up runs; target ≤ 10 ms per document.\n\n${table(['document', 'median', 'p90', 'decode only (median)'], rows)}`);
+  const rows = results.map((r) => [r.file, `${r.verify.medianMs.toFixed(2)} ms (p90 ${r.verify.p90Ms.toFixed(2)})`, `${r.cold.medianMs.toFixed(2)} ms (p90 ${r.cold.p90Ms.toFixed(2)})`, `${r.decodeOnly.medianMs.toFixed(3)} ms`]);
+  writeSection('Attestation verification (issue 5)', `Full verification of each recorded AWS Nitro document at its valid time (COSE ES384 signature, chain to the pinned root, validity, policy), ${runs} runs after 20 warm-up runs; target ≤ 10 ms per document. "Warm" reuses the parsed certificates and imported keys of the chain (a bounded memo keyed by the certificate bytes; every check and every signature still runs); "cold" empties those memos before each run.\n\n${table(['document', 'warm median', 'cold median', 'decode only (median)'], rows)}`);
 }
 
 main().catch((error: unknown) => {

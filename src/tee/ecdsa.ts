@@ -38,8 +38,27 @@ function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
  * @throws {Error} WebCrypto's error when the key is not a valid point on `curve`
  */
 export async function importEcdsaPublicKey(spki: Uint8Array, curve: EcCurve): Promise<EcPublicKey> {
+  const id = `${curve}:${Buffer.from(spki).toString('hex')}`;
+  const cached = keyCache.get(id);
+  if (cached) return cached;
   const key = await globalThis.crypto.subtle.importKey('spki', bufferSource(spki), { name: 'ECDSA', namedCurve: curve }, false, ['verify']);
-  return { curve, key };
+  const imported = { curve, key };
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(id, imported);
+  return imported;
+}
+
+/**
+ * Imported keys by curve and SPKI bytes. The root and intermediate keys of a Nitro chain
+ * repeat across documents; importing is a pure function of the bytes, so a bounded memo
+ * (oldest dropped first) is safe. Failed imports are not cached.
+ */
+const keyCache = new Map<string, EcPublicKey>();
+const KEY_CACHE_LIMIT = 256;
+
+/** Empties the imported-key memo (for cold-start measurements and tests). */
+export function clearEcdsaKeyCache(): void {
+  keyCache.clear();
 }
 
 /**

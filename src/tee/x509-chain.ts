@@ -89,12 +89,31 @@ function fail(message: string, cause?: unknown): never {
   throw new AttestationError(`certificate chain: ${message}`, cause === undefined ? {} : { cause });
 }
 
+/**
+ * Parsed certificates by the SHA-256 of their DER. Parsing is a pure function of the bytes
+ * and the root and intermediates of Nitro chains repeat across documents, so a bounded memo
+ * (oldest dropped first) saves the ASN.1 work; every check on the fields still runs for
+ * every document. Failed parses are not cached.
+ */
+const parsedCache = new Map<string, X509Fields>();
+const PARSED_CACHE_LIMIT = 256;
+
+/** Empties the parsed-certificate memo (for cold-start measurements and tests). */
+export function clearCertificateCache(): void {
+  parsedCache.clear();
+}
+
 function parseCertificate({ label, der }: ChainInput): ParsedCertificate {
-  let fields: X509Fields;
-  try {
-    fields = parseX509Certificate(der);
-  } catch (error) {
-    fail(`${label} is not a valid X.509 certificate`, error);
+  const id = bytesToHex(sha256(der));
+  let fields = parsedCache.get(id);
+  if (!fields) {
+    try {
+      fields = parseX509Certificate(der);
+    } catch (error) {
+      fail(`${label} is not a valid X.509 certificate`, error);
+    }
+    if (parsedCache.size >= PARSED_CACHE_LIMIT) parsedCache.delete(parsedCache.keys().next().value!);
+    parsedCache.set(id, fields);
   }
   const summary: CertificateSummary = {
     label,
@@ -103,7 +122,7 @@ function parseCertificate({ label, der }: ChainInput): ParsedCertificate {
     serialNumber: fields.serialNumber,
     notBefore: fields.notBefore.toISOString(),
     notAfter: fields.notAfter.toISOString(),
-    sha256: bytesToHex(sha256(der)),
+    sha256: id,
   };
   return { ...fields, label, summary };
 }

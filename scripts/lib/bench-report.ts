@@ -43,6 +43,6 @@ export function writeSection(title: string, body: string): void {
   const section = `## ${title} — ${date}\n\nMachine: ${machineLine()}.\n\n${body.trim()}\n`;
   const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const re = new RegExp(`## ${escaped} —[\\s\\S]*?(?=\\n## |$)`);
-  doc = re.test(doc) ? doc.replace(re, section.trimEnd()) : `${doc.trimEnd()}\n\n${section}`;
+  doc = re.test(doc) ? doc.replace(re, `${section.trimEnd()}\n`) : `${doc.trimEnd()}\n\n${section}`;
   writeFileSync(PATH, `${doc.trimEnd()}\n`);
 }

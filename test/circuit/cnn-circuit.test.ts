@@ -9,14 +9,9 @@ import { importOnnx } from '../../src/onnx/import.js';
 import { optimize } from '../../src/ir/optimize.js';
 import { calibrate } from '../../src/quant/calibrate.js';
 import { quantize } from '../../src/quant/quantize.js';
-import type { QModel } from '../../src/quant/model.js';
-import { emitCircuit } from '../../src/circuit/emit.js';
-import { quantizeInput, runReference } from '../../src/reference/execute.js';
-import { encodeSigned, FIELD_MODULUS } from '../../src/shared/field.js';
-import { compileTestCircuit, removeTestCircuits } from '../helpers/circuit.js';
+import { removeTestCircuits } from '../helpers/circuit.js';
+import { checkModelCircuit } from './check-model.js';
 import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
-import { expectedConstraintsO1 } from './cost.js';
-import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
 
 afterAll(removeTestCircuits);
 
@@ -51,25 +46,7 @@ function smallCnn(seed: number): Uint8Array {
   });
 }
 
-async function checkModel(model: QModel, inputs: number[][]) {
-  const emitted = emitCircuit(model);
-  const circuit = await compileTestCircuit(emitted.source, { optimization: MODEL_OPTIMIZATION });
-  expect(circuit.compiled.constraints).toBe(expectedConstraintsO1(model));
-  for (const x of inputs) {
-    const raw = quantizeInput(model, x);
-    const expected = runReference(model, raw);
-    const witness = await circuit.witness({ in: raw.map((v) => encodeSigned(BigInt(v))) });
-    expect(circuit.check(witness)).toEqual([]);
-    expected.forEach((v, j) => expect(circuit.get(witness, `main.out[${j}]`)).toBe(encodeSigned(BigInt(v))));
-    for (let j = 0; j < expected.length; j++) {
-      for (const delta of [1n, -1n, FIELD_MODULUS - 1n]) {
-        const forged = circuit.forge(witness, { [`main.out[${j}]`]: encodeSigned(BigInt(expected[j]!)) + delta });
-        expect(circuit.check(forged).length).toBeGreaterThan(0);
-      }
-    }
-  }
-  return emitted;
-}
+const checkModel = checkModelCircuit;
 
 describe('convolutional circuits equal the reference executor', () => {
   it('grouped conv, max pooling before the ReLU rescale, unfolded BatchNorm, strided conv, average pooling, Gemm', async () => {

@@ -11,11 +11,10 @@ import { calibrate, intervalRanges } from '../../src/quant/calibrate.js';
 import { quantize } from '../../src/quant/quantize.js';
 import type { QModel } from '../../src/quant/model.js';
 import { emitCircuit } from '../../src/circuit/emit.js';
-import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
-import { quantizeInput, runReference } from '../../src/reference/execute.js';
-import { encodeSigned, FIELD_MODULUS } from '../../src/shared/field.js';
 import { sizeOf } from '../../src/ir/graph.js';
-import { compileTestCircuit, removeTestCircuits } from '../helpers/circuit.js';
+import { removeTestCircuits } from '../helpers/circuit.js';
+import { checkModelCircuit } from './check-model.js';
+import { expectedConstraintsO1 } from './cost.js';
 import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
 
 afterAll(removeTestCircuits);
@@ -59,24 +58,8 @@ function smallMlp(seed: number): Uint8Array {
 }
 
 async function checkModel(model: QModel, inputs: number[][]) {
-  const emitted = emitCircuit(model);
-  const circuit = await compileTestCircuit(emitted.source, { optimization: MODEL_OPTIMIZATION });
-  expect(circuit.compiled.constraints).toBe(expectedConstraints(model));
-  for (const x of inputs) {
-    const raw = quantizeInput(model, x);
-    const expected = runReference(model, raw);
-    const witness = await circuit.witness({ in: raw.map((v) => encodeSigned(BigInt(v))) });
-    expect(circuit.check(witness)).toEqual([]);
-    expected.forEach((v, j) => expect(circuit.get(witness, `main.out[${j}]`)).toBe(encodeSigned(BigInt(v))));
-    // Forged outputs: any other value of any output breaks a constraint.
-    for (let j = 0; j < expected.length; j++) {
-      for (const delta of [1n, -1n, FIELD_MODULUS - 1n, 1n << 100n]) {
-        const forged = circuit.forge(witness, { [`main.out[${j}]`]: encodeSigned(BigInt(expected[j]!)) + delta });
-        expect(circuit.check(forged).length).toBeGreaterThan(0);
-      }
-    }
-  }
-  return circuit;
+  expect(expectedConstraints(model)).toBe(expectedConstraintsO1(model));
+  return checkModelCircuit(model, inputs);
 }
 
 describe('whole-model circuits equal the reference executor', () => {

@@ -10,36 +10,14 @@ import { importOnnx } from '../../src/onnx/import.js';
 import { optimize } from '../../src/ir/optimize.js';
 import { calibrate } from '../../src/quant/calibrate.js';
 import { quantize } from '../../src/quant/quantize.js';
-import type { QModel } from '../../src/quant/model.js';
-import { emitCircuit } from '../../src/circuit/emit.js';
-import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
-import { quantizeInput, runReference } from '../../src/reference/execute.js';
-import { encodeSigned, FIELD_MODULUS } from '../../src/shared/field.js';
-import { compileTestCircuit, removeTestCircuits } from '../helpers/circuit.js';
+import { removeTestCircuits } from '../helpers/circuit.js';
+import { checkModelCircuit } from './check-model.js';
 import { randomArray, rng } from '../helpers/onnx-builder.js';
 import { buildModel, type ModelSpec } from '../onnx/model-builder.js';
-import { expectedConstraintsO1 } from './cost.js';
 
 afterAll(removeTestCircuits);
 
-async function checkModel(model: QModel, inputs: number[][]) {
-  const emitted = emitCircuit(model);
-  const circuit = await compileTestCircuit(emitted.source, { optimization: MODEL_OPTIMIZATION });
-  expect(circuit.compiled.constraints).toBe(expectedConstraintsO1(model));
-  for (const x of inputs) {
-    const raw = quantizeInput(model, x);
-    const expected = runReference(model, raw);
-    const witness = await circuit.witness({ in: raw.map((v) => encodeSigned(BigInt(v))) });
-    expect(circuit.check(witness)).toEqual([]);
-    expected.forEach((v, j) => expect(circuit.get(witness, `main.out[${j}]`)).toBe(encodeSigned(BigInt(v))));
-    for (let j = 0; j < expected.length; j++) {
-      for (const delta of [1n, -1n, FIELD_MODULUS - 1n]) {
-        expect(circuit.check(circuit.forge(witness, { [`main.out[${j}]`]: encodeSigned(BigInt(expected[j]!)) + delta })).length).toBeGreaterThan(0);
-      }
-    }
-  }
-  return emitted;
-}
+const checkModel = checkModelCircuit;
 
 function compile(spec: ModelSpec, seed: number, size: number, quant = { inputBits: 8, weightBits: 7, activationBits: 9 }) {
   const graph = optimize(importOnnx(buildModel(spec)));

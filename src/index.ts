@@ -51,6 +51,7 @@ export type { ProofVerdict, VerifierKey } from './verify/verify.js';
 export { verifyMany, listReceiptFiles } from './verify/many.js';
 export type { VerifyManySummary, ReceiptResult } from './verify/many.js';
 export { junitReport } from './verify/junit.js';
+export { verifyGroth16Batch } from './verify/groth16-batch.js';
 
 export { verifyNitroAttestation } from './tee/nitro-verify.js';
 export type { NitroVerifyOptions, NitroAttestation } from './tee/nitro-verify.js';

@@ -253,7 +253,7 @@ async function main(): Promise<void> {
     `| \`verifyMany\` default (${vDefault.threads ? `${vDefault.threads} verifier threads` : 'this thread: below the pool threshold'}) | ${n} | ${fmt(vDefault.perSecond as number)} | ${vDefault.maxRssMb} MB |`,
     `| \`verifyMany\`, this thread (single-threaded curve) | ${manyN} | ${fmt(vInline.perSecond as number)} | ${vInline.maxRssMb} MB |`,
     `| \`verifyMany\`, ${vPool.threads} verifier threads (start-up included) | ${manyN} | ${fmt(vPool.perSecond as number)} | ${vPool.maxRssMb} MB |`,
-    `| \`zkinfer verify <folder>\` today (one by one, whole process) | ${n} | ${fmt(n / (vCli.ms / 1000))} | ${vCli.maxRssMb} MB |`,
+    `| \`zkinfer verify <folder>\` (whole process, start-up included) | ${n} | ${fmt(n / (vCli.ms / 1000))} | ${vCli.maxRssMb} MB |`,
     '',
   ].join('\n');
   process.stdout.write(`${md}\n`);

@@ -9,8 +9,10 @@
  * average ≈ 3): in this thread with a single-threaded curve, 44–49 receipts/s (24 ms per
  * receipt with snarkjs's two threads, 20 ms with one); on a pool of 2 verifier threads,
  * 50–58 receipts/s for 200 receipts but 13–20 for 40, because starting the threads (tsx,
- * snarkjs, the key) takes about 1.5 s. So the pool is used only from
- * {@link MIN_RECEIPTS_PER_THREAD} receipts per thread (see scripts/bench-scale.ts).
+ * snarkjs, the key) takes about 1.5 s. With batch verification (groth16-batch.ts) one thread
+ * checked 124 receipts/s (200 receipts, load ≈ 1.5) and a pool of two, start-up included,
+ * 82/s; so the pool is used only from {@link MIN_RECEIPTS_PER_THREAD} receipts per thread
+ * (see scripts/bench-scale.ts).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -28,7 +30,7 @@ export const BATCH_SIZE = 16;
 const WORKER_FILE = fileURLToPath(new URL('./verify-worker.mjs', import.meta.url));
 
 /** Below this many receipts per verifier thread, verification stays in the calling thread. */
-export const MIN_RECEIPTS_PER_THREAD = 75;
+export const MIN_RECEIPTS_PER_THREAD = 200;
 
 /** The outcome for one receipt file. */
 export interface ReceiptResult {

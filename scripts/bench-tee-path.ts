@@ -14,7 +14,7 @@
  *
  * Usage: npx tsx scripts/bench-tee-path.ts [--runs 300] [--out /tmp/zkinfer-bench-tee-path]
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';

@@ -8,8 +8,8 @@ import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompileError, ZkinferError } from '../shared/errors.js';
-import { canonicalJson, sha256File, sha256Json } from '../shared/hash.js';
+import { CompileError } from '../shared/errors.js';
+import { canonicalJson, sha256File } from '../shared/hash.js';
 import { readInputLines } from '../shared/input.js';
 import { importOnnx } from '../onnx/import.js';
 import { OrtModel } from '../onnx/runtime.js';

@@ -4,13 +4,14 @@
  * compile it with circom (WebAssembly), Groth16 setup — and writes manifest.json last, so
  * a folder with a manifest is always complete.
  */
-import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CompileError } from '../shared/errors.js';
 import { canonicalJson, sha256File } from '../shared/hash.js';
 import { readInputLines } from '../shared/input.js';
+import { writeFileAtomicSync } from '../shared/fs.js';
 import { importOnnx } from '../onnx/import.js';
 import { OrtModel } from '../onnx/runtime.js';
 import { optimize } from '../ir/optimize.js';
@@ -237,8 +238,7 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
     createdAt: new Date().toISOString(),
   };
   const manifestPath = join(dir, 'manifest.json');
-  writeFileSync(`${manifestPath}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
-  renameSync(`${manifestPath}.tmp`, manifestPath);
+  writeFileAtomicSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return { dir, manifest, model, error, timings };
 }
 

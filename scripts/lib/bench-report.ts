@@ -4,6 +4,7 @@
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { percentile } from '../../src/prove/batch.js';
 
 const PATH = 'BENCHMARKS.md';
 const HEADER = '# zkinfer benchmarks\n\nWritten by `npm run bench` (and the `bench:*` scripts); every figure was measured on the machine named in its section, in one process unless stated.\n';
@@ -22,8 +23,7 @@ export function median(xs: readonly number[]): number {
 
 /** The q-quantile (nearest rank) of a non-empty list. */
 export function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+  return percentile(xs, q * 100);
 }
 
 /** A markdown table from rows of cells. */

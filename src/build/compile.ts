@@ -21,7 +21,8 @@ import { DEFAULT_QUANT_OPTIONS, type QModel, type QuantOptions } from '../quant/
 import { measureError, type ErrorReport } from '../quant/error.js';
 import { emitCircuit } from '../circuit/emit.js';
 import { compileCircom } from './circom.js';
-import { groth16Setup } from './setup.js';
+import { groth16Setup, setupManifestBlock } from './setup.js';
+import { filePtau } from './ptau.js';
 import { computeKeyId, computeModelId, MANIFEST_FORMAT, provenanceSchema, type Manifest, type Provenance } from './manifest.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,6 +55,8 @@ export interface CompileOptions {
   calibrationPath?: string;
   /** A prepared powers-of-tau file from a public ceremony; without it a local one is made. */
   ptauPath?: string;
+  /** Accept a `ptauPath` that is no published ceremony file, recorded as unverified. */
+  ptauUnchecked?: boolean;
   /** Batch size to compile for. */
   batch?: number;
   quant?: Partial<QuantOptions>;
@@ -117,6 +120,8 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
     throw new CompileError(`${onnxPath}: cannot read model (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
   }
   const provenance = loadProvenance(options.provenance);
+  // A --ptau that is no public ceremony file is refused before the long steps, not after them.
+  if (options.ptauPath !== undefined && !options.skipSetup) await filePtau(options.ptauPath, { unchecked: options.ptauUnchecked });
   const dir = resolve(options.outDir);
   mkdirSync(dir, { recursive: true });
 
@@ -174,6 +179,7 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
     setup = await timed('setup', () =>
       groth16Setup(circom.r1csPath, dir, {
         ptauPath: options.ptauPath,
+        ptauUnchecked: options.ptauUnchecked,
         onProgress: (e) => progress({ stage: 'setup', message: e.stage, done: e.done, total: e.total }),
       }),
     );
@@ -220,18 +226,7 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
       error,
     },
     circuit: { constraints: circom.constraints, wires: circom.wires, publicInputs: emitted.inputs, publicOutputs: emitted.outputs, gadgets: emitted.gadgets, optimization: MODEL_OPTIMIZATION },
-    setup: setup
-      ? {
-          ptau: { origin: setup.ptau.origin, power: setup.ptau.power, sha256: setup.ptau.sha256 },
-          power: setup.power,
-          contributions: setup.contributions,
-          localSingleParty: setup.ptau.origin === 'local-single-party',
-          note:
-            setup.ptau.origin === 'local-single-party'
-              ? 'LOCAL SINGLE-PARTY SETUP: this machine generated the powers of tau and discarded them; whoever ran it could have kept them and forged proofs. Recompile with --ptau <file from a public ceremony> for keys others can trust.'
-              : 'powers of tau from the given file; one local phase-2 contribution and a beacon',
-        }
-      : null,
+    setup: setup ? setupManifestBlock(setup) : null,
     tolerance: { maxAbsOutputError: Math.max(error.maxAbsError * 2, 2 ** -model.output.scale) },
     tools: toolVersions(circom.compilerVersion),
     provenance: provenance ?? null,

@@ -26,6 +26,34 @@ export type Provenance = z.infer<typeof provenanceSchema>;
 
 const fileSchema = z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 
+const hexBytes = (n: number) => z.string().regex(new RegExp(`^[0-9a-f]{${2 * n}}$`), `expected ${n} bytes of lowercase hex`);
+
+/**
+ * One phase-2 contribution as the zkey records it (snarkjs `zkey_utils.js`, section 10): its
+ * public key — δ after it ([δ]₁), the proof-of-knowledge pair g1_s, g1_sx = x·g1_s and
+ * g2_spx = x·hashToG2(transcript) — in uncompressed form (big-endian x‖y, as snarkjs hashes
+ * them), the transcript, and its hash: BLAKE2b-512 of those, the hash snarkjs prints and a
+ * contributor publishes. `name` is a claim (not covered by the hash); `by: "compile"` marks
+ * the compiling party's own contribution and beacon.
+ */
+export const phase2ContributionSchema = z.strictObject({
+  name: z.string(),
+  hash: hexBytes(64),
+  type: z.enum(['contribution', 'beacon']),
+  beacon: z.strictObject({ value: z.string().regex(/^([0-9a-f]{2}){1,255}$/), iterationsExp: z.number().int() }).optional(),
+  by: z.literal('compile').optional(),
+  deltaAfter: hexBytes(64),
+  g1S: hexBytes(64),
+  g1Sx: hexBytes(64),
+  g2Spx: hexBytes(128),
+  transcript: hexBytes(64),
+});
+export type Phase2Contribution = z.infer<typeof phase2ContributionSchema>;
+
+/** A key's phase-2 chain: the circuit hash the first contribution builds on, and the contributions in order. */
+export const phase2ChainSchema = z.strictObject({ circuitHash: hexBytes(64), contributions: z.array(phase2ContributionSchema) });
+export type Phase2Chain = z.infer<typeof phase2ChainSchema>;
+
 export const manifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
   name: z.string(),
@@ -57,11 +85,13 @@ export const manifestSchema = z.object({
   circuit: z.object({ constraints: z.number(), wires: z.number(), publicInputs: z.number(), publicOutputs: z.number(), gadgets: z.record(z.string(), z.number()), optimization: z.string() }),
   setup: z
     .object({
-      ptau: z.object({ origin: z.string(), power: z.number(), sha256: z.string() }),
+      ptau: z.object({ origin: z.string(), power: z.number(), sha256: z.string(), blake2b512: z.string().optional(), ceremony: z.string().optional() }),
       power: z.number(),
       contributions: z.number(),
       localSingleParty: z.boolean(),
       note: z.string(),
+      /** The key's phase-2 chain (absent in manifests written before zkinfer recorded it). */
+      phase2: phase2ChainSchema.optional(),
     })
     .nullable(),
   tolerance: z.object({ maxAbsOutputError: z.number() }),

@@ -22,7 +22,19 @@ export interface CurveGroup {
   toAffine(p: Rpr): Rpr;
   toUncompressed(p: Rpr): Uint8Array;
   toRprUncompressed(out: Uint8Array, offset: number, p: Rpr): void;
+  /** Uncompressed big-endian bytes → affine point (not checked to be on the curve). */
+  fromRprUncompressed(buff: Uint8Array, offset: number): Rpr;
+  /** A copy of the affine Montgomery (LEM) point at `offset`. */
+  fromRprLEM(buff: Uint8Array, offset: number): Rpr;
+  /** Affine point from [x, y] (or [x, y, z]) coordinates (bigints; [c0, c1] pairs in G2). */
+  fromObject(coords: unknown): Rpr;
   eq(a: Rpr, b: Rpr): boolean;
+  neg(a: Rpr): Rpr;
+  isZero(a: Rpr): boolean;
+  /** On the curve (no subgroup check). */
+  isValid(a: Rpr): boolean;
+  timesFr(a: Rpr, s: Rpr): Rpr;
+  timesScalar(a: Rpr, s: bigint): Rpr;
   batchLEMtoU(buff: Uint8Array): Promise<Uint8Array>;
 }
 
@@ -30,10 +42,12 @@ export interface CurveGroup {
 export interface Bn128 {
   readonly G1: CurveGroup;
   readonly G2: CurveGroup;
-  readonly Fr: { readonly w: Rpr[]; readonly s: number };
+  readonly Fr: { readonly w: Rpr[]; readonly s: number; fromRng(rng: ChaChaRng): Rpr; toObject(a: Rpr): bigint };
   readonly q: bigint;
   readonly r: bigint;
   readonly tm: { readonly code?: Uint8Array };
+  /** Whether e(a1, b1)·e(a2, b2)·… = 1 (pairs of G1, G2 points). */
+  pairingEq(...points: Rpr[]): Promise<boolean>;
   terminate(): Promise<void>;
 }
 
@@ -57,6 +71,7 @@ export interface Snarkjs {
   zKey: {
     /** Returns the circuit hash, or -1 after logging an error. */
     newZKey(r1csPath: string, ptauPath: string, zkeyPath: string, logger?: SnarkjsLogger): Promise<Uint8Array | -1>;
+    /** Returns the contribution hash. */
     contribute(oldPath: string, newPath: string, name: string, entropy: string, logger?: SnarkjsLogger): Promise<Uint8Array>;
     /** Returns the contribution hash, or false after logging an error. */
     beacon(oldPath: string, newPath: string, name: string, beaconHashHex: string, numIterationsExp: number, logger?: SnarkjsLogger): Promise<Uint8Array | false>;

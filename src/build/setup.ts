@@ -12,12 +12,22 @@ import { open, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { CompileError, InputError, InvalidArgumentError, ZkinferError } from '../shared/errors.js';
 import { FIELD_MODULUS } from '../shared/field.js';
-import { filePtau, localPtau, type PtauInfo } from './ptau.js';
+import { filePtau, inspectPtau, localPtau, type PtauInfo } from './ptau.js';
 import { loadSnarkjs, sharedCurveExists, terminateSharedCurve, type SnarkjsLogger } from './ptau-deps.js';
+import type { KnownPtau } from './ptau-ceremony.js';
+import { readZkeyChain } from './phase2-chain.js';
+import type { Manifest, Phase2Chain } from './manifest.js';
 
 export interface SetupOptions {
   /** A prepared ptau file to use; without it, the cached local single-party ptau. */
   ptauPath?: string;
+  /**
+   * Use `ptauPath` even if it is not a published public ceremony file; the result says
+   * `unverified`. Without it such a file is refused.
+   */
+  ptauUnchecked?: boolean;
+  /** Published ceremony files to recognise (default: the Hermez table; for tests). */
+  knownPtau?: readonly KnownPtau[];
   /** Extra entropy mixed into the phase-2 contribution (snarkjs adds 64 random bytes of its own). */
   entropy?: Uint8Array;
   /** Beacon value, hex (1–255 bytes); default: SHA-256 of the contribution's hash. */
@@ -35,6 +45,8 @@ export interface SetupResult {
   power: number;
   /** Phase-2 contributions in the final zkey (the random one and the beacon). */
   contributions: number;
+  /** The final zkey's phase-2 chain, both entries marked as the compiling party's. */
+  chain: Phase2Chain;
 }
 
 /** The counts in an r1cs header (iden3 r1cs format, section 1). */
@@ -70,11 +82,12 @@ export async function groth16Setup(r1csPath: string, outDir: string, options: Se
 
   let ptau: PtauInfo;
   if (options.ptauPath !== undefined) {
-    ptau = await filePtau(options.ptauPath);
-    if (ptau.power < power) {
+    const summary = await inspectPtau(options.ptauPath);
+    if (summary.power < power) {
       const points = header.nConstraints + header.nOutputs + header.nPubInputs + 1;
-      throw new InputError(`${options.ptauPath}: powers-of-tau file of 2^${ptau.power} is too small for ${r1csPath}, which needs 2^${power} (constraints + public signals + 1 = ${points})`);
+      throw new InputError(`${options.ptauPath}: powers-of-tau file of 2^${summary.power} is too small for ${r1csPath}, which needs 2^${power} (constraints + public signals + 1 = ${points})`);
     }
+    ptau = await filePtau(options.ptauPath, { unchecked: options.ptauUnchecked, known: options.knownPtau });
   } else {
     progress({ stage: 'ptau' });
     ptau = await localPtau(power, { cacheDir: options.cacheDir, onProgress: (e) => progress({ ...e, stage: `ptau-${e.stage}` }) });
@@ -116,11 +129,13 @@ export async function groth16Setup(r1csPath: string, outDir: string, options: Se
 
     progress({ stage: 'vkey' });
     const vkey = await step('exportVerificationKey', () => snarkjs.zKey.exportVerificationKey(z[2], logger));
+    const read = await readZkeyChain(z[2]);
+    const chain: Phase2Chain = { ...read, contributions: read.contributions.map((c) => ({ ...c, by: 'compile' as const })) };
     const vkeyTemp = join(work, 'vkey.json');
     await writeFile(vkeyTemp, JSON.stringify(vkey, null, 1) + '\n');
     await rename(z[2], zkeyPath);
     await rename(vkeyTemp, vkeyPath);
-    return { zkeyPath, vkeyPath, ptau, power, contributions: 2 };
+    return { zkeyPath, vkeyPath, ptau, power, contributions: chain.contributions.length, chain };
   } catch (e) {
     if (e instanceof ZkinferError) throw e;
     throw new CompileError(`${outDir}: Groth16 setup of ${r1csPath} failed`, { cause: e });
@@ -130,6 +145,30 @@ export async function groth16Setup(r1csPath: string, outDir: string, options: Se
   }
 }
 
+/** The manifest's note for each ptau origin. */
+export const SETUP_NOTES = {
+  'local-single-party': 'LOCAL SINGLE-PARTY SETUP: this machine generated the powers of tau and discarded them; whoever ran it could have kept them and forged proofs. Recompile with --ptau <file from a public ceremony> for keys others can trust.',
+  'public-ceremony': 'powers of tau from a published public ceremony file (BLAKE2b-512 matches); phase 2: one contribution and a beacon by the compiling party, who could have kept its secret: add independent contributions with `zkinfer setup contribute` for keys others can trust',
+  unverified: 'UNVERIFIED POWERS OF TAU: the file matches no published ceremony file and was used with --ptau-unchecked; whoever made it may know tau and could forge proofs.',
+} as const;
+
+/**
+ * The manifest's `setup` block for a setup's result: the ptau's origin and hashes, the
+ * contribution count and chain, and a note on whom the key asks you to trust.
+ */
+export function setupManifestBlock(setup: SetupResult): NonNullable<Manifest['setup']> {
+  const ptau: NonNullable<Manifest['setup']>['ptau'] = { origin: setup.ptau.origin, power: setup.ptau.power, sha256: setup.ptau.sha256 };
+  if (setup.ptau.blake2b512) ptau.blake2b512 = setup.ptau.blake2b512;
+  if (setup.ptau.ceremony) ptau.ceremony = setup.ptau.ceremony;
+  return {
+    ptau,
+    power: setup.power,
+    contributions: setup.chain.contributions.length,
+    localSingleParty: setup.ptau.origin === 'local-single-party',
+    note: SETUP_NOTES[setup.ptau.origin],
+    phase2: setup.chain,
+  };
+}
 
 /** A snarkjs logger that remembers the last error line (snarkjs reports some failures only there). */
 function errorCollector(): SnarkjsLogger & { last(): string } {
@@ -142,9 +181,13 @@ function errorCollector(): SnarkjsLogger & { last(): string } {
   };
 }
 
-function checkBeaconHash(hex: string): string {
+/**
+ * Checks a beacon value: 1–255 bytes of hex (snarkjs's limits); returns it in lowercase.
+ * @throws {InvalidArgumentError} "expected <name> to be 1–255 bytes of hex, got …"
+ */
+export function checkBeaconHash(hex: string, name = 'beaconHash'): string {
   if (!/^([0-9a-fA-F]{2}){1,255}$/.test(hex)) {
-    throw new InvalidArgumentError(`expected beaconHash to be 1–255 bytes of hex, got ${JSON.stringify(hex.length > 80 ? hex.slice(0, 80) + '…' : hex)}`);
+    throw new InvalidArgumentError(`expected ${name} to be 1–255 bytes of hex, got ${JSON.stringify(hex.length > 80 ? hex.slice(0, 80) + '…' : hex)}`);
   }
   return hex.toLowerCase();
 }

@@ -6,6 +6,7 @@
  */
 
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -70,15 +71,17 @@ describe('localPtau', () => {
   it('generates a prepared 2^6 file that snarkjs verifies', async () => {
     const events: Array<{ stage: string; done: number; total: number }> = [];
     local = await localPtau(6, { cacheDir, onProgress: (e) => events.push(e) });
+    const sha256 = createHash('sha256').update(await readFile(local.path)).digest('hex');
+    // the cache file's name records the SHA-256 of its content, checked on every reuse
     expect(local).toEqual({
-      path: join(cacheDir, 'ptau', 'local-bn254-06.ptau'),
+      path: join(cacheDir, 'ptau', `local-bn254-06-${sha256}.ptau`),
       power: 6,
       origin: 'local-single-party',
-      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      sha256,
     });
     // sections 2–5 and 12–15: (2n−1) + n + n + n + 1 + (4n−1) + 3(2n−1) points, n = 64
     expect(events.at(-1)).toEqual({ stage: 'points', done: 15 * 64 - 4, total: 15 * 64 - 4 });
-    expect(await readdir(join(cacheDir, 'ptau'))).toEqual(['local-bn254-06.ptau']);
+    expect(await readdir(join(cacheDir, 'ptau'))).toEqual([`local-bn254-06-${sha256}.ptau`]);
     expect(await inspectPtau(local.path)).toEqual({ power: 6, prepared: true, ceremonyPower: 6 });
     expect(await snarkjs.powersOfTau.verify(local.path)).toBe(true);
   });
@@ -150,6 +153,13 @@ describe('groth16Setup', () => {
       ptau: local, // 1 constraint + 2 public signals needs 2^2: the cached 2^6 file serves
       power: 2,
       contributions: 2,
+      chain: {
+        circuitHash: expect.stringMatching(/^[0-9a-f]{128}$/),
+        contributions: [
+          expect.objectContaining({ name: 'zkinfer local contribution', type: 'contribution', by: 'compile' }),
+          expect.objectContaining({ name: 'zkinfer beacon', type: 'beacon', by: 'compile' }),
+        ],
+      },
     });
     expect(stages).toEqual(['ptau', 'zkey-new', 'zkey-contribute', 'zkey-beacon', 'vkey']);
     expect(await readdir(join(tmp, 'out'))).toEqual(['mul.vkey.json', 'mul.zkey']);

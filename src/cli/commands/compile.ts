@@ -1,6 +1,7 @@
 /** `zkinfer compile <model.onnx> --out <dir>`: parse, call compileModel, print a summary. */
 import type { Command } from 'commander';
 import { compileModel } from '../../build/compile.js';
+import type { Manifest } from '../../build/manifest.js';
 import { InvalidArgumentError } from '../../shared/errors.js';
 import { Progress } from '../output.js';
 
@@ -12,6 +13,12 @@ function intOption(name: string, min: number, max: number) {
   };
 }
 
+function setupLabel(setup: NonNullable<Manifest['setup']>): string {
+  if (setup.localSingleParty) return 'local single-party (not for production trust)';
+  if (setup.ptau.origin === 'public-ceremony') return `public ceremony ptau (${setup.ptau.ceremony}); phase 2 by this machine only: add contributions with \`zkinfer setup contribute\``;
+  return 'UNVERIFIED ptau (--ptau-unchecked): not for production trust';
+}
+
 /** Registers the compile command. */
 export function registerCompileCommand(program: Command): void {
   program
@@ -21,6 +28,7 @@ export function registerCompileCommand(program: Command): void {
     .requiredOption('--out <dir>', 'artifacts folder to write')
     .option('--calibration <inputs.jsonl>', 'calibration inputs, one {"input": …} per line')
     .option('--ptau <file>', 'prepared powers-of-tau file from a public ceremony (default: a local single-party one)')
+    .option('--ptau-unchecked', 'use a --ptau file that matches no published ceremony file; the manifest records it as unverified')
     .option('--batch <n>', 'batch size to compile for', intOption('--batch', 1, 4096))
     .option('--input-bits <n>', 'signed bits per input integer (default 10)', intOption('--input-bits', 2, 40))
     .option('--weight-bits <n>', 'signed bits per weight (default 10)', intOption('--weight-bits', 2, 40))
@@ -29,6 +37,7 @@ export function registerCompileCommand(program: Command): void {
     .option('--skip-setup', 'compile the circuit only, without Groth16 keys')
     .option('--json', 'print the manifest summary as JSON')
     .action(async (model: string, opts) => {
+      if (opts.ptauUnchecked && !opts.ptau) throw new InvalidArgumentError('--ptau-unchecked applies to a --ptau file');
       const progress = new Progress();
       const t0 = performance.now();
       const quant = Object.fromEntries(
@@ -39,6 +48,7 @@ export function registerCompileCommand(program: Command): void {
           outDir: opts.out,
           calibrationPath: opts.calibration,
           ptauPath: opts.ptau,
+          ptauUnchecked: Boolean(opts.ptauUnchecked),
           batch: opts.batch,
           quant,
           provenance: opts.provenance,
@@ -59,7 +69,7 @@ export function registerCompileCommand(program: Command): void {
           constraints: m.circuit.constraints,
           argmaxAgreement: result.error.argmaxAgreement,
           maxAbsError: result.error.maxAbsError,
-          setup: m.setup ? (m.setup.localSingleParty ? 'local single-party (not for production trust)' : 'ceremony ptau') : 'skipped',
+          setup: m.setup ? setupLabel(m.setup) : 'skipped',
           seconds: Number(seconds),
           timings: result.timings,
         };

@@ -32,6 +32,7 @@ import { readManifest, type Manifest } from '../build/manifest.js';
 import { matchPcrAllowlist } from '../tee/nitro-policy.js';
 import { verifyReceiptAttestation, type VerifiedAttestation } from '../tee/providers/verify.js';
 import { loadVerifierKey, verifyProof, type VerifierKey } from './verify.js';
+import { checkKeySetup, setupPolicyShape } from './setup-policy.js';
 
 const pcrHex = z.string().regex(/^(?:[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})$/, 'expected 32, 48 or 64 bytes of hex');
 const measurement = z
@@ -52,6 +53,8 @@ export const policySchema = z.strictObject({
   stakesThreshold: z.number().nonnegative().default(0),
   /** Largest |TEE − proven| output difference, or "manifest" for the manifest's maxAbsOutputError. */
   tolerance: z.union([z.number().nonnegative(), z.literal('manifest')]).default('manifest'),
+  /** requireContributions, minContributions: who must have contributed to the key (setup-policy.ts). */
+  ...setupPolicyShape,
 });
 export type Policy = z.infer<typeof policySchema>;
 
@@ -177,7 +180,9 @@ export async function evaluateReceipt(receipt: Receipt, options: EvaluateOptions
   const mismatch = checkReceipt(receipt, manifest);
   if (mismatch) return rejected([mismatch]);
 
-  const reasons: string[] = [];
+  const setup = await checkKeySetup(manifest, vkey, policy, options.key);
+  if (setup.failures.length > 0) return rejected(setup.failures);
+  const reasons: string[] = [...setup.reasons];
   const failures: string[] = [];
   let proofValid = false;
   if (receipt.proof || receipt.publicSignals) {

@@ -9,6 +9,7 @@ import { registerProveCommand } from './commands/prove.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerAttestCommand } from './commands/attest.js';
 import { registerInferCommand } from './commands/infer.js';
+import { registerSetupCommand } from './commands/setup.js';
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerVerifyCommand(program);
   registerAttestCommand(program);
   registerInferCommand(program);
+  registerSetupCommand(program);
   return program;
 }
 

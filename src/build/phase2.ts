@@ -18,11 +18,11 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CompileError, InputError, InvalidArgumentError, VerifyError, ZkinferError, assertInteger } from '../shared/errors.js';
-import { sha256Hex } from '../shared/hash.js';
+import { canonicalJson, sha256Hex } from '../shared/hash.js';
 import { computeKeyId, readManifest, type Manifest, type Phase2Chain, type Phase2Contribution } from './manifest.js';
 import { contributionLabel, MAX_BEACON_ITERATIONS_EXP, MIN_BEACON_ITERATIONS_EXP, readZkeyChain, verifyPhase2Chain } from './phase2-chain.js';
 import { identifyCeremonyPtau, type KnownPtau } from './ptau-ceremony.js';
-import { inspectPtau } from './ptau.js';
+import { inspectPtau, sha256File } from './ptau.js';
 import { loadSnarkjs, type SnarkjsLogger } from './ptau-deps.js';
 import { SETUP_NOTES, checkBeaconHash } from './setup.js';
 
@@ -214,7 +214,7 @@ function compareChains(zkeyPath: string, key: Phase2Chain, recorded: Phase2Chain
   key.contributions.forEach((k, i) => {
     const r = recorded.contributions[i]!;
     const { by: _by, ...rest } = r;
-    if (JSON.stringify(Object.entries(rest).sort()) !== JSON.stringify(Object.entries(k).sort())) {
+    if (canonicalJson(rest) !== canonicalJson(k)) {
       throw new VerifyError(`${zkeyPath}: the key's contribution ${contributionLabel(i, k)} is not the manifest's ${contributionLabel(i, r)}`);
     }
   });
@@ -224,11 +224,12 @@ async function checkFileHash(path: string, sha256: string): Promise<void> {
   if ((await sha256OfFile(path)) !== sha256) throw new VerifyError(`${path}: does not match the SHA-256 the manifest records`);
 }
 
+/** SHA-256 of a file, streamed (keys and ceremony files can be large). */
 async function sha256OfFile(path: string): Promise<string> {
   try {
-    return sha256Hex(await readFile(path));
+    return await sha256File(path);
   } catch (cause) {
-    throw new VerifyError(`${path}: cannot read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+    throw new VerifyError(`${path}: cannot read (${((cause as Error).cause as NodeJS.ErrnoException)?.code ?? 'error'})`, { cause });
   }
 }
 
@@ -296,7 +297,7 @@ async function writeWithNewKey(
     const next: Manifest = {
       ...manifest,
       keyId: computeKeyId(vkey),
-      files: { ...manifest.files, zkey: { path: zkeyRel, sha256: sha256Hex(await readFile(newZkey)) }, vkey: { path: vkeyRel, sha256: sha256Hex(vkeyText) } },
+      files: { ...manifest.files, zkey: { path: zkeyRel, sha256: await sha256OfFile(newZkey) }, vkey: { path: vkeyRel, sha256: sha256Hex(vkeyText) } },
       setup: { ...manifest.setup, contributions: chain.contributions.length, note: setupNote(manifest.setup, chain), phase2: chain },
     };
     await writeFile(join(temp, 'manifest.json'), `${JSON.stringify(next, null, 2)}\n`);

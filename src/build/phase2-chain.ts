@@ -19,7 +19,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { InputError, VerifyError } from '../shared/errors.js';
 import type { Phase2Chain, Phase2Contribution } from './manifest.js';
-import { loadFfjavascript, type Bn128, type Rpr } from './ptau-deps.js';
+import { loadFfjavascript, loadSnarkjs, type Bn128, type Rpr } from './ptau-deps.js';
 
 /** Largest beacon iteration exponent checked (2^28 SHA-256 iterations take minutes). */
 export const MAX_BEACON_ITERATIONS_EXP = 28;
@@ -29,8 +29,14 @@ export const MIN_BEACON_ITERATIONS_EXP = 10;
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
 
-/** The shared BN254 curve of ffjavascript (the one snarkjs uses; released by `releaseCurve`). */
+/**
+ * The shared BN254 curve of ffjavascript (the one snarkjs uses; released by `releaseCurve`).
+ * snarkjs is loaded first: it pulls in another copy of ffjavascript (r1csfile's), whose module
+ * set-up resets `globalThis.curve_bn128`, which would orphan a curve built before it and leave
+ * its worker threads keeping the process alive.
+ */
 async function curve(): Promise<Bn128> {
+  await loadSnarkjs();
   return (await loadFfjavascript()).buildBn128();
 }
 

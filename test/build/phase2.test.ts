@@ -5,8 +5,11 @@
  * Contribution hashes are checked against the ones snarkjs's own `zkey verify` prints; a
  * tampered contribution, a tampered key body and a key made from another ptau are refused.
  */
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beaconPhase2, contributePhase2, verifySetup, type Phase2Result } from '../../src/build/phase2.js';
@@ -21,6 +24,8 @@ import { InputError, VerifyError } from '../../src/shared/errors.js';
 import { sha256File } from '../../src/shared/hash.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
 
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const run = promisify(execFile);
 let tiny: Awaited<ReturnType<typeof compileTinyModel>>;
 let ptauPath: string;
 const steps: Phase2Result[] = [];
@@ -185,6 +190,22 @@ describe('setup verify refuses', () => {
     cpSync(tiny.dir, dir, { recursive: true });
     cpSync(join(steps[0]!.dir, 'circuit.zkey'), join(dir, 'circuit.zkey'));
     await expect(verifySetup(dir, { ptauPath })).rejects.toThrow(new VerifyError(`${join(dir, 'circuit.zkey')}: does not match the SHA-256 the manifest records`));
+  });
+});
+
+describe('process lifetime', () => {
+  it('lets a process that used only the phase-2 module exit after releaseCurve', async () => {
+    const script = join(tiny.work, 'exit-check.mts');
+    writeFileSync(script, [
+      `import { verifySetup } from ${JSON.stringify(join(root, 'src/build/phase2.ts'))};`,
+      `import { releaseCurve } from ${JSON.stringify(join(root, 'src/shared/curve.ts'))};`,
+      `for (const dir of ${JSON.stringify([tiny.dir, steps.at(-1)!.dir])}) await verifySetup(dir, { ptauPath: ${JSON.stringify(ptauPath)} });`,
+      'await releaseCurve();',
+      "console.log('exited');",
+    ].join('\n'));
+    // Without loading snarkjs before building the curve, an orphaned curve's threads keep the child alive until the timeout.
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', script], { cwd: root, timeout: 90_000 });
+    expect(stdout.trim()).toBe('exited');
   });
 });
 

@@ -219,7 +219,7 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
       calibration: calibrationInfo!,
       error,
     },
-    circuit: { constraints: circom.constraints, wires: circom.wires, publicInputs: emitted.inputs, publicOutputs: emitted.outputs, gadgets: emitted.gadgets, optimization: MODEL_OPTIMIZATION },
+    circuit: { constraints: circom.constraints, wires: circom.wires, publicInputs: emitted.inputs, publicOutputs: emitted.outputs, contextSignals: emitted.context, gadgets: emitted.gadgets, optimization: MODEL_OPTIMIZATION },
     setup: setup
       ? {
           ptau: { origin: setup.ptau.origin, power: setup.ptau.power, sha256: setup.ptau.sha256 },

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileModel } from '../src/build/compile.js';
 import { groth16Setup } from '../src/build/setup.js';
+import { receiptContext } from '../src/shared/context.js';
 import { Prover } from '../src/prove/prover.js';
 import { measureError } from '../src/quant/error.js';
 import { quantizeInput, runReference } from '../src/reference/execute.js';
@@ -60,12 +61,13 @@ async function main() {
     const prover = new Prover({ zkeyPath: setup.zkeyPath, wasmPath: join(compiled.dir, 'circuit_js', 'circuit.wasm') });
     const input = quantizeInput(compiled.model, readInputFile(join(example, 'input.json'), compiled.model.input.shape).values);
     const expected = runReference(compiled.model, input);
-    const first = await prover.prove(input);
+    const context = receiptContext({ modelId: '00'.repeat(32), createdAt: new Date().toISOString(), nonce: '00' });
+    const first = await prover.prove(input, context);
     const outputs = first.publicSignals.slice(0, expected.length).map((v) => Number(decodeSigned(BigInt(v))));
     if (outputs.join() !== expected.join()) throw new Error('the proof’s public outputs differ from the reference executor');
     const times: { witness: number; prove: number }[] = [];
     for (let i = 0; i < 3; i++) {
-      const p = await prover.prove(input);
+      const p = await prover.prove(input, context);
       times.push({ witness: p.witnessMs / 1000, prove: p.proveMs / 1000 });
     }
     const total = median(times.map((x) => x.witness + x.prove));

@@ -76,9 +76,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < 30; i++) await inferAttested(artifacts, inputs[i % inputs.length]!, { provider });
   const inner = { inferMs: [] as number[], attestMs: [] as number[] };
   const request = await timeEach(runs, async (i) => {
-    const { receipt } = await inferAttested(artifacts, inputs[i % inputs.length]!, { provider });
-    inner.inferMs.push(receipt.timings!.inferMs!);
-    inner.attestMs.push(receipt.timings!.attestMs!);
+    const { timings } = await inferAttested(artifacts, inputs[i % inputs.length]!, { provider });
+    inner.inferMs.push(timings.inferMs);
+    inner.attestMs.push(timings.attestMs);
   });
   const inferOnly = await timeEach(runs, (i) => runTee(artifacts, inputs[i % inputs.length]!));
   const userData = randomBytes(32);
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
         artifacts: dir,
         compileSeconds: compileSeconds ?? 'reused',
         coldStartMs: round(coldMs),
-        firstReceiptTimings: first.receipt.timings,
+        firstReceiptTimings: first.timings,
         request: summary(request),
         requestParts: { inferMs: summary(inner.inferMs), attestMs: summary(inner.attestMs) },
         inferOnly: summary(inferOnly),

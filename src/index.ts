@@ -2,12 +2,15 @@
  * zkinfer's library API. Every export is named here one by one (no `export *`), so a
  * change to the public surface shows up in review; test/index.test.ts snapshots the list.
  */
-export { ZkinferError, InvalidArgumentError, OnnxImportError, CompileError, InputError, ProveError, VerifyError, AttestationError } from './shared/errors.js';
+export { ZkinferError, InvalidArgumentError, OnnxImportError, CompileError, InputError, ProveError, VerifyError, AttestationError, EXIT, exitCodeOf } from './shared/errors.js';
 export { FIELD_MODULUS, encodeSigned, decodeSigned } from './shared/field.js';
 export { canonicalJson, sha256Hex, sha256Json } from './shared/hash.js';
 export { readInputFile, readInputLines, flattenInput } from './shared/input.js';
 export type { InputRecord, InputFailure } from './shared/input.js';
-export { RECEIPT_FORMAT, receiptSchema, receiptDigest, inputCommitment } from './shared/receipt.js';
+export { RECEIPT_FORMAT, PROBABILITY_TOLERANCE, receiptSchema, receiptDigest, inputCommitment } from './shared/receipt.js';
+export { receiptContext, contextPreimage, CONTEXT_DOMAIN } from './shared/context.js';
+export type { ContextFields } from './shared/context.js';
+export { assertNonce, isNonce, isReceiptTime, MAX_NONCE_BYTES } from './shared/nonce.js';
 export type { Receipt } from './shared/receipt.js';
 export { releaseCurve } from './shared/curve.js';
 
@@ -45,15 +48,17 @@ export { readZkeyChain, verifyPhase2Chain, contributionHash } from './build/phas
 
 export { loadArtifacts } from './prove/artifacts.js';
 export type { Artifacts } from './prove/artifacts.js';
-export { proveInference, buildReceipt } from './prove/prove.js';
+export { proveInference, proveInferenceTimed, buildReceipt } from './prove/prove.js';
+export type { ProveOptions, ProveTimings } from './prove/prove.js';
 export { proveBatch } from './prove/batch.js';
 export type { BatchSummary, BatchProgress } from './prove/batch.js';
 export { Prover } from './prove/prover.js';
 export { ProverPool, ProofAbortedError, defaultPoolShape } from './prove/pool.js';
 export type { ProverPoolOptions, PooledProof } from './prove/pool.js';
 
-export { loadVerifierKey, verifyProof, parseReceipt, checkBindings } from './verify/verify.js';
-export type { ProofVerdict, VerifierKey } from './verify/verify.js';
+export { loadVerifierKey, verifyProof, parseReceipt, checkBindings, checkReceiptFields, checkProvenOutput, assertVerifyOptions } from './verify/verify.js';
+export type { ProofVerdict, VerifierKey, VerifyOptions } from './verify/verify.js';
+export { checkProofPoints } from './verify/points.js';
 export { verifyMany, listReceiptFiles } from './verify/many.js';
 export type { VerifyManySummary, ReceiptResult } from './verify/many.js';
 export { junitReport } from './verify/junit.js';
@@ -69,6 +74,6 @@ export type { AttestationProvider } from './tee/providers/provider.js';
 export { verifyDevAttestation } from './tee/providers/dev.js';
 export { encodeNsmAttestationRequest } from './tee/providers/nitro.js';
 export { verifyReceiptAttestation } from './tee/providers/verify.js';
-export { evaluateReceipt, loadPolicy, parsePolicy, loadPolicyKey, DEFAULT_POLICY } from './verify/policy.js';
+export { evaluateReceipt, loadPolicy, parsePolicy, loadPolicyKey, describeKey, DEFAULT_POLICY } from './verify/policy.js';
 export { checkKeySetup, describeKeySetup } from './verify/setup-policy.js';
 export type { Policy, PolicyVerdict } from './verify/policy.js';

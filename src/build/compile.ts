@@ -225,7 +225,7 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
       calibration: calibrationInfo!,
       error,
     },
-    circuit: { constraints: circom.constraints, wires: circom.wires, publicInputs: emitted.inputs, publicOutputs: emitted.outputs, gadgets: emitted.gadgets, optimization: MODEL_OPTIMIZATION },
+    circuit: { constraints: circom.constraints, wires: circom.wires, publicInputs: emitted.inputs, publicOutputs: emitted.outputs, contextSignals: emitted.context, gadgets: emitted.gadgets, optimization: MODEL_OPTIMIZATION },
     setup: setup ? setupManifestBlock(setup) : null,
     tolerance: { maxAbsOutputError: Math.max(error.maxAbsError * 2, 2 ** -model.output.scale) },
     tools: toolVersions(circom.compilerVersion),

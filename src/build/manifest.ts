@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { VerifyError } from '../shared/errors.js';
 import { sha256Json } from '../shared/hash.js';
 
-export const MANIFEST_FORMAT = 'zkinfer.manifest/1';
+export const MANIFEST_FORMAT = 'zkinfer.manifest/2';
 
 /** Authors, data and licence behind a model. */
 export const provenanceSchema = z
@@ -82,7 +82,7 @@ export const manifestSchema = z.object({
     }),
   }),
   quantization: z.record(z.string(), z.unknown()),
-  circuit: z.object({ constraints: z.number(), wires: z.number(), publicInputs: z.number(), publicOutputs: z.number(), gadgets: z.record(z.string(), z.number()), optimization: z.string() }),
+  circuit: z.object({ constraints: z.number(), wires: z.number(), publicInputs: z.number(), publicOutputs: z.number(), contextSignals: z.literal(1), gadgets: z.record(z.string(), z.number()), optimization: z.string() }),
   setup: z
     .object({
       ptau: z.object({ origin: z.string(), power: z.number(), sha256: z.string(), blake2b512: z.string().optional(), ceremony: z.string().optional() }),

@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CompileError, InputError, InvalidArgumentError, VerifyError, ZkinferError, assertInteger } from '../shared/errors.js';
+import { CompileError, EXIT, InputError, InvalidArgumentError, VerifyError, ZkinferError, assertInteger } from '../shared/errors.js';
 import { canonicalJson, sha256Hex } from '../shared/hash.js';
 import { computeKeyId, readManifest, type Manifest, type Phase2Chain, type Phase2Contribution } from './manifest.js';
 import { contributionLabel, MAX_BEACON_ITERATIONS_EXP, MIN_BEACON_ITERATIONS_EXP, readZkeyChain, verifyPhase2Chain } from './phase2-chain.js';
@@ -238,7 +238,7 @@ async function checkOutput(source: string, out: string, force = false): Promise<
   let entries: string[];
   try {
     const s = await stat(out);
-    if (!s.isDirectory()) throw new InputError(`${out}: exists and is not a folder`);
+    if (!s.isDirectory()) throw new InputError(`${out}: exists and is not a folder`, { exitCode: EXIT.usage });
     entries = await readdir(out);
   } catch (e) {
     if (e instanceof ZkinferError) throw e;
@@ -246,8 +246,8 @@ async function checkOutput(source: string, out: string, force = false): Promise<
     throw new InputError(`${out}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e });
   }
   if (entries.length === 0 || force) return;
-  if (out === source) throw new InputError(`${out}: this would replace the folder's key and invalidate its receipts; give --out <new folder>, or --force to replace it`);
-  throw new InputError(`${out}: exists and is not empty; give --force to replace it`);
+  if (out === source) throw new InputError(`${out}: this would replace the folder's key and invalidate its receipts; give --out <new folder>, or --force to replace it`, { exitCode: EXIT.usage });
+  throw new InputError(`${out}: exists and is not empty; give --force to replace it`, { exitCode: EXIT.usage });
 }
 
 type Logger = SnarkjsLogger & { last(): string };
@@ -328,7 +328,7 @@ async function moveIntoPlace(temp: string, out: string, force: boolean | undefin
     await rename(temp, out);
     return;
   }
-  if ((await readdir(out)).length > 0 && !force) throw new InputError(`${out}: exists and is not empty; give --force to replace it`);
+  if ((await readdir(out)).length > 0 && !force) throw new InputError(`${out}: exists and is not empty; give --force to replace it`, { exitCode: EXIT.usage });
   const aside = join(dirname(out), `.${basename(out)}.old-${process.pid}-${randomBytes(4).toString('hex')}`);
   await rename(out, aside);
   try {

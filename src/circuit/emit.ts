@@ -2,7 +2,10 @@
  * Emits the Circom `main` for a quantized model. Linear steps become linear expressions
  * over signals (no constraints); each non-linear step becomes gadget instances from the
  * hand-written library in circuits/zkinfer/ (RescaleRelu, RescaleSigned, MaxOf, …); the
- * output elements are public outputs and the input elements public inputs. The text is a
+ * output elements are public outputs, the input elements public inputs, and one more public
+ * input, `ctx`, carries the receipt context (src/shared/context.ts: model id, time, nonce)
+ * so that the proof is bound to it. The public signals are laid out as
+ * [out..., in..., ctx]. The text is a
  * pure function of the quantized model, so compilation is deterministic. The per-kind rules
  * are in ./emit-nodes.ts.
  */
@@ -22,6 +25,8 @@ export interface EmittedCircuit {
   outputs: number;
   /** Number of public input signals (after the outputs). */
   inputs: number;
+  /** Number of context signals (after the inputs): 1. */
+  context: 1;
   /** Gadget instances by kind, for reports. */
   gadgets: Record<string, number>;
 }
@@ -128,12 +133,16 @@ export function emitCircuit(model: QModel, options: { templateName?: string } = 
     ...em.definitions.flatMap((d) => [d, '']),
     `template ${name}() {`,
     `    signal input in[${nIn}];`,
+    '    signal input ctx;',
     `    signal output out[${nOut}];`,
     ...em.lines,
+    '    // The receipt context enters one constraint, so the proof binds it whatever the setup does with unused public inputs.',
+    '    signal ctxSquare;',
+    '    ctxSquare <== ctx * ctx;',
     '}',
     '',
-    `component main {public [in]} = ${name}();`,
+    `component main {public [in, ctx]} = ${name}();`,
     '',
   ].join('\n');
-  return { source, outputs: nOut, inputs: nIn, gadgets: em.gadgets };
+  return { source, outputs: nOut, inputs: nIn, context: 1, gadgets: em.gadgets };
 }

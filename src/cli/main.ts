@@ -3,6 +3,7 @@
  * becomes one line on stderr and a non-zero exit code (DESIGN.md "Command-line contract").
  */
 import { Command, CommanderError } from 'commander';
+import { EXIT, exitCodeOf } from '../shared/errors.js';
 import { errorLine } from './output.js';
 import { registerCompileCommand } from './commands/compile.js';
 import { registerProveCommand } from './commands/prove.js';
@@ -41,9 +42,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // commander already printed its message (usage errors, --help, --version)
-      return e.exitCode === 0 ? 0 : 2;
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     process.stderr.write(`${errorLine(e)}\n`);
-    return 1;
+    return exitCodeOf(e);
   }
 }

@@ -5,11 +5,43 @@
 import cliProgress from 'cli-progress';
 import { ZkinferError } from '../shared/errors.js';
 
-/** The one line printed for a failure: the error's message, never a stack trace. */
+/**
+ * Makes text safe to print on a terminal: control characters (escape sequences, carriage
+ * returns, bells; C0, DEL and C1) from files or receipts are shown as `\u001b`-style
+ * escapes, so a crafted receipt cannot rewrite the screen or forge a "valid" line.
+ */
+export function sanitize(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const ERRNO: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a folder, expected a file',
+  ENOTDIR: 'a part of the path is not a folder',
+  EEXIST: 'already exists',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  ENAMETOOLONG: 'file name too long',
+  EMFILE: 'too many open files',
+};
+
+/** A Node file-system error as one line naming its path (never a temporary file's name). */
+function fileSystemLine(e: NodeJS.ErrnoException): string {
+  const path = typeof e.path === 'string' ? e.path.replace(/\.\d+\.tmp$/, '') : undefined;
+  const what = ERRNO[e.code ?? ''] ?? 'file system error';
+  return `${path ? `${path}: ` : ''}${what} (${e.code})`;
+}
+
+/** The one line printed for a failure: the error's message, never a stack trace; sanitized. */
 export function errorLine(e: unknown): string {
-  if (e instanceof ZkinferError) return `error: ${e.message}`;
-  if (e instanceof Error) return `error: ${e.message.split('\n')[0]}`;
-  return `error: ${String(e)}`;
+  let text: string;
+  if (e instanceof ZkinferError) text = e.message;
+  else if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && 'syscall' in e) text = fileSystemLine(e as NodeJS.ErrnoException);
+  else if (e instanceof Error) text = e.message.split('\n')[0]!;
+  else text = String(e);
+  return `error: ${sanitize(text.split('\n')[0]!)}`;
 }
 
 /** Progress display: a bar on a terminal, plain lines elsewhere (CI logs). */

@@ -165,9 +165,9 @@ export async function proveBatch(artifacts: Artifacts, inputsPath: string, outDi
       writeFailures();
       return;
     }
-    const body = { id: record.id, ...(record.label === undefined ? {} : { label: record.label }), ...result.receipt };
+    // The receipt is written as proven: its file name carries the line's id (a receipt holds no unbound field).
     try {
-      writeFileAtomicSync(path, `${JSON.stringify(body, null, 2)}\n`);
+      writeFileAtomicSync(path, `${JSON.stringify(result.receipt, null, 2)}\n`);
     } catch (cause) {
       throw new ZkinferError(`${path}: cannot write receipt (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
     }

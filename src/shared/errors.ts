@@ -10,16 +10,20 @@ export interface ZkinferErrorOptions {
   details?: string;
   /** The error that caused this one. */
   cause?: unknown;
+  /** The command line's exit code for it, when not the default of its class (see {@link EXIT}). */
+  exitCode?: number;
 }
 
 /** Base class for all errors thrown by zkinfer. */
 export class ZkinferError extends Error {
   override name = 'ZkinferError';
   readonly details?: string;
+  readonly exitCode?: number;
 
   constructor(message: string, options: ZkinferErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.details = options.details;
+    this.exitCode = options.exitCode;
   }
 }
 
@@ -66,4 +70,28 @@ export function assertInteger(value: unknown, name: string, min = Number.MIN_SAF
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(`expected ${name} to be an integer in [${min}, ${max}], got ${String(value)}`);
   }
+}
+
+/**
+ * The command line's exit codes, one scheme for every command (README "Exit codes"):
+ * 0 success (verify: every receipt valid or accepted); 1 the work failed on its content
+ * (an invalid receipt or attestation, an unsupported op, an input the model cannot
+ * prove); 2 a usage or I/O error (a malformed option, a missing or unreadable file, an
+ * output that cannot be written); 130 and 143 after SIGINT and SIGTERM.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, sigint: 130, sigterm: 143 } as const;
+
+/** Whether an error is, or was caused by, a file-system error (an errno code such as ENOENT). */
+export function isFileSystemError(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && 'syscall' in (c as object)) return true;
+  }
+  return false;
+}
+
+/** The exit code for a failure: 2 for usage and I/O errors, 1 otherwise. */
+export function exitCodeOf(e: unknown): number {
+  if (e instanceof ZkinferError && e.exitCode !== undefined) return e.exitCode;
+  return e instanceof InvalidArgumentError || isFileSystemError(e) ? EXIT.usage : EXIT.failed;
 }

@@ -3,7 +3,14 @@
  * carries the input (or its commitment) and the output — dequantized values beside the
  * raw integers and their scale — and any evidence: a Groth16 proof with its public
  * signals, a TEE attestation over the receipt digest. The digest is SHA-256 over the
- * canonical JSON of {format, modelId, inputCommitment, output (shape, scale, raw), nonce}.
+ * canonical JSON of {format, modelId, inputCommitment, output (shape, scale, raw), nonce,
+ * createdAt}.
+ *
+ * Every field either is bound by the evidence and checked by the verifier, or is refused:
+ * the schemas are strict (an unknown field anywhere is an error), the output's `values`,
+ * `probabilities` and `semantics` are recomputed from the proven integers and the manifest,
+ * and the model id, nonce and creation time are bound into the proof through the context
+ * public signal (./context.ts).
  *
  * An attestation block is written once by the TEE path (src/tee/infer.ts) and never
  * changed: it records the digest its provider signed and the output the TEE computed, so
@@ -12,24 +19,37 @@
  */
 import { z } from 'zod';
 import { sha256Json } from './hash.js';
+import { isNonce, isReceiptTime } from './nonce.js';
 
-export const RECEIPT_FORMAT = 'zkinfer.receipt/1';
+export const RECEIPT_FORMAT = 'zkinfer.receipt/2';
+
+/** How far `output.probabilities` may be from the softmax of the proven logits (float64 rounding in another implementation). */
+export const PROBABILITY_TOLERANCE = 1e-9;
 
 const hex = (len?: number) => (len ? z.string().regex(new RegExp(`^[0-9a-f]{${len}}$`)) : z.string().regex(/^[0-9a-f]*$/));
-const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/, 'expected a decimal field element');
+const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/, 'expected a decimal field element').max(80);
+const nonce = z.string().refine(isNonce, 'expected 2 to 1024 lowercase hex digits (an even number)');
+const time = z.string().refine(isReceiptTime, 'expected an ISO 8601 UTC time with milliseconds, as 2026-12-02T07:04:44.123Z');
+const integers = z.array(z.number().int());
 
-export const groth16ProofSchema = z.object({
+/**
+ * A Groth16 proof as snarkjs writes it: affine points with their projective z fixed to 1
+ * (G1: [x, y, "1"]; G2: [[x0, x1], [y0, y1], ["1", "0"]]). Coordinates are decimal strings;
+ * that they are canonical (below the base field's modulus), on the curve and, for G2, in
+ * the prime-order subgroup is checked by the verifier (src/verify/points.ts).
+ */
+export const groth16ProofSchema = z.strictObject({
   protocol: z.literal('groth16'),
   curve: z.literal('bn128'),
-  pi_a: z.array(decimal).length(3),
-  pi_b: z.array(z.array(decimal).length(2)).length(3),
-  pi_c: z.array(decimal).length(3),
+  pi_a: z.tuple([decimal, decimal, z.literal('1')]),
+  pi_b: z.tuple([z.tuple([decimal, decimal]), z.tuple([decimal, decimal]), z.tuple([z.literal('1'), z.literal('0')])]),
+  pi_c: z.tuple([decimal, decimal, z.literal('1')]),
 });
 
 /** The TEE's own output: float values from onnxruntime and their fixed-point integers. */
-export const teeOutputSchema = z.object({
+export const teeOutputSchema = z.strictObject({
   /** round(values[i] · 2^scale), at the receipt output's scale; these integers are in the attested digest. */
-  raw: z.array(z.number().int()),
+  raw: integers,
   /** onnxruntime's float output of the proven part (for a model ending in Softmax: the logits). */
   values: z.array(z.number()),
   /** onnxruntime's final output (the softmax probabilities), when the model has an output transform. */
@@ -49,7 +69,7 @@ export const ATTESTATION_FORMATS = {
  * each against the document and the receipt.
  */
 export const attestationSchema = z
-  .object({
+  .strictObject({
     /** Who made the document: `dev` (a local key, never hardware) or `nitro` (AWS Nitro Enclaves NSM). */
     provider: z.enum(['dev', 'nitro']),
     /** The document's encoding, see {@link ATTESTATION_FORMATS}. */
@@ -61,41 +81,39 @@ export const attestationSchema = z
     /** The receipt digest the document carries as user data (the TEE receipt's digest). */
     digest: hex(64),
     /** The nonce the document carries; equal to the receipt nonce. */
-    nonce: hex(),
-    /** When the TEE asked for the document (informational; verifiers use the signed time). */
-    createdAt: z.string(),
+    nonce,
+    /** When the TEE asked for the document; equal to the receipt's createdAt, which the digest binds (verifiers use the document's signed time). */
+    createdAt: time,
     /** The TEE's output whose integers the attested digest covers. */
     output: teeOutputSchema,
-  })
-  .loose();
+  });
 export type Attestation = z.infer<typeof attestationSchema>;
 
-export const receiptSchema = z.object({
+export const receiptSchema = z.strictObject({
   format: z.literal(RECEIPT_FORMAT),
   modelId: hex(64),
   keyId: hex(64).nullable(),
-  input: z.object({
+  input: z.strictObject({
     visibility: z.literal('public'),
     shape: z.array(z.number().int().positive()),
     scale: z.number().int(),
-    raw: z.array(z.number().int()),
+    raw: integers,
     commitment: hex(64),
   }),
-  output: z.object({
+  output: z.strictObject({
     shape: z.array(z.number().int().positive()),
     scale: z.number().int(),
-    raw: z.array(z.number().int()),
+    raw: integers,
     values: z.array(z.number()),
     semantics: z.string(),
     probabilities: z.array(z.number()).optional(),
   }),
-  nonce: hex(),
+  nonce,
+  createdAt: time,
   digest: hex(64),
-  createdAt: z.string(),
   proof: groth16ProofSchema.optional(),
-  publicSignals: z.array(z.string()).optional(),
+  publicSignals: z.array(decimal).optional(),
   attestation: attestationSchema.optional(),
-  timings: z.record(z.string(), z.number()).optional(),
 });
 export type Receipt = z.infer<typeof receiptSchema>;
 
@@ -105,12 +123,13 @@ export function inputCommitment(input: { shape: readonly number[]; scale: number
 }
 
 /** The receipt digest that attestations sign. */
-export function receiptDigest(r: Pick<Receipt, 'format' | 'modelId' | 'input' | 'output' | 'nonce'>): string {
+export function receiptDigest(r: Pick<Receipt, 'format' | 'modelId' | 'input' | 'output' | 'nonce' | 'createdAt'>): string {
   return sha256Json({
     format: r.format,
     modelId: r.modelId,
     inputCommitment: r.input.commitment,
     output: { shape: r.output.shape, scale: r.output.scale, raw: r.output.raw },
     nonce: r.nonce,
+    createdAt: r.createdAt,
   });
 }

@@ -21,7 +21,8 @@ import { join, resolve } from 'node:path';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { InvalidArgumentError, ProveError, ZkinferError } from '../shared/errors.js';
+import { ProveError, ZkinferError } from '../shared/errors.js';
+import { assertNonce, receiptTimeNow } from '../shared/nonce.js';
 import { sha256Hex } from '../shared/hash.js';
 import { inputCommitment, receiptDigest, RECEIPT_FORMAT, type Attestation, type Receipt, type TeeOutput } from '../shared/receipt.js';
 import { decodeModel } from '../onnx/decode.js';
@@ -29,8 +30,8 @@ import { readManifest, type Manifest } from '../build/manifest.js';
 import { quantizeInput } from '../reference/execute.js';
 import type { QModel } from '../quant/model.js';
 import { loadArtifacts, type Artifacts } from '../prove/artifacts.js';
-import { proveInference } from '../prove/prove.js';
-import { MAX_BINDING_BYTES, type AttestationProvider } from './providers/provider.js';
+import { proveInferenceTimed } from '../prove/prove.js';
+import type { AttestationProvider } from './providers/provider.js';
 
 /** An artifacts folder loaded for the TEE path (no zkey needed). */
 export interface TeeArtifacts {
@@ -173,18 +174,10 @@ export interface InferAttestedOptions {
 export interface AttestedInference {
   /** The attested receipt, available at once. */
   receipt: Receipt;
-  /** With `prove`: the same receipt with the proof attached, when proving is done. */
-  proof: Promise<Receipt> | undefined;
-}
-
-/**
- * Checks a nonce for attestation: lowercase hex of 1 to 512 bytes.
- * @throws {InvalidArgumentError} "expected nonce to be 2 to 1024 lowercase hex digits (an even number), got …"
- */
-export function assertNonce(nonce: string, name = 'nonce'): void {
-  if (typeof nonce !== 'string' || !/^(?:[0-9a-f]{2})+$/.test(nonce) || nonce.length > 2 * MAX_BINDING_BYTES) {
-    throw new InvalidArgumentError(`expected ${name} to be 2 to ${2 * MAX_BINDING_BYTES} lowercase hex digits (an even number), got ${JSON.stringify(nonce)}`);
-  }
+  /** Time of the onnxruntime run and of the attestation, in ms. */
+  timings: { inferMs: number; attestMs: number };
+  /** With `prove`: the same receipt with the proof attached, and the proof's timings, when proving is done. */
+  proof: Promise<{ receipt: Receipt; timings: { witnessMs: number; proveMs: number } }> | undefined;
 }
 
 const ms = (t: number) => Math.round(t * 1000) / 1000;
@@ -201,7 +194,7 @@ const ms = (t: number) => Math.round(t * 1000) / 1000;
  */
 export async function inferAttested(artifacts: TeeArtifacts, input: ArrayLike<number>, options: InferAttestedOptions): Promise<AttestedInference> {
   const nonce = options.nonce ?? randomBytes(16).toString('hex');
-  assertNonce(nonce);
+  assertNonce(nonce, 'nonce');
   let proving: Artifacts | undefined;
   if (options.prove) {
     proving = proveArtifacts.get(artifacts);
@@ -213,19 +206,20 @@ export async function inferAttested(artifacts: TeeArtifacts, input: ArrayLike<nu
   const t1 = performance.now();
   const inputBlock = { visibility: 'public' as const, shape: [...model.input.shape], scale: model.input.scale, raw: inputRaw, commitment: '' };
   inputBlock.commitment = inputCommitment(inputBlock);
-  const body: Omit<Receipt, 'digest' | 'createdAt'> = {
+  const createdAt = receiptTimeNow();
+  const body: Omit<Receipt, 'digest'> = {
     format: RECEIPT_FORMAT,
     modelId: manifest.modelId,
     keyId: manifest.keyId,
     input: inputBlock,
     output: { shape: [...model.output.shape], scale: model.output.scale, ...output, semantics: manifest.io.output.semantics },
     nonce,
+    createdAt,
   };
   const digest = receiptDigest(body);
   const { provider } = options;
   const document = await provider.attest({ userData: hexToBytes(digest), nonce: hexToBytes(nonce) });
   const t2 = performance.now();
-  const createdAt = new Date().toISOString();
   const attestation: Attestation = {
     provider: provider.name,
     format: provider.format,
@@ -236,24 +230,25 @@ export async function inferAttested(artifacts: TeeArtifacts, input: ArrayLike<nu
     createdAt,
     output,
   };
-  const receipt: Receipt = { ...body, digest, createdAt, attestation, timings: { inferMs: ms(t1 - t0), attestMs: ms(t2 - t1) } };
-  let proof: Promise<Receipt> | undefined;
+  const receipt: Receipt = { ...body, digest, attestation };
+  let proof: AttestedInference['proof'];
   if (proving) {
-    proof = proveInference(proving, input, { nonce }).then((proven) => attachProof(receipt, proven));
+    // The proof is made for the attested receipt's nonce and time, so both evidences bind the same context.
+    proof = proveInferenceTimed(proving, input, { nonce, createdAt }).then(({ receipt: proven, timings }) => ({ receipt: attachProof(receipt, proven), timings }));
     proof.catch(() => {});
   }
-  return { receipt, proof };
+  return { receipt, timings: { inferMs: ms(t1 - t0), attestMs: ms(t2 - t1) }, proof };
 }
 
 /**
  * Attaches a proof of the same inference to an attested receipt: the proven output becomes
  * authoritative in `output` (and the digest is the proven receipt's), while the
  * attestation block, with the TEE output it signed, is kept unchanged.
- * @throws {ProveError} when the proof is of another model, input or nonce
+ * @throws {ProveError} when the proof is of another model, input, nonce or time
  */
 export function attachProof(attested: Receipt, proven: Receipt): Receipt {
-  if (proven.modelId !== attested.modelId || proven.input.commitment !== attested.input.commitment || proven.nonce !== attested.nonce) {
-    throw new ProveError('cannot attach the proof: it is for another model, input or nonce than the attested receipt');
+  if (proven.modelId !== attested.modelId || proven.input.commitment !== attested.input.commitment || proven.nonce !== attested.nonce || proven.createdAt !== attested.createdAt) {
+    throw new ProveError('cannot attach the proof: it is for another model, input, nonce or time than the attested receipt');
   }
-  return { ...proven, createdAt: attested.createdAt, attestation: attested.attestation, timings: { ...attested.timings, ...proven.timings } };
+  return { ...proven, attestation: attested.attestation };
 }

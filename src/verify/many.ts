@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { InvalidArgumentError, VerifyError } from '../shared/errors.js';
 import { warmCurve } from '../prove/curve-threads.js';
-import { checkBindings, parseReceipt, verifyProof, type VerifierKey } from './verify.js';
+import { assertVerifyOptions, checkBindings, parseReceipt, verifyProof, type VerifierKey, type VerifyOptions } from './verify.js';
 import { verifyGroth16Batch, type BatchItem } from './groth16-batch.js';
 
 /** Receipts checked together by one batch pairing equation (see groth16-batch.ts). */
@@ -53,8 +53,8 @@ export interface VerifyProgress {
   result: ReceiptResult;
 }
 
-/** Options for {@link verifyMany}. */
-export interface VerifyManyOptions {
+/** Options for {@link verifyMany}: what every receipt must satisfy, and how to run. */
+export interface VerifyManyOptions extends VerifyOptions {
   /** Verifier threads; default `os.availableParallelism()`; 1 verifies in this thread. */
   concurrency?: number;
   onProgress?: (p: VerifyProgress) => void;
@@ -130,7 +130,7 @@ export function listReceiptFiles(targets: readonly string[]): string[] {
  * Reads and verifies one receipt file; never throws for a bad receipt.
  * @returns the verdict, with the reason when invalid
  */
-export async function verifyReceiptFile(file: string, key: VerifierKey): Promise<ReceiptResult> {
+export async function verifyReceiptFile(file: string, key: VerifierKey, options: VerifyOptions = {}): Promise<ReceiptResult> {
   const t0 = performance.now();
   let text: string;
   try {
@@ -138,7 +138,7 @@ export async function verifyReceiptFile(file: string, key: VerifierKey): Promise
   } catch (e) {
     return { file, valid: false, reason: `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, ms: performance.now() - t0 };
   }
-  const verdict = await verifyProof(text, key);
+  const verdict = await verifyProof(text, key, options);
   return { file, valid: verdict.valid, reason: verdict.reason, output: verdict.receipt?.output.values, ms: performance.now() - t0 };
 }
 
@@ -149,7 +149,7 @@ export async function verifyReceiptFile(file: string, key: VerifierKey): Promise
  * its reason. Never throws for a bad receipt.
  * @returns one result per file, in order (`ms` is the file's share of the batch time)
  */
-export async function verifyReceiptFiles(files: readonly string[], key: VerifierKey): Promise<ReceiptResult[]> {
+export async function verifyReceiptFiles(files: readonly string[], key: VerifierKey, options: VerifyOptions = {}): Promise<ReceiptResult[]> {
   const t0 = performance.now();
   const results: (ReceiptResult | undefined)[] = new Array(files.length);
   const texts: (string | undefined)[] = new Array(files.length);
@@ -167,7 +167,7 @@ export async function verifyReceiptFiles(files: readonly string[], key: Verifier
     const receipt = parsed.receipt;
     if (!receipt) return void (results[i] = { file, valid: false, reason: parsed.reason, ms: 0 });
     if (!receipt.proof) return void (results[i] = { file, valid: false, reason: 'the receipt carries no proof', output: receipt.output.values, ms: 0 });
-    const binding = checkBindings(receipt, key);
+    const binding = checkBindings(receipt, key, options);
     if (binding) return void (results[i] = { file, valid: false, reason: binding, output: receipt.output.values, ms: 0 });
     batch.push({ index: i, item: { proof: receipt.proof, publicSignals: receipt.publicSignals! }, output: receipt.output.values });
   });
@@ -176,7 +176,7 @@ export async function verifyReceiptFiles(files: readonly string[], key: Verifier
     for (const b of batch) results[b.index] = { file: files[b.index]!, valid: true, output: b.output, ms: 0 };
   } else {
     for (const b of batch) {
-      const verdict = await verifyProof(texts[b.index]!, key);
+      const verdict = await verifyProof(texts[b.index]!, key, options);
       results[b.index] = { file: files[b.index]!, valid: verdict.valid, reason: verdict.reason, output: b.output, ms: 0 };
     }
   }
@@ -189,11 +189,13 @@ export async function verifyReceiptFiles(files: readonly string[], key: Verifier
  * @param paths receipt files (see {@link listReceiptFiles} for folders)
  * @param key the verification key and manifest ({@link loadVerifierKey})
  * @returns one result per path in the given order, and the counts
- * @throws {InvalidArgumentError} for a concurrency that is not a positive integer
+ * @throws {InvalidArgumentError} for a concurrency that is not a positive integer, or malformed expectations
  * @throws {VerifyError} when a verifier thread fails (not for invalid receipts)
  */
 export async function verifyMany(paths: readonly string[], key: VerifierKey, options: VerifyManyOptions = {}): Promise<VerifyManySummary> {
   const t0 = performance.now();
+  assertVerifyOptions(options);
+  const expect: VerifyOptions = { keyIds: options.keyIds, nonce: options.nonce, maxAgeSeconds: options.maxAgeSeconds, now: options.now ?? new Date() };
   const concurrency = options.concurrency ?? os.availableParallelism();
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError(`expected concurrency to be a positive integer, got ${concurrency}`);
   const threads = Math.min(concurrency, Math.floor(paths.length / MIN_RECEIPTS_PER_THREAD));
@@ -215,7 +217,7 @@ export async function verifyMany(paths: readonly string[], key: VerifierKey, opt
       while (next < paths.length && !signal?.aborted) {
         const start = next;
         next = Math.min(paths.length, next + BATCH_SIZE);
-        const batch = await verifyReceiptFiles(paths.slice(start, next), key);
+        const batch = await verifyReceiptFiles(paths.slice(start, next), key, expect);
         batch.forEach((r, k) => record(start + k, r));
       }
     } finally {
@@ -228,7 +230,7 @@ export async function verifyMany(paths: readonly string[], key: VerifierKey, opt
       maxThreads: threads,
       idleTimeout: Number.MAX_SAFE_INTEGER,
       atomics: 'disabled',
-      workerData: { key },
+      workerData: { key, expect },
     });
     let poolError: Error | undefined;
     pool.on('error', (e: Error) => (poolError = e));

@@ -4,13 +4,17 @@
  *
  *   { "allowedPcrs": [{"pcr0": "<96 hex>", "pcr1": …, "pcr2": …}],
  *     "maxAttestationAgeSeconds": 300, "acceptDevAttestations": false,
- *     "stakesThreshold": 100, "tolerance": "manifest" }
+ *     "stakesThreshold": 100, "tolerance": "manifest",
+ *     "trustedKeyIds": ["<64 hex>"], "localSetup": "warn" }
  *
  * Every field is optional; the defaults ({@link DEFAULT_POLICY}) accept receipts by proof
  * only. {@link evaluateReceipt} applies the rules:
  * 1. The receipt must be for the artifacts' model, with the manifest's shapes and scales,
  *    and its input commitment and digest must match its contents; otherwise `rejected`.
  * 2. A proof, when present, is verified (Groth16 and bindings): valid → counts; invalid → `rejected`.
+ *    Its key must be one of trustedKeyIds when that list is not empty (`rejected`
+ *    otherwise); a key from a local single-party setup is reported (localSetup "warn", the
+ *    default), accepted silently ("accept") or refused ("refuse": `rejected`).
  * 3. An attestation, when present, is verified (document, user data = digest, nonce,
  *    attested output): a failure → `rejected`. A verified one counts only if it is hardware
  *    (dev only with acceptDevAttestations), not from a debug enclave, its PCRs match an
@@ -25,13 +29,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { AttestationError, VerifyError } from '../shared/errors.js';
-import { inputCommitment, receiptDigest, type Receipt } from '../shared/receipt.js';
+import { AttestationError, EXIT, VerifyError } from '../shared/errors.js';
+import type { Receipt } from '../shared/receipt.js';
 import { softmax } from '../ir/float-exec.js';
 import { readManifest, type Manifest } from '../build/manifest.js';
 import { matchPcrAllowlist } from '../tee/nitro-policy.js';
 import { verifyReceiptAttestation, type VerifiedAttestation } from '../tee/providers/verify.js';
-import { loadVerifierKey, verifyProof, type VerifierKey } from './verify.js';
+import { checkReceiptFields, loadVerifierKey, verifyProof, type VerifierKey, type VerifyOptions } from './verify.js';
 import { checkKeySetup, setupPolicyShape } from './setup-policy.js';
 
 const pcrHex = z.string().regex(/^(?:[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})$/, 'expected 32, 48 or 64 bytes of hex');
@@ -47,14 +51,21 @@ export const policySchema = z.strictObject({
   maxAttestationAgeSeconds: z.number().positive().default(300),
   /** Let `dev` attestations count (development only). */
   acceptDevAttestations: z.boolean().default(false),
-  /** Dev keys accepted when acceptDevAttestations is true (hex Ed25519 public keys); any when absent. */
+  /** Dev keys accepted when acceptDevAttestations is true (hex Ed25519 public keys); required with it: anyone can make a dev key. */
   devPublicKeys: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes of lowercase hex')).optional(),
   /** Largest stakes a request may have to be accepted on an attestation alone. */
   stakesThreshold: z.number().nonnegative().default(0),
   /** Largest |TEE − proven| output difference, or "manifest" for the manifest's maxAbsOutputError. */
   tolerance: z.union([z.number().nonnegative(), z.literal('manifest')]).default('manifest'),
+  /** Verification key ids trusted for proofs (received through a trusted channel); empty: the artifacts' key, unpinned. */
+  trustedKeyIds: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'expected a key id of 64 lowercase hex digits')).default([]),
+  /** Keys from a local single-party setup: "warn" (default), "accept" or "refuse". */
+  localSetup: z.enum(['accept', 'warn', 'refuse']).default('warn'),
   /** requireContributions, minContributions: who must have contributed to the key (setup-policy.ts). */
   ...setupPolicyShape,
+}).refine((p) => !p.acceptDevAttestations || (p.devPublicKeys?.length ?? 0) > 0, {
+  message: 'acceptDevAttestations needs devPublicKeys: anyone can make a dev key, so the accepted ones must be pinned',
+  path: ['devPublicKeys'],
 });
 export type Policy = z.infer<typeof policySchema>;
 
@@ -70,7 +81,7 @@ export function parsePolicy(data: unknown, where = 'policy'): Policy {
   const parsed = policySchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new VerifyError(`${where}: invalid policy at "${issue.path.join('.') || '(root)'}": ${issue.message}`);
+    throw new VerifyError(`${where}: invalid policy at "${issue.path.join('.') || '(root)'}": ${issue.message}`, { exitCode: EXIT.usage });
   }
   return parsed.data;
 }
@@ -85,7 +96,7 @@ export function loadPolicy(path: string): Policy {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new VerifyError(code ? `${path}: cannot read policy (${code})` : `${path}: malformed JSON (${(cause as Error).message})`, { cause });
+    throw new VerifyError(code ? `${path}: cannot read policy (${code})` : `${path}: malformed JSON (${(cause as Error).message})`, { cause, exitCode: EXIT.usage });
   }
   return parsePolicy(data, path);
 }
@@ -108,6 +119,8 @@ export interface EvaluateOptions {
   stakes?: number;
   /** The time of evaluation; default now. */
   now?: Date;
+  /** What the caller expects of the receipt: its nonce, its maximum age, pinned key ids (added to the policy's trustedKeyIds). */
+  expect?: Pick<VerifyOptions, 'nonce' | 'maxAgeSeconds' | 'keyIds'>;
   /**
    * Pins another Nitro root (hex SHA-256 of its DER) instead of the AWS Nitro root. For
    * tests with a throw-away CA only: deliberately not part of the policy file.
@@ -118,17 +131,11 @@ export interface EvaluateOptions {
 /** Clock skew tolerated for attestations dated after `now`. */
 const FUTURE_SKEW_SECONDS = 60;
 
-/** Checks the receipt against the manifest: model, shapes, scales, commitment, digest. */
-function checkReceipt(receipt: Receipt, manifest: Manifest): string | undefined {
-  const { input, output } = manifest.io;
-  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-  if (receipt.modelId !== manifest.modelId) return `the receipt is for model ${receipt.modelId.slice(0, 16)}…, the artifacts are model ${manifest.modelId.slice(0, 16)}…`;
-  if (receipt.input.shape.join() !== input.shape.join() || receipt.input.scale !== input.scale || receipt.input.raw.length !== size(input.shape)) return 'the receipt input does not have the shape and scale the manifest declares';
-  const n = size(output.shape);
-  if (receipt.output.shape.join() !== output.shape.join() || receipt.output.scale !== output.scale || receipt.output.raw.length !== n || receipt.output.values.length !== n) return 'the receipt output does not have the shape and scale the manifest declares';
-  if (inputCommitment(receipt.input) !== receipt.input.commitment) return 'the input commitment does not match the input';
-  if (receiptDigest(receipt) !== receipt.digest) return 'the receipt digest does not match its contents';
-  return undefined;
+/** One line naming a key and where it came from, for reasons and reports. */
+export function describeKey(manifest: Manifest): string {
+  const setup = manifest.setup;
+  const origin = !setup ? 'no setup' : setup.localSingleParty ? 'a local single-party setup (convinces only whoever ran it)' : `powers of tau ${setup.ptau.origin}`;
+  return `key ${manifest.keyId?.slice(0, 16)}… from ${origin}`;
 }
 
 /** Why a verified attestation does not count under the policy (empty: it counts). */
@@ -177,7 +184,8 @@ export async function evaluateReceipt(receipt: Receipt, options: EvaluateOptions
   const stakes = options.stakes ?? 0;
   const rejected = (reasons: string[]): PolicyVerdict => ({ verdict: 'rejected', by: [], reasons });
 
-  const mismatch = checkReceipt(receipt, manifest);
+  const expect: VerifyOptions = { ...options.expect, now, keyIds: [...policy.trustedKeyIds, ...(options.expect?.keyIds ?? [])] };
+  const mismatch = checkReceiptFields(receipt, manifest, expect);
   if (mismatch) return rejected([mismatch]);
 
   const setup = await checkKeySetup(manifest, vkey, policy, options.key);
@@ -188,11 +196,16 @@ export async function evaluateReceipt(receipt: Receipt, options: EvaluateOptions
   if (receipt.proof || receipt.publicSignals) {
     if (!vkey) failures.push('proof: the artifacts have no verification key (compiled without setup)');
     else {
-      const v = await verifyProof(receipt, { manifest, vkey });
-      if (v.valid) {
+      const v = await verifyProof(receipt, { manifest, vkey }, expect);
+      const local = manifest.setup?.localSingleParty === true;
+      if (!v.valid) failures.push(`proof: ${v.reason}`);
+      else if (local && policy.localSetup === 'refuse') failures.push(`proof: ${describeKey(manifest)}; the policy refuses local single-party keys (localSetup: "refuse")`);
+      else {
         proofValid = true;
-        reasons.push('proof: valid Groth16 proof');
-      } else failures.push(`proof: ${v.reason}`);
+        const pinned = (expect.keyIds?.length ?? 0) > 0 ? ', a trusted key id' : ', not pinned (trustedKeyIds is empty)';
+        reasons.push(`proof: valid Groth16 proof under ${describeKey(manifest)}${pinned}`);
+        if (local && policy.localSetup === 'warn') reasons.push('warning: the proof key comes from a local single-party setup; whoever ran it could forge proofs (localSetup: "warn")');
+      }
     }
   }
 

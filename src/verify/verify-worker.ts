@@ -6,14 +6,14 @@
 import { workerData } from 'piscina';
 import { warmCurve } from '../prove/curve-threads.js';
 import { verifyReceiptFiles, type ReceiptResult } from './many.js';
-import type { VerifierKey } from './verify.js';
+import type { VerifierKey, VerifyOptions } from './verify.js';
 
-const key = (workerData as { key: VerifierKey }).key;
+const { key, expect } = workerData as { key: VerifierKey; expect: VerifyOptions };
 const ready = warmCurve(1);
 ready.catch(() => undefined); // reported by the first task
 
 /** Verifies the receipt files of one task; never throws for an invalid receipt. */
 export default async function verifyTask(paths: string[]): Promise<ReceiptResult[]> {
   await ready;
-  return verifyReceiptFiles(paths, key);
+  return verifyReceiptFiles(paths, key, expect);
 }

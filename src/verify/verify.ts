@@ -1,22 +1,44 @@
 /**
- * Verifying a receipt's proof: the Groth16 check, and the binding of its public signals to
- * the receipt — every signal canonical (below the field modulus), exactly the encoding of
- * the receipt's input and output integers, inside the ranges the manifest declares — and
- * the binding of the verification key to the manifest (key id) and of the receipt to the
- * model (model id). A verdict names the first check that failed.
+ * Verifying a receipt's proof: the Groth16 check, and the binding of every field of the
+ * receipt to it. In order: the verification key against the manifest's key id (and against
+ * the key ids the caller pins: a key id must reach the verifier through a trusted channel,
+ * since whoever holds a key's trapdoor can forge proofs under it); the receipt's model and
+ * key; shapes and scales; the input commitment and the digest; `values`, `probabilities`
+ * and `semantics` recomputed from the proven integers and the manifest; the expected nonce
+ * and the receipt's age, when asked; every public signal canonical (below the field
+ * modulus), inside the range the manifest declares and equal to the receipt's integers;
+ * the context signal equal to the one recomputed from the model id, time and nonce; the
+ * proof's points canonical, on their curves and in their subgroups; and finally the
+ * pairing check. A verdict names the first check that failed.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
-import { VerifyError } from '../shared/errors.js';
+import { InvalidArgumentError, VerifyError } from '../shared/errors.js';
 import { decodeSigned, FIELD_MODULUS } from '../shared/field.js';
-import { inputCommitment, receiptDigest, receiptSchema, type Receipt } from '../shared/receipt.js';
+import { receiptContext } from '../shared/context.js';
+import { assertNonce } from '../shared/nonce.js';
+import { inputCommitment, PROBABILITY_TOLERANCE, receiptDigest, receiptSchema, RECEIPT_FORMAT, type Receipt } from '../shared/receipt.js';
+import { softmax } from '../ir/float-exec.js';
 import { computeKeyId, readManifest, type Manifest } from '../build/manifest.js';
+import { checkProofPoints } from './points.js';
 
 /** Verification material: the manifest and its verification key. */
 export interface VerifierKey {
   manifest: Manifest;
   vkey: Record<string, unknown>;
+}
+
+/** What the caller expects of a receipt beyond its proof. */
+export interface VerifyOptions {
+  /** Key ids the caller trusts (pinned through a trusted channel); when given, the key's id must be one of them. */
+  keyIds?: readonly string[];
+  /** The nonce the receipt must carry (the caller's challenge). */
+  nonce?: string;
+  /** Oldest receipt accepted, by its (proven) createdAt, in seconds. */
+  maxAgeSeconds?: number;
+  /** The time of verification, for maxAgeSeconds; default now. */
+  now?: Date;
 }
 
 /** The outcome for one receipt. */
@@ -25,6 +47,22 @@ export interface ProofVerdict {
   /** Why it is invalid (one line). */
   reason?: string;
   receipt?: Receipt;
+}
+
+/** Clock skew tolerated for receipts dated after the verification time. */
+export const FUTURE_SKEW_SECONDS = 60;
+
+const KEY_ID = /^[0-9a-f]{64}$/;
+
+/**
+ * Checks verification options at the boundary.
+ * @throws {InvalidArgumentError} for a malformed key id, nonce, age or time
+ */
+export function assertVerifyOptions(options: VerifyOptions): void {
+  for (const id of options.keyIds ?? []) if (!KEY_ID.test(id)) throw new InvalidArgumentError(`expected a key id of 64 lowercase hex digits, got ${JSON.stringify(id)}`);
+  if (options.nonce !== undefined) assertNonce(options.nonce, 'options.nonce');
+  if (options.maxAgeSeconds !== undefined && !(Number.isFinite(options.maxAgeSeconds) && options.maxAgeSeconds > 0)) throw new InvalidArgumentError(`expected the maximum age to be a positive number of seconds, got ${options.maxAgeSeconds}`);
+  if (options.now !== undefined && Number.isNaN(options.now.getTime())) throw new InvalidArgumentError('expected a valid verification time');
 }
 
 /**
@@ -53,10 +91,17 @@ export function parseReceipt(text: string): { receipt?: Receipt; reason?: string
   } catch (e) {
     return { reason: `malformed JSON: ${(e as Error).message}` };
   }
+  const format = (data as { format?: unknown } | null)?.format;
+  if (typeof format === 'string' && format !== RECEIPT_FORMAT && format.startsWith('zkinfer.receipt/')) {
+    return { reason: `receipt format ${format} is not supported (this verifier reads ${RECEIPT_FORMAT}); prove the inference again` };
+  }
   const parsed = receiptSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return { reason: `malformed receipt: "${issue.path.join('.') || '(root)'}": ${issue.message}` };
+    const path = issue.path.join('.') || '(root)';
+    const keys = (issue as { keys?: string[] }).keys;
+    if (issue.code === 'unrecognized_keys' && keys) return { reason: `malformed receipt: "${path}": unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}` };
+    return { reason: `malformed receipt: "${path}": ${issue.message}` };
   }
   return { receipt: parsed.data };
 }
@@ -66,23 +111,34 @@ export function parseReceipt(text: string): { receipt?: Receipt; reason?: string
  * example) cost ~1.6 ms, paid again for every receipt checked against the same key.
  */
 const keyIds = new WeakMap<object, string>();
-function keyIdOf(vkey: Record<string, unknown>): string {
+/** The id of a verification key (memoized per key object). */
+export function keyIdOf(vkey: Record<string, unknown>): string {
   let id = keyIds.get(vkey);
   if (id === undefined) keyIds.set(vkey, (id = computeKeyId(vkey)));
   return id;
 }
 
 const invalid = (reason: string, receipt?: Receipt): ProofVerdict => ({ valid: false, reason, receipt });
+const short = (hex: string | null | undefined) => `${(hex ?? '').slice(0, 16)}…`;
+
+/** Checks the key against the manifest and the pinned ids. */
+function checkKey(key: VerifierKey, options: VerifyOptions): string | undefined {
+  const id = keyIdOf(key.vkey);
+  if (id !== key.manifest.keyId) return `the verification key does not match the manifest's key id ${short(key.manifest.keyId)}`;
+  if (options.keyIds && options.keyIds.length > 0 && !options.keyIds.includes(id)) return `the verification key ${short(id)} is not a trusted key id (pinned: ${options.keyIds.map(short).join(', ')})`;
+  return undefined;
+}
 
 /**
- * Checks the receipt's bindings (model, key, public signals, digest) without the pairing check.
- * @returns the reason it fails, or undefined when every binding holds
+ * Checks what the receipt says about the model and its output against the manifest, and
+ * its freshness against the caller's expectations — everything that holds for proven and
+ * attested receipts alike. The output's values are checked for proven receipts by
+ * {@link checkProvenOutput}; an attested receipt's are the TEE's float output, checked
+ * against the attestation (src/tee/providers/verify.ts).
+ * @returns the reason it fails, or undefined
  */
-export function checkBindings(receipt: Receipt, key: VerifierKey): string | undefined {
-  const { manifest, vkey } = key;
-  if (keyIdOf(vkey) !== manifest.keyId) return `the verification key does not match the manifest's key id ${manifest.keyId?.slice(0, 16)}…`;
-  if (receipt.modelId !== manifest.modelId) return `the receipt is for model ${receipt.modelId.slice(0, 16)}…, the artifacts are model ${manifest.modelId.slice(0, 16)}…`;
-  if (receipt.keyId !== manifest.keyId) return `the receipt was proven with key ${receipt.keyId?.slice(0, 16)}…, the artifacts hold key ${manifest.keyId?.slice(0, 16)}…`;
+export function checkReceiptFields(receipt: Receipt, manifest: Manifest, options: VerifyOptions = {}): string | undefined {
+  if (receipt.modelId !== manifest.modelId) return `the receipt is for model ${short(receipt.modelId)}, the artifacts are model ${short(manifest.modelId)}`;
   const { input, output } = manifest.io;
   const nIn = input.shape.reduce((a, b) => a * b, 1);
   const nOut = output.shape.reduce((a, b) => a * b, 1);
@@ -90,12 +146,66 @@ export function checkBindings(receipt: Receipt, key: VerifierKey): string | unde
   if (receipt.output.shape.join() !== output.shape.join() || receipt.output.scale !== output.scale || receipt.output.raw.length !== nOut) return 'the receipt output does not have the shape and scale the manifest declares';
   if (inputCommitment(receipt.input) !== receipt.input.commitment) return 'the input commitment does not match the input';
   if (receiptDigest(receipt) !== receipt.digest) return 'the receipt digest does not match its contents';
-  for (let i = 0; i < nOut; i++) {
-    if (receipt.output.values[i] !== receipt.output.raw[i]! / 2 ** output.scale) return `output value ${i} (${receipt.output.values[i]}) is not output.raw[${i}] · 2^-${output.scale}`;
+  const out = receipt.output;
+  if (out.semantics !== output.semantics) return `output.semantics is not the manifest's (${JSON.stringify(output.semantics)})`;
+  if (out.values.length !== nOut) return `output.values has ${out.values.length} entries, expected ${nOut}`;
+  if (!output.transform && out.probabilities !== undefined) return 'output.probabilities is present, but the model has no output transform';
+  if (output.transform && !out.probabilities) return 'output.probabilities is missing (the model ends in a Softmax)';
+  if (out.probabilities && out.probabilities.length !== nOut) return `output.probabilities has ${out.probabilities.length} entries, expected ${nOut}`;
+  return checkFreshness(receipt, options);
+}
+
+/**
+ * Checks a proven receipt's `values` and `probabilities`: recomputed from the proven
+ * integers (values exactly, raw · 2^-scale; probabilities as the softmax of the values
+ * within {@link PROBABILITY_TOLERANCE}).
+ * @returns the reason it fails, or undefined
+ */
+export function checkProvenOutput(receipt: Receipt, manifest: Manifest): string | undefined {
+  const out = receipt.output;
+  const { scale, transform: t } = manifest.io.output;
+  for (let i = 0; i < out.raw.length; i++) {
+    if (out.values[i] !== out.raw[i]! / 2 ** scale) return `output value ${i} (${out.values[i]}) is not output.raw[${i}] · 2^-${scale}`;
   }
+  if (t && out.probabilities) {
+    const expected = softmax(out.values, out.shape, t.axis, t.coerce2d);
+    for (let i = 0; i < out.raw.length; i++) {
+      if (!(Math.abs(out.probabilities[i]! - expected[i]!) <= PROBABILITY_TOLERANCE)) return `output probability ${i} (${out.probabilities[i]}) is not the softmax of the proven logits (${expected[i]})`;
+    }
+  }
+  return undefined;
+}
+
+/** The expected nonce and the age limit. */
+function checkFreshness(receipt: Receipt, options: VerifyOptions): string | undefined {
+  if (options.nonce !== undefined && receipt.nonce !== options.nonce) return `the receipt nonce ${short(receipt.nonce)} is not the expected nonce ${short(options.nonce)}`;
+  if (options.maxAgeSeconds !== undefined) {
+    const now = (options.now ?? new Date()).getTime();
+    const age = (now - Date.parse(receipt.createdAt)) / 1000;
+    if (age > options.maxAgeSeconds) return `the receipt is ${Math.round(age)} s old, older than the maximum age ${options.maxAgeSeconds} s`;
+    if (age < -FUTURE_SKEW_SECONDS) return `the receipt is dated ${Math.round(-age)} s after the verification time`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks the receipt's bindings (key, model, fields, public signals, context, proof points) without the pairing check.
+ * @returns the reason it fails, or undefined when every binding holds
+ */
+export function checkBindings(receipt: Receipt, key: VerifierKey, options: VerifyOptions = {}): string | undefined {
+  const { manifest } = key;
+  const keyProblem = checkKey(key, options);
+  if (keyProblem) return keyProblem;
+  if (receipt.modelId !== manifest.modelId) return `the receipt is for model ${short(receipt.modelId)}, the artifacts are model ${short(manifest.modelId)}`;
+  if (receipt.keyId !== manifest.keyId) return `the receipt was proven with key ${short(receipt.keyId)}, the artifacts hold key ${short(manifest.keyId)}`;
+  const fields = checkReceiptFields(receipt, manifest, options) ?? checkProvenOutput(receipt, manifest);
+  if (fields) return fields;
+  const { input, output } = manifest.io;
+  const nIn = receipt.input.raw.length;
+  const nOut = receipt.output.raw.length;
   const signals = receipt.publicSignals;
   if (!signals) return 'the receipt has no public signals';
-  if (signals.length !== nOut + nIn) return `expected ${nOut + nIn} public signals (${nOut} outputs, ${nIn} inputs), got ${signals.length}`;
+  if (signals.length !== nOut + nIn + 1) return `expected ${nOut + nIn + 1} public signals (${nOut} outputs, ${nIn} inputs, the context), got ${signals.length}`;
   const decoded: bigint[] = [];
   for (let i = 0; i < signals.length; i++) {
     const s = signals[i]!;
@@ -112,14 +222,19 @@ export function checkBindings(receipt: Receipt, key: VerifierKey): string | unde
     if (v < BigInt(input.min) || v > BigInt(input.max)) return `public input ${i} = ${v} is outside the declared range [${input.min}, ${input.max}]`;
     if (v !== BigInt(receipt.input.raw[i]!)) return `input ${i} in the receipt (${receipt.input.raw[i]}) differs from the proven public signal (${v})`;
   }
-  return undefined;
+  const context = receiptContext(receipt);
+  if (BigInt(signals[nOut + nIn]!) !== context) return 'the context signal does not match the receipt (model id, createdAt and nonce)';
+  return receipt.proof ? checkProofPoints(receipt.proof) : 'the receipt carries no proof';
 }
 
 /**
  * Verifies a receipt's Groth16 proof and its bindings.
  * @param receipt the receipt (already parsed) or its JSON text
+ * @param options pinned key ids, expected nonce, maximum age
+ * @throws {InvalidArgumentError} for malformed options (never for a bad receipt)
  */
-export async function verifyProof(receipt: Receipt | string, key: VerifierKey): Promise<ProofVerdict> {
+export async function verifyProof(receipt: Receipt | string, key: VerifierKey, options: VerifyOptions = {}): Promise<ProofVerdict> {
+  assertVerifyOptions(options);
   let r: Receipt;
   if (typeof receipt === 'string') {
     const parsed = parseReceipt(receipt);
@@ -127,7 +242,7 @@ export async function verifyProof(receipt: Receipt | string, key: VerifierKey): 
     r = parsed.receipt;
   } else r = receipt;
   if (!r.proof) return invalid('the receipt carries no proof', r);
-  const binding = checkBindings(r, key);
+  const binding = checkBindings(r, key, options);
   if (binding) return invalid(binding, r);
   let ok: boolean;
   try {

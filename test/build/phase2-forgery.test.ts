@@ -74,7 +74,7 @@ function forge(vkey: Vkey, beta1: P1, d: bigint, signals: bigint[]): Proof {
   return { pi_a: p1(A), pi_b: [[x.c0.toString(), x.c1.toString()], [y.c0.toString(), y.c1.toString()], ['1', '0']], pi_c: p1(C), protocol: 'groth16', curve: 'bn128' };
 }
 
-/** Public signals for a chosen output (outputs first, then the inputs), as snarkjs takes them. */
+/** Public signals for a chosen output (outputs first, then the inputs and the receipt context), as snarkjs takes them. */
 const statement = (outputs: bigint[], inputs: bigint[]): bigint[] => [...outputs, ...inputs].map((v) => ((v % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS);
 
 beforeAll(async () => {
@@ -96,12 +96,12 @@ describe('a key whose δ is known', () => {
   it('the forger\'s δ is the key\'s: δ·G₂ = [δ]₂, and γ is G₂ (snarkjs)', () => {
     expect(g2(known.vk_delta_2).equals(G2.Point.BASE.multiply(delta))).toBe(true);
     expect(g2(known.vk_gamma_2).equals(G2.Point.BASE)).toBe(true);
-    expect(known.nPublic).toBe(3 + 6);
+    expect(known.nPublic).toBe(3 + 6 + 1); // outputs, inputs, the receipt context
   });
 
   it('gives proofs of any output, on any input, that snarkjs groth16.verify accepts', async () => {
     for (const outputs of [[7777n, -7777n, 0n], [1n, 2n, 3n]]) {
-      const signals = statement(outputs, [10n, -20n, 30n, 0n, 0n, 127n]);
+      const signals = statement(outputs, [10n, -20n, 30n, 0n, 0n, 127n, 12345n]);
       const proof = forge(known, knownBeta1, delta, signals);
       expect(await snarkjs.groth16.verify(known, signals.map(String), proof)).toBe(true);
     }
@@ -117,7 +117,7 @@ describe('a key with one independent contribution after it', () => {
     // the same circuit, α, β and public-input terms; only δ moved
     expect({ ...vkey, vk_delta_2: null }).toEqual({ ...known, vk_delta_2: null });
     expect(g2(vkey.vk_delta_2).equals(G2.Point.BASE.multiply(delta))).toBe(false);
-    const signals = statement([7777n, -7777n, 0n], [10n, -20n, 30n, 0n, 0n, 127n]);
+    const signals = statement([7777n, -7777n, 0n], [10n, -20n, 30n, 0n, 0n, 127n, 12345n]);
     expect(await snarkjs.groth16.verify(vkey, signals.map(String), forge(vkey, beta1, delta, signals))).toBe(false);
   });
 });

@@ -24,7 +24,7 @@ export async function checkModelCircuit(model: QModel, inputs: number[][]): Prom
   for (const x of inputs) {
     const raw = quantizeInput(model, x);
     const expected = runReference(model, raw);
-    const witness = await circuit.witness({ in: raw.map((v) => encodeSigned(BigInt(v))) });
+    const witness = await circuit.witness({ in: raw.map((v) => encodeSigned(BigInt(v))), ctx: 12345n });
     expect(circuit.check(witness)).toEqual([]);
     expected.forEach((v, j) => expect(circuit.get(witness, `main.out[${j}]`)).toBe(encodeSigned(BigInt(v))));
     for (let j = 0; j < expected.length; j++) {

@@ -137,5 +137,6 @@ export function expectedConstraintsO1(model: QModel): number {
     }
     kinds.set(node.output, y);
   }
-  return n + kinds.get(model.output.name)!.filter((k) => k !== 'private').length;
+  // each output that is not already a gadget's signal is bound by one linear constraint; the context is squared once
+  return n + kinds.get(model.output.name)!.filter((k) => k !== 'private').length + 1;
 }

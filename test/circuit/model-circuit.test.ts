@@ -23,10 +23,11 @@ afterAll(removeTestCircuits);
  * Constraints a model circuit costs under O1 (MODEL_OPTIMIZATION): per rescaled element,
  * its shift + bits booleanity constraints, the linear constraint binding the gadget input
  * to its linear combination, the bit-sum constraint, and the ReLU product or the signed
- * output's linear constraint; plus one linear constraint per public output.
+ * output's linear constraint; plus one linear constraint per public output and the
+ * context's square.
  */
 function expectedConstraints(model: QModel): number {
-  let n = sizeOf(model.output.shape);
+  let n = sizeOf(model.output.shape) + 1;
   for (const node of model.nodes) {
     if (node.kind !== 'rescale') continue;
     const count = sizeOf(model.values[node.output]!.shape);

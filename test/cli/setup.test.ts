@@ -35,14 +35,14 @@ describe('compile --ptau', () => {
   });
 
   it('--ptau-unchecked needs a --ptau', () => {
-    expect(zkinfer('compile', tiny.onnxPath, '--out', join(tiny.work, 'never'), '--ptau-unchecked')).toEqual({ code: 1, stdout: '', stderr: 'error: --ptau-unchecked applies to a --ptau file\n' });
+    expect(zkinfer('compile', tiny.onnxPath, '--out', join(tiny.work, 'never'), '--ptau-unchecked')).toEqual({ code: 2, stdout: '', stderr: 'error: --ptau-unchecked applies to a --ptau file\n' });
   });
 });
 
 describe('zkinfer setup', () => {
   const hex128 = '[0-9a-f]{128}';
 
-  it('contribute writes a new folder and prints the hash to publish; it never replaces a folder without --force', () => {
+  it('contribute writes a new folder and prints the hash to publish; it never replaces a folder without --force (exit 2)', () => {
     const out = join(tiny.work, 'alice');
     const r = zkinfer('setup', 'contribute', tiny.dir, '--out', out, '--name', 'alice');
     expect(r.stderr).toBe('');
@@ -51,14 +51,14 @@ describe('zkinfer setup', () => {
     const c = m.setup!.phase2!.contributions[2]!;
     expect(r.stdout).toBe(
       `added contribution #3 "alice" → ${out}\n  hash      ${c.hash}\n  key id    ${m.keyId} (was ${readManifest(tiny.dir).keyId})\n  model id  ${m.modelId} (unchanged)\n`);
-    expect(zkinfer('setup', 'contribute', tiny.dir, '--out', out)).toEqual({ code: 1, stdout: '', stderr: `error: ${out}: exists and is not empty; give --force to replace it\n` });
+    expect(zkinfer('setup', 'contribute', tiny.dir, '--out', out)).toEqual({ code: 2, stdout: '', stderr: `error: ${out}: exists and is not empty; give --force to replace it\n` });
   });
 
   it('beacon: bad values are one line; in place needs --force; --out writes a new folder', () => {
     const alice = join(tiny.work, 'alice');
-    expect(zkinfer('setup', 'beacon', alice, '--beacon', 'zz')).toEqual({ code: 1, stdout: '', stderr: 'error: expected beacon to be 1–255 bytes of hex, got "zz"\n' });
-    expect(zkinfer('setup', 'beacon', alice, '--beacon', 'ab', '--iterations', '64')).toEqual({ code: 1, stdout: '', stderr: 'error: expected --iterations to be an integer in [10, 28] (log2 of the SHA-256 iterations), got 64\n' });
-    expect(zkinfer('setup', 'beacon', alice, '--beacon', 'ab')).toEqual({ code: 1, stdout: '', stderr: `error: ${alice}: this would replace the folder's key and invalidate its receipts; give --out <new folder>, or --force to replace it\n` });
+    expect(zkinfer('setup', 'beacon', alice, '--beacon', 'zz')).toEqual({ code: 2, stdout: '', stderr: 'error: expected beacon to be 1–255 bytes of hex, got "zz"\n' });
+    expect(zkinfer('setup', 'beacon', alice, '--beacon', 'ab', '--iterations', '64')).toEqual({ code: 2, stdout: '', stderr: 'error: expected --iterations to be an integer in [10, 28] (log2 of the SHA-256 iterations), got 64\n' });
+    expect(zkinfer('setup', 'beacon', alice, '--beacon', 'ab')).toEqual({ code: 2, stdout: '', stderr: `error: ${alice}: this would replace the folder's key and invalidate its receipts; give --out <new folder>, or --force to replace it\n` });
     const out = join(tiny.work, 'final');
     const r = zkinfer('setup', 'beacon', alice, '--beacon', 'abcdef', '--iterations', '12', '--out', out, '--json');
     expect(r.code).toBe(0);

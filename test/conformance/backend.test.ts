@@ -68,7 +68,7 @@ describe.runIf(existsSync(NODE_TESTS_DIR))('ONNX backend node tests', () => {
       const model = result.model!;
       const circuit = await compileTestCircuit(emitCircuit(model).source, { optimization: MODEL_OPTIMIZATION });
       expect(circuit.compiled.constraints).toBe(expectedConstraintsO1(model));
-      const witness = await circuit.witness({ in: result.inputRaw!.map((v) => encodeSigned(BigInt(v))) });
+      const witness = await circuit.witness({ in: result.inputRaw!.map((v) => encodeSigned(BigInt(v))), ctx: 12345n });
       expect(circuit.check(witness)).toEqual([]);
       runReference(model, result.inputRaw!).forEach((v, j) => expect(circuit.get(witness, `main.out[${j}]`)).toBe(encodeSigned(BigInt(v))));
     });

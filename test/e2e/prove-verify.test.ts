@@ -16,6 +16,7 @@ import { releaseCurve } from '../../src/shared/curve.js';
 import { sha256File } from '../../src/shared/hash.js';
 import type { Receipt } from '../../src/shared/receipt.js';
 import { compileTinyModel } from './tiny-model.js';
+import { resealOutput } from '../verify/tampering-cases.js';
 
 let tiny: Awaited<ReturnType<typeof compileTinyModel>>;
 let receipt: Receipt;
@@ -35,8 +36,8 @@ describe('compile', () => {
     expect(m.files.r1cs.sha256).toBe(sha256File(join(tiny.dir, m.files.r1cs.path)));
     expect(m.files.onnx.sha256).toBe(sha256File(tiny.onnxPath));
     const [step] = m.quantization.steps as { shift: number; bits: number; relu: boolean }[];
-    // 5 hidden units: shift + bits booleanity, bit sum, input binding and ReLU product each; 3 outputs
-    expect(m.circuit.constraints).toBe(5 * (step!.shift + step!.bits + 3) + 3);
+    // 5 hidden units: shift + bits booleanity, bit sum, input binding and ReLU product each; 3 outputs; the context's square
+    expect(m.circuit.constraints).toBe(5 * (step!.shift + step!.bits + 3) + 3 + 1);
     expect(m.circuit.optimization).toBe('O1');
     expect(m.setup?.localSingleParty).toBe(true);
     expect(m.setup?.note).toMatch(/^LOCAL SINGLE-PARTY SETUP/);
@@ -65,7 +66,7 @@ describe('prove and verify', () => {
   it('proves an inference whose receipt verifies, with logits and softmax probabilities', async () => {
     expect(receipt.output.values).toHaveLength(3);
     expect(receipt.output.probabilities!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
-    expect(receipt.publicSignals).toHaveLength(3 + 6);
+    expect(receipt.publicSignals).toHaveLength(3 + 6 + 1);
     const verdict = await verifyProof(receipt, loadVerifierKey(tiny.dir));
     expect(verdict).toMatchObject({ valid: true });
   });
@@ -73,7 +74,7 @@ describe('prove and verify', () => {
   it('rejects an altered output', async () => {
     const r = clone(receipt);
     r.output.raw[1] += 1;
-    r.output.values[1] = r.output.raw[1]! / 2 ** r.output.scale;
+    resealOutput(r, readManifest(tiny.dir));
     // re-seal the digest so the check that fails is the proof binding, not the digest
     const { receiptDigest } = await import('../../src/shared/receipt.js');
     r.digest = receiptDigest(r);
@@ -85,7 +86,7 @@ describe('prove and verify', () => {
     const v = BigInt(r.publicSignals![0]!);
     r.publicSignals![0] = ((v + 1n) % FIELD_MODULUS).toString();
     r.output.raw[0] = Number(v + 1n > FIELD_MODULUS / 2n ? v + 1n - FIELD_MODULUS : v + 1n);
-    r.output.values[0] = r.output.raw[0] / 2 ** r.output.scale;
+    resealOutput(r, readManifest(tiny.dir));
     const { receiptDigest } = await import('../../src/shared/receipt.js');
     r.digest = receiptDigest(r);
     expect(await verifyProof(r, loadVerifierKey(tiny.dir))).toMatchObject({ valid: false, reason: 'the Groth16 proof does not verify' });
@@ -96,7 +97,7 @@ describe('prove and verify', () => {
     r.proof!.pi_a[0] = ((BigInt(r.proof!.pi_a[0]!) + 1n) % FIELD_MODULUS).toString();
     const verdict = await verifyProof(r, loadVerifierKey(tiny.dir));
     expect(verdict.valid).toBe(false);
-    expect(verdict.reason).toMatch(/^the Groth16 proof (does not verify|is malformed)/);
+    expect(verdict.reason).toMatch(/^(the Groth16 proof (does not verify|is malformed)|pi_a is not a point of G1$)/);
   });
 
   it('rejects a swapped verification key', async () => {

@@ -145,7 +145,7 @@ describe('int8 models against onnxruntime', () => {
     expect(circuit.compiled.constraints).toBe(expectedConstraintsO1(model));
     for (const x of inputs.slice(0, 3)) {
       const raw = quantizeInput(model, x);
-      const witness = await circuit.witness({ in: raw.map((v) => encodeSigned(BigInt(v))) });
+      const witness = await circuit.witness({ in: raw.map((v) => encodeSigned(BigInt(v))), ctx: 12345n });
       expect(circuit.check(witness)).toEqual([]);
       runReference(model, raw).forEach((v, j) => expect(circuit.get(witness, `main.out[${j}]`)).toBe(encodeSigned(BigInt(v))));
     }

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RECEIPT_FORMAT } from '../../src/shared/receipt.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifacts, type Artifacts } from '../../src/prove/artifacts.js';
 import { ProofAbortedError, ProverPool } from '../../src/prove/pool.js';
@@ -117,7 +118,7 @@ describe('ProverPool', () => {
     const pending = [pool.prove(input), pool.prove(input), pool.prove(input)];
     await pool.close();
     expect(pool.threadCount).toBe(0);
-    for (const p of pending) expect((await p).receipt.format).toBe('zkinfer.receipt/1');
+    for (const p of pending) expect((await p).receipt.format).toBe(RECEIPT_FORMAT);
     await expect(pool.prove(input)).rejects.toThrow('the prover pool is closed');
 
     const forced = new ProverPool(artifacts, { workers: 1, maxQueue: 1 });

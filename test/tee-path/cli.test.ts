@@ -20,6 +20,9 @@ function zkinfer(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The line every verify run prints on stderr: the key it trusted and its origin. */
+const KEY_LINE = /^key {6}key [0-9a-f]{16}… from a local single-party setup \(convinces only whoever ran it\); not pinned: pass --key-id <id> received through a trusted channel\n$/;
+
 const policy = (name: string, body: object) => {
   const path = join(tiny.work, name);
   writeFileSync(path, JSON.stringify(body));
@@ -43,15 +46,24 @@ describe('zkinfer infer', () => {
     expect(receipt.proof).toBeUndefined();
 
     const strict = zkinfer('verify', out, '--artifacts', tiny.dir, '--policy', policy('default.json', {}));
-    expect(strict).toEqual({ code: 1, stderr: '', stdout: `proof-required  ${out}\n  - attestation: dev provider, not hardware; the policy does not accept dev attestations\n` });
-    const devOk = zkinfer('verify', out, '--artifacts', tiny.dir, '--policy', policy('dev.json', { acceptDevAttestations: true, stakesThreshold: 5 }), '--stakes', '5', '--json');
+    expect(strict).toEqual({ code: 1, stderr: expect.stringMatching(KEY_LINE), stdout: `proof-required  ${out}\n  - attestation: dev provider, not hardware; the policy does not accept dev attestations\n` });
+    const devKey = JSON.parse(readFileSync(join(cache, 'dev-attestation-key.json'), 'utf8')).publicKey as string;
+    const devOk = zkinfer('verify', out, '--artifacts', tiny.dir, '--policy', policy('dev.json', { acceptDevAttestations: true, devPublicKeys: [devKey], stakesThreshold: 5 }), '--stakes', '5', '--json');
     expect(devOk.code).toBe(0);
-    expect(JSON.parse(devOk.stdout)).toEqual({ accepted: true, total: 1, notAccepted: 0, results: [{ file: out, verdict: 'accepted', by: ['attestation'], reasons: [expect.stringMatching(/^attestation: valid dev attestation, \d+ s old$/)] }] });
+    expect(JSON.parse(devOk.stdout)).toEqual({
+      accepted: true,
+      total: 1,
+      notAccepted: 0,
+      key: { id: tiny.result.manifest.keyId, setup: 'local-single-party', localSingleParty: true, pinned: false },
+      results: [{ file: out, verdict: 'accepted', by: ['attestation'], reasons: [expect.stringMatching(/^attestation: valid dev attestation, \d+ s old$/)] }],
+    });
     const stale = zkinfer('verify', out, '--artifacts', tiny.dir, '--policy', join(tiny.work, 'dev.json'), '--at', '2099-01-01T00:00:00Z');
     expect(stale.code).toBe(1);
     expect(stale.stdout).toMatch(/^proof-required {2}\S+\n {2}- attestation: \d+ s old, older than maxAttestationAgeSeconds 300\n$/);
     // the proof-only verifier refuses a receipt without a proof
-    expect(zkinfer('verify', out, '--artifacts', tiny.dir)).toMatchObject({ code: 1, stderr: `invalid  ${out}: the receipt carries no proof\n` });
+    const proofOnly = zkinfer('verify', out, '--artifacts', tiny.dir);
+    expect(proofOnly.code).toBe(1);
+    expect(proofOnly.stderr.split('\n').slice(1).join('\n')).toBe(`invalid  ${out}: the receipt carries no proof\n`);
   });
 
   it('--prove attaches the proof: accepted by proof (exit 0); a TEE output edited beyond tolerance is rejected (exit 1)', () => {
@@ -88,13 +100,13 @@ describe('zkinfer infer', () => {
 
   it('refuses bad options with one line', () => {
     const out = join(tiny.work, 'never.json');
-    expect(zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--nonce', 'xyz')).toEqual({ code: 1, stdout: '', stderr: 'error: expected --nonce to be 2 to 1024 lowercase hex digits (an even number), got "xyz"\n' });
-    expect(zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--attest', 'sgx')).toEqual({ code: 1, stdout: '', stderr: 'error: expected --attest to be dev or nitro, got "sgx"\n' });
+    expect(zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--nonce', 'xyz')).toEqual({ code: 2, stdout: '', stderr: 'error: expected --nonce to be 2 to 1024 lowercase hex digits (an even number, no 0x), got "xyz"\n' });
+    expect(zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--attest', 'sgx')).toEqual({ code: 2, stdout: '', stderr: 'error: expected --attest to be dev or nitro, got "sgx"\n' });
     expect(existsSync(out)).toBe(false);
     const receipt = join(tiny.work, 'tee.json');
-    expect(zkinfer('verify', receipt, '--artifacts', tiny.dir, '--stakes', '3')).toEqual({ code: 1, stdout: '', stderr: 'error: --stakes and --at apply to a policy: give --policy <file>\n' });
+    expect(zkinfer('verify', receipt, '--artifacts', tiny.dir, '--stakes', '3')).toEqual({ code: 2, stdout: '', stderr: 'error: --stakes applies to a policy: give --policy <file>\n' });
     const typo = policy('typo.json', { maxAge: 3 });
-    expect(zkinfer('verify', receipt, '--artifacts', tiny.dir, '--policy', typo)).toEqual({ code: 1, stdout: '', stderr: `error: ${typo}: invalid policy at "(root)": Unrecognized key: "maxAge"\n` });
-    expect(zkinfer('verify', receipt, '--artifacts', tiny.dir, '--policy', typo.replace('typo', 'default'), '--stakes', '-1')).toEqual({ code: 1, stdout: '', stderr: 'error: expected --stakes to be a non-negative number, got "-1"\n' });
+    expect(zkinfer('verify', receipt, '--artifacts', tiny.dir, '--policy', typo)).toEqual({ code: 2, stdout: '', stderr: `error: ${typo}: invalid policy at "(root)": Unrecognized key: "maxAge"\n` });
+    expect(zkinfer('verify', receipt, '--artifacts', tiny.dir, '--policy', typo.replace('typo', 'default'), '--stakes', '-1')).toEqual({ code: 2, stdout: '', stderr: 'error: expected --stakes to be a non-negative number, got "-1"\n' });
   });
 });

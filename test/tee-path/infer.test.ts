@@ -44,7 +44,7 @@ beforeAll(async () => {
   key = loadPolicyKey(tiny.dir) as VerifierKey;
   const run = await inferAttested(artifacts, x, { provider: dev, prove: true, nonce: NONCE });
   attested = run.receipt;
-  proven = await run.proof!;
+  proven = (await run.proof!).receipt;
 }, 300_000);
 afterAll(async () => {
   await closeTeeArtifacts(artifacts);
@@ -93,7 +93,7 @@ describe('infer with the dev provider', () => {
       by: [],
       reasons: ['attestation: dev provider, not hardware; the policy does not accept dev attestations'],
     });
-    const devOk = parsePolicy({ acceptDevAttestations: true });
+    const devOk = parsePolicy({ acceptDevAttestations: true, devPublicKeys: [dev.publicKey] });
     expect(await evaluateReceipt(attested, { key, policy: devOk })).toMatchObject({ verdict: 'accepted', by: ['attestation'] });
     expect(await evaluateReceipt(attested, { key, policy: { ...devOk, devPublicKeys: ['00'.repeat(32)] } })).toEqual({
       verdict: 'rejected',
@@ -103,7 +103,7 @@ describe('infer with the dev provider', () => {
   });
 
   it('refuses a bad nonce and an input outside the compiled range before any work', async () => {
-    await expect(inferAttested(artifacts, x, { provider: dev, nonce: 'abc' })).rejects.toThrow(new InvalidArgumentError('expected nonce to be 2 to 1024 lowercase hex digits (an even number), got "abc"'));
+    await expect(inferAttested(artifacts, x, { provider: dev, nonce: 'abc' })).rejects.toThrow(new InvalidArgumentError('expected nonce to be 2 to 1024 lowercase hex digits (an even number, no 0x), got "abc"'));
     await expect(inferAttested(artifacts, [9, 0, 0, 0, 0, 0], { provider: dev })).rejects.toThrow(InputError);
   });
 });
@@ -115,21 +115,22 @@ describe('infer --prove', () => {
     expect(proven.output.raw).toEqual(runReference(artifacts.model, attested.input.raw));
     expect(proven.input).toEqual(attested.input);
     expect(proven.nonce).toBe(NONCE);
-    expect(proven.timings).toMatchObject({ inferMs: attested.timings!.inferMs, attestMs: attested.timings!.attestMs });
+    expect(proven.createdAt).toBe(attested.createdAt);
     expect((await verifyProof(clone(proven), key)).valid).toBe(true);
     const verdict = await evaluateReceipt(clone(proven), { key, policy: DEFAULT_POLICY });
     expect(verdict.verdict).toBe('accepted');
     expect(verdict.by).toEqual(['proof']);
-    expect(verdict.reasons[0]).toBe('proof: valid Groth16 proof');
-    expect(verdict.reasons[1]).toMatch(/^cross-check: the TEE and proven outputs agree within 0\.\d+ \(largest difference \d\.\d+(e-\d+)?\)$/);
-    expect(verdict.reasons[2]).toBe('not counted: attestation: dev provider, not hardware; the policy does not accept dev attestations');
-    const both = await evaluateReceipt(clone(proven), { key, policy: parsePolicy({ acceptDevAttestations: true }) });
+    expect(verdict.reasons[0]).toMatch(/^proof: valid Groth16 proof under key [0-9a-f]{16}… from a local single-party setup/);
+    expect(verdict.reasons[1]).toBe('warning: the proof key comes from a local single-party setup; whoever ran it could forge proofs (localSetup: "warn")');
+    expect(verdict.reasons[2]).toMatch(/^cross-check: the TEE and proven outputs agree within 0\.\d+ \(largest difference \d\.\d+(e-\d+)?\)$/);
+    expect(verdict.reasons[3]).toBe('not counted: attestation: dev provider, not hardware; the policy does not accept dev attestations');
+    const both = await evaluateReceipt(clone(proven), { key, policy: parsePolicy({ acceptDevAttestations: true, devPublicKeys: [dev.publicKey] }) });
     expect(both).toMatchObject({ verdict: 'accepted', by: ['proof', 'attestation'] });
   });
 
   it('refuses to attach a proof of another input', async () => {
     const other = await proveInference(loadArtifacts(tiny.dir), [0, 0, 0, 0, 0, 0], { nonce: NONCE });
-    expect(() => attachProof(attested, other)).toThrow(new ProveError('cannot attach the proof: it is for another model, input or nonce than the attested receipt'));
+    expect(() => attachProof(attested, other)).toThrow(new ProveError('cannot attach the proof: it is for another model, input, nonce or time than the attested receipt'));
   });
 });
 
@@ -140,6 +141,8 @@ describe('tampered TEE output', () => {
     const policy = parsePolicy({ allowedPcrs: [TEST_PCRS] });
     const options = { key, policy, now: TEST_AT, nitroRootFingerprint: chain.rootFingerprint };
     const { receipt: honest } = await inferAttested(artifacts, x, { provider: hw, nonce: NONCE });
+    // a proof of the same inference for this receipt's nonce and time (the context both bind)
+    const proven = await proveInference(loadArtifacts(tiny.dir), x, { nonce: honest.nonce, createdAt: honest.createdAt });
     expect(await evaluateReceipt(honest, options)).toMatchObject({ verdict: 'accepted', by: ['attestation'] });
     expect(await evaluateReceipt(attachProof(honest, proven), options)).toMatchObject({ verdict: 'accepted', by: ['proof', 'attestation'] });
 
@@ -193,7 +196,7 @@ describe('a model without output transform, compiled without setup', () => {
       receipt.output.values.forEach((v, i) => expect(Math.abs(v - expected.outputs[0].data[i])).toBeLessThan(0.01));
       const policyKey = loadPolicyKey(dir);
       expect(policyKey.vkey).toBeUndefined();
-      expect(await evaluateReceipt(receipt, { key: policyKey, policy: parsePolicy({ acceptDevAttestations: true }) })).toMatchObject({ verdict: 'accepted', by: ['attestation'] });
+      expect(await evaluateReceipt(receipt, { key: policyKey, policy: parsePolicy({ acceptDevAttestations: true, devPublicKeys: [dev.publicKey] }) })).toMatchObject({ verdict: 'accepted', by: ['attestation'] });
       await expect(inferAttested(gemm, expected.inputs[0].data, { provider: dev, prove: true })).rejects.toThrow(`${dir}: compiled without a setup (no zkey); run compile again without --skip-setup`);
     } finally {
       await closeTeeArtifacts(gemm);

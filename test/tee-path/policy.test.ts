@@ -5,6 +5,7 @@
  * row with its expected verdict, evidence and reasons. "Hardware" documents come from a
  * throw-away CA pinned through the test-only `nitroRootFingerprint` option.
  */
+import { bn254 } from '@noble/curves/bn254.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ import { join } from 'node:path';
 import { releaseCurve } from '../../src/shared/curve.js';
 import { VerifyError } from '../../src/shared/errors.js';
 import type { Receipt } from '../../src/shared/receipt.js';
+import { loadArtifacts } from '../../src/prove/artifacts.js';
+import { proveInference } from '../../src/prove/prove.js';
 import { attachProof, closeTeeArtifacts, inferAttested, loadTeeArtifacts, type TeeArtifacts } from '../../src/tee/infer.js';
 import { createDevProvider } from '../../src/tee/providers/dev.js';
 import type { AttestationProvider } from '../../src/tee/providers/provider.js';
@@ -23,7 +26,7 @@ const x = [0.1, 0.2, -0.3, 0.4, -0.5, 0.6];
 const NONCE = '0123456789abcdef0123456789abcdef';
 const MAX_AGE = 300;
 const POLICY: Policy = parsePolicy({ allowedPcrs: [TEST_PCRS], maxAttestationAgeSeconds: MAX_AGE, acceptDevAttestations: false, stakesThreshold: 10, tolerance: 'manifest' });
-const DEV_OK: Policy = { ...POLICY, acceptDevAttestations: true };
+let DEV_OK: Policy;
 const STALE_NOW = new Date(TEST_AT.getTime() + 3_600_000); // the document was made at TEST_AT − 60 s
 
 type AttestationKind = 'none' | 'hw' | 'hw-stale' | 'hw-unlisted' | 'hw-debug' | 'hw-stakes' | 'hw-bad-signature' | 'hw-wrong-digest' | 'dev' | 'dev-accepted' | 'dev-bad-signature';
@@ -44,6 +47,7 @@ beforeAll(async () => {
   const other = await createTestChain();
   rootFingerprint = chain.rootFingerprint;
   const dev = createDevProvider({ ephemeral: true, now: () => TEST_AT.getTime() - 60_000 });
+  DEV_OK = parsePolicy({ ...POLICY, acceptDevAttestations: true, devPublicKeys: [dev.publicKey] });
   const devBroken: AttestationProvider = {
     ...dev,
     name: 'dev',
@@ -77,21 +81,35 @@ beforeAll(async () => {
   const bare = clone(withProof.receipt);
   delete bare.attestation;
   attested.set('none', bare);
-  proven = await withProof.proof!;
+  proven = (await withProof.proof!).receipt;
 }, 300_000);
 afterAll(async () => {
   await closeTeeArtifacts(artifacts);
   await releaseCurve();
 });
 
-function receiptFor(proof: ProofKind, attestation: AttestationKind): Receipt {
+/** Proofs of the inference for each attested receipt's nonce and time (the context the proof binds). */
+const provenFor = new Map<AttestationKind, Receipt>();
+
+async function receiptFor(proof: ProofKind, attestation: AttestationKind): Promise<Receipt> {
   const tee = clone(attested.get(attestation)!);
   if (proof === 'none') return tee;
-  let r = clone(proven);
-  if (attestation === 'none') delete r.attestation;
-  else r = attachProof(tee, r);
-  if (proof === 'invalid') r.proof!.pi_a[0] = (BigInt(r.proof!.pi_a[0]!) + 1n).toString();
+  let r: Receipt;
+  if (attestation === 'none') {
+    r = clone(proven);
+    delete r.attestation;
+  } else {
+    if (!provenFor.has(attestation)) provenFor.set(attestation, await proveInference(loadArtifacts(tiny.dir), x, { nonce: tee.nonce, createdAt: tee.createdAt }));
+    r = attachProof(tee, clone(provenFor.get(attestation)!));
+  }
+  if (proof === 'invalid') r.proof!.pi_c = otherPoint();
   return r;
+}
+
+/** A valid G1 point that is not the proof's: the pairing check, not a point check, must refuse it. */
+function otherPoint(): [string, string, '1'] {
+  const g = bn254.G1.Point.BASE.multiply(7n).toAffine();
+  return [g.x.toString(), g.y.toString(), '1'];
 }
 
 const accepted = (...by: PolicyVerdict['by']) => ({ verdict: 'accepted', by });
@@ -109,7 +127,8 @@ const R = {
   wrongDigest: /^attestation: attestation policy: user_data [0-9a-f]{64} does not match the expected [0-9a-f]{64}$/,
   devBadSignature: 'attestation: dev attestation: signature does not verify',
   proofInvalid: 'proof: the Groth16 proof does not verify',
-  valid: 'proof: valid Groth16 proof',
+  valid: /^proof: valid Groth16 proof under key [0-9a-f]{16}… from a local single-party setup \(convinces only whoever ran it\), not pinned \(trustedKeyIds is empty\)$/,
+  localWarning: 'warning: the proof key comes from a local single-party setup; whoever ran it could forge proofs (localSetup: "warn")',
   hwValid: 'attestation: valid nitro attestation, 60 s old',
   devValid: 'attestation: valid dev attestation, 60 s old',
   crossCheck: /^cross-check: the TEE and proven outputs agree within /,
@@ -118,22 +137,22 @@ const R = {
 /** [attestation, proof, expected verdict, expected reasons (strings or patterns, in order)] */
 const TABLE: Array<[AttestationKind, ProofKind, object, Array<string | RegExp>]> = [
   ['none', 'none', proofRequired, [R.none]],
-  ['none', 'valid', accepted('proof'), [R.valid]],
+  ['none', 'valid', accepted('proof'), [R.valid, R.localWarning]],
   ['none', 'invalid', rejected, [R.proofInvalid]],
   ['hw', 'none', accepted('attestation'), [R.hwValid]],
-  ['hw', 'valid', accepted('proof', 'attestation'), [R.valid, R.hwValid, R.crossCheck]],
+  ['hw', 'valid', accepted('proof', 'attestation'), [R.valid, R.localWarning, R.hwValid, R.crossCheck]],
   ['hw', 'invalid', rejected, [R.proofInvalid]],
   ['hw-stale', 'none', proofRequired, [R.stale]],
-  ['hw-stale', 'valid', accepted('proof'), [R.valid, R.crossCheck, `not counted: ${R.stale}`]],
+  ['hw-stale', 'valid', accepted('proof'), [R.valid, R.localWarning, R.crossCheck, `not counted: ${R.stale}`]],
   ['hw-stale', 'invalid', rejected, [R.proofInvalid]],
   ['hw-unlisted', 'none', proofRequired, [R.unlisted]],
-  ['hw-unlisted', 'valid', accepted('proof'), [R.valid, R.crossCheck, `not counted: ${R.unlisted}`]],
+  ['hw-unlisted', 'valid', accepted('proof'), [R.valid, R.localWarning, R.crossCheck, `not counted: ${R.unlisted}`]],
   ['hw-unlisted', 'invalid', rejected, [R.proofInvalid]],
   ['hw-debug', 'none', proofRequired, [R.debug]],
-  ['hw-debug', 'valid', accepted('proof'), [R.valid, R.crossCheck, `not counted: ${R.debug}`]],
+  ['hw-debug', 'valid', accepted('proof'), [R.valid, R.localWarning, R.crossCheck, `not counted: ${R.debug}`]],
   ['hw-debug', 'invalid', rejected, [R.proofInvalid]],
   ['hw-stakes', 'none', proofRequired, [R.stakes]],
-  ['hw-stakes', 'valid', accepted('proof'), [R.valid, R.crossCheck]],
+  ['hw-stakes', 'valid', accepted('proof'), [R.valid, R.localWarning, R.crossCheck]],
   ['hw-stakes', 'invalid', rejected, [R.proofInvalid]],
   ['hw-bad-signature', 'none', rejected, [R.badSignature]],
   ['hw-bad-signature', 'valid', rejected, [R.badSignature]],
@@ -142,10 +161,10 @@ const TABLE: Array<[AttestationKind, ProofKind, object, Array<string | RegExp>]>
   ['hw-wrong-digest', 'valid', rejected, [R.wrongDigest]],
   ['hw-wrong-digest', 'invalid', rejected, [R.proofInvalid, R.wrongDigest]],
   ['dev', 'none', proofRequired, [R.dev]],
-  ['dev', 'valid', accepted('proof'), [R.valid, R.crossCheck, `not counted: ${R.dev}`]],
+  ['dev', 'valid', accepted('proof'), [R.valid, R.localWarning, R.crossCheck, `not counted: ${R.dev}`]],
   ['dev', 'invalid', rejected, [R.proofInvalid]],
   ['dev-accepted', 'none', accepted('attestation'), [R.devValid]],
-  ['dev-accepted', 'valid', accepted('proof', 'attestation'), [R.valid, R.devValid, R.crossCheck]],
+  ['dev-accepted', 'valid', accepted('proof', 'attestation'), [R.valid, R.localWarning, R.devValid, R.crossCheck]],
   ['dev-accepted', 'invalid', rejected, [R.proofInvalid]],
   ['dev-bad-signature', 'none', rejected, [R.devBadSignature]],
   ['dev-bad-signature', 'valid', rejected, [R.devBadSignature]],
@@ -160,7 +179,7 @@ describe('evaluateReceipt', () => {
   });
 
   it.each(TABLE)('attestation %s, proof %s', async (attestation, proof, expected, reasons) => {
-    const verdict = await evaluateReceipt(receiptFor(proof, attestation), {
+    const verdict = await evaluateReceipt(await receiptFor(proof, attestation), {
       key,
       policy: attestation === 'dev-accepted' ? DEV_OK : POLICY,
       stakes: attestation === 'hw-stakes' ? 11 : 10,
@@ -173,25 +192,57 @@ describe('evaluateReceipt', () => {
   });
 
   it('pins the AWS Nitro root unless a test overrides it', async () => {
-    const verdict = await evaluateReceipt(receiptFor('none', 'hw'), { key, policy: POLICY, now: TEST_AT });
+    const verdict = await evaluateReceipt(await receiptFor('none', 'hw'), { key, policy: POLICY, now: TEST_AT });
     expect(verdict.verdict).toBe('rejected');
     expect(verdict.reasons).toEqual([`attestation: certificate chain: cabundle[0] is not the pinned root (its SHA-256 is ${rootFingerprint})`]);
   });
 
   it('the default policy accepts by proof only', async () => {
-    expect(DEFAULT_POLICY).toEqual({ allowedPcrs: [], maxAttestationAgeSeconds: 300, acceptDevAttestations: false, stakesThreshold: 0, tolerance: 'manifest' });
+    expect(DEFAULT_POLICY).toEqual({ allowedPcrs: [], maxAttestationAgeSeconds: 300, acceptDevAttestations: false, stakesThreshold: 0, tolerance: 'manifest', trustedKeyIds: [], localSetup: 'warn' });
     const options = { key, policy: DEFAULT_POLICY, now: TEST_AT, nitroRootFingerprint: rootFingerprint };
-    expect(await evaluateReceipt(receiptFor('none', 'hw'), options)).toEqual({ ...proofRequired, reasons: ['attestation: the policy allows no enclave measurement (allowedPcrs is empty)'] });
-    expect(await evaluateReceipt(receiptFor('valid', 'hw'), options)).toMatchObject(accepted('proof'));
+    expect(await evaluateReceipt(await receiptFor('none', 'hw'), options)).toEqual({ ...proofRequired, reasons: ['attestation: the policy allows no enclave measurement (allowedPcrs is empty)'] });
+    expect(await evaluateReceipt(await receiptFor('valid', 'hw'), options)).toMatchObject(accepted('proof'));
   });
 
   it('rejects a receipt for another model or with a digest that does not match its contents', async () => {
-    const other = receiptFor('none', 'hw');
+    const other = await receiptFor('none', 'hw');
     other.modelId = '0'.repeat(64);
     expect((await evaluateReceipt(other, { key, policy: POLICY })).reasons).toEqual([`the receipt is for model ${'0'.repeat(16)}…, the artifacts are model ${key.manifest.modelId.slice(0, 16)}…`]);
-    const edited = receiptFor('none', 'hw');
+    const edited = await receiptFor('none', 'hw');
     edited.output.raw[0]! += 1;
     expect(await evaluateReceipt(edited, { key, policy: POLICY })).toEqual({ ...rejected, reasons: ['the receipt digest does not match its contents'] });
+  });
+});
+
+describe('key trust and freshness under a policy', () => {
+  it('trustedKeyIds: a proof under another key is rejected; under a listed key it counts', async () => {
+    const r = await receiptFor('valid', 'none');
+    const untrusted = await evaluateReceipt(r, { key, policy: parsePolicy({ trustedKeyIds: ['ab'.repeat(32)] }) });
+    expect(untrusted).toEqual({ ...rejected, reasons: [`proof: the verification key ${key.manifest.keyId!.slice(0, 16)}… is not a trusted key id (pinned: abababababababab…)`] });
+    const trusted = await evaluateReceipt(r, { key, policy: parsePolicy({ trustedKeyIds: [key.manifest.keyId!] }) });
+    expect(trusted.verdict).toBe('accepted');
+    expect(trusted.reasons[0]).toMatch(/, a trusted key id$/);
+  });
+
+  it('localSetup: "refuse" rejects a proof under a local single-party key; "accept" drops the warning', async () => {
+    const r = await receiptFor('valid', 'none');
+    const refused = await evaluateReceipt(r, { key, policy: parsePolicy({ localSetup: 'refuse' }) });
+    expect(refused).toEqual({
+      ...rejected,
+      reasons: [`proof: key ${key.manifest.keyId!.slice(0, 16)}… from a local single-party setup (convinces only whoever ran it); the policy refuses local single-party keys (localSetup: "refuse")`],
+    });
+    const quiet = await evaluateReceipt(r, { key, policy: parsePolicy({ localSetup: 'accept' }) });
+    expect(quiet).toMatchObject(accepted('proof'));
+    expect(quiet.reasons).toHaveLength(1);
+  });
+
+  it("the caller's nonce and maximum age apply to attested and proven receipts", async () => {
+    const r = await receiptFor('none', 'hw');
+    const options = { key, policy: POLICY, now: TEST_AT, nitroRootFingerprint: rootFingerprint };
+    expect((await evaluateReceipt(r, { ...options, expect: { nonce: NONCE } })).verdict).toBe('accepted');
+    expect(await evaluateReceipt(r, { ...options, expect: { nonce: 'ff'.repeat(16) } })).toEqual({ ...rejected, reasons: ['the receipt nonce 0123456789abcdef… is not the expected nonce ffffffffffffffff…'] });
+    const later = new Date(Date.parse(r.createdAt) + 120_000);
+    expect(await evaluateReceipt(r, { ...options, now: later, expect: { maxAgeSeconds: 60 } })).toEqual({ ...rejected, reasons: ['the receipt is 120 s old, older than the maximum age 60 s'] });
   });
 });
 
@@ -209,17 +260,22 @@ describe('policy files', () => {
 
   it('names the file and the field of an invalid policy', () => {
     const typo = file('typo.json', '{"acceptDevAttestation": true}');
-    expect(() => loadPolicy(typo)).toThrow(new VerifyError(`${typo}: invalid policy at "(root)": Unrecognized key: "acceptDevAttestation"`));
+    expect(() => loadPolicy(typo)).toThrow(new VerifyError(`${typo}: invalid policy at "(root)": Unrecognized key: "acceptDevAttestation"`, { exitCode: 2 }));
     const pcr = file('pcr.json', '{"allowedPcrs": [{"pcr0": "xyz"}]}');
-    expect(() => loadPolicy(pcr)).toThrow(new VerifyError(`${pcr}: invalid policy at "allowedPcrs.0.pcr0": expected 32, 48 or 64 bytes of hex`));
+    expect(() => loadPolicy(pcr)).toThrow(new VerifyError(`${pcr}: invalid policy at "allowedPcrs.0.pcr0": expected 32, 48 or 64 bytes of hex`, { exitCode: 2 }));
     const tol = file('tol.json', '{"tolerance": "loose"}');
     expect(() => loadPolicy(tol)).toThrow(VerifyError);
     const missing = join(dir, 'missing.json');
-    expect(() => loadPolicy(missing)).toThrow(new VerifyError(`${missing}: cannot read policy (ENOENT)`));
+    expect(() => loadPolicy(missing)).toThrow(new VerifyError(`${missing}: cannot read policy (ENOENT)`, { exitCode: 2 }));
+  });
+
+  it('acceptDevAttestations needs pinned devPublicKeys: anyone can make a dev key', () => {
+    const open = file('open-dev.json', '{"acceptDevAttestations": true}');
+    expect(() => loadPolicy(open)).toThrow(new VerifyError(`${open}: invalid policy at "devPublicKeys": acceptDevAttestations needs devPublicKeys: anyone can make a dev key, so the accepted ones must be pinned`, { exitCode: 2 }));
   });
 
   it('never takes a root override from the file', () => {
     const path = file('root.json', '{"nitroRootFingerprint": "00"}');
-    expect(() => loadPolicy(path)).toThrow(new VerifyError(`${path}: invalid policy at "(root)": Unrecognized key: "nitroRootFingerprint"`));
+    expect(() => loadPolicy(path)).toThrow(new VerifyError(`${path}: invalid policy at "(root)": Unrecognized key: "nitroRootFingerprint"`, { exitCode: 2 }));
   });
 });

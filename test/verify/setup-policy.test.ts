@@ -32,6 +32,9 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(releaseCurve);
 
+// The proof reason and the local-setup warning come from policy.ts (trustedKeyIds, localSetup).
+const PROOF_OK = expect.stringMatching(/^proof: valid Groth16 proof under key [0-9a-f]{16}… from a local single-party setup/);
+const LOCAL_WARNING = 'warning: the proof key comes from a local single-party setup; whoever ran it could forge proofs (localSetup: "warn")';
 const evaluate = (receipt: Receipt, dir: string, policy: unknown) => evaluateReceipt(receipt, { key: loadPolicyKey(dir), policy: parsePolicy(policy) });
 const soloLine = (m: Manifest) => {
   const [c1, c2] = m.setup!.phase2!.contributions;
@@ -40,7 +43,7 @@ const soloLine = (m: Manifest) => {
 
 describe('requireContributions and minContributions', () => {
   it('without them, verdicts are as before (no setup findings)', async () => {
-    expect(await evaluate(soloReceipt, tiny.dir, {})).toEqual({ verdict: 'accepted', by: ['proof'], reasons: ['proof: valid Groth16 proof'] });
+    expect(await evaluate(soloReceipt, tiny.dir, {})).toEqual({ verdict: 'accepted', by: ['proof'], reasons: [PROOF_OK, LOCAL_WARNING] });
   });
 
   it('a key only the compiling party contributed to is rejected, and reported as such', async () => {
@@ -59,7 +62,7 @@ describe('requireContributions and minContributions', () => {
     const [c1, c2] = audited.manifest.setup!.phase2!.contributions;
     const line = `setup: local single-party powers of tau; phase-2 contributions #1 "zkinfer local contribution" ${c1!.hash.slice(0, 16)}… (compiling party), #2 "zkinfer beacon" ${c2!.hash.slice(0, 16)}… (beacon) (compiling party), #3 "auditor" ${hash.slice(0, 16)}…`;
     expect(await evaluate(auditedReceipt, audited.dir, { requireContributions: ['someone else', hash.toUpperCase()], minContributions: 2 })).toEqual({
-      verdict: 'accepted', by: ['proof'], reasons: [line, 'setup: required contribution #3 "auditor" is in the key\'s chain', 'proof: valid Groth16 proof'],
+      verdict: 'accepted', by: ['proof'], reasons: [line, 'setup: required contribution #3 "auditor" is in the key\'s chain', PROOF_OK, LOCAL_WARNING],
     });
     expect((await evaluate(auditedReceipt, audited.dir, { requireContributions: ['auditor'] })).verdict).toBe('accepted');
     expect((await evaluate(auditedReceipt, audited.dir, { minContributions: 3 })).verdict).toBe('rejected');

@@ -9,7 +9,8 @@ import { InvalidArgumentError } from '../../shared/errors.js';
 import { readInputFile } from '../../shared/input.js';
 import { writeFileAtomicSync } from '../../shared/fs.js';
 import { releaseCurve } from '../../shared/curve.js';
-import { assertNonce, closeTeeArtifacts, inferAttested, loadTeeArtifacts } from '../../tee/infer.js';
+import { assertNonce } from '../../shared/nonce.js';
+import { closeTeeArtifacts, inferAttested, loadTeeArtifacts } from '../../tee/infer.js';
 import { createAttestationProvider, PROVIDER_NAMES } from '../../tee/providers/create.js';
 import { DevProvider } from '../../tee/providers/dev.js';
 import { errorLine } from '../output.js';
@@ -36,7 +37,7 @@ export function registerInferCommand(program: Command): void {
         const input = readInputFile(opts.input, artifacts.model.input.shape);
         const provider = createAttestationProvider(opts.attest);
         if (provider instanceof DevProvider && provider.keyCreated) process.stderr.write(`created a dev attestation key at ${provider.keyPath} (not hardware; refused by the default policy)\n`);
-        const { receipt, proof } = await inferAttested(artifacts, input.values, { provider, prove: Boolean(opts.prove), nonce: opts.nonce });
+        const { receipt, timings, proof } = await inferAttested(artifacts, input.values, { provider, prove: Boolean(opts.prove), nonce: opts.nonce });
         writeFileAtomicSync(opts.out, `${JSON.stringify(receipt, null, 2)}\n`);
         const summary: Record<string, unknown> = {
           out: opts.out,
@@ -44,18 +45,17 @@ export function registerInferCommand(program: Command): void {
           attestation: { provider: provider.name, hardware: provider.hardware },
           output: receipt.output.values,
           probabilities: receipt.output.probabilities,
-          timings: receipt.timings,
+          timings,
         };
         if (!opts.json) {
-          const t = receipt.timings!;
-          process.stdout.write(`inferred ${opts.input} → ${opts.out} in ${t.inferMs!.toFixed(1)} ms, attested by ${provider.name}${provider.hardware ? '' : ' (not hardware)'} in ${t.attestMs!.toFixed(1)} ms\n  output ${formatValues(receipt.output.values)}\n`);
+          process.stdout.write(`inferred ${opts.input} → ${opts.out} in ${timings.inferMs.toFixed(1)} ms, attested by ${provider.name}${provider.hardware ? '' : ' (not hardware)'} in ${timings.attestMs.toFixed(1)} ms\n  output ${formatValues(receipt.output.values)}\n`);
         }
         if (proof) {
           try {
-            const proven = await proof;
+            const { receipt: proven, timings: proofTimings } = await proof;
             writeFileAtomicSync(opts.out, `${JSON.stringify(proven, null, 2)}\n`);
-            Object.assign(summary, { digest: proven.digest, proven: true, provenOutput: proven.output.values, timings: proven.timings });
-            if (!opts.json) process.stdout.write(`proved → ${opts.out} in ${((proven.timings?.witnessMs ?? 0) + (proven.timings?.proveMs ?? 0)).toFixed(0)} ms\n  proven output ${formatValues(proven.output.values)}\n`);
+            Object.assign(summary, { digest: proven.digest, proven: true, provenOutput: proven.output.values, timings: { ...timings, ...proofTimings } });
+            if (!opts.json) process.stdout.write(`proved → ${opts.out} in ${(proofTimings.witnessMs + proofTimings.proveMs).toFixed(0)} ms\n  proven output ${formatValues(proven.output.values)}\n`);
           } catch (e) {
             summary.proven = false;
             summary.error = errorLine(e).replace(/^error: /, '');

@@ -6,7 +6,8 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../../shared/errors.js';
+import { InputError, InvalidArgumentError } from '../../shared/errors.js';
+import { assertNonce } from '../../shared/nonce.js';
 import { readInputFile } from '../../shared/input.js';
 import { writeFileAtomicSync } from '../../shared/fs.js';
 import { releaseCurve } from '../../shared/curve.js';
@@ -23,13 +24,13 @@ export function registerProveCommand(program: Command): void {
     .option('--input <input.json>', 'one input: {"input": <nested array>}')
     .option('--inputs <inputs.jsonl>', 'a batch: one {"input": …, "id"?: …} per line')
     .requiredOption('--out <path>', 'receipt file (--input) or receipts folder (--inputs)')
-    .option('--nonce <hex>', 'nonce to bind into the receipt digest (default: random)')
+    .option('--nonce <hex>', 'nonce bound into the proof (the verifier\'s challenge; default: random 16 bytes)')
     .option('--workers <n>', 'batch: prover worker threads (default: one per core)', parseCount('--workers'))
     .option('--threads <n>', 'batch: snarkjs threads inside each worker (default: 1)', parseCount('--threads'))
     .option('--json', 'print a JSON summary')
     .action(async (dir: string, opts) => {
       if (Boolean(opts.input) === Boolean(opts.inputs)) throw new InvalidArgumentError('give exactly one of --input <file> or --inputs <file.jsonl>');
-      if (opts.nonce !== undefined && !/^[0-9a-f]*$/.test(opts.nonce)) throw new InvalidArgumentError(`expected --nonce to be lowercase hex, got ${opts.nonce}`);
+      if (opts.nonce !== undefined) assertNonce(opts.nonce, '--nonce');
       if (opts.input && (opts.workers !== undefined || opts.threads !== undefined)) throw new InvalidArgumentError('--workers and --threads apply to a batch (--inputs)');
       if (opts.inputs && opts.nonce !== undefined) throw new InvalidArgumentError('--nonce applies to one input (--input); a batch draws a random nonce per receipt');
       try {
@@ -37,7 +38,14 @@ export function registerProveCommand(program: Command): void {
         if (opts.input) {
           const input = readInputFile(opts.input, artifacts.model.input.shape);
           const t0 = performance.now();
-          const receipt = await proveInference(artifacts, input.values, { nonce: opts.nonce });
+          let receipt;
+          try {
+            receipt = await proveInference(artifacts, input.values, { nonce: opts.nonce });
+          } catch (e) {
+            // name the input file: the library knows only the values
+            if (e instanceof InputError) throw new InputError(`${opts.input}: ${e.message}`, { cause: e });
+            throw e;
+          }
           const seconds = (performance.now() - t0) / 1000;
           writeFileAtomicSync(opts.out, `${JSON.stringify(receipt, null, 2)}\n`);
           const summary = { out: opts.out, digest: receipt.digest, output: receipt.output.values, seconds };

@@ -9,6 +9,7 @@
  *   are checked by `verifyNitroAttestation`.
  */
 import { InvalidArgumentError } from '../../shared/errors.js';
+import { MAX_NONCE_BYTES } from '../../shared/nonce.js';
 
 /** What a provider is asked to attest. */
 export interface AttestationRequest {
@@ -34,7 +35,7 @@ export interface AttestationProvider {
 }
 
 /** Largest nonce and user data the NSM accepts (aws-nitro-enclaves-nsm-api); other providers keep the same bound. */
-export const MAX_BINDING_BYTES = 512;
+export const MAX_BINDING_BYTES = MAX_NONCE_BYTES;
 
 /**
  * Checks a request's sizes.

@@ -1,0 +1,60 @@
+/**
+ * Checks of a Groth16 proof's points before any pairing: every coordinate a canonical
+ * element of the BN254 base field (below its modulus q — a coordinate written as x + q
+ * names the same point and would give one proof several spellings), every point on its
+ * curve, not the point at infinity, and B in G2's prime-order subgroup (G2's cofactor is
+ * not 1: a point of the twist outside the subgroup makes the pairing meaningless). G1 has
+ * cofactor 1, so on-curve is enough there. Done with @noble/curves, independently of the
+ * snarkjs code that runs the pairing check.
+ */
+import { bn254 } from '@noble/curves/bn254.js';
+import type { Receipt } from '../shared/receipt.js';
+
+/** The BN254 base field modulus q (coordinates of curve points). */
+export const BASE_FIELD_MODULUS = bn254.fields.Fp.ORDER;
+
+type Proof = NonNullable<Receipt['proof']>;
+
+function coordinate(value: string, where: string): bigint | string {
+  const v = BigInt(value);
+  return v < BASE_FIELD_MODULUS ? v : `${where} is not a canonical base-field element (≥ q)`;
+}
+
+/**
+ * Checks a proof's points.
+ * @returns the first problem as one line, or undefined when the points are valid
+ */
+export function checkProofPoints(proof: Proof): string | undefined {
+  const g1 = (name: 'pi_a' | 'pi_c'): string | undefined => {
+    const p = proof[name];
+    const x = coordinate(p[0], `${name}.x`);
+    if (typeof x === 'string') return x;
+    const y = coordinate(p[1], `${name}.y`);
+    if (typeof y === 'string') return y;
+    try {
+      const point = bn254.G1.Point.fromAffine({ x, y });
+      if (point.is0()) return `${name} is the point at infinity`;
+      point.assertValidity();
+    } catch {
+      return `${name} is not a point of G1`;
+    }
+    return undefined;
+  };
+  const bad = g1('pi_a') ?? g1('pi_c');
+  if (bad) return bad;
+  const b = proof.pi_b;
+  const parts: bigint[] = [];
+  for (const [i, j, name] of [[0, 0, 'pi_b.x.c0'], [0, 1, 'pi_b.x.c1'], [1, 0, 'pi_b.y.c0'], [1, 1, 'pi_b.y.c1']] as const) {
+    const v = coordinate(b[i][j], name);
+    if (typeof v === 'string') return v;
+    parts.push(v);
+  }
+  try {
+    const point = bn254.G2.Point.fromAffine({ x: { c0: parts[0]!, c1: parts[1]! }, y: { c0: parts[2]!, c1: parts[3]! } });
+    if (point.is0()) return 'pi_b is the point at infinity';
+    point.assertValidity();
+  } catch (e) {
+    return /subgroup/.test((e as Error).message) ? 'pi_b is not in the prime-order subgroup of G2' : 'pi_b is not a point of G2';
+  }
+  return undefined;
+}

@@ -1,0 +1,276 @@
+/**
+ * The shared table of tampering cases (DESIGN.md "Receipts"): every way a forger could
+ * alter an honest receipt, each re-sealing what a forger can re-seal (the digest, the input
+ * commitment, values and probabilities recomputed from altered integers) so that the check
+ * that must catch it is the binding one. Every verifier zkinfer ships runs this table and
+ * must reject every case; the TypeScript verifier's exact reason is given for its tests.
+ *
+ * `layer` says what a case reaches: `json` cases are refused when the receipt is read
+ * (unknown fields, malformed values) — a verifier that takes typed arguments (a contract)
+ * cannot even express them; `binding` cases are refused by the checks around the proof;
+ * `proof` cases reach the pairing check itself.
+ */
+import { bn254 } from '@noble/curves/bn254.js';
+import { FIELD_MODULUS } from '../../src/shared/field.js';
+import { receiptContext } from '../../src/shared/context.js';
+import { inputCommitment, receiptDigest, type Receipt } from '../../src/shared/receipt.js';
+import { softmax } from '../../src/ir/float-exec.js';
+import type { Manifest } from '../../src/build/manifest.js';
+
+/** One tampering case. */
+export interface TamperCase {
+  name: string;
+  layer: 'json' | 'binding' | 'proof';
+  /** Returns the tampered receipt as JSON-ready data (never mutates its argument). */
+  tamper(receipt: Receipt, manifest: Manifest): unknown;
+  /** The TypeScript verifier's reason (exact string, or a pattern where it embeds values). */
+  reason: string | RegExp;
+}
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+const q = bn254.fields.Fp.ORDER;
+
+/** Recomputes values and probabilities from the raw output integers, as a forger would. */
+export function resealOutput(r: Receipt, manifest: Manifest): void {
+  r.output.values = r.output.raw.map((v) => v / 2 ** r.output.scale);
+  const t = manifest.io.output.transform;
+  if (t) r.output.probabilities = Array.from(softmax(r.output.values, r.output.shape, t.axis, t.coerce2d));
+}
+
+/** Recomputes the digest, as a forger would. */
+export function resealDigest(r: Receipt): Receipt {
+  r.digest = receiptDigest(r);
+  return r;
+}
+
+const nOut = (r: Receipt) => r.output.raw.length;
+
+/** A point of the twist curve that is not in G2's prime-order subgroup. */
+function nonSubgroupG2(): [[string, string], [string, string], ['1', '0']] {
+  const Fp2 = bn254.fields.Fp2;
+  const b = bn254.G2.Point.CURVE().b;
+  let x = Fp2.create({ c0: 5n, c1: 7n });
+  for (;;) {
+    try {
+      const y = Fp2.sqrt(Fp2.add(Fp2.mul(Fp2.sqr(x), x), b));
+      return [[x.c0.toString(), x.c1.toString()], [y.c0.toString(), y.c1.toString()], ['1', '0']];
+    } catch {
+      x = Fp2.add(x, Fp2.ONE);
+    }
+  }
+}
+
+export const TAMPER_CASES: readonly TamperCase[] = [
+  {
+    name: 'altered output (values, probabilities and digest re-sealed)',
+    layer: 'binding',
+    tamper: (receipt, m) => {
+      const r = clone(receipt);
+      r.output.raw[1]! += 1;
+      resealOutput(r, m);
+      return resealDigest(r);
+    },
+    reason: /^output 1 in the receipt \(-?\d+\) differs from the proven public signal \(-?\d+\)$/,
+  },
+  {
+    name: 'altered output public signal with the receipt altered to match',
+    layer: 'proof',
+    tamper: (receipt, m) => {
+      const r = clone(receipt);
+      r.publicSignals![0] = ((BigInt(r.publicSignals![0]!) + 1n) % FIELD_MODULUS).toString();
+      r.output.raw[0]! += 1;
+      resealOutput(r, m);
+      return resealDigest(r);
+    },
+    reason: 'the Groth16 proof does not verify',
+  },
+  {
+    name: 'proof point moved off the curve',
+    layer: 'binding',
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      r.proof!.pi_a[0] = ((BigInt(r.proof!.pi_a[0]) + 1n) % q).toString();
+      return r;
+    },
+    reason: 'pi_a is not a point of G1',
+  },
+  {
+    name: 'proof coordinate written non-canonically (x + q)',
+    layer: 'binding',
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      r.proof!.pi_a[0] = (BigInt(r.proof!.pi_a[0]) + q).toString();
+      return r;
+    },
+    reason: 'pi_a.x is not a canonical base-field element (≥ q)',
+  },
+  {
+    name: 'proof point replaced by another valid point',
+    layer: 'proof',
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      const g = bn254.G1.Point.BASE.multiply(7n).toAffine();
+      r.proof!.pi_c = [g.x.toString(), g.y.toString(), '1'];
+      return r;
+    },
+    reason: 'the Groth16 proof does not verify',
+  },
+  {
+    name: 'G2 point outside the prime-order subgroup',
+    layer: 'binding',
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      r.proof!.pi_b = nonSubgroupG2();
+      return r;
+    },
+    reason: 'pi_b is not in the prime-order subgroup of G2',
+  },
+  {
+    name: 'public signal shifted by the field modulus',
+    layer: 'binding',
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      const i = nOut(r) + 1;
+      r.publicSignals![i] = (BigInt(r.publicSignals![i]!) + FIELD_MODULUS).toString();
+      return r;
+    },
+    reason: /^public signal \d+ is not a canonical field element$/,
+  },
+  {
+    name: 'wrong model id (digest re-sealed)',
+    layer: 'binding',
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      r.modelId = 'ab'.repeat(32);
+      return resealDigest(r);
+    },
+    reason: /^the receipt is for model abababababababab…, the artifacts are model [0-9a-f]{16}…$/,
+  },
+  {
+    name: 'replayed under a new nonce (digest re-sealed)',
+    layer: 'binding',
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      r.nonce = 'fe'.repeat(16);
+      return resealDigest(r);
+    },
+    reason: 'the context signal does not match the receipt (model id, createdAt and nonce)',
+  },
+  {
+    name: 'replayed under a new nonce with the context signal recomputed',
+    layer: 'proof',
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      r.nonce = 'fe'.repeat(16);
+      r.publicSignals![r.publicSignals!.length - 1] = receiptContext(r).toString();
+      return resealDigest(r);
+    },
+    reason: 'the Groth16 proof does not verify',
+  },
+  {
+    name: 'createdAt moved (digest re-sealed)',
+    layer: 'binding',
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      r.createdAt = new Date(Date.parse(r.createdAt) + 3_600_000).toISOString();
+      return resealDigest(r);
+    },
+    reason: 'the context signal does not match the receipt (model id, createdAt and nonce)',
+  },
+  {
+    name: 'out-of-range input with the receipt and commitment altered to match',
+    layer: 'binding',
+    tamper: (receipt, m) => {
+      const r = clone(receipt);
+      const big = m.io.input.max + 1;
+      r.input.raw[0] = big;
+      r.input.commitment = inputCommitment(r.input);
+      r.publicSignals![nOut(r)] = big.toString();
+      return resealDigest(r);
+    },
+    reason: /^public input 0 = \d+ is outside the declared range \[-\d+, \d+\]$/,
+  },
+  {
+    name: 'forged probabilities (weight moved to the lowest logit)',
+    layer: 'binding',
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      const p = r.output.probabilities!;
+      const lo = r.output.values.indexOf(Math.min(...r.output.values));
+      const hi = p.indexOf(Math.max(...p));
+      [p[lo], p[hi]] = [p[hi]!, p[lo]!];
+      return r;
+    },
+    reason: /^output probability \d+ \([0-9.e-]+\) is not the softmax of the proven logits \([0-9.e-]+\)$/,
+  },
+  {
+    name: 'forged semantics',
+    layer: 'binding',
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      r.output.semantics = 'calibrated probability of malignancy';
+      return r;
+    },
+    reason: /^output\.semantics is not the manifest's \(".*"\)$/,
+  },
+  {
+    name: 'an extra output value',
+    layer: 'binding',
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      r.output.values.push(0.5);
+      return r;
+    },
+    reason: /^output\.values has \d+ entries, expected \d+$/,
+  },
+  {
+    name: 'receipt key id differs from the artifacts key',
+    layer: 'binding',
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      r.keyId = 'cd'.repeat(32);
+      return r;
+    },
+    reason: /^the receipt was proven with key cdcdcdcdcdcdcdcd…, the artifacts hold key [0-9a-f]{16}…$/,
+  },
+  {
+    name: 'an unknown top-level field',
+    layer: 'json',
+    tamper: (receipt) => ({ ...clone(receipt), approvedBy: 'Dr. Mallory' }),
+    reason: 'malformed receipt: "(root)": unknown field "approvedBy"',
+  },
+  {
+    name: 'an unknown proof field',
+    layer: 'json',
+    tamper: (receipt) => {
+      const r = clone(receipt) as Receipt & { proof: Record<string, unknown> };
+      r.proof.pi_z = ['1', '2', '1'];
+      return r;
+    },
+    reason: 'malformed receipt: "proof": unknown field "pi_z"',
+  },
+  {
+    name: 'unbound timings field',
+    layer: 'json',
+    tamper: (receipt) => ({ ...clone(receipt), timings: { proveMs: 1 } }),
+    reason: 'malformed receipt: "(root)": unknown field "timings"',
+  },
+  {
+    name: 'createdAt that is not a time',
+    layer: 'json',
+    tamper: (receipt) => ({ ...clone(receipt), createdAt: 'yesterday' }),
+    reason: 'malformed receipt: "createdAt": expected an ISO 8601 UTC time with milliseconds, as 2026-12-02T07:04:44.123Z',
+  },
+  {
+    name: 'odd-length nonce',
+    layer: 'json',
+    tamper: (receipt) => ({ ...clone(receipt), nonce: 'abc' }),
+    reason: 'malformed receipt: "nonce": expected 2 to 1024 lowercase hex digits (an even number)',
+  },
+  {
+    name: 'a receipt of the previous format',
+    layer: 'json',
+    tamper: (receipt) => ({ ...clone(receipt), format: 'zkinfer.receipt/1' }),
+    reason: 'receipt format zkinfer.receipt/1 is not supported (this verifier reads zkinfer.receipt/2); prove the inference again',
+  },
+];

@@ -20,7 +20,7 @@ import { loadArtifacts } from '../../src/prove/artifacts.js';
 import { proveInference } from '../../src/prove/prove.js';
 import { loadVerifierKey, verifyProof } from '../../src/verify/verify.js';
 import { releaseCurve } from '../../src/shared/curve.js';
-import { InputError, VerifyError } from '../../src/shared/errors.js';
+import { EXIT, InputError, VerifyError } from '../../src/shared/errors.js';
 import { sha256File } from '../../src/shared/hash.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
 
@@ -218,8 +218,8 @@ describe('outputs', () => {
     writeFileSync(join(work, 'receipts', 'keep.json'), '{}');
     const before = readdirSync(work).sort();
     await expect(beaconPhase2(work, { beacon: 'ab' })).rejects.toThrow(new InputError(
-      `${work}: this would replace the folder's key and invalidate its receipts; give --out <new folder>, or --force to replace it`));
-    await expect(contributePhase2(base, { out: work })).rejects.toThrow(new InputError(`${work}: exists and is not empty; give --force to replace it`));
+      `${work}: this would replace the folder's key and invalidate its receipts; give --out <new folder>, or --force to replace it`, { exitCode: EXIT.usage }));
+    await expect(contributePhase2(base, { out: work })).rejects.toThrow(new InputError(`${work}: exists and is not empty; give --force to replace it`, { exitCode: EXIT.usage }));
     expect(readManifest(work).keyId).toBe(steps[0]!.manifest.keyId);
 
     const r = await beaconPhase2(work, { beacon: 'ab', force: true });

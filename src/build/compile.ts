@@ -3,13 +3,18 @@
  * calibrate, quantize, measure the quantization error against onnxruntime, emit Circom,
  * compile it with circom (WebAssembly), Groth16 setup — and writes manifest.json last, so
  * a folder with a manifest is always complete.
+ *
+ * The folder is built beside the target and swapped in at the end (out-dir.ts): a failed
+ * compile leaves the old folder as it was, a folder that is not this model's artifacts is
+ * replaced only when forced, and the keys of an unchanged circuit (same r1cs hash) are kept,
+ * so receipts made with them stay valid.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CompileError } from '../shared/errors.js';
-import { canonicalJson, sha256File } from '../shared/hash.js';
+import { canonicalJson, sha256File, sha256Hex } from '../shared/hash.js';
 import { readInputLines } from '../shared/input.js';
 import { writeFileAtomicSync } from '../shared/fs.js';
 import { importOnnx } from '../onnx/import.js';
@@ -22,7 +27,9 @@ import { measureError, type ErrorReport } from '../quant/error.js';
 import { emitCircuit } from '../circuit/emit.js';
 import { compileCircom } from './circom.js';
 import { groth16Setup } from './setup.js';
+import { sha256File as sha256FileStreamed } from './ptau.js';
 import { computeKeyId, computeModelId, MANIFEST_FORMAT, provenanceSchema, type Manifest, type Provenance } from './manifest.js';
+import { checkOutDir, createStaging, inspectOutDir, relativeTo } from './out-dir.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -48,8 +55,13 @@ export interface CompileProgress {
 
 /** Options for {@link compileModel}. */
 export interface CompileOptions {
-  /** The artifacts folder to write. */
+  /**
+   * The artifacts folder to write: missing, empty, or this model's artifacts folder (same
+   * ONNX file, nothing else in it); anything else is refused unless `force`.
+   */
   outDir: string;
+  /** Replace an `outDir` that holds something else (only once the new folder is complete). */
+  force?: boolean;
   /** JSONL file of calibration inputs. */
   calibrationPath?: string;
   /** A prepared powers-of-tau file from a public ceremony; without it a local one is made. */
@@ -68,6 +80,11 @@ export interface CompileOptions {
 /** What {@link compileModel} returns. */
 export interface CompileResult {
   dir: string;
+  /**
+   * Where the keys came from: a new setup, `kept` from this model's earlier compile in the
+   * same folder (unchanged r1cs), or `none` (setup skipped).
+   */
+  keys: 'generated' | 'kept' | 'none';
   manifest: Manifest;
   model: QModel;
   error: ErrorReport;
@@ -100,8 +117,6 @@ export function toolVersions(circom: string): Record<string, string> {
  * @throws {CompileError | OnnxImportError} with the failing file or ONNX node named
  */
 export async function compileModel(onnxPath: string, options: CompileOptions): Promise<CompileResult> {
-  const progress = options.onProgress ?? (() => {});
-  const warn = options.onWarning ?? (() => {});
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, f: () => Promise<T> | T): Promise<T> => {
     const t0 = performance.now();
@@ -117,9 +132,48 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
     throw new CompileError(`${onnxPath}: cannot read model (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
   }
   const provenance = loadProvenance(options.provenance);
-  const dir = resolve(options.outDir);
-  mkdirSync(dir, { recursive: true });
+  const target = resolve(options.outDir);
+  const state = inspectOutDir(target);
+  const previous = checkOutDir(target, state, sha256Hex(bytes), options.force ?? false);
+  const staging = createStaging(target);
+  try {
+    const result = await build(onnxPath, bytes, provenance, staging.dir, target, previous, options, timed);
+    staging.commit(state.kind === 'artifacts' || state.kind === 'other');
+    return { ...result, dir: target, timings };
+  } catch (e) {
+    staging.discard();
+    throw e;
+  }
+}
 
+/** Keys a recompile may keep: this model's earlier ones, for the same r1cs, whole, from the same ptau. */
+async function reusableKeys(target: string, previous: Manifest | undefined, r1csSha256: string, ptauPath: string | undefined): Promise<{ zkey: string; vkey: string } | undefined> {
+  if (!previous || previous.files.r1cs.sha256 !== r1csSha256 || !previous.files.zkey || !previous.files.vkey || !previous.setup || !previous.keyId) return undefined;
+  const zkey = join(target, previous.files.zkey.path);
+  const vkey = join(target, previous.files.vkey.path);
+  try {
+    if (sha256File(zkey) !== previous.files.zkey.sha256 || sha256File(vkey) !== previous.files.vkey.sha256) return undefined;
+    if (computeKeyId(JSON.parse(readFileSync(vkey, 'utf8'))) !== previous.keyId) return undefined;
+    if (ptauPath !== undefined && (await sha256FileStreamed(ptauPath)) !== previous.setup.ptau.sha256) return undefined;
+  } catch {
+    return undefined; // missing or unreadable: make new keys (a bad --ptau fails in the setup, naming it)
+  }
+  return { zkey, vkey };
+}
+
+/** Everything compileModel does, into the staging folder `dir`; `target` is where it will land. */
+async function build(
+  onnxPath: string,
+  bytes: Uint8Array,
+  provenance: Provenance | undefined,
+  dir: string,
+  target: string,
+  previous: Manifest | undefined,
+  options: CompileOptions,
+  timed: <T>(name: string, f: () => Promise<T> | T) => Promise<T>,
+): Promise<Omit<CompileResult, 'dir' | 'timings'>> {
+  const progress = options.onProgress ?? (() => {});
+  const warn = options.onWarning ?? (() => {});
   progress({ stage: 'import', message: `importing ${basename(onnxPath)}` });
   const graph = await timed('import', () => optimize(importOnnx(bytes, { batch: options.batch, file: onnxPath })));
   if (graph.originalBatch !== undefined) warn(`${onnxPath}: batch dimension ${graph.originalBatch} replaced by ${graph.input.shape[0]}`);
@@ -159,7 +213,7 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
   progress({ stage: 'emit', message: 'emitting circuit' });
   const emitted = await timed('emit', () => emitCircuit(model));
   const onnxCopy = join(dir, 'model.onnx');
-  copyFileSync(onnxPath, onnxCopy);
+  writeFileSync(onnxCopy, bytes); // the bytes compiled, whatever happened to the file since
   const circuitPath = join(dir, 'circuit.circom');
   writeFileSync(circuitPath, emitted.source);
   const quantizedPath = join(dir, 'quantized.json');
@@ -168,23 +222,62 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
   progress({ stage: 'circom', message: 'compiling circuit with circom' });
   const circom = await timed('circom', () => compileCircom(circuitPath, { outDir: dir, includePaths: [CIRCUITS_DIR], optimization: MODEL_OPTIMIZATION }));
 
-  let setup: Awaited<ReturnType<typeof groth16Setup>> | undefined;
-  if (!options.skipSetup) {
-    progress({ stage: 'setup', message: options.ptauPath ? `Groth16 setup with ${basename(options.ptauPath)}` : 'Groth16 setup with a local powers-of-tau' });
-    setup = await timed('setup', () =>
-      groth16Setup(circom.r1csPath, dir, {
-        ptauPath: options.ptauPath,
-        onProgress: (e) => progress({ stage: 'setup', message: e.stage, done: e.done, total: e.total }),
-      }),
-    );
+  const r1csSha256 = sha256File(circom.r1csPath);
+  let setup: { zkeyPath: string; vkeyPath: string; block: NonNullable<Manifest['setup']> } | undefined;
+  let keys: CompileResult['keys'] = 'none';
+  const kept = await reusableKeys(target, previous, r1csSha256, options.ptauPath);
+  if (kept) {
+    progress({ stage: 'setup', message: 'circuit unchanged: keeping the existing keys' });
+    const zkeyPath = join(dir, previous!.files.zkey!.path);
+    const vkeyPath = join(dir, previous!.files.vkey!.path);
+    for (const [from, to] of [[kept.zkey, zkeyPath], [kept.vkey, vkeyPath]] as const) {
+      mkdirSync(dirname(to), { recursive: true });
+      copyFileSync(from, to, constants.COPYFILE_FICLONE);
+    }
+    setup = { zkeyPath, vkeyPath, block: previous!.setup! };
+    keys = 'kept';
+  } else {
+    if (previous?.keyId) {
+      const change =
+        previous.files.r1cs.sha256 !== r1csSha256
+          ? `the circuit changed (r1cs sha256 ${previous.files.r1cs.sha256.slice(0, 12)}… → ${r1csSha256.slice(0, 12)}…)`
+          : options.ptauPath !== undefined
+            ? `the keys were not made from ${options.ptauPath}`
+            : 'its keys do not match its manifest';
+      const what = options.skipSetup ? `the keys of key id ${previous.keyId} are dropped (--skip-setup)` : `new keys replace key id ${previous.keyId}`;
+      warn(`${target}: ${change}: ${what}; receipts made with it will not verify against this folder`);
+    }
+    if (!options.skipSetup) {
+      progress({ stage: 'setup', message: options.ptauPath ? `Groth16 setup with ${basename(options.ptauPath)}` : 'Groth16 setup with a local powers-of-tau' });
+      const made = await timed('setup', () =>
+        groth16Setup(circom.r1csPath, dir, {
+          ptauPath: options.ptauPath,
+          onProgress: (e) => progress({ stage: 'setup', message: e.stage, done: e.done, total: e.total }),
+        }),
+      );
+      const local = made.ptau.origin === 'local-single-party';
+      setup = {
+        zkeyPath: made.zkeyPath,
+        vkeyPath: made.vkeyPath,
+        block: {
+          ptau: { origin: made.ptau.origin, power: made.ptau.power, sha256: made.ptau.sha256 },
+          power: made.power,
+          contributions: made.contributions,
+          localSingleParty: local,
+          note: local
+            ? 'LOCAL SINGLE-PARTY SETUP: this machine generated the powers of tau and discarded them; whoever ran it could have kept them and forged proofs. Recompile with --ptau <file from a public ceremony> for keys others can trust.'
+            : 'powers of tau from the given file; one local phase-2 contribution and a beacon',
+        },
+      };
+      keys = 'generated';
+    }
   }
 
   progress({ stage: 'manifest', message: 'writing manifest' });
   const compileOptions = { batch: graph.input.shape[0], quant: quantOptions, calibration: calibrationInfo! };
   const onnxSha256 = sha256File(onnxCopy);
-  const r1csSha256 = sha256File(circom.r1csPath);
   const vkey = setup ? JSON.parse(readFileSync(setup.vkeyPath, 'utf8')) : undefined;
-  const rel = (p: string) => ({ path: p.startsWith(dir) ? p.slice(dir.length + 1) : p, sha256: sha256File(p) });
+  const rel = (p: string) => ({ path: relativeTo(dir, p), sha256: sha256File(p) });
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name: provenance?.name ?? basename(onnxPath).replace(/\.onnx$/, ''),
@@ -220,18 +313,7 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
       error,
     },
     circuit: { constraints: circom.constraints, wires: circom.wires, publicInputs: emitted.inputs, publicOutputs: emitted.outputs, contextSignals: emitted.context, gadgets: emitted.gadgets, optimization: MODEL_OPTIMIZATION },
-    setup: setup
-      ? {
-          ptau: { origin: setup.ptau.origin, power: setup.ptau.power, sha256: setup.ptau.sha256 },
-          power: setup.power,
-          contributions: setup.contributions,
-          localSingleParty: setup.ptau.origin === 'local-single-party',
-          note:
-            setup.ptau.origin === 'local-single-party'
-              ? 'LOCAL SINGLE-PARTY SETUP: this machine generated the powers of tau and discarded them; whoever ran it could have kept them and forged proofs. Recompile with --ptau <file from a public ceremony> for keys others can trust.'
-              : 'powers of tau from the given file; one local phase-2 contribution and a beacon',
-        }
-      : null,
+    setup: setup ? setup.block : null,
     tolerance: { maxAbsOutputError: Math.max(error.maxAbsError * 2, 2 ** -model.output.scale) },
     tools: toolVersions(circom.compilerVersion),
     provenance: provenance ?? null,
@@ -239,7 +321,7 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
   };
   const manifestPath = join(dir, 'manifest.json');
   writeFileAtomicSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { dir, manifest, model, error, timings };
+  return { manifest, model, error, keys };
 }
 
 function loadProvenance(p: CompileOptions['provenance']): Provenance | undefined {

@@ -1,4 +1,8 @@
-/** `zkinfer compile <model.onnx> --out <dir>`: parse, call compileModel, print a summary. */
+/**
+ * `zkinfer compile <model.onnx> --out <dir> [--force]`: parse, call compileModel, print a
+ * summary. The folder is swapped in only when complete; --force replaces a folder that is
+ * not this model's artifacts; kept keys (unchanged circuit) are reported on stderr.
+ */
 import type { Command } from 'commander';
 import { compileModel } from '../../build/compile.js';
 import { InvalidArgumentError } from '../../shared/errors.js';
@@ -18,7 +22,8 @@ export function registerCompileCommand(program: Command): void {
     .command('compile')
     .description('compile an ONNX model into a circuit, keys and a manifest')
     .argument('<model>', 'the .onnx file')
-    .requiredOption('--out <dir>', 'artifacts folder to write')
+    .requiredOption('--out <dir>', 'artifacts folder to write (missing, empty, or this model\'s artifacts)')
+    .option('--force', 'replace an --out folder that holds something else, once the new one is complete')
     .option('--calibration <inputs.jsonl>', 'calibration inputs, one {"input": …} per line')
     .option('--ptau <file>', 'prepared powers-of-tau file from a public ceremony (default: a local single-party one)')
     .option('--batch <n>', 'batch size to compile for', intOption('--batch', 1, 4096))
@@ -37,6 +42,7 @@ export function registerCompileCommand(program: Command): void {
       try {
         const result = await compileModel(model, {
           outDir: opts.out,
+          force: Boolean(opts.force),
           calibrationPath: opts.calibration,
           ptauPath: opts.ptau,
           batch: opts.batch,
@@ -51,6 +57,9 @@ export function registerCompileCommand(program: Command): void {
         });
         progress.stop();
         const m = result.manifest;
+        if (result.keys === 'kept') {
+          process.stderr.write(`kept the keys of ${result.dir}: circuit unchanged (r1cs sha256 ${m.files.r1cs.sha256.slice(0, 12)}…), key id ${m.keyId}; receipts made with them stay valid\n`);
+        }
         const seconds = ((performance.now() - t0) / 1000).toFixed(1);
         const summary = {
           dir: result.dir,
@@ -60,6 +69,7 @@ export function registerCompileCommand(program: Command): void {
           argmaxAgreement: result.error.argmaxAgreement,
           maxAbsError: result.error.maxAbsError,
           setup: m.setup ? (m.setup.localSingleParty ? 'local single-party (not for production trust)' : 'ceremony ptau') : 'skipped',
+          keys: result.keys,
           seconds: Number(seconds),
           timings: result.timings,
         };

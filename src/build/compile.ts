@@ -147,7 +147,7 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
 
   progress({ stage: 'measure', message: 'measuring quantization error against onnxruntime' });
   const error = await timed('measure', async () => {
-    const ort = await OrtModel.load(bytes);
+    const ort = await OrtModel.load(bytes, { file: onnxPath });
     try {
       const samples = calibrationInputs.length > 0 ? calibrationInputs : randomInputs(graph.input.shape, 64);
       return await measureError(model, samples, (x) => ort.run(x, graph.input.shape));

@@ -144,6 +144,11 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
 
   progress({ stage: 'quantize', message: 'quantizing' });
   const model = await timed('quantize', () => quantize(graph, ranges, quantOptions));
+  if (model.nodes.length === 0) {
+    throw new CompileError(
+      `${onnxPath}: after quantization the model's output is its input (a final Softmax is applied outside the circuit; Clip bounds outside the input's range are dropped); nothing to prove`,
+    );
+  }
 
   progress({ stage: 'measure', message: 'measuring quantization error against onnxruntime' });
   const error = await timed('measure', async () => {

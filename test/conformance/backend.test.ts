@@ -1,12 +1,12 @@
 /**
  * Conformance with the ONNX backend node tests (libonnx-testdata), see ./backend.ts for the
- * procedure and tolerances. Every supported op's cases run at the float and quantized-
+ * procedure and tolerances. Without the Debian package the suite is skipped with one line
+ * naming it (CI installs it and requires it: test/helpers/system-deps.ts). Every supported op's cases run at the float and quantized-
  * reference level; a selection also compiles the circuit and checks that its witness equals
  * the reference executor and satisfies the constraints (no Groth16 setup). The pass counts
  * are pinned, so a regression — or an improvement to record — shows up here. Print the table
  * for the README with `npx tsx test/conformance/print-table.ts`.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emitCircuit } from '../../src/circuit/emit.js';
 import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
@@ -14,7 +14,11 @@ import { runReference } from '../../src/reference/execute.js';
 import { encodeSigned } from '../../src/shared/field.js';
 import { compileTestCircuit, removeTestCircuits } from '../helpers/circuit.js';
 import { expectedConstraintsO1 } from '../circuit/cost.js';
+import { debianData, skipWithout, titled } from '../helpers/system-deps.js';
 import { conformanceTable, NODE_TESTS_DIR, runCase, runConformance } from './backend.js';
+
+const testData = debianData('libonnx-testdata', NODE_TESTS_DIR);
+const skip = skipWithout(testData);
 
 afterAll(removeTestCircuits);
 
@@ -52,7 +56,7 @@ const WITNESS_CASES = [
   'test_maxpool_2d_uint8',
 ];
 
-describe.runIf(existsSync(NODE_TESTS_DIR))('ONNX backend node tests', () => {
+describe.skipIf(skip)(titled('ONNX backend node tests', testData, skip), () => {
   it('pass at the float and quantized-reference level as pinned per op', () => {
     const byOp = runConformance();
     const counts = Object.fromEntries([...byOp].map(([op, rs]) => [op, [rs.filter((r) => r.status === 'pass').length, rs.length]]));

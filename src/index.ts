@@ -11,9 +11,10 @@ export { RECEIPT_FORMAT, receiptSchema, receiptDigest, inputCommitment } from '.
 export type { Receipt } from './shared/receipt.js';
 export { releaseCurve } from './shared/curve.js';
 
-export { importOnnx, SUPPORTED_OPS, OPSET_RANGE } from './onnx/import.js';
+export { importOnnx, SUPPORTED_OPS, OPSET_RANGE, EARLY_OPSET_OPS } from './onnx/import.js';
 export type { ImportOptions } from './onnx/import.js';
 export { OrtModel } from './onnx/runtime.js';
+export type { OrtModelOptions } from './onnx/runtime.js';
 export type { Graph, IrNode, Shape } from './ir/graph.js';
 export { runFloat } from './ir/float-exec.js';
 export { optimize } from './ir/optimize.js';

@@ -14,9 +14,10 @@ export { assertNonce, isNonce, isReceiptTime, MAX_NONCE_BYTES } from './shared/n
 export type { Receipt } from './shared/receipt.js';
 export { releaseCurve } from './shared/curve.js';
 
-export { importOnnx, SUPPORTED_OPS, OPSET_RANGE } from './onnx/import.js';
+export { importOnnx, SUPPORTED_OPS, OPSET_RANGE, EARLY_OPSET_OPS } from './onnx/import.js';
 export type { ImportOptions } from './onnx/import.js';
 export { OrtModel } from './onnx/runtime.js';
+export type { OrtModelOptions } from './onnx/runtime.js';
 export type { Graph, IrNode, Shape } from './ir/graph.js';
 export { runFloat } from './ir/float-exec.js';
 export { optimize } from './ir/optimize.js';

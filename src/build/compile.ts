@@ -198,10 +198,15 @@ async function build(
 
   progress({ stage: 'quantize', message: 'quantizing' });
   const model = await timed('quantize', () => quantize(graph, ranges, quantOptions));
+  if (model.nodes.length === 0) {
+    throw new CompileError(
+      `${onnxPath}: after quantization the model's output is its input (a final Softmax is applied outside the circuit; Clip bounds outside the input's range are dropped); nothing to prove`,
+    );
+  }
 
   progress({ stage: 'measure', message: 'measuring quantization error against onnxruntime' });
   const error = await timed('measure', async () => {
-    const ort = await OrtModel.load(bytes);
+    const ort = await OrtModel.load(bytes, { file: onnxPath });
     try {
       const samples = calibrationInputs.length > 0 ? calibrationInputs : randomInputs(graph.input.shape, 64);
       return await measureError(model, samples, (x) => ort.run(x, graph.input.shape));

@@ -18,6 +18,7 @@ import { canonicalJson } from '../../src/shared/hash.js';
 import { createAttestationProvider } from '../../src/tee/providers/create.js';
 import { createDevProvider, DEV_KEY_FILE, devCacheDir, DevProvider, verifyDevAttestation } from '../../src/tee/providers/dev.js';
 import { createNitroProvider, decodeNsmResponse, encodeNsmAttestationRequest, helperTransport, NitroProvider } from '../../src/tee/providers/nitro.js';
+import { systemCommand, skipWithout, titled } from '../helpers/system-deps.js';
 
 const work = mkdtempSync(join(tmpdir(), 'zkinfer-providers-'));
 const digest = hexToBytes('11'.repeat(32));
@@ -168,8 +169,9 @@ describe('nitro provider', () => {
     );
   });
 
-  const cc = spawnSync('cc', ['--version']).status === 0;
-  it.runIf(cc)('nsm-helper.c compiles and reports a missing device and a failed ioctl', async () => {
+  const cc = systemCommand('cc', 'gcc libc6-dev');
+  const skipCc = skipWithout(cc);
+  it.skipIf(skipCc)(titled('nsm-helper.c compiles and reports a missing device and a failed ioctl', cc, skipCc), async () => {
     const binary = join(work, 'zkinfer-nsm');
     const source = new URL('../../src/tee/providers/nsm-helper.c', import.meta.url).pathname;
     const build = spawnSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, source], { encoding: 'utf8' });

@@ -30,7 +30,7 @@ import { quantizeInput } from '../reference/execute.js';
 import type { QModel } from '../quant/model.js';
 import { loadArtifacts, type Artifacts } from '../prove/artifacts.js';
 import { proveInference } from '../prove/prove.js';
-import { MAX_BINDING_BYTES, type AttestationProvider } from './providers/provider.js';
+import { MAX_BINDING_BYTES, type AttestationProvider } from './provider.js';
 
 /** An artifacts folder loaded for the TEE path (no zkey needed). */
 export interface TeeArtifacts {

@@ -10,16 +10,19 @@ import { devVendor } from './dev/vendor.js';
 import type { DevProviderOptions } from './dev/dev.js';
 import { nitroVendor } from './nitro/vendor.js';
 import type { NitroProviderOptions } from './nitro/provider.js';
+import type { TdxProviderOptions } from './tdx/provider.js';
+import { tdxVendor } from './tdx/vendor.js';
 import type { AttestationProvider } from './provider.js';
 import { vendorDistrust, vendorPolicySchema, wordList, type AttestationEvidence, type AttestationVendor, type PolicyView, type VendorPolicy, type VendorVerification, type VerifyEvidenceOptions } from './vendor.js';
 
 /** Every vendor, in the order `attest verify` tries to recognise their documents. */
-export const VENDORS: readonly AttestationVendor[] = [devVendor, nitroVendor];
+export const VENDORS: readonly AttestationVendor[] = [devVendor, nitroVendor, tdxVendor];
 
 /** Options of each vendor's provider, by vendor name. */
 export interface ProviderOptions {
   dev?: DevProviderOptions;
   nitro?: NitroProviderOptions;
+  tdx?: TdxProviderOptions;
 }
 
 /** Registry names of every vendor. */

@@ -142,7 +142,7 @@ describe('nitro provider', () => {
     if (!existsSync('/dev/nsm')) {
       await expect(createAttestationProvider('nitro').attest({ userData: digest, nonce })).rejects.toThrow(new AttestationError('not inside a Nitro Enclave (/dev/nsm not found)'));
     }
-    expect(() => createAttestationProvider('sgx')).toThrow(new InvalidArgumentError('expected an attestation provider (dev or nitro), got "sgx"'));
+    expect(() => createAttestationProvider('sgx')).toThrow(new InvalidArgumentError('expected an attestation provider (dev, nitro or tdx), got "sgx"'));
     expect(createAttestationProvider('dev', { dev: { ephemeral: true } })).toBeInstanceOf(DevProvider);
   });
 

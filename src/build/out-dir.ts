@@ -12,7 +12,7 @@
  */
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { CompileError } from '../shared/errors.js';
+import { CompileError, EXIT } from '../shared/errors.js';
 import { readManifest, type Manifest } from './manifest.js';
 
 /** What an output folder holds before a compile. */
@@ -39,7 +39,7 @@ export function inspectOutDir(dir: string): OutDirState {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
     throw new CompileError(`${dir}: cannot read the output folder (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
   }
-  if (!isDir) throw new CompileError(`${dir}: exists and is not a folder; choose another --out`);
+  if (!isDir) throw new CompileError(`${dir}: exists and is not a folder; choose another --out`, { exitCode: EXIT.usage });
   const entries = readdirSync(dir);
   if (entries.length === 0) return { kind: 'empty' };
   let manifest: Manifest;
@@ -63,17 +63,18 @@ export function checkOutDir(dir: string, state: OutDirState, onnxSha256: string,
   if (state.kind === 'missing' || state.kind === 'empty') return undefined;
   if (state.kind === 'other') {
     if (force) return undefined;
-    throw new CompileError(`${dir}: not empty and not a zkinfer artifacts folder; choose another --out, or pass --force to replace the folder`);
+    throw new CompileError(`${dir}: not empty and not a zkinfer artifacts folder; choose another --out, or pass --force to replace the folder`, { exitCode: EXIT.usage });
   }
   const same = state.manifest.files.onnx.sha256 === onnxSha256;
   if (!same && !force) {
     throw new CompileError(
       `${dir}: holds the artifacts of another model (${state.manifest.name}, ONNX sha256 ${state.manifest.files.onnx.sha256.slice(0, 12)}…); choose another --out, or pass --force to replace them`,
+      { exitCode: EXIT.usage },
     );
   }
   if (state.foreign.length > 0 && !force) {
     const shown = state.foreign.length > 3 ? `${state.foreign.slice(0, 3).join(', ')}, … (${state.foreign.length})` : state.foreign.join(', ');
-    throw new CompileError(`${dir}: holds files compile did not write (${shown}); move them, choose another --out, or pass --force to replace the folder`);
+    throw new CompileError(`${dir}: holds files compile did not write (${shown}); move them, choose another --out, or pass --force to replace the folder`, { exitCode: EXIT.usage });
   }
   return same ? state.manifest : undefined;
 }

@@ -31,7 +31,7 @@ import { quantizeInput } from '../reference/execute.js';
 import type { QModel } from '../quant/model.js';
 import { loadArtifacts, type Artifacts } from '../prove/artifacts.js';
 import { proveInferenceTimed } from '../prove/prove.js';
-import type { AttestationProvider } from './providers/provider.js';
+import type { AttestationProvider } from './provider.js';
 
 /** An artifacts folder loaded for the TEE path (no zkey needed). */
 export interface TeeArtifacts {

@@ -92,7 +92,7 @@ describe('compile --out', () => {
     writeFileSync(join(dir, 'circuit.zkey'), 'my keys');
     const before = snapshot(dir);
     const r = zkinfer('compile', modelA, '--out', dir, '--skip-setup', ...quantArgs);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // a usage error: the output cannot be written
     expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(`error: ${dir}: not empty and not a zkinfer artifacts folder; choose another --out, or pass --force to replace the folder`);
     expect(snapshot(dir)).toEqual(before);
     expect(siblings(parent)).toEqual(['mine']);
@@ -102,7 +102,7 @@ describe('compile --out', () => {
     const file = join(work, 'a-file');
     writeFileSync(file, 'keep me');
     const r = zkinfer('compile', modelA, '--out', file, '--skip-setup', ...quantArgs);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(`error: ${file}: exists and is not a folder; choose another --out`);
     expect(readFileSync(file, 'utf8')).toBe('keep me');
   });
@@ -114,7 +114,7 @@ describe('compile --out', () => {
     const before = snapshot(dir);
 
     const refused = zkinfer('compile', modelB, '--out', dir, '--calibration', calibration, ...quantArgs);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stderr.trimEnd().split('\n').at(-1)).toBe(
       `error: ${dir}: holds the artifacts of another model (a, ONNX sha256 ${a.manifest.files.onnx.sha256.slice(0, 12)}…); choose another --out, or pass --force to replace them`,
     );

@@ -30,7 +30,7 @@ describe('prove --out', () => {
     const out = join(tiny.work, 'existing.json');
     writeFileSync(out, 'my earlier work');
     const r = zkinfer('prove', tiny.dir, '--input', input, '--out', out);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toBe(`error: ${out}: already exists; pass --force to overwrite it\n`);
     expect(readFileSync(out, 'utf8')).toBe('my earlier work');
 
@@ -46,7 +46,7 @@ describe('prove --out', () => {
     mkdirSync(dir);
     for (const force of [[], ['--force']]) {
       const r = zkinfer('prove', tiny.dir, '--input', input, '--out', dir, ...force);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.stderr).toBe(`error: ${dir}: is a folder; --out names the receipt file to write\n`);
       expect(readdirSync(dir)).toEqual([]);
       expect(readdirSync(tiny.work).filter((n) => n.endsWith('.tmp'))).toEqual([]);
@@ -55,7 +55,7 @@ describe('prove --out', () => {
 
   it('--force applies to one input only', () => {
     const r = zkinfer('prove', tiny.dir, '--inputs', 'x.jsonl', '--out', join(tiny.work, 'o'), '--force');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toBe('error: --force applies to one input (--input); a batch keeps valid receipts and proves the rest\n');
   });
 });

@@ -18,8 +18,8 @@ import { proveInference } from '../../src/prove/prove.js';
 import { releaseCurve } from '../../src/shared/curve.js';
 import type { Receipt } from '../../src/shared/receipt.js';
 import { closeTeeArtifacts, inferAttested, loadTeeArtifacts } from '../../src/tee/infer.js';
-import { createDevProvider } from '../../src/tee/providers/dev.js';
-import { verifyReceiptAttestation } from '../../src/tee/providers/verify.js';
+import { createDevProvider } from '../../src/tee/dev/dev.js';
+import { verifyReceiptAttestation } from '../../src/tee/receipt-attestation.js';
 import { loadVerifierKey, verifyProof } from '../../src/verify/verify.js';
 import { argmaxRows } from '../../src/quant/error.js';
 

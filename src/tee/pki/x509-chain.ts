@@ -1,36 +1,37 @@
 /**
- * Certificate path validation for AWS Nitro Enclaves attestation documents, following the
- * AWS Nitro Enclaves User Guide, "Verifying the root of trust" (certificates validation:
- * `cabundle` is root first, the root is the AWS Nitro Enclaves root, the leaf is
- * `certificate`) and the parts of RFC 5280 §6.1 that apply to a fixed, ordered chain:
+ * Certificate path validation for attestation evidence, shared by the vendors whose
+ * evidence carries an X.509 chain (AWS Nitro: "Verifying the root of trust" in the AWS
+ * Nitro Enclaves User Guide, `cabundle` root first and the leaf `certificate`; Intel DCAP:
+ * the PCK chain of a quote and the signing chains of its collateral). It applies the parts
+ * of RFC 5280 §6.1 that fit a fixed, ordered chain:
  *
- * - the root (`cabundle[0]`) is pinned by the SHA-256 of its DER encoding;
+ * - the root (first) is pinned by the SHA-256 of its DER encoding;
  * - each certificate's issuer name equals the previous certificate's subject and its
  *   signature verifies with the previous certificate's key (the root is self-signed);
  * - signatures are `ecdsa-with-SHA384` or `ecdsa-with-SHA256` (RFC 5758 §3.2), keys EC
- *   P-384 or P-256 (RFC 5480); every certificate in the three recorded AWS chains is
- *   P-384/SHA-384, P-256 is accepted for other intermediates; the leaf must be P-384;
+ *   P-384 or P-256 (RFC 5480); a vendor may require one curve for the leaf (Nitro: P-384,
+ *   the leaf signs with ES384; every certificate in the three recorded AWS chains is
+ *   P-384/SHA-384);
  * - CA certificates have basic constraints `cA: true` and key usage `keyCertSign`, and
- *   their path length constraints hold; the leaf is not a CA and has `digitalSignature`;
+ *   their path length constraints hold; the leaf is not a CA and has `digitalSignature`
+ *   (or, for a chain that ends at a CRL issuer, is a CA with `cRLSign`);
  * - no unknown critical extension; every certificate is valid at the given time.
  *
  * Order: parse every certificate, pin the root, algorithms/keys/extensions, names, then
  * the signatures (run concurrently, the first failure reported in chain order), and
  * validity in time last, checked from the leaf up, so that an "expired" verdict is only
- * ever given for an otherwise authentic chain.
+ * ever given for an otherwise authentic chain. A vendor whose evidence has other
+ * time-bounded parts (Intel collateral) may leave the time out and check one window.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { AttestationError } from '../shared/errors.js';
+import { AttestationError } from '../../shared/errors.js';
 import { CURVE_SCALAR_BYTES, importEcdsaPublicKey, verifyEcdsa, type EcCurve, type EcHash, type EcPublicKey } from './ecdsa.js';
 import { ecdsaDerToRaw, KEY_USAGE_BIT, parseX509Certificate, type X509Fields } from './x509-certificate.js';
 
-/** DER SHA-256 fingerprint of the AWS Nitro Enclaves root (CN=aws.nitro-enclaves, 2019–2049). */
-export const AWS_NITRO_ROOT_SHA256 = '641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b';
-
 /** One certificate of a verified chain, for reports. */
 export interface CertificateSummary {
-  /** Where the certificate came from: `cabundle[i]` or `certificate` (the leaf). */
+  /** Where the certificate came from, e.g. `cabundle[i]` or `certificate` (the Nitro leaf). */
   label: string;
   subject: string;
   issuer: string;
@@ -52,18 +53,26 @@ export interface ChainInput {
 
 /** Options for {@link verifyCertificateChain}. */
 export interface ChainOptions {
-  /** Time at which every certificate must be valid. */
-  at: Date;
+  /** Time at which every certificate must be valid; when absent, the caller checks validity (e.g. with the collateral's). */
+  at?: Date;
   /** Lower-case hex SHA-256 of the pinned root's DER. */
   rootFingerprint: string;
+  /** The curve the leaf key must be on, and what the leaf signs (for the message); any accepted curve when absent. */
+  leafKey?: { curve: EcCurve; purpose: string };
+  /** The chain ends at a CA that signs a CRL (the last certificate must be a CA with cRLSign), not at an end entity. */
+  crlIssuer?: boolean;
 }
 
 /** The outcome of a successful chain verification. */
 export interface VerifiedChain {
-  /** The leaf's P-384 public key, for the COSE signature. */
+  /** The leaf's public key (for the evidence's signature). */
   leafKey: EcPublicKey;
   /** Root first, leaf last. */
   certificates: CertificateSummary[];
+  /** Every certificate's public key, root first (for signatures the vendor checks besides the chain's). */
+  keys: EcPublicKey[];
+  /** Every certificate's parsed fields, root first (for vendor extensions, names and serial numbers). */
+  fields: X509Fields[];
 }
 
 // basicConstraints and keyUsage: the only extensions this validator acts on.
@@ -142,12 +151,18 @@ function keyCurve(c: ParsedCertificate): EcCurve {
   return known.curve;
 }
 
-function checkExtensions(c: ParsedCertificate, isLeaf: boolean, intermediatesBelow: number): void {
+function checkExtensions(c: ParsedCertificate, isLeaf: boolean, intermediatesBelow: number, crlIssuer: boolean): void {
   for (const { oid, critical } of c.extensions) {
     if (critical && !UNDERSTOOD_CRITICAL.has(oid)) fail(`${c.label} has an unsupported critical extension ${oid}`);
   }
   const bc = c.basicConstraints;
   const usages = c.keyUsage;
+  if (isLeaf && crlIssuer) {
+    if (!bc?.ca) fail(`${c.label} is not a CA certificate (basic constraints)`);
+    if (usages === undefined) fail(`${c.label} has no key usage extension`);
+    if (!usages.has(KEY_USAGE_BIT.cRLSign)) fail(`${c.label} key usage does not include cRLSign`);
+    return;
+  }
   if (isLeaf) {
     if (bc?.ca) fail(`${c.label} is a CA certificate, expected an end-entity certificate`);
     if (usages === undefined) fail(`${c.label} has no key usage extension`);
@@ -181,8 +196,9 @@ export async function verifyCertificateChain(chain: readonly ChainInput[], optio
 
   const hashes = certs.map(signatureHash);
   const curves = certs.map(keyCurve);
-  if (curves[leafIndex] !== 'P-384') fail(`${certs[leafIndex].label} key is ${curves[leafIndex]}, expected P-384 for ES384`);
-  certs.forEach((c, i) => checkExtensions(c, i === leafIndex, Math.max(0, leafIndex - 1 - i)));
+  const leafKey = options.leafKey;
+  if (leafKey && curves[leafIndex] !== leafKey.curve) fail(`${certs[leafIndex].label} key is ${curves[leafIndex]}, expected ${leafKey.curve} for ${leafKey.purpose}`);
+  certs.forEach((c, i) => checkExtensions(c, i === leafIndex, Math.max(0, leafIndex - 1 - i), options.crlIssuer === true));
 
   // Names and signature encodings first (no crypto), in chain order.
   const signatures = certs.map((c, i) => {
@@ -209,12 +225,12 @@ export async function verifyCertificateChain(chain: readonly ChainInput[], optio
     if (!valid) fail(i === 0 ? `${certs[i].label} self-signature does not verify` : `${certs[i].label} signature does not verify with the key of ${certs[i - 1].label}`);
   });
 
-  const at = options.at.getTime();
-  for (let i = leafIndex; i >= 0; i--) {
+  const at = options.at?.getTime();
+  for (let i = leafIndex; at !== undefined && i >= 0; i--) {
     const c = certs[i];
     if (at < c.notBefore.getTime()) fail(`${c.label} is not valid before ${c.summary.notBefore}`);
     if (at > c.notAfter.getTime()) fail(`${c.label} expired at ${c.summary.notAfter}`);
   }
 
-  return { leafKey: publicKeys[leafIndex], certificates: certs.map((c) => c.summary) };
+  return { leafKey: publicKeys[leafIndex], certificates: certs.map((c) => c.summary), keys: publicKeys, fields: certs };
 }

@@ -120,10 +120,15 @@ function checkDer(block: Block): void {
 }
 
 /**
- * Decodes exactly one DER element filling `bytes`.
+ * Decodes exactly one DER element filling `bytes`, with the DER rules asn1js does not
+ * enforce checked on it and everything inside it (used for certificates here, and by
+ * vendors for their other DER structures: CRLs, certificate extensions).
+ * @param bytes - the encoding; nothing may follow the element
+ * @param what - names the structure in messages
+ * @returns the asn1js block
  * @throws {Error} when asn1js cannot decode it, bytes follow it, or it is not DER
  */
-function readDer(bytes: Uint8Array, what: string): Block {
+export function readDer(bytes: Uint8Array, what: string): asn1js.BaseBlock {
   let decoded: ReturnType<typeof asn1js.fromBER>;
   try {
     decoded = asn1js.fromBER(bytes, { parseEmbedded: false });

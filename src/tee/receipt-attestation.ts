@@ -4,33 +4,23 @@
  * attested digest recomputed from the receipt with the attested output; the attested
  * float output consistent with its integers and its probabilities with its logits; for a
  * receipt without proof, that its output is the attested one), then the document itself
- * with its provider's verifier, user data = the attested digest and nonce = the receipt
- * nonce. Trust decisions (hardware or not, age, measurements, stakes) belong to the
- * policy (src/verify/policy.ts); this module only says what the document proves.
+ * by the vendor its format names (src/tee/registry.ts), which checks that the document
+ * binds the attested digest and the receipt nonce the way its provider binds them (Nitro
+ * and dev: user data = digest, nonce = nonce). Trust decisions (hardware or not, age,
+ * measurements, TCB status, stakes) belong to the policy (src/verify/policy.ts); this
+ * module only says what the document proves.
  */
 import { z } from 'zod';
-import { AttestationError } from '../../shared/errors.js';
-import { ATTESTATION_FORMATS, receiptDigest, type Receipt } from '../../shared/receipt.js';
-import { softmax } from '../../ir/float-exec.js';
-import { decodeNitroAttestation } from '../nitro-document.js';
-import { verifyNitroAttestation } from '../nitro-verify.js';
-import { verifyDevAttestation } from './dev.js';
+import { AttestationError } from '../shared/errors.js';
+import { receiptDigest, type Receipt } from '../shared/receipt.js';
+import { softmax } from '../ir/float-exec.js';
+import { vendorByFormat } from './registry.js';
+import type { AttestationEvidence } from './vendor.js';
 
-/** What a verified attestation establishes. */
-export interface VerifiedAttestation {
-  provider: 'dev' | 'nitro';
-  /** Whether the document is hardware evidence (decided by its format, not by the receipt's flag). */
-  hardware: boolean;
-  /** The signed creation time, ms since the epoch. */
-  timestamp: number;
-  /** Nitro: PCRs, hex by index. */
-  pcrs?: Record<number, string>;
-  /** Nitro: PCR0–2 all zero. */
-  debug?: boolean;
-  /** Nitro: enclave module id. */
-  moduleId?: string;
-  /** Dev: the signing key, hex. */
-  publicKey?: string;
+/** What a verified receipt attestation establishes: the vendor's evidence, and the receipt's provider name. */
+export interface VerifiedAttestation extends AttestationEvidence {
+  /** The receipt's `attestation.provider`: the vendor's name. */
+  provider: string;
 }
 
 /** Options of {@link verifyReceiptAttestation}. */
@@ -44,6 +34,10 @@ export interface ReceiptAttestationOptions {
    * throw-away CA only; never read from a policy file.
    */
   nitroRootFingerprint?: string;
+  /** Roots to pin instead of the vendors' own, hex SHA-256 by vendor name (tests only, like `nitroRootFingerprint`). */
+  rootFingerprints?: Readonly<Record<string, string>>;
+  /** The evaluation time, for vendors whose evidence has no signed time (TDX); default now. */
+  now?: Date;
 }
 
 /** How far attested probabilities may be from the softmax of the attested logits (float32 rounding). */
@@ -87,26 +81,15 @@ export async function verifyReceiptAttestation(receipt: Receipt, options: Receip
   }
   if (!base64.safeParse(att.document).success) fail('the attestation document is not base64');
   const document = new Uint8Array(Buffer.from(att.document, 'base64'));
-  switch (att.format) {
-    case ATTESTATION_FORMATS.dev: {
-      if (att.provider !== 'dev' || att.hardware) fail(`a ${ATTESTATION_FORMATS.dev} document must be from provider "dev" with hardware false`);
-      const dev = verifyDevAttestation(document, { expectedUserData: att.digest, expectedNonce: att.nonce, publicKeys: options.devPublicKeys });
-      return { provider: 'dev', hardware: false, timestamp: dev.timestamp, publicKey: dev.publicKey };
-    }
-    case ATTESTATION_FORMATS.nitro: {
-      if (att.provider !== 'nitro') fail(`a ${ATTESTATION_FORMATS.nitro} document must be from provider "nitro"`);
-      // The chain is checked at the document's own signed time; how old it may be is the policy's call.
-      const at = new Date(decodeNitroAttestation(document).document.timestamp);
-      const nitro = await verifyNitroAttestation(document, {
-        at,
-        expectedUserData: att.digest,
-        expectedNonce: att.nonce,
-        allowDebug: true,
-        ...(options.nitroRootFingerprint ? { rootFingerprint: options.nitroRootFingerprint } : {}),
-      });
-      return { provider: 'nitro', hardware: true, timestamp: nitro.timestamp, pcrs: nitro.pcrs, debug: nitro.debug, moduleId: nitro.moduleId };
-    }
-    default:
-      return fail(`unsupported attestation format ${JSON.stringify(att.format)}`);
-  }
+  const vendor = vendorByFormat(att.format) ?? fail(`unsupported attestation format ${JSON.stringify(att.format)}`);
+  if (att.provider !== vendor.name || (att.hardware && !vendor.hardware)) fail(`a ${vendor.format} document must be from provider "${vendor.name}"${vendor.hardware ? '' : ' with hardware false'}`);
+  const rootFingerprint = options.rootFingerprints?.[vendor.name] ?? (vendor.name === 'nitro' ? options.nitroRootFingerprint : undefined);
+  const evidence = await vendor.verifyReceiptEvidence(document, {
+    digest: att.digest,
+    nonce: att.nonce,
+    now: options.now ?? new Date(),
+    ...(rootFingerprint ? { rootFingerprint } : {}),
+    ...(options.devPublicKeys ? { devPublicKeys: options.devPublicKeys } : {}),
+  });
+  return { provider: vendor.name, ...evidence };
 }

@@ -23,9 +23,12 @@
  * verifier for security evidence fails closed. Optional fields may be absent or null
  * (NSM writes `public_key: null` when none was given).
  */
-import { AttestationError } from '../shared/errors.js';
+import { AttestationError } from '../../shared/errors.js';
 import { decodeCbor, describeCbor } from './cbor.js';
 import { decodeCoseSign1, type CoseSign1 } from './cose.js';
+
+/** The receipt `attestation.format` of Nitro documents (the NSM's COSE_Sign1 bytes, base64). */
+export const NITRO_FORMAT = 'aws-nitro-enclaves/cose-sign1';
 
 /** Size limits applied while decoding (see the module header for why these values). */
 export const NITRO_DOCUMENT_LIMITS = {
@@ -176,7 +179,7 @@ export function parseNitroDocument(payload: Uint8Array): NitroDocument {
 /**
  * Decodes a Nitro attestation document: the COSE_Sign1 envelope and the payload's fields,
  * with every structural check but no cryptographic one. Use {@link verifyNitroAttestation}
- * (nitro-verify.ts) to trust its contents.
+ * (verify.ts) to trust its contents.
  * @param bytes - the document as returned by the NSM (raw CBOR, not base64)
  * @returns the envelope and the fields
  * @throws {AttestationError} one line naming the envelope part or the field that is wrong

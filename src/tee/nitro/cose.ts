@@ -11,9 +11,9 @@
  * payload is never re-encoded, so an indefinite-length payload map verifies as sent.
  */
 import { encode } from 'cborg';
-import { AttestationError } from '../shared/errors.js';
+import { AttestationError } from '../../shared/errors.js';
 import { decodeCbor, describeCbor } from './cbor.js';
-import { verifyEcdsa, type EcPublicKey } from './ecdsa.js';
+import { verifyEcdsa, type EcPublicKey } from '../pki/ecdsa.js';
 
 /** CBOR tag for COSE_Sign1 (RFC 9052 §2). */
 export const COSE_SIGN1_TAG = 18;

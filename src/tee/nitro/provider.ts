@@ -17,9 +17,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { AttestationError } from '../../shared/errors.js';
-import { ATTESTATION_FORMATS } from '../../shared/receipt.js';
-import { decodeCbor, describeCbor } from '../cbor.js';
-import { assertRequest, type AttestationProvider, type AttestationRequest } from './provider.js';
+import { decodeCbor, describeCbor } from './cbor.js';
+import { NITRO_FORMAT } from './document.js';
+import { assertRequest, type AttestationProvider, type AttestationRequest } from '../provider.js';
 
 /** The NSM device inside an enclave. */
 export const NSM_DEVICE = '/dev/nsm';
@@ -113,7 +113,7 @@ export function helperTransport(helper: string, devicePath = NSM_DEVICE): NsmTra
       });
       child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
       child.on('error', (cause: NodeJS.ErrnoException) => {
-        reject(new AttestationError(`cannot run the NSM helper ${helper} (${cause.code ?? 'error'}); build it from src/tee/providers/nsm-helper.c, see docs/tee.md`, { cause }));
+        reject(new AttestationError(`cannot run the NSM helper ${helper} (${cause.code ?? 'error'}); build it from src/tee/nitro/nsm-helper.c, see docs/tee.md`, { cause }));
       });
       child.on('close', (code) => {
         if (code !== 0) {
@@ -132,7 +132,7 @@ export function helperTransport(helper: string, devicePath = NSM_DEVICE): NsmTra
 /** The nitro provider: NSM attestation documents from inside an enclave. */
 export class NitroProvider implements AttestationProvider {
   readonly name = 'nitro' as const;
-  readonly format = ATTESTATION_FORMATS.nitro;
+  readonly format = NITRO_FORMAT;
   readonly hardware = true;
   private readonly devicePath: string;
   private readonly transport: NsmTransport;

@@ -1,19 +1,20 @@
 /**
  * Attestation providers: what the TEE path asks to sign a receipt digest (DESIGN.md "TEE
- * path and policy"). A provider turns {user data, nonce} into an attestation document; the
- * receipt stores the document with what it binds (src/shared/receipt.ts, `attestation`).
+ * path and policy"). A provider turns {receipt digest, nonce} into an attestation
+ * document; the receipt stores the document with what it binds (src/shared/receipt.ts,
+ * `attestation`). Each attestation vendor that can attest from here has one, in its
+ * folder, created through the registry (src/tee/registry.ts `createAttestationProvider`):
  *
  * - `dev`: a local Ed25519 key; documents say `"hardware": false` and the default policy
  *   refuses them. For development and tests only.
- * - `nitro`: the Nitro Secure Module of an AWS Nitro Enclave (/dev/nsm), whose documents
- *   are checked by `verifyNitroAttestation`.
+ * - `nitro`: the Nitro Secure Module of an AWS Nitro Enclave (/dev/nsm).
  */
-import { InvalidArgumentError } from '../../shared/errors.js';
-import { MAX_NONCE_BYTES } from '../../shared/nonce.js';
+import { InvalidArgumentError } from '../shared/errors.js';
+import { MAX_NONCE_BYTES } from '../shared/nonce.js';
 
 /** What a provider is asked to attest. */
 export interface AttestationRequest {
-  /** The receipt digest (32 bytes). */
+  /** The receipt digest (32 bytes), bound by the document as its vendor defines (Nitro, dev: the user data). */
   userData: Uint8Array;
   /** The receipt nonce (1 to 512 bytes). */
   nonce: Uint8Array;
@@ -21,9 +22,9 @@ export interface AttestationRequest {
 
 /** A source of attestation documents. */
 export interface AttestationProvider {
-  /** The provider's name, recorded in the receipt. */
-  readonly name: 'dev' | 'nitro';
-  /** The document format it produces (see ATTESTATION_FORMATS in src/shared/receipt.ts). */
+  /** Its vendor's registry name, recorded in the receipt as `attestation.provider`. */
+  readonly name: string;
+  /** The document format it produces (its vendor's `format`). */
   readonly format: string;
   /** Whether its documents are backed by hardware. */
   readonly hardware: boolean;

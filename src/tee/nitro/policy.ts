@@ -10,7 +10,7 @@
  * These functions run only after every signature has been verified.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { AttestationError } from '../shared/errors.js';
+import { AttestationError } from '../../shared/errors.js';
 
 /** Expected PCR values, lower- or upper-case hex, keyed `pcr0` … `pcr31`; all listed must match. */
 export type PcrMeasurement = Readonly<Partial<Record<`pcr${number}`, string>>>;

@@ -22,8 +22,10 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { AttestationError } from '../../shared/errors.js';
 import { canonicalJson } from '../../shared/hash.js';
-import { ATTESTATION_FORMATS } from '../../shared/receipt.js';
-import { assertRequest, type AttestationProvider, type AttestationRequest } from './provider.js';
+import { assertRequest, type AttestationProvider, type AttestationRequest } from '../provider.js';
+
+/** The receipt `attestation.format` of dev documents (UTF-8 JSON, base64). */
+export const DEV_FORMAT = 'zkinfer.dev-attestation/1' as const;
 
 /** File name of the cached key inside the cache folder. */
 export const DEV_KEY_FILE = 'dev-attestation-key.json';
@@ -50,7 +52,7 @@ const hexString = (bytes?: number) => z.string().regex(bytes ? new RegExp(`^[0-9
 const keyFileSchema = z.object({ format: z.literal(KEY_FORMAT), algorithm: z.literal('Ed25519'), secretKey: hexString(32), publicKey: hexString(32), createdAt: z.string() });
 
 const documentSchema = z.strictObject({
-  format: z.literal(ATTESTATION_FORMATS.dev),
+  format: z.literal(DEV_FORMAT),
   hardware: z.literal(false),
   algorithm: z.literal('Ed25519'),
   publicKey: hexString(32),
@@ -132,7 +134,7 @@ const signedBytes = (doc: Omit<DevDocument, 'signature'>): Uint8Array => new Tex
 /** The dev provider: signs with a local Ed25519 key; never hardware. */
 export class DevProvider implements AttestationProvider {
   readonly name = 'dev' as const;
-  readonly format = ATTESTATION_FORMATS.dev;
+  readonly format = DEV_FORMAT;
   readonly hardware = false;
   /** Hex Ed25519 public key. */
   readonly publicKey: string;

@@ -11,11 +11,14 @@
  */
 import { hexToBytes, bytesToHex } from '@noble/hashes/utils.js';
 import { z } from 'zod';
-import { AttestationError, InvalidArgumentError } from '../shared/errors.js';
+import { AttestationError, InvalidArgumentError } from '../../shared/errors.js';
 import { verifyCoseSign1 } from './cose.js';
-import { decodeNitroAttestation } from './nitro-document.js';
-import { checkBinding, checkDebug, checkPcrAllowlist, isDebugEnclave, type PcrAllowlist } from './nitro-policy.js';
-import { AWS_NITRO_ROOT_SHA256, verifyCertificateChain, type CertificateSummary } from './x509-chain.js';
+import { decodeNitroAttestation } from './document.js';
+import { checkBinding, checkDebug, checkPcrAllowlist, isDebugEnclave, type PcrAllowlist } from './policy.js';
+import { verifyCertificateChain, type CertificateSummary } from '../pki/x509-chain.js';
+
+/** DER SHA-256 fingerprint of the AWS Nitro Enclaves root (CN=aws.nitro-enclaves, 2019–2049). */
+export const AWS_NITRO_ROOT_SHA256 = '641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b';
 
 /** Options of {@link verifyNitroAttestation}. */
 export interface NitroVerifyOptions {
@@ -117,7 +120,7 @@ export async function verifyNitroAttestation(doc: Uint8Array, options: NitroVeri
 
   const chain = await verifyCertificateChain(
     [...document.cabundle.map((der, i) => ({ label: `cabundle[${i}]`, der })), { label: 'certificate', der: document.certificate }],
-    { at, rootFingerprint: (opts.rootFingerprint ?? AWS_NITRO_ROOT_SHA256).toLowerCase() },
+    { at, rootFingerprint: (opts.rootFingerprint ?? AWS_NITRO_ROOT_SHA256).toLowerCase(), leafKey: { curve: 'P-384', purpose: 'ES384' } },
   );
   if (!(await verifyCoseSign1(cose, chain.leafKey))) {
     throw new AttestationError('COSE_Sign1: signature does not verify with the key of certificate');

@@ -9,6 +9,8 @@ import { registerProveCommand } from './commands/prove.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerAttestCommand } from './commands/attest.js';
 import { registerInferCommand } from './commands/infer.js';
+import { registerDatasetCommand } from './commands/dataset.js';
+import { registerProvenanceCommand } from './commands/provenance.js';
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerVerifyCommand(program);
   registerAttestCommand(program);
   registerInferCommand(program);
+  registerDatasetCommand(program);
+  registerProvenanceCommand(program);
   return program;
 }
 

@@ -4,11 +4,11 @@
  * root, the leaf count, each contributor's leaf count, the assignment and the encodings,
  * and no time or path, so the same data and map always give the same file, byte for byte.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ProvenanceError } from '../shared/errors.js';
 import { assignmentSchema, ContributorAssigner, contributorIdSchema, publicKeyHexSchema, zodIssue, type ContributorMap } from './contributors.js';
 import { datasetCount, openDataset, type DatasetSource, type OpenedDataset } from './dataset.js';
+import { readJsonFile } from './files.js';
 import { hashLeaf, MerkleRootBuilder } from './merkle.js';
 import { hashSample, LEAF_ENCODING, leafData, SAMPLE_ENCODINGS, type Sample } from './sample.js';
 
@@ -69,7 +69,7 @@ export async function* scanLeaves(dataset: OpenedDataset, assigner: ContributorA
   let bytes = 0;
   let count = 0;
   for await (const r of dataset.records({ onBytes: (b) => (bytes = b) })) {
-    const at = r.line !== undefined ? `${dataset.path}:${r.line}` : `${dataset.path} sample ${r.index}`;
+    const at = r.line !== undefined ? `${dataset.path}:${r.line}` : dataset.path;
     const contributor = assigner.contributorOf(r.index, r.contributorField, at);
     const sampleHash = hashSample(r.sample);
     yield { index: r.index, sample: r.sample, sampleHash, contributor, leafHash: hashLeaf(leafData(sampleHash, contributor)) };
@@ -77,6 +77,7 @@ export async function* scanLeaves(dataset: OpenedDataset, assigner: ContributorA
     if (onProgress && count % PROGRESS_EVERY === 0) onProgress(total === undefined ? { done: count, unit: 'samples' } : { done: bytes, total, unit: 'bytes' });
   }
   assigner.finish(count, dataset.path);
+  if (onProgress && (count % PROGRESS_EVERY !== 0 || total !== undefined)) onProgress(total === undefined ? { done: count, unit: 'samples' } : { done: total, total, unit: 'bytes' });
 }
 
 /** Options for {@link commitDataset}. */
@@ -105,7 +106,6 @@ export async function commitDataset(dataPath: string, map: ContributorMap, optio
     counts.set(leaf.contributor, counts.get(leaf.contributor)! + 1);
   }
   if (builder.size === 0) throw new ProvenanceError(`${dataPath}: the dataset holds no samples`);
-  options.onProgress?.(total !== undefined ? { done: builder.size, total, unit: 'samples' } : { done: dataset.bytes, total: dataset.bytes, unit: 'bytes' });
   return {
     format: COMMITMENT_FORMAT,
     ...(options.name === undefined ? {} : { name: options.name }),
@@ -151,14 +151,7 @@ export function parseCommitment(value: unknown, where: string): DatasetCommitmen
  * @throws {ProvenanceError} for an unreadable file or an invalid commitment
  */
 export function readCommitment(path: string): DatasetCommitment {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new ProvenanceError(code ? `${path}: cannot read commitment (${code})` : `${path}: malformed JSON (${(cause as Error).message})`, { cause });
-  }
-  return parseCommitment(data, path);
+  return parseCommitment(readJsonFile(path, 'commitment'), path);
 }
 
 /** Options of {@link walkCommittedDataset}. */

@@ -13,9 +13,9 @@
  * each JSONL line names its contributor in that field, which is then not part of the
  * sample. Every id used must be declared in `contributors`.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ProvenanceError } from '../shared/errors.js';
+import { readJsonFile } from './files.js';
 
 /** The map's format tag. */
 export const CONTRIBUTORS_FORMAT = 'zkinfer.contributors/1';
@@ -88,14 +88,7 @@ export function parseContributorMap(value: unknown, where: string): ContributorM
  * @throws {ProvenanceError} for an unreadable file, malformed JSON or an invalid map
  */
 export function readContributorMap(path: string): ContributorMap {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new ProvenanceError(code ? `${path}: cannot read contributor map (${code})` : `${path}: malformed JSON (${(cause as Error).message})`, { cause });
-  }
-  return parseContributorMap(data, path);
+  return parseContributorMap(readJsonFile(path, 'contributor map'), path);
 }
 
 /** Assigns contributors to samples in order, for one pass over a dataset. */

@@ -136,7 +136,7 @@ describe('dataset commitment', () => {
     );
     const short = parseContributorMap({ ...base, assign: [{ from: 0, to: 40, contributor: 'a' }] }, 'short.json');
     await expect(commitDataset(join(FIX, 'idx'), short, { split: 'train', mapSource: 'short.json' })).rejects.toThrow(
-      `${join(FIX, 'idx')} sample 40: sample 40 has no contributor in short.json (its ranges end at 40)`,
+      `${join(FIX, 'idx')}: sample 40 has no contributor in short.json (its ranges end at 40)`,
     );
     const long = parseContributorMap({ ...base, assign: [{ from: 0, to: 50, contributor: 'a' }] }, 'long.json');
     await expect(commitDataset(join(FIX, 'idx'), long, { split: 'train', mapSource: 'long.json' })).rejects.toThrow(

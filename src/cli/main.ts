@@ -11,6 +11,7 @@ import { registerAttestCommand } from './commands/attest.js';
 import { registerInferCommand } from './commands/infer.js';
 import { registerDatasetCommand } from './commands/dataset.js';
 import { registerProvenanceCommand } from './commands/provenance.js';
+import { registerAttributeCommand } from './commands/attribute.js';
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerInferCommand(program);
   registerDatasetCommand(program);
   registerProvenanceCommand(program);
+  registerAttributeCommand(program);
   return program;
 }
 

@@ -79,7 +79,7 @@ function isLittleEndianHost(): boolean {
 
 /** Copies `bytes` with every `width`-byte element reversed (big- to little-endian). */
 export function toLittleEndian(bytes: Uint8Array, width: number, littleEndian: boolean): Uint8Array {
-  const out = Uint8Array.from(bytes);
+  const out = bytes.slice();
   if (littleEndian || width === 1) return out;
   for (let i = 0; i < out.length; i += width) out.subarray(i, i + width).reverse();
   return out;

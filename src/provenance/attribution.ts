@@ -23,7 +23,7 @@ import type { QModel } from '../quant/model.js';
 import type { DatasetCommitment, ScanProgress } from './commitment.js';
 import { contributorIdSchema } from './contributors.js';
 import { readSamplesAt } from './dataset.js';
-import { hashLeaf, MerkleTree } from './merkle.js';
+import { hashLeaf } from './merkle.js';
 import { checkProvenanceRecord } from './record.js';
 import { buildIndex, readIndex, writeIndex, type IndexBinding, type RepresentationIndex } from './rep-index.js';
 import { defaultTransform, nearest, REPRESENTATION_METHOD, representationModel, representationOf, type InputTransform, type RepresentationModel } from './representation.js';
@@ -141,7 +141,6 @@ export interface Attributor {
   dataPath: string;
   split?: string;
   boundToModel: boolean;
-  tree?: MerkleTree;
 }
 
 /** Options for {@link prepareAttribution}. */
@@ -168,7 +167,8 @@ export async function prepareAttribution(o: PrepareOptions): Promise<Attributor>
   const model = loadAttributionModel(o.artifactsDir);
   const boundToModel = datasetBoundToModel(model, o.commitment, o.commitmentSource);
   const split = o.split ?? o.commitment.source.split;
-  const transform = o.transform ?? defaultTransform((await readSamplesAt(o.dataPath, [0], { split })).get(0)!);
+  const contributorField = Array.isArray(o.commitment.assign) ? undefined : o.commitment.assign.field;
+  const transform = o.transform ?? defaultTransform((await readSamplesAt(o.dataPath, [0], { split, contributorField })).get(0)!);
   const binding: IndexBinding = {
     modelId: model.manifest.modelId,
     quantizedSha256: model.quantizedSha256,
@@ -224,9 +224,9 @@ export async function attributeReceipts(a: Attributor, receipts: readonly Receip
     const raw = queryInput(receipt, where, options.openInput);
     return { receipt, raw, best: nearest(representationOf(rm, raw), a.index.reps, a.index.valid, k) };
   });
-  const samples = await readSamplesAt(a.dataPath, new Set(ranked.flatMap((r) => r.best.map((b) => b.index))), { split: a.split });
-  a.tree ??= new MerkleTree(a.index.leafHashes);
-  const tree = a.tree;
+  const contributorField = Array.isArray(a.commitment.assign) ? undefined : a.commitment.assign.field;
+  const samples = await readSamplesAt(a.dataPath, new Set(ranked.flatMap((r) => r.best.map((b) => b.index))), { split: a.split, contributorField });
+  const tree = a.index.tree;
   return ranked.map(({ receipt, raw, best }) => {
     const neighbours = best.map((b, i) => {
       const sample = samples.get(b.index)!;

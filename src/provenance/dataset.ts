@@ -48,8 +48,11 @@ export interface OpenedDataset {
   count?: number;
   /** Size in bytes of the samples file (for byte-based progress on JSONL). */
   bytes: number;
-  /** Reads the samples in order; `onBytes` reports bytes read so far (JSONL). */
-  records(options?: { onBytes?: (bytes: number) => void }): AsyncGenerator<DatasetRecord>;
+  /**
+   * Reads the samples in order; `onBytes` reports bytes read so far (JSONL); with `only`,
+   * yields just those indices (the others are read past without being decoded).
+   */
+  records(options?: { onBytes?: (bytes: number) => void; only?: ReadonlySet<number> }): AsyncGenerator<DatasetRecord>;
 }
 
 /** Options for {@link openDataset}. */
@@ -130,11 +133,11 @@ export function openDataset(path: string, options: OpenDatasetOptions = {}): Ope
   const { samples, labels, source } = resolveDataset(path, options.split);
   const bytes = statSync(samples).size;
   if (source.kind === 'jsonl') {
-    return { path, source, encoding: SAMPLE_ENCODINGS.json, bytes, records: (o) => jsonlRecords(samples, options.contributorField, o?.onBytes) };
+    return { path, source, encoding: SAMPLE_ENCODINGS.json, bytes, records: (o) => jsonlRecords(samples, options.contributorField, o?.onBytes, o?.only) };
   }
   if (options.contributorField !== undefined) throw new ProvenanceError(`${path}: a contributor field only applies to JSONL datasets; assign index ranges instead`);
   const kind = source.kind;
-  return { path, source, encoding: SAMPLE_ENCODINGS.tensor, bytes, records: () => arrayRecords(samples, labels, kind) };
+  return { path, source, encoding: SAMPLE_ENCODINGS.tensor, bytes, records: (o) => arrayRecords(samples, labels, kind, o?.only) };
 }
 
 /**
@@ -153,7 +156,7 @@ export async function datasetCount(dataset: OpenedDataset, options: OpenDatasetO
   }
 }
 
-async function* arrayRecords(samplesPath: string, labelsPath: string | undefined, kind: 'idx' | 'npy'): AsyncGenerator<DatasetRecord> {
+async function* arrayRecords(samplesPath: string, labelsPath: string | undefined, kind: 'idx' | 'npy', only?: ReadonlySet<number>): AsyncGenerator<DatasetRecord> {
   const images = new ByteReader(samplesPath);
   const labels = labelsPath ? new ByteReader(labelsPath) : undefined;
   try {
@@ -172,9 +175,10 @@ async function* arrayRecords(samplesPath: string, labelsPath: string | undefined
     }
     for (let index = 0; index < count; index++) {
       const bytes = await images.readExact(size, `sample ${index}`);
+      const labelBytes = labels && lh ? await labels.readExact(lh.width, `label ${index}`) : undefined;
+      if (only && !only.has(index)) continue;
       const data = toLittleEndian(bytes, h.width, h.littleEndian);
-      let label: number | undefined;
-      if (labels && lh) label = readLabel(await labels.readExact(lh.width, `label ${index}`), lh, `${labelsPath} label ${index}`);
+      const label = labelBytes && lh ? readLabel(labelBytes, lh, `${labelsPath} label ${index}`) : undefined;
       yield { index, sample: { kind: 'tensor', dtype: h.dtype as TensorDType, shape, data, ...(label === undefined ? {} : { label }) } };
     }
     if ((await images.read(1, 'trailing data')) !== undefined) throw new ProvenanceError(`${samplesPath}: data after the ${count} samples the header declares`);
@@ -184,7 +188,7 @@ async function* arrayRecords(samplesPath: string, labelsPath: string | undefined
   }
 }
 
-async function* jsonlRecords(path: string, contributorField: string | undefined, onBytes?: (bytes: number) => void): AsyncGenerator<DatasetRecord> {
+async function* jsonlRecords(path: string, contributorField: string | undefined, onBytes?: (bytes: number) => void, only?: ReadonlySet<number>): AsyncGenerator<DatasetRecord> {
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   let bytes = 0;
   stream.on('data', (chunk) => {
@@ -198,6 +202,10 @@ async function* jsonlRecords(path: string, contributorField: string | undefined,
     for await (const text of lines) {
       line++;
       if (text.trim() === '') continue;
+      if (only && !only.has(index)) {
+        index++;
+        continue;
+      }
       let obj: unknown;
       try {
         obj = JSON.parse(text);
@@ -225,14 +233,11 @@ export async function readSamplesAt(dataPath: string, indices: Iterable<number>,
   const wanted = new Set(indices);
   const out = new Map<number, Sample>();
   if (wanted.size === 0) return out;
-  const last = Math.max(...wanted);
   const dataset = openDataset(dataPath, options);
-  let seen = 0;
-  for await (const r of dataset.records()) {
-    seen++;
-    if (wanted.has(r.index)) out.set(r.index, r.sample);
-    if (r.index >= last) break;
+  for await (const r of dataset.records({ only: wanted })) {
+    out.set(r.index, r.sample);
+    if (out.size === wanted.size) break;
   }
-  for (const i of wanted) if (!out.has(i)) throw new ProvenanceError(`${dataPath}: no sample ${i} (the dataset holds ${seen})`);
+  for (const i of [...wanted].sort((a, b) => a - b)) if (!out.has(i)) throw new ProvenanceError(`${dataPath}: no sample ${i} in the dataset`);
   return out;
 }

@@ -85,16 +85,29 @@ export class MerkleTree {
   private readonly levels: Uint8Array[][];
   readonly size: number;
 
-  /** @param leafHashes the leaf hashes in order (each 32 bytes) */
-  constructor(leafHashes: readonly Uint8Array[]) {
+  /**
+   * @param leafHashes the leaf hashes in order (each 32 bytes)
+   * @param innerLevels the perfect subtrees' hashes above the leaves, as {@link innerLevels}
+   *   returned them (a cache: trusted as given); computed when absent
+   */
+  constructor(leafHashes: readonly Uint8Array[], innerLevels?: readonly (readonly Uint8Array[])[]) {
     this.size = leafHashes.length;
     this.levels = [leafHashes.slice()];
+    if (innerLevels) {
+      for (const level of innerLevels) this.levels.push(level.slice());
+      return;
+    }
     for (let level = this.levels[0]!; level.length >= 2; ) {
       const up: Uint8Array[] = new Array(level.length >> 1);
       for (let i = 0; i < up.length; i++) up[i] = hashNode(level[2 * i]!, level[2 * i + 1]!);
       this.levels.push(up);
       level = up;
     }
+  }
+
+  /** The hashes of the perfect subtrees above the leaves, level by level (level h: ⌊n / 2^h⌋ hashes). */
+  innerLevels(): Uint8Array[][] {
+    return this.levels.slice(1);
   }
 
   /** The tree's root (RFC 6962 MTH over all leaves). */

@@ -7,14 +7,16 @@
  * refused, never used. It is a cache: attribution checks recompute from the model and data.
  *
  * Layout: "ZKREPIX1" ‖ u32 LE header length ‖ header JSON (padded with spaces to 8 bytes)
- *   ‖ leaf hashes (32 bytes each) ‖ contributor number (u32 LE each) ‖ valid flag (u8 each,
- *   padded to 4 bytes) ‖ representations (i32 LE, size each) ‖ SHA-256 of all before.
+ *   ‖ leaf hashes (32 bytes each) ‖ the Merkle tree's inner perfect-subtree hashes, level by
+ *   level (⌊n / 2^h⌋ at level h ≥ 1) ‖ contributor number (u32 LE each) ‖ valid flag (u8
+ *   each, padded to 4 bytes) ‖ representations (i32 LE, size each) ‖ SHA-256 of all before.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ProvenanceError, InputError } from '../shared/errors.js';
 import { walkCommittedDataset, type DatasetCommitment, type ScanProgress } from './commitment.js';
 import { writeNewFile } from './files.js';
+import { MerkleTree } from './merkle.js';
 import { representationOf, sampleInput, defaultTransform, type InputTransform, type RepresentationModel, type RepresentationSpec } from './representation.js';
 
 const MAGIC = Buffer.from('ZKREPIX1', 'ascii');
@@ -35,6 +37,8 @@ export interface IndexBinding {
 export interface RepresentationIndex extends IndexBinding {
   contributors: string[];
   leafHashes: Uint8Array[];
+  /** The Merkle tree over the leaf hashes (for inclusion proofs). */
+  tree: MerkleTree;
   contributorOf: Uint32Array;
   valid: Uint8Array;
   reps: Int32Array;
@@ -65,7 +69,7 @@ export function encodeIndex(index: RepresentationIndex): Uint8Array {
   const n = index.leafCount;
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
-  const hashes = Buffer.concat(index.leafHashes);
+  const hashes = Buffer.concat([...index.leafHashes, ...index.tree.innerLevels().flat()]);
   const contributors = Buffer.from(index.contributorOf.buffer, index.contributorOf.byteOffset, n * 4);
   const valid = Buffer.concat([Buffer.from(index.valid), Buffer.alloc(pad(n, 4))]);
   const reps = Buffer.from(index.reps.buffer, index.reps.byteOffset, index.reps.byteLength);
@@ -99,11 +103,20 @@ export function decodeIndex(bytes: Uint8Array, expected: IndexBinding, where: st
   const n = expected.leafCount;
   const size = expected.representation.size;
   let at = 12 + headerLen;
-  const need = at + 32 * n + 4 * n + n + pad(n, 4) + 4 * n * size;
+  const levelSizes: number[] = [];
+  for (let m = n >> 1; m >= 1; m >>= 1) levelSizes.push(m);
+  const inner = levelSizes.reduce((a, b) => a + b, 0);
+  const need = at + 32 * (n + inner) + 4 * n + n + pad(n, 4) + 4 * n * size;
   if (body.length !== need) throw damaged(`size ${body.length}, expected ${need}`);
+  const hashesAt = (count: number) => {
+    const out = Array.from({ length: count }, (_, i) => body.subarray(at + 32 * i, at + 32 * (i + 1)));
+    at += 32 * count;
+    return out;
+  };
+  const leafHashes = hashesAt(n);
+  const tree = new MerkleTree(leafHashes, levelSizes.map(hashesAt));
+  if (Buffer.from(tree.root()).toString('hex') !== expected.datasetRoot) throw damaged('its tree does not lead to the dataset root');
   // Copies into fresh, aligned typed arrays (the file buffer's offset need not be aligned).
-  const leafHashes = Array.from({ length: n }, (_, i) => body.subarray(at + 32 * i, at + 32 * (i + 1)));
-  at += 32 * n;
   const contributorOf = new Uint32Array(n);
   Buffer.from(contributorOf.buffer).set(body.subarray(at, at + 4 * n));
   at += 4 * n;
@@ -111,7 +124,7 @@ export function decodeIndex(bytes: Uint8Array, expected: IndexBinding, where: st
   at += n + pad(n, 4);
   const reps = new Int32Array(n * size);
   Buffer.from(reps.buffer).set(body.subarray(at, at + 4 * n * size));
-  return { ...expected, contributors: header.contributors, excluded: header.excluded, leafHashes, contributorOf, valid, reps };
+  return { ...expected, contributors: header.contributors, excluded: header.excluded, leafHashes, tree, contributorOf, valid, reps };
 }
 
 /** Options for {@link buildIndex}. */
@@ -161,7 +174,8 @@ export async function buildIndex(
       }
     },
   });
-  return { ...binding, datasetRoot: commitment.root, leafCount: n, representation: rm.spec, transform: transform!, contributors, leafHashes, contributorOf, valid, reps, excluded };
+  const tree = new MerkleTree(leafHashes);
+  return { ...binding, datasetRoot: commitment.root, leafCount: n, representation: rm.spec, transform: transform!, contributors, leafHashes, tree, contributorOf, valid, reps, excluded };
 }
 
 /** Writes an index file (replacing a stale one). */

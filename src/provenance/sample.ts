@@ -139,7 +139,7 @@ export function sampleFromJson(value: unknown, encoding: SampleEncoding, where: 
   if (!isObject(value)) throw new ProvenanceError(`${where}: expected a JSON object`);
   if (encoding === SAMPLE_ENCODINGS.json) {
     const keys = Object.keys(value);
-    if (keys.length === 1 && keys[0] === 'json' && isObject(value.json)) return { kind: 'json', value: value.json };
+    if (keys.length === 1 && keys[0] === 'json' && isObject(value.json)) return jsonSampleOf(value.json, contributorField).sample;
     return jsonSampleOf(value, contributorField).sample;
   }
   const { dtype, shape, data, label } = value;
@@ -176,6 +176,8 @@ export function jsonSampleOf(obj: Record<string, unknown>, contributorField?: st
 
 /** The elements of a tensor sample as numbers, row-major. */
 export function tensorValues(s: TensorSample): Float64Array {
+  if (s.dtype === 'uint8') return new Float64Array(s.data);
+  if (s.dtype === 'int8') return new Float64Array(new Int8Array(s.data.buffer, s.data.byteOffset, s.data.byteLength));
   const width = TENSOR_DTYPES[s.dtype];
   const n = s.data.length / width;
   const out = new Float64Array(n);
@@ -183,12 +185,6 @@ export function tensorValues(s: TensorSample): Float64Array {
   for (let i = 0; i < n; i++) {
     const at = i * width;
     switch (s.dtype) {
-      case 'uint8':
-        out[i] = s.data[i]!;
-        break;
-      case 'int8':
-        out[i] = view.getInt8(at);
-        break;
       case 'uint16':
         out[i] = view.getUint16(at, true);
         break;
@@ -205,7 +201,7 @@ export function tensorValues(s: TensorSample): Float64Array {
         out[i] = view.getFloat64(at, true);
         break;
       default:
-        s.dtype satisfies never;
+        s.dtype satisfies 'uint8' | 'int8';
     }
   }
   return out;

@@ -3,7 +3,7 @@
  * the truncated float graph, determinism, the cached index, the check by re-execution, and
  * every tampering — ranking, distance, Merkle path, contributor, shares, input — refused.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,14 +12,15 @@ import type { Artifacts } from '../../src/prove/artifacts.js';
 import { runReference } from '../../src/reference/execute.js';
 import { attributeReceipts, loadAttributionModel, prepareAttribution, sharesOf, type Attribution, type AttributionModel, type Attributor } from '../../src/provenance/attribution.js';
 import { checkAttribution } from '../../src/provenance/check-attribution.js';
-import type { DatasetCommitment } from '../../src/provenance/commitment.js';
+import { commitDataset, type DatasetCommitment } from '../../src/provenance/commitment.js';
+import { readContributorMap } from '../../src/provenance/contributors.js';
 import { readSamplesAt } from '../../src/provenance/dataset.js';
 import { nearest, representationOf, sampleInput } from '../../src/provenance/representation.js';
 import { summarizeAttributions, summaryCsv, summarySvg } from '../../src/provenance/report.js';
 import type { Sample } from '../../src/provenance/sample.js';
 import type { Receipt } from '../../src/shared/receipt.js';
 import { buildModel, randomArray, rng, runOrt } from '../helpers/onnx-builder.js';
-import { compileFixture, fixtureCommitment, fixtureRecord, IDX, writeFixtureModel } from './fixture.js';
+import { compileFixture, FIX, fixtureCommitment, fixtureRecord, IDX, writeFixtureModel } from './fixture.js';
 
 const work = mkdtempSync(join(tmpdir(), 'zkinfer-attr-'));
 let commitment: DatasetCommitment;
@@ -83,6 +84,15 @@ describe('attribution', () => {
     }
   });
 
+  it('the typed-array plan equals the reference executor on every fixture sample', async () => {
+    expect(m.rm.plan).toBeDefined();
+    const all = await readSamplesAt(IDX, Array.from({ length: 48 }, (_, i) => i), { split: 'train' });
+    for (const s of [...all.values(), ...testSamples.values()]) {
+      const raw = sampleInput(m.rm, s, { divisor: 255 }, 's');
+      expect(Array.from(representationOf(m.rm, raw))).toEqual(Array.from(representationOf(m.rm, raw, { reference: true })));
+    }
+  });
+
   it('ranks the k nearest by (distance, index), with Merkle paths and shares per contributor', () => {
     const a = attributions[0]!;
     expect(a.k).toBe(5);
@@ -111,6 +121,34 @@ describe('attribution', () => {
     expect(seen[0]).toBe(`${join(work, 'index.repidx')}: the representation index was built for another model: rebuilding it`);
     expect(a.boundToModel).toBe(false);
   }, 60_000);
+
+  it('a damaged index is rebuilt; a sample the model cannot represent is excluded and never ranked', async () => {
+    const path = join(work, 'index.repidx');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 100] ^= 1;
+    writeFileSync(path, bytes);
+    const seen: string[] = [];
+    await prepareAttribution({ artifactsDir: artifacts, commitment, commitmentSource: 'c.json', dataPath: IDX, indexPath: path, onNotice: (n) => seen.push(n) });
+    expect(seen[0]).toBe(`${path}: the representation index is damaged (checksum mismatch): rebuilding it`);
+
+    // A JSONL dataset whose line 3 holds a value the 10-bit input cannot represent.
+    const lines = readFileSync(join(FIX, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    lines[2].input[0][0][0][0] = 3;
+    writeFileSync(join(work, 'wide.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n'));
+    const wide = await commitDataset(join(work, 'wide.jsonl'), readContributorMap(join(FIX, 'contributors-field.json')));
+    const free = join(work, 'artifacts-9');
+    const a = await prepareAttribution({ artifactsDir: free, commitment: wide, commitmentSource: 'w.json', dataPath: join(work, 'wide.jsonl'), indexPath: join(work, 'wide.repidx') });
+    expect(a.index.excluded).toBe(1);
+    expect(a.index.transform).toEqual({ divisor: 1 });
+    const fm = loadAttributionModel(free);
+    const raw = sampleInput(fm.rm, testSamples.get(0)!, { divisor: 255 }, 's');
+    const r = buildReceipt({ manifest: fm.manifest, model: fm.model } as Artifacts, raw, runReference(fm.model, raw), '00');
+    const [x] = await attributeReceipts(a, [{ receipt: r, where: 'r' }], 12);
+    expect(x!.neighbours).toHaveLength(11);
+    expect(x!.neighbours.map((n) => n.index)).not.toContain(2);
+    expect(x!.representation.excluded).toBe(1);
+    expect(await checkAttribution(x, fm, wide, { where: 'x', dataPath: join(work, 'wide.jsonl') })).toEqual({ valid: true, exhaustive: true });
+  });
 
   it('checks by re-execution, with and without the exhaustive ranking', async () => {
     for (const a of attributions) {

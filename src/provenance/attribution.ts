@@ -34,6 +34,7 @@ export const ATTRIBUTION_FORMAT = 'zkinfer.attribution/1';
 
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
 
+/** An attribution file (docs/provenance.md "Attribution"). */
 export const attributionSchema = z.strictObject({
   format: z.literal(ATTRIBUTION_FORMAT),
   modelId: hex32,

@@ -19,6 +19,7 @@ export const TREE_KIND = 'rfc6962-sha256';
 
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
 
+/** A commitment file (docs/provenance.md "Files"). */
 export const commitmentSchema = z.strictObject({
   format: z.literal(COMMITMENT_FORMAT),
   name: z.string().optional(),

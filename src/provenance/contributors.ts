@@ -38,6 +38,7 @@ export type Assignment = z.infer<typeof assignmentSchema>;
 export const contributorSchema = z.strictObject({ id: contributorIdSchema, name: z.string().optional(), publicKey: publicKeyHexSchema.optional() });
 export type Contributor = z.infer<typeof contributorSchema>;
 
+/** A contributor map file (see the module header). */
 export const contributorMapSchema = z.strictObject({
   format: z.literal(CONTRIBUTORS_FORMAT),
   description: z.string().optional(),

@@ -26,14 +26,17 @@ export const membershipEntrySchema = z.strictObject({
   sample: z.record(z.string(), z.unknown()),
   path: z.array(hex32),
 });
+/** One entry of a membership proof file. */
 export type MembershipEntry = Omit<z.infer<typeof membershipEntrySchema>, 'sample'> & { sample: SampleJson };
 
+/** A membership proof file: the dataset it proves membership in and one entry per sample. */
 export const membershipProofSchema = z.strictObject({
   format: z.literal(MEMBERSHIP_FORMAT),
   datasetRoot: hex32,
   leafCount: z.number().int().positive(),
   proofs: z.array(membershipEntrySchema).min(1),
 });
+/** A membership proof file. */
 export type MembershipProof = Omit<z.infer<typeof membershipProofSchema>, 'proofs'> & { proofs: MembershipEntry[] };
 
 /** A sample requested for a proof, with where it came from. */

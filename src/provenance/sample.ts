@@ -20,10 +20,12 @@ import { canonicalJson } from '../shared/hash.js';
 
 /** Element types of tensor samples and their byte widths. */
 export const TENSOR_DTYPES = { uint8: 1, int8: 1, uint16: 2, int16: 2, int32: 4, float32: 4, float64: 8 } as const;
+/** A tensor sample's element type. */
 export type TensorDType = keyof typeof TENSOR_DTYPES;
 
 /** Sample encoding names, recorded in every commitment. */
 export const SAMPLE_ENCODINGS = { tensor: 'zkinfer.sample.tensor/1', json: 'zkinfer.sample.json/1' } as const;
+/** A sample encoding name. */
 export type SampleEncoding = (typeof SAMPLE_ENCODINGS)[keyof typeof SAMPLE_ENCODINGS];
 
 /** Leaf encoding name, recorded in every commitment. */
@@ -44,6 +46,7 @@ export interface JsonSample {
   value: Record<string, unknown>;
 }
 
+/** A training sample. */
 export type Sample = TensorSample | JsonSample;
 
 /** The portable JSON form of a sample, used in proofs, attributions and sample files. */

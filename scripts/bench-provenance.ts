@@ -150,8 +150,16 @@ async function main(): Promise<void> {
 
   log('batch: 100 receipts in one call…');
   const a100 = await prepare();
-  const [, batchMs] = await timed(() => attributeReceipts(a100, receipts, 10));
+  const [batch, batchMs] = await timed(() => attributeReceipts(a100, receipts, 10));
   rows.push(['attribute 100 inferences in one call (one pass for their samples), per inference', `${(batchMs / 100).toFixed(1)} ms`, '', '']);
+  // A sanity check of the representation: the nearest training image's label against the test label.
+  const agree = batch.filter((a, i) => (a.neighbours[0]!.sample as { label?: number }).label === test.labels[i]).length;
+  const majority = batch.filter((a, i) => {
+    const votes = new Map<number, number>();
+    for (const n of a.neighbours) votes.set((n.sample as { label: number }).label, (votes.get((n.sample as { label: number }).label) ?? 0) + 1);
+    return [...votes.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0])[0]![0] === test.labels[i];
+  }).length;
+  rows.push(['test label = nearest neighbour’s label / = majority of the 10 (100 test images; a sanity check of the representation)', `${agree} % / ${majority} %`, '', '']);
 
   log('check one attribution: listed neighbours, then exhaustively…');
   const [local, localMs] = await timed(() => checkAttribution(attribution, model, commitment, { where: 'a' }));

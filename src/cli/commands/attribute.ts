@@ -131,8 +131,8 @@ async function runAttribute(target: string | undefined, opts: Record<string, any
     if (opts.json) process.stdout.write(jsonText(summary));
     else {
       process.stdout.write(
-        `attributed ${attributions.length} receipts (k = ${opts.k}) → ${opts.out} (summary.json, summary.csv, shares.svg)\n` +
-          summary.contributors.map((c) => `  ${c.contributor.padEnd(16)} ${(c.shareOfAll * 100).toFixed(1).padStart(5)} %  (${c.inferences} inferences supported)\n`).join('') +
+        `attributed ${attributions.length} receipt${attributions.length === 1 ? '' : 's'} (k = ${opts.k}) → ${opts.out} (summary.json, summary.csv, shares.svg)\n` +
+          summary.contributors.map((c) => `  ${c.contributor.padEnd(16)} ${(c.shareOfAll * 100).toFixed(1).padStart(5)} %  (${c.inferences} inference${c.inferences === 1 ? '' : 's'} supported)\n`).join('') +
           `  time         ${seconds} s\n`,
       );
     }

@@ -223,6 +223,8 @@ export async function attributeReceipts(a: Attributor, receipts: readonly Receip
     if (receipt.modelId !== manifest.modelId) throw new ProvenanceError(`${where}: the receipt is for model ${receipt.modelId.slice(0, 16)}…, the artifacts are model ${manifest.modelId.slice(0, 16)}…`);
     if (receipt.input.shape.join() !== model.input.shape.join() || receipt.input.scale !== model.input.scale) throw new ProvenanceError(`${where}: the receipt input does not have the model's shape and scale`);
     const raw = queryInput(receipt, where, options.openInput);
+    const size = model.input.shape.reduce((x, y) => x * y, 1);
+    if (raw.length !== size) throw new ProvenanceError(`${where}: the receipt input has ${raw.length} values, the model takes ${size}`);
     return { receipt, raw, best: nearest(representationOf(rm, raw), a.index.reps, a.index.valid, k) };
   });
   const contributorField = Array.isArray(a.commitment.assign) ? undefined : a.commitment.assign.field;

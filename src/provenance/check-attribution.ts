@@ -86,7 +86,9 @@ export async function checkAttribution(value: unknown, m: AttributionModel, comm
   if (a.dataset.boundToModel !== bound) return fail(`says the dataset is ${a.dataset.boundToModel ? '' : 'not '}bound to the model by its signed provenance record; it is${bound ? '' : ' not'}`);
   const r = a.representation;
   if (r.value !== rm.spec.value || r.size !== rm.spec.size || r.scale !== rm.spec.scale) return fail(`representation "${r.value}" (${r.size} values) is not the model's penultimate value "${rm.spec.value}" (${rm.spec.size})`);
-  if (a.input.shape.join() !== model.input.shape.join() || a.input.scale !== model.input.scale) return fail("the input does not have the model's shape and scale");
+  if (a.input.shape.join() !== model.input.shape.join() || a.input.scale !== model.input.scale || a.input.raw.length !== model.input.shape.reduce((x, y) => x * y, 1)) {
+    return fail("the input does not have the model's shape and scale");
+  }
   if (options.receipt) {
     const rc = options.receipt;
     if (rc.digest !== a.receipt.digest || rc.input.commitment !== a.receipt.inputCommitment || rc.modelId !== a.modelId) return fail('it answers another receipt (digest, input commitment or model differ)');

@@ -2,7 +2,7 @@
  * zkinfer's library API. Every export is named here one by one (no `export *`), so a
  * change to the public surface shows up in review; test/index.test.ts snapshots the list.
  */
-export { ZkinferError, InvalidArgumentError, OnnxImportError, CompileError, InputError, ProveError, VerifyError, AttestationError, EXIT, exitCodeOf } from './shared/errors.js';
+export { ZkinferError, InvalidArgumentError, OnnxImportError, CompileError, InputError, ProveError, VerifyError, AttestationError, ProvenanceError, EXIT, exitCodeOf } from './shared/errors.js';
 export { FIELD_MODULUS, encodeSigned, decodeSigned } from './shared/field.js';
 export { canonicalJson, sha256Hex, sha256Json } from './shared/hash.js';
 export { readInputFile, readInputLines, flattenInput } from './shared/input.js';
@@ -34,12 +34,12 @@ export { emitCircuit } from './circuit/emit.js';
 export type { EmittedCircuit } from './circuit/emit.js';
 
 export { compileModel } from './build/compile.js';
-export type { CompileOptions, CompileResult, CompileProgress } from './build/compile.js';
+export type { CompileOptions, CompileResult, CompileProgress, ProvenanceChecker } from './build/compile.js';
 export { compileCircom } from './build/circom.js';
 export { groth16Setup } from './build/setup.js';
 export { localPtau, inspectPtau } from './build/ptau.js';
-export { readManifest, computeModelId, computeKeyId, MANIFEST_FORMAT } from './build/manifest.js';
-export type { Manifest, Provenance } from './build/manifest.js';
+export { readManifest, computeModelId, computeKeyId, MANIFEST_FORMAT, PROVENANCE_RECORD_FORMAT } from './build/manifest.js';
+export type { Manifest, Provenance, ProvenanceStatus } from './build/manifest.js';
 
 export { loadArtifacts } from './prove/artifacts.js';
 export type { Artifacts } from './prove/artifacts.js';
@@ -74,3 +74,27 @@ export { encodeNsmAttestationRequest } from './tee/nitro/provider.js';
 export { verifyReceiptAttestation } from './tee/receipt-attestation.js';
 export { evaluateReceipt, loadPolicy, parsePolicy, loadPolicyKey, describeKey, DEFAULT_POLICY } from './verify/policy.js';
 export type { Policy, PolicyVerdict } from './verify/policy.js';
+
+export { hashLeaf, hashNode, MerkleRootBuilder, MerkleTree, rootFromInclusionProof, verifyInclusion } from './provenance/merkle.js';
+export { hashSample, encodeSample, leafData, sampleToJson, sampleFromJson, SAMPLE_ENCODINGS, LEAF_ENCODING } from './provenance/sample.js';
+export type { Sample, TensorSample, JsonSample, SampleJson } from './provenance/sample.js';
+export { openDataset, readSamplesAt } from './provenance/dataset.js';
+export type { OpenedDataset, DatasetSource } from './provenance/dataset.js';
+export { parseContributorMap, readContributorMap, CONTRIBUTORS_FORMAT } from './provenance/contributors.js';
+export type { ContributorMap } from './provenance/contributors.js';
+export { commitDataset, parseCommitment, readCommitment, walkCommittedDataset, COMMITMENT_FORMAT } from './provenance/commitment.js';
+export type { DatasetCommitment, CommitOptions, ScanProgress } from './provenance/commitment.js';
+export { proveMembership, verifyMembership, readSampleLines, MEMBERSHIP_FORMAT } from './provenance/membership.js';
+export type { MembershipProof, MembershipVerdict } from './provenance/membership.js';
+export { generateSigningKey, signingKeyFromSecret, readKeyFile, writeKeyFile } from './provenance/keys.js';
+export type { SigningKey } from './provenance/keys.js';
+export { signContribution, signRecord, checkProvenanceRecord, readProvenanceRecord, checkProvenanceForCompile, CONTRIBUTION_FORMAT } from './provenance/record.js';
+export type { ProvenanceRecord, Contribution, RecordInput, RecordCheck } from './provenance/record.js';
+export { representationModel, representationOf, REPRESENTATION_METHOD } from './provenance/representation.js';
+export type { RepresentationModel, RepresentationSpec, InputTransform } from './provenance/representation.js';
+export { loadAttributionModel, prepareAttribution, attributeReceipts, ATTRIBUTION_FORMAT } from './provenance/attribution.js';
+export type { Attribution, Attributor, InputOpener } from './provenance/attribution.js';
+export { checkAttribution, recomputeRepresentations } from './provenance/check-attribution.js';
+export type { AttributionVerdict } from './provenance/check-attribution.js';
+export { summarizeAttributions, summaryCsv, summarySvg } from './provenance/report.js';
+export type { AttributionSummary } from './provenance/report.js';

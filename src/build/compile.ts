@@ -28,7 +28,7 @@ import { emitCircuit } from '../circuit/emit.js';
 import { compileCircom } from './circom.js';
 import { groth16Setup } from './setup.js';
 import { sha256File as sha256FileStreamed } from './ptau.js';
-import { computeKeyId, computeModelId, MANIFEST_FORMAT, provenanceSchema, type Manifest, type Provenance } from './manifest.js';
+import { computeKeyId, computeModelId, MANIFEST_FORMAT, PROVENANCE_RECORD_FORMAT, provenanceSchema, type Manifest, type Provenance, type ProvenanceStatus } from './manifest.js';
 import { checkOutDir, createStaging, inspectOutDir, relativeTo } from './out-dir.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -69,13 +69,22 @@ export interface CompileOptions {
   /** Batch size to compile for. */
   batch?: number;
   quant?: Partial<QuantOptions>;
-  /** Provenance block, or the path of a JSON file holding one. */
+  /** Provenance block, or the path of a JSON file holding one: free text, or a signed record. */
   provenance?: Provenance | string;
+  /**
+   * Checks a signed provenance record (format zkinfer.provenance/1) against the ONNX file's
+   * hash and returns the manifest's label; throws to refuse the compile. A signed record
+   * without a checker is refused; src/provenance provides `checkProvenanceForCompile`.
+   */
+  provenanceChecker?: ProvenanceChecker;
   /** Skip the Groth16 setup (circuit only). */
   skipSetup?: boolean;
   onProgress?: (p: CompileProgress) => void;
   onWarning?: (message: string) => void;
 }
+
+/** See {@link CompileOptions.provenanceChecker}. */
+export type ProvenanceChecker = (block: Provenance, context: { onnxSha256: string; onnxPath: string; source: string }) => ProvenanceStatus;
 
 /** What {@link compileModel} returns. */
 export interface CompileResult {
@@ -132,12 +141,13 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
     throw new CompileError(`${onnxPath}: cannot read model (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
   }
   const provenance = loadProvenance(options.provenance);
+  const provenanceStatus = provenance === undefined ? null : checkProvenance(provenance, bytes, onnxPath, options);
   const target = resolve(options.outDir);
   const state = inspectOutDir(target);
   const previous = checkOutDir(target, state, sha256Hex(bytes), options.force ?? false);
   const staging = createStaging(target);
   try {
-    const result = await build(onnxPath, bytes, provenance, staging.dir, target, previous, options, timed);
+    const result = await build(onnxPath, bytes, provenance, provenanceStatus, staging.dir, target, previous, options, timed);
     staging.commit(state.kind === 'artifacts' || state.kind === 'other');
     return { ...result, dir: target, timings };
   } catch (e) {
@@ -166,6 +176,7 @@ async function build(
   onnxPath: string,
   bytes: Uint8Array,
   provenance: Provenance | undefined,
+  provenanceStatus: ProvenanceStatus | null,
   dir: string,
   target: string,
   previous: Manifest | undefined,
@@ -322,6 +333,7 @@ async function build(
     tolerance: { maxAbsOutputError: Math.max(error.maxAbsError * 2, 2 ** -model.output.scale) },
     tools: toolVersions(circom.compilerVersion),
     provenance: provenance ?? null,
+    provenanceStatus,
     createdAt: new Date().toISOString(),
   };
   const manifestPath = join(dir, 'manifest.json');
@@ -342,6 +354,16 @@ function loadProvenance(p: CompileOptions['provenance']): Provenance | undefined
   const parsed = provenanceSchema.safeParse(data);
   if (!parsed.success) throw new CompileError(`provenance: ${parsed.error.issues[0]!.message} at "${parsed.error.issues[0]!.path.join('.')}"`);
   return parsed.data;
+}
+
+/** Labels free text as unverified; checks a signed record with the caller's checker, before any work. */
+function checkProvenance(block: Provenance, onnxBytes: Uint8Array, onnxPath: string, options: CompileOptions): ProvenanceStatus {
+  const source = typeof options.provenance === 'string' ? options.provenance : 'provenance';
+  if (block.format !== PROVENANCE_RECORD_FORMAT) return { status: 'unverified', note: 'free-text provenance: nothing in it is signed or checked' };
+  if (!options.provenanceChecker) {
+    throw new CompileError(`${source}: a signed provenance record must be checked before it is compiled (pass provenanceChecker: checkProvenanceForCompile)`);
+  }
+  return options.provenanceChecker(block, { onnxSha256: sha256Hex(onnxBytes), onnxPath, source });
 }
 
 /** Deterministic inputs uniform in the default range, when no calibration data exists. */

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { compileModel } from '../../build/compile.js';
+import { checkProvenanceForCompile } from '../../provenance/record.js';
 import { InvalidArgumentError } from '../../shared/errors.js';
 import { Progress } from '../output.js';
 
@@ -30,7 +31,7 @@ export function registerCompileCommand(program: Command): void {
     .option('--input-bits <n>', 'signed bits per input integer (default 10)', intOption('--input-bits', 2, 40))
     .option('--weight-bits <n>', 'signed bits per weight (default 10)', intOption('--weight-bits', 2, 40))
     .option('--activation-bits <n>', 'signed bits per activation (default 12)', intOption('--activation-bits', 2, 40))
-    .option('--provenance <file.json>', 'provenance block (authors, data sources, licence)')
+    .option('--provenance <file.json>', 'signed provenance record (checked), or free text (authors, data sources, licence; labelled unverified)')
     .option('--skip-setup', 'compile the circuit only, without Groth16 keys')
     .option('--json', 'print the manifest summary as JSON')
     .action(async (model: string, opts) => {
@@ -48,6 +49,7 @@ export function registerCompileCommand(program: Command): void {
           batch: opts.batch,
           quant,
           provenance: opts.provenance,
+          provenanceChecker: checkProvenanceForCompile,
           skipSetup: Boolean(opts.skipSetup),
           onProgress: (p) => progress.update(p.stage, p.message, p.done, p.total),
           onWarning: (m) => {
@@ -68,6 +70,7 @@ export function registerCompileCommand(program: Command): void {
           constraints: m.circuit.constraints,
           argmaxAgreement: result.error.argmaxAgreement,
           maxAbsError: result.error.maxAbsError,
+          provenance: m.provenanceStatus?.status ?? null,
           setup: m.setup ? (m.setup.localSingleParty ? 'local single-party (not for production trust)' : 'ceremony ptau') : 'skipped',
           keys: result.keys,
           seconds: Number(seconds),
@@ -82,6 +85,7 @@ export function registerCompileCommand(program: Command): void {
               `  constraints  ${m.circuit.constraints}\n` +
               `  calibration  argmax agreement ${(result.error.argmaxAgreement * 100).toFixed(1)}% on ${result.error.inputs} inputs, max |error| ${result.error.maxAbsError.toPrecision(3)}\n` +
               `  setup        ${summary.setup}\n` +
+              (m.provenanceStatus ? `  provenance   ${m.provenanceStatus.status === 'verified' ? 'signed record, verified' : 'free text, unverified'}\n` : '') +
               `  time         ${seconds} s\n`,
           );
         }

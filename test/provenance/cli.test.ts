@@ -50,7 +50,7 @@ describe('zkinfer dataset / provenance / attribute', () => {
       expect(statSync(p(`${k}.key.json`)).mode & 0o777).toBe(0o600);
     }
     const again = zkinfer('provenance', 'keygen', '--out', p('trainer.key.json'));
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2); // an output that cannot be written: a usage error
     expect(again.stderr).toBe(`error: ${p('trainer.key.json')} exists; pass --force to replace it\n`);
   });
 

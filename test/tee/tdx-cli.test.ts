@@ -72,19 +72,19 @@ describe('zkinfer attest verify on a TDX quote', () => {
 
   it('refuses it at the present time with one line', async () => {
     expect(await run(QUOTE, '--collateral', COLLATERAL)).toBe(1);
-    expect(stderr).toBe('invalid: validity: pck_crl expired at 2025-07-19T10:00:35.000Z\n');
+    expect(stderr).toBe(`invalid: ${QUOTE}: validity: pck_crl expired at 2025-07-19T10:00:35.000Z\n`);
     expect(stdout).toBe('');
   });
 
   it('applies --accept-tcb, --user-data and --root-fingerprint', async () => {
     expect(await run(QUOTE, '--collateral', COLLATERAL, '--at', AT, '--accept-tcb', 'OutOfDate')).toBe(1);
-    expect(stderr).toBe('invalid: policy: TCB status UpToDate is not accepted (accepted: OutOfDate)\n');
+    expect(stderr).toBe(`invalid: ${QUOTE}: policy: TCB status UpToDate is not accepted (accepted: OutOfDate)\n`);
     stderr = '';
     expect(await run(QUOTE, '--collateral', COLLATERAL, '--at', AT, '--user-data', '00'.repeat(64))).toBe(1);
-    expect(stderr).toMatch(/^invalid: policy: report data 9a9d48e7[0-9a-f]{120} does not match the expected 0{128}\n$/);
+    expect(stderr).toMatch(new RegExp(`^invalid: ${QUOTE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: policy: report data 9a9d48e7[0-9a-f]{120} does not match the expected 0{128}\\n$`));
     stderr = '';
     expect(await run(QUOTE, '--collateral', COLLATERAL, '--at', AT, '--root-fingerprint', '00'.repeat(32))).toBe(1);
-    expect(stderr).toBe('invalid: certificate chain: PCK chain[2] is not the pinned root (its SHA-256 is 44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3)\n');
+    expect(stderr).toBe(`invalid: ${QUOTE}: certificate chain: PCK chain[2] is not the pinned root (its SHA-256 is 44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3)\n`);
   });
 
   it.each([

@@ -10,7 +10,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { AttestationError, InvalidArgumentError } from '../../shared/errors.js';
+import { AttestationError, EXIT, InvalidArgumentError } from '../../shared/errors.js';
+import { assertNonce } from '../../shared/nonce.js';
+import { errorLine, sanitize } from '../output.js';
 import { detectVendor } from '../../tee/registry.js';
 import type { VerifyEvidenceOptions } from '../../tee/vendor.js';
 
@@ -71,6 +73,12 @@ function parseHex(flag: string, value: string | undefined): string | undefined {
   return hex;
 }
 
+/** The one nonce rule (src/shared/nonce.ts): lowercase hex, 1 to 512 bytes, no 0x. */
+function parseNonce(value: string | undefined): string | undefined {
+  if (value !== undefined) assertNonce(value, '--nonce');
+  return value;
+}
+
 function parseStatuses(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
 }
@@ -99,7 +107,7 @@ export function registerAttestCommand(program: Command): void {
           at: parseAt(flags.at),
           rootFingerprint: flags.rootFingerprint,
           allowDebug: flags.allowDebug === true,
-          expectedNonce: parseHex('--nonce', flags.nonce),
+          expectedNonce: parseNonce(flags.nonce),
           expectedUserData: parseHex('--user-data', flags.userData),
           acceptedTcbStatuses: parseStatuses(flags.acceptTcb),
         };
@@ -116,8 +124,9 @@ export function registerAttestCommand(program: Command): void {
         const invalid = error instanceof AttestationError;
         const reason = error instanceof Error ? error.message : String(error);
         if (json) process.stdout.write(`${JSON.stringify(invalid ? { valid: false, document: path, reason } : { valid: false, document: path, error: reason }, null, 2)}\n`);
-        process.stderr.write(`${invalid ? 'invalid' : 'error'}: ${reason}\n`);
-        process.exitCode = invalid ? 1 : 2;
+        // an invalid document names its file; an error line's message names what failed (a file, an option)
+        process.stderr.write(`${invalid ? `invalid: ${sanitize(path)}: ${sanitize(reason)}` : errorLine(error)}\n`);
+        process.exitCode = invalid ? EXIT.failed : EXIT.usage;
       }
     });
 }

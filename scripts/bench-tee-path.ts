@@ -24,7 +24,7 @@ import { readManifest } from '../src/build/manifest.js';
 import { sha256File } from '../src/shared/hash.js';
 import { readInputLines } from '../src/shared/input.js';
 import { closeTeeArtifacts, inferAttested, loadTeeArtifacts, runTee } from '../src/tee/infer.js';
-import { createDevProvider, verifyDevAttestation } from '../src/tee/providers/dev.js';
+import { createDevProvider, verifyDevAttestation } from '../src/tee/dev/dev.js';
 import { table, writeSection } from './lib/bench-report.js';
 
 const EXAMPLE = new URL('../examples/fashion-mnist/', import.meta.url).pathname;

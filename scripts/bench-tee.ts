@@ -7,11 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { decodeNitroAttestation } from '../src/tee/nitro-document.js';
-import { verifyNitroAttestation } from '../src/tee/nitro-verify.js';
+import { decodeNitroAttestation } from '../src/tee/nitro/document.js';
+import { verifyNitroAttestation } from '../src/tee/nitro/verify.js';
 import { table, writeSection } from './lib/bench-report.js';
-import { clearCertificateCache } from '../src/tee/x509-chain.js';
-import { clearEcdsaKeyCache } from '../src/tee/ecdsa.js';
+import { clearCertificateCache } from '../src/tee/pki/x509-chain.js';
+import { clearEcdsaKeyCache } from '../src/tee/pki/ecdsa.js';
 
 const DOCUMENTS = [
   { file: 'nitro-opengradient-2026-02-12.cbor', at: '2026-02-12T19:00:00Z' },

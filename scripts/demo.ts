@@ -8,7 +8,8 @@ import { main } from '../src/cli/main.js';
 
 const example = 'examples/fashion-mnist';
 const out = 'artifacts/fashion-mnist';
-const receipt = join(out, 'receipts', 'demo.json');
+// beside the artifacts, not in them: compile refuses a folder holding files it did not write
+const receipt = join('artifacts', 'receipts', 'demo.json');
 
 async function step(title: string, argv: string[]): Promise<number> {
   process.stderr.write(`\n$ zkinfer ${argv.join(' ')}\n`);
@@ -20,7 +21,7 @@ async function step(title: string, argv: string[]): Promise<number> {
   return seconds;
 }
 
-const compile = await step('compile', ['compile', join(example, 'model.onnx'), '--out', out, '--calibration', join(example, 'calibration.jsonl'), '--provenance', join(example, 'provenance.json')]);
-const prove = await step('prove', ['prove', out, '--input', join(example, 'input.json'), '--out', receipt]);
+const compile = await step('compile', ['compile', join(example, 'model.onnx'), '--out', out, '--calibration', join(example, 'calibration.jsonl'), '--provenance', join(example, 'provenance', 'record.json')]);
+const prove = await step('prove', ['prove', out, '--input', join(example, 'input.json'), '--out', receipt, '--force']);
 const verify = await step('verify', ['verify', receipt, '--artifacts', out]);
 process.stdout.write(`\nverdict: valid — the proof shows this exact model produced this output.\ntimings: compile ${compile.toFixed(1)} s, prove ${prove.toFixed(2)} s, verify ${verify.toFixed(2)} s\n`);

@@ -2,7 +2,7 @@
  * zkinfer's library API. Every export is named here one by one (no `export *`), so a
  * change to the public surface shows up in review; test/index.test.ts snapshots the list.
  */
-export { ZkinferError, InvalidArgumentError, OnnxImportError, CompileError, InputError, ProveError, VerifyError, AttestationError, EXIT, exitCodeOf } from './shared/errors.js';
+export { ZkinferError, InvalidArgumentError, OnnxImportError, CompileError, InputError, ProveError, VerifyError, AttestationError, ProvenanceError, EXIT, exitCodeOf } from './shared/errors.js';
 export { FIELD_MODULUS, encodeSigned, decodeSigned } from './shared/field.js';
 export { canonicalJson, sha256Hex, sha256Json } from './shared/hash.js';
 export { readInputFile, readInputLines, flattenInput } from './shared/input.js';
@@ -14,9 +14,10 @@ export { assertNonce, isNonce, isReceiptTime, MAX_NONCE_BYTES } from './shared/n
 export type { Receipt } from './shared/receipt.js';
 export { releaseCurve } from './shared/curve.js';
 
-export { importOnnx, SUPPORTED_OPS, OPSET_RANGE } from './onnx/import.js';
+export { importOnnx, SUPPORTED_OPS, OPSET_RANGE, EARLY_OPSET_OPS } from './onnx/import.js';
 export type { ImportOptions } from './onnx/import.js';
 export { OrtModel } from './onnx/runtime.js';
+export type { OrtModelOptions } from './onnx/runtime.js';
 export type { Graph, IrNode, Shape } from './ir/graph.js';
 export { runFloat } from './ir/float-exec.js';
 export { optimize } from './ir/optimize.js';
@@ -33,15 +34,15 @@ export { emitCircuit } from './circuit/emit.js';
 export type { EmittedCircuit } from './circuit/emit.js';
 
 export { compileModel } from './build/compile.js';
-export type { CompileOptions, CompileResult, CompileProgress } from './build/compile.js';
+export type { CompileOptions, CompileResult, CompileProgress, ProvenanceChecker } from './build/compile.js';
 export { compileCircom } from './build/circom.js';
 export { groth16Setup } from './build/setup.js';
 export { localPtau, inspectPtau, filePtau } from './build/ptau.js';
 export type { PtauInfo, PtauOrigin } from './build/ptau.js';
 export { KNOWN_CEREMONY_PTAU, identifyCeremonyPtau, blake2b512File } from './build/ptau-ceremony.js';
 export type { KnownPtau } from './build/ptau-ceremony.js';
-export { readManifest, computeModelId, computeKeyId, MANIFEST_FORMAT } from './build/manifest.js';
-export type { Manifest, Provenance, Phase2Chain, Phase2Contribution } from './build/manifest.js';
+export { readManifest, computeModelId, computeKeyId, MANIFEST_FORMAT, PROVENANCE_RECORD_FORMAT } from './build/manifest.js';
+export type { Manifest, Provenance, ProvenanceStatus, Phase2Chain, Phase2Contribution } from './build/manifest.js';
 export { contributePhase2, beaconPhase2, verifySetup } from './build/phase2.js';
 export type { ContributeOptions, BeaconOptions, Phase2Result, VerifySetupOptions, SetupReport } from './build/phase2.js';
 export { readZkeyChain, verifyPhase2Chain, contributionHash } from './build/phase2-chain.js';
@@ -50,30 +51,57 @@ export { loadArtifacts } from './prove/artifacts.js';
 export type { Artifacts } from './prove/artifacts.js';
 export { proveInference, proveInferenceTimed, buildReceipt } from './prove/prove.js';
 export type { ProveOptions, ProveTimings } from './prove/prove.js';
-export { proveBatch } from './prove/batch.js';
-export type { BatchSummary, BatchProgress } from './prove/batch.js';
+export { proveBatch, checkReceiptId } from './prove/batch.js';
+export type { BatchSummary, BatchProgress, BatchOptions, KeptReceiptCheck, RejectedReceipt } from './prove/batch.js';
 export { Prover } from './prove/prover.js';
-export { ProverPool, ProofAbortedError, defaultPoolShape } from './prove/pool.js';
+export { ProverPool, ProofAbortedError, defaultPoolShape, capWorkers } from './prove/pool.js';
 export type { ProverPoolOptions, PooledProof } from './prove/pool.js';
 
 export { loadVerifierKey, verifyProof, parseReceipt, checkBindings, checkReceiptFields, checkProvenOutput, assertVerifyOptions } from './verify/verify.js';
 export type { ProofVerdict, VerifierKey, VerifyOptions } from './verify/verify.js';
 export { checkProofPoints } from './verify/points.js';
 export { verifyMany, listReceiptFiles } from './verify/many.js';
+export { keptReceiptCheck } from './verify/kept.js';
 export type { VerifyManySummary, ReceiptResult } from './verify/many.js';
 export { junitReport } from './verify/junit.js';
 export { verifyGroth16Batch } from './verify/groth16-batch.js';
 
-export { verifyNitroAttestation } from './tee/nitro-verify.js';
-export type { NitroVerifyOptions, NitroAttestation } from './tee/nitro-verify.js';
-export { decodeNitroAttestation } from './tee/nitro-document.js';
+export { verifyNitroAttestation } from './tee/nitro/verify.js';
+export type { NitroVerifyOptions, NitroAttestation } from './tee/nitro/verify.js';
+export { decodeNitroAttestation } from './tee/nitro/document.js';
 export { loadTeeArtifacts, closeTeeArtifacts, inferAttested, attachProof } from './tee/infer.js';
 export type { TeeArtifacts, AttestedInference, InferAttestedOptions } from './tee/infer.js';
-export { createAttestationProvider, PROVIDER_NAMES } from './tee/providers/create.js';
-export type { AttestationProvider } from './tee/providers/provider.js';
-export { verifyDevAttestation } from './tee/providers/dev.js';
-export { encodeNsmAttestationRequest } from './tee/providers/nitro.js';
-export { verifyReceiptAttestation } from './tee/providers/verify.js';
+export { createAttestationProvider, PROVIDER_NAMES, VENDOR_NAMES, ATTESTATION_FORMATS, verifyAttestation } from './tee/registry.js';
+export type { ProviderOptions, VerifyAttestationOptions } from './tee/registry.js';
+export type { AttestationEvidence, AttestationVendor, VerifyEvidenceOptions, VendorVerification } from './tee/vendor.js';
+export type { AttestationProvider } from './tee/provider.js';
+export { verifyDevAttestation } from './tee/dev/dev.js';
+export { encodeNsmAttestationRequest } from './tee/nitro/provider.js';
+export { verifyReceiptAttestation } from './tee/receipt-attestation.js';
 export { evaluateReceipt, loadPolicy, parsePolicy, loadPolicyKey, describeKey, DEFAULT_POLICY } from './verify/policy.js';
 export { checkKeySetup, describeKeySetup } from './verify/setup-policy.js';
 export type { Policy, PolicyVerdict } from './verify/policy.js';
+
+export { hashLeaf, hashNode, MerkleRootBuilder, MerkleTree, rootFromInclusionProof, verifyInclusion } from './provenance/merkle.js';
+export { hashSample, encodeSample, leafData, sampleToJson, sampleFromJson, SAMPLE_ENCODINGS, LEAF_ENCODING } from './provenance/sample.js';
+export type { Sample, TensorSample, JsonSample, SampleJson } from './provenance/sample.js';
+export { openDataset, readSamplesAt } from './provenance/dataset.js';
+export type { OpenedDataset, DatasetSource } from './provenance/dataset.js';
+export { parseContributorMap, readContributorMap, CONTRIBUTORS_FORMAT } from './provenance/contributors.js';
+export type { ContributorMap } from './provenance/contributors.js';
+export { commitDataset, parseCommitment, readCommitment, walkCommittedDataset, COMMITMENT_FORMAT } from './provenance/commitment.js';
+export type { DatasetCommitment, CommitOptions, ScanProgress } from './provenance/commitment.js';
+export { proveMembership, verifyMembership, readSampleLines, MEMBERSHIP_FORMAT } from './provenance/membership.js';
+export type { MembershipProof, MembershipVerdict } from './provenance/membership.js';
+export { generateSigningKey, signingKeyFromSecret, readKeyFile, writeKeyFile } from './provenance/keys.js';
+export type { SigningKey } from './provenance/keys.js';
+export { signContribution, signRecord, checkProvenanceRecord, readProvenanceRecord, checkProvenanceForCompile, CONTRIBUTION_FORMAT } from './provenance/record.js';
+export type { ProvenanceRecord, Contribution, RecordInput, RecordCheck } from './provenance/record.js';
+export { representationModel, representationOf, REPRESENTATION_METHOD } from './provenance/representation.js';
+export type { RepresentationModel, RepresentationSpec, InputTransform } from './provenance/representation.js';
+export { loadAttributionModel, prepareAttribution, attributeReceipts, ATTRIBUTION_FORMAT } from './provenance/attribution.js';
+export type { Attribution, Attributor, InputOpener } from './provenance/attribution.js';
+export { checkAttribution, recomputeRepresentations } from './provenance/check-attribution.js';
+export type { AttributionVerdict } from './provenance/check-attribution.js';
+export { summarizeAttributions, summaryCsv, summarySvg } from './provenance/report.js';
+export type { AttributionSummary } from './provenance/report.js';

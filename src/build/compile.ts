@@ -3,13 +3,18 @@
  * calibrate, quantize, measure the quantization error against onnxruntime, emit Circom,
  * compile it with circom (WebAssembly), Groth16 setup — and writes manifest.json last, so
  * a folder with a manifest is always complete.
+ *
+ * The folder is built beside the target and swapped in at the end (out-dir.ts): a failed
+ * compile leaves the old folder as it was, a folder that is not this model's artifacts is
+ * replaced only when forced, and the keys of an unchanged circuit (same r1cs hash) are kept,
+ * so receipts made with them stay valid.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CompileError } from '../shared/errors.js';
-import { canonicalJson, sha256File } from '../shared/hash.js';
+import { canonicalJson, sha256File, sha256Hex } from '../shared/hash.js';
 import { readInputLines } from '../shared/input.js';
 import { writeFileAtomicSync } from '../shared/fs.js';
 import { importOnnx } from '../onnx/import.js';
@@ -22,8 +27,9 @@ import { measureError, type ErrorReport } from '../quant/error.js';
 import { emitCircuit } from '../circuit/emit.js';
 import { compileCircom } from './circom.js';
 import { groth16Setup, setupManifestBlock } from './setup.js';
-import { filePtau } from './ptau.js';
-import { computeKeyId, computeModelId, MANIFEST_FORMAT, provenanceSchema, type Manifest, type Provenance } from './manifest.js';
+import { filePtau, sha256File as sha256FileStreamed } from './ptau.js';
+import { computeKeyId, computeModelId, MANIFEST_FORMAT, PROVENANCE_RECORD_FORMAT, provenanceSchema, type Manifest, type Provenance, type ProvenanceStatus } from './manifest.js';
+import { checkOutDir, createStaging, inspectOutDir, relativeTo } from './out-dir.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -49,8 +55,13 @@ export interface CompileProgress {
 
 /** Options for {@link compileModel}. */
 export interface CompileOptions {
-  /** The artifacts folder to write. */
+  /**
+   * The artifacts folder to write: missing, empty, or this model's artifacts folder (same
+   * ONNX file, nothing else in it); anything else is refused unless `force`.
+   */
   outDir: string;
+  /** Replace an `outDir` that holds something else (only once the new folder is complete). */
+  force?: boolean;
   /** JSONL file of calibration inputs. */
   calibrationPath?: string;
   /** A prepared powers-of-tau file from a public ceremony; without it a local one is made. */
@@ -60,17 +71,31 @@ export interface CompileOptions {
   /** Batch size to compile for. */
   batch?: number;
   quant?: Partial<QuantOptions>;
-  /** Provenance block, or the path of a JSON file holding one. */
+  /** Provenance block, or the path of a JSON file holding one: free text, or a signed record. */
   provenance?: Provenance | string;
+  /**
+   * Checks a signed provenance record (format zkinfer.provenance/1) against the ONNX file's
+   * hash and returns the manifest's label; throws to refuse the compile. A signed record
+   * without a checker is refused; src/provenance provides `checkProvenanceForCompile`.
+   */
+  provenanceChecker?: ProvenanceChecker;
   /** Skip the Groth16 setup (circuit only). */
   skipSetup?: boolean;
   onProgress?: (p: CompileProgress) => void;
   onWarning?: (message: string) => void;
 }
 
+/** See {@link CompileOptions.provenanceChecker}. */
+export type ProvenanceChecker = (block: Provenance, context: { onnxSha256: string; onnxPath: string; source: string }) => ProvenanceStatus;
+
 /** What {@link compileModel} returns. */
 export interface CompileResult {
   dir: string;
+  /**
+   * Where the keys came from: a new setup, `kept` from this model's earlier compile in the
+   * same folder (unchanged r1cs), or `none` (setup skipped).
+   */
+  keys: 'generated' | 'kept' | 'none';
   manifest: Manifest;
   model: QModel;
   error: ErrorReport;
@@ -103,8 +128,6 @@ export function toolVersions(circom: string): Record<string, string> {
  * @throws {CompileError | OnnxImportError} with the failing file or ONNX node named
  */
 export async function compileModel(onnxPath: string, options: CompileOptions): Promise<CompileResult> {
-  const progress = options.onProgress ?? (() => {});
-  const warn = options.onWarning ?? (() => {});
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, f: () => Promise<T> | T): Promise<T> => {
     const t0 = performance.now();
@@ -120,11 +143,52 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
     throw new CompileError(`${onnxPath}: cannot read model (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
   }
   const provenance = loadProvenance(options.provenance);
+  const provenanceStatus = provenance === undefined ? null : checkProvenance(provenance, bytes, onnxPath, options);
   // A --ptau that is no public ceremony file is refused before the long steps, not after them.
   if (options.ptauPath !== undefined && !options.skipSetup) await filePtau(options.ptauPath, { unchecked: options.ptauUnchecked });
-  const dir = resolve(options.outDir);
-  mkdirSync(dir, { recursive: true });
+  const target = resolve(options.outDir);
+  const state = inspectOutDir(target);
+  const previous = checkOutDir(target, state, sha256Hex(bytes), options.force ?? false);
+  const staging = createStaging(target);
+  try {
+    const result = await build(onnxPath, bytes, provenance, provenanceStatus, staging.dir, target, previous, options, timed);
+    staging.commit(state.kind === 'artifacts' || state.kind === 'other');
+    return { ...result, dir: target, timings };
+  } catch (e) {
+    staging.discard();
+    throw e;
+  }
+}
 
+/** Keys a recompile may keep: this model's earlier ones, for the same r1cs, whole, from the same ptau. */
+async function reusableKeys(target: string, previous: Manifest | undefined, r1csSha256: string, ptauPath: string | undefined): Promise<{ zkey: string; vkey: string } | undefined> {
+  if (!previous || previous.files.r1cs.sha256 !== r1csSha256 || !previous.files.zkey || !previous.files.vkey || !previous.setup || !previous.keyId) return undefined;
+  const zkey = join(target, previous.files.zkey.path);
+  const vkey = join(target, previous.files.vkey.path);
+  try {
+    if (sha256File(zkey) !== previous.files.zkey.sha256 || sha256File(vkey) !== previous.files.vkey.sha256) return undefined;
+    if (computeKeyId(JSON.parse(readFileSync(vkey, 'utf8'))) !== previous.keyId) return undefined;
+    if (ptauPath !== undefined && (await sha256FileStreamed(ptauPath)) !== previous.setup.ptau.sha256) return undefined;
+  } catch {
+    return undefined; // missing or unreadable: make new keys (a bad --ptau fails in the setup, naming it)
+  }
+  return { zkey, vkey };
+}
+
+/** Everything compileModel does, into the staging folder `dir`; `target` is where it will land. */
+async function build(
+  onnxPath: string,
+  bytes: Uint8Array,
+  provenance: Provenance | undefined,
+  provenanceStatus: ProvenanceStatus | null,
+  dir: string,
+  target: string,
+  previous: Manifest | undefined,
+  options: CompileOptions,
+  timed: <T>(name: string, f: () => Promise<T> | T) => Promise<T>,
+): Promise<Omit<CompileResult, 'dir' | 'timings'>> {
+  const progress = options.onProgress ?? (() => {});
+  const warn = options.onWarning ?? (() => {});
   progress({ stage: 'import', message: `importing ${basename(onnxPath)}` });
   const graph = await timed('import', () => optimize(importOnnx(bytes, { batch: options.batch, file: onnxPath })));
   if (graph.originalBatch !== undefined) warn(`${onnxPath}: batch dimension ${graph.originalBatch} replaced by ${graph.input.shape[0]}`);
@@ -149,10 +213,15 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
 
   progress({ stage: 'quantize', message: 'quantizing' });
   const model = await timed('quantize', () => quantize(graph, ranges, quantOptions));
+  if (model.nodes.length === 0) {
+    throw new CompileError(
+      `${onnxPath}: after quantization the model's output is its input (a final Softmax is applied outside the circuit; Clip bounds outside the input's range are dropped); nothing to prove`,
+    );
+  }
 
   progress({ stage: 'measure', message: 'measuring quantization error against onnxruntime' });
   const error = await timed('measure', async () => {
-    const ort = await OrtModel.load(bytes);
+    const ort = await OrtModel.load(bytes, { file: onnxPath });
     try {
       const samples = calibrationInputs.length > 0 ? calibrationInputs : randomInputs(graph.input.shape, 64);
       return await measureError(model, samples, (x) => ort.run(x, graph.input.shape));
@@ -164,7 +233,7 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
   progress({ stage: 'emit', message: 'emitting circuit' });
   const emitted = await timed('emit', () => emitCircuit(model));
   const onnxCopy = join(dir, 'model.onnx');
-  copyFileSync(onnxPath, onnxCopy);
+  writeFileSync(onnxCopy, bytes); // the bytes compiled, whatever happened to the file since
   const circuitPath = join(dir, 'circuit.circom');
   writeFileSync(circuitPath, emitted.source);
   const quantizedPath = join(dir, 'quantized.json');
@@ -173,24 +242,54 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
   progress({ stage: 'circom', message: 'compiling circuit with circom' });
   const circom = await timed('circom', () => compileCircom(circuitPath, { outDir: dir, includePaths: [CIRCUITS_DIR], optimization: MODEL_OPTIMIZATION }));
 
-  let setup: Awaited<ReturnType<typeof groth16Setup>> | undefined;
-  if (!options.skipSetup) {
-    progress({ stage: 'setup', message: options.ptauPath ? `Groth16 setup with ${basename(options.ptauPath)}` : 'Groth16 setup with a local powers-of-tau' });
-    setup = await timed('setup', () =>
-      groth16Setup(circom.r1csPath, dir, {
-        ptauPath: options.ptauPath,
-        ptauUnchecked: options.ptauUnchecked,
-        onProgress: (e) => progress({ stage: 'setup', message: e.stage, done: e.done, total: e.total }),
-      }),
-    );
+  const r1csSha256 = sha256File(circom.r1csPath);
+  let setup: { zkeyPath: string; vkeyPath: string; block: NonNullable<Manifest['setup']> } | undefined;
+  let keys: CompileResult['keys'] = 'none';
+  const kept = await reusableKeys(target, previous, r1csSha256, options.ptauPath);
+  if (kept) {
+    progress({ stage: 'setup', message: 'circuit unchanged: keeping the existing keys' });
+    const zkeyPath = join(dir, previous!.files.zkey!.path);
+    const vkeyPath = join(dir, previous!.files.vkey!.path);
+    for (const [from, to] of [[kept.zkey, zkeyPath], [kept.vkey, vkeyPath]] as const) {
+      mkdirSync(dirname(to), { recursive: true });
+      copyFileSync(from, to, constants.COPYFILE_FICLONE);
+    }
+    setup = { zkeyPath, vkeyPath, block: previous!.setup! };
+    keys = 'kept';
+  } else {
+    if (previous?.keyId) {
+      const change =
+        previous.files.r1cs.sha256 !== r1csSha256
+          ? `the circuit changed (r1cs sha256 ${previous.files.r1cs.sha256.slice(0, 12)}… → ${r1csSha256.slice(0, 12)}…)`
+          : options.ptauPath !== undefined
+            ? `the keys were not made from ${options.ptauPath}`
+            : 'its keys do not match its manifest';
+      const what = options.skipSetup ? `the keys of key id ${previous.keyId} are dropped (--skip-setup)` : `new keys replace key id ${previous.keyId}`;
+      warn(`${target}: ${change}: ${what}; receipts made with it will not verify against this folder`);
+    }
+    if (!options.skipSetup) {
+      progress({ stage: 'setup', message: options.ptauPath ? `Groth16 setup with ${basename(options.ptauPath)}` : 'Groth16 setup with a local powers-of-tau' });
+      const made = await timed('setup', () =>
+        groth16Setup(circom.r1csPath, dir, {
+          ptauPath: options.ptauPath,
+          ptauUnchecked: options.ptauUnchecked,
+          onProgress: (e) => progress({ stage: 'setup', message: e.stage, done: e.done, total: e.total }),
+        }),
+      );
+      setup = {
+        zkeyPath: made.zkeyPath,
+        vkeyPath: made.vkeyPath,
+        block: setupManifestBlock(made),
+      };
+      keys = 'generated';
+    }
   }
 
   progress({ stage: 'manifest', message: 'writing manifest' });
   const compileOptions = { batch: graph.input.shape[0], quant: quantOptions, calibration: calibrationInfo! };
   const onnxSha256 = sha256File(onnxCopy);
-  const r1csSha256 = sha256File(circom.r1csPath);
   const vkey = setup ? JSON.parse(readFileSync(setup.vkeyPath, 'utf8')) : undefined;
-  const rel = (p: string) => ({ path: p.startsWith(dir) ? p.slice(dir.length + 1) : p, sha256: sha256File(p) });
+  const rel = (p: string) => ({ path: relativeTo(dir, p), sha256: sha256File(p) });
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name: provenance?.name ?? basename(onnxPath).replace(/\.onnx$/, ''),
@@ -226,15 +325,16 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
       error,
     },
     circuit: { constraints: circom.constraints, wires: circom.wires, publicInputs: emitted.inputs, publicOutputs: emitted.outputs, contextSignals: emitted.context, gadgets: emitted.gadgets, optimization: MODEL_OPTIMIZATION },
-    setup: setup ? setupManifestBlock(setup) : null,
+    setup: setup ? setup.block : null,
     tolerance: { maxAbsOutputError: Math.max(error.maxAbsError * 2, 2 ** -model.output.scale) },
     tools: toolVersions(circom.compilerVersion),
     provenance: provenance ?? null,
+    provenanceStatus,
     createdAt: new Date().toISOString(),
   };
   const manifestPath = join(dir, 'manifest.json');
   writeFileAtomicSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { dir, manifest, model, error, timings };
+  return { manifest, model, error, keys };
 }
 
 function loadProvenance(p: CompileOptions['provenance']): Provenance | undefined {
@@ -250,6 +350,16 @@ function loadProvenance(p: CompileOptions['provenance']): Provenance | undefined
   const parsed = provenanceSchema.safeParse(data);
   if (!parsed.success) throw new CompileError(`provenance: ${parsed.error.issues[0]!.message} at "${parsed.error.issues[0]!.path.join('.')}"`);
   return parsed.data;
+}
+
+/** Labels free text as unverified; checks a signed record with the caller's checker, before any work. */
+function checkProvenance(block: Provenance, onnxBytes: Uint8Array, onnxPath: string, options: CompileOptions): ProvenanceStatus {
+  const source = typeof options.provenance === 'string' ? options.provenance : 'provenance';
+  if (block.format !== PROVENANCE_RECORD_FORMAT) return { status: 'unverified', note: 'free-text provenance: nothing in it is signed or checked' };
+  if (!options.provenanceChecker) {
+    throw new CompileError(`${source}: a signed provenance record must be checked before it is compiled (pass provenanceChecker: checkProvenanceForCompile)`);
+  }
+  return options.provenanceChecker(block, { onnxSha256: sha256Hex(onnxBytes), onnxPath, source });
 }
 
 /** Deterministic inputs uniform in the default range, when no calibration data exists. */

@@ -24,6 +24,20 @@ export const provenanceSchema = z
   .loose();
 export type Provenance = z.infer<typeof provenanceSchema>;
 
+/**
+ * Format tag of a signed provenance record (src/provenance/record.ts). A provenance block
+ * carrying it is compiled only after its signatures and ONNX hash are checked.
+ */
+export const PROVENANCE_RECORD_FORMAT = 'zkinfer.provenance/1';
+
+/**
+ * What compile established about the provenance block: `verified` for a signed record whose
+ * signatures and ONNX hash were checked, `unverified` for free text. Anyone can re-check a
+ * record, since the whole record is the manifest's provenance block.
+ */
+export const provenanceStatusSchema = z.object({ status: z.enum(['verified', 'unverified']), note: z.string() }).loose();
+export type ProvenanceStatus = z.infer<typeof provenanceStatusSchema>;
+
 const fileSchema = z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 
 const hexBytes = (n: number) => z.string().regex(new RegExp(`^[0-9a-f]{${2 * n}}$`), `expected ${n} bytes of lowercase hex`);
@@ -97,6 +111,7 @@ export const manifestSchema = z.object({
   tolerance: z.object({ maxAbsOutputError: z.number() }),
   tools: z.record(z.string(), z.string()),
   provenance: provenanceSchema.nullable(),
+  provenanceStatus: provenanceStatusSchema.nullable().optional(),
   createdAt: z.string(),
 });
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -10,6 +10,9 @@ import { registerProveCommand } from './commands/prove.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerAttestCommand } from './commands/attest.js';
 import { registerInferCommand } from './commands/infer.js';
+import { registerDatasetCommand } from './commands/dataset.js';
+import { registerProvenanceCommand } from './commands/provenance.js';
+import { registerAttributeCommand } from './commands/attribute.js';
 import { registerSetupCommand } from './commands/setup.js';
 
 /** Builds the program with every command registered. */
@@ -24,6 +27,9 @@ export function buildProgram(): Command {
   registerVerifyCommand(program);
   registerAttestCommand(program);
   registerInferCommand(program);
+  registerDatasetCommand(program);
+  registerProvenanceCommand(program);
+  registerAttributeCommand(program);
   registerSetupCommand(program);
   return program;
 }

@@ -25,6 +25,14 @@ export const SUPPORTED_OPS: readonly string[] = Object.freeze(Object.keys(CONVER
 /** Lowest and highest default-domain opset versions accepted. */
 export const OPSET_RANGE = [9, 21] as const;
 
+/**
+ * Ops accepted below OPSET_RANGE[0], each from the opset whose definition of it is still the
+ * current one up to OPSET_RANGE[1] (ONNX operator changelog): GlobalAveragePool and
+ * GlobalMaxPool have versions 1 and 22 only, so a model of opset 1 to 8 is imported when every
+ * node is one of them.
+ */
+export const EARLY_OPSET_OPS: Readonly<Record<string, number>> = Object.freeze({ GlobalAveragePool: 1, GlobalMaxPool: 1 });
+
 /** Options for {@link importOnnx}. */
 export interface ImportOptions {
   /** Batch size to compile for; replaces a fixed or symbolic first input dimension. */
@@ -102,8 +110,21 @@ class Importer {
     const imports = this.model.opsetImport ?? [];
     const main = imports.find((o) => !o.domain || o.domain === 'ai.onnx');
     const version = main ? toNumber(main.version) : NaN;
-    if (!Number.isInteger(version) || version < OPSET_RANGE[0] || version > OPSET_RANGE[1]) {
+    const earliest = Math.min(...Object.values(EARLY_OPSET_OPS));
+    if (!Number.isInteger(version) || version < earliest || version > OPSET_RANGE[1]) {
       throw new OnnxImportError(`${this.file}: opset ${Number.isNaN(version) ? 'missing' : version} is not supported (supported: ${OPSET_RANGE[0]} to ${OPSET_RANGE[1]})`);
+    }
+    if (version < OPSET_RANGE[0]) {
+      // An older opset only for ops whose semantics have not changed since (EARLY_OPSET_OPS).
+      (this.model.graph?.node ?? []).forEach((node, index) => {
+        const op = node.opType ?? '';
+        const since = EARLY_OPSET_OPS[op];
+        if (since === undefined || since > version) {
+          const where = describeSource({ index, name: node.name ?? '', opType: op });
+          const early = Object.entries(EARLY_OPSET_OPS).map(([o, v]) => `${o} from opset ${v}`);
+          throw new OnnxImportError(`${this.file}: ${where}: opset ${version} is not supported for ${op} (supported: opsets ${OPSET_RANGE[0]} to ${OPSET_RANGE[1]}; ${early.join(', ')})`);
+        }
+      });
     }
     return version;
   }

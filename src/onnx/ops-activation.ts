@@ -35,8 +35,14 @@ const clip: Converter = (ctx) => {
     if (ctx.inputs[2]) max = constInput(ctx, 2, 'max').data[0]!;
   }
   const x = unary(ctx, (v) => Math.min(Math.max(v, min), max));
-  if (x) ctx.emit({ kind: 'clip', input: x.name, output: ctx.outputName, min, max, source: ctx.source }, x.shape);
+  if (!x) return;
+  // Neither bound (absent, or the float range's ends, the opset < 11 defaults): an identity.
+  if (min <= -FLOAT32_MAX && max >= FLOAT32_MAX) ctx.alias(x.name);
+  else ctx.emit({ kind: 'clip', input: x.name, output: ctx.outputName, min, max, source: ctx.source }, x.shape);
 };
+
+/** The largest finite float32, ONNX's default Clip bounds before opset 11. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 const leakyRelu: Converter = (ctx) => {
   const alpha = ctx.attrs.float('alpha', 0.01);

@@ -3,20 +3,27 @@
  * line's id (or `line-N`), on a {@link ProverPool}.
  *
  * Guarantees:
- * - Resumable: a receipt already present, whole and for the same model, key and input is
- *   kept; only the rest is proven.
+ * - Resumable: a receipt already present, whole, for the same model, key and input, and
+ *   valid under the `checkKept` verifier is kept; only the rest is proven. Without a
+ *   verifier nothing unchecked is kept (this stage cannot import the verifier: the CLI
+ *   passes one, see src/verify/kept.ts).
+ * - One writer: a lock file in the folder (owner pid and host) makes a second batch into
+ *   the same folder refuse; a lock left by a dead process is taken over.
  * - Crash-safe: every receipt (and `failures.jsonl`) is written to a temporary file and
  *   renamed, so a kill at any moment — even SIGKILL — keeps every finished receipt and
  *   leaves no half-written one; temporary files of dead runs are removed on the next run.
- * - Failure isolation: a bad line (malformed JSON, wrong shape, NaN, out of range, a
- *   duplicate id, a witness the circuit rejects) goes to `failures.jsonl` with its reason
- *   and the batch goes on.
+ * - Failure isolation: a bad line (malformed JSON, nested however deep, wrong shape, NaN,
+ *   out of range, an id that is not a safe file name or is reserved, a duplicate id, a
+ *   witness the circuit rejects) goes to `failures.jsonl` with its reason and the batch
+ *   goes on.
  * - Bounded: at most `pool.capacity` proofs are submitted at once; an abort stops taking
  *   lines, drops proofs still waiting and lets running ones finish and be written.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { InputError, ZkinferError } from '../shared/errors.js';
+import { InputError, ProveError, ZkinferError } from '../shared/errors.js';
+import { tryLock, type HeldLock } from '../shared/lock.js';
 import { readInputLines, type InputFailure, type InputRecord } from '../shared/input.js';
 import { receiptDigest, receiptSchema } from '../shared/receipt.js';
 import { quantizeInput } from '../reference/execute.js';
@@ -26,6 +33,33 @@ import { defaultPoolShape, ProofAbortedError, ProverPool, type PooledProof } fro
 
 /** The failures file written beside the receipts. */
 export const FAILURES_FILE = 'failures.jsonl';
+/** The lock file a running batch holds in its output folder. */
+export const BATCH_LOCK_FILE = '.zkinfer-batch.lock';
+/** The longest id a line may carry (its receipt name adds `.json`, a temporary one `.json.<pid>.tmp`). */
+export const MAX_ID_LENGTH = 128;
+
+/**
+ * Ids that would name something other than a receipt: `failures` (the batch's own files,
+ * which `verify <dir>` skips) and the device names Windows reserves, compared without case.
+ */
+const RESERVED_IDS = new Map<string, string>([
+  ['failures', "the batch's failures file"],
+  ...['con', 'prn', 'aux', 'nul', ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((n) => [`com${n}`, `lpt${n}`])].map((d): [string, string] => [d, 'a device name on Windows']),
+]);
+
+/** A line's receipt that failed verification on resume and was proven again. */
+export interface RejectedReceipt {
+  id: string;
+  file: string;
+  /** Why the kept receipt was not valid (one line). */
+  reason: string;
+}
+
+/**
+ * Verifies receipt files a batch would keep on resume: one verdict per file, in order
+ * (see `keptReceiptCheck` in src/verify/kept.ts).
+ */
+export type KeptReceiptCheck = (files: string[]) => Promise<{ valid: boolean; reason?: string }[]>;
 
 /** Progress of a batch, reported after every line settles. */
 export interface BatchProgress {
@@ -59,6 +93,8 @@ export interface BatchSummary {
   proofsPerMinute: number;
   /** Time each proof spent in its worker (quantize, witness, Groth16, receipt), in ms. */
   latency: { p50Ms: number; p95Ms: number; maxMs: number };
+  /** Receipts found on resume that failed verification and were proven again. */
+  rejected: RejectedReceipt[];
 }
 
 /** Options for {@link proveBatch}. */
@@ -72,11 +108,38 @@ export interface BatchOptions {
   onProgress?: (p: BatchProgress) => void;
   /** Stops taking lines when aborted; running proofs finish and are written. */
   signal?: AbortSignal;
+  /**
+   * Verifies the receipts a resumed batch would keep; those it finds invalid are proven
+   * again. Without it, receipts already present are proven again (none is kept unchecked).
+   */
+  checkKept?: KeptReceiptCheck;
 }
 
-/** A file-system-safe receipt name for an id. */
+/**
+ * Checks that an id can name a receipt file: 1 to {@link MAX_ID_LENGTH} characters of
+ * `A-Z a-z 0-9 . _ -`, not starting with `.`, and not reserved (`failures`, Windows device
+ * names such as `con` or `com1`, in any case).
+ * @returns why the id is refused (one line), or undefined when it is fine
+ */
+export function checkReceiptId(id: string): string | undefined {
+  const shown = JSON.stringify(id.length > 40 ? id.slice(0, 40) : id).slice(0, -1) + (id.length > 40 ? '…"' : '"');
+  if (id.length === 0) return `id ${shown} is empty`;
+  if (id.length > MAX_ID_LENGTH) return `id ${shown} is too long (${id.length} characters; at most ${MAX_ID_LENGTH})`;
+  if (!/^[A-Za-z0-9._-]+$/.test(id)) return `id ${shown} has characters other than A-Z, a-z, 0-9, ".", "_" and "-"`;
+  if (id.startsWith('.')) return `id ${shown} starts with "."`;
+  const reserved = RESERVED_IDS.get(id.toLowerCase());
+  if (reserved) return `id ${shown} is reserved (${reserved})`;
+  return undefined;
+}
+
+/**
+ * The receipt file name of an id: `<id>.json`.
+ * @throws {InputError} when the id cannot name a receipt ({@link checkReceiptId})
+ */
 export function receiptFileName(id: string): string {
-  return `${id.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
+  const problem = checkReceiptId(id);
+  if (problem) throw new InputError(problem);
+  return `${id}.json`;
 }
 
 /** The nearest-rank percentile of `values` (p in [0, 100]); 0 for none. */
@@ -101,16 +164,60 @@ export async function proveBatch(artifacts: Artifacts, inputsPath: string, outDi
   const t0 = performance.now();
   const { records, failures } = readInputLines(inputsPath, artifacts.model.input.shape);
   const total = records.length + failures.length;
-  mkdirSync(outDir, { recursive: true });
+  const lock = lockOutDir(outDir);
+  try {
+    return await proveLocked(artifacts, inputsPath, outDir, options, { t0, records, failures, total });
+  } finally {
+    lock.release();
+  }
+}
+
+/** Creates the output folder and takes its lock. */
+function lockOutDir(outDir: string): HeldLock {
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new ProveError(`${outDir}: exists and is not a folder; --out names the receipts folder`, { cause });
+    throw new ProveError(`${outDir}: cannot create the receipts folder (${code ?? 'error'})`, { cause });
+  }
+  if (!statSync(outDir).isDirectory()) throw new ProveError(`${outDir}: exists and is not a folder; --out names the receipts folder`);
+  let attempt: ReturnType<typeof tryLock>;
+  try {
+    attempt = tryLock(join(outDir, BATCH_LOCK_FILE));
+  } catch (cause) {
+    throw new ProveError(`${join(outDir, BATCH_LOCK_FILE)}: cannot write the batch lock (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+  }
+  if ('lock' in attempt) return attempt.lock;
+  const owner = attempt.heldBy;
+  if (owner === 'unreadable') throw new ProveError(`${join(outDir, BATCH_LOCK_FILE)}: a lock file that names no owner; remove it if no batch is writing into ${outDir}`);
+  const who = owner.host === hostname() ? `pid ${owner.pid}` : `pid ${owner.pid} on ${owner.host}`;
+  throw new ProveError(`${outDir}: another batch (${who}) is writing into this folder; wait for it to finish or choose another --out`);
+}
+
+async function proveLocked(
+  artifacts: Artifacts,
+  inputsPath: string,
+  outDir: string,
+  options: BatchOptions,
+  parsed: { t0: number; records: InputRecord[]; failures: InputFailure[]; total: number },
+): Promise<BatchSummary> {
+  const { t0, records, failures, total } = parsed;
   removeStaleTemporaries(outDir);
 
-  // Settle what needs no proof: duplicates, out-of-range inputs, receipts already written.
+  // Settle what needs no proof: bad or duplicate ids, out-of-range inputs, receipts already written.
   let skipped = 0;
   const todo: Todo[] = [];
+  const candidates: Todo[] = [];
   const seen = new Set<string>();
   for (const record of records) {
-    const name = receiptFileName(record.id);
     const where = `${inputsPath}:${record.line}`;
+    const problem = checkReceiptId(record.id);
+    if (problem) {
+      failures.push({ line: record.line!, reason: `${where}: ${problem}` });
+      continue;
+    }
+    const name = receiptFileName(record.id);
     if (seen.has(name)) {
       failures.push({ line: record.line!, id: record.id, reason: `${where}: duplicate id "${record.id}" (receipt ${name})` });
       continue;
@@ -125,9 +232,21 @@ export async function proveBatch(artifacts: Artifacts, inputsPath: string, outDi
       continue;
     }
     const path = join(outDir, name);
-    if (isSameReceipt(path, artifacts, inputRaw)) skipped++;
+    if (isSameReceipt(path, artifacts, inputRaw)) candidates.push({ record, path });
     else todo.push({ record, path });
   }
+  // Keep a receipt only once it verifies: one corrupted in place is proven again.
+  const rejected: RejectedReceipt[] = [];
+  if (candidates.length > 0 && options.checkKept) {
+    const verdicts = await options.checkKept(candidates.map((c) => c.path));
+    candidates.forEach((c, i) => {
+      const verdict = verdicts[i];
+      if (verdict?.valid) return void skipped++;
+      rejected.push({ id: c.record.id, file: c.path, reason: verdict?.reason ?? 'not checked' });
+      todo.push(c);
+    });
+  } else todo.push(...candidates);
+  todo.sort((a, b) => a.record.line! - b.record.line!); // prove in file order
   const failuresPath = join(outDir, FAILURES_FILE);
   const writeFailures = () => {
     const sorted = [...failures].sort((a, b) => a.line - b.line);
@@ -208,6 +327,7 @@ export async function proveBatch(artifacts: Artifacts, inputsPath: string, outDi
     threadsPerWorker: pool?.threadsPerWorker ?? options.threadsPerWorker ?? defaultPoolShape().threadsPerWorker,
     proofsPerMinute: proved > 0 ? (proved / seconds) * 60 : 0,
     latency: { p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), maxMs: percentile(latencies, 100) },
+    rejected,
   };
 }
 

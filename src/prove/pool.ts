@@ -45,6 +45,20 @@ export function defaultPoolShape(parallelism: number = os.availableParallelism()
   return { workers: Math.max(1, parallelism), threadsPerWorker: 1 };
 }
 
+/**
+ * Caps a requested number of provers at the processors available. Each prover keeps its
+ * own zkey and curve and works on one core; more provers than cores only make them take
+ * turns, with the start-up and memory of every extra worker on top.
+ * @param requested the number asked for
+ * @param parallelism processors available (default `os.availableParallelism()`)
+ * @returns the number to use, and a one-line warning when it is less than requested
+ */
+export function capWorkers(requested: number, parallelism: number = os.availableParallelism()): { workers: number; warning?: string } {
+  const available = Math.max(1, parallelism);
+  if (requested <= available) return { workers: requested };
+  return { workers: available, warning: `--workers ${requested} is more than the ${available} processors available; using ${available}` };
+}
+
 /** Options for {@link ProverPool}. */
 export interface ProverPoolOptions {
   /** Prover threads; default {@link defaultPoolShape}. */

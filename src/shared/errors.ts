@@ -57,6 +57,14 @@ export class VerifyError extends ZkinferError {
   override name = 'VerifyError';
 }
 
+/**
+ * Dataset commitments, membership proofs, signed provenance records and attributions that
+ * cannot be built or do not check (src/provenance/).
+ */
+export class ProvenanceError extends ZkinferError {
+  override name = 'ProvenanceError';
+}
+
 /** Attestation documents that fail parsing or verification. */
 export class AttestationError extends ZkinferError {
   override name = 'AttestationError';

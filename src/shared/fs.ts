@@ -1,11 +1,59 @@
-/** File-system helpers shared by stages that write results. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+/**
+ * File-system helpers shared by stages that write results. Nothing the user already has is
+ * replaced by a half-written file: every write goes to a temporary file in the same folder
+ * and is renamed into place (or, when the caller must not overwrite, hard-linked into place,
+ * which fails if the name exists), and the temporary file never outlives a failed write.
+ */
+import { existsSync, linkSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ZkinferError } from './errors.js';
 
-/** Writes a file atomically: a temporary file in the same folder, then a rename. */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+/** A write that must not overwrite found its target already there. */
+export class OutputExistsError extends ZkinferError {
+  override name = 'OutputExistsError';
+  /** The file that exists. */
+  readonly path: string;
+
+  constructor(path: string) {
+    super(`${path}: already exists`);
+    this.path = path;
+  }
+}
+
+/** Options for {@link writeFileAtomicSync}. */
+export interface AtomicWriteOptions {
+  /** Replace an existing file (default true); when false, an existing file is kept and the write refused. */
+  overwrite?: boolean;
+}
+
+/**
+ * Writes a file atomically: a temporary file in the same folder, then a rename (or, with
+ * `overwrite: false`, a hard link, which cannot replace an existing name). On any failure
+ * the temporary file is removed and the target is left as it was.
+ * @throws {OutputExistsError} with `overwrite: false` when `path` exists
+ * @throws the file system's error (with its `code`) for any other failure
+ */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, data);
+    if (options.overwrite ?? true) renameSync(tmp, path);
+    else linkNoClobber(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+function linkNoClobber(tmp: string, path: string): void {
+  try {
+    linkSync(tmp, path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new OutputExistsError(path);
+    // file systems without hard links: check, then rename (not atomic against a racing writer)
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
+    if (existsSync(path)) throw new OutputExistsError(path);
+    renameSync(tmp, path);
+  }
 }

@@ -55,11 +55,15 @@ export function parseInputObject(obj: unknown, shape: readonly number[], where: 
   const label = record.label;
   if (label !== undefined && typeof label !== 'number') throw new InputError(`${where}: "label" must be a number`);
   // NaN and Infinity are not JSON; accept the strings "NaN"/"Infinity" only to reject them clearly.
-  return { id: id === undefined ? fallbackId : String(id), label, values: flattenInput(normaliseSpecials(record.input), shape, where) };
+  return { id: id === undefined ? fallbackId : String(id), label, values: flattenInput(normaliseSpecials(record.input, shape.length), shape, where) };
 }
 
-function normaliseSpecials(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normaliseSpecials);
+/**
+ * Turns the strings "NaN"/"Infinity" into numbers down to the shape's depth and no further:
+ * a line nested thousands deep must fail the shape check, not exhaust the stack.
+ */
+function normaliseSpecials(v: unknown, depth: number): unknown {
+  if (Array.isArray(v)) return depth > 0 ? v.map((item) => normaliseSpecials(item, depth - 1)) : v;
   if (v === 'NaN') return NaN;
   if (v === 'Infinity' || v === '+Infinity') return Infinity;
   if (v === '-Infinity') return -Infinity;

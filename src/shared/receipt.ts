@@ -57,12 +57,6 @@ export const teeOutputSchema = z.strictObject({
 });
 export type TeeOutput = z.infer<typeof teeOutputSchema>;
 
-/** Formats of attestation documents. */
-export const ATTESTATION_FORMATS = {
-  dev: 'zkinfer.dev-attestation/1',
-  nitro: 'aws-nitro-enclaves/cose-sign1',
-} as const;
-
 /**
  * A TEE attestation over a receipt digest (DESIGN.md "TEE path and policy"). Only
  * `document` is evidence; every other field says what it must bind, and a verifier checks
@@ -70,13 +64,13 @@ export const ATTESTATION_FORMATS = {
  */
 export const attestationSchema = z
   .strictObject({
-    /** Who made the document: `dev` (a local key, never hardware) or `nitro` (AWS Nitro Enclaves NSM). */
-    provider: z.enum(['dev', 'nitro']),
-    /** The document's encoding, see {@link ATTESTATION_FORMATS}. */
+    /** Who made the document: an attestation vendor's name (`dev`, `nitro`, …: the registry in src/tee/registry.ts decides which exist). */
+    provider: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected an attestation vendor name'),
+    /** The document's encoding (each vendor's `format`, src/tee/registry.ts `ATTESTATION_FORMATS`). */
     format: z.string(),
     /** Whether the provider claims hardware backing; a verifier decides from the format, never from this flag. */
     hardware: z.boolean(),
-    /** The attestation document, base64 (dev: JSON; nitro: the NSM's COSE_Sign1 CBOR). */
+    /** The attestation document, base64 (dev: JSON; nitro: the NSM's COSE_Sign1 CBOR; see each vendor). */
     document: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
     /** The receipt digest the document carries as user data (the TEE receipt's digest). */
     digest: hex(64),

@@ -20,18 +20,18 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import onnxProto from 'onnx-proto';
-import * as ort from 'onnxruntime-node';
 import { ProveError, ZkinferError } from '../shared/errors.js';
 import { assertNonce, receiptTimeNow } from '../shared/nonce.js';
 import { sha256Hex } from '../shared/hash.js';
 import { inputCommitment, receiptDigest, RECEIPT_FORMAT, type Attestation, type Receipt, type TeeOutput } from '../shared/receipt.js';
 import { decodeModel } from '../onnx/decode.js';
+import { OrtModel } from '../onnx/runtime.js';
 import { readManifest, type Manifest } from '../build/manifest.js';
 import { quantizeInput } from '../reference/execute.js';
 import type { QModel } from '../quant/model.js';
 import { loadArtifacts, type Artifacts } from '../prove/artifacts.js';
 import { proveInferenceTimed } from '../prove/prove.js';
-import type { AttestationProvider } from './providers/provider.js';
+import type { AttestationProvider } from './provider.js';
 
 /** An artifacts folder loaded for the TEE path (no zkey needed). */
 export interface TeeArtifacts {
@@ -71,8 +71,7 @@ export function loadTeeArtifacts(folder: string): TeeArtifacts {
 /** An onnxruntime session that yields the proven part's output (and the final one). */
 class TeeSession {
   private constructor(
-    private readonly session: ort.InferenceSession,
-    private readonly inputName: string,
+    private readonly model: OrtModel,
     private readonly outputName: string,
     private readonly logitsName: string | undefined,
     private readonly artifacts: TeeArtifacts,
@@ -82,34 +81,24 @@ class TeeSession {
     let bytes: Uint8Array = readFileSync(artifacts.onnxPath);
     let logitsName: string | undefined;
     if (artifacts.manifest.io.output.transform) ({ bytes, logitsName } = exposeLogits(bytes, artifacts.onnxPath));
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-    } catch (cause) {
-      throw new ZkinferError(`${artifacts.onnxPath}: onnxruntime could not load the model`, { cause });
-    }
-    const outputName = session.outputNames.find((n) => n !== logitsName)!;
-    return new TeeSession(session, session.inputNames[0]!, outputName, logitsName, artifacts);
+    const model = await OrtModel.load(bytes, { file: artifacts.onnxPath });
+    const outputName = model.outputNames.find((n) => n !== logitsName)!;
+    return new TeeSession(model, outputName, logitsName, artifacts);
   }
 
-  /** Runs the model on the dequantized input integers. */
+  /** Runs the model on the dequantized input integers (a fixed-batch graph included: see OrtModel). */
   async run(inputRaw: readonly number[]): Promise<TeeOutput> {
     const { input, output } = this.artifacts.model;
     const x = Float32Array.from(inputRaw, (v) => v / 2 ** input.scale);
-    let result: ort.InferenceSession.OnnxValueMapType;
-    try {
-      result = await this.session.run({ [this.inputName]: new ort.Tensor('float32', x, [...input.shape]) });
-    } catch (cause) {
-      throw new ZkinferError(`${this.artifacts.onnxPath}: onnxruntime failed to run the model`, { cause });
-    }
-    const final = Array.from(result[this.outputName]!.data as Float32Array);
-    const values = this.logitsName ? Array.from(result[this.logitsName]!.data as Float32Array) : final;
+    const result = await this.model.runOutputs(x, input.shape);
+    const final = Array.from(result[this.outputName]!);
+    const values = this.logitsName ? Array.from(result[this.logitsName]!) : final;
     const raw = values.map((v) => Math.round(v * 2 ** output.scale));
     return this.logitsName ? { raw, values, probabilities: final } : { raw, values };
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    await this.model.close();
   }
 }
 

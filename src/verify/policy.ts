@@ -3,6 +3,7 @@
  * trust enough, or is a zero-knowledge proof required? A policy is a small JSON file:
  *
  *   { "allowedPcrs": [{"pcr0": "<96 hex>", "pcr1": …, "pcr2": …}],
+ *     "vendors": { "tdx": { "measurements": [{"mrtd": "<96 hex>", "rtmr0": …}], "acceptedTcbStatuses": ["UpToDate"] } },
  *     "maxAttestationAgeSeconds": 300, "acceptDevAttestations": false,
  *     "stakesThreshold": 100, "tolerance": "manifest",
  *     "trustedKeyIds": ["<64 hex>"], "localSetup": "warn" }
@@ -17,9 +18,13 @@
  *    default), accepted silently ("accept") or refused ("refuse": `rejected`).
  * 3. An attestation, when present, is verified (document, user data = digest, nonce,
  *    attested output): a failure → `rejected`. A verified one counts only if it is hardware
- *    (dev only with acceptDevAttestations), not from a debug enclave, its PCRs match an
- *    allowedPcrs entry, it is at most maxAttestationAgeSeconds old, and the request's
- *    stakes are at most stakesThreshold.
+ *    (dev only with acceptDevAttestations), not from a debug enclave, its measurements
+ *    match an entry of its vendor's allowlist (Nitro: allowedPcrs or vendors.nitro; others:
+ *    vendors.<name>.measurements), its TCB status is accepted (vendors with TCB levels;
+ *    default UpToDate only), it is at most maxAttestationAgeSeconds old by its signed time
+ *    (evidence without one, such as TDX, is verified at the evaluation time, or when its
+ *    collateral expired if that is earlier, and is that old), and the request's stakes
+ *    are at most stakesThreshold.
  * 4. With both, the TEE's float output is cross-checked against the proven output (after
  *    the output transform, i.e. as probabilities for a Softmax model, the space in which
  *    the manifest's maxAbsOutputError is measured): further apart than the tolerance →
@@ -33,8 +38,8 @@ import { AttestationError, EXIT, VerifyError } from '../shared/errors.js';
 import type { Receipt } from '../shared/receipt.js';
 import { softmax } from '../ir/float-exec.js';
 import { readManifest, type Manifest } from '../build/manifest.js';
-import { matchPcrAllowlist } from '../tee/nitro-policy.js';
-import { verifyReceiptAttestation, type VerifiedAttestation } from '../tee/providers/verify.js';
+import { distrustEvidence, vendorPoliciesSchema } from '../tee/registry.js';
+import { verifyReceiptAttestation, type VerifiedAttestation } from '../tee/receipt-attestation.js';
 import { checkReceiptFields, loadVerifierKey, verifyProof, type VerifierKey, type VerifyOptions } from './verify.js';
 import { checkKeySetup, setupPolicyShape } from './setup-policy.js';
 
@@ -45,8 +50,10 @@ const measurement = z
 
 /** The policy file's schema; unknown keys are errors (a misspelt rule must not be ignored). */
 export const policySchema = z.strictObject({
-  /** Accepted enclave measurements; an attestation must match every PCR of one entry. */
+  /** Accepted AWS Nitro measurements; an attestation must match every PCR of one entry (the same as vendors.nitro.measurements). */
   allowedPcrs: z.array(measurement).default([]),
+  /** Per attestation vendor (src/tee/registry.ts): accepted measurements named as the vendor names them, and accepted TCB statuses. */
+  vendors: vendorPoliciesSchema.optional(),
   /** Oldest attestation (by its signed time) that counts. */
   maxAttestationAgeSeconds: z.number().positive().default(300),
   /** Let `dev` attestations count (development only). */
@@ -126,6 +133,8 @@ export interface EvaluateOptions {
    * tests with a throw-away CA only: deliberately not part of the policy file.
    */
   nitroRootFingerprint?: string;
+  /** Roots to pin instead of the vendors' own, hex SHA-256 by vendor name; for tests only, like `nitroRootFingerprint`. */
+  rootFingerprints?: Readonly<Record<string, string>>;
 }
 
 /** Clock skew tolerated for attestations dated after `now`. */
@@ -144,10 +153,9 @@ function distrust(a: VerifiedAttestation, policy: Policy, now: Date, stakes: num
   if (!a.hardware) {
     if (!policy.acceptDevAttestations) out.push('attestation: dev provider, not hardware; the policy does not accept dev attestations');
     else if (policy.devPublicKeys && !policy.devPublicKeys.includes(a.publicKey ?? '')) out.push(`attestation: dev key ${a.publicKey} is not in devPublicKeys`);
-  } else if (a.debug) out.push('attestation: debug enclave (PCR0, PCR1 and PCR2 are all zero)');
-  else if (policy.allowedPcrs.length === 0) out.push('attestation: the policy allows no enclave measurement (allowedPcrs is empty)');
-  else if (matchPcrAllowlist(a.pcrs ?? {}, policy.allowedPcrs) === undefined) out.push('attestation: PCRs match no allowedPcrs entry');
-  const age = (now.getTime() - a.timestamp) / 1000;
+  } else out.push(...distrustEvidence(a, policy));
+  // Evidence without a signed time (TDX) is as old as the last time it verified: now, or when its collateral expired.
+  const age = (now.getTime() - (a.timestamp ?? Date.parse(a.verifiedAt))) / 1000;
   if (age > policy.maxAttestationAgeSeconds) out.push(`attestation: ${Math.round(age)} s old, older than maxAttestationAgeSeconds ${policy.maxAttestationAgeSeconds}`);
   if (age < -FUTURE_SKEW_SECONDS) out.push(`attestation: dated ${Math.round(-age)} s after the evaluation time`);
   if (stakes > policy.stakesThreshold) out.push(`stakes ${stakes} exceed stakesThreshold ${policy.stakesThreshold} for acceptance by attestation`);
@@ -213,14 +221,14 @@ export async function evaluateReceipt(receipt: Receipt, options: EvaluateOptions
   let untrusted: string[] = [];
   if (receipt.attestation) {
     try {
-      attestation = await verifyReceiptAttestation(receipt, { outputTransform: manifest.io.output.transform, devPublicKeys: policy.devPublicKeys, nitroRootFingerprint: options.nitroRootFingerprint });
+      attestation = await verifyReceiptAttestation(receipt, { outputTransform: manifest.io.output.transform, devPublicKeys: policy.devPublicKeys, nitroRootFingerprint: options.nitroRootFingerprint, rootFingerprints: options.rootFingerprints, now });
     } catch (e) {
       if (!(e instanceof AttestationError)) throw e;
       failures.push(`attestation: ${e.message}`);
     }
     if (attestation) {
       untrusted = distrust(attestation, policy, now, stakes);
-      if (untrusted.length === 0) reasons.push(`attestation: valid ${attestation.provider} attestation, ${Math.max(0, Math.round((now.getTime() - attestation.timestamp) / 1000))} s old`);
+      if (untrusted.length === 0) reasons.push(`attestation: valid ${attestation.provider} attestation, ${attestation.timestamp === undefined ? `verified at ${attestation.verifiedAt}` : `${Math.max(0, Math.round((now.getTime() - attestation.timestamp) / 1000))} s old`}`);
     }
   }
 

@@ -17,6 +17,7 @@ import * as snarkjs from 'snarkjs';
 import { InvalidArgumentError, VerifyError } from '../shared/errors.js';
 import { decodeSigned, FIELD_MODULUS } from '../shared/field.js';
 import { receiptContext } from '../shared/context.js';
+import { publicSignalCount, publicSignalLayout, type SignalSegment } from '../shared/layout.js';
 import { assertNonce } from '../shared/nonce.js';
 import { inputCommitment, PROBABILITY_TOLERANCE, receiptDigest, receiptSchema, RECEIPT_FORMAT, type Receipt } from '../shared/receipt.js';
 import { softmax } from '../ir/float-exec.js';
@@ -200,31 +201,45 @@ export function checkBindings(receipt: Receipt, key: VerifierKey, options: Verif
   if (receipt.keyId !== manifest.keyId) return `the receipt was proven with key ${short(receipt.keyId)}, the artifacts hold key ${short(manifest.keyId)}`;
   const fields = checkReceiptFields(receipt, manifest, options) ?? checkProvenOutput(receipt, manifest);
   if (fields) return fields;
-  const { input, output } = manifest.io;
-  const nIn = receipt.input.raw.length;
-  const nOut = receipt.output.raw.length;
   const signals = receipt.publicSignals;
   if (!signals) return 'the receipt has no public signals';
-  if (signals.length !== nOut + nIn + 1) return `expected ${nOut + nIn + 1} public signals (${nOut} outputs, ${nIn} inputs, the context), got ${signals.length}`;
-  const decoded: bigint[] = [];
+  const layout = publicSignalLayout(manifest.io);
+  const expected = publicSignalCount(layout);
+  if (signals.length !== expected) return `expected ${expected} public signals (${describeLayout(layout)}), got ${signals.length}`;
   for (let i = 0; i < signals.length; i++) {
     const s = signals[i]!;
     if (!/^(0|[1-9][0-9]*)$/.test(s) || BigInt(s) >= FIELD_MODULUS) return `public signal ${i} is not a canonical field element`;
-    decoded.push(decodeSigned(BigInt(s)));
   }
-  for (let i = 0; i < nOut; i++) {
-    const v = decoded[i]!;
-    if (v < BigInt(output.min) || v > BigInt(output.max)) return `public output ${i} = ${v} is outside the declared range [${output.min}, ${output.max}]`;
-    if (v !== BigInt(receipt.output.raw[i]!)) return `output ${i} in the receipt (${receipt.output.raw[i]}) differs from the proven public signal (${v})`;
+  for (const segment of layout) {
+    const problem = checkSegment(segment, signals, receipt);
+    if (problem) return problem;
   }
-  for (let i = 0; i < nIn; i++) {
-    const v = decoded[nOut + i]!;
-    if (v < BigInt(input.min) || v > BigInt(input.max)) return `public input ${i} = ${v} is outside the declared range [${input.min}, ${input.max}]`;
-    if (v !== BigInt(receipt.input.raw[i]!)) return `input ${i} in the receipt (${receipt.input.raw[i]}) differs from the proven public signal (${v})`;
-  }
-  const context = receiptContext(receipt);
-  if (BigInt(signals[nOut + nIn]!) !== context) return 'the context signal does not match the receipt (model id, createdAt and nonce)';
   return receipt.proof ? checkProofPoints(receipt.proof) : 'the receipt carries no proof';
+}
+
+/** "10 outputs, 784 inputs, the context": what a layout's signals are, for messages. */
+function describeLayout(layout: readonly SignalSegment[]): string {
+  return layout.map((g) => (g.kind === 'values' ? `${g.count} ${g.of}s` : 'the context')).join(', ');
+}
+
+/** Checks one segment of the public signals against the receipt (the signals are already canonical). */
+function checkSegment(segment: SignalSegment, signals: readonly string[], receipt: Receipt): string | undefined {
+  switch (segment.kind) {
+    case 'values': {
+      const raw = receipt[segment.of].raw;
+      for (let i = 0; i < segment.count; i++) {
+        const v = decodeSigned(BigInt(signals[segment.start + i]!));
+        if (v < BigInt(segment.min) || v > BigInt(segment.max)) return `public ${segment.of} ${i} = ${v} is outside the declared range [${segment.min}, ${segment.max}]`;
+        if (v !== BigInt(raw[i]!)) return `${segment.of} ${i} in the receipt (${raw[i]}) differs from the proven public signal (${v})`;
+      }
+      return undefined;
+    }
+    case 'context':
+      return BigInt(signals[segment.start]!) !== receiptContext(receipt) ? 'the context signal does not match the receipt (model id, createdAt and nonce)' : undefined;
+    default:
+      segment satisfies never;
+      return undefined;
+  }
 }
 
 /**

@@ -1,12 +1,12 @@
 /**
  * Conformance with the ONNX backend node tests (libonnx-testdata), see ./backend.ts for the
- * procedure and tolerances. Every supported op's cases run at the float and quantized-
+ * procedure and tolerances. Without the Debian package the suite is skipped with one line
+ * naming it (CI installs it and requires it: test/helpers/system-deps.ts). Every supported op's cases run at the float and quantized-
  * reference level; a selection also compiles the circuit and checks that its witness equals
  * the reference executor and satisfies the constraints (no Groth16 setup). The pass counts
  * are pinned, so a regression — or an improvement to record — shows up here. Print the table
  * for the README with `npx tsx test/conformance/print-table.ts`.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emitCircuit } from '../../src/circuit/emit.js';
 import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
@@ -14,15 +14,19 @@ import { runReference } from '../../src/reference/execute.js';
 import { encodeSigned } from '../../src/shared/field.js';
 import { compileTestCircuit, removeTestCircuits } from '../helpers/circuit.js';
 import { expectedConstraintsO1 } from '../circuit/cost.js';
+import { debianData, skipWithout, titled } from '../helpers/system-deps.js';
 import { conformanceTable, NODE_TESTS_DIR, runCase, runConformance } from './backend.js';
+
+const testData = debianData('libonnx-testdata', NODE_TESTS_DIR);
+const skip = skipWithout(testData);
 
 afterAll(removeTestCircuits);
 
 /** Cases passing / total per op (the cases that do not pass are listed with reasons in the table). */
 const EXPECTED: Record<string, [number, number]> = {
-  Add: [3, 3], ArgMax: [16, 16], AveragePool: [13, 13], BatchNormalization: [2, 4], Clip: [11, 11], Concat: [12, 12],
+  Add: [3, 3], ArgMax: [16, 16], AveragePool: [13, 13], BatchNormalization: [2, 4], Clip: [9, 11], Concat: [12, 12],
   Conv: [6, 6], ConvInteger: [3, 3], DequantizeLinear: [2, 2], Div: [3, 4], Flatten: [9, 9], Gemm: [11, 11],
-  GlobalAveragePool: [0, 2], GlobalMaxPool: [0, 2], LeakyRelu: [3, 3], MatMul: [1, 3], MatMulInteger: [1, 1],
+  GlobalAveragePool: [2, 2], GlobalMaxPool: [2, 2], LeakyRelu: [3, 3], MatMul: [1, 3], MatMulInteger: [1, 1],
   MaxPool: [13, 15], Mul: [4, 4], PRelu: [2, 2], Pad: [3, 3], QLinearConv: [1, 1], QLinearMatMul: [1, 2],
   QuantizeLinear: [2, 2], Relu: [1, 1], Reshape: [9, 10], Sigmoid: [2, 2], Softmax: [6, 7], Squeeze: [2, 2],
   Sub: [4, 4], Tanh: [2, 2], Transpose: [7, 7], Unsqueeze: [8, 8],
@@ -52,7 +56,7 @@ const WITNESS_CASES = [
   'test_maxpool_2d_uint8',
 ];
 
-describe.runIf(existsSync(NODE_TESTS_DIR))('ONNX backend node tests', () => {
+describe.skipIf(skip)(titled('ONNX backend node tests', testData, skip), () => {
   it('pass at the float and quantized-reference level as pinned per op', () => {
     const byOp = runConformance();
     const counts = Object.fromEntries([...byOp].map(([op, rs]) => [op, [rs.filter((r) => r.status === 'pass').length, rs.length]]));

@@ -28,8 +28,11 @@ import { finalOutput } from '../../src/quant/error.js';
 
 const { onnx } = onnxProto;
 
-/** Where Debian installs the node test cases. */
-export const NODE_TESTS_DIR = '/usr/share/libonnx-testdata/data/node';
+/** Environment variable that moves the node test cases (default: where Debian installs them). */
+export const NODE_TESTS_DIR_ENV = 'ONNX_NODE_TESTS_DIR';
+
+/** Where the node test cases are: $ONNX_NODE_TESTS_DIR, else where Debian's libonnx-testdata installs them. */
+export const NODE_TESTS_DIR = process.env[NODE_TESTS_DIR_ENV] ?? '/usr/share/libonnx-testdata/data/node';
 
 /** One backend test case and what zkinfer made of it. */
 export interface CaseResult {

@@ -102,6 +102,22 @@ describe('pooling against onnxruntime', () => {
     await checkAgainstOrt(pool('GlobalAveragePool', [2, 3, 5, 4], {}));
     await checkAgainstOrt(pool('GlobalMaxPool', [1, 3, 5, 4], {}));
   });
+
+  it('GlobalAveragePool and GlobalMaxPool in models of opset 1 to 8 (their semantics are unchanged since opset 1)', async () => {
+    for (const opset of [1, 8]) {
+      expect((await checkAgainstOrt(pool('GlobalAveragePool', [1, 3, 5, 4], {}, opset))).opset).toBe(opset);
+      await checkAgainstOrt(pool('GlobalMaxPool', [1, 3, 5, 4], {}, opset));
+    }
+    await checkAgainstOrt({
+      input: { name: 'x', dims: [1, 2, 3, 3] },
+      output: { name: 'y' },
+      opset: 1,
+      nodes: [
+        { op: 'GlobalMaxPool', inputs: ['x'], outputs: ['m'] },
+        { op: 'GlobalAveragePool', inputs: ['m'], outputs: ['y'] },
+      ],
+    });
+  });
 });
 
 describe('BatchNormalization and constant Mul/Sub/Div', () => {

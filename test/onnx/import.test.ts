@@ -4,7 +4,8 @@ import { importOnnx, SUPPORTED_OPS } from '../../src/onnx/import.js';
 import { optimize } from '../../src/ir/optimize.js';
 import { runFloat } from '../../src/ir/float-exec.js';
 import { sizeOf } from '../../src/ir/graph.js';
-import { randomArray, rng, runOrt } from '../helpers/onnx-builder.js';
+import { OnnxImportError } from '../../src/shared/errors.js';
+import { buildModel, randomArray, rng, runOrt } from '../helpers/onnx-builder.js';
 
 const fixture = (name: string) => `test/fixtures/models/${name}`;
 
@@ -72,6 +73,24 @@ describe('import errors', () => {
     expect(() => importOnnx(bytes, { file: 'unsupported_op.onnx' })).toThrow(
       `unsupported_op.onnx: node 1 "weird_cos" (Cos): unsupported op Cos; supported ops: ${SUPPORTED_OPS.join(', ')}`,
     );
+  });
+
+  it('refuses an opset below 9 for ops whose semantics changed since, naming the node', () => {
+    const relu = (opset: number) =>
+      buildModel({
+        input: { name: 'x', dims: [1, 2, 3, 3] },
+        output: { name: 'y' },
+        opset,
+        nodes: [
+          { op: 'GlobalAveragePool', inputs: ['x'], outputs: ['g'], name: 'gap' },
+          { op: 'Relu', inputs: ['g'], outputs: ['y'], name: 'act' },
+        ],
+      });
+    expect(() => importOnnx(relu(8), { file: 'old.onnx' })).toThrow(
+      new OnnxImportError('old.onnx: node 1 "act" (Relu): opset 8 is not supported for Relu (supported: opsets 9 to 21; GlobalAveragePool from opset 1, GlobalMaxPool from opset 1)'),
+    );
+    expect(importOnnx(relu(9)).opset).toBe(9);
+    expect(() => importOnnx(relu(22), { file: 'new.onnx' })).toThrow(new OnnxImportError('new.onnx: opset 22 is not supported (supported: 9 to 21)'));
   });
 
   it('rejects bytes that are not an ONNX model', () => {

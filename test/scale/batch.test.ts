@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifacts, type Artifacts } from '../../src/prove/artifacts.js';
 import { proveBatch, type BatchProgress } from '../../src/prove/batch.js';
 import { releaseCurve } from '../../src/shared/curve.js';
+import { keptReceiptCheck } from '../../src/verify/kept.js';
 import { listReceiptFiles, verifyMany } from '../../src/verify/many.js';
 import { loadVerifierKey, type VerifierKey } from '../../src/verify/verify.js';
 import { rng } from '../helpers/onnx-builder.js';
@@ -88,7 +89,7 @@ describe('proveBatch', () => {
     writeFileSync(join(out, 'x-3.json'), JSON.stringify(x3));
     writeFileSync(join(out, 'x-4.json.999999999.tmp'), '{"half":'); // left by a dead writer
 
-    const second = await proveBatch(artifacts, inputs, out, { workers: 2 });
+    const second = await proveBatch(artifacts, inputs, out, { workers: 2, checkKept: keptReceiptCheck(key) });
     expect(second).toMatchObject({ total: 6, proved: 2, skipped: 4, failed: 0 });
     expect(readFileSync(join(out, 'x-1.json'), 'utf8')).toBe(before);
     await expectComplete(out, ['x-0', 'x-1', 'x-2', 'x-3', 'x-4', 'x-5']);
@@ -113,7 +114,7 @@ describe('proveBatch', () => {
     expect(tmpNames(out)).toEqual([]);
     readAllReceipts(out); // all whole
 
-    const rest = await proveBatch(artifacts, inputs, out, { workers: 2 });
+    const rest = await proveBatch(artifacts, inputs, out, { workers: 2, checkKept: keptReceiptCheck(key) });
     expect(rest).toMatchObject({ skipped: summary.proved, proved: ids.length - summary.proved, aborted: false });
     await expectComplete(out, ids);
   });

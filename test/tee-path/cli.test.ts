@@ -101,7 +101,7 @@ describe('zkinfer infer', () => {
   it('refuses bad options with one line', () => {
     const out = join(tiny.work, 'never.json');
     expect(zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--nonce', 'xyz')).toEqual({ code: 2, stdout: '', stderr: 'error: expected --nonce to be 2 to 1024 lowercase hex digits (an even number, no 0x), got "xyz"\n' });
-    expect(zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--attest', 'sgx')).toEqual({ code: 2, stdout: '', stderr: 'error: expected --attest to be dev or nitro, got "sgx"\n' });
+    expect(zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--attest', 'sgx')).toEqual({ code: 2, stdout: '', stderr: 'error: expected --attest to be dev, nitro or tdx, got "sgx"\n' });
     expect(existsSync(out)).toBe(false);
     const receipt = join(tiny.work, 'tee.json');
     expect(zkinfer('verify', receipt, '--artifacts', tiny.dir, '--stakes', '3')).toEqual({ code: 2, stdout: '', stderr: 'error: --stakes applies to a policy: give --policy <file>\n' });

@@ -15,9 +15,10 @@ import { decode, encode } from 'cborg';
 import { describe, expect, it } from 'vitest';
 import { AttestationError, InvalidArgumentError } from '../../src/shared/errors.js';
 import { canonicalJson } from '../../src/shared/hash.js';
-import { createAttestationProvider } from '../../src/tee/providers/create.js';
-import { createDevProvider, DEV_KEY_FILE, devCacheDir, DevProvider, verifyDevAttestation } from '../../src/tee/providers/dev.js';
-import { createNitroProvider, decodeNsmResponse, encodeNsmAttestationRequest, helperTransport, NitroProvider } from '../../src/tee/providers/nitro.js';
+import { createAttestationProvider } from '../../src/tee/registry.js';
+import { createDevProvider, DEV_KEY_FILE, devCacheDir, DevProvider, verifyDevAttestation } from '../../src/tee/dev/dev.js';
+import { createNitroProvider, decodeNsmResponse, encodeNsmAttestationRequest, helperTransport, NitroProvider } from '../../src/tee/nitro/provider.js';
+import { systemCommand, skipWithout, titled } from '../helpers/system-deps.js';
 
 const work = mkdtempSync(join(tmpdir(), 'zkinfer-providers-'));
 const digest = hexToBytes('11'.repeat(32));
@@ -142,7 +143,7 @@ describe('nitro provider', () => {
     if (!existsSync('/dev/nsm')) {
       await expect(createAttestationProvider('nitro').attest({ userData: digest, nonce })).rejects.toThrow(new AttestationError('not inside a Nitro Enclave (/dev/nsm not found)'));
     }
-    expect(() => createAttestationProvider('sgx')).toThrow(new InvalidArgumentError('expected an attestation provider (dev or nitro), got "sgx"'));
+    expect(() => createAttestationProvider('sgx')).toThrow(new InvalidArgumentError('expected an attestation provider (dev, nitro or tdx), got "sgx"'));
     expect(createAttestationProvider('dev', { dev: { ephemeral: true } })).toBeInstanceOf(DevProvider);
   });
 
@@ -164,14 +165,15 @@ describe('nitro provider', () => {
     await expect(createNitroProvider({ devicePath: device, helper: failing }).attest({ userData: digest, nonce })).rejects.toThrow(new AttestationError(`NSM helper ${failing} failed (exit 3): NSM ioctl failed: Invalid argument`));
     const missing = join(work, 'no-such-helper');
     await expect(createNitroProvider({ devicePath: device, helper: missing }).attest({ userData: digest, nonce })).rejects.toThrow(
-      new AttestationError(`cannot run the NSM helper ${missing} (ENOENT); build it from src/tee/providers/nsm-helper.c, see docs/tee.md`),
+      new AttestationError(`cannot run the NSM helper ${missing} (ENOENT); build it from src/tee/nitro/nsm-helper.c, see docs/tee.md`),
     );
   });
 
-  const cc = spawnSync('cc', ['--version']).status === 0;
-  it.runIf(cc)('nsm-helper.c compiles and reports a missing device and a failed ioctl', async () => {
+  const cc = systemCommand('cc', 'gcc libc6-dev');
+  const skipCc = skipWithout(cc);
+  it.skipIf(skipCc)(titled('nsm-helper.c compiles and reports a missing device and a failed ioctl', cc, skipCc), async () => {
     const binary = join(work, 'zkinfer-nsm');
-    const source = new URL('../../src/tee/providers/nsm-helper.c', import.meta.url).pathname;
+    const source = new URL('../../src/tee/nitro/nsm-helper.c', import.meta.url).pathname;
     const build = spawnSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, source], { encoding: 'utf8' });
     expect(build.stderr).toBe('');
     expect(build.status).toBe(0);

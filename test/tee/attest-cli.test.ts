@@ -51,7 +51,7 @@ describe('zkinfer attest verify', () => {
   it('reads a base64 file, refuses the debug enclave, and accepts it with --allow-debug', async () => {
     const path = fixturePath(DEBUG.file);
     expect(await run(path, '--at', DEBUG.at.toISOString())).toBe(1);
-    expect(stderr).toBe('invalid: attestation policy: debug enclave (PCR0, PCR1 and PCR2 are all zero) refused\n');
+    expect(stderr).toBe(`invalid: ${path}: attestation policy: debug enclave (PCR0, PCR1 and PCR2 are all zero) refused\n`);
     stderr = '';
     expect(await run(path, '--at', DEBUG.at.toISOString(), '--allow-debug')).toBe(0);
     expect(stdout).toContain('debug       yes (PCR0, PCR1 and PCR2 are all zero)');
@@ -67,7 +67,7 @@ describe('zkinfer attest verify', () => {
 
   it('rejects an expired document at the present time with one line', async () => {
     expect(await run(fixturePath(EU_WEST_1.file))).toBe(1);
-    expect(stderr).toBe(`invalid: certificate chain: certificate expired at ${EU_WEST_1.leafNotAfter}\n`);
+    expect(stderr).toBe(`invalid: ${fixturePath(EU_WEST_1.file)}: certificate chain: certificate expired at ${EU_WEST_1.leafNotAfter}\n`);
     expect(stdout).toBe('');
   });
 
@@ -80,12 +80,12 @@ describe('zkinfer attest verify', () => {
     const at = EU_WEST_1.at.toISOString();
     expect(await run(fixturePath(EU_WEST_1.file), '--at', at, '--user-data', '0x7c37108079b3e8a36d8a7970de1d6d4ff1461e0e35d9557c4d789df5e0576620')).toBe(0);
     expect(await run(fixturePath(EU_WEST_1.file), '--at', at, '--nonce', 'ab')).toBe(1);
-    expect(stderr).toBe('invalid: attestation policy: nonce c678c86135de539d183acff58886d98dfb9823041af9f934bf909ac0f8d96245 does not match the expected ab\n');
+    expect(stderr).toBe(`invalid: ${fixturePath(EU_WEST_1.file)}: attestation policy: nonce c678c86135de539d183acff58886d98dfb9823041af9f934bf909ac0f8d96245 does not match the expected ab\n`);
   });
 
   it('rejects another pinned root', async () => {
     expect(await run(fixturePath(EU_WEST_1.file), '--at', EU_WEST_1.at.toISOString(), '--root-fingerprint', '00'.repeat(32))).toBe(1);
-    expect(stderr).toBe(`invalid: certificate chain: cabundle[0] is not the pinned root (its SHA-256 is ${AWS_ROOT})\n`);
+    expect(stderr).toBe(`invalid: ${fixturePath(EU_WEST_1.file)}: certificate chain: cabundle[0] is not the pinned root (its SHA-256 is ${AWS_ROOT})\n`);
   });
 
   it('rejects a file that is not a document', async () => {
@@ -93,13 +93,14 @@ describe('zkinfer attest verify', () => {
     const path = join(dir, 'junk.bin');
     writeFileSync(path, Buffer.from([0xff, 0xfe, 0x00]));
     expect(await run(path)).toBe(1);
-    expect(stderr).toBe('invalid: COSE_Sign1: malformed CBOR\n');
+    expect(stderr).toBe(`invalid: ${path}: COSE_Sign1: malformed CBOR\n`);
   });
 
   it.each([
     [['/nonexistent/doc.cbor'], 'error: cannot read /nonexistent/doc.cbor: ENOENT\n'],
     [['DOC', '--at', 'yesterday'], 'error: --at expects an ISO 8601 time, got "yesterday"\n'],
-    [['DOC', '--nonce', 'xyz'], 'error: --nonce expects hex, got "xyz"\n'],
+    [['DOC', '--nonce', 'xyz'], 'error: expected --nonce to be 2 to 1024 lowercase hex digits (an even number, no 0x), got "xyz"\n'],
+    [['DOC', '--nonce', '0xab'], 'error: expected --nonce to be 2 to 1024 lowercase hex digits (an even number, no 0x), got "0xab"\n'],
     [['DOC', '--root-fingerprint', 'abcd'], 'error: invalid option rootFingerprint: expected 64 hex digits (a SHA-256)\n'],
   ])('exits 2 on a usage error: %j', async (args, message) => {
     const resolved = args.map((a) => (a === 'DOC' ? fixturePath(EU_WEST_1.file) : a));

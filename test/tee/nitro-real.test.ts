@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { encode, Tagged } from 'cborg';
 import { AttestationError, InvalidArgumentError } from '../../src/shared/errors.js';
-import { decodeNitroAttestation } from '../../src/tee/nitro-document.js';
-import { verifyNitroAttestation } from '../../src/tee/nitro-verify.js';
+import { decodeNitroAttestation } from '../../src/tee/nitro/document.js';
+import { verifyNitroAttestation } from '../../src/tee/nitro/verify.js';
 import { AWS_ROOT, coseItems, DEBUG, EU_WEST_1, OPENGRADIENT, REAL_DOCUMENTS, rejection } from './helpers.js';
 
 const VALID = [OPENGRADIENT, EU_WEST_1];

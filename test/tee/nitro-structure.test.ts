@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { encode, Tagged } from 'cborg';
 import { AttestationError } from '../../src/shared/errors.js';
-import { decodeNitroAttestation } from '../../src/tee/nitro-document.js';
-import { verifyNitroAttestation } from '../../src/tee/nitro-verify.js';
+import { decodeNitroAttestation } from '../../src/tee/nitro/document.js';
+import { verifyNitroAttestation } from '../../src/tee/nitro/verify.js';
 import { coseItems, EU_WEST_1, OPENGRADIENT, payloadOf, rejection, withCoseItem, withPayload } from './helpers.js';
 
 const doc = EU_WEST_1.bytes;

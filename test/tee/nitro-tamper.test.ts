@@ -7,8 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AttestationError } from '../../src/shared/errors.js';
-import { decodeNitroAttestation } from '../../src/tee/nitro-document.js';
-import { verifyNitroAttestation } from '../../src/tee/nitro-verify.js';
+import { decodeNitroAttestation } from '../../src/tee/nitro/document.js';
+import { verifyNitroAttestation } from '../../src/tee/nitro/verify.js';
 import { coseItems, REAL_DOCUMENTS, type RealDocument } from './helpers.js';
 
 async function outcome(doc: RealDocument, bytes: Uint8Array): Promise<string> {

@@ -7,7 +7,7 @@ import './reflect-shim.js';
 import { describe, expect, it } from 'vitest';
 import { Extension, KeyUsageFlags } from '@peculiar/x509';
 import { AttestationError } from '../../src/shared/errors.js';
-import { verifyNitroAttestation, type NitroVerifyOptions } from '../../src/tee/nitro-verify.js';
+import { verifyNitroAttestation, type NitroVerifyOptions } from '../../src/tee/nitro/verify.js';
 import { createTestChain, rejection, signDocument, TEST_AT, testDocument, testPayload, type TestChain } from './helpers.js';
 
 const HOUR = 3_600_000;

@@ -8,7 +8,7 @@ import './reflect-shim.js';
 import { X509Certificate as NodeX509, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BasicConstraintsExtension, KeyUsagesExtension, X509Certificate } from '@peculiar/x509';
-import { ecdsaDerToRaw, parseX509Certificate } from '../../src/tee/x509-certificate.js';
+import { ecdsaDerToRaw, parseX509Certificate } from '../../src/tee/pki/x509-certificate.js';
 import { payloadOf, REAL_DOCUMENTS } from './helpers.js';
 
 const certificates = REAL_DOCUMENTS.flatMap((doc) => {

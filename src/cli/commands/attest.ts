@@ -1,14 +1,20 @@
 /**
- * `zkinfer attest verify <document>`: checks an AWS Nitro Enclaves attestation document
- * (DESIGN.md, "Command-line contract" and "TEE path and policy"). The command only reads
- * the file, parses arguments and calls `verifyNitroAttestation`; it reports on stdout and
- * sets `process.exitCode`: 0 valid, 1 invalid (one line `invalid: <reason>` on stderr),
- * 2 when the command itself cannot run (unreadable file, malformed option).
+ * `zkinfer attest verify <document> [--collateral <file>]`: checks an attestation document
+ * of any registered vendor (DESIGN.md, "Command-line contract" and "Attestation vendors"),
+ * the vendor detected from the document's first bytes (src/tee/registry.ts): an AWS Nitro
+ * Enclaves COSE_Sign1 document, an Intel TDX quote (with its collateral), a dev document.
+ * The command only reads the files, parses arguments and calls the vendor's verifier; it
+ * reports on stdout and sets `process.exitCode`: 0 valid, 1 invalid (one line
+ * `invalid: <reason>` on stderr), 2 when the command itself cannot run (unreadable file,
+ * malformed option).
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { AttestationError, InvalidArgumentError } from '../../shared/errors.js';
-import { verifyNitroAttestation, type NitroAttestation, type NitroVerifyOptions } from '../../tee/nitro-verify.js';
+import { AttestationError, EXIT, InvalidArgumentError } from '../../shared/errors.js';
+import { assertNonce } from '../../shared/nonce.js';
+import { errorLine, sanitize } from '../output.js';
+import { detectVendor } from '../../tee/registry.js';
+import type { VerifyEvidenceOptions } from '../../tee/vendor.js';
 
 interface AttestVerifyFlags {
   at?: string;
@@ -16,17 +22,14 @@ interface AttestVerifyFlags {
   allowDebug?: boolean;
   nonce?: string;
   userData?: string;
+  collateral?: string;
+  acceptTcb?: string;
   json?: boolean;
 }
 
 const BASE64_TEXT = /^[A-Za-z0-9+/=_\-\s]+$/;
 
-/**
- * Reads a document file holding raw CBOR or base64 (standard or URL-safe) text.
- * Raw CBOR of a COSE_Sign1 starts with 0x84 or 0xd2, never a base64 character.
- * @throws {InvalidArgumentError} when the file cannot be read or is empty
- */
-async function readDocument(path: string): Promise<Uint8Array> {
+async function readBytes(path: string): Promise<Buffer> {
   let raw: Buffer;
   try {
     raw = await readFile(path);
@@ -34,9 +37,26 @@ async function readDocument(path: string): Promise<Uint8Array> {
     throw new InvalidArgumentError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'read failed'}`, { cause: error });
   }
   if (raw.length === 0) throw new InvalidArgumentError(`${path} is empty`);
+  return raw;
+}
+
+/**
+ * Reads a document file holding raw bytes, hex text (a quote as Intel's tools print it)
+ * or base64 (standard or URL-safe) text. Raw CBOR of a COSE_Sign1 starts with 0x84 or
+ * 0xd2 and a raw TDX quote with 0x04, never a base64 character; hex text is taken as hex
+ * when it decodes to a document some vendor recognises.
+ * @throws {InvalidArgumentError} when the file cannot be read or is empty
+ */
+async function readDocument(path: string): Promise<Uint8Array> {
+  const raw = await readBytes(path);
   const text = raw.toString('latin1');
-  if (BASE64_TEXT.test(text)) return new Uint8Array(Buffer.from(text.replace(/\s+/g, ''), 'base64')); // Node accepts both alphabets
-  return new Uint8Array(raw);
+  if (!BASE64_TEXT.test(text)) return new Uint8Array(raw);
+  const compact = text.replace(/\s+/g, '');
+  if (/^(?:[0-9a-fA-F]{2})+$/.test(compact)) {
+    const hex = new Uint8Array(Buffer.from(compact, 'hex'));
+    if (detectVendor(hex).detect(hex)) return hex;
+  }
+  return new Uint8Array(Buffer.from(compact, 'base64')); // Node accepts both alphabets
 }
 
 function parseAt(value: string | undefined): Date | undefined {
@@ -53,21 +73,14 @@ function parseHex(flag: string, value: string | undefined): string | undefined {
   return hex;
 }
 
-function summarize(path: string, a: NitroAttestation): string {
-  const leaf = a.certificateChain[a.certificateChain.length - 1];
-  const root = a.certificateChain[0];
-  const lines = [
-    `valid: ${path} is an AWS Nitro Enclaves attestation document`,
-    `  module      ${a.moduleId}`,
-    `  created     ${new Date(a.timestamp).toISOString()}`,
-    `  debug       ${a.debug ? 'yes (PCR0, PCR1 and PCR2 are all zero)' : 'no'}`,
-    ...[0, 1, 2, 8].filter((i) => a.pcrs[i] !== undefined).map((i) => `  PCR${i}${' '.repeat(i < 10 ? 8 : 7)}${a.pcrs[i]}`),
-    `  nonce       ${a.nonce ?? '(none)'}`,
-    `  user data   ${a.userData ?? '(none)'}`,
-    `  chain       ${a.certificateChain.length} certificates, root SHA-256 ${root.sha256}`,
-    `  leaf        valid ${leaf.notBefore} to ${leaf.notAfter}, checked at ${a.verifiedAt}`,
-  ];
-  return `${lines.join('\n')}\n`;
+/** The one nonce rule (src/shared/nonce.ts): lowercase hex, 1 to 512 bytes, no 0x. */
+function parseNonce(value: string | undefined): string | undefined {
+  if (value !== undefined) assertNonce(value, '--nonce');
+  return value;
+}
+
+function parseStatuses(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
 }
 
 /**
@@ -78,34 +91,42 @@ export function registerAttestCommand(program: Command): void {
   const attest = program.command('attest').description('check TEE attestation documents');
   attest
     .command('verify <document>')
-    .description('verify an AWS Nitro Enclaves attestation document (raw CBOR or base64 file)')
+    .description('verify an attestation document: AWS Nitro (COSE_Sign1), Intel TDX (DCAP quote v4, with --collateral) or dev; raw, hex or base64 file')
     .option('--at <time>', 'ISO 8601 time at which the certificates must be valid (default: now)')
-    .option('--root-fingerprint <hex>', 'SHA-256 of the pinned root certificate (default: the AWS Nitro Enclaves root)')
-    .option('--allow-debug', 'accept debug-mode enclaves (PCR0, PCR1 and PCR2 all zero)')
-    .option('--nonce <hex>', 'nonce the document must carry')
-    .option('--user-data <hex>', 'user data the document must carry (e.g. the receipt digest)')
+    .option('--collateral <file>', 'collateral JSON for the document (Intel TDX: TCB info, QE identity, CRLs and their chains)')
+    .option('--root-fingerprint <hex>', "SHA-256 of the pinned root certificate (default: the vendor's root, e.g. AWS Nitro Enclaves, Intel SGX Root CA)")
+    .option('--allow-debug', 'accept debug-mode enclaves (Nitro: PCR0, PCR1 and PCR2 all zero; TDX: TDATTRIBUTES.DEBUG)')
+    .option('--accept-tcb <statuses>', 'comma-separated TCB statuses to accept (Intel TDX; default: UpToDate)')
+    .option('--nonce <hex>', 'nonce the document must carry (vendors with a nonce field)')
+    .option('--user-data <hex>', 'user data / report data the document must carry (e.g. the receipt digest)')
     .option('--json', 'print the result as JSON')
     .action(async (path: string, flags: AttestVerifyFlags) => {
       const json = flags.json === true;
       try {
-        const options: NitroVerifyOptions = {
+        const options: VerifyEvidenceOptions = {
           at: parseAt(flags.at),
           rootFingerprint: flags.rootFingerprint,
           allowDebug: flags.allowDebug === true,
-          expectedNonce: parseHex('--nonce', flags.nonce),
+          expectedNonce: parseNonce(flags.nonce),
           expectedUserData: parseHex('--user-data', flags.userData),
+          acceptedTcbStatuses: parseStatuses(flags.acceptTcb),
         };
-        for (const key of Object.keys(options) as Array<keyof NitroVerifyOptions>) if (options[key] === undefined) delete options[key];
+        for (const key of Object.keys(options) as Array<keyof VerifyEvidenceOptions>) if (options[key] === undefined) delete options[key];
         const document = await readDocument(path);
-        const attestation = await verifyNitroAttestation(document, options);
-        process.stdout.write(json ? `${JSON.stringify({ valid: true, document: path, attestation }, null, 2)}\n` : summarize(path, attestation));
+        if (flags.collateral !== undefined) options.collateral = new Uint8Array(await readBytes(flags.collateral));
+        const vendor = detectVendor(document);
+        const { report, summary } = await vendor.verify(document, options);
+        process.stdout.write(json
+          ? `${JSON.stringify({ valid: true, document: path, vendor: vendor.name, attestation: report }, null, 2)}\n`
+          : `${[`valid: ${path} is ${vendor.title}`, ...summary].join('\n')}\n`);
         process.exitCode = 0;
       } catch (error) {
         const invalid = error instanceof AttestationError;
         const reason = error instanceof Error ? error.message : String(error);
         if (json) process.stdout.write(`${JSON.stringify(invalid ? { valid: false, document: path, reason } : { valid: false, document: path, error: reason }, null, 2)}\n`);
-        process.stderr.write(`${invalid ? 'invalid' : 'error'}: ${reason}\n`);
-        process.exitCode = invalid ? 1 : 2;
+        // an invalid document names its file; an error line's message names what failed (a file, an option)
+        process.stderr.write(`${invalid ? `invalid: ${sanitize(path)}: ${sanitize(reason)}` : errorLine(error)}\n`);
+        process.exitCode = invalid ? EXIT.failed : EXIT.usage;
       }
     });
 }

@@ -1,7 +1,12 @@
-/** `zkinfer compile <model.onnx> --out <dir>`: parse, call compileModel, print a summary. */
+/**
+ * `zkinfer compile <model.onnx> --out <dir> [--force]`: parse, call compileModel, print a
+ * summary. The folder is swapped in only when complete; --force replaces a folder that is
+ * not this model's artifacts; kept keys (unchanged circuit) are reported on stderr.
+ */
 import type { Command } from 'commander';
 import { compileModel } from '../../build/compile.js';
 import type { Manifest } from '../../build/manifest.js';
+import { checkProvenanceForCompile } from '../../provenance/record.js';
 import { InvalidArgumentError } from '../../shared/errors.js';
 import { Progress } from '../output.js';
 
@@ -25,7 +30,8 @@ export function registerCompileCommand(program: Command): void {
     .command('compile')
     .description('compile an ONNX model into a circuit, keys and a manifest')
     .argument('<model>', 'the .onnx file')
-    .requiredOption('--out <dir>', 'artifacts folder to write')
+    .requiredOption('--out <dir>', 'artifacts folder to write (missing, empty, or this model\'s artifacts)')
+    .option('--force', 'replace an --out folder that holds something else, once the new one is complete')
     .option('--calibration <inputs.jsonl>', 'calibration inputs, one {"input": …} per line')
     .option('--ptau <file>', 'prepared powers-of-tau file from a public ceremony (default: a local single-party one)')
     .option('--ptau-unchecked', 'use a --ptau file that matches no published ceremony file; the manifest records it as unverified')
@@ -33,7 +39,7 @@ export function registerCompileCommand(program: Command): void {
     .option('--input-bits <n>', 'signed bits per input integer (default 10)', intOption('--input-bits', 2, 40))
     .option('--weight-bits <n>', 'signed bits per weight (default 10)', intOption('--weight-bits', 2, 40))
     .option('--activation-bits <n>', 'signed bits per activation (default 12)', intOption('--activation-bits', 2, 40))
-    .option('--provenance <file.json>', 'provenance block (authors, data sources, licence)')
+    .option('--provenance <file.json>', 'signed provenance record (checked), or free text (authors, data sources, licence; labelled unverified)')
     .option('--skip-setup', 'compile the circuit only, without Groth16 keys')
     .option('--json', 'print the manifest summary as JSON')
     .action(async (model: string, opts) => {
@@ -46,12 +52,14 @@ export function registerCompileCommand(program: Command): void {
       try {
         const result = await compileModel(model, {
           outDir: opts.out,
+          force: Boolean(opts.force),
           calibrationPath: opts.calibration,
           ptauPath: opts.ptau,
           ptauUnchecked: Boolean(opts.ptauUnchecked),
           batch: opts.batch,
           quant,
           provenance: opts.provenance,
+          provenanceChecker: checkProvenanceForCompile,
           skipSetup: Boolean(opts.skipSetup),
           onProgress: (p) => progress.update(p.stage, p.message, p.done, p.total),
           onWarning: (m) => {
@@ -61,6 +69,9 @@ export function registerCompileCommand(program: Command): void {
         });
         progress.stop();
         const m = result.manifest;
+        if (result.keys === 'kept') {
+          process.stderr.write(`kept the keys of ${result.dir}: circuit unchanged (r1cs sha256 ${m.files.r1cs.sha256.slice(0, 12)}…), key id ${m.keyId}; receipts made with them stay valid\n`);
+        }
         const seconds = ((performance.now() - t0) / 1000).toFixed(1);
         const summary = {
           dir: result.dir,
@@ -69,7 +80,9 @@ export function registerCompileCommand(program: Command): void {
           constraints: m.circuit.constraints,
           argmaxAgreement: result.error.argmaxAgreement,
           maxAbsError: result.error.maxAbsError,
+          provenance: m.provenanceStatus?.status ?? null,
           setup: m.setup ? setupLabel(m.setup) : 'skipped',
+          keys: result.keys,
           seconds: Number(seconds),
           timings: result.timings,
         };
@@ -82,6 +95,7 @@ export function registerCompileCommand(program: Command): void {
               `  constraints  ${m.circuit.constraints}\n` +
               `  calibration  argmax agreement ${(result.error.argmaxAgreement * 100).toFixed(1)}% on ${result.error.inputs} inputs, max |error| ${result.error.maxAbsError.toPrecision(3)}\n` +
               `  setup        ${summary.setup}\n` +
+              (m.provenanceStatus ? `  provenance   ${m.provenanceStatus.status === 'verified' ? 'signed record, verified' : 'free text, unverified'}\n` : '') +
               `  time         ${seconds} s\n`,
           );
         }

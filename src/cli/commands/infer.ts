@@ -1,5 +1,5 @@
 /**
- * `zkinfer infer <dir> --input x.json --out r.json [--attest dev|nitro] [--prove] [--nonce hex] [--json]`:
+ * `zkinfer infer <dir> --input x.json --out r.json [--attest <provider>] [--prove] [--nonce hex] [--json]`:
  * the TEE fast path. Writes the attested receipt at once; with --prove, proves the same
  * inference and rewrites the receipt with the proof attached (if proving fails, the
  * attested receipt stays as written and the command exits 1).
@@ -11,8 +11,9 @@ import { writeFileAtomicSync } from '../../shared/fs.js';
 import { releaseCurve } from '../../shared/curve.js';
 import { assertNonce } from '../../shared/nonce.js';
 import { closeTeeArtifacts, inferAttested, loadTeeArtifacts } from '../../tee/infer.js';
-import { createAttestationProvider, PROVIDER_NAMES } from '../../tee/providers/create.js';
-import { DevProvider } from '../../tee/providers/dev.js';
+import { createAttestationProvider, PROVIDER_NAMES } from '../../tee/registry.js';
+import { DevProvider } from '../../tee/dev/dev.js';
+import { wordList } from '../../tee/vendor.js';
 import { errorLine } from '../output.js';
 
 const formatValues = (values: readonly number[]): string => `[${values.slice(0, 10).map((v) => v.toFixed(4)).join(', ')}${values.length > 10 ? `, … (${values.length})` : ''}]`;
@@ -25,13 +26,13 @@ export function registerInferCommand(program: Command): void {
     .argument('<dir>', 'artifacts folder written by compile')
     .requiredOption('--input <input.json>', 'one input: {"input": <nested array>}')
     .requiredOption('--out <receipt.json>', 'receipt file to write')
-    .option('--attest <provider>', `attestation provider: ${PROVIDER_NAMES.join(' or ')}`, 'dev')
+    .option('--attest <provider>', `attestation provider: ${wordList(PROVIDER_NAMES, 'or')}`, 'dev')
     .option('--prove', 'also prove the inference with Groth16 and attach the proof')
     .option('--nonce <hex>', 'nonce bound into the digest and the attestation (default: random 16 bytes)')
     .option('--json', 'print a JSON summary')
     .action(async (dir: string, opts) => {
       if (opts.nonce !== undefined) assertNonce(opts.nonce, '--nonce');
-      if (!(PROVIDER_NAMES as readonly string[]).includes(opts.attest)) throw new InvalidArgumentError(`expected --attest to be ${PROVIDER_NAMES.join(' or ')}, got ${JSON.stringify(opts.attest)}`);
+      if (!(PROVIDER_NAMES as readonly string[]).includes(opts.attest)) throw new InvalidArgumentError(`expected --attest to be ${wordList(PROVIDER_NAMES, 'or')}, got ${JSON.stringify(opts.attest)}`);
       const artifacts = loadTeeArtifacts(dir);
       try {
         const input = readInputFile(opts.input, artifacts.model.input.shape);

@@ -1,19 +1,25 @@
 /**
- * `zkinfer prove <dir> --input x.json --out r.json`, and the batch form
+ * `zkinfer prove <dir> --input x.json --out r.json [--force]`, and the batch form
  * `zkinfer prove <dir> --inputs in.jsonl --out <outdir> [--workers N] [--json]` on a pool of
  * warm provers: a progress bar on a terminal, plain lines elsewhere; Ctrl-C or SIGTERM stops
  * after the proofs in flight (a second Ctrl-C exits at once; finished receipts are kept).
+ * An existing receipt file is never replaced without --force; a resumed batch keeps only
+ * receipts that verify.
  */
+import { statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { InputError, InvalidArgumentError } from '../../shared/errors.js';
 import { assertNonce } from '../../shared/nonce.js';
 import { readInputFile } from '../../shared/input.js';
-import { writeFileAtomicSync } from '../../shared/fs.js';
+import { OutputExistsError, writeFileAtomicSync } from '../../shared/fs.js';
 import { releaseCurve } from '../../shared/curve.js';
 import { loadArtifacts } from '../../prove/artifacts.js';
 import { proveInference } from '../../prove/prove.js';
 import { proveBatch, type BatchProgress, type BatchSummary } from '../../prove/batch.js';
+import { capWorkers } from '../../prove/pool.js';
+import { keptReceiptCheck } from '../../verify/kept.js';
+import { loadVerifierKey } from '../../verify/verify.js';
 
 /** Registers the prove command. */
 export function registerProveCommand(program: Command): void {
@@ -27,12 +33,15 @@ export function registerProveCommand(program: Command): void {
     .option('--nonce <hex>', 'nonce bound into the proof (the verifier\'s challenge; default: random 16 bytes)')
     .option('--workers <n>', 'batch: prover worker threads (default: one per core)', parseCount('--workers'))
     .option('--threads <n>', 'batch: snarkjs threads inside each worker (default: 1)', parseCount('--threads'))
+    .option('--force', 'one input: overwrite an existing receipt file')
     .option('--json', 'print a JSON summary')
     .action(async (dir: string, opts) => {
       if (Boolean(opts.input) === Boolean(opts.inputs)) throw new InvalidArgumentError('give exactly one of --input <file> or --inputs <file.jsonl>');
       if (opts.nonce !== undefined) assertNonce(opts.nonce, '--nonce');
       if (opts.input && (opts.workers !== undefined || opts.threads !== undefined)) throw new InvalidArgumentError('--workers and --threads apply to a batch (--inputs)');
       if (opts.inputs && opts.nonce !== undefined) throw new InvalidArgumentError('--nonce applies to one input (--input); a batch draws a random nonce per receipt');
+      if (opts.inputs && opts.force) throw new InvalidArgumentError('--force applies to one input (--input); a batch keeps valid receipts and proves the rest');
+      if (opts.input) checkReceiptOut(opts.out, Boolean(opts.force));
       try {
         const artifacts = loadArtifacts(dir);
         if (opts.input) {
@@ -47,11 +56,22 @@ export function registerProveCommand(program: Command): void {
             throw e;
           }
           const seconds = (performance.now() - t0) / 1000;
-          writeFileAtomicSync(opts.out, `${JSON.stringify(receipt, null, 2)}\n`);
+          try {
+            writeFileAtomicSync(opts.out, `${JSON.stringify(receipt, null, 2)}\n`, { overwrite: Boolean(opts.force) });
+          } catch (e) {
+            if (e instanceof OutputExistsError) throw new InvalidArgumentError(`${opts.out}: already exists; pass --force to overwrite it`, { cause: e });
+            throw e;
+          }
           const summary = { out: opts.out, digest: receipt.digest, output: receipt.output.values, seconds };
           if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
           else process.stdout.write(`proved ${opts.input} → ${opts.out} in ${seconds.toFixed(2)} s\n  output ${formatValues(receipt.output.values)}\n`);
           return;
+        }
+        let workers: number | undefined = opts.workers;
+        if (workers !== undefined) {
+          const capped = capWorkers(workers);
+          if (capped.warning) process.stderr.write(`warning: ${capped.warning}\n`);
+          workers = capped.workers;
         }
         const progress = new BatchProgressDisplay();
         const abort = new AbortController();
@@ -63,9 +83,10 @@ export function registerProveCommand(program: Command): void {
         let summary: BatchSummary;
         try {
           summary = await proveBatch(artifacts, opts.inputs, opts.out, {
-            workers: opts.workers,
+            workers,
             threadsPerWorker: opts.threads,
             signal: abort.signal,
+            checkKept: keptReceiptCheck(loadVerifierKey(artifacts.dir)),
             onProgress: (p) => progress.update(p),
           });
         } finally {
@@ -73,6 +94,7 @@ export function registerProveCommand(program: Command): void {
           process.off('SIGTERM', onSigterm);
           progress.stop();
         }
+        for (const r of summary.rejected) process.stderr.write(`warning: ${r.file}: kept receipt is not valid (${r.reason}); proving it again\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else {
           const { p50Ms, p95Ms } = summary.latency;
@@ -92,6 +114,21 @@ export function registerProveCommand(program: Command): void {
         await releaseCurve();
       }
     });
+}
+
+/**
+ * Refuses an --out that is a folder, or an existing file without --force, before any work.
+ * @throws {InvalidArgumentError} one line naming the path
+ */
+function checkReceiptOut(out: string, force: boolean): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(out).isDirectory();
+  } catch {
+    return; // nothing there yet (an unusable path fails at the write, naming it)
+  }
+  if (isDir) throw new InvalidArgumentError(`${out}: is a folder; --out names the receipt file to write`);
+  if (!force) throw new InvalidArgumentError(`${out}: already exists; pass --force to overwrite it`);
 }
 
 function formatValues(values: number[]): string {

@@ -205,14 +205,19 @@ export async function evaluateReceipt(receipt: Receipt, options: EvaluateOptions
     if (!vkey) failures.push('proof: the artifacts have no verification key (compiled without setup)');
     else {
       const v = await verifyProof(receipt, { manifest, vkey }, expect);
+      // localSetup covers every key whose powers of tau are not a verified public ceremony's:
+      // a local single-party file, or one passed with --ptau-unchecked.
       const local = manifest.setup?.localSingleParty === true;
+      const unverified = manifest.setup?.ptau.origin === 'unverified';
       if (!v.valid) failures.push(`proof: ${v.reason}`);
       else if (local && policy.localSetup === 'refuse') failures.push(`proof: ${describeKey(manifest)}; the policy refuses local single-party keys (localSetup: "refuse")`);
+      else if (unverified && policy.localSetup === 'refuse') failures.push(`proof: ${describeKey(manifest)}; the policy refuses keys whose powers of tau are not a verified ceremony file (localSetup: "refuse")`);
       else {
         proofValid = true;
         const pinned = (expect.keyIds?.length ?? 0) > 0 ? ', a trusted key id' : ', not pinned (trustedKeyIds is empty)';
         reasons.push(`proof: valid Groth16 proof under ${describeKey(manifest)}${pinned}`);
         if (local && policy.localSetup === 'warn') reasons.push('warning: the proof key comes from a local single-party setup; whoever ran it could forge proofs (localSetup: "warn")');
+        if (unverified && policy.localSetup === 'warn') reasons.push('warning: the proof key was made from an unverified powers-of-tau file; whoever made that file could forge proofs (localSetup: "warn")');
       }
     }
   }

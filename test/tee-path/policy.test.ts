@@ -236,6 +236,21 @@ describe('key trust and freshness under a policy', () => {
     expect(quiet.reasons).toHaveLength(1);
   });
 
+  it('localSetup also covers keys made from an unverified powers-of-tau file (--ptau-unchecked)', async () => {
+    const r = await receiptFor('valid', 'none');
+    const manifest = clone(key.manifest);
+    manifest.setup = { ...manifest.setup!, localSingleParty: false, ptau: { ...manifest.setup!.ptau, origin: 'unverified' } };
+    const unverified = { ...key, manifest };
+    const refused = await evaluateReceipt(r, { key: unverified, policy: parsePolicy({ localSetup: 'refuse' }) });
+    expect(refused).toEqual({
+      ...rejected,
+      reasons: [`proof: key ${key.manifest.keyId!.slice(0, 16)}… from powers of tau unverified; the policy refuses keys whose powers of tau are not a verified ceremony file (localSetup: "refuse")`],
+    });
+    const warned = await evaluateReceipt(r, { key: unverified, policy: DEFAULT_POLICY });
+    expect(warned).toMatchObject(accepted('proof'));
+    expect(warned.reasons[1]).toBe('warning: the proof key was made from an unverified powers-of-tau file; whoever made that file could forge proofs (localSetup: "warn")');
+  });
+
   it("the caller's nonce and maximum age apply to attested and proven receipts", async () => {
     const r = await receiptFor('none', 'hw');
     const options = { key, policy: POLICY, now: TEST_AT, nitroRootFingerprint: rootFingerprint };

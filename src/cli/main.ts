@@ -13,6 +13,7 @@ import { registerInferCommand } from './commands/infer.js';
 import { registerDatasetCommand } from './commands/dataset.js';
 import { registerProvenanceCommand } from './commands/provenance.js';
 import { registerAttributeCommand } from './commands/attribute.js';
+import { registerExportCommand } from './commands/export.js';
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerDatasetCommand(program);
   registerProvenanceCommand(program);
   registerAttributeCommand(program);
+  registerExportCommand(program);
   return program;
 }
 

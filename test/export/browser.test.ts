@@ -6,9 +6,8 @@
  * reason. The ES module is embedded in another page served from loopback and loads the key
  * by its id. Screenshots go to test-output/ (git-ignored; CI keeps them as artifacts).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,21 +19,18 @@ import { releaseCurve } from '../../src/shared/curve.js';
 import type { Receipt } from '../../src/shared/receipt.js';
 import { loadVerifierKey, verifyProof, type VerifierKey } from '../../src/verify/verify.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { debianData, skipWithout, titled } from '../helpers/system-deps.js';
 import { TAMPER_CASES } from '../verify/tampering-cases.js';
 
-const CHROMIUM = process.env.ZKINFER_CHROMIUM ?? '/usr/bin/chromium';
 const chromium = debianData('chromium', CHROMIUM);
 const skipped = skipWithout(chromium);
 const SHOTS = join(process.cwd(), 'test-output');
 
-/** The flags that keep Chromium from reaching for the network or hanging on a closed one. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
 let key: VerifierKey;
 let receipt: Receipt;
 let outDir: string;
-let userDataDir: string;
+let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 let context: BrowserContext;
 let page: Page;
 let server: Server | undefined;
@@ -46,9 +42,8 @@ describe.skipIf(skipped)(titled('the browser verifier in Chromium', chromium, sk
     receipt = await proveInference(loadArtifacts(tiny.dir), [0.5, -0.25, 0.75, 0.1, -0.6, 0.3], { nonce: '5eed'.repeat(8), createdAt: '2026-12-01T10:00:00.000Z' });
     outDir = join(tiny.work, 'web');
     await exportVerifier(tiny.dir, { target: 'browser', outDir });
-    const { chromium: launcher } = await import('playwright-core');
-    userDataDir = mkdtempSync(join(tmpdir(), 'zkinfer-chromium-'));
-    context = await launcher.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
+    context = browser.context;
     page = await context.newPage();
     await page.goto(`file://${join(outDir, 'index.html')}`);
     await page.waitForFunction(() => !(document.getElementById('verify') as HTMLButtonElement).disabled, undefined, { timeout: 60_000 });
@@ -56,8 +51,7 @@ describe.skipIf(skipped)(titled('the browser verifier in Chromium', chromium, sk
   }, 300_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     await releaseCurve();
   });

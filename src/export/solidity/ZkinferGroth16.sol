@@ -161,58 +161,38 @@ library ZkinferGroth16 {
     /// @param maxChars a bound on the characters one value and its comma take
     function sha256IntegersJson(bytes memory prefix, int256[] calldata values, uint256 maxChars, bytes memory suffix) internal pure returns (bytes32) {
         bytes memory out = new bytes(prefix.length + values.length * maxChars + suffix.length);
-        uint256 p;
         assembly ("memory-safe") {
-            p := add(out, 0x20)
-        }
-        p = copyBytes(p, prefix);
-        for (uint256 i = 0; i < values.length; ++i) {
-            if (i > 0) {
-                assembly ("memory-safe") {
-                    mstore8(p, 0x2c)
+            let p := add(out, 0x20)
+            mcopy(p, add(prefix, 0x20), mload(prefix))
+            p := add(p, mload(prefix))
+            let n := values.length
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                if i {
+                    mstore8(p, 0x2c) // ','
+                    p := add(p, 1)
                 }
-                ++p;
+                let v := calldataload(add(values.offset, shl(5, i)))
+                if slt(v, 0) {
+                    mstore8(p, 0x2d) // '-'
+                    p := add(p, 1)
+                    v := sub(0, v) // |v|, as an unsigned number (also for the least int256)
+                }
+                let len := 1
+                for { let t := div(v, 10) } t { t := div(t, 10) } { len := add(len, 1) }
+                let q := add(p, len)
+                p := q
+                for {} 1 {} {
+                    q := sub(q, 1)
+                    mstore8(q, add(48, mod(v, 10)))
+                    v := div(v, 10)
+                    if iszero(v) { break }
+                }
             }
-            p = writeInt(p, values[i]);
-        }
-        p = copyBytes(p, suffix);
-        assembly ("memory-safe") {
+            mcopy(p, add(suffix, 0x20), mload(suffix))
+            p := add(p, mload(suffix))
             mstore(out, sub(p, add(out, 0x20)))
         }
         return sha256(out);
-    }
-
-    function copyBytes(uint256 p, bytes memory b) private pure returns (uint256) {
-        assembly ("memory-safe") {
-            mcopy(p, add(b, 0x20), mload(b))
-        }
-        return p + b.length;
-    }
-
-    function writeInt(uint256 p, int256 v) private pure returns (uint256) {
-        uint256 u;
-        if (v < 0) {
-            assembly ("memory-safe") {
-                mstore8(p, 0x2d)
-            }
-            ++p;
-            u = uint256(-(v + 1)) + 1;
-        } else {
-            u = uint256(v);
-        }
-        uint256 len = 1;
-        for (uint256 t = u / 10; t != 0; t /= 10) ++len;
-        uint256 end = p + len;
-        assembly ("memory-safe") {
-            let q := end
-            for {} 1 {} {
-                q := sub(q, 1)
-                mstore8(q, add(48, mod(u, 10)))
-                u := div(u, 10)
-                if iszero(u) { break }
-            }
-        }
-        return end;
     }
 
     // ------------------------------------------------------------------ reason strings

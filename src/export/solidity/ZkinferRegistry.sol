@@ -62,14 +62,28 @@ contract ZkinferRegistry {
     /// @notice Verifies a receipt through its model's verifier and records it.
     /// @return record the keccak256 of the record stored for (model id, nonce)
     function submit(ZkinferReceipt calldata r) external returns (bytes32 record) {
-        Model storage m = models[r.modelId];
-        if (m.verifier == address(0)) revert(string.concat("model ", ZkinferGroth16.shortHex(r.modelId), " is not registered"));
+        address verifier = models[r.modelId].verifier;
+        if (verifier == address(0)) revert(string.concat("model ", ZkinferGroth16.shortHex(r.modelId), " is not registered"));
         bytes32 nonceKey = keccak256(r.nonce);
         require(records[r.modelId][nonceKey] == bytes32(0), "the nonce was already used for this model (a replayed receipt)");
-        (bytes32 inputCommitment, bytes32 outputCommitment) = IZkinferVerifier(m.verifier).verifiedCommitments(r);
+        (bytes32 inputCommitment, bytes32 outputCommitment) = verifiedCommitments(verifier);
         record = keccak256(abi.encode(r.modelId, inputCommitment, outputCommitment, r.output, r.nonce, r.createdAtMs));
         records[r.modelId][nonceKey] = record;
         emit ReceiptRecorded(r.modelId, inputCommitment, outputCommitment, r.output, r.nonce, r.createdAtMs, msg.sender, record);
+    }
+
+    /// @dev Calls verifier.verifiedCommitments with this call's receipt: submit(r) and
+    /// verifiedCommitments(r) take the same argument, so the calldata is forwarded as it came
+    /// (re-encoding the receipt's arrays would cost more than the copy); a revert bubbles up
+    /// with the verifier's reason.
+    function verifiedCommitments(address verifier) private view returns (bytes32, bytes32) {
+        (bool ok, bytes memory ret) = verifier.staticcall(bytes.concat(IZkinferVerifier.verifiedCommitments.selector, msg.data[4:]));
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 0x20), mload(ret))
+            }
+        }
+        return abi.decode(ret, (bytes32, bytes32));
     }
 
     /// @notice A registered model (owner zero: not registered).

@@ -5,15 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { sha256Json } from '../../shared/canonical.js';
 import { ExportError } from '../../shared/errors.js';
-import { publicSignalCount } from '../../shared/layout.js';
+import { publicSignalCount, publicSignalLayout } from '../../shared/layout.js';
 import { describeLayout, type VerifierKey } from '../../verify/verify.js';
 import { parseGroth16Key } from '../vkey.js';
 import { compileSolidity, SOLC_SETTINGS, solcVersion, type CompiledContract } from './solc.js';
 import { MAX_CODE_BYTES, verifierSource, type KeyDataChunk } from './verifier.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import { publicSignalLayout } from '../../shared/layout.js';
 
 /** The hand-written Solidity shipped with every export. */
 export const STATIC_SOURCES = ['IZkinferVerifier.sol', 'ZkinferGroth16.sol', 'ZkinferRegistry.sol'] as const;

@@ -2,7 +2,7 @@
  * zkinfer's library API. Every export is named here one by one (no `export *`), so a
  * change to the public surface shows up in review; test/index.test.ts snapshots the list.
  */
-export { ZkinferError, InvalidArgumentError, OnnxImportError, CompileError, InputError, ProveError, VerifyError, AttestationError, ProvenanceError, EXIT, exitCodeOf } from './shared/errors.js';
+export { ZkinferError, InvalidArgumentError, OnnxImportError, CompileError, InputError, ProveError, VerifyError, AttestationError, ProvenanceError, ExportError, EXIT, exitCodeOf } from './shared/errors.js';
 export { FIELD_MODULUS, encodeSigned, decodeSigned } from './shared/field.js';
 export { canonicalJson, sha256Hex, sha256Json } from './shared/hash.js';
 export { readInputFile, readInputLines, flattenInput } from './shared/input.js';
@@ -105,3 +105,20 @@ export { checkAttribution, recomputeRepresentations } from './provenance/check-a
 export type { AttributionVerdict } from './provenance/check-attribution.js';
 export { summarizeAttributions, summaryCsv, summarySvg } from './provenance/report.js';
 export type { AttributionSummary } from './provenance/report.js';
+
+export { exportVerifier, loadExportKey, EXPORT_TARGETS } from './export/export.js';
+export type { ExportOptions, ExportResult, ExportTarget } from './export/export.js';
+export { buildSolidityExport, solidityExportFiles, provenanceHash } from './export/solidity/export-solidity.js';
+export type { SolidityExport } from './export/solidity/export-solidity.js';
+export { verifierSource, keyDataChunks } from './export/solidity/verifier.js';
+export type { VerifierSource, KeyDataChunk } from './export/solidity/verifier.js';
+export { encodeReceiptForChain, receiptCallArgs, encodeReceiptArgs, callArgsJson, RECEIPT_TUPLE } from './export/solidity/calldata.js';
+export type { ReceiptCallArgs, ChainCall } from './export/solidity/calldata.js';
+export { compileSolidity, solcVersion, SOLC_SETTINGS } from './export/solidity/solc.js';
+export type { CompiledContract } from './export/solidity/solc.js';
+export { parseGroth16Key } from './export/vkey.js';
+export type { Groth16Key } from './export/vkey.js';
+export { bundleBrowserVerifier } from './export/browser/bundle.js';
+export { browserExportFiles } from './export/browser/export-browser.js';
+export { verifyReceiptText, keyFromJson, fetchKey, warmUp } from './export/browser/verify-receipt.js';
+export type { PageVerdict, CheckRow } from './export/browser/verify-receipt.js';

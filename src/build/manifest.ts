@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { VerifyError } from '../shared/errors.js';
-import { sha256Json } from '../shared/hash.js';
+import { sha256Json } from '../shared/canonical.js';
 
 export const MANIFEST_FORMAT = 'zkinfer.manifest/2';
 

@@ -14,6 +14,7 @@ import { registerDatasetCommand } from './commands/dataset.js';
 import { registerProvenanceCommand } from './commands/provenance.js';
 import { registerAttributeCommand } from './commands/attribute.js';
 import { registerSetupCommand } from './commands/setup.js';
+import { registerExportCommand } from './commands/export.js';
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerProvenanceCommand(program);
   registerAttributeCommand(program);
   registerSetupCommand(program);
+  registerExportCommand(program);
   return program;
 }
 

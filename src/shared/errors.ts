@@ -65,6 +65,11 @@ export class ProvenanceError extends ZkinferError {
   override name = 'ProvenanceError';
 }
 
+/** A verifier could not be exported (a contract, calldata, a browser page), or a receipt was refused for encoding. */
+export class ExportError extends ZkinferError {
+  override name = 'ExportError';
+}
+
 /** Attestation documents that fail parsing or verification. */
 export class AttestationError extends ZkinferError {
   override name = 'AttestationError';

@@ -18,7 +18,7 @@
  * digest) the attestation still verifies and the two outputs can be cross-checked.
  */
 import { z } from 'zod';
-import { sha256Json } from './hash.js';
+import { sha256Json } from './canonical.js';
 import { isNonce, isReceiptTime } from './nonce.js';
 
 export const RECEIPT_FORMAT = 'zkinfer.receipt/2';

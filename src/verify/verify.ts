@@ -218,7 +218,7 @@ export function checkBindings(receipt: Receipt, key: VerifierKey, options: Verif
 }
 
 /** "10 outputs, 784 inputs, the context": what a layout's signals are, for messages. */
-function describeLayout(layout: readonly SignalSegment[]): string {
+export function describeLayout(layout: readonly SignalSegment[]): string {
   return layout.map((g) => (g.kind === 'values' ? `${g.count} ${g.of}s` : 'the context')).join(', ');
 }
 

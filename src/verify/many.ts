@@ -17,7 +17,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { Piscina } from 'piscina';
 import { InvalidArgumentError, VerifyError } from '../shared/errors.js';
 import { workerEntryFile } from '../shared/worker-thread.js';
 import { warmCurve } from '../prove/curve-threads.js';
@@ -224,6 +223,7 @@ export async function verifyMany(paths: readonly string[], key: VerifierKey, opt
       restore();
     }
   } else {
+    const { Piscina } = await import('piscina'); // only here: a single receipt never needs it
     const pool = new Piscina<string[], ReceiptResult[]>({
       filename: WORKER_FILE,
       minThreads: threads,

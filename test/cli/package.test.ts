@@ -1,12 +1,13 @@
 /**
  * The package as users get it: package.json's `bin`, `exports` and `types` name built
  * JavaScript in dist/ (built by the tests' global setup, as `npm ci` builds it through
- * `prepare`), `zkinfer --version` prints package.json's version, `--help` loads none of the
- * heavy modules, and the compiled worker threads (prover pool with snarkjs threads of its
- * own, verifier pool) run from dist/.
+ * `prepare`), their types check in a strict consumer, `zkinfer --version` prints
+ * package.json's version, `--help` loads none of the heavy modules, and the compiled worker
+ * threads (prover pool with snarkjs threads of its own, verifier pool) run from dist/.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +56,29 @@ describe('the zkinfer package', () => {
     const { url, keys } = JSON.parse(r.stdout) as { url: string; keys: string[] };
     expect(url).toBe(`file://${join(root, 'dist/index.js')}`);
     expect(keys).toEqual(Object.keys(api).sort());
+  });
+
+  it("the package's types check in a strict consumer that does not skip library checks", () => {
+    const work = mkdtempSync(join(tmpdir(), 'zkinfer-consumer-'));
+    mkdirSync(join(work, 'node_modules/@types'), { recursive: true });
+    symlinkSync(root, join(work, 'node_modules/zkinfer'));
+    symlinkSync(join(root, 'node_modules/@types/node'), join(work, 'node_modules/@types/node'));
+    writeFileSync(join(work, 'package.json'), '{"type": "module"}');
+    const compilerOptions = { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] };
+    writeFileSync(join(work, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['use.ts'] }));
+    writeFileSync(
+      join(work, 'use.ts'),
+      [
+        "import { loadArtifacts, loadVerifierKey, proveInference, Prover, verifyProof, type Receipt } from 'zkinfer';",
+        "const artifacts = loadArtifacts('artifacts');",
+        'const receipt: Receipt = await proveInference(artifacts, [0.5]);',
+        "const verdict: boolean = (await verifyProof(receipt, loadVerifierKey('artifacts'))).valid;",
+        'const proof: string[] = (await new Prover(artifacts).prove([1])).proof.pi_a;',
+        'console.log(verdict, proof);',
+      ].join('\n'),
+    );
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    expect(node([tsc, '-p', work], work)).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
   it('--help loads commander and the command definitions, none of the heavy modules', () => {

@@ -73,7 +73,8 @@ describe('the zkinfer package', () => {
         "const artifacts = loadArtifacts('artifacts');",
         'const receipt: Receipt = await proveInference(artifacts, [0.5]);',
         "const verdict: boolean = (await verifyProof(receipt, loadVerifierKey('artifacts'))).valid;",
-        'const proof: string[] = (await new Prover(artifacts).prove([1])).proof.pi_a;',
+        "type Proof = Awaited<ReturnType<Prover['prove']>>['proof']; // snarkjs's proof type, declared by the package",
+        'const proof: string[] = (JSON.parse(\'{"pi_a": []}\') as Proof).pi_a;',
         'console.log(verdict, proof);',
       ].join('\n'),
     );

@@ -18,6 +18,7 @@ import { releaseCurve } from '../../shared/curve.js';
 import { writeFileAtomicSync } from '../../shared/fs.js';
 import type { VerifierKey, VerifyOptions } from '../../verify/verify.js';
 import type { EvaluateOptions, Policy, PolicyVerdict } from '../../verify/policy.js';
+import { describeKey } from '../../verify/key-origin.js';
 import { sanitize } from '../output.js';
 
 // The verifier (snarkjs, zod, piscina) is imported when the command runs: see loadVerifier.
@@ -29,15 +30,14 @@ let parseReceipt: typeof import('../../verify/verify.js').parseReceipt;
 let evaluateReceipt: typeof import('../../verify/policy.js').evaluateReceipt;
 let loadPolicy: typeof import('../../verify/policy.js').loadPolicy;
 let loadPolicyKey: typeof import('../../verify/policy.js').loadPolicyKey;
-let describeKey: typeof import('../../verify/policy.js').describeKey;
 
-/** Imports the verifier's modules. */
-async function loadVerifier(): Promise<void> {
-  const [many, junit, verify, policy] = await Promise.all([import('../../verify/many.js'), import('../../verify/junit.js'), import('../../verify/verify.js'), import('../../verify/policy.js')]);
+/** Imports the verifier's modules; the policy's (attestation checkers) only when a policy is given. */
+async function loadVerifier(withPolicy: boolean): Promise<void> {
+  const [many, junit, verify] = await Promise.all([import('../../verify/many.js'), import('../../verify/junit.js'), import('../../verify/verify.js')]);
   ({ listReceiptFiles, verifyMany } = many);
   ({ junitReport } = junit);
   ({ loadVerifierKey, parseReceipt } = verify);
-  ({ describeKey, evaluateReceipt, loadPolicy, loadPolicyKey } = policy);
+  if (withPolicy) ({ evaluateReceipt, loadPolicy, loadPolicyKey } = await import('../../verify/policy.js'));
 }
 
 /** How receipts are checked: their proof alone, or a policy; and what the caller expects of them. */
@@ -204,7 +204,7 @@ export function registerVerifyCommand(program: Command): void {
     .action(async (targets: string[], opts) => {
       if (!opts.artifacts) throw new InvalidArgumentError('verify needs --artifacts <dir>: the folder holding manifest.json and the verification key');
       const concurrency = parseConcurrency(opts.concurrency);
-      await loadVerifier();
+      await loadVerifier(Boolean(opts.policy));
       const mode = modeOf(opts);
       const paths = listReceiptFiles(targets);
       if (paths.length === 0) throw new InvalidArgumentError(`no receipts found in ${targets.join(', ')}`);

@@ -4,10 +4,12 @@
  * of that receipt — over several runs, with medians, and the CPU time of each process (all
  * its threads). Writes the "Command line" section of BENCHMARKS.md.
  *
- *   npm run build && npx tsx scripts/bench-cli.ts [--artifacts artifacts/fashion-mnist] [--runs 9] [--bin bin/zkinfer.js] [--no-write]
+ *   npm run build && npx tsx scripts/bench-cli.ts [--artifacts artifacts/fashion-mnist] [--runs 9]
+ *       [--baseline <other checkout>/bin/zkinfer.js --baseline-name "main at abc123"] [--no-write]
  *
  * Missing artifacts are compiled first with `zkinfer compile` (as `npm run demo` does).
- * `--bin` measures another checkout's CLI (to compare); `--no-write` only prints.
+ * `--baseline` runs another checkout's CLI on the same artifacts, interleaved with this one,
+ * for a before/after comparison under the same load; `--no-write` only prints.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -20,13 +22,15 @@ import { median, table, writeSection } from './lib/bench-report.js';
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 /** Prints the process's CPU time (user + system, every thread) on stderr as it exits. */
 const CPU_HOOK = `data:text/javascript,process.on("exit",()=>{const u=process.resourceUsage();process.stderr.write("\\ncpu-us="+(u.userCPUTime+u.systemCPUTime)+"\\n")})`;
+const BIN = join(ROOT, 'bin/zkinfer.js');
 
 const { values: opts } = parseArgs({
   options: {
     artifacts: { type: 'string', default: 'artifacts/fashion-mnist' },
     input: { type: 'string', default: 'examples/fashion-mnist/input.json' },
     runs: { type: 'string', default: '9' },
-    bin: { type: 'string', default: 'bin/zkinfer.js' },
+    baseline: { type: 'string' },
+    'baseline-name': { type: 'string', default: 'baseline' },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -36,17 +40,17 @@ interface Run {
   cpuMs: number;
 }
 
-/** Runs `node [--import CPU_HOOK] <bin> ...args` and times it from spawn to exit. */
-function run(args: string[]): Promise<Run> {
+/** Runs `node --import CPU_HOOK <bin> ...args` and times it from spawn to exit. */
+function run(bin: string, args: string[]): Promise<Run> {
   return new Promise((done, fail) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--import', CPU_HOOK, resolve(ROOT, opts.bin!), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', CPU_HOOK, bin, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stdout.resume();
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
       const ms = performance.now() - t0;
-      if (code !== 0) return fail(new Error(`zkinfer ${args.join(' ')} exited with ${code}:\n${stderr}`));
+      if (code !== 0) return fail(new Error(`${bin} ${args.join(' ')} exited with ${code}:\n${stderr}`));
       done({ ms, cpuMs: Number(/cpu-us=(\d+)/.exec(stderr)?.[1] ?? NaN) / 1000 });
     });
   });
@@ -54,33 +58,35 @@ function run(args: string[]): Promise<Run> {
 
 const runs = Number(opts.runs);
 const artifacts = resolve(ROOT, opts.artifacts!);
-if (opts.bin === 'bin/zkinfer.js' && !existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is not built: run `npm run build` first');
+if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is not built: run `npm run build` first');
 if (!existsSync(join(artifacts, 'manifest.json'))) {
   process.stderr.write(`compiling examples/fashion-mnist into ${artifacts}\n`);
   const example = join(ROOT, 'examples/fashion-mnist');
-  await run(['compile', join(example, 'model.onnx'), '--out', artifacts, '--calibration', join(example, 'calibration.jsonl'), '--provenance', join(example, 'provenance.json')]);
+  await run(BIN, ['compile', join(example, 'model.onnx'), '--out', artifacts, '--calibration', join(example, 'calibration.jsonl'), '--provenance', join(example, 'provenance.json')]);
 }
 const work = mkdtempSync(join(tmpdir(), 'zkinfer-bench-cli-'));
-const receipt = (i: number) => join(work, `r${i}.json`);
 
 const commands = {
   help: () => ['--help'],
-  prove: (i: number) => ['prove', artifacts, '--input', resolve(ROOT, opts.input!), '--out', receipt(i)],
-  verify: (i: number) => ['verify', receipt(i), '--artifacts', artifacts],
+  prove: (tag: string) => ['prove', artifacts, '--input', resolve(ROOT, opts.input!), '--out', join(work, `${tag}.json`)],
+  verify: (tag: string) => ['verify', join(work, `${tag}.json`), '--artifacts', artifacts],
 };
 type Name = keyof typeof commands;
-const results: Record<Name, Run[]> = { help: [], prove: [], verify: [] };
+const names = Object.keys(commands) as Name[];
+const bins: { label: string; path: string }[] = [{ label: 'this', path: BIN }];
+if (opts.baseline) bins.push({ label: 'baseline', path: resolve(opts.baseline) });
+const results = new Map(bins.map((b) => [b.label, Object.fromEntries(names.map((n) => [n, [] as Run[]])) as Record<Name, Run[]>]));
 const loadStart = loadavg()[0]!;
 
-// one unmeasured round first (file cache), then the runs, the three commands interleaved
-await run(commands.help());
-await run(commands.prove(0));
-await run(commands.verify(0));
+// one unmeasured round first (file cache), then the runs, commands and CLIs interleaved
+for (const b of bins) for (const n of names) await run(b.path, commands[n](`${b.label}-0`));
 for (let i = 1; i <= runs; i++) {
-  for (const name of Object.keys(commands) as Name[]) {
-    const r = await run(commands[name](i));
-    results[name].push(r);
-    process.stderr.write(`${name.padEnd(6)} run ${i}/${runs}: ${r.ms.toFixed(0)} ms (cpu ${r.cpuMs.toFixed(0)} ms)\n`);
+  for (const n of names) {
+    for (const b of bins) {
+      const r = await run(b.path, commands[n](`${b.label}-${i}`));
+      results.get(b.label)![n].push(r);
+      process.stderr.write(`${b.label.padEnd(8)} ${n.padEnd(6)} run ${i}/${runs}: ${r.ms.toFixed(0)} ms (cpu ${r.cpuMs.toFixed(0)} ms)\n`);
+    }
   }
 }
 const loadEnd = loadavg()[0]!;
@@ -91,15 +97,20 @@ const targets: Record<Name, { label: string; ms: number }> = {
   prove: { label: '`zkinfer prove --input` (one proof)', ms: 1500 },
   verify: { label: '`zkinfer verify` (one receipt)', ms: 500 },
 };
-const rows = (Object.keys(commands) as Name[]).map((name) => {
-  const wall = results[name].map((r) => r.ms);
+const mine = results.get('this')!;
+const base = results.get('baseline');
+const rows = names.map((n) => {
+  const wall = mine[n].map((r) => r.ms);
   const m = median(wall);
-  return [targets[name].label, fmt(m), `${fmt(Math.min(...wall))} – ${fmt(Math.max(...wall))}`, fmt(median(results[name].map((r) => r.cpuMs))), `≤ ${fmt(targets[name].ms)}`, m <= targets[name].ms ? 'met' : 'not met'];
+  const row = [targets[n].label, fmt(m), `${fmt(Math.min(...wall))} – ${fmt(Math.max(...wall))}`, fmt(median(mine[n].map((r) => r.cpuMs)))];
+  if (base) row.push(`${fmt(median(base[n].map((r) => r.ms)))} (CPU ${fmt(median(base[n].map((r) => r.cpuMs)))})`);
+  return [...row, `≤ ${fmt(targets[n].ms)}`, m <= targets[n].ms ? 'met' : 'not met'];
 });
+const head = ['command', 'median', 'min – max', 'median CPU', ...(base ? [`before: ${opts['baseline-name']}, median`] : []), 'target', ''];
 const body = [
-  `Whole process, from spawn to exit, of \`node ${opts.bin}\` (the compiled CLI in dist/) on examples/fashion-mnist (784-128-10 MLP, artifacts in ${opts.artifacts}); ${runs} runs of each command, interleaved, after one unmeasured round. CPU is the process's user + system time over all its threads (reported by an exit hook). The machine is shared: load average ${loadStart.toFixed(2)} at the start, ${loadEnd.toFixed(2)} at the end.`,
+  `Whole process, from spawn to exit, of \`node bin/zkinfer.js\` (the compiled CLI in dist/) on examples/fashion-mnist (784-128-10 MLP, artifacts in ${opts.artifacts}); ${runs} runs of each command${base ? ', this CLI and the one before interleaved' : ''}, after one unmeasured round. CPU is the process's user + system time over all its threads (reported by an exit hook). The machine is shared: load average ${loadStart.toFixed(2)} at the start, ${loadEnd.toFixed(2)} at the end.`,
   '',
-  table(['command', 'median', 'min – max', 'median CPU', 'target', ''], rows),
+  table(head, rows),
 ].join('\n');
 process.stdout.write(`${body}\n`);
 if (!opts['no-write']) writeSection('Command line (issue 8)', body);

@@ -47,6 +47,7 @@ describe('the zkinfer package', () => {
     expect(readFileSync(join(root, pkg.bin.zkinfer!), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
     expect(readFileSync(join(root, pkg.bin.zkinfer!), 'utf8')).toContain("import('../dist/cli/main.js')");
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'bin', 'circuits']));
+    for (const f of pkg.files.filter((f) => !f.startsWith('!'))) expect(existsSync(join(root, f)), `files: ${f}`).toBe(true);
     expect(pkg.dependencies.tsx).toBeUndefined(); // nothing at run time compiles TypeScript
   });
 

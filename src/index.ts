@@ -1,3 +1,6 @@
+// snarkjs ships no types; these (src/types/snarkjs.d.ts, in the package) name the parts used.
+// The path resolves both from src/ and from the built dist/index.d.ts.
+/// <reference path="../src/types/snarkjs.d.ts" preserve="true" />
 /**
  * zkinfer's library API. Every export is named here one by one (no `export *`), so a
  * change to the public surface shows up in review; test/index.test.ts snapshots the list.

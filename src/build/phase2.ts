@@ -25,6 +25,7 @@ import { identifyCeremonyPtau, type KnownPtau } from './ptau-ceremony.js';
 import { inspectPtau, sha256File } from './ptau.js';
 import { loadSnarkjs, type SnarkjsLogger } from './ptau-deps.js';
 import { SETUP_NOTES, checkBeaconHash } from './setup.js';
+import { closingLeakedFileHandles } from '../shared/file-handles.js';
 
 /** Where to write a new artifacts folder. */
 export interface Phase2Output {
@@ -161,7 +162,8 @@ export async function verifySetup(artifactsDir: string, options: VerifySetupOpti
   const logger = errorCollector();
   let ok: boolean;
   try {
-    ok = await snarkjs.zKey.verifyFromR1cs(r1csPath, options.ptauPath, source.zkeyPath, logger);
+    // snarkjs leaves the ptau file open; see closingLeakedFileHandles
+    ok = await closingLeakedFileHandles(() => snarkjs.zKey.verifyFromR1cs(r1csPath, options.ptauPath, source.zkeyPath, logger));
   } catch (cause) {
     throw new VerifyError(`${source.zkeyPath}: snarkjs zkey verify failed against ${options.ptauPath}${logger.last()}`, { cause });
   }

@@ -1,7 +1,13 @@
 /**
  * The zkinfer command line. It only parses arguments and calls the library; every failure
  * becomes one line on stderr and a non-zero exit code (DESIGN.md "Command-line contract").
+ *
+ * Start-up is kept small: this module and the command modules load only commander and the
+ * error classes; each command's action imports the library modules it needs (snarkjs,
+ * onnxruntime, the circom driver, …) when it runs, so `zkinfer --help` or a usage error
+ * costs little more than starting Node.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeOf } from '../shared/errors.js';
 import { errorLine } from './output.js';
@@ -16,10 +22,16 @@ import { registerAttributeCommand } from './commands/attribute.js';
 import { registerSetupCommand } from './commands/setup.js';
 import { registerExportCommand } from './commands/export.js';
 
+/** The version in zkinfer's package.json (two folders up, from src/cli/ or dist/cli/). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('zkinfer')
     .description('verifiable inference for small ONNX models: Groth16 proofs and TEE attestations')
+    .version(packageVersion(), '-V, --version', 'print the zkinfer version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError(false);

@@ -1,9 +1,16 @@
 /**
- * Small helpers for the command line: one-line errors and a progress
- * reporter that draws a bar on a terminal and prints plain lines otherwise.
+ * Small helpers for the command line: one-line errors and a progress reporter. On a
+ * terminal a step with counts draws a bar and a step without counts a spinner line with
+ * its elapsed time, so a long step (circom, the Groth16 setup) is never silent; elsewhere
+ * (CI logs, pipes) each step is one plain line. cli-progress is loaded only when a bar is
+ * drawn, so that `zkinfer --help` loads almost nothing.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { SingleBar } from 'cli-progress';
 import { ZkinferError } from '../shared/errors.js';
+
+type CliProgress = typeof import('cli-progress');
+const requireHere = createRequire(import.meta.url);
 
 /**
  * Makes text safe to print on a terminal: control characters (escape sequences, carriage
@@ -44,33 +51,85 @@ export function errorLine(e: unknown): string {
   return `error: ${sanitize(text.split('\n')[0]!)}`;
 }
 
-/** Progress display: a bar on a terminal, plain lines elsewhere (CI logs). */
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** Options of {@link Progress}. */
+export interface ProgressOptions {
+  /** Where to draw; default process.stderr. */
+  stream?: NodeJS.WriteStream;
+  /** Print plain lines when not on a terminal (default true); false draws only on a terminal. */
+  plainLines?: boolean;
+  /** Erase each finished spinner line instead of leaving it with its time (default false). */
+  transient?: boolean;
+}
+
+/** Progress display: a bar or a spinner line on a terminal, plain lines elsewhere. */
 export class Progress {
-  private bar?: cliProgress.SingleBar;
+  private bar?: SingleBar;
+  private spinner?: { timer: NodeJS.Timeout; text: string; started: number; frame: number };
   private lastStage?: string;
-  private readonly tty = Boolean(process.stderr.isTTY);
+  private readonly stream: NodeJS.WriteStream;
+  private readonly tty: boolean;
+  private readonly plainLines: boolean;
+  private readonly transient: boolean;
+
+  constructor(options: ProgressOptions = {}) {
+    this.stream = options.stream ?? process.stderr;
+    this.tty = Boolean(this.stream.isTTY);
+    this.plainLines = options.plainLines ?? true;
+    this.transient = options.transient ?? false;
+  }
 
   /** A stage message, with optional done/total counts. */
   update(stage: string, message: string, done?: number, total?: number): void {
-    if (this.tty && done !== undefined && total !== undefined && total > 0) {
-      if (!this.bar || this.lastStage !== `${stage}:${message}`) {
-        this.stop();
-        this.bar = new cliProgress.SingleBar({ format: `${stage.padEnd(9)} ${message} [{bar}] {value}/{total} eta {eta}s`, stream: process.stderr, hideCursor: false }, cliProgress.Presets.shades_classic);
-        this.bar.start(total, done);
-        this.lastStage = `${stage}:${message}`;
-      } else this.bar.update(done);
+    const key = `${stage}:${message}`;
+    const text = `${stage.padEnd(9)} ${message}`;
+    if (this.tty) {
+      if (done !== undefined && total !== undefined && total > 0) {
+        if (!this.bar || this.lastStage !== key) {
+          this.stop();
+          const cliProgress = requireHere('cli-progress') as CliProgress;
+          this.bar = new cliProgress.SingleBar({ format: `${text} [{bar}] {value}/{total} eta {eta}s`, stream: this.stream, hideCursor: false }, cliProgress.Presets.shades_classic);
+          this.bar.start(total, done);
+          this.lastStage = key;
+        } else this.bar.update(done);
+        return;
+      }
+      if (this.spinner && this.lastStage === key) return;
+      this.stop();
+      this.lastStage = key;
+      this.startSpinner(text);
       return;
     }
-    const key = `${stage}:${message}`;
+    if (!this.plainLines) return;
     if (key === this.lastStage && done !== undefined && done !== total) return;
-    this.stop();
     this.lastStage = key;
-    process.stderr.write(`${stage.padEnd(9)} ${message}${done !== undefined && total ? ` (${done}/${total})` : ''}\n`);
+    this.stream.write(`${text}${done !== undefined && total ? ` (${done}/${total})` : ''}\n`);
   }
 
-  /** Ends any bar in progress. */
+  /** Ends any bar or spinner in progress. */
   stop(): void {
     this.bar?.stop();
     this.bar = undefined;
+    const s = this.spinner;
+    if (s) {
+      clearInterval(s.timer);
+      this.spinner = undefined;
+      this.stream.write(this.transient ? '\r\x1b[2K' : `\r\x1b[2K${s.text} (${seconds(s.started)})\n`);
+    }
+    this.lastStage = undefined;
   }
+
+  private startSpinner(text: string): void {
+    const s = { text, started: performance.now(), frame: 0, timer: undefined as unknown as NodeJS.Timeout };
+    const draw = () => this.stream.write(`\r\x1b[2K${text} ${SPINNER[s.frame++ % SPINNER.length]} ${seconds(s.started)}`);
+    s.timer = setInterval(draw, 100);
+    s.timer.unref();
+    this.spinner = s;
+    draw();
+  }
+}
+
+function seconds(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
 }

@@ -14,15 +14,15 @@
  * asks to let running proofs finish.
  */
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { InputError, InvalidArgumentError, ProveError } from '../shared/errors.js';
+import { workerEntryFile } from '../shared/worker-thread.js';
 import type { Receipt } from '../shared/receipt.js';
 import type { Artifacts } from './artifacts.js';
 import type { ProveTask, ProveTaskResult, ProveWorkerData, ProveWorkerReady } from './prove-worker.js';
 
-/** The worker's loader shim (plain ESM that registers tsx, then loads prove-worker.ts). */
-const WORKER_FILE = fileURLToPath(new URL('./prove-worker.mjs', import.meta.url));
+/** The workers' entry: prove-worker.js when compiled, its loader shim from the sources. */
+const WORKER_FILE = workerEntryFile(import.meta.url, 'prove-worker');
 
 /** How many provers and how many snarkjs threads each, for a given number of cores. */
 export interface PoolShape {

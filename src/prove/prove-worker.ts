@@ -1,5 +1,5 @@
 /**
- * The worker thread behind {@link ProverPool} (loaded through `prove-worker.mjs`). Each
+ * The worker thread behind {@link ProverPool} (started directly when compiled, through `prove-worker.mjs` from the sources). Each
  * worker loads the artifacts once, keeps one warm Prover (the zkey in memory, the witness
  * calculator built once) and one snarkjs BN254 curve with the number of threads the pool
  * asked for ({@link warmCurve}), then proves tasks for as long as the pool lives.
@@ -7,6 +7,7 @@
  * Errors do not cross the thread boundary as classes (structured clone keeps only the
  * message), so a task resolves to a tagged result and the pool rebuilds the error class.
  */
+import '../shared/web-worker-host.js'; // first: before snarkjs loads (see ../shared/worker-thread.ts)
 import { parentPort, threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { InputError, ProveError } from '../shared/errors.js';

@@ -11,6 +11,7 @@ import * as snarkjs from 'snarkjs';
 import { ProveError } from '../shared/errors.js';
 import { encodeSigned } from '../shared/field.js';
 import type { Artifacts } from './artifacts.js';
+import { withBaselineWasmCompiler } from './witness-compile.js';
 
 interface WitnessCalculator {
   calculateWTNSBin(input: Record<string, unknown>, sanityCheck?: boolean): Promise<Uint8Array>;
@@ -49,7 +50,7 @@ export class Prover {
     const t0 = performance.now();
     let wtns: Uint8Array;
     try {
-      this.calculator ??= this.builder(this.wasm);
+      this.calculator ??= withBaselineWasmCompiler(() => this.builder(this.wasm));
       wtns = await (await this.calculator).calculateWTNSBin({ in: inputRaw.map((v) => encodeSigned(BigInt(v))), ctx: context }, true);
     } catch (cause) {
       this.calculator = undefined; // a trapped wasm instance is not reused

@@ -17,9 +17,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
 import { InvalidArgumentError, VerifyError } from '../shared/errors.js';
+import { workerEntryFile } from '../shared/worker-thread.js';
 import { warmCurve } from '../prove/curve-threads.js';
 import { assertVerifyOptions, checkBindings, parseReceipt, verifyProof, type VerifierKey, type VerifyOptions } from './verify.js';
 import { verifyGroth16Batch, type BatchItem } from './groth16-batch.js';
@@ -27,7 +26,7 @@ import { verifyGroth16Batch, type BatchItem } from './groth16-batch.js';
 /** Receipts checked together by one batch pairing equation (see groth16-batch.ts). */
 export const BATCH_SIZE = 16;
 
-const WORKER_FILE = fileURLToPath(new URL('./verify-worker.mjs', import.meta.url));
+const WORKER_FILE = workerEntryFile(import.meta.url, 'verify-worker');
 
 /** Below this many receipts per verifier thread, verification stays in the calling thread. */
 export const MIN_RECEIPTS_PER_THREAD = 200;
@@ -224,6 +223,7 @@ export async function verifyMany(paths: readonly string[], key: VerifierKey, opt
       restore();
     }
   } else {
+    const { Piscina } = await import('piscina'); // only here: a single receipt never needs it
     const pool = new Piscina<string[], ReceiptResult[]>({
       filename: WORKER_FILE,
       minThreads: threads,

@@ -42,6 +42,7 @@ import { distrustEvidence, vendorPoliciesSchema } from '../tee/registry.js';
 import { verifyReceiptAttestation, type VerifiedAttestation } from '../tee/receipt-attestation.js';
 import { checkReceiptFields, loadVerifierKey, verifyProof, type VerifierKey, type VerifyOptions } from './verify.js';
 import { checkKeySetup, setupPolicyShape } from './setup-policy.js';
+import { describeKey } from './key-origin.js';
 
 const pcrHex = z.string().regex(/^(?:[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})$/, 'expected 32, 48 or 64 bytes of hex');
 const measurement = z
@@ -140,12 +141,7 @@ export interface EvaluateOptions {
 /** Clock skew tolerated for attestations dated after `now`. */
 const FUTURE_SKEW_SECONDS = 60;
 
-/** One line naming a key and where it came from, for reasons and reports. */
-export function describeKey(manifest: Manifest): string {
-  const setup = manifest.setup;
-  const origin = !setup ? 'no setup' : setup.localSingleParty ? 'a local single-party setup (convinces only whoever ran it)' : `powers of tau ${setup.ptau.origin}`;
-  return `key ${manifest.keyId?.slice(0, 16)}… from ${origin}`;
-}
+export { describeKey };
 
 /** Why a verified attestation does not count under the policy (empty: it counts). */
 function distrust(a: VerifiedAttestation, policy: Policy, now: Date, stakes: number): string[] {

@@ -1,8 +1,9 @@
 /**
- * The worker thread behind {@link verifyMany}'s pool (loaded through `verify-worker.mjs`):
+ * The worker thread behind {@link verifyMany}'s pool (started directly when compiled, through `verify-worker.mjs` from the sources):
  * it receives the verification key once, builds a single-threaded snarkjs curve (the
  * parallelism is the pool's, one batch of receipts per task), and verifies receipt files in batches.
  */
+import '../shared/web-worker-host.js'; // first: before snarkjs loads (see ../shared/worker-thread.ts)
 import { workerData } from 'piscina';
 import { warmCurve } from '../prove/curve-threads.js';
 import { verifyReceiptFiles, type ReceiptResult } from './many.js';

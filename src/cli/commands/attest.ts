@@ -6,15 +6,18 @@
  * The command only reads the files, parses arguments and calls the vendor's verifier; it
  * reports on stdout and sets `process.exitCode`: 0 valid, 1 invalid (one line
  * `invalid: <reason>` on stderr), 2 when the command itself cannot run (unreadable file,
- * malformed option).
+ * malformed option). The vendors' verifiers (X.509, COSE, DCAP) are imported when the
+ * command runs.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { AttestationError, EXIT, InvalidArgumentError } from '../../shared/errors.js';
 import { assertNonce } from '../../shared/nonce.js';
 import { errorLine, sanitize } from '../output.js';
-import { detectVendor } from '../../tee/registry.js';
 import type { VerifyEvidenceOptions } from '../../tee/vendor.js';
+
+// The vendor registry (X.509, COSE, DCAP verifiers) is imported when the command runs.
+let detectVendor: typeof import('../../tee/registry.js').detectVendor;
 
 interface AttestVerifyFlags {
   at?: string;
@@ -103,6 +106,7 @@ export function registerAttestCommand(program: Command): void {
     .action(async (path: string, flags: AttestVerifyFlags) => {
       const json = flags.json === true;
       try {
+        ({ detectVendor } = await import('../../tee/registry.js'));
         const options: VerifyEvidenceOptions = {
           at: parseAt(flags.at),
           rootFingerprint: flags.rootFingerprint,

@@ -7,16 +7,41 @@ import { readFileSync, statSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import { attributeReceipts, loadAttributionModel, prepareAttribution, type Attribution, type ReceiptToAttribute } from '../../provenance/attribution.js';
-import { checkAttribution, recomputeRepresentations, type RecomputedIndex } from '../../provenance/check-attribution.js';
-import { readCommitment, type ScanProgress } from '../../provenance/commitment.js';
-import { assertWritable, jsonText, readJsonFile, writeNewFile } from '../../provenance/files.js';
-import { summarizeAttributions, summaryCsv, summarySvg } from '../../provenance/report.js';
-import { listReceiptFiles } from '../../verify/many.js';
-import { parseReceipt } from '../../verify/verify.js';
+import type { Attribution, ReceiptToAttribute } from '../../provenance/attribution.js';
+import type { RecomputedIndex } from '../../provenance/check-attribution.js';
+import type { ScanProgress } from '../../provenance/commitment.js';
 import { InvalidArgumentError, ProvenanceError } from '../../shared/errors.js';
 import type { Receipt } from '../../shared/receipt.js';
 import { Progress } from '../output.js';
+
+// The library modules are imported when a command runs, so `zkinfer --help` stays fast.
+let attributeReceipts: typeof import('../../provenance/attribution.js').attributeReceipts;
+let loadAttributionModel: typeof import('../../provenance/attribution.js').loadAttributionModel;
+let prepareAttribution: typeof import('../../provenance/attribution.js').prepareAttribution;
+let checkAttribution: typeof import('../../provenance/check-attribution.js').checkAttribution;
+let recomputeRepresentations: typeof import('../../provenance/check-attribution.js').recomputeRepresentations;
+let readCommitment: typeof import('../../provenance/commitment.js').readCommitment;
+let assertWritable: typeof import('../../provenance/files.js').assertWritable;
+let jsonText: typeof import('../../provenance/files.js').jsonText;
+let readJsonFile: typeof import('../../provenance/files.js').readJsonFile;
+let writeNewFile: typeof import('../../provenance/files.js').writeNewFile;
+let summarizeAttributions: typeof import('../../provenance/report.js').summarizeAttributions;
+let summaryCsv: typeof import('../../provenance/report.js').summaryCsv;
+let summarySvg: typeof import('../../provenance/report.js').summarySvg;
+let listReceiptFiles: typeof import('../../verify/many.js').listReceiptFiles;
+let parseReceipt: typeof import('../../verify/verify.js').parseReceipt;
+
+/** Imports the library modules the commands use. */
+async function loadAttribution(): Promise<void> {
+  const [m0, m1, m2, m3, m4, m5, m6] = await Promise.all([import('../../provenance/attribution.js'), import('../../provenance/check-attribution.js'), import('../../provenance/commitment.js'), import('../../provenance/files.js'), import('../../provenance/report.js'), import('../../verify/many.js'), import('../../verify/verify.js')]);
+  ({ attributeReceipts, loadAttributionModel, prepareAttribution } = m0);
+  ({ checkAttribution, recomputeRepresentations } = m1);
+  ({ readCommitment } = m2);
+  ({ assertWritable, jsonText, readJsonFile, writeNewFile } = m3);
+  ({ summarizeAttributions, summaryCsv, summarySvg } = m4);
+  ({ listReceiptFiles } = m5);
+  ({ parseReceipt } = m6);
+}
 
 /** The cache folder for representation indexes: $ZKINFER_CACHE_DIR, else $XDG_CACHE_HOME/zkinfer, else ~/.cache/zkinfer. */
 function cacheDir(): string {
@@ -80,6 +105,7 @@ export function registerAttributeCommand(program: Command): void {
     .option('--force', 'replace existing output files')
     .option('--json', 'print results as JSON')
     .action(async (target: string | undefined, opts) => {
+      await loadAttribution();
       const progress = new Progress();
       try {
         if (opts.check) await runCheck(opts, progress);

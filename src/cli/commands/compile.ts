@@ -1,12 +1,11 @@
 /**
  * `zkinfer compile <model.onnx> --out <dir> [--force]`: parse, call compileModel, print a
  * summary. The folder is swapped in only when complete; --force replaces a folder that is
- * not this model's artifacts; kept keys (unchanged circuit) are reported on stderr.
+ * not this model's artifacts; kept keys (unchanged circuit) are reported on stderr. The
+ * compiler (onnxruntime, circom, snarkjs) is imported when the command runs.
  */
 import type { Command } from 'commander';
-import { compileModel } from '../../build/compile.js';
 import type { Manifest } from '../../build/manifest.js';
-import { checkProvenanceForCompile } from '../../provenance/record.js';
 import { InvalidArgumentError } from '../../shared/errors.js';
 import { Progress } from '../output.js';
 
@@ -45,6 +44,7 @@ export function registerCompileCommand(program: Command): void {
     .action(async (model: string, opts) => {
       if (opts.ptauUnchecked && !opts.ptau) throw new InvalidArgumentError('--ptau-unchecked applies to a --ptau file');
       const progress = new Progress();
+      const [{ compileModel }, { checkProvenanceForCompile }] = await Promise.all([import('../../build/compile.js'), import('../../provenance/record.js')]);
       const t0 = performance.now();
       const quant = Object.fromEntries(
         Object.entries({ inputBits: opts.inputBits, weightBits: opts.weightBits, activationBits: opts.activationBits }).filter(([, v]) => v !== undefined),

@@ -3,14 +3,34 @@
  * provenance library, print, exit code.
  */
 import type { Command } from 'commander';
-import { commitDataset, readCommitment, type ScanProgress } from '../../provenance/commitment.js';
-import { readContributorMap } from '../../provenance/contributors.js';
-import { readSamplesAt } from '../../provenance/dataset.js';
-import { assertWritable, jsonText, readJsonFile, writeNewFile } from '../../provenance/files.js';
-import { proveMembership, readSampleLines, verifyMembership } from '../../provenance/membership.js';
-import { sampleToJson } from '../../provenance/sample.js';
+import type { ScanProgress } from '../../provenance/commitment.js';
 import { InvalidArgumentError } from '../../shared/errors.js';
 import { Progress } from '../output.js';
+
+// The library modules are imported when a command runs, so `zkinfer --help` stays fast.
+let commitDataset: typeof import('../../provenance/commitment.js').commitDataset;
+let readCommitment: typeof import('../../provenance/commitment.js').readCommitment;
+let readContributorMap: typeof import('../../provenance/contributors.js').readContributorMap;
+let readSamplesAt: typeof import('../../provenance/dataset.js').readSamplesAt;
+let assertWritable: typeof import('../../provenance/files.js').assertWritable;
+let jsonText: typeof import('../../provenance/files.js').jsonText;
+let readJsonFile: typeof import('../../provenance/files.js').readJsonFile;
+let writeNewFile: typeof import('../../provenance/files.js').writeNewFile;
+let proveMembership: typeof import('../../provenance/membership.js').proveMembership;
+let readSampleLines: typeof import('../../provenance/membership.js').readSampleLines;
+let verifyMembership: typeof import('../../provenance/membership.js').verifyMembership;
+let sampleToJson: typeof import('../../provenance/sample.js').sampleToJson;
+
+/** Imports the library modules the commands use. */
+async function loadProvenance(): Promise<void> {
+  const [m0, m1, m2, m3, m4, m5] = await Promise.all([import('../../provenance/commitment.js'), import('../../provenance/contributors.js'), import('../../provenance/dataset.js'), import('../../provenance/files.js'), import('../../provenance/membership.js'), import('../../provenance/sample.js')]);
+  ({ commitDataset, readCommitment } = m0);
+  ({ readContributorMap } = m1);
+  ({ readSamplesAt } = m2);
+  ({ assertWritable, jsonText, readJsonFile, writeNewFile } = m3);
+  ({ proveMembership, readSampleLines, verifyMembership } = m4);
+  ({ sampleToJson } = m5);
+}
 
 function nonNegativeInt(name: string) {
   return (value: string): number => {
@@ -39,6 +59,7 @@ export function registerDatasetCommand(program: Command): void {
     .option('--force', 'replace an existing output file')
     .option('--json', 'print the commitment as JSON')
     .action(async (data: string, opts) => {
+      await loadProvenance();
       const progress = new Progress();
       const t0 = performance.now();
       try {
@@ -69,6 +90,7 @@ export function registerDatasetCommand(program: Command): void {
     .requiredOption('--index <n>', 'the sample index (0-based, in committed order)', nonNegativeInt('--index'))
     .option('--split <name>', 'split of a folder with several')
     .action(async (data: string, opts) => {
+      await loadProvenance();
       const samples = await readSamplesAt(data, [opts.index], { split: opts.split });
       process.stdout.write(`${JSON.stringify(sampleToJson(samples.get(opts.index)!))}\n`);
     });
@@ -83,6 +105,7 @@ export function registerDatasetCommand(program: Command): void {
     .option('--split <name>', "split of a folder (default: the commitment's)")
     .option('--force', 'replace an existing output file')
     .action(async (commitmentPath: string, samplesPath: string, opts) => {
+      await loadProvenance();
       const progress = new Progress();
       try {
         assertWritable(opts.out, opts.force);
@@ -110,7 +133,8 @@ export function registerDatasetCommand(program: Command): void {
     .argument('<commitment>', 'the commitment file')
     .argument('<proof>', 'the proof file')
     .option('--json', 'print the verdict as JSON')
-    .action((commitmentPath: string, proofPath: string, opts) => {
+    .action(async (commitmentPath: string, proofPath: string, opts) => {
+      await loadProvenance();
       const commitment = readCommitment(commitmentPath);
       const verdict = verifyMembership(commitment, readJsonFile(proofPath, 'membership proof'), proofPath);
       if (opts.json) process.stdout.write(jsonText({ file: proofPath, ...verdict }));

@@ -2,7 +2,9 @@
  * `zkinfer infer <dir> --input x.json --out r.json [--attest <provider>] [--prove] [--nonce hex] [--json]`:
  * the TEE fast path. Writes the attested receipt at once; with --prove, proves the same
  * inference and rewrites the receipt with the proof attached (if proving fails, the
- * attested receipt stays as written and the command exits 1).
+ * attested receipt stays as written and the command exits 1). onnxruntime, the vendors
+ * and the prover are imported when the command runs; the list of providers for
+ * `infer --help` when that help is asked for.
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../shared/errors.js';
@@ -10,28 +12,30 @@ import { readInputFile } from '../../shared/input.js';
 import { writeFileAtomicSync } from '../../shared/fs.js';
 import { releaseCurve } from '../../shared/curve.js';
 import { assertNonce } from '../../shared/nonce.js';
-import { closeTeeArtifacts, inferAttested, loadTeeArtifacts } from '../../tee/infer.js';
-import { createAttestationProvider, PROVIDER_NAMES } from '../../tee/registry.js';
-import { DevProvider } from '../../tee/dev/dev.js';
-import { wordList } from '../../tee/vendor.js';
 import { errorLine } from '../output.js';
 
 const formatValues = (values: readonly number[]): string => `[${values.slice(0, 10).map((v) => v.toFixed(4)).join(', ')}${values.length > 10 ? `, … (${values.length})` : ''}]`;
 
 /** Registers the infer command. */
 export function registerInferCommand(program: Command): void {
-  program
+  const infer = program
     .command('infer')
     .description('run the model in onnxruntime (the TEE fast path) and write an attested receipt')
     .argument('<dir>', 'artifacts folder written by compile')
     .requiredOption('--input <input.json>', 'one input: {"input": <nested array>}')
     .requiredOption('--out <receipt.json>', 'receipt file to write')
-    .option('--attest <provider>', `attestation provider: ${wordList(PROVIDER_NAMES, 'or')}`, 'dev')
+    .option('--attest <provider>', 'attestation provider (dev by default)', 'dev')
     .option('--prove', 'also prove the inference with Groth16 and attach the proof')
     .option('--nonce <hex>', 'nonce bound into the digest and the attestation (default: random 16 bytes)')
     .option('--json', 'print a JSON summary')
     .action(async (dir: string, opts) => {
       if (opts.nonce !== undefined) assertNonce(opts.nonce, '--nonce');
+      const [{ closeTeeArtifacts, inferAttested, loadTeeArtifacts }, { createAttestationProvider, PROVIDER_NAMES }, { DevProvider }, { wordList }] = await Promise.all([
+        import('../../tee/infer.js'),
+        import('../../tee/registry.js'),
+        import('../../tee/dev/dev.js'),
+        import('../../tee/vendor.js'),
+      ]);
       if (!(PROVIDER_NAMES as readonly string[]).includes(opts.attest)) throw new InvalidArgumentError(`expected --attest to be ${wordList(PROVIDER_NAMES, 'or')}, got ${JSON.stringify(opts.attest)}`);
       const artifacts = loadTeeArtifacts(dir);
       try {
@@ -70,4 +74,12 @@ export function registerInferCommand(program: Command): void {
         await releaseCurve();
       }
     });
+  // The providers come from the vendor registry, which loads every vendor's verifier: name
+  // them in the help only when `infer` is the command given (not for `zkinfer --help`).
+  program.hook('preSubcommand', async (_program, sub) => {
+    if (sub !== infer) return;
+    const [{ PROVIDER_NAMES }, { wordList }] = await Promise.all([import('../../tee/registry.js'), import('../../tee/vendor.js')]);
+    const attest = infer.options.find((o) => o.long === '--attest');
+    if (attest) attest.description = `attestation provider: ${wordList(PROVIDER_NAMES, 'or')}`;
+  });
 }

@@ -3,13 +3,34 @@
  * contributors' and the trainer's signatures, and the check `compile --provenance` runs.
  */
 import type { Command } from 'commander';
-import { readCommitment } from '../../provenance/commitment.js';
-import { assertWritable, jsonText, readJsonFile, writeNewFile } from '../../provenance/files.js';
-import { generateSigningKey, readKeyFile, writeKeyFile } from '../../provenance/keys.js';
-import { contributionSchema, readProvenanceRecord, signContribution, signRecord, type Contribution } from '../../provenance/record.js';
-import { zodIssue } from '../../provenance/contributors.js';
+import type { Contribution } from '../../provenance/record.js';
 import { ProvenanceError } from '../../shared/errors.js';
 import { sha256File } from '../../shared/hash.js';
+
+// The library modules are imported when a command runs, so `zkinfer --help` stays fast.
+let readCommitment: typeof import('../../provenance/commitment.js').readCommitment;
+let assertWritable: typeof import('../../provenance/files.js').assertWritable;
+let jsonText: typeof import('../../provenance/files.js').jsonText;
+let readJsonFile: typeof import('../../provenance/files.js').readJsonFile;
+let writeNewFile: typeof import('../../provenance/files.js').writeNewFile;
+let generateSigningKey: typeof import('../../provenance/keys.js').generateSigningKey;
+let readKeyFile: typeof import('../../provenance/keys.js').readKeyFile;
+let writeKeyFile: typeof import('../../provenance/keys.js').writeKeyFile;
+let contributionSchema: typeof import('../../provenance/record.js').contributionSchema;
+let readProvenanceRecord: typeof import('../../provenance/record.js').readProvenanceRecord;
+let signContribution: typeof import('../../provenance/record.js').signContribution;
+let signRecord: typeof import('../../provenance/record.js').signRecord;
+let zodIssue: typeof import('../../provenance/contributors.js').zodIssue;
+
+/** Imports the library modules the commands use. */
+async function loadProvenance(): Promise<void> {
+  const [m0, m1, m2, m3, m4] = await Promise.all([import('../../provenance/commitment.js'), import('../../provenance/files.js'), import('../../provenance/keys.js'), import('../../provenance/record.js'), import('../../provenance/contributors.js')]);
+  ({ readCommitment } = m0);
+  ({ assertWritable, jsonText, readJsonFile, writeNewFile } = m1);
+  ({ generateSigningKey, readKeyFile, writeKeyFile } = m2);
+  ({ contributionSchema, readProvenanceRecord, signContribution, signRecord } = m3);
+  ({ zodIssue } = m4);
+}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -43,7 +64,8 @@ export function registerProvenanceCommand(program: Command): void {
     .requiredOption('--out <key.json>', 'key file to write')
     .option('--name <label>', 'a label stored with the key')
     .option('--force', 'replace an existing key file')
-    .action((opts) => {
+    .action(async (opts) => {
+      await loadProvenance();
       const key = generateSigningKey(opts.name);
       writeKeyFile(opts.out, key, { force: Boolean(opts.force) });
       process.stdout.write(`${Buffer.from(key.publicKey).toString('hex')}\n`);
@@ -57,7 +79,8 @@ export function registerProvenanceCommand(program: Command): void {
     .requiredOption('--key <key.json>', 'your signing key')
     .requiredOption('--out <contribution.json>', 'signed contribution to write')
     .option('--force', 'replace an existing output file')
-    .action((commitmentPath: string, opts) => {
+    .action(async (commitmentPath: string, opts) => {
+      await loadProvenance();
       assertWritable(opts.out, opts.force);
       const contribution = signContribution(readCommitment(commitmentPath), opts.contributor, readKeyFile(opts.key));
       writeNewFile(opts.out, jsonText(contribution), { force: Boolean(opts.force) });
@@ -78,7 +101,8 @@ export function registerProvenanceCommand(program: Command): void {
     .option('--name <label>', 'the model name (also the manifest name)')
     .option('--trainer-name <name>', "the trainer's name")
     .option('--force', 'replace an existing output file')
-    .action((opts) => {
+    .action(async (opts) => {
+      await loadProvenance();
       assertWritable(opts.out, opts.force);
       const record = signRecord(
         {
@@ -105,7 +129,8 @@ export function registerProvenanceCommand(program: Command): void {
     .option('--trainer-key <hex>', 'a trusted trainer public key (repeat for several)', collect)
     .option('--commitment <c.json>', 'a commitment that must be one of the record’s datasets (repeat)', collect)
     .option('--json', 'print the result as JSON')
-    .action((recordPath: string, opts) => {
+    .action(async (recordPath: string, opts) => {
+      await loadProvenance();
       const check = readProvenanceRecord(recordPath, {
         onnx: opts.onnx ? { sha256: fileSha256(opts.onnx, 'model'), name: opts.onnx } : undefined,
         trustedTrainerKeys: opts.trainerKey,

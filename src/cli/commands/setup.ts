@@ -4,11 +4,23 @@
  * are printed in full, since a contributor publishes theirs and others compare them.
  */
 import type { Command } from 'commander';
-import { beaconPhase2, contributePhase2, verifySetup, type Phase2Result, type SetupReport } from '../../build/phase2.js';
-import { contributionLabel } from '../../build/phase2-chain.js';
+import type { Phase2Result, SetupReport } from '../../build/phase2.js';
 import type { Phase2Contribution } from '../../build/manifest.js';
 import { releaseCurve } from '../../shared/curve.js';
 import { InvalidArgumentError } from '../../shared/errors.js';
+
+// The library modules are imported when a command runs, so `zkinfer --help` stays fast.
+let beaconPhase2: typeof import('../../build/phase2.js').beaconPhase2;
+let contributePhase2: typeof import('../../build/phase2.js').contributePhase2;
+let verifySetup: typeof import('../../build/phase2.js').verifySetup;
+let contributionLabel: typeof import('../../build/phase2-chain.js').contributionLabel;
+
+/** Imports the library modules the commands use. */
+async function loadSetup(): Promise<void> {
+  const [m0, m1] = await Promise.all([import('../../build/phase2.js'), import('../../build/phase2-chain.js')]);
+  ({ beaconPhase2, contributePhase2, verifySetup } = m0);
+  ({ contributionLabel } = m1);
+}
 
 function parseIterations(value: string): number {
   const n = Number(value);
@@ -73,6 +85,7 @@ export function registerSetupCommand(program: Command): void {
     .option('--force', 'replace --out if it exists')
     .option('--json', 'print the result as JSON')
     .action(async (artifacts: string, opts) => {
+      await loadSetup();
       try {
         printResult('added contribution', await contributePhase2(artifacts, { out: opts.out, name: opts.name, force: Boolean(opts.force) }), Boolean(opts.json));
       } finally {
@@ -91,6 +104,7 @@ export function registerSetupCommand(program: Command): void {
     .option('--force', 'replace the output folder if it exists')
     .option('--json', 'print the result as JSON')
     .action(async (artifacts: string, opts) => {
+      await loadSetup();
       try {
         printResult('added beacon', await beaconPhase2(artifacts, { beacon: opts.beacon, iterationsExp: opts.iterations, out: opts.out, name: opts.name, force: Boolean(opts.force) }), Boolean(opts.json));
       } finally {
@@ -105,6 +119,7 @@ export function registerSetupCommand(program: Command): void {
     .requiredOption('--ptau <file>', 'the public ceremony powers-of-tau file the key should derive from')
     .option('--json', 'print the report as JSON')
     .action(async (artifacts: string, opts) => {
+      await loadSetup();
       try {
         printReport(await verifySetup(artifacts, { ptauPath: opts.ptau }), Boolean(opts.json));
       } finally {

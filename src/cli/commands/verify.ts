@@ -8,6 +8,7 @@
  *
  * Shape: options are checked, then each file gives one result (`checkFile`), then the
  * results are reported (`report`); new outputs or a parallel loop fit in those steps.
+ * The verifier's modules are imported when the command runs, so `--help` stays fast.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -15,15 +16,28 @@ import { EXIT, InvalidArgumentError, VerifyError } from '../../shared/errors.js'
 import { assertNonce } from '../../shared/nonce.js';
 import { releaseCurve } from '../../shared/curve.js';
 import { writeFileAtomicSync } from '../../shared/fs.js';
-import { listReceiptFiles, verifyMany } from '../../verify/many.js';
-import { junitReport } from '../../verify/junit.js';
-import { loadVerifierKey, parseReceipt, type VerifierKey, type VerifyOptions } from '../../verify/verify.js';
-import { describeKey, evaluateReceipt, loadPolicy, loadPolicyKey, type EvaluateOptions, type Policy, type PolicyVerdict } from '../../verify/policy.js';
+import type { VerifierKey, VerifyOptions } from '../../verify/verify.js';
+import type { EvaluateOptions, Policy, PolicyVerdict } from '../../verify/policy.js';
+import { describeKey } from '../../verify/key-origin.js';
 import { sanitize } from '../output.js';
 
-/** Expands folders into the receipt files they hold (every *.json but a batch's failures file). */
-export function receiptPaths(targets: string[]): string[] {
-  return listReceiptFiles(targets);
+// The verifier (snarkjs, zod, piscina) is imported when the command runs: see loadVerifier.
+let listReceiptFiles: typeof import('../../verify/many.js').listReceiptFiles;
+let verifyMany: typeof import('../../verify/many.js').verifyMany;
+let junitReport: typeof import('../../verify/junit.js').junitReport;
+let loadVerifierKey: typeof import('../../verify/verify.js').loadVerifierKey;
+let parseReceipt: typeof import('../../verify/verify.js').parseReceipt;
+let evaluateReceipt: typeof import('../../verify/policy.js').evaluateReceipt;
+let loadPolicy: typeof import('../../verify/policy.js').loadPolicy;
+let loadPolicyKey: typeof import('../../verify/policy.js').loadPolicyKey;
+
+/** Imports the verifier's modules; the policy's (attestation checkers) only when a policy is given. */
+async function loadVerifier(withPolicy: boolean): Promise<void> {
+  const [many, junit, verify] = await Promise.all([import('../../verify/many.js'), import('../../verify/junit.js'), import('../../verify/verify.js')]);
+  ({ listReceiptFiles, verifyMany } = many);
+  ({ junitReport } = junit);
+  ({ loadVerifierKey, parseReceipt } = verify);
+  if (withPolicy) ({ evaluateReceipt, loadPolicy, loadPolicyKey } = await import('../../verify/policy.js'));
 }
 
 /** How receipts are checked: their proof alone, or a policy; and what the caller expects of them. */
@@ -190,8 +204,9 @@ export function registerVerifyCommand(program: Command): void {
     .action(async (targets: string[], opts) => {
       if (!opts.artifacts) throw new InvalidArgumentError('verify needs --artifacts <dir>: the folder holding manifest.json and the verification key');
       const concurrency = parseConcurrency(opts.concurrency);
+      await loadVerifier(Boolean(opts.policy));
       const mode = modeOf(opts);
-      const paths = receiptPaths(targets);
+      const paths = listReceiptFiles(targets);
       if (paths.length === 0) throw new InvalidArgumentError(`no receipts found in ${targets.join(', ')}`);
       const t0 = performance.now();
       let results: FileResult[];

@@ -394,6 +394,8 @@ const s1 = (x: number) => x.toFixed(1);
 const s2 = (x: number) => x.toFixed(2);
 const ms = (x: number) => (x >= 1000 ? `${s2(x / 1000)} s` : `${x.toFixed(1)} ms`);
 const n = (x: number) => x.toLocaleString('en-US');
+/** EIP-170: the largest contract code Ethereum mainnet deploys. */
+const EIP170 = 24_576;
 const NAMES: Record<System, string> = { groth16: 'Groth16', plonk: 'PLONK', fflonk: 'FFLONK' };
 /** log2 of the evaluation domain of a run (FFLONK's ptau is 2^3 larger than its domain). */
 const domainPower = (r: Result) => (r.system === 'fflonk' ? r.ptauPower - 3 : r.ptauPower);
@@ -411,7 +413,7 @@ function row(r: Result): string[] {
     ms(median(m.verifyMs)),
     `${m.proofBytes} B`,
     m.gas ? `${n(m.gas.execution)} / ${n(m.gas.transaction)}` : `not measured: ${m.gasError}`,
-    m.gas ? `${n(m.gas.codeBytes)} B` : '—',
+    m.gas ? `${n(m.gas.codeBytes)} B${m.gas.codeBytes > EIP170 ? ' (over the limit)' : ''}` : '—',
     `${r.peakRssMiB.toFixed(0)} MiB`,
     `${s2(r.load.start)} → ${s2(r.load.end)}`,
   ];
@@ -528,7 +530,7 @@ async function main(): Promise<void> {
 Powers of tau: zkinfer's local known-τ files (\`localPtau\`), for measurement only; a real deployment uses a public ceremony file of the same power (the Hermez files go to 2^28). "made in" is the time to generate the file when it was not cached. FFLONK needs 9 × domain + 18 powers in G1, hence a ptau 2^3 times its domain.
 Setup: Groth16 is zkinfer's own (new key, one contribution, a beacon, the verification key); PLONK and FFLONK are snarkjs's \`plonk setup\` / \`fflonk setup\` and the verification key, with no per-circuit ceremony. Gates are the counts snarkjs's setup prints: every term of a linear combination costs an addition gate, so zkinfer's free linear layers are not free there.
 Proving: snarkjs's \`prove\` from the witness, proving key in memory, after one warm-up proof; CPU is the process's CPU time over all threads (steadier than wall time on this shared machine). Verification: snarkjs's \`verify\` alone (no receipt bindings), median of 7 after a warm-up.
-Proof: the proof's words in Solidity call data (public signals excluded). Gas: **snarkjs's own exported Solidity verifiers** (its templates, rendered and compiled with solc 0.8, optimizer 200 runs, in a temporary folder at benchmark time — not zkinfer's \`export\`, which was not on main when this was measured), deployed on an in-process EVM (@ethereumjs/vm, Prague rules) with the 24,576-byte contract-size limit lifted; "verifier" is the call's execution gas, "transaction" adds 21,000 and the call data (4/16 gas per zero/non-zero byte). Each verifier accepted the proof and rejected it with one public signal changed.
+Proof: the proof's words in Solidity call data (public signals excluded). Gas: **snarkjs's own exported Solidity verifiers** (its templates, rendered and compiled with solc 0.8, optimizer 200 runs, in a temporary folder at benchmark time — not zkinfer's \`export\`, which was not on main when this was measured), deployed on an in-process EVM (@ethereumjs/vm, Prague rules) with the 24,576-byte contract-size limit (EIP-170) lifted — code "over the limit" would not deploy on Ethereum mainnet as it is; "verifier" is the call's execution gas, "transaction" adds 21,000 and the call data (4/16 gas per zero/non-zero byte). Each verifier accepted the proof and rejected it with one public signal changed.
 The machine is shared: the load average at the start and end of each run is in the last column (the one in the line above is from when the section was written).
 
 ${[...sections, extrapolation(all)].filter(Boolean).join('\n\n')}`;

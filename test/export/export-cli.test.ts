@@ -31,6 +31,15 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(releaseCurve);
 
+describe('the export command', () => {
+  it('lists the library\'s targets (it names them itself so --help loads no export code)', async () => {
+    const { EXPORT_TARGETS } = await import('../../src/export/export.js');
+    const { readFileSync: read } = await import('node:fs');
+    const cli = read('src/cli/commands/export.ts', 'utf8');
+    expect(cli).toContain(`const TARGETS = [${[...EXPORT_TARGETS, 'calldata'].map((t) => `'${t}'`).join(', ')}] as const;`);
+  });
+});
+
 describe('zkinfer export', () => {
   it('--target solidity writes the contracts, their build and the deployment; refuses a non-empty folder without --force', () => {
     const out = join(tiny.work, 'sol');

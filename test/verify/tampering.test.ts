@@ -38,14 +38,21 @@ describe('the honest receipt', () => {
 });
 
 describe('every tampering case is rejected with its reason', () => {
-  for (const c of TAMPER_CASES) {
-    it(c.name, async () => {
-      const verdict = await verifyProof(JSON.stringify(c.tamper(receipt, key.manifest)), key);
-      expect(verdict.valid).toBe(false);
-      if (typeof c.reason === 'string') expect(verdict.reason).toBe(c.reason);
-      else expect(verdict.reason).toMatch(c.reason);
-    });
+  for (const engine of ['snarkjs', 'noble'] as const) {
+    for (const c of TAMPER_CASES) {
+      it(`${c.name} (${engine} pairing)`, async () => {
+        const verdict = await verifyProof(JSON.stringify(c.tamper(receipt, key.manifest)), key, { engine });
+        expect(verdict.valid).toBe(false);
+        if (typeof c.reason === 'string') expect(verdict.reason).toBe(c.reason);
+        else expect(verdict.reason).toMatch(c.reason);
+      });
+    }
   }
+
+  it('the honest receipt verifies with both pairing engines', async () => {
+    expect(await verifyProof(receipt, key, { engine: 'snarkjs' })).toMatchObject({ valid: true });
+    expect(await verifyProof(receipt, key, { engine: 'noble' })).toMatchObject({ valid: true });
+  });
 
   it('in a folder, each case is named invalid and the honest receipt stays valid (batch path)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zkinfer-tamper-'));

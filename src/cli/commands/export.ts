@@ -10,11 +10,11 @@ import type { Command } from 'commander';
 import { EXIT, InvalidArgumentError, VerifyError } from '../../shared/errors.js';
 import { OutputExistsError, writeFileAtomicSync } from '../../shared/fs.js';
 import { assertNonce } from '../../shared/nonce.js';
-import { EXPORT_TARGETS, exportVerifier, loadExportKey, type ExportTarget } from '../../export/export.js';
-import { callArgsJson, encodeReceiptForChain } from '../../export/solidity/calldata.js';
+import type { ExportTarget } from '../../export/export.js';
 import { sanitize } from '../output.js';
 
-const TARGETS = [...EXPORT_TARGETS, 'calldata'] as const;
+/** The export targets (EXPORT_TARGETS in src/export/export.ts, checked by a test), listed here so --help loads no export code. */
+const TARGETS = ['solidity', 'browser', 'calldata'] as const;
 
 /** Registers the export command. */
 export function registerExportCommand(program: Command): void {
@@ -35,6 +35,7 @@ export function registerExportCommand(program: Command): void {
       if (!opts.out) throw new InvalidArgumentError(`--target ${opts.target} needs --out <dir>`);
       if (opts.receipt !== undefined) throw new InvalidArgumentError('--receipt is for --target calldata');
       const t0 = performance.now();
+      const { exportVerifier } = await import('../../export/export.js');
       const result = await exportVerifier(dir, { target: opts.target as ExportTarget, outDir: opts.out, force: Boolean(opts.force) });
       if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else process.stdout.write(`exported the ${result.target} verifier of model ${result.modelId.slice(0, 16)}… (key ${result.keyId.slice(0, 16)}…) → ${sanitize(result.outDir)} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n  ${result.files.join('\n  ')}\n`);
@@ -46,6 +47,8 @@ async function calldata(dir: string, opts: { receipt?: string; out?: string; non
   if (opts.nonce !== undefined) assertNonce(opts.nonce, '--nonce');
   const maxAgeSeconds = opts.maxAge === undefined ? undefined : Number(opts.maxAge);
   if (maxAgeSeconds !== undefined && !(Number.isFinite(maxAgeSeconds) && maxAgeSeconds > 0)) throw new InvalidArgumentError(`expected --max-age to be a positive number of seconds, got ${JSON.stringify(opts.maxAge)}`);
+  const { loadExportKey } = await import('../../export/export.js');
+  const { callArgsJson, encodeReceiptForChain } = await import('../../export/solidity/calldata.js');
   const key = loadExportKey(dir);
   const text = readFileSync(opts.receipt, 'utf8');
   const encoded = encodeReceiptForChain(text, key.manifest, { nonce: opts.nonce, maxAgeSeconds });

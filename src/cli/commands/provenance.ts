@@ -5,7 +5,6 @@
 import type { Command } from 'commander';
 import type { Contribution } from '../../provenance/record.js';
 import { ProvenanceError } from '../../shared/errors.js';
-import { sha256File } from '../../shared/hash.js';
 
 // The library modules are imported when a command runs, so `zkinfer --help` stays fast.
 let readCommitment: typeof import('../../provenance/commitment.js').readCommitment;
@@ -21,10 +20,19 @@ let readProvenanceRecord: typeof import('../../provenance/record.js').readProven
 let signContribution: typeof import('../../provenance/record.js').signContribution;
 let signRecord: typeof import('../../provenance/record.js').signRecord;
 let zodIssue: typeof import('../../provenance/contributors.js').zodIssue;
+let sha256File: typeof import('../../shared/hash.js').sha256File;
 
 /** Imports the library modules the commands use. */
 async function loadProvenance(): Promise<void> {
-  const [m0, m1, m2, m3, m4] = await Promise.all([import('../../provenance/commitment.js'), import('../../provenance/files.js'), import('../../provenance/keys.js'), import('../../provenance/record.js'), import('../../provenance/contributors.js')]);
+  const [m0, m1, m2, m3, m4, m5] = await Promise.all([
+    import('../../provenance/commitment.js'),
+    import('../../provenance/files.js'),
+    import('../../provenance/keys.js'),
+    import('../../provenance/record.js'),
+    import('../../provenance/contributors.js'),
+    import('../../shared/hash.js'),
+  ]);
+  ({ sha256File } = m5);
   ({ readCommitment } = m0);
   ({ assertWritable, jsonText, readJsonFile, writeNewFile } = m1);
   ({ generateSigningKey, readKeyFile, writeKeyFile } = m2);

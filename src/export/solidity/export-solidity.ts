@@ -3,7 +3,8 @@
  * contract, their compiled artifacts (npm solc) and a deployment description — what a
  * deployer needs, with nothing to install beyond a way to send transactions.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { sha256Json } from '../../shared/canonical.js';
@@ -17,9 +18,15 @@ import { MAX_CODE_BYTES, verifierSource, type KeyDataChunk } from './verifier.js
 /** The hand-written Solidity shipped with every export. */
 export const STATIC_SOURCES = ['IZkinferVerifier.sol', 'ZkinferGroth16.sol', 'ZkinferRegistry.sol'] as const;
 
-/** Reads one of the hand-written Solidity files. */
+/**
+ * Reads one of the hand-written Solidity files: beside this module when run from the
+ * sources, from the package's src/export/solidity/ (shipped in `files`) when run from dist/.
+ */
 export function staticSource(name: (typeof STATIC_SOURCES)[number]): string {
-  return readFileSync(fileURLToPath(new URL(`./${name}`, import.meta.url)), 'utf8');
+  const here = fileURLToPath(import.meta.url);
+  const candidates = [join(dirname(here), name), join(dirname(here).replace(/([\\/])dist([\\/]export[\\/]solidity)$/, '$1src$2'), name)];
+  const path = candidates.find((p) => existsSync(p)) ?? candidates[0]!;
+  return readFileSync(path, 'utf8');
 }
 
 /** The compiled contracts of a model's export. */

@@ -10,11 +10,16 @@ export { FIELD_MODULUS, encodeSigned, decodeSigned } from './shared/field.js';
 export { canonicalJson, sha256Hex, sha256Json } from './shared/hash.js';
 export { readInputFile, readInputLines, flattenInput } from './shared/input.js';
 export type { InputRecord, InputFailure } from './shared/input.js';
-export { RECEIPT_FORMAT, PROBABILITY_TOLERANCE, receiptSchema, receiptDigest, inputCommitment } from './shared/receipt.js';
+export { RECEIPT_FORMAT, PROBABILITY_TOLERANCE, receiptSchema, receiptDigest, inputCommitment, isHashedOutput, isPublicReceipt } from './shared/receipt.js';
+export { commitTensor, packValues, packing, randomSalt } from './shared/commitment.js';
+export type { Packing, ValueRange } from './shared/commitment.js';
+export { checkOpening, commitmentRange, parseOpening, openingPathFor, openingSchema, OPENING_FORMAT } from './shared/opening.js';
+export type { Opening, OpeningVerdict } from './shared/opening.js';
+export type { Visibility } from './shared/layout.js';
 export { receiptContext, contextPreimage, CONTEXT_DOMAIN } from './shared/context.js';
 export type { ContextFields } from './shared/context.js';
 export { assertNonce, isNonce, isReceiptTime, MAX_NONCE_BYTES } from './shared/nonce.js';
-export type { Receipt } from './shared/receipt.js';
+export type { Receipt, PublicReceipt, HashedInput, HashedOutput, PublicInput, PublicOutput } from './shared/receipt.js';
 export { releaseCurve } from './shared/curve.js';
 
 export { importOnnx, SUPPORTED_OPS, OPSET_RANGE, EARLY_OPSET_OPS } from './onnx/import.js';
@@ -52,7 +57,7 @@ export { readZkeyChain, verifyPhase2Chain, contributionHash } from './build/phas
 
 export { loadArtifacts } from './prove/artifacts.js';
 export type { Artifacts } from './prove/artifacts.js';
-export { proveInference, proveInferenceTimed, buildReceipt } from './prove/prove.js';
+export { proveInference, proveInferenceTimed, proveWithOpening, buildReceipt } from './prove/prove.js';
 export type { ProveOptions, ProveTimings } from './prove/prove.js';
 export { proveBatch, checkReceiptId } from './prove/batch.js';
 export type { BatchSummary, BatchProgress, BatchOptions, KeptReceiptCheck, RejectedReceipt } from './prove/batch.js';

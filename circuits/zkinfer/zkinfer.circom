@@ -11,3 +11,4 @@ include "leaky.circom";
 include "argmax.circom";
 include "pwl.circom";
 include "rescale-even.circom";
+include "commitment.circom";

@@ -13,7 +13,7 @@ import { constants, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompileError } from '../shared/errors.js';
+import { CompileError, InvalidArgumentError } from '../shared/errors.js';
 import { canonicalJson, sha256File, sha256Hex } from '../shared/hash.js';
 import { readInputLines } from '../shared/input.js';
 import { writeFileAtomicSync } from '../shared/fs.js';
@@ -25,6 +25,7 @@ import { quantize } from '../quant/quantize.js';
 import { DEFAULT_QUANT_OPTIONS, type QModel, type QuantOptions } from '../quant/model.js';
 import { measureError, type ErrorReport } from '../quant/error.js';
 import { emitCircuit } from '../circuit/emit.js';
+import { VISIBILITIES, type Visibility } from '../shared/layout.js';
 import { compileCircom } from './circom.js';
 import { groth16Setup, setupManifestBlock } from './setup.js';
 import { filePtau, sha256File as sha256FileStreamed } from './ptau.js';
@@ -70,6 +71,10 @@ export interface CompileOptions {
   ptauUnchecked?: boolean;
   /** Batch size to compile for. */
   batch?: number;
+  /** Input visibility: `public` (default) or `hashed` (private values, a salted Poseidon commitment is public). */
+  inputVisibility?: Visibility;
+  /** Output visibility: `public` (default) or `hashed`. */
+  outputVisibility?: Visibility;
   quant?: Partial<QuantOptions>;
   /** Provenance block, or the path of a JSON file holding one: free text, or a signed record. */
   provenance?: Provenance | string;
@@ -141,6 +146,9 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
     bytes = readFileSync(onnxPath);
   } catch (cause) {
     throw new CompileError(`${onnxPath}: cannot read model (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+  }
+  for (const [name, v] of [['inputVisibility', options.inputVisibility], ['outputVisibility', options.outputVisibility]] as const) {
+    if (v !== undefined && !VISIBILITIES.includes(v)) throw new InvalidArgumentError(`expected ${name} to be public or hashed, got ${JSON.stringify(v)}`);
   }
   const provenance = loadProvenance(options.provenance);
   const provenanceStatus = provenance === undefined ? null : checkProvenance(provenance, bytes, onnxPath, options);
@@ -231,7 +239,8 @@ async function build(
   });
 
   progress({ stage: 'emit', message: 'emitting circuit' });
-  const emitted = await timed('emit', () => emitCircuit(model));
+  const visibility = { input: options.inputVisibility ?? 'public', output: options.outputVisibility ?? 'public' } as const;
+  const emitted = await timed('emit', () => emitCircuit(model, visibility));
   const onnxCopy = join(dir, 'model.onnx');
   writeFileSync(onnxCopy, bytes); // the bytes compiled, whatever happened to the file since
   const circuitPath = join(dir, 'circuit.circom');
@@ -286,7 +295,9 @@ async function build(
   }
 
   progress({ stage: 'manifest', message: 'writing manifest' });
-  const compileOptions = { batch: graph.input.shape[0], quant: quantOptions, calibration: calibrationInfo! };
+  // Visibility is recorded (and so enters the model id) only when a tensor is hashed: public models keep their ids.
+  const hashed = visibility.input !== 'public' || visibility.output !== 'public';
+  const compileOptions = { batch: graph.input.shape[0], quant: quantOptions, calibration: calibrationInfo!, ...(hashed ? { visibility } : {}) };
   const onnxSha256 = sha256File(onnxCopy);
   const vkey = setup ? JSON.parse(readFileSync(setup.vkeyPath, 'utf8')) : undefined;
   const rel = (p: string) => ({ path: relativeTo(dir, p), sha256: sha256File(p) });
@@ -306,13 +317,13 @@ async function build(
     },
     compileOptions,
     io: {
-      input: { name: model.input.name, shape: [...model.input.shape], scale: model.input.scale, bits: model.input.bits, min: -(2 ** (model.input.bits - 1)), max: 2 ** (model.input.bits - 1) - 1, visibility: 'public' },
+      input: { name: model.input.name, shape: [...model.input.shape], scale: model.input.scale, bits: model.input.bits, min: -(2 ** (model.input.bits - 1)), max: 2 ** (model.input.bits - 1) - 1, visibility: visibility.input },
       output: {
         shape: [...model.output.shape],
         scale: model.output.scale,
         min: model.output.min,
         max: model.output.max,
-        visibility: 'public',
+        visibility: visibility.output,
         semantics: model.output.transform ? 'logits: the final Softmax is monotone and applied outside the circuit; the circuit proves its input' : 'the model output',
         transform: model.output.transform,
       },
@@ -324,7 +335,7 @@ async function build(
       calibration: calibrationInfo!,
       error,
     },
-    circuit: { constraints: circom.constraints, wires: circom.wires, publicInputs: emitted.inputs, publicOutputs: emitted.outputs, contextSignals: emitted.context, gadgets: emitted.gadgets, optimization: MODEL_OPTIMIZATION },
+    circuit: { constraints: circom.constraints, wires: circom.wires, publicInputs: emitted.inputs, publicOutputs: emitted.outputs, ...(hashed ? { commitmentSignals: emitted.commitments } : {}), contextSignals: emitted.context, gadgets: emitted.gadgets, optimization: MODEL_OPTIMIZATION },
     setup: setup ? setup.block : null,
     tolerance: { maxAbsOutputError: Math.max(error.maxAbsError * 2, 2 ** -model.output.scale) },
     tools: toolVersions(circom.compilerVersion),

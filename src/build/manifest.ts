@@ -84,19 +84,19 @@ export const manifestSchema = z.object({
   }),
   compileOptions: z.record(z.string(), z.unknown()),
   io: z.object({
-    input: z.object({ name: z.string(), shape: z.array(z.number()), scale: z.number(), bits: z.number(), min: z.number(), max: z.number(), visibility: z.literal('public') }),
+    input: z.object({ name: z.string(), shape: z.array(z.number()), scale: z.number(), bits: z.number(), min: z.number(), max: z.number(), visibility: z.enum(['public', 'hashed']) }),
     output: z.object({
       shape: z.array(z.number()),
       scale: z.number(),
       min: z.number(),
       max: z.number(),
-      visibility: z.literal('public'),
+      visibility: z.enum(['public', 'hashed']),
       semantics: z.string(),
       transform: z.object({ kind: z.literal('softmax'), axis: z.number(), coerce2d: z.boolean() }).optional(),
     }),
   }),
   quantization: z.record(z.string(), z.unknown()),
-  circuit: z.object({ constraints: z.number(), wires: z.number(), publicInputs: z.number(), publicOutputs: z.number(), contextSignals: z.literal(1), gadgets: z.record(z.string(), z.number()), optimization: z.string() }),
+  circuit: z.object({ constraints: z.number(), wires: z.number(), publicInputs: z.number(), publicOutputs: z.number(), commitmentSignals: z.number().int().min(0).max(2).optional(), contextSignals: z.literal(1), gadgets: z.record(z.string(), z.number()), optimization: z.string() }),
   setup: z
     .object({
       ptau: z.object({ origin: z.string(), power: z.number(), sha256: z.string(), blake2b512: z.string().optional(), ceremony: z.string().optional() }),

@@ -5,7 +5,8 @@
  * output elements are public outputs, the input elements public inputs, and one more public
  * input, `ctx`, carries the receipt context (src/shared/context.ts: model id, time, nonce)
  * so that the proof is bound to it. The public signals are laid out as
- * [out..., in..., ctx]. The text is a
+ * [out..., in..., ctx]; a hashed tensor's values are private and its salted Poseidon
+ * commitment takes their place ([outCommitment | out...], [inCommitment | in...], ctx). The text is a
  * pure function of the quantized model, so compilation is deterministic. The per-kind rules
  * are in ./emit-nodes.ts.
  */
@@ -14,6 +15,8 @@ import { describeSource, sizeOf } from '../ir/graph.js';
 import type { QModel } from '../quant/model.js';
 import { formatExpr, signalExpr, type LinearExpr } from './linear-expr.js';
 import { emitNode } from './emit-nodes.js';
+import type { Visibility } from '../shared/layout.js';
+import { commitmentRange } from '../shared/opening.js';
 
 /** Include path (relative to the repo's circuits/ folder) of the gadget library. */
 export const GADGET_INCLUDE = 'zkinfer/zkinfer.circom';
@@ -21,10 +24,12 @@ export const GADGET_INCLUDE = 'zkinfer/zkinfer.circom';
 /** The emitted circuit and how its public signals are laid out. */
 export interface EmittedCircuit {
   source: string;
-  /** Number of public output signals (they come first in snarkjs's public signals). */
+  /** Number of public output value signals (they come first in snarkjs's public signals; 0 when the output is hashed). */
   outputs: number;
-  /** Number of public input signals (after the outputs). */
+  /** Number of public input value signals (after the outputs; 0 when the input is hashed). */
   inputs: number;
+  /** Number of commitment signals (output's, then input's, each in place of its values). */
+  commitments: number;
   /** Number of context signals (after the inputs): 1. */
   context: 1;
   /** Gadget instances by kind, for reports. */
@@ -106,9 +111,26 @@ export class Emitter {
   }
 }
 
+
+/** Options for {@link emitCircuit}. */
+export interface EmitOptions {
+  templateName?: string;
+  /** Input visibility (default public). */
+  input?: Visibility;
+  /** Output visibility (default public). */
+  output?: Visibility;
+}
+
+/** The declared integer range of the model's input: `bits`-bit signed. */
+export function inputRange(model: QModel): { min: number; max: number } {
+  return { min: -(2 ** (model.input.bits - 1)), max: 2 ** (model.input.bits - 1) - 1 };
+}
+
 /** Emits Circom source for the model. */
-export function emitCircuit(model: QModel, options: { templateName?: string } = {}): EmittedCircuit {
+export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCircuit {
   const name = options.templateName ?? 'ZkinferModel';
+  const inputVisibility = options.input ?? 'public';
+  const outputVisibility = options.output ?? 'public';
   const nIn = sizeOf(model.input.shape);
   const nOut = sizeOf(model.output.shape);
   const em = new Emitter(model);
@@ -122,6 +144,21 @@ export function emitCircuit(model: QModel, options: { templateName?: string } = 
   const out = em.get(model.output.name, model.nodes[model.nodes.length - 1]!.source);
   if (out.length !== nOut) throw new CompileError(`output "${model.output.name}" was not emitted with ${nOut} elements`);
   out.forEach((e, j) => em.lines.push(`    out[${j}] <== ${formatExpr(e)};`));
+  // Hashed tensors: the values stay private; a salted Poseidon commitment of them (the
+  // TensorCommitment gadget, range checks included) is the public signal.
+  const commit = (what: 'in' | 'out', range: { min: number; max: number }, count: number) => {
+    const bits = Math.max(1, (BigInt(range.max) - BigInt(range.min)).toString(2).length);
+    em.gadgets.TensorCommitment = (em.gadgets.TensorCommitment ?? 0) + 1;
+    em.lines.push(
+      `    // ${what === 'in' ? 'input' : 'output'} commitment: ${count} values in [${range.min}, ${range.max}], ${bits} bits each`,
+      `    component ${what}Commit = TensorCommitment(${count}, ${range.min}, ${bits});`,
+      `    ${what}Commit.in <== ${what};`,
+      `    ${what}Commit.salt <== ${what}Salt;`,
+      `    ${what}Commitment <== ${what}Commit.out;`,
+    );
+  };
+  if (outputVisibility === 'hashed') commit('out', commitmentRange({ min: model.output.min, max: model.output.max }), nOut);
+  if (inputVisibility === 'hashed') commit('in', inputRange(model), nIn);
 
   const source = [
     'pragma circom 2.1.0;',
@@ -133,16 +170,27 @@ export function emitCircuit(model: QModel, options: { templateName?: string } = 
     ...em.definitions.flatMap((d) => [d, '']),
     `template ${name}() {`,
     `    signal input in[${nIn}];`,
+    ...(inputVisibility === 'hashed' ? ['    signal input inSalt;'] : []),
+    ...(outputVisibility === 'hashed' ? ['    signal input outSalt;'] : []),
     '    signal input ctx;',
-    `    signal output out[${nOut}];`,
+    // public outputs come first in the public signals, in declaration order: output, then input commitment
+    outputVisibility === 'hashed' ? `    signal out[${nOut}];\n    signal output outCommitment;` : `    signal output out[${nOut}];`,
+    ...(inputVisibility === 'hashed' ? ['    signal output inCommitment;'] : []),
     ...em.lines,
     '    // The receipt context enters one constraint, so the proof binds it whatever the setup does with unused public inputs.',
     '    signal ctxSquare;',
     '    ctxSquare <== ctx * ctx;',
     '}',
     '',
-    `component main {public [in, ctx]} = ${name}();`,
+    `component main {public [${inputVisibility === 'public' ? 'in, ' : ''}ctx]} = ${name}();`,
     '',
   ].join('\n');
-  return { source, outputs: nOut, inputs: nIn, context: 1, gadgets: em.gadgets };
+  return {
+    source,
+    outputs: outputVisibility === 'public' ? nOut : 0,
+    inputs: inputVisibility === 'public' ? nIn : 0,
+    commitments: (inputVisibility === 'hashed' ? 1 : 0) + (outputVisibility === 'hashed' ? 1 : 0),
+    context: 1,
+    gadgets: em.gadgets,
+  };
 }

@@ -25,7 +25,8 @@ import { join } from 'node:path';
 import { InputError, ProveError, ZkinferError } from '../shared/errors.js';
 import { tryLock, type HeldLock } from '../shared/lock.js';
 import { readInputLines, type InputFailure, type InputRecord } from '../shared/input.js';
-import { receiptDigest, receiptSchema } from '../shared/receipt.js';
+import { receiptDigest, receiptSchema, type Receipt } from '../shared/receipt.js';
+import { openingPathFor, parseOpening } from '../shared/opening.js';
 import { quantizeInput } from '../reference/execute.js';
 import { writeFileAtomicSync } from '../shared/fs.js';
 import type { Artifacts } from './artifacts.js';
@@ -285,7 +286,9 @@ async function proveLocked(
       return;
     }
     // The receipt is written as proven: its file name carries the line's id (a receipt holds no unbound field).
+    // A hashed model's opening goes first, readable by its owner only, so a receipt on disk always has its opening.
     try {
+      if (result.opening) writeFileAtomicSync(openingPathFor(path), `${JSON.stringify(result.opening, null, 2)}\n`, { mode: 0o600 });
       writeFileAtomicSync(path, `${JSON.stringify(result.receipt, null, 2)}\n`);
     } catch (cause) {
       throw new ZkinferError(`${path}: cannot write receipt (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
@@ -354,6 +357,18 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Whether a hashed-input receipt's opening is beside it, for this receipt and these input integers. */
+function keptOpening(receiptPath: string, receipt: Receipt, inputRaw: number[]): boolean {
+  let text: string;
+  try {
+    text = readFileSync(openingPathFor(receiptPath), 'utf8');
+  } catch {
+    return false;
+  }
+  const { opening } = parseOpening(text);
+  return opening !== undefined && opening.receiptDigest === receipt.digest && opening.input?.raw.join() === inputRaw.join();
+}
+
 /** Whether an existing receipt file is a whole, proven receipt for this model, key and input. */
 function isSameReceipt(path: string, artifacts: Artifacts, inputRaw: number[]): boolean {
   let text: string;
@@ -366,7 +381,7 @@ function isSameReceipt(path: string, artifacts: Artifacts, inputRaw: number[]): 
     const parsed = receiptSchema.safeParse(JSON.parse(text));
     if (!parsed.success || !parsed.data.proof || !parsed.data.publicSignals) return false;
     const r = parsed.data;
-    return r.modelId === artifacts.manifest.modelId && r.keyId === artifacts.manifest.keyId && r.input.raw.join() === inputRaw.join() && receiptDigest(r) === r.digest;
+    return r.modelId === artifacts.manifest.modelId && r.keyId === artifacts.manifest.keyId && (r.input.visibility === 'public' ? r.input.raw.join() === inputRaw.join() : keptOpening(path, r, inputRaw)) && receiptDigest(r) === r.digest;
   } catch {
     return false;
   }

@@ -18,6 +18,7 @@ import { Piscina } from 'piscina';
 import { InputError, InvalidArgumentError, ProveError } from '../shared/errors.js';
 import { workerEntryFile } from '../shared/worker-thread.js';
 import type { Receipt } from '../shared/receipt.js';
+import type { Opening } from '../shared/opening.js';
 import type { Artifacts } from './artifacts.js';
 import type { ProveTask, ProveTaskResult, ProveWorkerData, ProveWorkerReady } from './prove-worker.js';
 
@@ -85,6 +86,8 @@ export interface PoolProveOptions {
 /** A proof made by the pool. */
 export interface PooledProof {
   receipt: Receipt;
+  /** The opening of the receipt's hashed tensors (values and salts), for a model with any. */
+  opening?: Opening;
   /** Time in the worker (quantize, reference, witness, Groth16, receipt), in ms. */
   workerMs: number;
   /** Time from submission to result, queueing included, in ms. */
@@ -254,7 +257,7 @@ export class ProverPool {
       this.#piscina.run(job.task, { signal: abortRunning ? signal ?? null : null }).then(
         (result) =>
           settle(() => {
-            if (result.ok) job.resolve({ receipt: result.receipt, workerMs: result.workerMs, latencyMs: performance.now() - job.submitted, threadId: result.threadId });
+            if (result.ok) job.resolve({ receipt: result.receipt, ...(result.opening ? { opening: result.opening } : {}), workerMs: result.workerMs, latencyMs: performance.now() - job.submitted, threadId: result.threadId });
             else if (result.kind === 'input') job.reject(new InputError(result.message));
             else job.reject(new ProveError(result.message, result.causeMessage ? { cause: new Error(result.causeMessage) } : {}));
           }),

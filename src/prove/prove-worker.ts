@@ -12,8 +12,9 @@ import { parentPort, threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { InputError, ProveError } from '../shared/errors.js';
 import type { Receipt } from '../shared/receipt.js';
+import type { Opening } from '../shared/opening.js';
 import { loadArtifacts, type Artifacts } from './artifacts.js';
-import { proveInference } from './prove.js';
+import { proveWithOpening } from './prove.js';
 import { warmCurve } from './curve-threads.js';
 
 /** What the pool sends to a worker once, at start. */
@@ -40,7 +41,7 @@ export interface ProveTask {
 
 /** A task's outcome. */
 export type ProveTaskResult =
-  | { ok: true; receipt: Receipt; workerMs: number; threadId: number }
+  | { ok: true; receipt: Receipt; opening?: Opening; workerMs: number; threadId: number }
   | { ok: false; kind: 'input' | 'prove'; message: string; causeMessage?: string };
 
 const data = workerData as ProveWorkerData;
@@ -59,8 +60,8 @@ export default async function proveTask(task: ProveTask): Promise<ProveTaskResul
   const t0 = performance.now();
   try {
     const artifacts = await ready;
-    const receipt = await proveInference(artifacts, task.values, { nonce: task.nonce });
-    return { ok: true, receipt, workerMs: performance.now() - t0, threadId };
+    const { receipt, opening } = await proveWithOpening(artifacts, task.values, { nonce: task.nonce });
+    return { ok: true, receipt, ...(opening ? { opening } : {}), workerMs: performance.now() - t0, threadId };
   } catch (e) {
     if (e instanceof InputError) return { ok: false, kind: 'input', message: e.message };
     if (e instanceof ProveError) return { ok: false, kind: 'prove', message: e.message, causeMessage: (e.cause as Error | undefined)?.message };

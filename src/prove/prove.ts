@@ -13,6 +13,9 @@ import { InvalidArgumentError } from '../shared/errors.js';
 import { receiptContext } from '../shared/context.js';
 import { inputCommitment, receiptDigest, RECEIPT_FORMAT, type Receipt } from '../shared/receipt.js';
 import { quantizeInput, runReference } from '../reference/execute.js';
+import { assertFieldElement, commitTensor, randomSalt } from '../shared/commitment.js';
+import { publicSignalCount, publicSignalLayout } from '../shared/layout.js';
+import { commitmentRange, OPENING_FORMAT, type Opening } from '../shared/opening.js';
 import { finalOutput } from '../quant/error.js';
 import { dequantize } from '../reference/execute.js';
 import type { Artifacts } from './artifacts.js';
@@ -26,6 +29,12 @@ export interface ProveOptions {
   nonce?: string;
   /** The receipt's time (ISO with milliseconds), bound into the context; now by default. */
   createdAt?: string;
+  /**
+   * Salts of the hashed tensors' commitments (field elements); each defaults to a fresh
+   * {@link randomSalt}. Give one only to reproduce a commitment, e.g. to chain a model's
+   * hashed output into the next model's hashed input; never reuse a salt for other values.
+   */
+  salts?: { input?: bigint; output?: bigint };
 }
 
 /** Where the time of one proof went, in ms. */
@@ -39,18 +48,38 @@ export interface ProveTimings {
  * @param nonce a nonce (see assertNonce in src/shared/nonce.ts)
  * @param createdAt the receipt's time; now by default
  */
-export function buildReceipt(artifacts: Pick<Artifacts, 'manifest' | 'model'>, inputRaw: number[], outputRaw: number[], nonce: string, createdAt: string = receiptTimeNow()): Receipt {
+export function buildReceipt(
+  artifacts: Pick<Artifacts, 'manifest' | 'model'>,
+  inputRaw: number[],
+  outputRaw: number[],
+  nonce: string,
+  createdAt: string = receiptTimeNow(),
+  commitments: { input?: bigint; output?: bigint } = {},
+): Receipt {
   const { manifest, model } = artifacts;
-  const input = { visibility: 'public' as const, shape: [...model.input.shape], scale: model.input.scale, raw: inputRaw, commitment: '' };
-  input.commitment = inputCommitment(input);
-  const output = {
-    shape: [...model.output.shape],
-    scale: model.output.scale,
-    raw: outputRaw,
-    values: dequantize(outputRaw, model.output.scale),
-    semantics: manifest.io.output.semantics,
-    ...(model.output.transform ? { probabilities: finalOutput(model, outputRaw) } : {}),
-  };
+  let input: Receipt['input'];
+  if (manifest.io.input.visibility === 'hashed') {
+    if (commitments.input === undefined) throw new ProveError('the model\'s input is hashed: its commitment is required');
+    input = { visibility: 'hashed', shape: [...model.input.shape], scale: model.input.scale, commitment: commitments.input.toString() };
+  } else {
+    const open = { visibility: 'public' as const, shape: [...model.input.shape], scale: model.input.scale, raw: inputRaw, commitment: '' };
+    open.commitment = inputCommitment(open);
+    input = open;
+  }
+  let output: Receipt['output'];
+  if (manifest.io.output.visibility === 'hashed') {
+    if (commitments.output === undefined) throw new ProveError('the model\'s output is hashed: its commitment is required');
+    output = { visibility: 'hashed', shape: [...model.output.shape], scale: model.output.scale, semantics: manifest.io.output.semantics, commitment: commitments.output.toString() };
+  } else {
+    output = {
+      shape: [...model.output.shape],
+      scale: model.output.scale,
+      raw: outputRaw,
+      values: dequantize(outputRaw, model.output.scale),
+      semantics: manifest.io.output.semantics,
+      ...(model.output.transform ? { probabilities: finalOutput(model, outputRaw) } : {}),
+    };
+  }
   const body = { format: RECEIPT_FORMAT, modelId: manifest.modelId, keyId: manifest.keyId, input, output, nonce, createdAt } as const;
   return { ...body, digest: receiptDigest(body) };
 }
@@ -71,8 +100,9 @@ function checkOptions(options: ProveOptions): { nonce: string; createdAt: string
  * @throws {InputError} for inputs outside the compiled range
  * @throws {ProveError} when witness generation or proving fails
  */
-export async function proveInferenceTimed(artifacts: Artifacts, input: ArrayLike<number>, options: ProveOptions = {}): Promise<{ receipt: Receipt; timings: ProveTimings }> {
+export async function proveInferenceTimed(artifacts: Artifacts, input: ArrayLike<number>, options: ProveOptions = {}): Promise<{ receipt: Receipt; timings: ProveTimings; opening?: Opening }> {
   const { nonce, createdAt } = checkOptions(options);
+  for (const [k, v] of Object.entries(options.salts ?? {})) if (v !== undefined) assertFieldElement(v, `salts.${k}`);
   const { model, manifest } = artifacts;
   const inputRaw = quantizeInput(model, input);
   const expected = runReference(model, inputRaw);
@@ -82,20 +112,64 @@ export async function proveInferenceTimed(artifacts: Artifacts, input: ArrayLike
     provers.set(artifacts, prover);
   }
   const context = receiptContext({ modelId: manifest.modelId, createdAt, nonce });
-  const result = await prover.prove(inputRaw, context);
-  const outputs = expected.length;
-  const proven = result.publicSignals.slice(0, outputs).map((s) => Number(decodeSigned(BigInt(s))));
-  proven.forEach((v, i) => {
-    if (v !== expected[i]) throw new ProveError(`the circuit's output ${i} (${v}) differs from the reference executor (${expected[i]}); this is a compiler bug`);
-  });
-  if (result.publicSignals[result.publicSignals.length - 1] !== context.toString()) throw new ProveError('the proof does not carry the receipt context as its last public signal; recompile the artifacts');
-  const receipt = buildReceipt(artifacts, inputRaw, proven, nonce, createdAt);
+  const { io } = manifest;
+  const salts: { input?: bigint; output?: bigint } = {};
+  if (io.input.visibility === 'hashed') salts.input = options.salts?.input ?? randomSalt();
+  if (io.output.visibility === 'hashed') salts.output = options.salts?.output ?? randomSalt();
+  const extra: Record<string, bigint> = {};
+  if (salts.input !== undefined) extra.inSalt = salts.input;
+  if (salts.output !== undefined) extra.outSalt = salts.output;
+  const result = await prover.prove(inputRaw, context, extra);
+  const signals = result.publicSignals;
+  const layout = publicSignalLayout(io);
+  if (signals.length !== publicSignalCount(layout)) throw new ProveError(`the proof has ${signals.length} public signals, the manifest's layout ${publicSignalCount(layout)}; recompile the artifacts`);
+  const commitments: { input?: bigint; output?: bigint } = {};
+  for (const segment of layout) {
+    if (segment.kind === 'values' && segment.of === 'output') {
+      signals.slice(segment.start, segment.start + segment.count).forEach((s, i) => {
+        const v = Number(decodeSigned(BigInt(s)));
+        if (v !== expected[i]) throw new ProveError(`the circuit's output ${i} (${v}) differs from the reference executor (${expected[i]}); this is a compiler bug`);
+      });
+    } else if (segment.kind === 'commitment') {
+      // the commitment the circuit computed must be the one circomlibjs computes from the reference values
+      const values = segment.of === 'input' ? inputRaw : expected;
+      const want = await commitTensor(values, commitmentRange(io[segment.of]), salts[segment.of]!);
+      if (BigInt(signals[segment.start]!) !== want) throw new ProveError(`the circuit's ${segment.of} commitment differs from the one recomputed off-circuit; this is a compiler bug`);
+      commitments[segment.of] = want;
+    } else if (segment.kind === 'context' && signals[segment.start] !== context.toString()) {
+      throw new ProveError('the proof does not carry the receipt context as its last public signal; recompile the artifacts');
+    }
+  }
+  const receipt = buildReceipt(artifacts, inputRaw, expected, nonce, createdAt, commitments);
   const proof = { protocol: 'groth16', curve: 'bn128', pi_a: result.proof.pi_a, pi_b: result.proof.pi_b, pi_c: result.proof.pi_c } as Receipt['proof'];
-  return { receipt: { ...receipt, proof, publicSignals: result.publicSignals }, timings: { witnessMs: result.witnessMs, proveMs: result.proveMs } };
+  const proven: Receipt = { ...receipt, proof, publicSignals: signals };
+  let opening: Opening | undefined;
+  if (salts.input !== undefined || salts.output !== undefined) {
+    opening = {
+      format: OPENING_FORMAT,
+      modelId: manifest.modelId,
+      receiptDigest: receipt.digest,
+      ...(salts.input !== undefined ? { input: { raw: inputRaw, salt: salts.input.toString() } } : {}),
+      ...(salts.output !== undefined ? { output: { raw: expected, salt: salts.output.toString() } } : {}),
+    };
+  }
+  return { receipt: proven, timings: { witnessMs: result.witnessMs, proveMs: result.proveMs }, opening };
 }
 
 /**
- * Proves one inference.
+ * Proves one inference and returns, beside the receipt, the opening of its hashed tensors
+ * (their integers and salts: the data owner's secret; see src/shared/opening.ts).
+ * @returns the receipt and, for a model with a hashed input or output, its opening
+ * @throws as {@link proveInference}
+ */
+export async function proveWithOpening(artifacts: Artifacts, input: ArrayLike<number>, options: ProveOptions = {}): Promise<{ receipt: Receipt; opening?: Opening }> {
+  const { receipt, opening } = await proveInferenceTimed(artifacts, input, options);
+  return { receipt, opening };
+}
+
+/**
+ * Proves one inference. For a model with a hashed input or output the opening (values and
+ * salts) is not returned: use {@link proveWithOpening} to keep it.
  * @param input the float input, flattened row-major in the model input's shape
  * @returns a receipt carrying the proof
  * @throws {InvalidArgumentError} for a malformed nonce or time

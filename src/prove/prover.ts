@@ -43,15 +43,16 @@ export class Prover {
   /**
    * Computes the witness for the input integers and the receipt context, and a Groth16 proof.
    * @param context the receipt context field element (src/shared/context.ts)
+   * @param extra further private inputs by signal name (the salts `inSalt`, `outSalt` of hashed tensors)
    * @returns snarkjs's proof and public signals, and the time of each part in ms
    * @throws {ProveError} when the witness cannot be computed (an input the circuit rejects) or proving fails
    */
-  async prove(inputRaw: readonly number[], context: bigint): Promise<{ proof: snarkjs.Groth16Proof; publicSignals: string[]; witnessMs: number; proveMs: number }> {
+  async prove(inputRaw: readonly number[], context: bigint, extra: Readonly<Record<string, bigint>> = {}): Promise<{ proof: snarkjs.Groth16Proof; publicSignals: string[]; witnessMs: number; proveMs: number }> {
     const t0 = performance.now();
     let wtns: Uint8Array;
     try {
       this.calculator ??= withBaselineWasmCompiler(() => this.builder(this.wasm));
-      wtns = await (await this.calculator).calculateWTNSBin({ in: inputRaw.map((v) => encodeSigned(BigInt(v))), ctx: context }, true);
+      wtns = await (await this.calculator).calculateWTNSBin({ in: inputRaw.map((v) => encodeSigned(BigInt(v))), ctx: context, ...extra }, true);
     } catch (cause) {
       this.calculator = undefined; // a trapped wasm instance is not reused
       throw new ProveError(`witness generation failed: ${(cause as Error).message?.split('\n')[0] ?? 'unknown error'}`, { cause });

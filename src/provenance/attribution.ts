@@ -125,9 +125,8 @@ export type InputOpener = (receipt: Receipt) => number[];
  * @throws {ProvenanceError} for a public input whose commitment does not match, or a hashed input without an opener
  */
 export function queryInput(receipt: Receipt, where: string, openInput?: InputOpener): number[] {
-  const visibility = (receipt.input as { visibility: string }).visibility;
-  if (visibility !== 'public') {
-    if (!openInput) throw new ProvenanceError(`${where}: the input is ${visibility}; attribution needs the data owner's opening of its commitment`);
+  if (receipt.input.visibility !== 'public') {
+    if (!openInput) throw new ProvenanceError(`${where}: the input is ${receipt.input.visibility}; attribution needs the data owner's opening of its commitment`);
     return openInput(receipt);
   }
   if (inputCommitment(receipt.input) !== receipt.input.commitment) throw new ProvenanceError(`${where}: the input commitment does not match the input`);

@@ -94,7 +94,7 @@ export async function checkAttribution(value: unknown, m: AttributionModel, comm
     if (rc.digest !== a.receipt.digest || rc.input.commitment !== a.receipt.inputCommitment || rc.modelId !== a.modelId) return fail('it answers another receipt (digest, input commitment or model differ)');
     if (options.openInput) {
       if (options.openInput(rc).join() !== a.input.raw.join()) return fail("its input differs from the receipt's opened input");
-    } else if (rc.input.raw.join() !== a.input.raw.join()) return fail("its input differs from the receipt's");
+    } else if (rc.input.visibility !== 'public' || rc.input.raw.join() !== a.input.raw.join()) return fail("its input differs from the receipt's");
   }
   const visibility = options.receipt ? (options.receipt.input as { visibility: string }).visibility : 'public';
   if (visibility === 'public' && inputCommitment(a.input) !== a.receipt.inputCommitment) return fail('the input does not match the receipt input commitment it names');

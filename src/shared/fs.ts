@@ -24,6 +24,8 @@ export class OutputExistsError extends ZkinferError {
 export interface AtomicWriteOptions {
   /** Replace an existing file (default true); when false, an existing file is kept and the write refused. */
   overwrite?: boolean;
+  /** File mode of the new file (default 0o666 less the umask); 0o600 for secrets. */
+  mode?: number;
 }
 
 /**
@@ -37,7 +39,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, data);
+    writeFileSync(tmp, data, options.mode === undefined ? undefined : { mode: options.mode });
     if (options.overwrite ?? true) renameSync(tmp, path);
     else linkNoClobber(tmp, path);
   } finally {

@@ -5,10 +5,18 @@
  * — walks this one description, so a new kind of public signal (a commitment, say) is
  * one new segment kind, checked the same way everywhere.
  *
- * Today's circuits (DESIGN.md "Receipts"): one signal per output element, one per input
- * element, each a signed integer encoded in the field (x < 0 as p − |x|) that must lie in
- * the range the manifest declares, and last the receipt context (src/shared/context.ts).
+ * The circuits (DESIGN.md "Receipts", "Visibility and commitments"): for a public tensor one
+ * signal per element, each a signed integer encoded in the field (x < 0 as p − |x|) that must
+ * lie in the range the manifest declares; for a hashed tensor one signal, its salted Poseidon
+ * commitment (src/shared/commitment.ts), any canonical field element; the output's run first,
+ * then the input's, and last the receipt context (src/shared/context.ts).
  */
+
+/** Whether a tensor's values are public signals or private behind a salted Poseidon commitment. */
+export type Visibility = 'public' | 'hashed';
+
+/** The visibilities this version lays out. */
+export const VISIBILITIES: readonly Visibility[] = ['public', 'hashed'];
 
 /** What the layout needs to know of a manifest's `io` block. */
 export interface IoDeclaration {
@@ -20,6 +28,8 @@ export interface IoDeclaration {
 export type SignalSegment =
   /** One signal per element of the input or output tensor (row-major), each a signed integer in [min, max]. */
   | { kind: 'values'; of: 'input' | 'output'; start: number; count: number; min: number; max: number }
+  /** The salted Poseidon commitment to a hashed input or output tensor: one canonical field element. */
+  | { kind: 'commitment'; of: 'input' | 'output'; start: number; count: 1 }
   /** The receipt context: SHA-256 of model id, time and nonce, reduced below 2^253. */
   | { kind: 'context'; start: number; count: 1 };
 
@@ -34,6 +44,11 @@ export function publicSignalLayout(io: IoDeclaration): SignalSegment[] {
   let start = 0;
   for (const of of ['output', 'input'] as const) {
     const d = io[of];
+    if (d.visibility === 'hashed') {
+      segments.push({ kind: 'commitment', of, start, count: 1 });
+      start += 1;
+      continue;
+    }
     if (d.visibility !== 'public') throw new RangeError(`${of} visibility ${JSON.stringify(d.visibility)} has no public-signal layout in this version`);
     const count = size(d.shape);
     segments.push({ kind: 'values', of, start, count, min: d.min, max: d.max });

@@ -1,6 +1,7 @@
 /**
  * The receipt: one JSON document per inference (DESIGN.md "Receipts"). It names the model,
- * carries the input (or its commitment) and the output — dequantized values beside the
+ * carries the input (or, hashed, only its salted Poseidon commitment) and the output (or,
+ * hashed, only its commitment) — dequantized values beside the
  * raw integers and their scale — and any evidence: a Groth16 proof with its public
  * signals, a TEE attestation over the receipt digest. The digest is SHA-256 over the
  * canonical JSON of {format, modelId, inputCommitment, output (shape, scale, raw), nonce,
@@ -83,25 +84,52 @@ export const attestationSchema = z
   });
 export type Attestation = z.infer<typeof attestationSchema>;
 
+/** A public input: its integers, and their SHA-256 commitment (see {@link inputCommitment}). */
+export const publicInputSchema = z.strictObject({
+  visibility: z.literal('public'),
+  shape: z.array(z.number().int().positive()),
+  scale: z.number().int(),
+  raw: integers,
+  commitment: hex(64),
+});
+/**
+ * A hashed input: no values, only their salted Poseidon commitment (src/shared/commitment.ts),
+ * a decimal field element equal to the proof's commitment signal.
+ */
+export const hashedInputSchema = z.strictObject({
+  visibility: z.literal('hashed'),
+  shape: z.array(z.number().int().positive()),
+  scale: z.number().int(),
+  commitment: decimal,
+});
+/** A public output: the proven integers, their dequantized values and (for a final Softmax) probabilities. */
+export const publicOutputSchema = z.strictObject({
+  shape: z.array(z.number().int().positive()),
+  scale: z.number().int(),
+  raw: integers,
+  values: z.array(z.number()),
+  semantics: z.string(),
+  probabilities: z.array(z.number()).optional(),
+});
+/** A hashed output: no values, only their salted Poseidon commitment (a decimal field element). */
+export const hashedOutputSchema = z.strictObject({
+  visibility: z.literal('hashed'),
+  shape: z.array(z.number().int().positive()),
+  scale: z.number().int(),
+  semantics: z.string(),
+  commitment: decimal,
+});
+export type PublicInput = z.infer<typeof publicInputSchema>;
+export type HashedInput = z.infer<typeof hashedInputSchema>;
+export type PublicOutput = z.infer<typeof publicOutputSchema>;
+export type HashedOutput = z.infer<typeof hashedOutputSchema>;
+
 export const receiptSchema = z.strictObject({
   format: z.literal(RECEIPT_FORMAT),
   modelId: hex(64),
   keyId: hex(64).nullable(),
-  input: z.strictObject({
-    visibility: z.literal('public'),
-    shape: z.array(z.number().int().positive()),
-    scale: z.number().int(),
-    raw: integers,
-    commitment: hex(64),
-  }),
-  output: z.strictObject({
-    shape: z.array(z.number().int().positive()),
-    scale: z.number().int(),
-    raw: integers,
-    values: z.array(z.number()),
-    semantics: z.string(),
-    probabilities: z.array(z.number()).optional(),
-  }),
+  input: z.discriminatedUnion('visibility', [publicInputSchema, hashedInputSchema]),
+  output: z.union([publicOutputSchema, hashedOutputSchema]),
   nonce,
   createdAt: time,
   digest: hex(64),
@@ -110,19 +138,39 @@ export const receiptSchema = z.strictObject({
   attestation: attestationSchema.optional(),
 });
 export type Receipt = z.infer<typeof receiptSchema>;
+/** A receipt whose input and output are both public (every receipt of a public model; the TEE path's). */
+export type PublicReceipt = Receipt & { input: PublicInput; output: PublicOutput };
+
+/** The output's dequantized values, or undefined when the output is hashed (for displays). */
+export function outputValues(output: PublicOutput | HashedOutput): number[] | undefined {
+  return isHashedOutput(output) ? undefined : output.values;
+}
+
+/** Whether both the receipt's input and output are public. */
+export function isPublicReceipt(r: Receipt): r is PublicReceipt {
+  return r.input.visibility === 'public' && !isHashedOutput(r.output);
+}
 
 /** SHA-256 commitment to a public input: canonical JSON of its shape, scale and integers. */
 export function inputCommitment(input: { shape: readonly number[]; scale: number; raw: readonly number[] }): string {
   return sha256Json({ shape: input.shape, scale: input.scale, raw: input.raw });
 }
 
-/** The receipt digest that attestations sign. */
+/** Whether a receipt's output is hashed (carries a commitment, no values). */
+export function isHashedOutput(output: PublicOutput | HashedOutput): output is HashedOutput {
+  return 'visibility' in output && output.visibility === 'hashed';
+}
+
+/**
+ * The receipt digest that attestations sign. A hashed output is represented by its commitment
+ * in place of its integers.
+ */
 export function receiptDigest(r: Pick<Receipt, 'format' | 'modelId' | 'input' | 'output' | 'nonce' | 'createdAt'>): string {
   return sha256Json({
     format: r.format,
     modelId: r.modelId,
     inputCommitment: r.input.commitment,
-    output: { shape: r.output.shape, scale: r.output.scale, raw: r.output.raw },
+    output: isHashedOutput(r.output) ? { shape: r.output.shape, scale: r.output.scale, commitment: r.output.commitment } : { shape: r.output.shape, scale: r.output.scale, raw: r.output.raw },
     nonce: r.nonce,
     createdAt: r.createdAt,
   });

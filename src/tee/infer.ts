@@ -23,7 +23,7 @@ import onnxProto from 'onnx-proto';
 import { ProveError, ZkinferError } from '../shared/errors.js';
 import { assertNonce, receiptTimeNow } from '../shared/nonce.js';
 import { sha256Hex } from '../shared/hash.js';
-import { inputCommitment, receiptDigest, RECEIPT_FORMAT, type Attestation, type Receipt, type TeeOutput } from '../shared/receipt.js';
+import { inputCommitment, isPublicReceipt, receiptDigest, RECEIPT_FORMAT, type Attestation, type PublicReceipt, type Receipt, type TeeOutput } from '../shared/receipt.js';
 import { decodeModel } from '../onnx/decode.js';
 import { OrtModel } from '../onnx/runtime.js';
 import { readManifest, type Manifest } from '../build/manifest.js';
@@ -162,11 +162,11 @@ export interface InferAttestedOptions {
 /** What {@link inferAttested} returns. */
 export interface AttestedInference {
   /** The attested receipt, available at once. */
-  receipt: Receipt;
+  receipt: PublicReceipt;
   /** Time of the onnxruntime run and of the attestation, in ms. */
   timings: { inferMs: number; attestMs: number };
   /** With `prove`: the same receipt with the proof attached, and the proof's timings, when proving is done. */
-  proof: Promise<{ receipt: Receipt; timings: { witnessMs: number; proveMs: number } }> | undefined;
+  proof: Promise<{ receipt: PublicReceipt; timings: { witnessMs: number; proveMs: number } }> | undefined;
 }
 
 const ms = (t: number) => Math.round(t * 1000) / 1000;
@@ -190,13 +190,16 @@ export async function inferAttested(artifacts: TeeArtifacts, input: ArrayLike<nu
     if (!proving) proveArtifacts.set(artifacts, (proving = loadArtifacts(artifacts.dir)));
   }
   const { manifest, model } = artifacts;
+  if (manifest.io.input.visibility !== 'public' || manifest.io.output.visibility !== 'public') {
+    throw new ZkinferError(`${artifacts.dir}: the TEE path serves models with public input and output; this model's input is ${manifest.io.input.visibility} and output ${manifest.io.output.visibility} (prove it with \`zkinfer prove\`)`);
+  }
   const t0 = performance.now();
   const { inputRaw, output } = await runTee(artifacts, input);
   const t1 = performance.now();
   const inputBlock = { visibility: 'public' as const, shape: [...model.input.shape], scale: model.input.scale, raw: inputRaw, commitment: '' };
   inputBlock.commitment = inputCommitment(inputBlock);
   const createdAt = receiptTimeNow();
-  const body: Omit<Receipt, 'digest'> = {
+  const body: Omit<PublicReceipt, 'digest'> = {
     format: RECEIPT_FORMAT,
     modelId: manifest.modelId,
     keyId: manifest.keyId,
@@ -219,7 +222,7 @@ export async function inferAttested(artifacts: TeeArtifacts, input: ArrayLike<nu
     createdAt,
     output,
   };
-  const receipt: Receipt = { ...body, digest, attestation };
+  const receipt: PublicReceipt = { ...body, digest, attestation };
   let proof: AttestedInference['proof'];
   if (proving) {
     // The proof is made for the attested receipt's nonce and time, so both evidences bind the same context.
@@ -235,7 +238,8 @@ export async function inferAttested(artifacts: TeeArtifacts, input: ArrayLike<nu
  * attestation block, with the TEE output it signed, is kept unchanged.
  * @throws {ProveError} when the proof is of another model, input, nonce or time
  */
-export function attachProof(attested: Receipt, proven: Receipt): Receipt {
+export function attachProof(attested: PublicReceipt, proven: Receipt): PublicReceipt {
+  if (!isPublicReceipt(proven)) throw new ProveError('cannot attach the proof: its receipt has a hashed input or output, an attested receipt is public');
   if (proven.modelId !== attested.modelId || proven.input.commitment !== attested.input.commitment || proven.nonce !== attested.nonce || proven.createdAt !== attested.createdAt) {
     throw new ProveError('cannot attach the proof: it is for another model, input, nonce or time than the attested receipt');
   }

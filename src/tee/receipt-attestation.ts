@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { AttestationError } from '../shared/errors.js';
-import { receiptDigest, type Receipt } from '../shared/receipt.js';
+import { isHashedOutput, receiptDigest, type Receipt } from '../shared/receipt.js';
 import { softmax } from '../ir/float-exec.js';
 import { vendorByFormat } from './registry.js';
 import type { AttestationEvidence } from './vendor.js';
@@ -58,24 +58,26 @@ export async function verifyReceiptAttestation(receipt: Receipt, options: Receip
   const att = receipt.attestation ?? fail('the receipt carries no attestation');
   if (att.nonce !== receipt.nonce) fail(`the attestation nonce ${att.nonce} differs from the receipt nonce ${receipt.nonce}`);
   const { raw, values, probabilities } = att.output;
-  const n = receipt.output.raw.length;
+  const output = receipt.output;
+  if (isHashedOutput(output)) return fail('the receipt output is hashed; attestations cover public outputs only');
+  const n = output.raw.length;
   if (raw.length !== n || values.length !== n || (probabilities && probabilities.length !== n)) fail(`the attested output does not have the receipt's ${n} values`);
-  const scale = receipt.output.scale;
+  const scale = output.scale;
   for (let i = 0; i < n; i++) {
     if (!(Math.abs(values[i]! * 2 ** scale - raw[i]!) <= 0.5)) fail(`attested output value ${i} (${values[i]}) does not round to its integer ${raw[i]} at scale ${scale}`);
   }
   if (probabilities) {
     const t = options.outputTransform ?? fail('the attested output has probabilities, but the model has no output transform');
-    const expected = softmax(values, receipt.output.shape, t.axis, t.coerce2d);
+    const expected = softmax(values, output.shape, t.axis, t.coerce2d);
     for (let i = 0; i < n; i++) {
       if (!(Math.abs(expected[i]! - probabilities[i]!) <= PROBABILITY_CONSISTENCY)) fail(`attested probability ${i} (${probabilities[i]}) is not the softmax of the attested logits (${expected[i]})`);
     }
   }
-  const attested = receiptDigest({ ...receipt, output: { ...receipt.output, raw } });
+  const attested = receiptDigest({ ...receipt, output: { ...output, raw } });
   if (attested !== att.digest) fail('the attestation digest does not match the receipt with the attested output');
   if (!receipt.proof) {
     const same = (a: readonly number[] | undefined, b: readonly number[] | undefined) => (a === undefined) === (b === undefined) && (a ?? []).every((v, i) => v === b![i]);
-    if (receipt.digest !== att.digest || !same(receipt.output.values, values) || !same(receipt.output.probabilities, probabilities)) {
+    if (receipt.digest !== att.digest || !same(output.values, values) || !same(output.probabilities, probabilities)) {
       fail('the receipt has no proof and its output is not the attested output');
     }
   }

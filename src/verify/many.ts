@@ -14,6 +14,7 @@
  * 82/s; so the pool is used only from {@link MIN_RECEIPTS_PER_THREAD} receipts per thread
  * (see scripts/bench-scale.ts).
  */
+import { outputValues } from '../shared/receipt.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -113,13 +114,13 @@ async function useSingleThreadCurve(): Promise<() => void> {
 
 /** Names in a receipts folder that are not receipts: the batch's failures file, temporaries. */
 function isReceiptName(name: string): boolean {
-  return name.endsWith('.json') && name !== 'failures.json';
+  return name.endsWith('.json') && name !== 'failures.json' && !name.endsWith('.opening.json');
 }
 
 /**
  * Expands targets into receipt files: a file stays itself (a missing one is kept, to be
  * reported as unreadable); a folder gives every `*.json` in it, sorted, except
- * `failures.json` (`failures.jsonl` and `*.tmp` are not `*.json`).
+ * `failures.json` and the openings of hashed receipts (`*.opening.json`; `failures.jsonl` and `*.tmp` are not `*.json`).
  */
 export function listReceiptFiles(targets: readonly string[]): string[] {
   const out: string[] = [];
@@ -150,7 +151,7 @@ export async function verifyReceiptFile(file: string, key: VerifierKey, options:
     return { file, valid: false, reason: `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, ms: performance.now() - t0 };
   }
   const verdict = await verifyProof(text, key, options);
-  return { file, valid: verdict.valid, reason: verdict.reason, output: verdict.receipt?.output.values, ms: performance.now() - t0 };
+  return { file, valid: verdict.valid, reason: verdict.reason, output: (verdict.receipt && outputValues(verdict.receipt.output)), ms: performance.now() - t0 };
 }
 
 /**
@@ -164,7 +165,7 @@ export async function verifyReceiptFiles(files: readonly string[], key: Verifier
   const t0 = performance.now();
   const results: (ReceiptResult | undefined)[] = new Array(files.length);
   const texts: (string | undefined)[] = new Array(files.length);
-  const batch: { index: number; item: BatchItem; output: number[] }[] = [];
+  const batch: { index: number; item: BatchItem; output: number[] | undefined }[] = [];
   files.forEach((file, i) => {
     let text: string;
     try {
@@ -177,10 +178,10 @@ export async function verifyReceiptFiles(files: readonly string[], key: Verifier
     const parsed = parseReceipt(text);
     const receipt = parsed.receipt;
     if (!receipt) return void (results[i] = { file, valid: false, reason: parsed.reason, ms: 0 });
-    if (!receipt.proof) return void (results[i] = { file, valid: false, reason: 'the receipt carries no proof', output: receipt.output.values, ms: 0 });
+    if (!receipt.proof) return void (results[i] = { file, valid: false, reason: 'the receipt carries no proof', output: outputValues(receipt.output), ms: 0 });
     const binding = checkBindings(receipt, key, options);
-    if (binding) return void (results[i] = { file, valid: false, reason: binding, output: receipt.output.values, ms: 0 });
-    batch.push({ index: i, item: { proof: receipt.proof, publicSignals: receipt.publicSignals! }, output: receipt.output.values });
+    if (binding) return void (results[i] = { file, valid: false, reason: binding, output: outputValues(receipt.output), ms: 0 });
+    batch.push({ index: i, item: { proof: receipt.proof, publicSignals: receipt.publicSignals! }, output: outputValues(receipt.output) });
   });
   const share = () => (performance.now() - t0) / files.length;
   if (batch.length > 0 && (await verifyGroth16Batch(key.vkey, batch.map((b) => b.item)))) {

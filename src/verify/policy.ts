@@ -35,7 +35,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AttestationError, EXIT, VerifyError } from '../shared/errors.js';
-import type { Receipt } from '../shared/receipt.js';
+import { isHashedOutput, type Receipt } from '../shared/receipt.js';
 import { softmax } from '../ir/float-exec.js';
 import { readManifest, type Manifest } from '../build/manifest.js';
 import { distrustEvidence, vendorPoliciesSchema } from '../tee/registry.js';
@@ -162,6 +162,7 @@ function distrust(a: VerifiedAttestation, policy: Policy, now: Date, stakes: num
 function outputDistance(receipt: Receipt, manifest: Manifest): { distance: number; index: number } {
   const t = manifest.io.output.transform;
   const tee = receipt.attestation!.output;
+  if (isHashedOutput(receipt.output)) return { distance: Infinity, index: 0 }; // unreachable: an attested receipt's output is public
   const proven = receipt.output.raw.map((v) => v / 2 ** receipt.output.scale);
   const final = (logits: readonly number[]) => (t ? Array.from(softmax(logits, receipt.output.shape, t.axis, t.coerce2d)) : logits);
   const a = t && tee.probabilities ? tee.probabilities : final(tee.values);

@@ -18,7 +18,7 @@ import { decodeSigned, FIELD_MODULUS } from '../shared/field.js';
 import { receiptContext } from '../shared/context.js';
 import { publicSignalCount, publicSignalLayout, type SignalSegment } from '../shared/layout.js';
 import { assertNonce } from '../shared/nonce.js';
-import { inputCommitment, PROBABILITY_TOLERANCE, receiptDigest, receiptSchema, RECEIPT_FORMAT, type Receipt } from '../shared/receipt.js';
+import { inputCommitment, isHashedOutput, PROBABILITY_TOLERANCE, receiptDigest, receiptSchema, RECEIPT_FORMAT, type Receipt } from '../shared/receipt.js';
 import { softmax } from '../ir/float-exec.js';
 import { computeKeyId, readManifest, type Manifest } from '../build/manifest.js';
 import { checkProofPoints } from './points.js';
@@ -148,12 +148,16 @@ export function checkReceiptFields(receipt: Receipt, manifest: Manifest, options
   const { input, output } = manifest.io;
   const nIn = input.shape.reduce((a, b) => a * b, 1);
   const nOut = output.shape.reduce((a, b) => a * b, 1);
-  if (receipt.input.shape.join() !== input.shape.join() || receipt.input.scale !== input.scale || receipt.input.raw.length !== nIn) return 'the receipt input does not have the shape and scale the manifest declares';
-  if (receipt.output.shape.join() !== output.shape.join() || receipt.output.scale !== output.scale || receipt.output.raw.length !== nOut) return 'the receipt output does not have the shape and scale the manifest declares';
-  if (inputCommitment(receipt.input) !== receipt.input.commitment) return 'the input commitment does not match the input';
+  if (receipt.input.visibility !== input.visibility) return `the receipt input is ${receipt.input.visibility}, the manifest declares it ${input.visibility}`;
+  const outputVisibility = isHashedOutput(receipt.output) ? 'hashed' : 'public';
+  if (outputVisibility !== output.visibility) return `the receipt output is ${outputVisibility}, the manifest declares it ${output.visibility}`;
+  if (receipt.input.shape.join() !== input.shape.join() || receipt.input.scale !== input.scale || (receipt.input.visibility === 'public' && receipt.input.raw.length !== nIn)) return 'the receipt input does not have the shape and scale the manifest declares';
+  if (receipt.output.shape.join() !== output.shape.join() || receipt.output.scale !== output.scale || (!isHashedOutput(receipt.output) && receipt.output.raw.length !== nOut)) return 'the receipt output does not have the shape and scale the manifest declares';
+  if (receipt.input.visibility === 'public' && inputCommitment(receipt.input) !== receipt.input.commitment) return 'the input commitment does not match the input';
   if (receiptDigest(receipt) !== receipt.digest) return 'the receipt digest does not match its contents';
   const out = receipt.output;
   if (out.semantics !== output.semantics) return `output.semantics is not the manifest's (${JSON.stringify(output.semantics)})`;
+  if (isHashedOutput(out)) return checkFreshness(receipt, options);
   if (out.values.length !== nOut) return `output.values has ${out.values.length} entries, expected ${nOut}`;
   if (!output.transform && out.probabilities !== undefined) return 'output.probabilities is present, but the model has no output transform';
   if (output.transform && !out.probabilities) return 'output.probabilities is missing (the model ends in a Softmax)';
@@ -164,11 +168,12 @@ export function checkReceiptFields(receipt: Receipt, manifest: Manifest, options
 /**
  * Checks a proven receipt's `values` and `probabilities`: recomputed from the proven
  * integers (values exactly, raw · 2^-scale; probabilities as the softmax of the values
- * within {@link PROBABILITY_TOLERANCE}).
+ * within {@link PROBABILITY_TOLERANCE}). A hashed output has neither.
  * @returns the reason it fails, or undefined
  */
 export function checkProvenOutput(receipt: Receipt, manifest: Manifest): string | undefined {
   const out = receipt.output;
+  if (isHashedOutput(out)) return undefined;
   const { scale, transform: t } = manifest.io.output;
   for (let i = 0; i < out.raw.length; i++) {
     if (out.values[i] !== out.raw[i]! / 2 ** scale) return `output value ${i} (${out.values[i]}) is not output.raw[${i}] · 2^-${scale}`;
@@ -224,20 +229,27 @@ export function checkBindings(receipt: Receipt, key: VerifierKey, options: Verif
 
 /** "10 outputs, 784 inputs, the context": what a layout's signals are, for messages. */
 export function describeLayout(layout: readonly SignalSegment[]): string {
-  return layout.map((g) => (g.kind === 'values' ? `${g.count} ${g.of}s` : 'the context')).join(', ');
+  return layout.map((g) => (g.kind === 'values' ? `${g.count} ${g.of}s` : g.kind === 'commitment' ? `the ${g.of} commitment` : 'the context')).join(', ');
 }
 
 /** Checks one segment of the public signals against the receipt (the signals are already canonical). */
 function checkSegment(segment: SignalSegment, signals: readonly string[], receipt: Receipt): string | undefined {
   switch (segment.kind) {
     case 'values': {
-      const raw = receipt[segment.of].raw;
+      const tensor = receipt[segment.of];
+      if (!('raw' in tensor)) return `the receipt ${segment.of} is hashed, the layout expects its values`;
+      const raw = tensor.raw;
       for (let i = 0; i < segment.count; i++) {
         const v = decodeSigned(BigInt(signals[segment.start + i]!));
         if (v < BigInt(segment.min) || v > BigInt(segment.max)) return `public ${segment.of} ${i} = ${v} is outside the declared range [${segment.min}, ${segment.max}]`;
         if (v !== BigInt(raw[i]!)) return `${segment.of} ${i} in the receipt (${raw[i]}) differs from the proven public signal (${v})`;
       }
       return undefined;
+    }
+    case 'commitment': {
+      const tensor = receipt[segment.of];
+      if (!('visibility' in tensor) || tensor.visibility !== 'hashed') return `the receipt ${segment.of} is public, the layout expects its commitment`;
+      return BigInt(signals[segment.start]!) !== BigInt(tensor.commitment) ? `the ${segment.of} commitment in the receipt differs from the proven public signal` : undefined;
     }
     case 'context':
       return BigInt(signals[segment.start]!) !== receiptContext(receipt) ? 'the context signal does not match the receipt (model id, createdAt and nonce)' : undefined;

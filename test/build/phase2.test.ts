@@ -17,7 +17,7 @@ import { readZkeyChain } from '../../src/build/phase2-chain.js';
 import { readManifest, type Manifest } from '../../src/build/manifest.js';
 import { defaultCacheDir, generatePreparedPtau } from '../../src/build/ptau.js';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
-import { proveInference } from '../../src/prove/prove.js';
+import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { loadVerifierKey, verifyProof } from '../../src/verify/verify.js';
 import { releaseCurve } from '../../src/shared/curve.js';
 import { EXIT, InputError, VerifyError } from '../../src/shared/errors.js';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/build/compile.js';
 import { readManifest } from '../../src/build/manifest.js';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
-import { proveInference } from '../../src/prove/prove.js';
+import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { releaseCurve } from '../../src/shared/curve.js';
 import { sha256File } from '../../src/shared/hash.js';
 import { loadVerifierKey, verifyProof } from '../../src/verify/verify.js';

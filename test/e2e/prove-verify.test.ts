@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
-import { proveInference } from '../../src/prove/prove.js';
+import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { loadVerifierKey, verifyProof } from '../../src/verify/verify.js';
 import { readManifest } from '../../src/build/manifest.js';
 import { compileModel } from '../../src/build/compile.js';
 import { FIELD_MODULUS } from '../../src/shared/field.js';
 import { releaseCurve } from '../../src/shared/curve.js';
 import { sha256File } from '../../src/shared/hash.js';
-import type { Receipt } from '../../src/shared/receipt.js';
+import type { PublicReceipt as Receipt } from '../../src/shared/receipt.js';
 import { compileTinyModel } from './tiny-model.js';
 import { resealOutput } from '../verify/tampering-cases.js';
 

@@ -13,9 +13,9 @@ import { bundleBrowserVerifier, nodeBuiltinsSeam } from '../../src/export/browse
 import { keyFromJson, verifyReceiptText } from '../../src/export/browser/verify-receipt.js';
 import { inlineJson, inlineScript } from '../../src/export/browser/html.js';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
-import { proveInference } from '../../src/prove/prove.js';
+import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { releaseCurve } from '../../src/shared/curve.js';
-import type { Receipt } from '../../src/shared/receipt.js';
+import type { PublicReceipt as Receipt } from '../../src/shared/receipt.js';
 import { loadVerifierKey, verifyProof, type VerifierKey } from '../../src/verify/verify.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
 import { TAMPER_CASES } from '../verify/tampering-cases.js';

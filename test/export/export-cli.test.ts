@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
-import { proveInference } from '../../src/prove/prove.js';
+import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { releaseCurve } from '../../src/shared/curve.js';
-import type { Receipt } from '../../src/shared/receipt.js';
+import type { PublicReceipt as Receipt } from '../../src/shared/receipt.js';
 import { loadVerifierKey, verifyProof } from '../../src/verify/verify.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
 import { TAMPER_CASES } from '../verify/tampering-cases.js';

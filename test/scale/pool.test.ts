@@ -34,7 +34,7 @@ describe('ProverPool', () => {
       const proofs = await Promise.all([0, 1, 2, 3].map((i) => pool.prove(input.map((v) => v + i / 10), { nonce: `0${i}` })));
       for (const [i, p] of proofs.entries()) {
         expect(p.receipt.nonce).toBe(`0${i}`);
-        expect(p.receipt.input.raw).toEqual(input.map((v) => Math.round((v + i / 10) * 64)));
+        expect((p.receipt.input as { raw: number[] }).raw).toEqual(input.map((v) => Math.round((v + i / 10) * 64)));
         expect(await verifyProof(p.receipt, key)).toMatchObject({ valid: true });
       }
       const bad = pool.prove([5, 0, 0, 0, 0, 0]);

@@ -5,7 +5,7 @@
  * another TEE output (a lying TEE whose documents are genuine).
  */
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { receiptDigest, type Receipt, type TeeOutput } from '../../src/shared/receipt.js';
+import { receiptDigest, type PublicReceipt as Receipt, type TeeOutput } from '../../src/shared/receipt.js';
 import { ATTESTATION_FORMATS } from '../../src/tee/registry.js';
 import type { AttestationProvider } from '../../src/tee/provider.js';
 import { createTestChain, testDocument, TEST_AT, type TestChain } from '../tee/helpers.js';

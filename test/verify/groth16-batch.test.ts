@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as snarkjs from 'snarkjs';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
-import { proveInference } from '../../src/prove/prove.js';
+import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { loadVerifierKey } from '../../src/verify/verify.js';
 import { verifyGroth16Batch, type BatchItem } from '../../src/verify/groth16-batch.js';
 import { releaseCurve } from '../../src/shared/curve.js';

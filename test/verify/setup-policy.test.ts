@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contributePhase2, type Phase2Result } from '../../src/build/phase2.js';
 import type { Manifest } from '../../src/build/manifest.js';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
-import { proveInference } from '../../src/prove/prove.js';
+import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { releaseCurve } from '../../src/shared/curve.js';
 import type { Receipt } from '../../src/shared/receipt.js';
 import { evaluateReceipt, loadPolicyKey, parsePolicy } from '../../src/verify/policy.js';

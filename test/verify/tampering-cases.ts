@@ -13,7 +13,7 @@
 import { bn254 } from '@noble/curves/bn254.js';
 import { FIELD_MODULUS } from '../../src/shared/field.js';
 import { receiptContext } from '../../src/shared/context.js';
-import { inputCommitment, receiptDigest, type Receipt } from '../../src/shared/receipt.js';
+import { inputCommitment, receiptDigest, type PublicReceipt as Receipt } from '../../src/shared/receipt.js';
 import { softmax } from '../../src/ir/float-exec.js';
 import type { Manifest } from '../../src/build/manifest.js';
 

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
-import { proveInference } from '../../src/prove/prove.js';
+import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { loadVerifierKey, verifyProof, type VerifierKey } from '../../src/verify/verify.js';
 import { verifyMany } from '../../src/verify/many.js';
 import { releaseCurve } from '../../src/shared/curve.js';
 import { receiptContext } from '../../src/shared/context.js';
-import type { Receipt } from '../../src/shared/receipt.js';
+import type { PublicReceipt as Receipt } from '../../src/shared/receipt.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
 import { TAMPER_CASES } from './tampering-cases.js';
 

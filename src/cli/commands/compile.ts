@@ -39,6 +39,8 @@ export function registerCompileCommand(program: Command): void {
     .option('--weight-bits <n>', 'signed bits per weight (default 10)', intOption('--weight-bits', 2, 40))
     .option('--activation-bits <n>', 'signed bits per activation (default 12)', intOption('--activation-bits', 2, 40))
     .option('--provenance <file.json>', 'signed provenance record (checked), or free text (authors, data sources, licence; labelled unverified)')
+    .option('--input-visibility <mode>', 'public (default): the input values are public signals; hashed: they stay private and a salted Poseidon commitment is public', visibilityOption('--input-visibility'))
+    .option('--output-visibility <mode>', 'public (default) or hashed, as --input-visibility for the output', visibilityOption('--output-visibility'))
     .option('--skip-setup', 'compile the circuit only, without Groth16 keys')
     .option('--json', 'print the manifest summary as JSON')
     .action(async (model: string, opts) => {
@@ -57,6 +59,8 @@ export function registerCompileCommand(program: Command): void {
           ptauPath: opts.ptau,
           ptauUnchecked: Boolean(opts.ptauUnchecked),
           batch: opts.batch,
+          inputVisibility: opts.inputVisibility,
+          outputVisibility: opts.outputVisibility,
           quant,
           provenance: opts.provenance,
           provenanceChecker: checkProvenanceForCompile,
@@ -103,4 +107,11 @@ export function registerCompileCommand(program: Command): void {
         progress.stop();
       }
     });
+}
+
+function visibilityOption(name: string): (value: string) => 'public' | 'hashed' {
+  return (value) => {
+    if (value !== 'public' && value !== 'hashed') throw new InvalidArgumentError(`${name}: expected public or hashed, got ${JSON.stringify(value)}`);
+    return value;
+  };
 }

@@ -18,6 +18,8 @@ import { readInputFile } from '../../shared/input.js';
 import { OutputExistsError, writeFileAtomicSync } from '../../shared/fs.js';
 import { releaseCurve } from '../../shared/curve.js';
 import type { Receipt } from '../../shared/receipt.js';
+import type { Opening } from '../../shared/opening.js';
+import { openingPathFor } from '../../shared/opening-path.js';
 import type { BatchProgress, BatchSummary } from '../../prove/batch.js';
 import { Progress } from '../output.js';
 
@@ -49,11 +51,14 @@ export function registerProveCommand(program: Command): void {
         if (opts.input) {
           const progress = new Progress({ plainLines: false, transient: true });
           let receipt: Receipt;
+          let opening: Opening | undefined;
           let seconds: number;
           try {
             progress.update('prove', `loading ${dir}`);
-            const [{ proveInference }, { warmCurve }] = await Promise.all([import('../../prove/prove.js'), import('../../prove/curve-threads.js')]);
+            const [{ proveWithOpening }, { warmCurve }] = await Promise.all([import('../../prove/prove.js'), import('../../prove/curve-threads.js')]);
             const artifacts = loadArtifacts(dir);
+            const { io } = artifacts.manifest;
+            if (io.input.visibility === 'hashed' || io.output.visibility === 'hashed') checkReceiptOut(openingPathFor(opts.out), Boolean(opts.force), 'the opening');
             const input = readInputFile(opts.input, artifacts.model.input.shape);
             progress.update('prove', `proving ${opts.input}`);
             // One proof: a single-threaded curve. Starting snarkjs's worker threads (and ending
@@ -62,7 +67,7 @@ export function registerProveCommand(program: Command): void {
             await warmCurve(1);
             const t0 = performance.now();
             try {
-              receipt = await proveInference(artifacts, input.values, { nonce: opts.nonce });
+              ({ receipt, opening } = await proveWithOpening(artifacts, input.values, { nonce: opts.nonce }));
             } catch (e) {
               // name the input file: the library knows only the values
               if (e instanceof InputError) throw new InputError(`${opts.input}: ${e.message}`, { cause: e });
@@ -72,15 +77,23 @@ export function registerProveCommand(program: Command): void {
           } finally {
             progress.stop();
           }
-          try {
-            writeFileAtomicSync(opts.out, `${JSON.stringify(receipt, null, 2)}\n`, { overwrite: Boolean(opts.force) });
-          } catch (e) {
-            if (e instanceof OutputExistsError) throw new InvalidArgumentError(`${opts.out}: already exists; pass --force to overwrite it`, { cause: e });
-            throw e;
+          // A hashed model's opening (values and salts: the data owner's secret) first, readable by its owner only.
+          const openingPath = opening ? openingPathFor(opts.out) : undefined;
+          const writes: [string, string, number | undefined][] = [
+            ...(opening ? [[openingPath!, `${JSON.stringify(opening, null, 2)}\n`, 0o600] as [string, string, number]] : []),
+            [opts.out, `${JSON.stringify(receipt, null, 2)}\n`, undefined],
+          ];
+          for (const [path, text, mode] of writes) {
+            try {
+              writeFileAtomicSync(path, text, { overwrite: Boolean(opts.force), mode });
+            } catch (e) {
+              if (e instanceof OutputExistsError) throw new InvalidArgumentError(`${path}: already exists; pass --force to overwrite it`, { cause: e });
+              throw e;
+            }
           }
-          const summary = { out: opts.out, digest: receipt.digest, output: receipt.output.values, seconds };
+          const summary = { out: opts.out, ...(openingPath ? { opening: openingPath } : {}), digest: receipt.digest, output: 'values' in receipt.output ? receipt.output.values : undefined, seconds };
           if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-          else process.stdout.write(`proved ${opts.input} → ${opts.out} in ${seconds.toFixed(2)} s\n  output ${formatValues(receipt.output.values)}\n`);
+          else process.stdout.write(`proved ${opts.input} → ${opts.out} in ${seconds.toFixed(2)} s\n${openingPath ? `  opening ${openingPath} (values and salt: keep it private)\n` : ''}  output ${'values' in receipt.output ? formatValues(receipt.output.values) : `hashed, commitment ${receipt.output.commitment}`}\n`);
           return;
         }
         const [{ proveBatch }, { capWorkers }, { keptReceiptCheck }, { loadVerifierKey }] = await Promise.all([
@@ -143,14 +156,14 @@ export function registerProveCommand(program: Command): void {
  * Refuses an --out that is a folder, or an existing file without --force, before any work.
  * @throws {InvalidArgumentError} one line naming the path
  */
-function checkReceiptOut(out: string, force: boolean): void {
+function checkReceiptOut(out: string, force: boolean, what = 'the receipt'): void {
   let isDir: boolean;
   try {
     isDir = statSync(out).isDirectory();
   } catch {
     return; // nothing there yet (an unusable path fails at the write, naming it)
   }
-  if (isDir) throw new InvalidArgumentError(`${out}: is a folder; --out names the receipt file to write`);
+  if (isDir) throw new InvalidArgumentError(`${out}: is a folder; --out names ${what} file to write`);
   if (!force) throw new InvalidArgumentError(`${out}: already exists; pass --force to overwrite it`);
 }
 

@@ -71,7 +71,7 @@ async function checkFile(file: string, mode: Extract<Mode, { kind: 'policy' }>):
   try {
     const { expect } = mode;
     const verdict = await evaluateReceipt(parsed.receipt, { key: mode.key, policy: mode.policy, stakes: mode.stakes, now: expect.now, expect });
-    return { file, ok: verdict.verdict === 'accepted', output: parsed.receipt.output.values, verdict };
+    return { file, ok: verdict.verdict === 'accepted', output: 'values' in parsed.receipt.output ? parsed.receipt.output.values : undefined, verdict };
   } catch (e) {
     const reason = `cannot be evaluated: ${(e as Error)?.message?.split('\n')[0] ?? String(e)}`;
     return { file, ok: false, reason, verdict: { verdict: 'rejected', by: [], reasons: [reason] } };

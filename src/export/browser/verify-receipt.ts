@@ -7,6 +7,7 @@
  * Nothing here reads files: the key (manifest and verification key) is given, embedded in
  * the page or fetched by key id and checked against it.
  */
+import { outputValues, isHashedOutput } from '../../shared/receipt.js';
 import * as snarkjs from 'snarkjs';
 import { manifestSchema, type Manifest } from '../../build/manifest.js';
 import { checkBindings, checkProvenOutput, checkReceiptFields, keyIdOf, parseReceipt, verifyProof, type VerifierKey, type VerifyOptions } from '../../verify/verify.js';
@@ -109,7 +110,7 @@ export async function verifyReceiptText(text: string, key: VerifierKey, options:
   row(4, bindings !== undefined && bindings !== fields && bindings !== output && bindings !== points ? bindings : undefined);
   if (bindings !== undefined) checks.push({ name: CHECKS[5], status: 'not run', detail: 'a check above failed' });
   else row(5, verdict.valid ? undefined : verdict.reason);
-  const summary = { modelId: r.modelId, keyId: r.keyId, nonce: r.nonce, createdAt: r.createdAt, output: r.output.values, probabilities: r.output.probabilities };
+  const summary = { modelId: r.modelId, keyId: r.keyId, nonce: r.nonce, createdAt: r.createdAt, output: outputValues(r.output) ?? [], probabilities: isHashedOutput(r.output) ? undefined : r.output.probabilities };
   return { valid: verdict.valid, reason: verdict.reason, checks, ms, summary };
 }
 

@@ -13,7 +13,7 @@ import { createContract } from 'micro-eth-signer/abi.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { Manifest } from '../../build/manifest.js';
 import { ExportError } from '../../shared/errors.js';
-import type { Receipt } from '../../shared/receipt.js';
+import { isPublicReceipt, type Receipt } from '../../shared/receipt.js';
 import { checkProvenOutput, checkReceiptFields, parseReceipt, type VerifyOptions } from '../../verify/verify.js';
 
 /** The ZkinferReceipt struct's fields, as IZkinferVerifier.sol declares them (a test checks they agree with the compiled ABI). */
@@ -91,14 +91,15 @@ const ints = (xs: readonly number[] | undefined, where: string): bigint[] =>
 export function receiptCallArgs(receipt: Receipt): ReceiptCallArgs {
   const proof = receipt.proof;
   if (!proof || !receipt.publicSignals) throw new ExportError('the receipt carries no proof');
+  if (!isPublicReceipt(receipt)) throw new ExportError('the receipt has a hashed input or output; the Solidity verifier checks public tensors only');
   if (typeof receipt.nonce !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(receipt.nonce)) throw new ExportError('nonce is not hex bytes');
   const ms = Date.parse(receipt.createdAt);
   if (!Number.isSafeInteger(ms) || ms < 0) throw new ExportError('createdAt is not a time after 1970');
   return {
     modelId: id32(receipt.modelId, 'modelId'),
     keyId: id32(receipt.keyId, 'keyId'),
-    input: ints(receipt.input?.raw, 'input.raw'),
-    output: ints(receipt.output?.raw, 'output.raw'),
+    input: ints(receipt.input.raw, 'input.raw'),
+    output: ints(receipt.output.raw, 'output.raw'),
     publicSignals: receipt.publicSignals.map((s, i) => uint(s, `publicSignals[${i}]`)),
     nonce: hexToBytes(receipt.nonce),
     createdAtMs: BigInt(ms),

@@ -94,6 +94,8 @@ function segmentCheck(segment: SignalSegment): string {
         `        // ${segment.of}s: signals [${segment.start}, ${segment.start + segment.count}), each in [${segment.min}, ${segment.max}] and equal to the receipt's integers`,
         `        G.checkValues(r.publicSignals, ${segment.start}, r.${segment.of}, ${segment.min}, ${segment.max}, "${segment.of}");`,
       ].join('\n');
+    case 'commitment':
+      throw new ExportError(`the Solidity verifier checks public tensors only; the ${segment.of} is hashed`);
     case 'context':
       return [
         `        // the context: signal ${segment.start}, SHA-256 of the model id, createdAt and nonce (mod 2^253)`,
@@ -121,6 +123,8 @@ function segmentCommitment(segment: SignalSegment, io: Manifest['io']): string |
       const suffix = empty.slice(at + 1);
       return `        inputCommitment = G.sha256IntegersJson(bytes(${JSON.stringify(prefix)}), r.input, ${maxChars(segment.min, segment.max)}, bytes(${JSON.stringify(suffix)}));`;
     }
+    case 'commitment':
+      throw new ExportError(`the Solidity verifier checks public tensors only; the ${segment.of} is hashed`);
     case 'context':
       return undefined;
     default:

@@ -58,6 +58,8 @@ export { readZkeyChain, verifyPhase2Chain, contributionHash } from './build/phas
 export { loadArtifacts } from './prove/artifacts.js';
 export type { Artifacts } from './prove/artifacts.js';
 export { proveInference, proveInferenceTimed, proveWithOpening, buildReceipt } from './prove/prove.js';
+export { verifyChain } from './verify/chain.js';
+export type { ChainVerdict } from './verify/chain.js';
 export type { ProveOptions, ProveTimings } from './prove/prove.js';
 export { proveBatch, checkReceiptId } from './prove/batch.js';
 export type { BatchSummary, BatchProgress, BatchOptions, KeptReceiptCheck, RejectedReceipt } from './prove/batch.js';

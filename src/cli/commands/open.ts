@@ -39,7 +39,8 @@ export function registerOpenCommand(program: Command): void {
       let proof: { valid: boolean; reason?: string } = { valid: false, reason: parsed.reason };
       if (!parsed.receipt) verdict = { valid: false, reason: `${receiptPath}: ${parsed.reason}` };
       else {
-        proof = await verifyProof(parsed.receipt, key, { keyIds: opts.keyId });
+        // one receipt in a fresh process: @noble/curves' pairing, no snarkjs curve (and its threads) to build
+        proof = await verifyProof(parsed.receipt, key, { keyIds: opts.keyId, engine: 'noble' });
         if (!opening) verdict = { valid: false, reason: `${opts.opening}: ${openingProblem}` };
         else if (!proof.valid) verdict = { valid: false, reason: `${receiptPath}: the receipt does not verify: ${proof.reason}` };
         else {

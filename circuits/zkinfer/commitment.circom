@@ -16,10 +16,13 @@ pragma circom 2.1.0;
 //    of the bits. Each u < 2^bits, so e < 2^252 < p and the map from values to elements is
 //    injective: no value can spill into its neighbour's bits.
 // 3. Absorb: s_0 = salt, s_{r+1} = Poseidon(s_r, chunk_r) with chunks of at most 15 elements
-//    (circomlib's Poseidon, 1 + |chunk| ≤ 16 inputs); out = the last state.
+//    (circomlib's Poseidon with 1 + |chunk| ≤ 16 inputs: its parameters and constants, with the
+//    linear layers kept as linear expressions, ./poseidon-lc.circom); out = the last state.
 //
-// Cost: n·(bits + 1) constraints for the range checks, plus the Poseidon calls.
-include "poseidon.circom";
+// Cost: n·(bits + 1) constraints for the range checks, one linear constraint per packed
+// element (it enters the hash as a signal), and 3·(8·t + nRoundsP) + 1 per Poseidon call
+// (t = inputs + 1).
+include "poseidon-lc.circom";
 
 function commitmentPerElement(bits) {
     return 252 \ bits;
@@ -65,7 +68,7 @@ template TensorCommitment(n, min, bits) {
     for (var r = 0; r < rounds; r++) {
         var size = elements - 15 * r;
         if (size > 15) size = 15;
-        h[r] = Poseidon(1 + size);
+        h[r] = PoseidonLC(1 + size);
         h[r].inputs[0] <== r == 0 ? salt : h[r - 1].out;
         for (var m = 0; m < size; m++) h[r].inputs[1 + m] <== packed[15 * r + m];
     }

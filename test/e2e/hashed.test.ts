@@ -55,9 +55,9 @@ describe('compile --input-visibility hashed', () => {
     expect(m.modelId).not.toBe(pub.result.manifest.modelId);
   });
 
-  it('costs exactly the range checks (6 values × 9), one packed element and one Poseidon(2) (3·(8·3 + 57) + 1 = 244) more than the public input', () => {
+  it('costs exactly the range checks (6 values × 9), the S-boxes of one Poseidon(2) (3·(8·3 + 57)) and one linear constraint more than the public input', () => {
     // 6 inputs of 8 bits: 48 bits, one packed element, absorbed with the salt in one Poseidon(2) call (t = 3, 57 partial rounds)
-    expect(artifacts.manifest.circuit.constraints - pub.result.manifest.circuit.constraints).toBe(6 * 9 + 1 + 244);
+    expect(artifacts.manifest.circuit.constraints - pub.result.manifest.circuit.constraints).toBe(6 * 9 + 3 * (8 * 3 + 57) + 1);
   });
 });
 
@@ -131,6 +131,25 @@ describe('checkOpening', () => {
     elsewhere.receiptDigest = '0'.repeat(64);
     expect((await checkOpening(receipt, elsewhere, io())).reason).toBe('the opening is for another receipt (its receiptDigest differs)');
   });
+});
+
+describe('batch prove', () => {
+  it('writes one opening (0600) beside each receipt, and a re-run keeps them', async () => {
+    const { proveBatch } = await import('../../src/prove/batch.js');
+    const inputs = join(tiny.work, 'batch.jsonl');
+    writeFileSync(inputs, `${JSON.stringify({ id: 'a', input: [x] })}\n${JSON.stringify({ id: 'b', input: [x.map((v) => -v)] })}\n`);
+    const out = join(tiny.work, 'batch');
+    const summary = await proveBatch(artifacts, inputs, out, { workers: 1 });
+    expect(summary).toMatchObject({ proved: 2, failed: 0 });
+    for (const id of ['a', 'b']) {
+      const r = JSON.parse(readFileSync(join(out, `${id}.json`), 'utf8')) as Receipt;
+      const o = JSON.parse(readFileSync(join(out, `${id}.opening.json`), 'utf8')) as Opening;
+      expect(statSync(join(out, `${id}.opening.json`)).mode & 0o777).toBe(0o600);
+      expect(await checkOpening(r, o, artifacts.manifest.io)).toMatchObject({ valid: true });
+      expect(await verifyProof(r, key)).toMatchObject({ valid: true });
+    }
+    expect(await proveBatch(artifacts, inputs, out, { workers: 1 })).toMatchObject({ proved: 0, skipped: 2 });
+  }, 300_000);
 });
 
 describe('CLI: prove writes the opening (0600), open checks it', () => {

@@ -20,6 +20,8 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 ? process.argv[i + 1]! : fallback;
 };
 const out = arg('--out', 'artifacts/fashion-mnist-hashed');
+/** The public-input example's artifacts, proven interleaved with the hashed one as a same-load baseline (skipped if absent). */
+const baselineDir = arg('--baseline', 'artifacts/fashion-mnist');
 const runs = Number(arg('--runs', '5'));
 const example = 'examples/fashion-mnist';
 const load = loadavg()[0]!.toFixed(2);
@@ -36,8 +38,21 @@ await warmCurve(1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const prove: number[] = [];
 const verify: number[] = [];
+const baseProve: number[] = [];
+const baseVerify: number[] = [];
+const baseline = existsSync(join(baselineDir, 'manifest.json')) ? { artifacts: loadArtifacts(baselineDir), key: loadVerifierKey(baselineDir) } : undefined;
 let last;
 for (let i = 0; i <= runs; i++) {
+  if (baseline) {
+    const t0 = performance.now();
+    const { receipt } = await proveWithOpening(baseline.artifacts, input, { nonce: `1${i}` });
+    const t1 = performance.now();
+    if (!(await verifyProof(receipt, baseline.key)).valid) throw new Error('baseline verification failed');
+    if (i > 0) {
+      baseProve.push(t1 - t0);
+      baseVerify.push(performance.now() - t1);
+    }
+  }
   const t0 = performance.now();
   last = await proveWithOpening(artifacts, input, { nonce: `0${i}` });
   const t1 = performance.now();
@@ -59,5 +74,6 @@ process.stdout.write(`Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length
 | wires | ${m.circuit.wires} | |
 | proof, warm (witness + Groth16), median of ${runs} | ${(median(prove) / 1000).toFixed(2)} s | ≤ 0.6 s |
 | verification, warm (bindings + Groth16), median of ${runs} | ${median(verify).toFixed(1)} ms | ≤ 15 ms |
-`);
+${baseline ? `| same load, public input (${baselineDir}, ${baseline.artifacts.manifest.circuit.constraints} constraints): proof / verification | ${(median(baseProve) / 1000).toFixed(2)} s / ${median(baseVerify).toFixed(1)} ms | |
+` : ''}`);
 await releaseCurve();

@@ -149,4 +149,10 @@ describe('ops against onnxruntime', () => {
     await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, opset: 11, nodes: [{ op: 'Softmax', inputs: ['x'], outputs: ['y'] }] });
     await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, nodes: [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1 } }] });
   });
+
+  it('LogSoftmax (PyTorch log_softmax): default axis at opset 13 and opset 11 (2-D coercion), explicit axis', async () => {
+    await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, nodes: [{ op: 'LogSoftmax', inputs: ['x'], outputs: ['y'] }] });
+    await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, opset: 11, nodes: [{ op: 'LogSoftmax', inputs: ['x'], outputs: ['y'] }] });
+    await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, nodes: [{ op: 'LogSoftmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1 } }] });
+  });
 });

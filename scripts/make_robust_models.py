@@ -457,6 +457,193 @@ def qdq_mlp_s8(out):
     write_input(out, "qdq_mlp_s8", sample([1, 6], 21))
 
 
+# ---------- round 2: less common but legitimate encodings ----------
+
+def plain_model(out, name, nodes, inits, in_shape, out_name, out_shape, opset, x, producer="pytorch"):
+    graph = helper.make_graph(nodes, "main", [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
+                              [helper.make_tensor_value_info(out_name, TensorProto.FLOAT, out_shape)], initializer=inits)
+    m = helper.make_model(graph, producer_name=producer, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 7
+    onnx.checker.check_model(m, full_check=True)
+    onnx.save(m, os.path.join(out, name + ".onnx"))
+    write_input(out, name, x)
+
+
+def dropout_model(out, name, opset):
+    """Inference graphs that keep their Dropout node (older exporters, keras2onnx)."""
+    rng = np.random.default_rng(30)
+    inits = [t("W1", rng.normal(0, 0.5, [6, 8]).astype(np.float32)), t("W2", rng.normal(0, 0.5, [8, 3]).astype(np.float32))]
+    if opset >= 12:
+        inits.append(t("ratio", np.array(0.5, np.float32)))
+        drop = helper.make_node("Dropout", ["h", "ratio"], ["d"], name="dropout")
+    else:
+        drop = helper.make_node("Dropout", ["h"], ["d", "mask"], name="dropout", ratio=0.5)
+    nodes = [helper.make_node("MatMul", ["input", "W1"], ["m"], name="fc1"),
+             helper.make_node("Relu", ["m"], ["h"], name="relu"), drop,
+             helper.make_node("MatMul", ["d", "W2"], ["logits"], name="fc2"),
+             helper.make_node("Softmax", ["logits"], ["output"], name="softmax", axis=1)]
+    plain_model(out, name, nodes, inits, [1, 6], "output", [1, 3], opset, sample([1, 6], 30))
+
+
+@model
+def onnx_dropout_opset10(out):
+    dropout_model(out, "onnx_dropout_opset10", 10)
+
+
+@model
+def onnx_dropout_opset13(out):
+    dropout_model(out, "onnx_dropout_opset13", 13)
+
+
+class NormMlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor([0.1, -0.2, 0.3, 0.0, 0.05, -0.1]))
+        self.register_buffer("std", torch.tensor([0.5, 0.7, 0.9, 1.1, 0.6, 0.8]))
+        self.bn = nn.BatchNorm1d(6)
+        self.fc1 = nn.Linear(6, 8)
+        self.fc2 = nn.Linear(8, 3)
+
+    def forward(self, x):
+        x = self.bn((x - self.mean) / self.std)
+        return torch.softmax(self.fc2(torch.relu(self.fc1(x))), dim=1)
+
+
+@model
+def torch_normalize_bn_first(out):
+    torch.manual_seed(31)
+    torch_export(out, "torch_normalize_bn_first", NormMlp(), torch.from_numpy(sample([1, 6], 31)))
+
+
+class CeilCnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 4, 3, padding=1, groups=2)
+        self.avg = nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+        self.maxp = nn.MaxPool2d(2, ceil_mode=True)
+        self.fc = nn.Linear(16, 3)
+
+    def forward(self, x):
+        x = self.maxp(self.avg(torch.relu(self.conv(x))))
+        return torch.softmax(self.fc(torch.flatten(x, 1)), dim=1)
+
+
+@model
+def torch_cnn_ceil_pool_groups(out):
+    torch.manual_seed(32)
+    torch_export(out, "torch_cnn_ceil_pool_groups", CeilCnn(), torch.from_numpy(sample([1, 2, 7, 7], 32, 0.0, 1.0)))
+
+
+@model
+def torch_mlp_opset9(out):
+    torch.manual_seed(33)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(8, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Dropout(0.2), nn.Linear(6, 3),
+                        nn.Softmax(dim=1))
+    torch_export(out, "torch_mlp_opset9", net, torch.from_numpy(sample([2, 2, 4], 33)), opset=9)
+
+
+class ResCnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 2, 3, padding=1)
+        self.c2 = nn.Conv2d(2, 2, 3, padding=1)
+        self.fc = nn.Linear(4 * 4 * 4, 3)
+
+    def forward(self, x):
+        a = torch.relu(self.c1(x))
+        b = torch.relu(self.c2(a) + a)
+        return torch.softmax(self.fc(torch.cat([a, b], 1).reshape(1, -1)), dim=1)
+
+
+@model
+def torch_residual_concat(out):
+    torch.manual_seed(34)
+    torch_export(out, "torch_residual_concat", ResCnn(), torch.from_numpy(sample([1, 1, 4, 4], 34, 0.0, 1.0)))
+
+
+@model
+def keras_gap_reducemean(out):
+    """Keras GlobalAveragePooling2D: tf2onnx writes ReduceMean over the spatial axes (NHWC)."""
+    rng = np.random.default_rng(35)
+    inits = [t("conv_w", rng.normal(0, 0.5, [2, 1, 3, 3]).astype(np.float32)),
+             t("dense_w", rng.normal(0, 0.5, [2, 3]).astype(np.float32)), t("dense_b", np.zeros([3], np.float32))]
+    nodes = [helper.make_node("Transpose", ["input_1:0"], ["t0"], perm=[0, 3, 1, 2], name="Transpose__5"),
+             helper.make_node("Conv", ["t0", "conv_w"], ["c0"], name="model/conv2d/Conv2D", kernel_shape=[3, 3]),
+             helper.make_node("Relu", ["c0"], ["r0"], name="model/conv2d/Relu"),
+             helper.make_node("Transpose", ["r0"], ["t1"], perm=[0, 2, 3, 1], name="Transpose__8"),
+             helper.make_node("ReduceMean", ["t1"], ["g0"], axes=[1, 2], keepdims=0,
+                              name="model/global_average_pooling2d/Mean"),
+             helper.make_node("MatMul", ["g0", "dense_w"], ["d0"], name="model/dense/MatMul"),
+             helper.make_node("Add", ["d0", "dense_b"], ["d1"], name="model/dense/BiasAdd"),
+             helper.make_node("Softmax", ["d1"], ["dense"], name="model/dense/Softmax", axis=-1)]
+    inp = helper.make_tensor_value_info("input_1:0", TensorProto.FLOAT, ["unk__10", 5, 5, 1])
+    outp = helper.make_tensor_value_info("dense", TensorProto.FLOAT, ["unk__11", 3])
+    m = keras_model(nodes, inits, inp, outp, 13, "keras_gap_reducemean")
+    onnx.save(m, os.path.join(out, "keras_gap_reducemean.onnx"))
+    write_input(out, "keras_gap_reducemean", sample([1, 5, 5, 1], 35, 0.0, 1.0))
+
+
+@model
+def keras_bn_relu6(out):
+    """tf2onnx: Keras BatchNormalization (epsilon 0.001) kept as a BatchNormalization node between
+    Transposes, ReLU6 as Clip with min/max initializer inputs, Dropout as Identity."""
+    rng = np.random.default_rng(36)
+    inits = [t("conv_w", rng.normal(0, 0.5, [2, 1, 2, 2]).astype(np.float32)), t("conv_b", np.zeros([2], np.float32)),
+             t("bn_gamma", rng.uniform(0.5, 1.5, [2]).astype(np.float32)), t("bn_beta", rng.normal(0, 0.1, [2]).astype(np.float32)),
+             t("bn_mean", rng.normal(0, 0.1, [2]).astype(np.float32)), t("bn_var", rng.uniform(0.5, 1.5, [2]).astype(np.float32)),
+             t("clip_min", np.array(0.0, np.float32)), t("clip_max", np.array(6.0, np.float32)),
+             t("shape", np.array([-1, 18], np.int64)),
+             t("dense_w", rng.normal(0, 0.5, [18, 3]).astype(np.float32)), t("dense_b", np.zeros([3], np.float32))]
+    nodes = [helper.make_node("Transpose", ["input_1:0"], ["t0"], perm=[0, 3, 1, 2], name="Transpose__5"),
+             helper.make_node("Conv", ["t0", "conv_w", "conv_b"], ["c0"], name="model/conv2d/BiasAdd", kernel_shape=[2, 2]),
+             helper.make_node("BatchNormalization", ["c0", "bn_gamma", "bn_beta", "bn_mean", "bn_var"], ["b0"],
+                              epsilon=0.001, name="model/batch_normalization/FusedBatchNormV3"),
+             helper.make_node("Clip", ["b0", "clip_min", "clip_max"], ["r0"], name="model/re_lu/Relu6"),
+             helper.make_node("Transpose", ["r0"], ["t1"], perm=[0, 2, 3, 1], name="Transpose__9"),
+             helper.make_node("Identity", ["t1"], ["i0"], name="model/dropout/Identity"),
+             helper.make_node("Reshape", ["i0", "shape"], ["f0"], name="model/flatten/Reshape"),
+             helper.make_node("MatMul", ["f0", "dense_w"], ["d0"], name="model/dense/MatMul"),
+             helper.make_node("Add", ["d0", "dense_b"], ["d1"], name="model/dense/BiasAdd"),
+             helper.make_node("Softmax", ["d1"], ["dense"], name="model/dense/Softmax", axis=-1)]
+    inp = helper.make_tensor_value_info("input_1:0", TensorProto.FLOAT, ["unk__10", 4, 4, 1])
+    outp = helper.make_tensor_value_info("dense", TensorProto.FLOAT, ["unk__11", 3])
+    m = keras_model(nodes, inits, inp, outp, 14, "keras_bn_relu6")
+    onnx.save(m, os.path.join(out, "keras_bn_relu6.onnx"))
+    write_input(out, "keras_bn_relu6", sample([1, 4, 4, 1], 36, 0.0, 1.0))
+
+
+@model
+def qdq_gemm_flatten(out):
+    """onnxruntime QDQ of a torch MLP: Flatten between QDQ pairs, Gemm(transB=1) with a DequantizeLinear
+    weight and an int32 bias through DequantizeLinear without zero point (optional input omitted)."""
+    rng = np.random.default_rng(37)
+    w = rng.normal(0, 0.5, [3, 8]).astype(np.float32)
+    b = rng.normal(0, 0.1, [3]).astype(np.float32)
+    nodes, inits = [], []
+    s_in, z_in = qparams_u8(-1.0, 1.0)
+    x = qdq_pair(nodes, inits, "input", "input", s_in, z_in)
+    nodes.append(helper.make_node("Flatten", [x], ["flat"], name="Flatten_0", axis=1))
+    f = qdq_pair(nodes, inits, "flat", "flat", s_in, z_in)
+    wq, ws = dq_weight(nodes, inits, "fc.weight", w)
+    bs = np.float32(s_in * ws)
+    inits += [t("fc.bias_quantized", np.round(b / bs).astype(np.int32)), t("fc.bias_quantized_scale", np.array(bs, np.float32))]
+    nodes.append(helper.make_node("DequantizeLinear", ["fc.bias_quantized", "fc.bias_quantized_scale"], ["bias_dq"],
+                                  name="fc.bias_DequantizeLinear"))
+    nodes.append(helper.make_node("Gemm", [f, wq, "bias_dq"], ["gemm_out"], name="Gemm_1", transB=1, alpha=1.0, beta=1.0))
+    s_o, z_o = qparams_u8(-3.0, 3.0)
+    g = qdq_pair(nodes, inits, "gemm_out", "gemm_out", s_o, z_o)
+    nodes.append(helper.make_node("Softmax", [g], ["output"], name="Softmax_2", axis=1))
+    graph = helper.make_graph(nodes, "torch-jit-export",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 2, 4])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3])], initializer=inits)
+    m = helper.make_model(graph, producer_name="onnx.quantize", producer_version="0.1.0",
+                          opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    onnx.checker.check_model(m, full_check=True)
+    onnx.save(m, os.path.join(out, "qdq_gemm_flatten.onnx"))
+    write_input(out, "qdq_gemm_flatten", sample([1, 2, 4], 37))
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO_ROOT, "test", "fixtures", "robust")
     names = sys.argv[2:] or list(MODELS)

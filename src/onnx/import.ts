@@ -121,6 +121,7 @@ class Importer {
         const since = EARLY_OPSET_OPS[op];
         if (since === undefined || since > version) {
           const where = describeSource({ index, name: node.name ?? '', opType: op });
+          if (!CONVERTERS[op]) throw new OnnxImportError(`${this.file}: ${where}: unsupported op ${op}; supported ops: ${SUPPORTED_OPS.join(', ')}`);
           const early = Object.entries(EARLY_OPSET_OPS).map(([o, v]) => `${o} from opset ${v}`);
           throw new OnnxImportError(`${this.file}: ${where}: opset ${version} is not supported for ${op} (supported: opsets ${OPSET_RANGE[0]} to ${OPSET_RANGE[1]}; ${early.join(', ')})`);
         }

@@ -106,6 +106,10 @@ describe('exporter-style models: compile (batch 1), prove, verify, and agree wit
     await proveAndCompare('torch_mlp_bn_dropout_softmax', 'softmax');
   });
 
+  it('an inference graph that keeps its Dropout node (opset 10, ratio attribute, unused mask output)', async () => {
+    await proveAndCompare('onnx_dropout_opset10', 'softmax');
+  });
+
   it('tf2onnx-style Keras CNN: NHWC input_1:0 with unk__ batch, Transposes, Reshape(-1, n), MatMul + Add, Softmax, Identity', async () => {
     await proveAndCompare('keras_cnn_nhwc', 'softmax');
   });

@@ -150,6 +150,19 @@ describe('ops against onnxruntime', () => {
     await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, nodes: [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1 } }] });
   });
 
+  it('Dropout in inference is the identity: opset 10 (ratio attribute, unused mask), opset 13 (ratio input or none, no training_mode)', async () => {
+    const mlp = (opset: number, dropout: NodeSpec, extra: NonNullable<ModelSpec['initializers']> = []): ModelSpec => ({
+      input: { name: 'x', dims: [1, 4] },
+      output: { name: 'y' },
+      opset,
+      nodes: [{ op: 'MatMul', inputs: ['x', 'W'], outputs: ['h'] }, dropout, { op: 'Relu', inputs: ['d'], outputs: ['y'] }],
+      initializers: [{ name: 'W', dims: [4, 3], values: w(12) }, ...extra],
+    });
+    await checkAgainstOrt(mlp(10, { op: 'Dropout', inputs: ['h'], outputs: ['d', 'mask'], attrs: { ratio: { float: 0.3 } } }));
+    await checkAgainstOrt(mlp(13, { op: 'Dropout', inputs: ['h', 'ratio'], outputs: ['d'] }, [{ name: 'ratio', dims: [], values: [0.3] }]));
+    await checkAgainstOrt(mlp(13, { op: 'Dropout', inputs: ['h'], outputs: ['d'] }));
+  });
+
   it('LogSoftmax (PyTorch log_softmax): default axis at opset 13 and opset 11 (2-D coercion), explicit axis', async () => {
     await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, nodes: [{ op: 'LogSoftmax', inputs: ['x'], outputs: ['y'] }] });
     await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, opset: 11, nodes: [{ op: 'LogSoftmax', inputs: ['x'], outputs: ['y'] }] });

@@ -1,5 +1,5 @@
 /**
- * Converters for ops that only move or relabel values: Constant, Identity, Dropout (inference), Flatten,
+ * Converters for ops that only move or relabel values: Constant, Identity, Dropout (inference), Shape, Flatten,
  * Reshape, Squeeze, Unsqueeze (ONNX operator docs, opsets 9–21; Squeeze/Unsqueeze take
  * their axes as an attribute before opset 13 and as an input from 13 on).
  */
@@ -34,6 +34,17 @@ const dropout: Converter = (ctx) => {
     fail(ctx, 'Dropout in training mode is not supported (training_mode must be a constant false)');
   }
   identity(ctx);
+};
+
+/** Shape: the input's static shape as an int64 constant (`start`/`end` slice it, opset 15 on). */
+const shape: Converter = (ctx) => {
+  const dims = shapeOf(input(ctx, 0, 'data'));
+  const rank = dims.length;
+  const clamp = (a: number) => Math.min(Math.max(a < 0 ? a + rank : a, 0), rank);
+  const start = clamp(ctx.attrs.int('start', 0));
+  const end = clamp(ctx.attrs.int('end', rank));
+  const out = dims.slice(start, Math.max(start, end));
+  ctx.setConst({ dtype: 'int64', shape: [out.length], data: Float64Array.from(out) });
 };
 
 function reshapeLike(opType: string): Converter {
@@ -100,6 +111,7 @@ export const SHAPE_CONVERTERS: Record<string, Converter> = {
   Constant: constant,
   Identity: identity,
   Dropout: dropout,
+  Shape: shape,
   Flatten: reshapeLike('Flatten'),
   Reshape: reshapeLike('Reshape'),
   Squeeze: reshapeLike('Squeeze'),

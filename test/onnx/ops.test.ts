@@ -150,6 +150,30 @@ describe('ops against onnxruntime', () => {
     await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, nodes: [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1 } }] });
   });
 
+  it('Shape of a value of static shape is a constant (with start/end from opset 15), as a Reshape target', async () => {
+    await checkAgainstOrt({
+      input: { name: 'x', dims: [2, 3, 4] },
+      output: { name: 'y' },
+      nodes: [
+        { op: 'Relu', inputs: ['x'], outputs: ['r'] },
+        { op: 'Flatten', inputs: ['r'], outputs: ['f'] },
+        { op: 'Shape', inputs: ['r'], outputs: ['s'] },
+        { op: 'Reshape', inputs: ['f', 's'], outputs: ['y'] },
+      ],
+    });
+    await checkAgainstOrt({
+      input: { name: 'x', dims: [2, 3, 4] },
+      output: { name: 'y' },
+      opset: 15,
+      nodes: [
+        { op: 'Shape', inputs: ['x'], outputs: ['s'], attrs: { start: -2, end: 10 } },
+        { op: 'Concat', inputs: ['m1', 's'], outputs: ['t'], attrs: { axis: 0 } },
+        { op: 'Reshape', inputs: ['x', 't'], outputs: ['y'] },
+      ],
+      initializers: [{ name: 'm1', dims: [1], values: [-1], type: 'int64' }],
+    });
+  });
+
   it('Dropout in inference is the identity: opset 10 (ratio attribute, unused mask), opset 13 (ratio input or none, no training_mode)', async () => {
     const mlp = (opset: number, dropout: NodeSpec, extra: NonNullable<ModelSpec['initializers']> = []): ModelSpec => ({
       input: { name: 'x', dims: [1, 4] },

@@ -164,7 +164,7 @@ function outputDistance(receipt: Receipt, manifest: Manifest): { distance: numbe
   const tee = receipt.attestation!.output;
   if (isHashedOutput(receipt.output)) return { distance: Infinity, index: 0 }; // unreachable: an attested receipt's output is public
   const proven = receipt.output.raw.map((v) => v / 2 ** receipt.output.scale);
-  const final = (logits: readonly number[]) => (t ? Array.from(softmax(logits, receipt.output.shape, t.axis, t.coerce2d)) : logits);
+  const final = (logits: readonly number[]) => (t ? Array.from(softmax(logits, receipt.output.shape, t.axis, t.coerce2d, t.log === true)) : logits);
   const a = t && tee.probabilities ? tee.probabilities : final(tee.values);
   const b = final(proven);
   let distance = 0;

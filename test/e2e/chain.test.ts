@@ -12,7 +12,7 @@ import { loadArtifacts, type Artifacts } from '../../src/prove/artifacts.js';
 import { proveWithOpening } from '../../src/prove/prove.js';
 import { loadVerifierKey, type VerifierKey } from '../../src/verify/verify.js';
 import { verifyChain } from '../../src/verify/chain.js';
-import { commitmentRange } from '../../src/shared/opening.js';
+import { checkOpening, commitmentRange } from '../../src/shared/opening.js';
 import { releaseCurve } from '../../src/shared/curve.js';
 import type { Receipt } from '../../src/shared/receipt.js';
 import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
@@ -68,6 +68,12 @@ describe('a pipeline of two models through a hashed value', () => {
     const first = await proveWithOpening(a, x, { nonce: 'aa' });
     const hidden = first.opening!.output!;
     expect(first.receipt.output).not.toHaveProperty('raw');
+    expect(first.receipt.output).not.toHaveProperty('values');
+    // the hashed output opens like a hashed input: its integers and salt, checked against the commitment
+    expect(await checkOpening(first.receipt, first.opening!, a.manifest.io)).toEqual({ valid: true, disclosed: { output: first.opening!.output!.raw } });
+    const changed = JSON.parse(JSON.stringify(first.opening!)) as typeof first.opening & object;
+    changed.output!.raw[0]! += 1;
+    expect((await checkOpening(first.receipt, changed, a.manifest.io)).reason).toBe("the opening's output does not match the receipt's output commitment");
     const between = hidden.raw.map((v) => v / 2 ** a.manifest.io.output.scale);
     const second = await proveWithOpening(b, between, { nonce: 'bb', salts: { input: BigInt(hidden.salt) } });
     expect(second.opening!.input!.raw).toEqual(hidden.raw);

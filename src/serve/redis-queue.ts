@@ -108,9 +108,11 @@ export class RedisBackend implements JobBackend {
   async get(id: string): Promise<JobStatus | undefined> {
     try {
       for (const queue of this.#queues.values()) {
-        const job = await Job.fromId<ProofJobData, ProofJobResult>(queue, id);
+        let job = await Job.fromId<ProofJobData, ProofJobResult>(queue, id);
         if (!job) continue;
         const state = STATE[await job.getState()] ?? 'waiting';
+        // the job was read before its state: one that completed in between is read again for its result
+        if (state === 'completed' && !job.returnvalue) job = (await Job.fromId<ProofJobData, ProofJobResult>(queue, id)) ?? job;
         const progress = state === 'completed' || state === 'failed' ? 100 : typeof job.progress === 'number' ? job.progress : 0;
         return {
           id,

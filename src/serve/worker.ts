@@ -16,6 +16,9 @@ import { InvalidArgumentError } from '../shared/errors.js';
 import { JobRefusedError, runProofJob, type ProofJobData, type ProofJobResult } from './job.js';
 import { QUEUE_PREFIX, queueName, redisConnection } from './redis-queue.js';
 
+/** The time in ms since the epoch, with sub-millisecond precision (event timestamps). */
+const now = () => performance.timeOrigin + performance.now();
+
 /** Options of {@link QueueWorker}. */
 export interface QueueWorkerOptions {
   url: string;
@@ -29,8 +32,8 @@ export interface QueueWorkerOptions {
   stalledInterval?: number;
   /** Stalls after which a job fails; default 5 (a job survives several worker deaths). */
   maxStalledCount?: number;
-  /** One event per job: started, completed, failed. */
-  onEvent?: (event: { event: 'started' | 'completed' | 'failed'; jobId: string; model: string; error?: string; proveMs?: number }) => void;
+  /** One event per job: started, completed, failed; `at` in ms since the epoch. */
+  onEvent?: (event: { event: 'started' | 'completed' | 'failed'; jobId: string; model: string; error?: string; proveMs?: number; at: number }) => void;
 }
 
 /** BullMQ workers with warm provers, one per model held. */
@@ -58,14 +61,14 @@ export class QueueWorker {
         queueName(manifest.modelId, manifest.keyId),
         async (job) => {
           const model = manifest.modelId;
-          options.onEvent?.({ event: 'started', jobId: job.id!, model });
+          options.onEvent?.({ event: 'started', jobId: job.id!, model, at: now() });
           try {
             const result = await runProofJob(job.id!, job.data, manifest, pool, options.receiptsDir, job.timestamp, this.name);
-            options.onEvent?.({ event: 'completed', jobId: job.id!, model, proveMs: result.proveMs });
+            options.onEvent?.({ event: 'completed', jobId: job.id!, model, proveMs: result.proveMs, at: now() });
             return result;
           } catch (e) {
             const message = (e as Error)?.message ?? String(e);
-            options.onEvent?.({ event: 'failed', jobId: job.id!, model, error: message });
+            options.onEvent?.({ event: 'failed', jobId: job.id!, model, error: message, at: now() });
             if (e instanceof JobRefusedError) throw new UnrecoverableError(message);
             throw e;
           }

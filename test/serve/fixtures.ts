@@ -41,6 +41,8 @@ export interface WorkerEvent {
   jobId?: string;
   pid: number;
   error?: string;
+  /** When it happened, ms since the epoch (sub-millisecond). */
+  at?: number;
 }
 
 /** A `zkinfer worker` process running from dist/. */
@@ -83,8 +85,15 @@ export class WorkerProcess {
     const seen = this.events.find(test);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      this.#waiters.push({ test, resolve });
-      this.proc.once('exit', (code, signal) => reject(new Error(`worker ${this.pid} exited (${code ?? signal}) before ${what}; stderr:\n${this.stderr}`)));
+      const onExit = (code: number | null, signal: string | null) => reject(new Error(`worker ${this.pid} exited (${code ?? signal}) before ${what}; stderr:\n${this.stderr}`));
+      this.proc.once('exit', onExit);
+      this.#waiters.push({
+        test,
+        resolve: (e) => {
+          this.proc.off('exit', onExit);
+          resolve(e);
+        },
+      });
     });
   }
 

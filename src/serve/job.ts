@@ -7,7 +7,8 @@
  * - Durable: the receipt is written to `<receipts>/<jobId>.json` (temporary file, fsync,
  *   rename, fsync of the folder) before the job is reported done; a retried job whose
  *   receipt is already on disk returns it instead of proving again.
- * - Bound: a worker proves only jobs for the model id and key id it holds.
+ * - Bound: a worker proves only jobs for the model id and key id it holds, and only jobs
+ *   whose id is the id of their content (the receipt's file name is the job id).
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -111,6 +112,8 @@ export class JobRefusedError extends ProveError {
  * @throws {ProveError} when proving fails
  */
 export async function runProofJob(jobId: string, data: ProofJobData, manifest: Manifest, pool: ProverPool, receiptsDir: string, createdAtMs: number, worker: string): Promise<ProofJobResult> {
+  // the receipt's file name is the job id: it must be the id of this job's content
+  if (jobIdOf(data) !== jobId) throw new JobRefusedError(`job ${JSON.stringify(jobId.slice(0, 80))} is not the id of its content (expected ${jobIdOf(data)})`);
   if (data.modelId !== manifest.modelId || data.keyId !== manifest.keyId) {
     throw new JobRefusedError(`job ${jobId} is for model ${data.modelId} with key ${data.keyId}; this worker holds model ${manifest.modelId} with key ${manifest.keyId}`);
   }

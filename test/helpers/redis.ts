@@ -72,7 +72,12 @@ export class TestRedis {
     await exited;
   }
 
-  /** Starts Redis again on the same port and folder (it reloads the append-only file). */
+  /** Starts a stopped Redis again on the same port and folder (it reloads the append-only file). */
+  async startAgain(): Promise<void> {
+    await this.#spawn();
+  }
+
+  /** Kills Redis (SIGKILL) and starts it again on its append-only file. */
   async restart(): Promise<void> {
     await this.stop('SIGKILL');
     await this.#spawn();

@@ -116,13 +116,19 @@ describe.skipIf(skipped)(titled('proof jobs on a BullMQ queue in a real Redis, p
     await startWorker(); // for the tests that follow: two live workers again
   });
 
-  it('Redis restarted mid-run (killed, then started on its append-only file): every accepted job still completes', async () => {
+  it('Redis restarted mid-run (killed, then started on its append-only file): every accepted job still completes; while it is down, submissions get a 503', async () => {
     const live = workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null);
     const ids = await prove(Array.from({ length: 30 }, (_, i) => tinyInput(200 + i)));
     const done = () => live.reduce((n, w) => n + w.events.filter((e) => e.event === 'completed' && ids.includes(e.jobId!)).length, 0);
     await eventually(async () => (done() >= 3 ? true : undefined), 60_000, 'three jobs proven');
     expect(done()).toBeLessThan(30);
-    await redis.restart();
+    await redis.stop('SIGKILL');
+    // while Redis is down: submissions and health say so at once, with a 503
+    const refused = await http('POST', '/v1/prove', { modelId, input: tinyInput(299) });
+    expect(refused.status).toBe(503);
+    expect(refused.json.error).toMatch(/^the job queue is unavailable: /);
+    expect((await http('GET', '/healthz')).status).toBe(503);
+    await redis.startAgain();
     const receipts = await allCompleted(ids, 180_000);
     for (const r of receipts) expect((await verifyProof(r, key)).valid).toBe(true);
     expect((await http('GET', '/healthz')).json).toEqual({ status: 'ok', backend: 'redis' });

@@ -21,6 +21,8 @@ import { registerProvenanceCommand } from './commands/provenance.js';
 import { registerAttributeCommand } from './commands/attribute.js';
 import { registerSetupCommand } from './commands/setup.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 /** The version in zkinfer's package.json (two folders up, from src/cli/ or dist/cli/). */
 export function packageVersion(): string {
@@ -45,6 +47,8 @@ export function buildProgram(): Command {
   registerAttributeCommand(program);
   registerSetupCommand(program);
   registerExportCommand(program);
+  registerServeCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 

@@ -21,6 +21,7 @@ import { registerProvenanceCommand } from './commands/provenance.js';
 import { registerAttributeCommand } from './commands/attribute.js';
 import { registerSetupCommand } from './commands/setup.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerTeeCommand } from './commands/tee.js';
 
 /** The version in zkinfer's package.json (two folders up, from src/cli/ or dist/cli/). */
 export function packageVersion(): string {
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerAttributeCommand(program);
   registerSetupCommand(program);
   registerExportCommand(program);
+  registerTeeCommand(program);
   return program;
 }
 

@@ -5,7 +5,9 @@
  * open to the client's input (recomputed here with commitTensor, independently of the
  * enclave) and to the decrypted output, and no raw value in anything the operator sees;
  * tampered messages, another key, replays and stale requests are refused; the policy
- * accepts a sealed receipt by attestation only where it allows, never by proof.
+ * accepts a sealed receipt by attestation only where it allows, never by proof. With
+ * Nitro-format documents from a throw-away CA (test/tee/helpers.ts), the key is trusted
+ * only with the enclave's PCRs allowed, and a receipt attested by another enclave is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitTensor } from '../../src/shared/commitment.js';
@@ -20,7 +22,7 @@ import { EncryptedRequestError, type EncryptedRequest, type EncryptedResponse } 
 import { DEFAULT_POLICY, evaluateEnclaveKey, evaluateReceipt, loadPolicyKey, parsePolicy } from '../../src/verify/policy.js';
 import { parseReceipt, SEALED_NO_PROOF } from '../../src/verify/verify.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
-import { clone } from './helpers.js';
+import { clone, createTestChain, TEST_AT, TEST_PCRS, testNitroProvider } from './helpers.js';
 
 const x = [0.5, -0.25, 0.75, 0.1, -0.6, 0.3];
 let artifacts: TeeArtifacts;
@@ -221,5 +223,36 @@ describe('refusals', () => {
     receipt.digest = sealedReceiptDigest(receipt);
     await expect(decryptResponse(one.pending, { ...r1, receipt }, { now: at() })).rejects.toThrow(AttestationError);
     await expect(decryptResponse(one.pending, r1, { now: at() })).resolves.toMatchObject({ receipt: r1.receipt });
+  });
+});
+
+describe('with a Nitro enclave (documents from a throw-away CA)', () => {
+  it('trusts the key by its PCRs, and accepts the sealed receipt by attestation only', async () => {
+    const chain = await createTestChain();
+    const roots = { nitro: chain.rootFingerprint };
+    const nitroNow = () => TEST_AT.getTime();
+    const nitro = await createEncryptedSession(artifacts, { provider: testNitroProvider(chain), now: nitroNow });
+    const allowed = parsePolicy({ allowedPcrs: [TEST_PCRS] });
+    expect(await evaluateEnclaveKey(nitro.enclaveKey, { policy: DEFAULT_POLICY, now: TEST_AT, rootFingerprints: roots })).toMatchObject({ trusted: false, reasons: ['enclave key: the policy allows no enclave measurement (allowedPcrs is empty)'] });
+    const verdict = await evaluateEnclaveKey(nitro.enclaveKey, { policy: allowed, now: TEST_AT, rootFingerprints: roots });
+    expect(verdict).toMatchObject({ trusted: true, enclave: { evidence: { vendor: 'nitro', encryptionKey: nitro.publicKey } } });
+    // Without the pinned test root, the AWS root is required: refused.
+    expect((await evaluateEnclaveKey(nitro.enclaveKey, { policy: allowed, now: TEST_AT })).trusted).toBe(false);
+
+    const { request: req, pending } = await encryptRequest(verdict.enclave!, artifacts.manifest, x, { now: TEST_AT });
+    const response = await handleEncryptedRequest(nitro, req);
+    const result = await decryptResponse(pending, response, { now: TEST_AT, rootFingerprints: roots });
+    expect(result.attestation).toMatchObject({ vendor: 'nitro', hardware: true, encryptionKey: nitro.publicKey, measurements: expect.objectContaining(TEST_PCRS) });
+    const key = loadPolicyKey(artifacts.dir);
+    expect(await evaluateReceipt(result.receipt, { key, policy: allowed, now: TEST_AT, nitroRootFingerprint: chain.rootFingerprint })).toMatchObject({ verdict: 'accepted', by: ['attestation'] });
+
+    // The same request answered by another enclave image (other PCRs) holding the key: refused by the client.
+    const pcrs = new Map<number, Uint8Array>();
+    for (let i = 0; i < 16; i++) pcrs.set(i, new Uint8Array(48).fill(0xb0 + i));
+    const impostor = { ...nitro, provider: testNitroProvider(chain, { pcrs }), replay: new ReplayCache(4) };
+    const second = await encryptRequest(verdict.enclave!, artifacts.manifest, x, { now: TEST_AT });
+    await expect(decryptResponse(second.pending, await handleEncryptedRequest(impostor, second.request), { now: TEST_AT, rootFingerprints: roots })).rejects.toThrow(
+      new AttestationError('encrypted response: the receipt is attested by another enclave than the one whose key was verified (vendor or measurements differ)'),
+    );
   });
 });

@@ -117,6 +117,9 @@ export interface PendingRequest {
   context: { export(exporterContext: ArrayBuffer | Uint8Array, length: number): Promise<ArrayBuffer> };
 }
 
+/** The enclave's key imported for Web Crypto, once per verified key. */
+const publicKeys = new WeakMap<VerifiedEnclaveKey, CryptoKey>();
+
 /** Options of {@link encryptRequest}. */
 export interface EncryptRequestOptions {
   /** Request id (16 to 64 bytes, lowercase hex): the receipt nonce; random 16 bytes by default. */
@@ -151,7 +154,8 @@ export async function encryptRequest(enclave: VerifiedEnclaveKey, manifest: Pick
     createdAt: (options.now ?? new Date()).toISOString(),
   } as const;
   const suite = hpkeSuite();
-  const recipientPublicKey = await suite.kem.deserializePublicKey(hexToBytes(enclave.key.publicKey));
+  let recipientPublicKey = publicKeys.get(enclave);
+  if (!recipientPublicKey) publicKeys.set(enclave, (recipientPublicKey = await suite.kem.deserializePublicKey(hexToBytes(enclave.key.publicKey))));
   const context = await suite.createSenderContext({ recipientPublicKey, info: requestInfo(header) });
   const plaintext = utf8ToBytes(canonicalJson({ input: Array.from(input), inputSalt: inputSalt.toString() }));
   const ciphertext = await context.seal(plaintext, requestAad(header));

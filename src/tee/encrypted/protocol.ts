@@ -26,7 +26,8 @@
  * client key: RFC 9180 §9.8 ("Bidirectional Encryption") recommends exactly this. The
  * exporter secret of the request's context is known to the client that made `enc` and to
  * the holder of the enclave's private key, and to no one else; a response key derived
- * from it (`export("…key", 16)`, nonce `export("…nonce", 12)`, one message per key) is
+ * from it (`export("zkinfer.encrypted-response/1 key and nonce", 28)`: the AES-128 key,
+ * then the 12-byte nonce; one message per key) is
  * fresh per request and bound to that request, with no extra key pair, no extra
  * Diffie-Hellman and nothing more to authenticate. The response AEAD's additional data is
  * the receipt digest, so the ciphertext cannot be moved to another receipt.
@@ -147,18 +148,21 @@ export function requestAad(header: Pick<RequestHeader, 'requestId'>): Uint8Array
   return hexToBytes(header.requestId);
 }
 
-const KEY_LABEL = utf8ToBytes(`${ENCRYPTED_RESPONSE_FORMAT} key`);
-const NONCE_LABEL = utf8ToBytes(`${ENCRYPTED_RESPONSE_FORMAT} nonce`);
+const RESPONSE_LABEL = utf8ToBytes(`${ENCRYPTED_RESPONSE_FORMAT} key and nonce`);
 
 /** Anything with HPKE's secret export (a sender or recipient context). */
 interface Exporter {
   export(exporterContext: ArrayBuffer | Uint8Array, length: number): Promise<ArrayBuffer>;
 }
 
-/** The response key and nonce derived from a request's HPKE context (RFC 9180 §9.8). */
+/**
+ * The response key and nonce derived from a request's HPKE context (RFC 9180 §9.8): one
+ * export of 28 bytes, the AES-128 key then the 12-byte GCM nonce (one export, not two:
+ * each costs a round of Web Crypto HMAC calls).
+ */
 export async function responseKey(ctx: Exporter): Promise<{ key: Uint8Array; iv: Uint8Array }> {
-  const [key, iv] = await Promise.all([ctx.export(KEY_LABEL, 16), ctx.export(NONCE_LABEL, 12)]);
-  return { key: new Uint8Array(key), iv: new Uint8Array(iv) };
+  const secret = new Uint8Array(await ctx.export(RESPONSE_LABEL, 28));
+  return { key: secret.slice(0, 16), iv: secret.slice(16) };
 }
 
 /** Seals the response plaintext under the exported key, with the receipt digest as additional data. */

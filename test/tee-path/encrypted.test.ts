@@ -18,7 +18,7 @@ import { closeTeeArtifacts, inferAttested, loadTeeArtifacts, type TeeArtifacts }
 import { createDevProvider, type DevProvider } from '../../src/tee/dev/dev.js';
 import { decryptResponse, encryptRequest, verifyEnclaveKey } from '../../src/tee/encrypted/client.js';
 import { createEncryptedSession, handleEncryptedRequest, ReplayCache, type EncryptedSession } from '../../src/tee/encrypted/enclave.js';
-import { EncryptedRequestError, type EncryptedRequest, type EncryptedResponse } from '../../src/tee/encrypted/protocol.js';
+import { EncryptedRequestError, hpkeSuite, stockHpkeSuite, type EncryptedRequest, type EncryptedResponse } from '../../src/tee/encrypted/protocol.js';
 import { DEFAULT_POLICY, evaluateEnclaveKey, evaluateReceipt, loadPolicyKey, parsePolicy } from '../../src/verify/policy.js';
 import { parseReceipt, SEALED_NO_PROOF } from '../../src/verify/verify.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
@@ -55,6 +55,24 @@ function flip(b64: string, index = 0): string {
   bytes[((index % bytes.length) + bytes.length) % bytes.length]! ^= 0x01;
   return bytes.toString('base64');
 }
+
+describe('HPKE suite', () => {
+  it('interoperates with @hpke/core\'s stock suite both ways (seal, open, export)', async () => {
+    const info = new TextEncoder().encode('zkinfer interop');
+    const aad = new Uint8Array([1, 2, 3]);
+    const message = new TextEncoder().encode('x'.repeat(1000));
+    for (const [sender, recipient] of [[stockHpkeSuite(), hpkeSuite()], [hpkeSuite(), stockHpkeSuite()]] as const) {
+      const pair = await recipient.kem.generateKeyPair();
+      const s = await sender.createSenderContext({ recipientPublicKey: pair.publicKey, info });
+      const ct = await s.seal(message, aad);
+      const r = await recipient.createRecipientContext({ recipientKey: pair.privateKey, enc: s.enc, info });
+      expect(new Uint8Array(await r.open(ct, aad))).toEqual(message);
+      expect(new Uint8Array(await r.export(info, 28))).toEqual(new Uint8Array(await s.export(info, 28)));
+      const other = await recipient.createRecipientContext({ recipientKey: pair.privateKey, enc: s.enc, info: new Uint8Array(1) });
+      await expect(other.open(ct, aad)).rejects.toThrow();
+    }
+  });
+});
 
 describe('enclave key', () => {
   it('is attested with the HPKE key as the document public key and trusted only where the policy allows', async () => {

@@ -33,6 +33,8 @@
  * the receipt digest, so the ciphertext cannot be moved to another receipt.
  */
 import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
+import { expand as hkdfExpand, extract as hkdfExtract } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { canonicalJson, sha256Json } from '../../shared/canonical.js';
@@ -55,11 +57,38 @@ export const ENCRYPTED_RESPONSE_FORMAT = 'zkinfer.encrypted-response/1' as const
 export const MIN_REQUEST_ID_BYTES = 16;
 export const MAX_REQUEST_ID_BYTES = 64;
 
+/**
+ * HPKE's HKDF-SHA256 with its two RFC 5869 primitives computed by @noble/hashes instead of
+ * Web Crypto: @hpke/core keeps the labelling (RFC 9180 §4, `LabeledExtract` and
+ * `LabeledExpand` with the suite id) and the key schedule; only HMAC runs synchronously,
+ * which saves an import and a thread-pool round trip per step (a key schedule has about
+ * ten). Byte-for-byte the same function: the tests open messages sealed by the stock suite.
+ */
+class HkdfSha256Sync extends HkdfSha256 {
+  override async extract(salt: ArrayBuffer, ikm: ArrayBuffer): Promise<ArrayBuffer> {
+    const saltBytes = salt.byteLength === 0 ? new Uint8Array(32) : new Uint8Array(salt);
+    if (saltBytes.length !== 32) return super.extract(salt, ikm); // the library's own check and error
+    return toArrayBuffer(hkdfExtract(sha256, new Uint8Array(ikm), saltBytes));
+  }
+
+  override async expand(prk: ArrayBuffer, info: ArrayBuffer, len: number): Promise<ArrayBuffer> {
+    if (len > 255 * 32) return super.expand(prk, info, len);
+    return toArrayBuffer(hkdfExpand(sha256, new Uint8Array(prk), new Uint8Array(info), len));
+  }
+}
+
+const toArrayBuffer = (b: Uint8Array): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+
 let suite: CipherSuite | undefined;
 /** The one cipher suite of the encrypted path. */
 export function hpkeSuite(): CipherSuite {
-  suite ??= new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
+  suite ??= new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256Sync(), aead: new Aes128Gcm() });
   return suite;
+}
+
+/** The suite with @hpke/core's own Web Crypto HKDF (for interoperability tests). */
+export function stockHpkeSuite(): CipherSuite {
+  return new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
 }
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${2 * bytes}}$`), `expected ${bytes} bytes of lowercase hex`);

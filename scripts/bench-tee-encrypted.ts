@@ -15,7 +15,7 @@
  * with the client's check (the encrypted client always checks its receipt), and also over
  * the plain request alone. Reuses the compiled artifacts of scripts/bench-tee-path.ts.
  *
- * Usage: npx tsx scripts/bench-tee-encrypted.ts [--runs 300] [--out /tmp/zkinfer-bench-tee-path]
+ * Usage: npm run bench:tee-encrypted -- [--runs 300] [--out /tmp/zkinfer-bench-tee-path]
  */
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';

@@ -23,6 +23,7 @@ import { registerSetupCommand } from './commands/setup.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { registerTeeCommand } from './commands/tee.js';
 
 /** The version in zkinfer's package.json (two folders up, from src/cli/ or dist/cli/). */
 export function packageVersion(): string {
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerExportCommand(program);
   registerServeCommand(program);
   registerWorkerCommand(program);
+  registerTeeCommand(program);
   return program;
 }
 

@@ -22,6 +22,9 @@ import { registerAttributeCommand } from './commands/attribute.js';
 import { registerSetupCommand } from './commands/setup.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerOpenCommand } from './commands/open.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerWorkerCommand } from './commands/worker.js';
+import { registerTeeCommand } from './commands/tee.js';
 
 /** The version in zkinfer's package.json (two folders up, from src/cli/ or dist/cli/). */
 export function packageVersion(): string {
@@ -47,6 +50,9 @@ export function buildProgram(): Command {
   registerSetupCommand(program);
   registerExportCommand(program);
   registerOpenCommand(program);
+  registerServeCommand(program);
+  registerWorkerCommand(program);
+  registerTeeCommand(program);
   return program;
 }
 

@@ -238,8 +238,8 @@ export async function inferAttested(artifacts: TeeArtifacts, input: ArrayLike<nu
  * attestation block, with the TEE output it signed, is kept unchanged.
  * @throws {ProveError} when the proof is of another model, input, nonce or time
  */
-export function attachProof(attested: PublicReceipt, proven: Receipt): PublicReceipt {
-  if (!isPublicReceipt(proven)) throw new ProveError('cannot attach the proof: its receipt has a hashed input or output, an attested receipt is public');
+export function attachProof(attested: Receipt, proven: Receipt): PublicReceipt {
+  if (!isPublicReceipt(proven) || !isPublicReceipt(attested)) throw new ProveError('cannot attach the proof: a receipt has a hashed input or output, an attested receipt is public');
   if (proven.modelId !== attested.modelId || proven.input.commitment !== attested.input.commitment || proven.nonce !== attested.nonce || proven.createdAt !== attested.createdAt) {
     throw new ProveError('cannot attach the proof: it is for another model, input, nonce or time than the attested receipt');
   }

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { compileModel, type CompileOptions, type CompileResult } from '../../src/build/compile.js';
 import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
 
-/** Writes a 6-5-3 MLP with a final Softmax and compiles it into a temporary folder. */
+/** Writes a 6-5-3 MLP with a final Softmax and compiles it into a temporary folder (`skipSetup`: no zkey, for TEE-only tests; visibility: hashed input or output). */
 export async function compileTinyModel(
-  visibility: Pick<CompileOptions, 'inputVisibility' | 'outputVisibility'> = {},
+  options: { skipSetup?: boolean } & Pick<CompileOptions, 'inputVisibility' | 'outputVisibility'> = {},
 ): Promise<{ dir: string; onnxPath: string; result: CompileResult; work: string }> {
   const work = mkdtempSync(join(tmpdir(), 'zkinfer-e2e-'));
   const r = rng(21);
@@ -40,7 +40,9 @@ export async function compileTinyModel(
     calibrationPath: join(work, 'calibration.jsonl'),
     quant: { inputBits: 8, weightBits: 8, activationBits: 10 },
     provenance: { name: 'tiny', authors: ['zkinfer tests'], license: 'MIT' },
-    ...visibility,
+    ...(options.skipSetup ? { skipSetup: true } : {}),
+    ...(options.inputVisibility ? { inputVisibility: options.inputVisibility } : {}),
+    ...(options.outputVisibility ? { outputVisibility: options.outputVisibility } : {}),
   });
   return { dir, onnxPath, result, work };
 }

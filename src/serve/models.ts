@@ -30,13 +30,17 @@ export class ModelRegistry {
 
   /**
    * Loads artifacts folders.
-   * @throws {InvalidArgumentError} when two folders hold the same model id
+   * @throws {InvalidArgumentError} when two folders hold the same model id, or a model has a hashed input or output
    * @throws the loaders' errors for a missing or altered artifact
    */
   constructor(dirs: readonly string[]) {
     for (const dir of dirs) {
       const tee = loadTeeArtifacts(dir);
       const { manifest } = tee;
+      // A hashed model's openings (values and salts) belong to the data owner; the service has nowhere to hand them.
+      if (manifest.io.input.visibility !== 'public' || manifest.io.output.visibility !== 'public') {
+        throw new InvalidArgumentError(`${dir}: the service serves models with public input and output; this model's input is ${manifest.io.input.visibility} and output ${manifest.io.output.visibility} (prove it with \`zkinfer prove\`, which writes the opening)`);
+      }
       const held = this.#models.get(manifest.modelId);
       if (held) throw new InvalidArgumentError(`${dir}: holds model ${manifest.modelId}, already loaded from ${held.dir}`);
       this.#models.set(manifest.modelId, { dir: tee.dir, manifest, model: tee.model, tee, key: loadPolicyKey(dir), provable: manifest.files.zkey !== null && manifest.keyId !== null });

@@ -19,9 +19,9 @@ function zkinfer(...args: string[]) {
 let tiny: Awaited<ReturnType<typeof compileTinyModel>>;
 let ptau: string;
 beforeAll(async () => {
-  tiny = await compileTinyModel();
+  tiny = await compileTinyModel({ localSetup: 'snarkjs' });
   const m = readManifest(tiny.dir);
-  ptau = join(defaultCacheDir(), 'ptau', `local-bn254-${String(m.setup!.ptau.power).padStart(2, '0')}-${m.setup!.ptau.sha256}.ptau`);
+  ptau = join(defaultCacheDir(), 'ptau', `local-bn254-${String(m.setup!.ptau!.power).padStart(2, '0')}-${m.setup!.ptau!.sha256}.ptau`);
 }, 300_000);
 afterAll(releaseCurve);
 

@@ -6,10 +6,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileModel, type CompileResult } from '../../src/build/compile.js';
+import type { LocalSetupMethod } from '../../src/build/setup.js';
 import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
 
-/** Writes a 6-5-3 MLP with a final Softmax and compiles it into a temporary folder. */
-export async function compileTinyModel(): Promise<{ dir: string; onnxPath: string; result: CompileResult; work: string }> {
+/**
+ * Writes a 6-5-3 MLP with a final Softmax and compiles it into a temporary folder.
+ * @param options.localSetup how the local setup makes the keys (default: compile's default, direct);
+ *   tests of the phase-2 chain need `snarkjs`.
+ */
+export async function compileTinyModel(options: { localSetup?: LocalSetupMethod } = {}): Promise<{ dir: string; onnxPath: string; result: CompileResult; work: string }> {
   const work = mkdtempSync(join(tmpdir(), 'zkinfer-e2e-'));
   const r = rng(21);
   const bytes = buildModel({
@@ -38,6 +43,7 @@ export async function compileTinyModel(): Promise<{ dir: string; onnxPath: strin
     calibrationPath: join(work, 'calibration.jsonl'),
     quant: { inputBits: 8, weightBits: 8, activationBits: 10 },
     provenance: { name: 'tiny', authors: ['zkinfer tests'], license: 'MIT' },
+    localSetup: options.localSetup,
   });
   return { dir, onnxPath, result, work };
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { compileModel } from '../src/build/compile.js';
 import { localPtau } from '../src/build/ptau.js';
 import { directSetup, groth16Setup, readR1csHeader, requiredPower } from '../src/build/setup.js';
-import { machineLine, median, table, writeSection } from './lib/bench-report.js';
+import { median, table, writeSection } from './lib/bench-report.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);
@@ -47,7 +47,6 @@ async function measure(run: (onProgress: (e: { stage: string }) => void) => Prom
 }
 
 async function main(): Promise<void> {
-  const machine = machineLine();
   const work = mkdtempSync(join(tmpdir(), 'zkinfer-bench-local-setup-'));
   try {
     let r1cs = arg('--r1cs', '');
@@ -85,7 +84,7 @@ async function main(): Promise<void> {
       report('snarkjs: zkey new + contribution + beacon, cached local ptau (--local-setup snarkjs)', viaSnarkjs);
     }
     const body = [
-      `Machine: ${machine}. \`npx tsx scripts/bench-local-setup.ts --runs ${runs} --snarkjs-runs ${snarkjsRuns}\`; circuit: examples/lenet as \`bench-lenet.ts\` compiles it (${header.nConstraints.toLocaleString('en-US')} constraints, ${header.nWires.toLocaleString('en-US')} wires, domain 2^${power}). Wall time median (each run); CPU time is the process's, all threads. Target (issue 13): local setup of LeNet with a cached powers of tau at most 60 s.`,
+      `\`npx tsx scripts/bench-local-setup.ts --runs ${runs} --snarkjs-runs ${snarkjsRuns}\`; circuit: examples/lenet as \`bench-lenet.ts\` compiles it (${header.nConstraints.toLocaleString('en-US')} constraints, ${header.nWires.toLocaleString('en-US')} wires, domain 2^${power}). Wall time median (each run); CPU time is the process's, all threads. Target (issue 13): local setup of LeNet with a cached powers of tau at most 60 s.`,
       '',
       table(['setup', 'wall', 'CPU', 'stages (first run)'], rows),
     ].join('\n');

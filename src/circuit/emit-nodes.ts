@@ -8,12 +8,27 @@ import { sizeOf } from '../ir/graph.js';
 import type { QNode } from '../quant/model.js';
 import { addConstant, combine, type LinearExpr } from './linear-expr.js';
 import { convTemplate, denseTemplate } from './emit-layers.js';
+import { convPoolAt, convPoolTemplate } from './emit-conv-pool.js';
 import { emitMove } from './emit-moves.js';
 import { emitActivation } from './emit-activations.js';
 import type { Emitter, GadgetInstance } from './emit.js';
 
 /** Emits one node: sets its output's expressions, declaring gadgets where needed. */
 export function emitNode(em: Emitter, node: QNode, index: number): void {
+  const fused = convPoolAt(em.model, index);
+  if (fused) {
+    // A convolution read only by a max pooling is emitted with it, at the pooling's step.
+    if (node.kind === 'conv') return;
+    const { conv } = fused;
+    const input = em.model.values[conv.input]!.shape;
+    const convOut = em.model.values[conv.output]!.shape;
+    const poolOut = em.model.values[node.output]!.shape;
+    const name = `ConvPool${index}`;
+    const windows = sizeOf(poolOut);
+    em.set(node.output, em.layer(index, convPoolTemplate(name, fused, input, convOut, poolOut), name, em.get(conv.input, conv.source), windows));
+    em.gadgets.MaxOf = (em.gadgets.MaxOf ?? 0) + windows;
+    return;
+  }
   const x = em.get(node.input, node.source);
   const shapes = () => ({ input: em.model.values[node.input]!.shape, output: em.model.values[node.output]!.shape });
   switch (node.kind) {

@@ -1,7 +1,7 @@
 /**
  * Converters for elementwise non-linear ops — Relu, Clip (ReLU6 exports as Clip(0, 6)),
  * LeakyRelu, PRelu, Sigmoid, Tanh — and for the ops allowed only as the model's final
- * step: Softmax (monotone, so the circuit proves its input) and ArgMax (proven).
+ * step: Softmax and LogSoftmax (monotone, so the circuit proves their input) and ArgMax (proven).
  * Constant inputs are folded.
  */
 import type { ConstTensor } from '../ir/graph.js';
@@ -69,12 +69,14 @@ function squash(fn: 'sigmoid' | 'tanh'): Converter {
   };
 }
 
-const softmax: Converter = (ctx) => {
-  if (input(ctx, 0, 'input').value.kind !== 'value') fail(ctx, 'Softmax of a constant is not supported');
-  const v = computedInput(ctx, 0, 'input');
-  const axis = normalizeAxis(ctx, ctx.attrs.int('axis', ctx.opset < 13 ? 1 : -1), v.shape.length);
-  ctx.emit({ kind: 'softmax', input: v.name, output: ctx.outputName, axis, coerce2d: ctx.opset < 13, source: ctx.source }, v.shape);
-};
+function softmax(log: boolean): Converter {
+  return (ctx) => {
+    if (input(ctx, 0, 'input').value.kind !== 'value') fail(ctx, `${log ? 'LogSoftmax' : 'Softmax'} of a constant is not supported`);
+    const v = computedInput(ctx, 0, 'input');
+    const axis = normalizeAxis(ctx, ctx.attrs.int('axis', ctx.opset < 13 ? 1 : -1), v.shape.length);
+    ctx.emit({ kind: 'softmax', input: v.name, output: ctx.outputName, axis, coerce2d: ctx.opset < 13, ...(log ? { log: true as const } : {}), source: ctx.source }, v.shape);
+  };
+}
 
 const argMax: Converter = (ctx) => {
   if (input(ctx, 0, 'data').value.kind !== 'value') fail(ctx, 'ArgMax of a constant is not supported');
@@ -94,6 +96,7 @@ export const ACTIVATION_CONVERTERS: Record<string, Converter> = {
   PRelu: prelu,
   Sigmoid: squash('sigmoid'),
   Tanh: squash('tanh'),
-  Softmax: softmax,
+  Softmax: softmax(false),
+  LogSoftmax: softmax(true),
   ArgMax: argMax,
 };

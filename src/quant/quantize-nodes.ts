@@ -148,7 +148,7 @@ export function quantizeNode(q: Quantizer, node: IrNode): void {
       q.set(node.output, q.define(node.output, { ...x }, node.output));
       return;
     case 'softmax':
-      q.transform = { kind: 'softmax', axis: node.axis, coerce2d: node.coerce2d };
+      q.transform = { kind: 'softmax', axis: node.axis, coerce2d: node.coerce2d, ...(node.log ? { log: true as const } : {}) };
       q.set(node.output, x);
       return;
     case 'binary':

@@ -3,7 +3,7 @@
  * targets of issues 3 and 13 and prints a markdown section:
  * - constraints ≤ 131,000, so the circuit fits a 2^17 evaluation domain (issue 3: ≤ 200,000);
  * - compile without setup (import → calibrate → quantize → measure → emit → circom) ≤ 60 s;
- * - proof (witness + Groth16, warm prover) ≤ 5 s (issue 3: ≤ 15 s), after a local setup (timed, not a target);
+ * - proof (witness + Groth16, warm prover) ≤ 5 s (issue 3: ≤ 15 s), after a local setup with direct keys (issue 13: ≤ 60 s);
  * - argmax agreement of the quantized model with float onnxruntime ≥ 99 % on the test split.
  * Options: `--skip-prove` (no setup or proof), `--images N` (test images for the agreement).
  */

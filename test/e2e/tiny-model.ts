@@ -11,10 +11,11 @@ import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
 
 /**
  * Writes a 6-5-3 MLP with a final Softmax and compiles it into a temporary folder.
+ * @param options.skipSetup no zkey, for TEE-only tests.
  * @param options.localSetup how the local setup makes the keys (default: compile's default, direct);
  *   tests of the phase-2 chain need `snarkjs`.
  */
-export async function compileTinyModel(options: { localSetup?: LocalSetupMethod } = {}): Promise<{ dir: string; onnxPath: string; result: CompileResult; work: string }> {
+export async function compileTinyModel(options: { skipSetup?: boolean; localSetup?: LocalSetupMethod } = {}): Promise<{ dir: string; onnxPath: string; result: CompileResult; work: string }> {
   const work = mkdtempSync(join(tmpdir(), 'zkinfer-e2e-'));
   const r = rng(21);
   const bytes = buildModel({
@@ -43,7 +44,7 @@ export async function compileTinyModel(options: { localSetup?: LocalSetupMethod 
     calibrationPath: join(work, 'calibration.jsonl'),
     quant: { inputBits: 8, weightBits: 8, activationBits: 10 },
     provenance: { name: 'tiny', authors: ['zkinfer tests'], license: 'MIT' },
-    localSetup: options.localSetup,
+    ...(options.skipSetup ? { skipSetup: true } : { localSetup: options.localSetup }),
   });
   return { dir, onnxPath, result, work };
 }

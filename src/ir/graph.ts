@@ -245,30 +245,5 @@ export function describeSource(source: NodeSource): string {
 
 /** The names of the values a node reads, in operand order. */
 export function nodeInputs(node: IrNode): string[] {
-  switch (node.kind) {
-    case 'linear':
-    case 'conv':
-    case 'addConst':
-    case 'mulConst':
-    case 'relu':
-    case 'maxPool':
-    case 'avgPool':
-    case 'reshape':
-    case 'softmax':
-    case 'clip':
-    case 'requantize':
-    case 'leakyRelu':
-    case 'squash':
-    case 'transpose':
-    case 'pad':
-    case 'argMax':
-      return [node.input];
-    case 'binary':
-      return [node.input, node.other];
-    case 'concat':
-      return node.parts.flatMap((p) => ('value' in p ? [p.value] : []));
-    default:
-      node satisfies never;
-      throw new Error('unreachable');
-  }
+  return 'parts' in node ? node.parts.flatMap((p) => ('value' in p ? [p.value] : [])) : 'other' in node ? [node.input, node.other] : [node.input];
 }

@@ -5,7 +5,7 @@
  * Constant inputs are folded.
  */
 import type { ConstTensor } from '../ir/graph.js';
-import { sigmoid } from '../ir/float-exec.js';
+import { sigmoid } from '../shared/math.js';
 import { broadcastShape, broadcastTo } from './broadcast.js';
 import { computedInput, constInput, fail, input, normalizeAxis, type ConvertContext, type Converter } from './context.js';
 

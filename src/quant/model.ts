@@ -223,33 +223,9 @@ export type QNode =
   | QConcat
   | QArgMax;
 
-/** The names of the values a fixed-point node reads, in operand order. */
+/** The names of the values a fixed-point node reads, in operand order: `parts` (their values), else `input` and `other`. */
 export function qNodeInputs(node: QNode): string[] {
-  switch (node.kind) {
-    case 'add':
-    case 'mul':
-      return [node.input, node.other];
-    case 'concat':
-      return node.parts.flatMap((p) => ('value' in p ? [p.value] : []));
-    case 'linear':
-    case 'conv':
-    case 'addConst':
-    case 'mulConst':
-    case 'sumPool':
-    case 'maxPool':
-    case 'rescale':
-    case 'clamp':
-    case 'leakyRelu':
-    case 'squash':
-    case 'reshape':
-    case 'transpose':
-    case 'pad':
-    case 'argMax':
-      return [node.input];
-    default:
-      node satisfies never;
-      throw new Error('unreachable');
-  }
+  return 'parts' in node ? node.parts.flatMap((p) => ('value' in p ? [p.value] : [])) : 'other' in node ? [node.input, node.other] : [node.input];
 }
 
 /** Scale and static bound of a fixed-point value. */

@@ -7,7 +7,7 @@
  * limit — all lifted by tolerance/2, so |min(lines) − g| ≤ tolerance/2 everywhere (a concave
  * function lies above its chords, and the minimum of the chord lines is the interpolant).
  */
-import { sigmoid } from '../ir/float-exec.js';
+import { sigmoid } from '../shared/math.js';
 
 /** A line a·u + b. */
 export interface Line {

@@ -1,0 +1,204 @@
+/**
+ * Elementwise non-linear activations: Relu, Clip (ReLU6 is exported as Clip(0, 6)),
+ * LeakyRelu, PRelu, Sigmoid and Tanh — and the rescale every pending accumulator goes
+ * through before one of them.
+ *
+ * Quantization: Relu is the rescale to the calibrated activation scale with ReLU fused;
+ * Clip compares with its bounds at the value's scale (a lower bound of 0 fuses with the
+ * rescale's ReLU); LeakyRelu/PRelu fuse the rescale with two slopes at a power-of-two slope
+ * scale; Sigmoid/Tanh are odd piecewise-linear approximations (src/quant/pwl.ts) on |q|
+ * with the sign applied after, output at the rescaled scale + slopeScale.
+ * Circuit cost per element (O1): rescale RescaleRelu/RescaleSigned(k, b): k + b + 2
+ * (RescaleHalfEven + 2); clamp: one Max2(b) of b + 4 per present bound; leakyRelu
+ * RescaleLeakyRelu(k, b): k + b + 2; squash: RescaleAbs + a Max2 per further line + SignApply.
+ */
+import { broadcastTo } from '../onnx/broadcast.js';
+import { ACTIVATION_CONVERTERS } from '../onnx/ops-activation.js';
+import { rescaleHalfEven, rescaleValue } from '../shared/rounding.js';
+import { sigmoid } from '../shared/math.js';
+import { oddPwl } from '../quant/pwl.js';
+import { checkDifference, checkSigned } from '../reference/refuse.js';
+import { combine, constantExpr, type LinearExpr } from '../circuit/linear-expr.js';
+import { family, type Interval } from './types.js';
+
+const pick = (...ops: string[]) => Object.fromEntries(ops.map((op) => [op, ACTIVATION_CONVERTERS[op]!]));
+const map = (x: Interval, f: (v: number, i: number) => number): Interval => ({ lo: x.lo.map(f), hi: x.hi.map(f) });
+
+export const activation = family({
+  onnx: pick('Relu', 'Clip', 'LeakyRelu', 'PRelu', 'Sigmoid', 'Tanh'),
+  float: {
+    relu: {
+      run: (node, c) => c.value(node.input).map((v) => (v > 0 ? v : 0)),
+      interval: (node, c) => map(c.interval(node.input), (v) => Math.max(v, 0)),
+      quantize: (q, node) => q.set(node.output, q.rescale(q.get(node.input, node), node.input, true, node.source)),
+    },
+    clip: {
+      run: (node, c) => c.value(node.input).map((v) => Math.min(Math.max(v, node.min), node.max)),
+      interval: (node, c) => map(c.interval(node.input), (v) => Math.min(Math.max(v, node.min), node.max)),
+      quantize(q, node) {
+        let x = q.get(node.input, node);
+        if (node.min === 0) x = q.rescale(x, node.input, true, node.source);
+        else if (x.pending) x = q.rescale(x, node.input, false, node.source);
+        const round = (v: number) => Math.round(v * 2 ** x.scale);
+        let min: number | null = Number.isFinite(node.min) ? round(node.min) : null;
+        let max: number | null = Number.isFinite(node.max) ? round(node.max) : null;
+        if (min !== null && min <= x.min) min = null;
+        if (max !== null && max >= Math.max(x.max, min ?? -Infinity)) max = null;
+        const lo = min === null ? x.min : Math.max(x.min, min);
+        const hiAfterMin = min === null ? x.max : Math.max(x.max, min);
+        const minBits = min === null ? 0 : q.diffBits(x.min, x.max, min, node.input, x.scale);
+        const maxBits = max === null ? 0 : q.diffBits(lo, hiAfterMin, max, node.input, x.scale);
+        if (min === null && max === null) {
+          q.set(node.output, x);
+          return;
+        }
+        q.push({ kind: 'clamp', input: x.q, output: node.output, min, max, minBits, maxBits, source: node.source });
+        const out = { scale: x.scale, min: max === null ? lo : Math.min(lo, max), max: max === null ? hiAfterMin : Math.min(hiAfterMin, max), pending: false };
+        q.set(node.output, q.define(node.output, out, node.output));
+      },
+    },
+    leakyRelu: {
+      run(node, c) {
+        const s = broadcastTo(node.slope, c.shape(node.input));
+        return c.value(node.input).map((v, i) => (v >= 0 ? v : s[i]! * v));
+      },
+      interval(node, c) {
+        const x = c.interval(node.input);
+        const s = broadcastTo(node.slope, c.shape(node.input));
+        const f = (v: number, i: number) => (v >= 0 ? v : s[i]! * v);
+        const cands = (i: number) => [f(x.lo[i]!, i), f(x.hi[i]!, i), x.lo[i]! < 0 && x.hi[i]! > 0 ? 0 : f(x.lo[i]!, i)];
+        return { lo: x.lo.map((_, i) => Math.min(...cands(i))), hi: x.lo.map((_, i) => Math.max(...cands(i))) };
+      },
+      quantize(q, node) {
+        const x = q.get(node.input, node);
+        const slopes = broadcastTo(node.slope, q.shape(node.input));
+        const uniform = slopes.every((v) => v === slopes[0]);
+        const values = uniform ? [slopes[0]!] : Array.from(slopes);
+        let slopeScale = -1;
+        for (let m = 0; m <= 16 && slopeScale < 0; m++) if (values.every((v) => Number.isInteger(v * 2 ** m))) slopeScale = m;
+        if (slopeScale < 0) {
+          const smallest = Math.min(...values.filter((v) => v !== 0).map(Math.abs), 1);
+          slopeScale = q.opts.weightBits - 1 + Math.min(8, Math.max(0, Math.ceil(-Math.log2(smallest))));
+        }
+        const positive = 2 ** slopeScale;
+        const negative = values.map((v) => Math.round(v * positive));
+        const { target, shift, bits, lo, hi } = q.planRescale(x, node.input);
+        const products = negative.flatMap((n) => [lo < 0 ? lo * n : lo * positive, hi < 0 ? hi * n : hi * positive, 0]);
+        q.push({ kind: 'leakyRelu', input: x.q, output: node.output, shift, bits, positive, negative, source: node.source });
+        q.set(node.output, q.define(node.output, { scale: target + slopeScale, min: Math.min(...products), max: Math.max(...products), pending: slopeScale > 0 }, node.output));
+      },
+    },
+    squash: {
+      run: (node, c) => c.value(node.input).map(node.fn === 'sigmoid' ? sigmoid : Math.tanh),
+      interval: (node, c) => map(c.interval(node.input), node.fn === 'sigmoid' ? sigmoid : Math.tanh),
+      quantize(q, node) {
+        const x = q.get(node.input, node);
+        const { target, shift, bits, lo, hi } = q.planRescale(x, node.input);
+        const pwl = oddPwl(node.fn);
+        // Slope rounding errs by up to 2^−(slopeScale+1)·|u|, so slopes get 2 bits more than weights.
+        const slopeScale = q.opts.weightBits + 1;
+        const outScale = target + slopeScale;
+        const slopes = pwl.lines.map((l) => Math.round(l.a * 2 ** slopeScale));
+        const offsets = pwl.lines.map((l) => Math.round(l.b * 2 ** outScale));
+        const centre = Math.round(pwl.centre * 2 ** outScale);
+        const uMax = Math.max(Math.abs(lo), Math.abs(hi));
+        const line = (i: number, u: number) => slopes[i]! * u + offsets[i]!;
+        // Each step compares the running minimum (one of the earlier lines) with the next line.
+        const compareBits = slopes.slice(1).map((_, k) => {
+          let span = 0;
+          for (let j = 0; j <= k; j++) for (const u of [0, uMax]) span = Math.max(span, Math.abs(line(j, u) - line(k + 1, u)));
+          return Math.ceil(Math.log2(span + 1));
+        });
+        let hMax = 0;
+        for (const u of [0, uMax]) hMax = Math.max(hMax, ...slopes.map((_, i) => Math.abs(line(i, u))));
+        q.push({ kind: 'squash', input: x.q, output: node.output, fn: node.fn, shift, bits, slopeScale, slopes, offsets, centre, compareBits, maxError: pwl.maxError, source: node.source });
+        q.set(node.output, q.define(node.output, { scale: outScale, min: centre - hMax, max: centre + hMax, pending: true }, node.output));
+      },
+    },
+  },
+  fixed: {
+    rescale: {
+      reference: (node, c) =>
+        c.value(node.input).map((v, i) => {
+          // The range check applies to the half-up quotient (what the gadget decomposes).
+          const q = rescaleValue(v, node.shift);
+          checkSigned(node, q, node.bits, i);
+          if (node.halfEven) return rescaleHalfEven(v, node.shift);
+          return node.relu && q < 0 ? 0 : q;
+        }),
+      emit(em, node, index) {
+        const call = `${node.halfEven ? 'RescaleHalfEven' : node.relu ? 'RescaleRelu' : 'RescaleSigned'}(${node.shift}, ${node.bits})`;
+        em.set(node.output, em.instantiate(index, em.get(node.input, node.source).map((e) => ({ call, inputs: [['in', e] as const] }))));
+      },
+    },
+    clamp: {
+      reference: (node, c) =>
+        c.value(node.input).map((v) => {
+          let m = v;
+          if (node.min !== null) {
+            checkDifference(node, m - node.min, node.minBits);
+            m = Math.max(m, node.min);
+          }
+          if (node.max !== null) {
+            checkDifference(node, m - node.max, node.maxBits);
+            m = Math.min(m, node.max);
+          }
+          return m;
+        }),
+      emit(em, node, index) {
+        let y = em.get(node.input, node.source);
+        if (node.min !== null) {
+          const c = constantExpr(node.min);
+          y = em.instantiate(index, y.map((e) => ({ call: `Max2(${node.minBits})`, inputs: [['a', e], ['c', c]] as const })), 'lo');
+        }
+        if (node.max !== null) {
+          const c = constantExpr(node.max);
+          const maxima = em.instantiate(index, y.map((e) => ({ call: `Max2(${node.maxBits})`, inputs: [['a', e], ['c', c]] as const })), 'hi');
+          // min(m, c) = m + c − max(m, c)
+          y = y.map((e, i) => combine([e, maxima[i]!], [1, -1], 0, node.max!));
+        }
+        em.set(node.output, y);
+      },
+    },
+    leakyRelu: {
+      reference: (node, c) =>
+        c.value(node.input).map((v, i) => {
+          const q = rescaleValue(v, node.shift);
+          checkSigned(node, q, node.bits, i);
+          return q >= 0 ? q * node.positive : q * node.negative[node.negative.length === 1 ? 0 : i]!;
+        }),
+      emit(em, node, index) {
+        const call = (i: number) => `RescaleLeakyRelu(${node.shift}, ${node.bits}, ${node.positive}, ${node.negative[node.negative.length === 1 ? 0 : i]})`;
+        em.set(node.output, em.instantiate(index, em.get(node.input, node.source).map((e, i) => ({ call: call(i), inputs: [['in', e]] as const }))));
+      },
+    },
+    squash: {
+      reference: (node, c) =>
+        c.value(node.input).map((v, i) => {
+          const q = rescaleValue(v, node.shift);
+          checkSigned(node, q, node.bits, i);
+          const u = Math.abs(q);
+          let h = node.slopes[0]! * u + node.offsets[0]!;
+          for (let j = 1; j < node.slopes.length; j++) {
+            const line = node.slopes[j]! * u + node.offsets[j]!;
+            checkDifference(node, h - line, node.compareBits[j - 1]!);
+            h = Math.min(h, line);
+          }
+          return q >= 0 ? node.centre + h : node.centre - h;
+        }),
+      emit(em, node, index) {
+        const x = em.get(node.input, node.source);
+        const [sign, abs] = em.instantiateWith(index, x.map((e) => ({ call: `RescaleAbs(${node.shift}, ${node.bits})`, inputs: [['in', e]] as const })), '', ['sign', 'out']) as [LinearExpr[], LinearExpr[]];
+        const line = (u: LinearExpr, i: number) => combine([u], [node.slopes[i]!], 0, node.offsets[i]!);
+        let h = abs.map((u) => line(u, 0));
+        for (let i = 1; i < node.slopes.length; i++) {
+          const lines = abs.map((u) => line(u, i));
+          const maxima = em.instantiate(index, h.map((e, j) => ({ call: `Max2(${node.compareBits[i - 1]})`, inputs: [['a', e], ['c', lines[j]!]] as const })), `m${i}`);
+          // min(h, line) = h + line − max(h, line)
+          h = h.map((e, j) => combine([e, lines[j]!, maxima[j]!], [1, 1, -1], 0, 0));
+        }
+        em.set(node.output, em.instantiate(index, h.map((e, j) => ({ call: `SignApply(${node.centre})`, inputs: [['sign', sign[j]!], ['in', e]] as const })), 's'));
+      },
+    },
+  },
+});

@@ -1,0 +1,62 @@
+/**
+ * Float functions shared by the stages and the verifiers: the logistic function, Softmax
+ * (applied to a proven output outside the circuit) and ArgMax with ONNX tie rules.
+ */
+
+/** Number of elements in a shape. */
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** The logistic function. */
+export function sigmoid(v: number): number {
+  return 1 / (1 + Math.exp(-v));
+}
+
+/** Index of the largest value along `axis` (first or last on ties), as floats; the axis is removed. */
+export function argMax(x: ArrayLike<number>, shape: readonly number[], axis: number, selectLast: boolean): Float64Array {
+  const inner = sizeOf(shape.slice(axis + 1));
+  const len = shape[axis]!;
+  const outer = x.length / (inner * len);
+  const y = new Float64Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let best = 0;
+      for (let j = 1; j < len; j++) {
+        const v = x[(o * len + j) * inner + i]!;
+        const m = x[(o * len + best) * inner + i]!;
+        if (v > m || (selectLast && v === m)) best = j;
+      }
+      y[o * inner + i] = best;
+    }
+  }
+  return y;
+}
+
+/**
+ * Softmax along `axis` of a row-major tensor; with `coerce2d` (opset < 13) the tensor is
+ * flattened to [prod(shape[:axis]), prod(shape[axis:])] and normalised along the second axis.
+ */
+export function softmax(x: ArrayLike<number>, shape: readonly number[], axis: number, coerce2d: boolean): Float64Array {
+  const inner = coerce2d ? sizeOf(shape.slice(axis)) : sizeOf(shape.slice(axis + 1));
+  const len = coerce2d ? inner : shape[axis]!;
+  const stride = coerce2d ? 1 : inner;
+  const block = coerce2d ? inner : len * inner;
+  const y = new Float64Array(x.length);
+  for (let base = 0; base < x.length; base += block) {
+    const lanes = coerce2d ? 1 : inner;
+    for (let lane = 0; lane < lanes; lane++) {
+      let max = -Infinity;
+      for (let j = 0; j < len; j++) max = Math.max(max, x[base + lane + j * stride]!);
+      let sum = 0;
+      for (let j = 0; j < len; j++) sum += Math.exp(x[base + lane + j * stride]! - max);
+      for (let j = 0; j < len; j++) {
+        const i = base + lane + j * stride;
+        y[i] = Math.exp(x[i]! - max) / sum;
+      }
+    }
+  }
+  return y;
+}

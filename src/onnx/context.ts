@@ -34,6 +34,8 @@ export interface ConvertContext {
   inputs: ReadonlyArray<Input | undefined>;
   /** Name of the node's first output. */
   outputName: string;
+  /** Names of all the node's outputs, '' for those no node or graph output reads (multi-output ops). */
+  outputs: readonly string[];
   /** Number of outputs the graph actually uses beyond the first (e.g. MaxPool's Indices). */
   extraOutputsUsed: boolean;
   /** Defines the output as a constant. */

@@ -25,7 +25,7 @@ export const OPSET_RANGE = [9, 21] as const;
  * GlobalMaxPool have versions 1 and 22 only, so a model of opset 1 to 8 is imported when every
  * node is one of them.
  */
-export const EARLY_OPSET_OPS: Readonly<Record<string, number>> = Object.freeze({ GlobalAveragePool: 1, GlobalMaxPool: 1 });
+export const EARLY_OPSET_OPS: Readonly<Record<string, number>> = Object.freeze({ GlobalAveragePool: 1, GlobalMaxPool: 1, HardSigmoid: 6 });
 
 /** Options for {@link importOnnx}. */
 export interface ImportOptions {
@@ -188,6 +188,7 @@ class Importer {
       opset: this.opset,
       inputs,
       outputName,
+      outputs: (node.output ?? []).map((name) => (name !== '' && this.used.has(name) ? name : '')),
       extraOutputsUsed: (node.output ?? []).slice(1).some((name) => name !== '' && this.used.has(name)),
       setConst: (tensor) => this.values.set(outputName, { kind: 'const', tensor }),
       alias: (name) => this.aliases.set(outputName, name),

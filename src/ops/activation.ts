@@ -12,14 +12,17 @@
  * (RescaleHalfEven + 2); clamp: one Max2(b) of b + 4 per present bound; leakyRelu
  * RescaleLeakyRelu(k, b): k + b + 2; squash: RescaleAbs + a Max2 per further line + SignApply.
  */
-import { broadcastTo } from '../onnx/broadcast.js';
+import { broadcastTo } from '../ir/gather.js';
 import { ACTIVATION_CONVERTERS } from '../onnx/ops-activation.js';
 import { rescaleHalfEven, rescaleValue } from '../shared/rounding.js';
-import { sigmoid } from '../shared/math.js';
+import { erf, sigmoid } from '../shared/math.js';
 import { oddPwl } from '../quant/pwl.js';
 import { checkDifference, checkSigned } from '../reference/refuse.js';
 import { combine, constantExpr, type LinearExpr } from '../circuit/linear-expr.js';
 import { family, type Interval } from './types.js';
+
+/** The float function of each squash. */
+const SQUASH = { sigmoid, tanh: Math.tanh, erf };
 
 const pick = (...ops: string[]) => Object.fromEntries(ops.map((op) => [op, ACTIVATION_CONVERTERS[op]!]));
 const map = (x: Interval, f: (v: number, i: number) => number): Interval => ({ lo: x.lo.map(f), hi: x.hi.map(f) });
@@ -89,8 +92,8 @@ export const activation = family({
       },
     },
     squash: {
-      run: (node, c) => c.value(node.input).map(node.fn === 'sigmoid' ? sigmoid : Math.tanh),
-      interval: (node, c) => map(c.interval(node.input), node.fn === 'sigmoid' ? sigmoid : Math.tanh),
+      run: (node, c) => c.value(node.input).map(SQUASH[node.fn]),
+      interval: (node, c) => map(c.interval(node.input), SQUASH[node.fn]),
       quantize(q, node) {
         const x = q.get(node.input, node);
         const { target, shift, bits, lo, hi } = q.planRescale(x, node.input);

@@ -10,8 +10,7 @@
  * Circuit cost: addConst, mulConst, add: none (linear expressions); mul: one product
  * signal (one constraint) per output element.
  */
-import { broadcastTo } from '../onnx/broadcast.js';
-import { broadcastIndex } from '../ir/gather.js';
+import { broadcastIndex, broadcastTo } from '../ir/gather.js';
 import { LINEAR_CONVERTERS } from '../onnx/ops-linear.js';
 import { addConstant, combine, formatExpr, signalExpr } from '../circuit/linear-expr.js';
 import { quantizeWeights } from './dense.js';

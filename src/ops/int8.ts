@@ -14,7 +14,7 @@
  */
 import { CompileError } from '../shared/errors.js';
 import { rescaleValue, roundHalfEven } from '../shared/rounding.js';
-import { broadcastTo } from '../onnx/broadcast.js';
+import { broadcastTo } from '../ir/gather.js';
 import { INT8_CONVERTERS } from '../onnx/ops-int8.js';
 import { describeSource, type RequantizeNode } from '../ir/graph.js';
 import { signedBits, type Quantizer } from '../quant/quantizer.js';

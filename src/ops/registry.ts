@@ -7,21 +7,26 @@
 import type { Converter } from '../onnx/context.js';
 import type { FixedOps, FloatOps } from './types.js';
 import { activation } from './activation.js';
+import { composite } from './composite.js';
 import { denseOps } from './dense.js';
 import { elementwise } from './elementwise.js';
 import { finalOps } from './final.js';
+import { gatherOps } from './gather.js';
 import { int8 } from './int8.js';
 import { moves } from './moves.js';
 import { pooling } from './pooling.js';
+import { reduceOps } from './reduce.js';
 
 /** Every operator module, in the order their ONNX converters are merged. */
-const FAMILIES = [moves, denseOps, pooling, elementwise, activation, finalOps, int8] as const;
+const FAMILIES = [moves, gatherOps, denseOps, pooling, reduceOps, elementwise, activation, composite, finalOps, int8] as const;
 
 /** Float-IR handlers by kind: float semantics, intervals, quantization. */
 export const FLOAT_OPS: FloatOps = {
   ...moves.float,
+  ...gatherOps.float,
   ...denseOps.float,
   ...pooling.float,
+  ...reduceOps.float,
   ...elementwise.float,
   ...activation.float,
   ...finalOps.float,
@@ -31,8 +36,10 @@ export const FLOAT_OPS: FloatOps = {
 /** Fixed-point handlers by kind: reference semantics and circuit emission. */
 export const FIXED_OPS: FixedOps = {
   ...moves.fixed,
+  ...gatherOps.fixed,
   ...denseOps.fixed,
   ...pooling.fixed,
+  ...reduceOps.fixed,
   ...elementwise.fixed,
   ...activation.fixed,
   ...finalOps.fixed,

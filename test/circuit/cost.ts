@@ -131,6 +131,21 @@ export function expectedConstraintsO1(model: QModel): number {
         y = Array.from(part, (p, i) => parts[p]!.kinds[index[i]!]!);
         break;
       }
+      case 'gather': {
+        const parts = node.parts.map((p) => ('value' in p ? kinds.get(p.value)!.map((k): Kind => (p.shift === 0 ? k : 'expr')) : fill(p.constant.length, 'const')));
+        y = node.part.map((p, i) => parts[p]![node.index[i]!]!);
+        break;
+      }
+      case 'reduceSum':
+        y = node.windows.map((w) => (w.length === 1 ? x[w[0]!]! : 'expr'));
+        break;
+      case 'reduceMax':
+        y = node.windows.map((w) => {
+          if (w.length === 1) return x[w[0]!]!;
+          n += bind(w.map((i) => x[i]!)) + (w.length - 1) * O1.max2(node.bits);
+          return 'private';
+        });
+        break;
       default:
         node satisfies never;
         throw new Error('unreachable');

@@ -19,7 +19,9 @@ import { erf, sigmoid } from '../shared/math.js';
 import { oddPwl } from '../quant/pwl.js';
 import { checkDifference, checkSigned } from '../reference/refuse.js';
 import { combine, constantExpr, type LinearExpr } from '../circuit/linear-expr.js';
-import { family, type Interval } from './types.js';
+import { bindCost, fillKinds, GADGET_COST_O1 } from '../circuit/gadget-cost.js';
+import { sizeOf } from '../ir/graph.js';
+import { family, type ElementKind, type Interval } from './types.js';
 
 /** The float function of each squash. */
 const SQUASH = { sigmoid, tanh: Math.tanh, erf };
@@ -121,6 +123,7 @@ export const activation = family({
   },
   fixed: {
     rescale: {
+      cost: (node, c) => ({ constraints: bindCost(c.kinds(node.input)) + c.kinds(node.input).length * (GADGET_COST_O1.rescale(node.shift, node.bits) + (node.halfEven ? 2 : 0)), output: fillKinds(sizeOf(c.shape(node.output)), 'private') }),
       reference: (node, c) =>
         c.value(node.input).map((v, i) => {
           // The range check applies to the half-up quotient (what the gadget decomposes).
@@ -135,6 +138,22 @@ export const activation = family({
       },
     },
     clamp: {
+      cost(node, c) {
+        let n = 0;
+        const output = c.kinds(node.input).map((k) => {
+          let kind = k;
+          if (node.min !== null) {
+            n += bindCost([kind]) + GADGET_COST_O1.max2(node.minBits);
+            kind = 'private';
+          }
+          if (node.max !== null) {
+            n += bindCost([kind]) + GADGET_COST_O1.max2(node.maxBits);
+            kind = 'expr';
+          }
+          return kind;
+        });
+        return { constraints: n, output };
+      },
       reference: (node, c) =>
         c.value(node.input).map((v) => {
           let m = v;
@@ -164,6 +183,7 @@ export const activation = family({
       },
     },
     leakyRelu: {
+      cost: (node, c) => ({ constraints: bindCost(c.kinds(node.input)) + c.kinds(node.input).length * GADGET_COST_O1.rescale(node.shift, node.bits), output: fillKinds(sizeOf(c.shape(node.output)), 'private') }),
       reference: (node, c) =>
         c.value(node.input).map((v, i) => {
           const q = rescaleValue(v, node.shift);
@@ -176,6 +196,19 @@ export const activation = family({
       },
     },
     squash: {
+      cost(node, c) {
+        // RescaleAbs, then a Max2 per further line (inputs: the running minimum and the line), then SignApply.
+        const line = node.slopes.map((a, i): ElementKind => (a === 0 ? 'const' : a === 1 && node.offsets[i] === 0 ? 'private' : 'expr'));
+        let perElement = GADGET_COST_O1.rescale(node.shift, node.bits);
+        let h = line[0]!;
+        for (let i = 1; i < node.slopes.length; i++) {
+          perElement += GADGET_COST_O1.max2(node.compareBits[i - 1]!) + bindCost([h, line[i]!]);
+          h = 'expr';
+        }
+        perElement += 1 + bindCost([h]);
+        const x = c.kinds(node.input);
+        return { constraints: bindCost(x) + x.length * perElement, output: fillKinds(sizeOf(c.shape(node.output)), 'private') };
+      },
       reference: (node, c) =>
         c.value(node.input).map((v, i) => {
           const q = rescaleValue(v, node.shift);

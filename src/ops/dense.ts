@@ -16,6 +16,7 @@ import { LINEAR_CONVERTERS } from '../onnx/ops-linear.js';
 import { CONV_CONVERTERS } from '../onnx/ops-conv.js';
 import { scaleFor, type Ref } from '../quant/quantizer.js';
 import { convTemplate, denseTemplate } from '../circuit/emit-layers.js';
+import { bindCost, fillKinds } from '../circuit/gadget-cost.js';
 import { family } from './types.js';
 
 /** Integer weights at the scale that fits the largest into `bits`. */
@@ -130,6 +131,7 @@ export const denseOps = family({
   },
   fixed: {
     linear: {
+      cost: (node, c) => ({ constraints: bindCost(c.kinds(node.input)) + sizeOf(c.shape(node.output)), output: fillKinds(sizeOf(c.shape(node.output)), 'private') }),
       reference: (node, c) => dense(c.value(node.input), node.weight, node.bias, node.inFeatures, node.outFeatures),
       emit(em, node, index) {
         const x = em.get(node.input, node.source);
@@ -139,6 +141,7 @@ export const denseOps = family({
       },
     },
     conv: {
+      cost: (node, c) => ({ constraints: bindCost(c.kinds(node.input)) + sizeOf(c.shape(node.output)), output: fillKinds(sizeOf(c.shape(node.output)), 'private') }),
       reference: (node, c) => Array.from(convForward(c.value(node.input), node.weight, node.bias, { input: c.shape(node.input), output: c.shape(node.output), group: node.group, window: node.window })),
       emit(em, node, index) {
         const x = em.get(node.input, node.source);

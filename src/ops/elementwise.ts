@@ -14,6 +14,8 @@ import { broadcastIndex, broadcastTo } from '../ir/gather.js';
 import { LINEAR_CONVERTERS } from '../onnx/ops-linear.js';
 import { addConstant, combine, formatExpr, signalExpr } from '../circuit/linear-expr.js';
 import { quantizeWeights } from './dense.js';
+import { fillKinds } from '../circuit/gadget-cost.js';
+import { sizeOf } from '../ir/graph.js';
 import { family, type Interval } from './types.js';
 
 const pick = (...ops: string[]) => Object.fromEntries(ops.map((op) => [op, LINEAR_CONVERTERS[op]!]));
@@ -127,14 +129,17 @@ export const elementwise = family({
   },
   fixed: {
     addConst: {
+      cost: (node, c) => ({ constraints: 0, output: fillKinds(sizeOf(c.shape(node.output)), 'expr') }),
       reference: (node, c) => c.value(node.input).map((v, i) => v + node.constant[i]!),
       emit: (em, node) => em.set(node.output, em.get(node.input, node.source).map((e, i) => addConstant(e, node.constant[i]!))),
     },
     mulConst: {
+      cost: (node, c) => ({ constraints: 0, output: fillKinds(sizeOf(c.shape(node.output)), 'expr') }),
       reference: (node, c) => c.value(node.input).map((v, i) => v * node.constant[i]!),
       emit: (em, node) => em.set(node.output, em.get(node.input, node.source).map((e, i) => combine([e], node.constant, i, 0))),
     },
     add: {
+      cost: (node, c) => ({ constraints: 0, output: fillKinds(sizeOf(c.shape(node.output)), 'expr') }),
       reference(node, c) {
         const out = c.shape(node.output);
         const ia = broadcastIndex(c.shape(node.input), out);
@@ -156,6 +161,7 @@ export const elementwise = family({
       },
     },
     mul: {
+      cost: (node, c) => ({ constraints: sizeOf(c.shape(node.output)), output: fillKinds(sizeOf(c.shape(node.output)), 'private') }),
       reference(node, c) {
         const out = c.shape(node.output);
         const ia = broadcastIndex(c.shape(node.input), out);

@@ -12,6 +12,7 @@ import { ACTIVATION_CONVERTERS } from '../onnx/ops-activation.js';
 import { argMax, softmax } from '../shared/math.js';
 import { refuse } from '../reference/refuse.js';
 import { combine, type LinearExpr } from '../circuit/linear-expr.js';
+import { bindCost, fillKinds, GADGET_COST_O1 } from '../circuit/gadget-cost.js';
 import { family } from './types.js';
 
 export const finalOps = family({
@@ -47,6 +48,11 @@ export const finalOps = family({
   },
   fixed: {
     argMax: {
+      cost(node, c) {
+        const x = c.kinds(node.input);
+        const len = c.shape(node.input)[node.axis]!;
+        return { constraints: bindCost(x) + (x.length / len) * GADGET_COST_O1.argMax(len, node.bits), output: fillKinds(sizeOf(c.shape(node.output)), node.selectLast ? 'expr' : 'private') };
+      },
       reference(node, c) {
         const x = c.value(node.input);
         const shape = c.shape(node.input);

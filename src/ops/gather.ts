@@ -16,7 +16,8 @@ import { constInput, fail, input, normalizeAxis, shapeOf, type ConvertContext, t
 import type { QConcatPart } from '../quant/model.js';
 import type { Ref } from '../quant/quantizer.js';
 import { combine, constantExpr } from '../circuit/linear-expr.js';
-import { family } from './types.js';
+import { fillKinds } from '../circuit/gadget-cost.js';
+import { family, type ElementKind } from './types.js';
 
 /** Row-major strides of a shape. */
 function stridesOf(shape: Shape): number[] {
@@ -309,6 +310,10 @@ export const gatherOps = family({
   },
   fixed: {
     gather: {
+      cost(node, c) {
+        const parts = node.parts.map((p) => ('value' in p ? c.kinds(p.value).map((k): ElementKind => (p.shift === 0 ? k : 'expr')) : fillKinds(p.constant.length, 'const')));
+        return { constraints: 0, output: node.part.map((p, i) => parts[p]![node.index[i]!]!) };
+      },
       reference(node, c) {
         const parts = node.parts.map((p) => ('value' in p ? { data: c.value(p.value), k: 2 ** p.shift } : { data: p.constant, k: 1 }));
         return node.part.map((p, i) => parts[p]!.data[node.index[i]!]! * parts[p]!.k);

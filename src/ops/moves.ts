@@ -14,7 +14,8 @@ import { MOVE_CONVERTERS } from '../onnx/ops-binary.js';
 import type { QConcatPart } from '../quant/model.js';
 import type { Ref } from '../quant/quantizer.js';
 import { combine, constantExpr, type LinearExpr } from '../circuit/linear-expr.js';
-import { family } from './types.js';
+import { fillKinds } from '../circuit/gadget-cost.js';
+import { family, type ElementKind } from './types.js';
 
 export const moves = family({
   onnx: { ...SHAPE_CONVERTERS, ...MOVE_CONVERTERS },
@@ -102,10 +103,12 @@ export const moves = family({
   },
   fixed: {
     reshape: {
+      cost: (node, c) => ({ constraints: 0, output: c.kinds(node.input) }),
       reference: (node, c) => c.value(node.input),
       emit: (em, node) => em.set(node.output, em.get(node.input, node.source)),
     },
     transpose: {
+      cost: (node, c) => ({ constraints: 0, output: Array.from(transposeIndex(c.shape(node.input), node.perm), (i) => c.kinds(node.input)[i]!) }),
       reference: (node, c) => {
         const x = c.value(node.input);
         return Array.from(transposeIndex(c.shape(node.input), node.perm), (i) => x[i]!);
@@ -116,6 +119,7 @@ export const moves = family({
       },
     },
     pad: {
+      cost: (node, c) => ({ constraints: 0, output: Array.from(padIndex(c.shape(node.input), node.pads, node.mode), (i): ElementKind => (i < 0 ? 'const' : c.kinds(node.input)[i]!)) }),
       reference: (node, c) => {
         const x = c.value(node.input);
         return Array.from(padIndex(c.shape(node.input), node.pads, node.mode), (i) => (i < 0 ? node.fill : x[i]!));
@@ -127,6 +131,11 @@ export const moves = family({
       },
     },
     concat: {
+      cost(node, c) {
+        const parts = node.parts.map((p) => ('value' in p ? { shape: c.shape(p.value), kinds: c.kinds(p.value).map((k): ElementKind => (p.shift === 0 ? k : 'expr')) } : { shape: p.shape, kinds: fillKinds(p.constant.length, 'const') }));
+        const { part, index } = concatIndex(parts.map((p) => p.shape), node.axis);
+        return { constraints: 0, output: Array.from(part, (p, i) => parts[p]!.kinds[index[i]!]!) };
+      },
       reference: (node, c) => {
         const parts = node.parts.map((p) => ('value' in p ? { shape: c.shape(p.value), data: c.value(p.value), k: 2 ** p.shift } : { shape: p.shape, data: p.constant, k: 1 }));
         const { part, index } = concatIndex(parts.map((p) => p.shape), node.axis);

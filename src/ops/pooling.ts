@@ -19,7 +19,8 @@ import type { QMaxPool, QModel, QSumPool } from '../quant/model.js';
 import { refuse } from '../reference/refuse.js';
 import { combine, type LinearExpr } from '../circuit/linear-expr.js';
 import type { Emitter, GadgetInstance } from '../circuit/emitter.js';
-import { family } from './types.js';
+import { bindCost, fillKinds, GADGET_COST_O1 } from '../circuit/gadget-cost.js';
+import { family, type ElementKind } from './types.js';
 
 /**
  * The window's maximum folded left as the MaxOf gadget computes it; every step's difference
@@ -70,6 +71,17 @@ export function emitWindowMax(em: Emitter, index: number, windows: LinearExpr[][
   const y = windows.map((w) => w[0]!);
   slots.forEach((s, k) => (y[s] = outs[k]!));
   return y;
+}
+
+/** Cost of y[i] = max(windows[i]) as emitWindowMax emits it: a MaxOf of n − 1 comparisons per window of n > 1. */
+export function windowMaxCost(windows: ElementKind[][], bits: number): { constraints: number; output: ElementKind[] } {
+  let n = 0;
+  const output = windows.map((w) => {
+    if (w.length === 1) return w[0]!;
+    n += bindCost(w) + (w.length - 1) * GADGET_COST_O1.max2(bits);
+    return 'private' as const;
+  });
+  return { constraints: n, output };
 }
 
 const geometry = (model: QModel, node: { input: string; output: string }) => ({ input: model.values[node.input]!.shape, output: model.values[node.output]!.shape });
@@ -130,6 +142,7 @@ export const pooling = family({
   },
   fixed: {
     sumPool: {
+      cost: (node, c) => ({ constraints: 0, output: fillKinds(sizeOf(c.shape(node.output)), 'expr') }),
       reference(node, c) {
         const m = node.multiplier;
         return Array.from(poolForward(c.value(node.input), { ...geometry(c.model, node), window: node.window }, (v, base, t, o) => windowSum(v, base, t, o) * (m.length > 0 ? m[o]! : 1)));
@@ -141,6 +154,17 @@ export const pooling = family({
       },
     },
     maxPool: {
+      cost(node, c) {
+        const input = c.shape(node.input);
+        const x = c.kinds(node.input);
+        const taps = windowTaps(node.window, input.slice(2), c.shape(node.output).slice(2));
+        const inSize = sizeOf(input.slice(2));
+        const windows: ElementKind[][] = [];
+        for (let p = 0; p < input[0]! * input[1]!; p++) {
+          for (let o = 0; o < taps.outputs; o++) windows.push(Array.from({ length: taps.start[o + 1]! - taps.start[o]! }, (_, j) => x[p * inSize + taps.inputIndex[taps.start[o]! + j]!]!));
+        }
+        return windowMaxCost(windows, node.bits);
+      },
       reference: (node, c) => Array.from(poolForward(c.value(node.input), { ...geometry(c.model, node), window: node.window }, (v, base, t, o) => foldMax(node, v, base, t, o))),
       emit: (em, node, index) => em.set(node.output, emitWindowMax(em, index, windowsOf(em, node).windows, node.bits)),
     },

@@ -16,8 +16,8 @@ import { constInput, fail, input, normalizeAxis, shapeOf, type ConvertContext, t
 import type { QReduceMax } from '../quant/model.js';
 import { refuse } from '../reference/refuse.js';
 import { combine } from '../circuit/linear-expr.js';
-import { emitWindowMax } from './pooling.js';
-import { family } from './types.js';
+import { emitWindowMax, windowMaxCost } from './pooling.js';
+import { family, type ElementKind } from './types.js';
 
 /** For each output element (over the kept axes, row-major), the flat input indices reduced into it. */
 export function reduceWindows(shape: Shape, axes: ReadonlySet<number>): number[][] {
@@ -121,6 +121,7 @@ export const reduceOps = family({
   },
   fixed: {
     reduceSum: {
+      cost: (node, c) => ({ constraints: 0, output: node.windows.map((w): ElementKind => (w.length === 1 ? c.kinds(node.input)[w[0]!]! : 'expr')) }),
       reference(node, c) {
         const x = c.value(node.input);
         return node.windows.map((w) => w.reduce((s, i) => s + x[i]!, 0));
@@ -131,6 +132,7 @@ export const reduceOps = family({
       },
     },
     reduceMax: {
+      cost: (node, c) => windowMaxCost(node.windows.map((w) => w.map((i) => c.kinds(node.input)[i]!)), node.bits),
       reference: (node, c) => node.windows.map((w) => foldMax(node, c.value(node.input), w)),
       emit(em, node, index) {
         const x = em.get(node.input, node.source);

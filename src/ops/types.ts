@@ -6,8 +6,8 @@
  * - quant: interval propagation (`float[kind].interval`) and the fixed-point form
  *   (`float[kind].quantize`, which also propagates scale and static bounds);
  * - reference: the exact integer semantics of its fixed-point kinds (`fixed[kind].reference`);
- * - circuit: the Circom it emits for them (`fixed[kind].emit`; its constraint cost is stated
- *   in the module's header and pinned by test/circuit/cost.ts).
+ * - circuit: the Circom it emits for them (`fixed[kind].emit`) and its O1 constraint cost
+ *   (`fixed[kind].cost`, checked against test/circuit/cost.ts and the compiled circuits).
  * The registry (./registry.ts) is typed as mapped types over the IR kinds, so a kind
  * without a handler does not type-check.
  */
@@ -44,6 +44,16 @@ export interface ReferenceContext {
   value(name: string): number[];
 }
 
+/** What the circuit holds for one element of a value: a private or public signal, a constant, or a linear expression. */
+export type ElementKind = 'private' | 'public' | 'const' | 'expr';
+
+/** What the cost model offers a node. */
+export interface CostContext {
+  model: QModel;
+  shape(name: string): Shape;
+  kinds(name: string): ElementKind[];
+}
+
 /** Every stage's rules for one float-IR kind. */
 export interface FloatOp<N extends IrNode> {
   /** Float semantics (ONNX operator docs). */
@@ -60,6 +70,8 @@ export interface FixedOp<N extends QNode> {
   reference(node: N, ctx: ReferenceContext): number[];
   /** Emits the node for step `index`. */
   emit(em: Emitter, node: N, index: number): void;
+  /** Its O1 constraints (src/circuit/cost.ts) and what each output element is. */
+  cost(node: N, ctx: CostContext): { constraints: number; output: ElementKind[] };
 }
 
 /** The float-IR node of a kind. */

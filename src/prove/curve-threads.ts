@@ -6,7 +6,6 @@
  * each, so the curve is built once, up front, with the count they choose.
  */
 import os from 'node:os';
-import * as snarkjs from 'snarkjs';
 
 type Curve = { terminate(): Promise<void> };
 type CurvesApi = { getCurveFromName(name: string, options?: { singleThread?: boolean }): Promise<Curve> };
@@ -18,7 +17,7 @@ type CurvesApi = { getCurveFromName(name: string, options?: { singleThread?: boo
  * The count is set by showing ffjavascript that many CPUs while the curve is built.
  */
 export async function warmCurve(threads: number | undefined): Promise<void> {
-  const curves = (snarkjs as unknown as { curves: CurvesApi }).curves;
+  const curves = ((await import('snarkjs')) as unknown as { curves: CurvesApi }).curves; // loaded only when a curve is needed
   const g = globalThis as { curve_bn128?: Curve | null };
   if (threads === undefined) {
     await curves.getCurveFromName('bn128');

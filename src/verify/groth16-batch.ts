@@ -14,7 +14,7 @@
  * invalid: callers then check proofs one by one to name it.
  */
 import { randomBytes } from 'node:crypto';
-import * as snarkjs from 'snarkjs';
+import type * as snarkjs from 'snarkjs';
 import { FIELD_MODULUS } from '../shared/field.js';
 
 /** One proof to check: snarkjs's proof object and its public signals (canonical decimals). */
@@ -100,7 +100,7 @@ function randomScalar(): bigint {
  */
 export async function verifyGroth16Batch(vkey: Record<string, unknown>, items: readonly BatchItem[]): Promise<boolean> {
   if (items.length === 0) return true;
-  const curve = (await (snarkjs as unknown as { curves: { getCurveFromName(n: string): Promise<Curve> } }).curves.getCurveFromName('bn128')) as Curve;
+  const curve = (await ((await import('snarkjs')) as unknown as { curves: { getCurveFromName(n: string): Promise<Curve> } }).curves.getCurveFromName('bn128')) as Curve;
   const key = prepare(curve, vkey);
   const { G1, G2, Fr } = curve;
   const agg = new Array<bigint>(key.publics).fill(0n);

@@ -12,7 +12,6 @@
  * The proof's points must already have passed checkProofPoints (./points.ts).
  */
 import { bn254 } from '@noble/curves/bn254.js';
-import { pippenger } from '@noble/curves/abstract/curve.js';
 import type { Receipt } from '../shared/receipt.js';
 
 type G1 = InstanceType<typeof bn254.G1.Point>;
@@ -26,6 +25,41 @@ interface PreparedKey {
   beta: G2;
   gamma: G2;
   delta: G2;
+}
+
+const ORDER = bn254.G1.Point.Fn.ORDER;
+const HALF_ORDER = ORDER >> 1n;
+/** Magnitudes below 2^SMALL_BITS go through the small-scalar MSM. */
+const SMALL_BITS = 64n;
+
+/**
+ * Σ scalars[i]·points[i] for non-negative scalars below 2^64 by the bucket method
+ * (Pippenger), walking only as many windows as the largest scalar has bits — noble's
+ * generic pippenger walks all 254 bits of the field whatever the scalars.
+ */
+function smallMsm(points: readonly G1[], scalars: readonly bigint[]): G1 {
+  const zero = bn254.G1.Point.ZERO;
+  const maxBits = scalars.reduce((m, s) => Math.max(m, s.toString(2).length), 1);
+  const window = points.length >= 512 ? 6 : points.length >= 64 ? 4 : 2;
+  const mask = (1n << BigInt(window)) - 1n;
+  const buckets: G1[] = new Array<G1>(1 << window);
+  let sum = zero;
+  for (let shift = Math.floor((maxBits - 1) / window) * window; shift >= 0; shift -= window) {
+    for (let d = 0; d < window && sum !== zero; d++) sum = sum.double();
+    buckets.fill(zero);
+    for (let j = 0; j < points.length; j++) {
+      const digit = Number((scalars[j]! >> BigInt(shift)) & mask);
+      if (digit !== 0) buckets[digit] = buckets[digit]!.add(points[j]!);
+    }
+    let running = zero;
+    let windowSum = zero;
+    for (let b = buckets.length - 1; b > 0; b--) {
+      running = running.add(buckets[b]!);
+      windowSum = windowSum.add(running);
+    }
+    sum = sum.add(windowSum);
+  }
+  return sum;
 }
 
 const prepared = new WeakMap<object, PreparedKey>();
@@ -51,16 +85,26 @@ function prepare(vkey: Record<string, unknown>): PreparedKey {
 export function verifyGroth16Noble(vkey: Record<string, unknown>, publicSignals: readonly string[], proof: NonNullable<Receipt['proof']>): boolean {
   const key = prepare(vkey);
   if (publicSignals.length !== key.ic.length - 1) return false;
-  const points: G1[] = [];
-  const scalars: bigint[] = [];
+  // Public signals are mostly small signed integers (x < 0 encoded as p − |x|): each is
+  // taken as ±|x| with the point negated, so the bucket method below only walks the bits
+  // the largest magnitude has. Wide signals (the context, commitments) take one multiply each.
+  const smallPoints: G1[] = [];
+  const smallScalars: bigint[] = [];
+  let vkX = key.ic[0]!;
   publicSignals.forEach((s, j) => {
     const x = BigInt(s);
-    if (x !== 0n) {
-      points.push(key.ic[j + 1]!);
-      scalars.push(x);
+    if (x === 0n) return;
+    const point = key.ic[j + 1]!;
+    const negative = x > HALF_ORDER;
+    const magnitude = negative ? ORDER - x : x;
+    if (magnitude >> SMALL_BITS === 0n) {
+      smallPoints.push(negative ? point.negate() : point);
+      smallScalars.push(magnitude);
+    } else {
+      vkX = vkX.add(point.multiplyUnsafe(x));
     }
   });
-  const vkX = points.length > 0 ? key.ic[0]!.add(pippenger(bn254.G1.Point, points, scalars)) : key.ic[0]!;
+  if (smallPoints.length > 0) vkX = vkX.add(smallMsm(smallPoints, smallScalars));
   const product = bn254.pairingBatch([
     { g1: g1(proof.pi_a).negate(), g2: g2(proof.pi_b) },
     { g1: key.alpha, g2: key.beta },

@@ -25,7 +25,7 @@ export const OPSET_RANGE = [9, 21] as const;
  * GlobalMaxPool have versions 1 and 22 only, so a model of opset 1 to 8 is imported when every
  * node is one of them.
  */
-export const EARLY_OPSET_OPS: Readonly<Record<string, number>> = Object.freeze({ GlobalAveragePool: 1, GlobalMaxPool: 1, HardSigmoid: 6 });
+export const EARLY_OPSET_OPS: Readonly<Record<string, number>> = Object.freeze({ GlobalAveragePool: 1, GlobalMaxPool: 1 });
 
 /** Options for {@link importOnnx}. */
 export interface ImportOptions {

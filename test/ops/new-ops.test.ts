@@ -10,7 +10,6 @@ import onnxProto from 'onnx-proto';
 import { importOnnx } from '../../src/onnx/import.js';
 import { optimize } from '../../src/ir/optimize.js';
 import { runFloat } from '../../src/ir/float-exec.js';
-import { sizeOf } from '../../src/ir/graph.js';
 import { calibrate } from '../../src/quant/calibrate.js';
 import { quantize } from '../../src/quant/quantize.js';
 import { finalOutput } from '../../src/quant/error.js';
@@ -20,7 +19,8 @@ import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
 import { encodeSigned } from '../../src/shared/field.js';
 import { erf } from '../../src/shared/math.js';
 import { compileTestCircuit, removeTestCircuits } from '../helpers/circuit.js';
-import { buildModel, randomArray, rng, runOrt, type ModelSpec } from '../helpers/onnx-builder.js';
+import { buildModel, randomArray, rng, type ModelSpec } from '../helpers/onnx-builder.js';
+import { checkAgainstOrt } from '../helpers/ort-check.js';
 import { buildModel as buildModelWithStrings } from '../onnx/model-builder.js';
 import { checkModelCircuit } from '../circuit/check-model.js';
 
@@ -30,18 +30,8 @@ afterAll(removeTestCircuits);
 
 const r = rng(12);
 
-/** Float executor against onnxruntime on random inputs in [−2, 2). */
-async function againstOrt(bytes: Uint8Array, trials = 2): Promise<void> {
-  const graph = importOnnx(bytes);
-  const dims = graph.input.shape as number[];
-  for (let t = 0; t < trials; t++) {
-    const x = Float32Array.from(randomArray(r, sizeOf(dims), -2, 2));
-    const expected = await runOrt(bytes, x, dims);
-    const actual = runFloat(graph, Float64Array.from(x));
-    expect(actual.length).toBe(expected.length);
-    for (let i = 0; i < expected.length; i++) expect(actual[i]).toBeCloseTo(expected[i]!, 4);
-  }
-}
+/** Float executor (imported and optimized graphs) against onnxruntime on random inputs in [−2, 2). */
+const againstOrt = async (bytes: Uint8Array, trials = 2) => void (await checkAgainstOrt(bytes, { trials, seed: 12 }));
 
 const unary = (op: string, dims: number[], attrs: ModelSpec['nodes'][number]['attrs'] = {}, opset = 13): ModelSpec => ({
   input: { name: 'x', dims },

@@ -12,7 +12,8 @@ import { sizeOf } from '../ir/graph.js';
 import type { QModel, QNode } from '../quant/model.js';
 import { FIXED_OPS } from '../ops/registry.js';
 import type { CostContext, ElementKind, FixedOp } from '../ops/types.js';
-import { fillKinds } from './gadget-cost.js';
+import { bindCost, fillKinds, GADGET_COST_O1 } from './gadget-cost.js';
+import { convPoolAt } from './emit-conv-pool.js';
 
 export { bindCost, fillKinds, GADGET_COST_O1 } from './gadget-cost.js';
 
@@ -21,11 +22,25 @@ export function predictConstraints(model: QModel): number {
   const kinds = new Map<string, ElementKind[]>([[model.input.name, fillKinds(sizeOf(model.input.shape), 'public')]]);
   const ctx: CostContext = { model, shape: (name) => model.values[name]!.shape, kinds: (name) => kinds.get(name)! };
   let n = 0;
-  for (const node of model.nodes) {
+  model.nodes.forEach((node, index) => {
+    const fused = convPoolAt(model, index);
+    if (fused) {
+      // A convolution read only by a max pooling is emitted inside the pooling's template
+      // (./emit-conv-pool.ts): its outputs stay expressions, and the comparisons need no bindings.
+      const count = sizeOf(ctx.shape(node.output));
+      if (node.kind === 'conv') {
+        n += bindCost(ctx.kinds(node.input));
+        kinds.set(node.output, fillKinds(count, 'expr'));
+      } else {
+        n += count * (fused.taps - 1) * GADGET_COST_O1.max2(fused.pool.bits);
+        kinds.set(node.output, fillKinds(count, 'private'));
+      }
+      return;
+    }
     const { constraints, output } = costOf(node, ctx);
     n += constraints;
     kinds.set(node.output, output);
-  }
+  });
   return n + kinds.get(model.output.name)!.filter((k) => k !== 'private').length + 1;
 }
 

@@ -55,87 +55,124 @@ export function denseTemplate(name: string, node: QLinear, rows: number): string
 
 /**
  * A template computing an ONNX Conv (zero padding, groups, strides, dilations) over
- * [N, C, …spatial] with any number of spatial axes, as nested loops. Index arithmetic is
- * hoisted out of the inner loops (circom evaluates every `var` operation on big integers,
- * so this saves about a third of the compile time), and an axis is bounds-checked only when
- * it is padded.
+ * [N, C, …spatial] with any number of spatial axes, as nested loops (see convAccumulate).
  */
 export function convTemplate(name: string, node: QConv, input: Shape, output: Shape): string {
   const rank = input.length - 2;
-  const [batch, channels] = input as [number, number];
+  const code = new CircomBlock();
   const outChannels = output[1]!;
-  const { kernel, strides, pads, dilations } = node.window;
-  const cPerGroup = channels / node.group;
-  const mPerGroup = outChannels / node.group;
-  const kSize = sizeOf(kernel);
-  const inSpatial = input.slice(2);
   const outSpatial = output.slice(2);
-  const ind = (d: number) => '    '.repeat(d);
-  const body: string[] = [];
-  let depth = 1;
-  const open = (line: string) => body.push(`${ind(depth++)}${line}`);
-  const close = () => body.push(`${ind(--depth)}}`);
-  const add = (line: string) => body.push(`${ind(depth)}${line}`);
-  const times = (v: string, k: number) => (k === 1 ? v : `${v} * ${k}`);
-  const plus = (v: string, k: number) => (k === 0 ? v : k > 0 ? `${v} + ${k}` : `${v} - ${-k}`);
-
-  open(`for (var n = 0; n < ${batch}; n++) {`);
-  open(`for (var g = 0; g < ${node.group}; g++) {`);
-  open(`for (var mm = 0; mm < ${mPerGroup}; mm++) {`);
-  add(`var m = g * ${mPerGroup} + mm;`);
+  convChannelLoops(code, node, input, output);
   let yIndex = `n * ${outChannels} + m`;
   for (let a = 0; a < rank; a++) {
-    open(`for (var o${a} = 0; o${a} < ${outSpatial[a]}; o${a}++) {`);
-    add(`var b${a} = ${plus(times(`o${a}`, strides[a]!), -pads[a]!)};`);
+    code.open(`for (var o${a} = 0; o${a} < ${outSpatial[a]}; o${a}++) {`);
+    code.add(`var b${a} = ${windowStart(node, a)};`);
     yIndex = `(${yIndex}) * ${outSpatial[a]} + o${a}`;
   }
-  add('var acc = b[m];');
-  open(`for (var c = 0; c < ${cPerGroup}; c++) {`);
-  add('var part = 0;');
-  add(`var xi = n * ${channels} + g * ${cPerGroup} + c;`);
-  add(`var wi = m * ${cPerGroup} + c;`);
+  convAccumulate(code, node, input, false);
+  code.add(`y[${yIndex}] <== acc;`);
+  for (let a = 0; a < rank; a++) code.close();
+  code.closeAll();
+  return [...convHeader(name, node, input, output, sizeOf(output)), ...code.lines, '}'].join('\n');
+}
+
+/** Lines of a loop-template body with indentation tracking. */
+export class CircomBlock {
+  readonly lines: string[] = [];
+  private depth = 1;
+  open(line: string): void {
+    this.lines.push(`${'    '.repeat(this.depth++)}${line}`);
+  }
+  close(): void {
+    this.lines.push(`${'    '.repeat(--this.depth)}}`);
+  }
+  add(line: string): void {
+    this.lines.push(`${'    '.repeat(this.depth)}${line}`);
+  }
+  /** Closes every open block. */
+  closeAll(): void {
+    while (this.depth > 1) this.close();
+  }
+}
+
+/** The weight and bias functions and the opening lines of a conv-based template with `outputs` outputs. */
+export function convHeader(name: string, node: QConv, input: Shape, output: Shape, outputs: number): string[] {
+  const outChannels = output[1]!;
+  const cPerGroup = input[1]! / node.group;
+  return [
+    arrayFunction(`${name}_w`, node.weight),
+    arrayFunction(`${name}_b`, node.bias),
+    `template ${name}() {`,
+    `    signal input x[${sizeOf(input)}];`,
+    `    signal output y[${outputs}];`,
+    `    var w[${outChannels * cPerGroup * sizeOf(node.window.kernel)}] = ${name}_w();`,
+    `    var b[${outChannels}] = ${name}_b();`,
+  ];
+}
+
+/** Opens the loops over batch `n`, group `g` and output channel `m` (left open). */
+export function convChannelLoops(code: CircomBlock, node: QConv, input: Shape, output: Shape): void {
+  const mPerGroup = output[1]! / node.group;
+  code.open(`for (var n = 0; n < ${input[0]}; n++) {`);
+  code.open(`for (var g = 0; g < ${node.group}; g++) {`);
+  code.open(`for (var mm = 0; mm < ${mPerGroup}; mm++) {`);
+  code.add(`var m = g * ${mPerGroup} + mm;`);
+}
+
+/**
+ * Emits `var acc = …`: the convolution's accumulator (bias plus the weighted taps) at the
+ * output position held in the vars o0, o1, … for batch n, group g and channel m; the window
+ * starts b0, b1, … are declared here too unless the caller already has (`declareStarts`). Index
+ * arithmetic is hoisted out of the inner loops (circom evaluates every `var` operation on
+ * big integers, so this saves about a third of the compile time), and an axis is
+ * bounds-checked only when it is padded.
+ */
+export function convAccumulate(code: CircomBlock, node: QConv, input: Shape, declareStarts = true): void {
+  const rank = input.length - 2;
+  const channels = input[1]!;
+  const cPerGroup = channels / node.group;
+  const { kernel, pads, dilations } = node.window;
+  const inSpatial = input.slice(2);
+  if (declareStarts) for (let a = 0; a < rank; a++) code.add(`var b${a} = ${windowStart(node, a)};`);
+  code.add('var acc = b[m];');
+  code.open(`for (var c = 0; c < ${cPerGroup}; c++) {`);
+  code.add('var part = 0;');
+  code.add(`var xi = n * ${channels} + g * ${cPerGroup} + c;`);
+  code.add(`var wi = m * ${cPerGroup} + c;`);
   let xPrev = 'xi';
   let wPrev = 'wi';
   for (let a = 0; a < rank; a++) {
     const padded = pads[a]! > 0 || pads[a + rank]! > 0;
     const last = a === rank - 1;
     if (last) {
-      add('var row = 0;');
-      add(`var xr = ${xPrev} * ${inSpatial[a]};`);
-      add(`var wr = ${wPrev} * ${kernel[a]};`);
+      code.add('var row = 0;');
+      code.add(`var xr = ${xPrev} * ${inSpatial[a]};`);
+      code.add(`var wr = ${wPrev} * ${kernel[a]};`);
     }
-    open(`for (var k${a} = 0; k${a} < ${kernel[a]}; k${a}++) {`);
-    add(`var p${a} = ${dilations[a] === 1 ? `b${a} + k${a}` : `b${a} + k${a} * ${dilations[a]}`};`);
-    if (padded) open(`if (p${a} >= 0 && p${a} < ${inSpatial[a]}) {`);
-    if (last) add(`row += w[wr + k${a}] * x[xr + p${a}];`);
+    code.open(`for (var k${a} = 0; k${a} < ${kernel[a]}; k${a}++) {`);
+    code.add(`var p${a} = ${dilations[a] === 1 ? `b${a} + k${a}` : `b${a} + k${a} * ${dilations[a]}`};`);
+    if (padded) code.open(`if (p${a} >= 0 && p${a} < ${inSpatial[a]}) {`);
+    if (last) code.add(`row += w[wr + k${a}] * x[xr + p${a}];`);
     else {
-      add(`var xa${a} = ${xPrev} * ${inSpatial[a]} + p${a};`);
-      add(`var wa${a} = ${wPrev} * ${kernel[a]} + k${a};`);
+      code.add(`var xa${a} = ${xPrev} * ${inSpatial[a]} + p${a};`);
+      code.add(`var wa${a} = ${wPrev} * ${kernel[a]} + k${a};`);
       xPrev = `xa${a}`;
       wPrev = `wa${a}`;
     }
   }
   for (let a = rank - 1; a >= 0; a--) {
-    if (pads[a]! > 0 || pads[a + rank]! > 0) close();
-    close();
-    if (a === rank - 1) add('part += row;');
+    if (pads[a]! > 0 || pads[a + rank]! > 0) code.close();
+    code.close();
+    if (a === rank - 1) code.add('part += row;');
   }
-  add('acc += part;');
-  close();
-  add(`y[${yIndex}] <== acc;`);
-  for (let a = 0; a < rank; a++) close();
-  close();
-  close();
-  close();
-  return [
-    arrayFunction(`${name}_w`, node.weight),
-    arrayFunction(`${name}_b`, node.bias),
-    `template ${name}() {`,
-    `    signal input x[${sizeOf(input)}];`,
-    `    signal output y[${sizeOf(output)}];`,
-    `    var w[${outChannels * cPerGroup * kSize}] = ${name}_w();`,
-    `    var b[${outChannels}] = ${name}_b();`,
-    ...body,
-    '}',
-  ].join('\n');
+  code.add('acc += part;');
+  code.close();
+}
+
+/** The expression of the first input position of output position o<a> along axis a. */
+function windowStart(node: QConv, a: number): string {
+  const stride = node.window.strides[a]!;
+  const pad = node.window.pads[a]!;
+  const base = stride === 1 ? `o${a}` : `o${a} * ${stride}`;
+  return pad === 0 ? base : pad > 0 ? `${base} - ${pad}` : `${base} + ${-pad}`;
 }

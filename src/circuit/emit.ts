@@ -17,6 +17,7 @@ import { FIXED_OPS } from '../ops/registry.js';
 import type { FixedOp } from '../ops/types.js';
 import { formatExpr, signalExpr } from './linear-expr.js';
 import { Emitter } from './emitter.js';
+import { convPoolAt, convPoolTemplate } from './emit-conv-pool.js';
 
 export { Emitter, type GadgetInstance } from './emitter.js';
 
@@ -77,7 +78,21 @@ export function emitCircuit(model: QModel, options: { templateName?: string } = 
   return { source, outputs: nOut, inputs: nIn, context: 1, gadgets: em.gadgets };
 }
 
-/** Emits one node with its operator module's rule. */
+/** Emits one node with its operator module's rule, or a convolution and the max pooling after it together. */
 function emitWith<N extends QNode>(em: Emitter, node: N, index: number): void {
+  const fused = convPoolAt(em.model, index);
+  if (fused) {
+    // A convolution read only by a max pooling is emitted with it, at the pooling's step.
+    if (node.kind === 'conv') return;
+    const { conv } = fused;
+    const input = em.model.values[conv.input]!.shape;
+    const convOut = em.model.values[conv.output]!.shape;
+    const poolOut = em.model.values[node.output]!.shape;
+    const name = `ConvPool${index}`;
+    const windows = sizeOf(poolOut);
+    em.set(node.output, em.layer(index, convPoolTemplate(name, fused, input, convOut, poolOut), name, em.get(conv.input, conv.source), windows));
+    em.gadgets.MaxOf = (em.gadgets.MaxOf ?? 0) + windows;
+    return;
+  }
   (FIXED_OPS[node.kind] as unknown as FixedOp<N>).emit(em, node, index);
 }

@@ -7,7 +7,7 @@ import type { ElementKind } from '../ops/types.js';
 /** Gadget costs under O1: internal constraints, excluding input bindings. */
 export const GADGET_COST_O1 = {
   rescale: (k: number, b: number) => k + b + 2,
-  max2: (b: number) => b + 4,
+  max2: (b: number) => b + 3,
   argMax: (n: number, b: number) => n * (b + 4) + (n === 2 ? 1 : 2),
 };
 

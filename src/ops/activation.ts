@@ -9,7 +9,7 @@
  * scale; Sigmoid/Tanh are odd piecewise-linear approximations (src/quant/pwl.ts) on |q|
  * with the sign applied after, output at the rescaled scale + slopeScale.
  * Circuit cost per element (O1): rescale RescaleRelu/RescaleSigned(k, b): k + b + 2
- * (RescaleHalfEven + 2); clamp: one Max2(b) of b + 4 per present bound; leakyRelu
+ * (RescaleHalfEven + 2); clamp: one Max2(b) of b + 3 per present bound; leakyRelu
  * RescaleLeakyRelu(k, b): k + b + 2; squash: RescaleAbs + a Max2 per further line + SignApply.
  */
 import { broadcastTo } from '../ir/gather.js';

@@ -8,7 +8,7 @@
  * unrescaled accumulator (the rescale is monotone) with a comparison width from the static
  * and calibrated spans.
  * Circuit cost: sumPool none; maxPool a MaxOf(n, b) per window of n > 1 taps: (n − 1)
- * comparisons Max2(b) of b + 4 constraints each, plus input bindings.
+ * comparisons Max2(b) of b + 3 constraints each, plus input bindings.
  */
 import { CompileError } from '../shared/errors.js';
 import { describeSource, sizeOf } from '../ir/graph.js';

@@ -9,7 +9,7 @@
  * is (pending accumulators too, the rescale being monotone) with a comparison width from the
  * static and calibrated spans, as MaxPool.
  * Circuit cost: reduceSum none; reduceMax a MaxOf(n, b) per output of n > 1 inputs:
- * (n − 1)(b + 4) constraints plus input bindings.
+ * (n − 1)(b + 3) constraints plus input bindings.
  */
 import { sizeOf, type Shape } from '../ir/graph.js';
 import { constInput, fail, input, normalizeAxis, shapeOf, type ConvertContext, type Converter } from '../onnx/context.js';

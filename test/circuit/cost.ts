@@ -8,6 +8,9 @@
  * - every layer output (y = Σ w·x) costs one;
  * - every public output costs one unless it is a bare private signal (a public input or a
  *   constant cannot be substituted for it).
+ * - a convolution read only by a max pooling whose windows all have the same number (≥ 2)
+ *   of taps is emitted inside the pooling's template: its outputs stay expressions there,
+ *   so they cost nothing and the comparisons need no input bindings.
  * What each element is follows from the node kinds: layer, gadget and product outputs are
  * private signals, the model input public ones; sums and scaled values are expressions;
  * moves (reshape, transpose, pad, concat) keep what they move.
@@ -23,7 +26,7 @@ type Kind = 'private' | 'public' | 'const' | 'expr';
 /** Gadget costs under O1 (test/circuits): internal constraints, excluding input bindings. */
 const O1 = {
   rescale: (k: number, b: number) => k + b + 2,
-  max2: (b: number) => b + 4,
+  max2: (b: number) => b + 3,
   argMax: (n: number, b: number) => n * (b + 4) + (n === 2 ? 1 : 2),
 };
 
@@ -35,6 +38,20 @@ const bind = (kinds: readonly Kind[]) => kinds.filter((k) => k === 'expr').lengt
 export function expectedConstraintsO1(model: QModel): number {
   const kinds = new Map<string, Kind[]>([[model.input.name, fill(sizeOf(model.input.shape), 'public')]]);
   const shape = (name: string) => model.values[name]!.shape;
+  const readers = (name: string) => model.nodes.filter((m) => m.input === name || ('other' in m && m.other === name) || ('parts' in m && m.parts.some((p) => 'value' in p && p.value === name)));
+  /** Tap counts of a pooling's windows when they are all equal (else undefined). */
+  const uniformTaps = (pool: QModel['nodes'][number] & { kind: 'maxPool' }) => {
+    const taps = windowTaps(pool.window, shape(pool.input).slice(2), shape(pool.output).slice(2));
+    const counts = new Set(Array.from({ length: taps.outputs }, (_, o) => taps.start[o + 1]! - taps.start[o]!));
+    return counts.size === 1 ? [...counts][0]! : undefined;
+  };
+  const fusedInto = (node: QModel['nodes'][number]) => {
+    if (node.kind !== 'conv' || node.output === model.output.name) return undefined;
+    const r = readers(node.output);
+    const pool = r.length === 1 && r[0]!.kind === 'maxPool' ? r[0]! : undefined;
+    return pool && pool.kind === 'maxPool' && (uniformTaps(pool) ?? 0) >= 2 ? pool : undefined;
+  };
+  const fused = new Set(model.nodes.filter((m) => fusedInto(m)).map((m) => m.output));
   let n = 0;
   for (const node of model.nodes) {
     const x = kinds.get(node.input)!;
@@ -43,8 +60,8 @@ export function expectedConstraintsO1(model: QModel): number {
     switch (node.kind) {
       case 'linear':
       case 'conv':
-        n += bind(x) + count;
-        y = fill(count, 'private');
+        n += bind(x) + (fused.has(node.output) ? 0 : count);
+        y = fill(count, fused.has(node.output) ? 'expr' : 'private');
         break;
       case 'rescale':
       case 'leakyRelu':
@@ -53,6 +70,11 @@ export function expectedConstraintsO1(model: QModel): number {
         y = fill(count, 'private');
         break;
       case 'maxPool': {
+        if (fused.has(node.input)) {
+          n += count * (uniformTaps(node)! - 1) * O1.max2(node.bits);
+          y = fill(count, 'private');
+          break;
+        }
         const input = shape(node.input);
         const taps = windowTaps(node.window, input.slice(2), shape(node.output).slice(2));
         const inSize = sizeOf(input.slice(2));

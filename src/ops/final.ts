@@ -8,15 +8,15 @@
  * n·(b + 4) + (2 when n > 2, else 1), plus input bindings.
  */
 import { sizeOf } from '../ir/graph.js';
-import { ACTIVATION_CONVERTERS } from '../onnx/ops-activation.js';
 import { argMax, softmax } from '../shared/math.js';
 import { refuse } from '../reference/refuse.js';
 import { combine, type LinearExpr } from '../circuit/linear-expr.js';
 import { bindCost, fillKinds, GADGET_COST_O1 } from '../circuit/gadget-cost.js';
+import { argMaxConverter, softmaxConverter } from './activation.js';
 import { family } from './types.js';
 
 export const finalOps = family({
-  onnx: { Softmax: ACTIVATION_CONVERTERS.Softmax!, ArgMax: ACTIVATION_CONVERTERS.ArgMax! },
+  onnx: { Softmax: softmaxConverter, ArgMax: argMaxConverter },
   float: {
     softmax: {
       run: (node, c) => softmax(c.value(node.input), c.shape(node.input), node.axis, node.coerce2d),

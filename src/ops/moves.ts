@@ -9,7 +9,8 @@
  * Circuit cost: none; outputs are the moved expressions (constants for fills).
  */
 import { concatIndex, padIndex, transposeIndex } from '../ir/gather.js';
-import { SHAPE_CONVERTERS } from '../onnx/ops-shape.js';
+import { sizeOf, type ConstTensor, type Shape } from '../ir/graph.js';
+import { constInput, fail, input, shapeOf, type ConvertContext, type Converter } from '../onnx/context.js';
 import { MOVE_CONVERTERS } from '../onnx/ops-binary.js';
 import type { QConcatPart } from '../quant/model.js';
 import type { Ref } from '../quant/quantizer.js';
@@ -17,8 +18,94 @@ import { combine, constantExpr, type LinearExpr } from '../circuit/linear-expr.j
 import { fillKinds } from '../circuit/gadget-cost.js';
 import { family, type ElementKind } from './types.js';
 
+// ONNX conversion: Constant, Identity, Flatten, Reshape, Squeeze, Unsqueeze (opsets 9–21; Squeeze and
+// Unsqueeze take their axes as an attribute before opset 13 and as an input from 13 on).
+
+const constant: Converter = (ctx) => {
+  const { attrs } = ctx;
+  if (attrs.has('value')) ctx.setConst(attrs.tensor('value'));
+  else if (attrs.has('value_float')) ctx.setConst({ dtype: 'float32', shape: [], data: Float64Array.of(attrs.float('value_float')) });
+  else if (attrs.has('value_floats')) { const v = attrs.floats('value_floats'); ctx.setConst({ dtype: 'float32', shape: [v.length], data: Float64Array.from(v) }); }
+  else if (attrs.has('value_int')) ctx.setConst({ dtype: 'int64', shape: [], data: Float64Array.of(attrs.int('value_int')) });
+  else if (attrs.has('value_ints')) { const v = attrs.ints('value_ints'); ctx.setConst({ dtype: 'int64', shape: [v.length], data: Float64Array.from(v) }); }
+  else fail(ctx, `Constant without a supported value attribute (found: ${attrs.names().join(', ') || 'none'})`);
+};
+
+const identity: Converter = (ctx) => {
+  const x = input(ctx, 0, 'input');
+  if (x.value.kind === 'const') ctx.setConst(x.value.tensor);
+  else ctx.alias(x.name);
+};
+
+function reshapeLike(opType: string): Converter {
+  return (ctx) => {
+    const x = input(ctx, 0, 'data');
+    const arg = ctx.inputs.length > 1 && ctx.inputs[1] ? constInput(ctx, 1, opType === 'Reshape' ? 'shape' : 'axes') : undefined;
+    const shape = reshapeTarget(ctx, opType, shapeOf(x), arg);
+    if (x.value.kind === 'const') ctx.setConst({ ...x.value.tensor, shape });
+    else ctx.emit({ kind: 'reshape', input: x.name, output: ctx.outputName, shape, source: ctx.source }, shape);
+  };
+}
+
+/** The output shape of Flatten, Reshape, Squeeze or Unsqueeze. */
+export function reshapeTarget(ctx: ConvertContext, opType: string, inShape: Shape, arg: ConstTensor | undefined): Shape {
+  const { attrs } = ctx;
+  const rank = inShape.length;
+  const total = sizeOf(inShape);
+  switch (opType) {
+    case 'Flatten': {
+      const raw = attrs.int('axis', 1);
+      const axis = raw < 0 ? raw + rank : raw;
+      if (axis < 0 || axis > rank) fail(ctx, `axis ${raw} is out of range for rank ${rank}`);
+      return [sizeOf(inShape.slice(0, axis)), sizeOf(inShape.slice(axis))];
+    }
+    case 'Reshape': {
+      const spec = arg ? Array.from(arg.data) : attrs.ints('shape');
+      const allowZero = attrs.int('allowzero', 0) === 1;
+      const shape = spec.map((d, i) => (d === 0 && !allowZero ? inShape[i] ?? NaN : d));
+      if (ctx.batchOverride && shape[0] === ctx.batchOverride.original) shape[0] = ctx.batchOverride.batch;
+      const unknown = shape.filter((d) => d === -1).length;
+      if (unknown > 1 || shape.some((d) => Number.isNaN(d) || d < -1)) fail(ctx, `invalid target shape [${spec.join(', ')}] for input [${inShape.join(', ')}]`);
+      if (unknown === 1) {
+        const known = shape.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+        if (known === 0 || total % known !== 0) fail(ctx, `cannot reshape [${inShape.join(', ')}] to [${spec.join(', ')}]`);
+        shape[shape.indexOf(-1)] = total / known;
+      }
+      if (sizeOf(shape) !== total) fail(ctx, `cannot reshape [${inShape.join(', ')}] (${total} elements) to [${shape.join(', ')}]`);
+      return shape;
+    }
+    case 'Squeeze': {
+      const axesRaw = arg ? Array.from(arg.data) : attrs.has('axes') ? attrs.ints('axes') : undefined;
+      if (!axesRaw) return inShape.filter((d) => d !== 1);
+      const axes = new Set(axesRaw.map((a) => (a < 0 ? a + rank : a)));
+      for (const a of axes) if (inShape[a] !== 1) fail(ctx, `cannot squeeze axis ${a} of shape [${inShape.join(', ')}]`);
+      return inShape.filter((_, i) => !axes.has(i));
+    }
+    case 'Unsqueeze': {
+      const axesRaw = arg ? Array.from(arg.data) : attrs.ints('axes');
+      const outRank = rank + axesRaw.length;
+      const axes = new Set(axesRaw.map((a) => (a < 0 ? a + outRank : a)));
+      if (axes.size !== axesRaw.length || [...axes].some((a) => a < 0 || a >= outRank)) fail(ctx, `invalid axes [${axesRaw.join(', ')}] for rank ${rank}`);
+      const out: number[] = [];
+      let j = 0;
+      for (let i = 0; i < outRank; i++) out.push(axes.has(i) ? 1 : inShape[j++]!);
+      return out;
+    }
+    default:
+      return fail(ctx, 'not a reshape op');
+  }
+}
+
 export const moves = family({
-  onnx: { ...SHAPE_CONVERTERS, ...MOVE_CONVERTERS },
+  onnx: {
+    Constant: constant,
+    Identity: identity,
+    Flatten: reshapeLike('Flatten'),
+    Reshape: reshapeLike('Reshape'),
+    Squeeze: reshapeLike('Squeeze'),
+    Unsqueeze: reshapeLike('Unsqueeze'),
+    ...MOVE_CONVERTERS,
+  },
   float: {
     reshape: {
       run: (node, c) => c.value(node.input),

@@ -313,7 +313,7 @@ async function build(
         min: model.output.min,
         max: model.output.max,
         visibility: 'public',
-        semantics: model.output.transform ? 'logits: the final Softmax is monotone and applied outside the circuit; the circuit proves its input' : 'the model output',
+        semantics: model.output.transform ? `logits: the final ${model.output.transform.log ? 'LogSoftmax' : 'Softmax'} is monotone and applied outside the circuit; the circuit proves its input` : 'the model output',
         transform: model.output.transform,
       },
     },

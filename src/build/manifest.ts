@@ -92,7 +92,7 @@ export const manifestSchema = z.object({
       max: z.number(),
       visibility: z.literal('public'),
       semantics: z.string(),
-      transform: z.object({ kind: z.literal('softmax'), axis: z.number(), coerce2d: z.boolean() }).optional(),
+      transform: z.object({ kind: z.literal('softmax'), axis: z.number(), coerce2d: z.boolean(), log: z.literal(true).optional() }).optional(),
     }),
   }),
   quantization: z.record(z.string(), z.unknown()),

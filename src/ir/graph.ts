@@ -65,13 +65,15 @@ export interface ReshapeNode extends NodeBase {
   shape: Shape;
 }
 
-/** y = softmax(x) along `axis`; only allowed as the graph's last step. */
+/** y = softmax(x) (or log softmax(x), ONNX LogSoftmax) along `axis`; only allowed as the graph's last step. */
 export interface SoftmaxNode extends NodeBase {
   kind: 'softmax';
   /** Non-negative axis into the input shape. */
   axis: number;
   /** Opsets below 13 flatten to 2-D at `axis` before normalising. */
   coerce2d: boolean;
+  /** LogSoftmax: the logarithm of the softmax (absent for Softmax). */
+  log?: true;
 }
 
 /**

@@ -83,7 +83,7 @@ class Importer {
     if (!out) throw new OnnxImportError(`${this.file}: graph output "${outputs[0]!.name}" is not produced by any node`);
     if (out.kind === 'const') throw new OnnxImportError(`${this.file}: graph output "${outputs[0]!.name}" is a constant and does not depend on the input`);
 
-    const nodes = removeDeadNodes(this.nodes, outName);
+    const nodes = this.dropSoftmaxBeforeArgMax(removeDeadNodes(this.nodes, outName));
     nodes.forEach((node, i) => {
       if ((node.kind === 'softmax' || node.kind === 'argMax') && i !== nodes.length - 1) {
         throw new OnnxImportError(`${this.file}: ${describeSource(node.source)}: ${node.source.opType} is supported only as the model's final step`);
@@ -115,6 +115,7 @@ class Importer {
         const since = EARLY_OPSET_OPS[op];
         if (since === undefined || since > version) {
           const where = describeSource({ index, name: node.name ?? '', opType: op });
+          if (!CONVERTERS[op]) throw new OnnxImportError(`${this.file}: ${where}: unsupported op ${op}; supported ops: ${SUPPORTED_OPS.join(', ')}`);
           const early = Object.entries(EARLY_OPSET_OPS).map(([o, v]) => `${o} from opset ${v}`);
           throw new OnnxImportError(`${this.file}: ${where}: opset ${version} is not supported for ${op} (supported: opsets ${OPSET_RANGE[0]} to ${OPSET_RANGE[1]}; ${early.join(', ')})`);
         }
@@ -157,6 +158,19 @@ class Importer {
       throw new OnnxImportError(`${this.file}: input "${name}" has a symbolic dimension "${d.dimParam ?? '?'}" at axis ${axis}; only the batch dimension (axis 0) may be symbolic`);
     });
     return { name, shape, integer: tensorType.elemType !== 1 && tensorType.elemType !== 11 };
+  }
+
+  /**
+   * A (Log)Softmax read only by the final ArgMax, normalising along the ArgMax's axis, keeps
+   * every row's order: the ArgMax of its input is the same index, so the Softmax is dropped.
+   */
+  private dropSoftmaxBeforeArgMax(nodes: IrNode[]): IrNode[] {
+    const [softmax, argMax] = nodes.slice(-2);
+    if (softmax?.kind !== 'softmax' || argMax?.kind !== 'argMax' || argMax.input !== softmax.output) return nodes;
+    const v = this.values.get(softmax.input);
+    const rank = v?.kind === 'value' ? v.shape.length : -1;
+    if (softmax.axis !== argMax.axis || (softmax.coerce2d && softmax.axis !== rank - 1)) return nodes;
+    return [...nodes.slice(0, -2), { ...argMax, input: softmax.input }];
   }
 
   private resolve(name: string): string {

@@ -93,12 +93,14 @@ function squash(fn: 'sigmoid' | 'tanh'): Converter {
   };
 }
 
-export const softmaxConverter: Converter = (ctx) => {
-  if (input(ctx, 0, 'input').value.kind !== 'value') fail(ctx, 'Softmax of a constant is not supported');
-  const v = computedInput(ctx, 0, 'input');
-  const axis = normalizeAxis(ctx, ctx.attrs.int('axis', ctx.opset < 13 ? 1 : -1), v.shape.length);
-  ctx.emit({ kind: 'softmax', input: v.name, output: ctx.outputName, axis, coerce2d: ctx.opset < 13, source: ctx.source }, v.shape);
-};
+export function softmaxConverter(log: boolean): Converter {
+  return (ctx) => {
+    if (input(ctx, 0, 'input').value.kind !== 'value') fail(ctx, `${log ? 'LogSoftmax' : 'Softmax'} of a constant is not supported`);
+    const v = computedInput(ctx, 0, 'input');
+    const axis = normalizeAxis(ctx, ctx.attrs.int('axis', ctx.opset < 13 ? 1 : -1), v.shape.length);
+    ctx.emit({ kind: 'softmax', input: v.name, output: ctx.outputName, axis, coerce2d: ctx.opset < 13, ...(log ? { log: true as const } : {}), source: ctx.source }, v.shape);
+  };
+}
 
 export const argMaxConverter: Converter = (ctx) => {
   if (input(ctx, 0, 'data').value.kind !== 'value') fail(ctx, 'ArgMax of a constant is not supported');

@@ -1,6 +1,7 @@
 /**
- * The ops allowed only as a model's final step: Softmax (monotone, so the circuit proves
- * its input and the verifier applies it to the proven output) and ArgMax (proven).
+ * The ops allowed only as a model's final step: Softmax and LogSoftmax (monotone, so the
+ * circuit proves their input and the verifier applies them to the proven output) and ArgMax
+ * (proven).
  *
  * Quantization: Softmax becomes the model's output transform; ArgMax proves indices at
  * scale 0 with a comparison width from the static and calibrated spans.
@@ -16,16 +17,16 @@ import { argMaxConverter, softmaxConverter } from './activation.js';
 import { family } from './types.js';
 
 export const finalOps = family({
-  onnx: { Softmax: softmaxConverter, ArgMax: argMaxConverter },
+  onnx: { Softmax: softmaxConverter(false), LogSoftmax: softmaxConverter(true), ArgMax: argMaxConverter },
   float: {
     softmax: {
-      run: (node, c) => softmax(c.value(node.input), c.shape(node.input), node.axis, node.coerce2d),
+      run: (node, c) => softmax(c.value(node.input), c.shape(node.input), node.axis, node.coerce2d, node.log === true),
       interval: (node, c) => {
         const n = c.interval(node.input).lo.length;
         return { lo: new Float64Array(n), hi: new Float64Array(n).fill(1) };
       },
       quantize(q, node) {
-        q.transform = { kind: 'softmax', axis: node.axis, coerce2d: node.coerce2d };
+        q.transform = { kind: 'softmax', axis: node.axis, coerce2d: node.coerce2d, ...(node.log ? { log: true as const } : {}) };
         q.set(node.output, q.get(node.input, node));
       },
     },

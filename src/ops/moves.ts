@@ -17,7 +17,7 @@ import { combine, constantExpr, type LinearExpr } from '../circuit/linear-expr.j
 import { fillKinds } from '../circuit/gadget-cost.js';
 import { family, type ElementKind } from './types.js';
 
-// ONNX conversion: Constant, Identity, Flatten, Reshape, Squeeze, Unsqueeze (opsets 9–21; Squeeze and
+// ONNX conversion: Constant, Identity, Dropout (inference), Shape, Flatten, Reshape, Squeeze, Unsqueeze (opsets 9–21; Squeeze and
 // Unsqueeze take their axes as an attribute before opset 13 and as an input from 13 on).
 
 const constant: Converter = (ctx) => {
@@ -34,6 +34,31 @@ const identity: Converter = (ctx) => {
   const x = input(ctx, 0, 'input');
   if (x.value.kind === 'const') ctx.setConst(x.value.tensor);
   else ctx.alias(x.name);
+};
+
+/**
+ * Dropout in inference is the identity (opsets 7–11: always; from 12 on unless the optional
+ * `training_mode` input is true, so it must be absent or a constant false). The mask output
+ * is not supported.
+ */
+const dropout: Converter = (ctx) => {
+  if (ctx.extraOutputsUsed) fail(ctx, 'the mask output of Dropout is not supported');
+  const training = ctx.inputs[2];
+  if (training && (training.value.kind !== 'const' || training.value.tensor.data.some((v) => v !== 0))) {
+    fail(ctx, 'Dropout in training mode is not supported (training_mode must be a constant false)');
+  }
+  identity(ctx);
+};
+
+/** Shape: the input's static shape as an int64 constant (`start`/`end` slice it, opset 15 on). */
+const shapeOp: Converter = (ctx) => {
+  const dims = shapeOf(input(ctx, 0, 'data'));
+  const rank = dims.length;
+  const clamp = (a: number) => Math.min(Math.max(a < 0 ? a + rank : a, 0), rank);
+  const start = clamp(ctx.attrs.int('start', 0));
+  const end = clamp(ctx.attrs.int('end', rank));
+  const out = dims.slice(start, Math.max(start, end));
+  ctx.setConst({ dtype: 'int64', shape: [out.length], data: Float64Array.from(out) });
 };
 
 function reshapeLike(opType: string): Converter {
@@ -173,6 +198,8 @@ export const moves = family({
   onnx: {
     Constant: constant,
     Identity: identity,
+    Dropout: dropout,
+    Shape: shapeOp,
     Flatten: reshapeLike('Flatten'),
     Reshape: reshapeLike('Reshape'),
     Squeeze: reshapeLike('Squeeze'),

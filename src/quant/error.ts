@@ -24,7 +24,7 @@ export interface ErrorReport {
 export function finalOutput(model: QModel, raw: readonly number[]): number[] {
   const values = dequantize(raw, model.output.scale);
   const t = model.output.transform;
-  return t ? Array.from(softmax(values, model.output.shape, t.axis, t.coerce2d)) : values;
+  return t ? Array.from(softmax(values, model.output.shape, t.axis, t.coerce2d, t.log === true)) : values;
 }
 
 /** Index of the largest value in each row of `rowLength` values. */

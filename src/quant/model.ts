@@ -267,6 +267,8 @@ export interface OutputTransform {
   kind: 'softmax';
   axis: number;
   coerce2d: boolean;
+  /** LogSoftmax: the logarithm of the softmax (absent for Softmax). */
+  log?: true;
 }
 
 /** A quantized model: what the reference executor runs and the emitter compiles. */

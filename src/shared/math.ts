@@ -62,8 +62,9 @@ export function argMax(x: ArrayLike<number>, shape: readonly number[], axis: num
 /**
  * Softmax along `axis` of a row-major tensor; with `coerce2d` (opset < 13) the tensor is
  * flattened to [prod(shape[:axis]), prod(shape[axis:])] and normalised along the second axis.
+ * With `log`, its logarithm (ONNX LogSoftmax): x − max − log Σ exp(x − max).
  */
-export function softmax(x: ArrayLike<number>, shape: readonly number[], axis: number, coerce2d: boolean): Float64Array {
+export function softmax(x: ArrayLike<number>, shape: readonly number[], axis: number, coerce2d: boolean, log = false): Float64Array {
   const inner = coerce2d ? sizeOf(shape.slice(axis)) : sizeOf(shape.slice(axis + 1));
   const len = coerce2d ? inner : shape[axis]!;
   const stride = coerce2d ? 1 : inner;
@@ -78,7 +79,7 @@ export function softmax(x: ArrayLike<number>, shape: readonly number[], axis: nu
       for (let j = 0; j < len; j++) sum += Math.exp(x[base + lane + j * stride]! - max);
       for (let j = 0; j < len; j++) {
         const i = base + lane + j * stride;
-        y[i] = Math.exp(x[i]! - max) / sum;
+        y[i] = log ? x[i]! - max - Math.log(sum) : Math.exp(x[i]! - max) / sum;
       }
     }
   }

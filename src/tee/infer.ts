@@ -103,7 +103,7 @@ class TeeSession {
 }
 
 /**
- * Adds the Softmax input (the logits the circuit proves) as a graph output. The Softmax is
+ * Adds the Softmax (or LogSoftmax) input (the logits the circuit proves) as a graph output. The Softmax is
  * the node producing the graph output, possibly through Identity nodes.
  * @throws {ZkinferError} when no such Softmax exists
  */
@@ -113,7 +113,7 @@ function exposeLogits(bytes: Uint8Array, file: string): { bytes: Uint8Array; log
   const producer = new Map((graph.node ?? []).map((n) => [n.output?.[0] ?? '', n]));
   let node = producer.get(graph.output?.[0]?.name ?? '');
   while (node?.opType === 'Identity') node = producer.get(node.input?.[0] ?? '');
-  const logitsName = node?.opType === 'Softmax' ? node.input?.[0] : undefined;
+  const logitsName = node?.opType === 'Softmax' || node?.opType === 'LogSoftmax' ? node.input?.[0] : undefined;
   if (!logitsName) throw new ZkinferError(`${file}: the manifest declares a softmax transform, but the graph output is not produced by a Softmax`);
   if (!(graph.output ?? []).some((o) => o.name === logitsName)) graph.output = [...(graph.output ?? []), onnxProto.onnx.ValueInfoProto.create({ name: logitsName })];
   return { bytes: onnxProto.onnx.ModelProto.encode(model).finish(), logitsName };

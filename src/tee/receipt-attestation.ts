@@ -26,7 +26,7 @@ export interface VerifiedAttestation extends AttestationEvidence {
 /** Options of {@link verifyReceiptAttestation}. */
 export interface ReceiptAttestationOptions {
   /** The manifest's output transform, to check attested probabilities against attested logits. */
-  outputTransform?: { kind: 'softmax'; axis: number; coerce2d: boolean };
+  outputTransform?: { kind: 'softmax'; axis: number; coerce2d: boolean; log?: true };
   /** Dev keys to accept (hex); any when absent. */
   devPublicKeys?: readonly string[];
   /**
@@ -66,9 +66,9 @@ export async function verifyReceiptAttestation(receipt: Receipt, options: Receip
   }
   if (probabilities) {
     const t = options.outputTransform ?? fail('the attested output has probabilities, but the model has no output transform');
-    const expected = softmax(values, receipt.output.shape, t.axis, t.coerce2d);
+    const expected = softmax(values, receipt.output.shape, t.axis, t.coerce2d, t.log === true);
     for (let i = 0; i < n; i++) {
-      if (!(Math.abs(expected[i]! - probabilities[i]!) <= PROBABILITY_CONSISTENCY)) fail(`attested probability ${i} (${probabilities[i]}) is not the softmax of the attested logits (${expected[i]})`);
+      if (!(Math.abs(expected[i]! - probabilities[i]!) <= PROBABILITY_CONSISTENCY)) fail(`attested probability ${i} (${probabilities[i]}) is not the ${t.log ? 'log-softmax' : 'softmax'} of the attested logits (${expected[i]})`);
     }
   }
   const attested = receiptDigest({ ...receipt, output: { ...receipt.output, raw } });

@@ -163,7 +163,7 @@ function outputDistance(receipt: Receipt, manifest: Manifest): { distance: numbe
   const t = manifest.io.output.transform;
   const tee = receipt.attestation!.output;
   const proven = receipt.output.raw.map((v) => v / 2 ** receipt.output.scale);
-  const final = (logits: readonly number[]) => (t ? Array.from(softmax(logits, receipt.output.shape, t.axis, t.coerce2d)) : logits);
+  const final = (logits: readonly number[]) => (t ? Array.from(softmax(logits, receipt.output.shape, t.axis, t.coerce2d, t.log === true)) : logits);
   const a = t && tee.probabilities ? tee.probabilities : final(tee.values);
   const b = final(proven);
   let distance = 0;

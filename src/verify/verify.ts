@@ -174,9 +174,9 @@ export function checkProvenOutput(receipt: Receipt, manifest: Manifest): string 
     if (out.values[i] !== out.raw[i]! / 2 ** scale) return `output value ${i} (${out.values[i]}) is not output.raw[${i}] · 2^-${scale}`;
   }
   if (t && out.probabilities) {
-    const expected = softmax(out.values, out.shape, t.axis, t.coerce2d);
+    const expected = softmax(out.values, out.shape, t.axis, t.coerce2d, t.log === true);
     for (let i = 0; i < out.raw.length; i++) {
-      if (!(Math.abs(out.probabilities[i]! - expected[i]!) <= PROBABILITY_TOLERANCE)) return `output probability ${i} (${out.probabilities[i]}) is not the softmax of the proven logits (${expected[i]})`;
+      if (!(Math.abs(out.probabilities[i]! - expected[i]!) <= PROBABILITY_TOLERANCE)) return `output probability ${i} (${out.probabilities[i]}) is not the ${t.log ? 'log-softmax' : 'softmax'} of the proven logits (${expected[i]})`;
     }
   }
   return undefined;

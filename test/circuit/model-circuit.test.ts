@@ -81,6 +81,28 @@ describe('whole-model circuits equal the reference executor', () => {
     await checkModel(model, Array.from({ length: 8 }, () => randomArray(r, 12, -0.8, 0.8)));
   });
 
+  it('keeps ONNX names inside their comments: a name with a line break cannot add code to the circuit', async () => {
+    const inject = '\n    signal injected;\n    injected <== 0;\n//';
+    const r = rng(5);
+    const bytes = buildModel({
+      input: { name: `x${inject}`, dims: [1, 3] },
+      output: { name: 'y' },
+      nodes: [
+        { op: 'MatMul', inputs: [`x${inject}`, 'W'], outputs: ['h'], name: `fc${inject}` },
+        { op: 'Relu', inputs: ['h'], outputs: ['y'], name: `relu\r\u2028${inject}` },
+      ],
+      initializers: [{ name: 'W', dims: [3, 2], values: randomArray(r, 6) }],
+    });
+    const graph = optimize(importOnnx(bytes));
+    const model = quantize(graph, intervalRanges(graph));
+    const { source } = emitCircuit(model);
+    expect(source).not.toMatch(/^\s*(signal injected|injected <==)/m);
+    expect(source).toContain('// input: x\\u000a    signal injected;\\u000a    injected <== 0;\\u000a// [1, 3]');
+    expect(source).toContain('from node 0 "fc\\u000a    signal injected;');
+    expect(source).toContain('from node 1 "relu\\u000d\\u2028\\u000a');
+    await checkModelCircuit(model, [[0.5, -0.25, 0.75]]);
+  });
+
   it('emits the same source for the same model (deterministic)', () => {
     const graph = optimize(importOnnx(smallMlp(4)));
     const a = emitCircuit(quantize(graph, intervalRanges(graph))).source;

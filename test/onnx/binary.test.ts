@@ -133,6 +133,37 @@ describe('activations', () => {
     }
   });
 
+  it('Softmax or LogSoftmax then a final ArgMax along the same axis: the ArgMax of the logits is proven', async () => {
+    for (const op of ['Softmax', 'LogSoftmax']) {
+      for (const [opset, axis] of [[13, 1], [11, 1], [13, -1]] as const) {
+        const graph = await checkAgainstOrt({
+          input: { name: 'x', dims: [3, 5] },
+          output: { name: 'y' },
+          outputType: 'int64',
+          opset,
+          nodes: [
+            { op: 'MatMul', inputs: ['x', 'W'], outputs: ['z'] },
+            { op, inputs: ['z'], outputs: ['p'], attrs: { axis } },
+            { op: 'ArgMax', inputs: ['p'], outputs: ['y'], attrs: { axis: 1, keepdims: 0 } },
+          ],
+          initializers: [{ name: 'W', dims: [5, 5], values: w(25) }],
+        });
+        expect(graph.nodes.map((n) => n.kind)).toEqual(['linear', 'argMax']);
+      }
+    }
+    // along another axis the Softmax changes the order: still refused
+    const other = buildModel({
+      input: { name: 'x', dims: [3, 5] },
+      output: { name: 'y' },
+      outputType: 'int64',
+      nodes: [
+        { op: 'Softmax', inputs: ['x'], outputs: ['p'], attrs: { axis: 0 }, name: 'sm' },
+        { op: 'ArgMax', inputs: ['p'], outputs: ['y'], attrs: { axis: 1 } },
+      ],
+    });
+    expect(() => importOnnx(other, { file: 'o.onnx' })).toThrow('o.onnx: node 0 "sm" (Softmax): Softmax is supported only as the model\'s final step');
+  });
+
   it('ArgMax only as the final step', () => {
     const bytes = buildModel({
       input: { name: 'x', dims: [2, 5] },

@@ -5,7 +5,7 @@ import { optimize } from '../../src/ir/optimize.js';
 import { runFloat } from '../../src/ir/float-exec.js';
 import { sizeOf } from '../../src/ir/graph.js';
 import { OnnxImportError } from '../../src/shared/errors.js';
-import { buildModel, randomArray, rng, runOrt } from '../helpers/onnx-builder.js';
+import { buildModel, randomArray, rng, runOrt, type NodeSpec, type TensorSpec } from '../helpers/onnx-builder.js';
 
 const fixture = (name: string) => `test/fixtures/models/${name}`;
 
@@ -91,6 +91,23 @@ describe('import errors', () => {
     );
     expect(importOnnx(relu(9)).opset).toBe(9);
     expect(() => importOnnx(relu(22), { file: 'new.onnx' })).toThrow(new OnnxImportError('new.onnx: opset 22 is not supported (supported: 9 to 21)'));
+  });
+
+  it('names an unsupported op as unsupported in a model of an old opset, not its opset', () => {
+    const bytes = buildModel({ input: { name: 'x', dims: [1, 3] }, output: { name: 'y' }, opset: 7, nodes: [{ op: 'Cos', inputs: ['x'], outputs: ['y'], name: 'c' }] });
+    expect(() => importOnnx(bytes, { file: 'old.onnx' })).toThrow(new OnnxImportError(`old.onnx: node 0 "c" (Cos): unsupported op Cos; supported ops: ${SUPPORTED_OPS.join(', ')}`));
+  });
+
+  it('refuses Dropout whose mask output is used, or in training mode, naming the node', () => {
+    const model = (opset: number, nodes: NodeSpec[], initializers: (TensorSpec & { name: string })[] = []) =>
+      buildModel({ input: { name: 'x', dims: [1, 3] }, output: { name: 'y' }, opset, nodes, initializers });
+    const masked = model(10, [
+      { op: 'Dropout', inputs: ['x'], outputs: ['d', 'mask'], name: 'drop', attrs: { ratio: { float: 0.5 } } },
+      { op: 'Add', inputs: ['d', 'mask'], outputs: ['y'], name: 'add' },
+    ]);
+    expect(() => importOnnx(masked, { file: 'm.onnx' })).toThrow(new OnnxImportError('m.onnx: node 0 "drop" (Dropout): the mask output of Dropout is not supported'));
+    const training = model(13, [{ op: 'Dropout', inputs: ['x', 'r', 'x'], outputs: ['y'], name: 'drop' }], [{ name: 'r', dims: [], values: [0.5] }]);
+    expect(() => importOnnx(training, { file: 't.onnx' })).toThrow(new OnnxImportError('t.onnx: node 0 "drop" (Dropout): Dropout in training mode is not supported (training_mode must be a constant false)'));
   });
 
   it('rejects bytes that are not an ONNX model', () => {

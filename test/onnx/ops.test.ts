@@ -137,4 +137,47 @@ describe('ops against onnxruntime', () => {
     await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, opset: 11, nodes: [{ op: 'Softmax', inputs: ['x'], outputs: ['y'] }] });
     await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, nodes: [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1 } }] });
   });
+
+  it('Shape of a value of static shape is a constant (with start/end from opset 15), as a Reshape target', async () => {
+    await checkAgainstOrt({
+      input: { name: 'x', dims: [2, 3, 4] },
+      output: { name: 'y' },
+      nodes: [
+        { op: 'Relu', inputs: ['x'], outputs: ['r'] },
+        { op: 'Flatten', inputs: ['r'], outputs: ['f'] },
+        { op: 'Shape', inputs: ['r'], outputs: ['s'] },
+        { op: 'Reshape', inputs: ['f', 's'], outputs: ['y'] },
+      ],
+    });
+    await checkAgainstOrt({
+      input: { name: 'x', dims: [2, 3, 4] },
+      output: { name: 'y' },
+      opset: 15,
+      nodes: [
+        { op: 'Shape', inputs: ['x'], outputs: ['s'], attrs: { start: -2, end: 10 } },
+        { op: 'Concat', inputs: ['m1', 's'], outputs: ['t'], attrs: { axis: 0 } },
+        { op: 'Reshape', inputs: ['x', 't'], outputs: ['y'] },
+      ],
+      initializers: [{ name: 'm1', dims: [1], values: [-1], type: 'int64' }],
+    });
+  });
+
+  it('Dropout in inference is the identity: opset 10 (ratio attribute, unused mask), opset 13 (ratio input or none, no training_mode)', async () => {
+    const mlp = (opset: number, dropout: NodeSpec, extra: NonNullable<ModelSpec['initializers']> = []): ModelSpec => ({
+      input: { name: 'x', dims: [1, 4] },
+      output: { name: 'y' },
+      opset,
+      nodes: [{ op: 'MatMul', inputs: ['x', 'W'], outputs: ['h'] }, dropout, { op: 'Relu', inputs: ['d'], outputs: ['y'] }],
+      initializers: [{ name: 'W', dims: [4, 3], values: w(12) }, ...extra],
+    });
+    await checkAgainstOrt(mlp(10, { op: 'Dropout', inputs: ['h'], outputs: ['d', 'mask'], attrs: { ratio: { float: 0.3 } } }));
+    await checkAgainstOrt(mlp(13, { op: 'Dropout', inputs: ['h', 'ratio'], outputs: ['d'] }, [{ name: 'ratio', dims: [], values: [0.3] }]));
+    await checkAgainstOrt(mlp(13, { op: 'Dropout', inputs: ['h'], outputs: ['d'] }));
+  });
+
+  it('LogSoftmax (PyTorch log_softmax): default axis at opset 13 and opset 11 (2-D coercion), explicit axis', async () => {
+    await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, nodes: [{ op: 'LogSoftmax', inputs: ['x'], outputs: ['y'] }] });
+    await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, opset: 11, nodes: [{ op: 'LogSoftmax', inputs: ['x'], outputs: ['y'] }] });
+    await checkAgainstOrt({ input: { name: 'x', dims: [2, 3, 4] }, output: { name: 'y' }, nodes: [{ op: 'LogSoftmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1 } }] });
+  });
 });

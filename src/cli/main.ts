@@ -21,6 +21,9 @@ import { registerProvenanceCommand } from './commands/provenance.js';
 import { registerAttributeCommand } from './commands/attribute.js';
 import { registerSetupCommand } from './commands/setup.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerWorkerCommand } from './commands/worker.js';
+import { registerTeeCommand } from './commands/tee.js';
 
 /** The version in zkinfer's package.json (two folders up, from src/cli/ or dist/cli/). */
 export function packageVersion(): string {
@@ -45,6 +48,9 @@ export function buildProgram(): Command {
   registerAttributeCommand(program);
   registerSetupCommand(program);
   registerExportCommand(program);
+  registerServeCommand(program);
+  registerWorkerCommand(program);
+  registerTeeCommand(program);
   return program;
 }
 

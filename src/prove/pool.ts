@@ -73,6 +73,8 @@ export interface ProverPoolOptions {
 export interface PoolProveOptions {
   /** Hex nonce bound into the receipt digest; random by default. */
   nonce?: string;
+  /** The receipt's time (ISO 8601 UTC with milliseconds), e.g. an attested receipt's, so a proof can be attached to it; now by default. */
+  createdAt?: string;
   /** Aborts the task: a waiting task is dropped, a running one stopped (see `abortRunning`). */
   signal?: AbortSignal;
   /**
@@ -219,7 +221,7 @@ export class ProverPool {
     if (this.pending >= this.capacity) {
       return Promise.reject(new ProveError(`the prover pool is full (${this.capacity} proofs pending); wait for one to finish before submitting another`));
     }
-    const task: ProveTask = { values: values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>), nonce: options.nonce };
+    const task: ProveTask = { values: values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>), nonce: options.nonce, createdAt: options.createdAt };
     return new Promise<PooledProof>((resolve, reject) => {
       const job: Job = { task, options, submitted: performance.now(), resolve, reject };
       const signal = options.signal;

@@ -36,6 +36,8 @@ export interface ProveTask {
   /** The float input, flattened row-major. */
   values: Float64Array | number[];
   nonce?: string;
+  /** The receipt's time (ISO 8601 with milliseconds); now by default. */
+  createdAt?: string;
 }
 
 /** A task's outcome. */
@@ -59,7 +61,7 @@ export default async function proveTask(task: ProveTask): Promise<ProveTaskResul
   const t0 = performance.now();
   try {
     const artifacts = await ready;
-    const receipt = await proveInference(artifacts, task.values, { nonce: task.nonce });
+    const receipt = await proveInference(artifacts, task.values, { nonce: task.nonce, createdAt: task.createdAt });
     return { ok: true, receipt, workerMs: performance.now() - t0, threadId };
   } catch (e) {
     if (e instanceof InputError) return { ok: false, kind: 'input', message: e.message };

@@ -16,7 +16,7 @@ export { rescaleHalfEven, rescaleValue } from '../shared/rounding.js';
  * Quantizes a float input to the model's input integers: round(x · 2^scale).
  * @throws {InputError} for non-finite values or values outside the input range
  */
-export function quantizeInput(model: QModel, input: ArrayLike<number>): number[] {
+export function quantizeInput(model: Pick<QModel, 'input'>, input: ArrayLike<number>): number[] {
   const { shape, scale, bits } = model.input;
   const expected = sizeOf(shape);
   if (input.length !== expected) throw new InputError(`expected ${expected} input values for shape [${shape.join(', ')}], got ${input.length}`);

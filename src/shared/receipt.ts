@@ -16,6 +16,12 @@
  * changed: it records the digest its provider signed and the output the TEE computed, so
  * that when a proof is attached later (and `output` becomes the proven one, with its own
  * digest) the attestation still verifies and the two outputs can be cross-checked.
+ *
+ * The sealed receipt ({@link sealedReceiptSchema}) is the encrypted TEE path's variant
+ * (src/tee/encrypted/): same format, but input and output are `hashed` — salted Poseidon
+ * commitments (./commitment.ts) and no values — and its only evidence is the attestation
+ * of the enclave that decrypted the input; it never carries a proof. Its digest covers
+ * the output commitment instead of the output integers, and the enclave's HPKE key.
  */
 import { z } from 'zod';
 import { sha256Json } from './canonical.js';
@@ -110,6 +116,63 @@ export const receiptSchema = z.strictObject({
   attestation: attestationSchema.optional(),
 });
 export type Receipt = z.infer<typeof receiptSchema>;
+
+const fieldElement = decimal;
+
+/** A tensor known by its salted Poseidon commitment only (the values stay with their owner). */
+const hashedTensor = {
+  visibility: z.literal('hashed'),
+  shape: z.array(z.number().int().positive()),
+  scale: z.number().int(),
+  /** The salted Poseidon commitment (src/shared/commitment.ts), a decimal field element. */
+  commitment: fieldElement,
+};
+
+/** The attestation block of a sealed receipt: as {@link attestationSchema}, without the output (which stays encrypted). */
+export const sealedAttestationSchema = attestationSchema.omit({ output: true });
+export type SealedAttestation = z.infer<typeof sealedAttestationSchema>;
+
+/**
+ * A receipt of the encrypted TEE path: commitments to input and output, the enclave's HPKE
+ * key the request was encrypted to, and the enclave's attestation over the digest. No
+ * proof: acceptance is by attestation only, where the policy allows it.
+ */
+export const sealedReceiptSchema = z.strictObject({
+  format: z.literal(RECEIPT_FORMAT),
+  modelId: hex(64),
+  input: z.strictObject(hashedTensor),
+  output: z.strictObject({ ...hashedTensor, semantics: z.string() }),
+  /** The enclave's HPKE public key (X25519, 32 bytes, hex), which its attestation documents carry. */
+  enclaveKey: hex(64),
+  nonce,
+  createdAt: time,
+  digest: hex(64),
+  attestation: sealedAttestationSchema,
+});
+export type SealedReceipt = z.infer<typeof sealedReceiptSchema>;
+
+/** Whether parsed receipt data is a sealed (encrypted-path) receipt rather than a public one. */
+export function isSealedReceipt(r: Receipt | SealedReceipt): r is SealedReceipt {
+  return r.input.visibility === 'hashed';
+}
+
+/**
+ * The digest a sealed receipt's attestation signs: SHA-256 over the canonical JSON of
+ * {format, modelId, input: {shape, scale, commitment}, output: {shape, scale, commitment},
+ * enclaveKey, nonce, createdAt}. Its keys differ from {@link receiptDigest}'s, so a sealed
+ * and a public receipt never share a digest.
+ */
+export function sealedReceiptDigest(r: Pick<SealedReceipt, 'format' | 'modelId' | 'input' | 'output' | 'enclaveKey' | 'nonce' | 'createdAt'>): string {
+  return sha256Json({
+    format: r.format,
+    modelId: r.modelId,
+    input: { visibility: 'hashed', shape: r.input.shape, scale: r.input.scale, commitment: r.input.commitment },
+    output: { visibility: 'hashed', shape: r.output.shape, scale: r.output.scale, commitment: r.output.commitment },
+    enclaveKey: r.enclaveKey,
+    nonce: r.nonce,
+    createdAt: r.createdAt,
+  });
+}
 
 /** SHA-256 commitment to a public input: canonical JSON of its shape, scale and integers. */
 export function inputCommitment(input: { shape: readonly number[]; scale: number; raw: readonly number[] }): string {

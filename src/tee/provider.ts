@@ -18,6 +18,11 @@ export interface AttestationRequest {
   userData: Uint8Array;
   /** The receipt nonce (1 to 512 bytes). */
   nonce: Uint8Array;
+  /**
+   * A public key the document carries (1 to 1024 bytes): the enclave's HPKE key on the
+   * encrypted path (src/tee/encrypted/). Nitro: the document's `public_key`; dev: its signed `encryptionKey`.
+   */
+  publicKey?: Uint8Array;
 }
 
 /** A source of attestation documents. */
@@ -38,6 +43,9 @@ export interface AttestationProvider {
 /** Largest nonce and user data the NSM accepts (aws-nitro-enclaves-nsm-api); other providers keep the same bound. */
 export const MAX_BINDING_BYTES = MAX_NONCE_BYTES;
 
+/** Largest public key the NSM accepts (aws-nitro-enclaves-nsm-api); the dev provider keeps the same bound. */
+export const MAX_PUBLIC_KEY_BYTES = 1024;
+
 /**
  * Checks a request's sizes.
  * @throws {InvalidArgumentError} "expected <name> to be 1 to 512 bytes, got N"
@@ -47,5 +55,9 @@ export function assertRequest(request: AttestationRequest): void {
     if (!(bytes instanceof Uint8Array) || bytes.length === 0 || bytes.length > MAX_BINDING_BYTES) {
       throw new InvalidArgumentError(`expected ${name} to be 1 to ${MAX_BINDING_BYTES} bytes, got ${bytes instanceof Uint8Array ? bytes.length : typeof bytes}`);
     }
+  }
+  const key = request.publicKey;
+  if (key !== undefined && (!(key instanceof Uint8Array) || key.length === 0 || key.length > MAX_PUBLIC_KEY_BYTES)) {
+    throw new InvalidArgumentError(`expected publicKey to be 1 to ${MAX_PUBLIC_KEY_BYTES} bytes, got ${key instanceof Uint8Array ? key.length : typeof key}`);
   }
 }

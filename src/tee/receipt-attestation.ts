@@ -9,10 +9,15 @@
  * and dev: user data = digest, nonce = nonce). Trust decisions (hardware or not, age,
  * measurements, TCB status, stakes) belong to the policy (src/verify/policy.ts); this
  * module only says what the document proves.
+ *
+ * A sealed receipt (the encrypted path, src/tee/encrypted/) has no output values to
+ * check: {@link verifySealedReceiptAttestation} recomputes its digest from the
+ * commitments, the enclave key, nonce and time, and checks that the document binds that
+ * digest and nonce and carries the receipt's enclave key.
  */
 import { z } from 'zod';
 import { AttestationError } from '../shared/errors.js';
-import { receiptDigest, type Receipt } from '../shared/receipt.js';
+import { receiptDigest, sealedReceiptDigest, type Receipt, type SealedReceipt } from '../shared/receipt.js';
 import { softmax } from '../ir/float-exec.js';
 import { vendorByFormat } from './registry.js';
 import type { AttestationEvidence } from './vendor.js';
@@ -91,5 +96,33 @@ export async function verifyReceiptAttestation(receipt: Receipt, options: Receip
     ...(rootFingerprint ? { rootFingerprint } : {}),
     ...(options.devPublicKeys ? { devPublicKeys: options.devPublicKeys } : {}),
   });
+  return { provider: vendor.name, ...evidence };
+}
+
+/**
+ * Verifies a sealed receipt's attestation: the digest recomputed from the receipt, the
+ * nonce and time equal to the receipt's, the document genuine and binding that digest and
+ * nonce, and the enclave key it carries equal to the receipt's `enclaveKey`.
+ * @returns what the document establishes
+ * @throws {AttestationError} naming the first check that failed
+ */
+export async function verifySealedReceiptAttestation(receipt: SealedReceipt, options: Omit<ReceiptAttestationOptions, 'outputTransform'> = {}): Promise<VerifiedAttestation> {
+  const att = receipt.attestation;
+  if (att.nonce !== receipt.nonce) fail(`the attestation nonce ${att.nonce} differs from the receipt nonce ${receipt.nonce}`);
+  if (att.createdAt !== receipt.createdAt) fail('the attestation time differs from the receipt time');
+  const digest = sealedReceiptDigest(receipt);
+  if (digest !== receipt.digest || digest !== att.digest) fail('the attestation digest does not match the sealed receipt (commitments, enclave key, nonce and time)');
+  const document = new Uint8Array(Buffer.from(att.document, 'base64'));
+  const vendor = vendorByFormat(att.format) ?? fail(`unsupported attestation format ${JSON.stringify(att.format)}`);
+  if (att.provider !== vendor.name || (att.hardware && !vendor.hardware)) fail(`a ${vendor.format} document must be from provider "${vendor.name}"${vendor.hardware ? '' : ' with hardware false'}`);
+  const rootFingerprint = options.rootFingerprints?.[vendor.name] ?? (vendor.name === 'nitro' ? options.nitroRootFingerprint : undefined);
+  const evidence = await vendor.verifyReceiptEvidence(document, {
+    digest,
+    nonce: att.nonce,
+    now: options.now ?? new Date(),
+    ...(rootFingerprint ? { rootFingerprint } : {}),
+    ...(options.devPublicKeys ? { devPublicKeys: options.devPublicKeys } : {}),
+  });
+  if (evidence.encryptionKey !== receipt.enclaveKey) fail(`the attestation document carries ${evidence.encryptionKey === undefined ? 'no encryption key' : `encryption key ${evidence.encryptionKey.slice(0, 16)}…`}, not the receipt's enclave key ${receipt.enclaveKey.slice(0, 16)}…`);
   return { provider: vendor.name, ...evidence };
 }

@@ -33,6 +33,8 @@ export interface AttestationEvidence {
   nonce?: string;
   /** A public key the evidence carries, hex (Nitro `public_key`; dev: the signing key). */
   publicKey?: string;
+  /** The encryption key the evidence carries, hex (Nitro `public_key`; dev: the signed `encryptionKey`): the enclave's HPKE key on the encrypted path. */
+  encryptionKey?: string;
   /** Whether the enclave runs in a debug mode whose measurements prove nothing. */
   debug: boolean;
   /** The signed creation time, ms since the epoch, for vendors that sign one (Nitro, dev). */

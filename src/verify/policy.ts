@@ -31,15 +31,24 @@
  *    `rejected`.
  * 5. Otherwise `accepted` by what counts (proof, attestation or both), or `proof-required`
  *    with the reasons the attestation does not count (or that there is none).
+ *
+ * A sealed receipt (the encrypted TEE path: commitments instead of values, see
+ * src/tee/encrypted/) has no proof and can have none: it is `accepted` by attestation
+ * only, under the same rules as rule 3 (its attestation must also carry the receipt's
+ * enclave key), `proof-required` where they do not let the attestation count, and
+ * `rejected` when it fails a check. The same rules decide whether a client may trust an
+ * enclave key before encrypting to it ({@link evaluateEnclaveKey}).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AttestationError, EXIT, VerifyError } from '../shared/errors.js';
-import type { Receipt } from '../shared/receipt.js';
+import { isSealedReceipt, sealedReceiptDigest, type Receipt, type SealedReceipt } from '../shared/receipt.js';
 import { softmax } from '../ir/float-exec.js';
 import { readManifest, type Manifest } from '../build/manifest.js';
 import { distrustEvidence, vendorPoliciesSchema } from '../tee/registry.js';
-import { verifyReceiptAttestation, type VerifiedAttestation } from '../tee/receipt-attestation.js';
+import { verifyReceiptAttestation, verifySealedReceiptAttestation, type VerifiedAttestation } from '../tee/receipt-attestation.js';
+import { verifyEnclaveKey, type VerifiedEnclaveKey } from '../tee/encrypted/client.js';
+import type { EnclaveKey } from '../tee/encrypted/protocol.js';
 import { checkReceiptFields, loadVerifierKey, verifyProof, type VerifierKey, type VerifyOptions } from './verify.js';
 import { checkKeySetup, setupPolicyShape } from './setup-policy.js';
 import { describeKey } from './key-origin.js';
@@ -181,12 +190,13 @@ function outputDistance(receipt: Receipt, manifest: Manifest): { distance: numbe
  *   fails a check is a `rejected` verdict, never an exception)
  * @throws {VerifyError} when `options.policy` is not a valid policy
  */
-export async function evaluateReceipt(receipt: Receipt, options: EvaluateOptions): Promise<PolicyVerdict> {
+export async function evaluateReceipt(receipt: Receipt | SealedReceipt, options: EvaluateOptions): Promise<PolicyVerdict> {
   const { manifest, vkey } = options.key;
   const policy = parsePolicy(options.policy);
   const now = options.now ?? new Date();
   const stakes = options.stakes ?? 0;
   const rejected = (reasons: string[]): PolicyVerdict => ({ verdict: 'rejected', by: [], reasons });
+  if (isSealedReceipt(receipt)) return evaluateSealed(receipt, options, policy, now, stakes);
 
   const expect: VerifyOptions = { ...options.expect, now, keyIds: [...policy.trustedKeyIds, ...(options.expect?.keyIds ?? [])] };
   const mismatch = checkReceiptFields(receipt, manifest, expect);
@@ -248,6 +258,77 @@ export async function evaluateReceipt(receipt: Receipt, options: EvaluateOptions
   }
   if (counts) return { verdict: 'accepted', by: ['attestation'], reasons };
   return { verdict: 'proof-required', by: [], reasons: receipt.attestation ? untrusted : ['no proof and no attestation'] };
+}
+
+const short = (hex: string) => `${hex.slice(0, 16)}…`;
+
+/** The sealed receipt's fields against the manifest and the caller's expectations. */
+function sealedMismatch(receipt: SealedReceipt, manifest: Manifest, expect: EvaluateOptions['expect'], now: Date): string | undefined {
+  if (receipt.modelId !== manifest.modelId) return `the receipt is for model ${short(receipt.modelId)}, the artifacts are model ${short(manifest.modelId)}`;
+  const { input, output } = manifest.io;
+  if (receipt.input.shape.join() !== input.shape.join() || receipt.input.scale !== input.scale) return 'the receipt input does not have the shape and scale the manifest declares';
+  if (receipt.output.shape.join() !== output.shape.join() || receipt.output.scale !== output.scale) return 'the receipt output does not have the shape and scale the manifest declares';
+  if (receipt.output.semantics !== output.semantics) return `output.semantics is not the manifest's (${JSON.stringify(output.semantics)})`;
+  if (sealedReceiptDigest(receipt) !== receipt.digest) return 'the receipt digest does not match its contents';
+  if (expect?.nonce !== undefined && receipt.nonce !== expect.nonce) return `the receipt nonce ${short(receipt.nonce)} is not the expected nonce ${short(expect.nonce)}`;
+  if (expect?.maxAgeSeconds !== undefined) {
+    const age = (now.getTime() - Date.parse(receipt.createdAt)) / 1000;
+    if (age > expect.maxAgeSeconds) return `the receipt is ${Math.round(age)} s old, older than the maximum age ${expect.maxAgeSeconds} s`;
+    if (age < -FUTURE_SKEW_SECONDS) return `the receipt is dated ${Math.round(-age)} s after the verification time`;
+  }
+  return undefined;
+}
+
+/** A sealed receipt: accepted by attestation only, never by proof. */
+async function evaluateSealed(receipt: SealedReceipt, options: EvaluateOptions, policy: Policy, now: Date, stakes: number): Promise<PolicyVerdict> {
+  const mismatch = sealedMismatch(receipt, options.key.manifest, options.expect, now);
+  if (mismatch) return { verdict: 'rejected', by: [], reasons: [mismatch] };
+  let attestation: VerifiedAttestation;
+  try {
+    attestation = await verifySealedReceiptAttestation(receipt, { devPublicKeys: policy.devPublicKeys, nitroRootFingerprint: options.nitroRootFingerprint, rootFingerprints: options.rootFingerprints, now });
+  } catch (e) {
+    if (!(e instanceof AttestationError)) throw e;
+    return { verdict: 'rejected', by: [], reasons: [`attestation: ${e.message}`] };
+  }
+  const sealed = 'sealed receipt: input and output are salted commitments; no proof can be attached (encrypted TEE path)';
+  const untrusted = distrust(attestation, policy, now, stakes);
+  if (untrusted.length > 0) return { verdict: 'proof-required', by: [], reasons: [...untrusted, sealed] };
+  const age = attestation.timestamp === undefined ? `verified at ${attestation.verifiedAt}` : `${Math.max(0, Math.round((now.getTime() - attestation.timestamp) / 1000))} s old`;
+  return { verdict: 'accepted', by: ['attestation'], reasons: [`attestation: valid ${attestation.provider} attestation of the enclave key ${short(receipt.enclaveKey)}, ${age}`, sealed] };
+}
+
+/** What {@link evaluateEnclaveKey} decides. */
+export interface EnclaveKeyVerdict {
+  /** Whether the policy lets a client encrypt to this key. */
+  trusted: boolean;
+  /** Why not (or what counted). */
+  reasons: string[];
+  /** The verified key, when its attestation verified. */
+  enclave?: VerifiedEnclaveKey;
+}
+
+/**
+ * Decides whether a client may encrypt to an enclave key under a policy: its attestation
+ * verifies and binds the key and model ({@link verifyEnclaveKey}), and counts under the
+ * same rules as a receipt's attestation (hardware or pinned dev key, measurements, TCB,
+ * age by its signed time).
+ * @param key the enclave key file's object or JSON text
+ * @throws {EncryptedRequestError} for a malformed key file
+ * @throws {VerifyError} when `options.policy` is not a valid policy
+ */
+export async function evaluateEnclaveKey(key: EnclaveKey | string | unknown, options: { policy: Policy; modelId?: string; now?: Date; rootFingerprints?: Readonly<Record<string, string>> }): Promise<EnclaveKeyVerdict> {
+  const policy = parsePolicy(options.policy);
+  const now = options.now ?? new Date();
+  let enclave: VerifiedEnclaveKey;
+  try {
+    enclave = await verifyEnclaveKey(key, { modelId: options.modelId, now, devPublicKeys: policy.devPublicKeys, rootFingerprints: options.rootFingerprints });
+  } catch (e) {
+    if (!(e instanceof AttestationError)) throw e;
+    return { trusted: false, reasons: [e.message] };
+  }
+  const untrusted = distrust({ provider: enclave.evidence.vendor, ...enclave.evidence }, policy, now, 0);
+  if (untrusted.length > 0) return { trusted: false, reasons: untrusted.map((r) => r.replace(/^attestation: /, 'enclave key: ')), enclave };
+  return { trusted: true, reasons: [`enclave key: valid ${enclave.evidence.vendor} attestation of ${short(enclave.key.publicKey)}`], enclave };
 }
 
 /**

@@ -18,7 +18,7 @@ import { decodeSigned, FIELD_MODULUS } from '../shared/field.js';
 import { receiptContext } from '../shared/context.js';
 import { publicSignalCount, publicSignalLayout, type SignalSegment } from '../shared/layout.js';
 import { assertNonce } from '../shared/nonce.js';
-import { inputCommitment, PROBABILITY_TOLERANCE, receiptDigest, receiptSchema, RECEIPT_FORMAT, type Receipt } from '../shared/receipt.js';
+import { inputCommitment, PROBABILITY_TOLERANCE, receiptDigest, receiptSchema, RECEIPT_FORMAT, sealedReceiptSchema, type Receipt, type SealedReceipt } from '../shared/receipt.js';
 import { softmax } from '../ir/float-exec.js';
 import { computeKeyId, readManifest, type Manifest } from '../build/manifest.js';
 import { checkProofPoints } from './points.js';
@@ -89,8 +89,15 @@ export function loadVerifierKey(dir: string): VerifierKey {
   return { manifest, vkey };
 }
 
-/** Parses a receipt from JSON text; never throws. */
-export function parseReceipt(text: string): { receipt?: Receipt; reason?: string } {
+/** Why a proof check refuses a sealed receipt. */
+export const SEALED_NO_PROOF = 'the receipt is sealed (encrypted TEE path: commitments and an attestation, no proof); evaluate it under a policy (--policy)';
+
+/**
+ * Parses a receipt from JSON text; never throws. A sealed receipt (the encrypted TEE path,
+ * input visibility `hashed` with an enclave key) is returned as `sealed`, with the reason a
+ * proof check refuses it.
+ */
+export function parseReceipt(text: string): { receipt?: Receipt; reason?: string; sealed?: SealedReceipt } {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -101,7 +108,9 @@ export function parseReceipt(text: string): { receipt?: Receipt; reason?: string
   if (typeof format === 'string' && format !== RECEIPT_FORMAT && format.startsWith('zkinfer.receipt/')) {
     return { reason: `receipt format ${format} is not supported (this verifier reads ${RECEIPT_FORMAT}); prove the inference again` };
   }
-  const parsed = receiptSchema.safeParse(data);
+  const sealedLike = (data as { input?: { visibility?: unknown }; enclaveKey?: unknown } | null)?.input?.visibility === 'hashed' && (data as { enclaveKey?: unknown }).enclaveKey !== undefined;
+  const parsed = (sealedLike ? sealedReceiptSchema : receiptSchema).safeParse(data);
+  if (parsed.success && sealedLike) return { reason: SEALED_NO_PROOF, sealed: parsed.data as SealedReceipt };
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.join('.') || '(root)';
@@ -109,7 +118,7 @@ export function parseReceipt(text: string): { receipt?: Receipt; reason?: string
     if (issue.code === 'unrecognized_keys' && keys) return { reason: `malformed receipt: "${path}": unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}` };
     return { reason: `malformed receipt: "${path}": ${issue.message}` };
   }
-  return { receipt: parsed.data };
+  return { receipt: parsed.data as Receipt };
 }
 
 /**

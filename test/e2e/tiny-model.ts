@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { compileModel, type CompileResult } from '../../src/build/compile.js';
 import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
 
-/** Writes a 6-5-3 MLP with a final Softmax and compiles it into a temporary folder. */
-export async function compileTinyModel(): Promise<{ dir: string; onnxPath: string; result: CompileResult; work: string }> {
+/** Writes a 6-5-3 MLP with a final Softmax and compiles it into a temporary folder (`skipSetup`: no zkey, for TEE-only tests). */
+export async function compileTinyModel(options: { skipSetup?: boolean } = {}): Promise<{ dir: string; onnxPath: string; result: CompileResult; work: string }> {
   const work = mkdtempSync(join(tmpdir(), 'zkinfer-e2e-'));
   const r = rng(21);
   const bytes = buildModel({
@@ -38,6 +38,7 @@ export async function compileTinyModel(): Promise<{ dir: string; onnxPath: strin
     calibrationPath: join(work, 'calibration.jsonl'),
     quant: { inputBits: 8, weightBits: 8, activationBits: 10 },
     provenance: { name: 'tiny', authors: ['zkinfer tests'], license: 'MIT' },
+    ...(options.skipSetup ? { skipSetup: true } : {}),
   });
   return { dir, onnxPath, result, work };
 }

@@ -34,8 +34,9 @@ export function testNitroProvider(
     name: 'nitro',
     format: ATTESTATION_FORMATS.nitro,
     hardware: true,
-    async attest({ userData, nonce }) {
+    async attest({ userData, nonce, publicKey }) {
       const fields: Record<string, unknown> = { user_data: options.userData ? options.userData(userData) : userData, nonce, timestamp: options.timestamp ?? TEST_AT.getTime() - 60_000 };
+      if (publicKey) fields.public_key = publicKey; // as NSM does for a request with a public key
       if (options.pcrs) fields.pcrs = options.pcrs;
       const doc = await testDocument(chain, fields);
       if (options.breakSignature) doc[doc.length - 1] ^= 0x01; // the last bytes are the ES384 signature

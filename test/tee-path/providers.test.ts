@@ -121,6 +121,15 @@ describe('nitro provider', () => {
     expect([...decoded.get('Attestation')!.entries()]).toEqual([['user_data', digest], ['nonce', nonce], ['public_key', null]]);
   });
 
+  it('puts a public key (the HPKE key of the encrypted path) in the public_key field, up to 1024 bytes', () => {
+    const key = new Uint8Array(32).fill(0x5a);
+    const encoded = encodeNsmAttestationRequest({ userData: digest, nonce, publicKey: key });
+    expect(bytesToHex(encoded).endsWith(`6a${Buffer.from('public_key').toString('hex')}5820${'5a'.repeat(32)}`)).toBe(true);
+    const decoded = decode(encoded, { useMaps: true }) as Map<string, Map<string, unknown>>;
+    expect([...decoded.get('Attestation')!.entries()]).toEqual([['user_data', digest], ['nonce', nonce], ['public_key', key]]);
+    expect(() => encodeNsmAttestationRequest({ userData: digest, nonce, publicKey: new Uint8Array(1025) })).toThrow(new InvalidArgumentError('expected publicKey to be 1 to 1024 bytes, got 1025'));
+  });
+
   it('uses two-byte lengths for long nonces and refuses more than 512 bytes', () => {
     const long = new Uint8Array(300).fill(7);
     const encoded = bytesToHex(encodeNsmAttestationRequest({ userData: digest, nonce: long }));

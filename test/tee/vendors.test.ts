@@ -49,6 +49,7 @@ describe('Nitro evidence in vendor-neutral terms', () => {
       reportData: direct.userData,
       nonce: '0123456789abcdef0123456789abcdef01234567',
       publicKey: Buffer.from('dummy').toString('hex'),
+      encryptionKey: Buffer.from('dummy').toString('hex'),
       debug: false,
       timestamp: 1770918962724,
       // The leaf is the shortest-lived certificate of the chain.

@@ -1,6 +1,11 @@
 /**
  * `zkinfer infer <dir> --input x.json --out r.json [--attest <provider>] [--prove] [--nonce hex] [--json]`:
- * the TEE fast path. Writes the attested receipt at once; with --prove, proves the same
+ * the TEE fast path. With `--encrypt-to <enclave-key.json> --endpoint <url> [--policy p.json]`
+ * it is the client of the encrypted path instead (src/tee/encrypted/): the enclave key's
+ * attestation is checked under the policy (default: the built-in one, which trusts no dev
+ * key), the input is sealed to it and sent, and the sealed receipt (commitments only) is
+ * written to --out and the openings of its commitments to --opening-out (default
+ * `<out>.opening.json`, mode 0600). Writes the attested receipt at once; with --prove, proves the same
  * inference and rewrites the receipt with the proof attached (if proving fails, the
  * attested receipt stays as written and the command exits 1). onnxruntime, the vendors
  * and the prover are imported when the command runs; the list of providers for
@@ -13,6 +18,7 @@ import { writeFileAtomicSync } from '../../shared/fs.js';
 import { releaseCurve } from '../../shared/curve.js';
 import { assertNonce } from '../../shared/nonce.js';
 import { errorLine } from '../output.js';
+import { encryptedInfer } from './infer-encrypted.js';
 
 const formatValues = (values: readonly number[]): string => `[${values.slice(0, 10).map((v) => v.toFixed(4)).join(', ')}${values.length > 10 ? `, … (${values.length})` : ''}]`;
 
@@ -28,8 +34,16 @@ export function registerInferCommand(program: Command): void {
     .option('--prove', 'also prove the inference with Groth16 and attach the proof')
     .option('--nonce <hex>', 'nonce bound into the digest and the attestation (default: random 16 bytes)')
     .option('--json', 'print a JSON summary')
+    .option('--encrypt-to <enclave-key.json>', 'encrypt the input with HPKE to this attested enclave key (written by tee serve) and send it to --endpoint')
+    .option('--endpoint <url>', 'with --encrypt-to: the enclave server (tee serve)')
+    .option('--policy <policy.json>', 'with --encrypt-to: the policy that decides whether the enclave key is trusted')
+    .option('--opening-out <file>', 'with --encrypt-to: where to write the commitments\' openings (default <out>.opening.json)')
     .action(async (dir: string, opts) => {
       if (opts.nonce !== undefined) assertNonce(opts.nonce, '--nonce');
+      if (opts.encryptTo !== undefined) return encryptedInfer(dir, opts);
+      for (const name of ['endpoint', 'policy', 'openingOut'] as const) {
+        if (opts[name] !== undefined) throw new InvalidArgumentError(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to the encrypted path: give --encrypt-to <enclave-key.json>`);
+      }
       const [{ closeTeeArtifacts, inferAttested, loadTeeArtifacts }, { createAttestationProvider, PROVIDER_NAMES }, { DevProvider }, { wordList }] = await Promise.all([
         import('../../tee/infer.js'),
         import('../../tee/registry.js'),

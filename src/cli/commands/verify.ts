@@ -67,11 +67,13 @@ async function checkFile(file: string, mode: Extract<Mode, { kind: 'policy' }>):
     return { file, ok: false, reason, unreadable: true, verdict: { verdict: 'rejected', by: [], reasons: [reason] } };
   }
   const parsed = parseReceipt(text);
-  if (!parsed.receipt) return { file, ok: false, reason: parsed.reason, verdict: { verdict: 'rejected', by: [], reasons: [parsed.reason!] } };
+  // A sealed receipt (encrypted TEE path) holds commitments, no values: the policy decides it by attestation only.
+  const receipt = parsed.receipt ?? parsed.sealed;
+  if (!receipt) return { file, ok: false, reason: parsed.reason, verdict: { verdict: 'rejected', by: [], reasons: [parsed.reason!] } };
   try {
     const { expect } = mode;
-    const verdict = await evaluateReceipt(parsed.receipt, { key: mode.key, policy: mode.policy, stakes: mode.stakes, now: expect.now, expect });
-    return { file, ok: verdict.verdict === 'accepted', output: parsed.receipt.output.values, verdict };
+    const verdict = await evaluateReceipt(receipt, { key: mode.key, policy: mode.policy, stakes: mode.stakes, now: expect.now, expect });
+    return { file, ok: verdict.verdict === 'accepted', ...(parsed.receipt ? { output: parsed.receipt.output.values } : {}), verdict };
   } catch (e) {
     const reason = `cannot be evaluated: ${(e as Error)?.message?.split('\n')[0] ?? String(e)}`;
     return { file, ok: false, reason, verdict: { verdict: 'rejected', by: [], reasons: [reason] } };

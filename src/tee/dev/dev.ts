@@ -6,9 +6,11 @@
  * tested anywhere.
  *
  * Document (UTF-8 JSON, keys sorted): {format, hardware: false, algorithm: "Ed25519",
- * publicKey, userData, nonce, timestamp, signature}; the signature (RFC 8032 Ed25519, via
- * @noble/curves) covers the canonical JSON of every other field, so the format, the
- * `hardware: false` label and the time are signed with the digest and nonce.
+ * publicKey, userData, nonce, timestamp, [encryptionKey], signature}; the signature (RFC
+ * 8032 Ed25519, via @noble/curves) covers the canonical JSON of every other field, so the
+ * format, the `hardware: false` label and the time are signed with the digest and nonce.
+ * `encryptionKey` (hex, present when the request carries a public key) is the dev
+ * counterpart of a Nitro document's `public_key`: the HPKE key of the encrypted path.
  *
  * The key is cached in `$ZKINFER_CACHE_DIR` (default `$XDG_CACHE_HOME/zkinfer` or
  * `~/.cache/zkinfer`) as `dev-attestation-key.json`, mode 0600, created on first use
@@ -59,6 +61,7 @@ const documentSchema = z.strictObject({
   userData: hexString(),
   nonce: hexString(),
   timestamp: z.number().int().nonnegative(),
+  encryptionKey: hexString().optional(),
   signature: hexString(64),
 });
 type DevDocument = z.infer<typeof documentSchema>;
@@ -168,6 +171,7 @@ export class DevProvider implements AttestationProvider {
       userData: bytesToHex(request.userData),
       nonce: bytesToHex(request.nonce),
       timestamp: this.now(),
+      ...(request.publicKey ? { encryptionKey: bytesToHex(request.publicKey) } : {}),
     };
     const signature = bytesToHex(ed25519.sign(signedBytes(body), this.secretKey));
     return new TextEncoder().encode(canonicalJson({ ...body, signature }));
@@ -194,6 +198,8 @@ export interface DevAttestation {
   nonce: string;
   /** Signed creation time, ms since the epoch. */
   timestamp: number;
+  /** Hex encryption key the document carries, if any (the encrypted path's HPKE key). */
+  encryptionKey?: string;
 }
 
 /** Options of {@link verifyDevAttestation}. */
@@ -236,5 +242,7 @@ export function verifyDevAttestation(doc: Uint8Array, options: DevVerifyOptions 
   if (options.expectedUserData !== undefined && body.userData !== options.expectedUserData.toLowerCase()) fail(`user data ${body.userData} does not match the expected ${options.expectedUserData}`);
   if (options.expectedNonce !== undefined && body.nonce !== options.expectedNonce.toLowerCase()) fail(`nonce ${body.nonce} does not match the expected ${options.expectedNonce}`);
   if (options.publicKeys && !options.publicKeys.some((k) => k.toLowerCase() === body.publicKey)) fail(`key ${body.publicKey} is not a trusted dev key`);
-  return { hardware: false, algorithm: 'Ed25519', publicKey: body.publicKey, userData: body.userData, nonce: body.nonce, timestamp: body.timestamp };
+  const result: DevAttestation = { hardware: false, algorithm: 'Ed25519', publicKey: body.publicKey, userData: body.userData, nonce: body.nonce, timestamp: body.timestamp };
+  if (body.encryptionKey !== undefined) result.encryptionKey = body.encryptionKey;
+  return result;
 }

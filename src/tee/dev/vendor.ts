@@ -12,7 +12,9 @@ import { createDevProvider, DEV_FORMAT, verifyDevAttestation, type DevAttestatio
 const hex = (value: Uint8Array | string | undefined, name: string): string | undefined => (value === undefined ? undefined : bytesToHex(bytesOf(value, name)));
 
 function devEvidence(a: DevAttestation, at: Date): AttestationEvidence {
-  return { vendor: 'dev', hardware: false, measurements: {}, reportData: a.userData, nonce: a.nonce, publicKey: a.publicKey, debug: false, timestamp: a.timestamp, verifiedAt: at.toISOString() };
+  const evidence: AttestationEvidence = { vendor: 'dev', hardware: false, measurements: {}, reportData: a.userData, nonce: a.nonce, publicKey: a.publicKey, debug: false, timestamp: a.timestamp, verifiedAt: at.toISOString() };
+  if (a.encryptionKey !== undefined) evidence.encryptionKey = a.encryptionKey;
+  return evidence;
 }
 
 const FORMAT_FIELD = Buffer.from(`"format":"${DEV_FORMAT}"`);
@@ -38,6 +40,7 @@ export const devVendor: AttestationVendor = {
       `  created     ${new Date(report.timestamp).toISOString()}`,
       `  nonce       ${report.nonce}`,
       `  user data   ${report.userData}`,
+      ...(report.encryptionKey ? [`  encryption  ${report.encryptionKey}`] : []),
     ];
     return { evidence: devEvidence(report, options.at ?? new Date()), report, summary };
   },

@@ -5,7 +5,7 @@
  *
  * The request follows aws-nitro-enclaves-nsm-api (src/api/mod.rs, `Request::Attestation`,
  * serialised by serde as an externally tagged enum):
- *   {"Attestation": {"user_data": bytes, "nonce": bytes, "public_key": null}}
+ *   {"Attestation": {"user_data": bytes, "nonce": bytes, "public_key": bytes | null}}
  * with the fields in declaration order, and the response is
  *   {"Attestation": {"document": bytes}}  or  {"Error": "<ErrorCode>"}.
  * The request travels to the device by ioctl(fd, _IOWR(0x0A, 0, struct nsm_message)) with
@@ -57,8 +57,9 @@ const NULL = 0xf6;
 
 /**
  * Encodes an NSM attestation request as serde_cbor does for
- * `Request::Attestation { user_data, nonce, public_key: None }`.
- * @throws {InvalidArgumentError} for empty or oversized user data or nonce
+ * `Request::Attestation { user_data, nonce, public_key }` (`public_key: None` when the
+ * request has no public key; the encrypted path passes the enclave's HPKE key).
+ * @throws {InvalidArgumentError} for empty or oversized user data, nonce or public key
  */
 export function encodeNsmAttestationRequest(request: AttestationRequest): Uint8Array {
   assertRequest(request);
@@ -71,7 +72,7 @@ export function encodeNsmAttestationRequest(request: AttestationRequest): Uint8A
     ...text('nonce'),
     ...bytes(request.nonce),
     ...text('public_key'),
-    NULL,
+    ...(request.publicKey ? bytes(request.publicKey) : [NULL]),
   ]);
 }
 

@@ -43,7 +43,7 @@ export function nitroEvidence(a: NitroAttestation): AttestationEvidence {
     verifiedAt: a.verifiedAt,
   };
   if (a.nonce !== undefined) evidence.nonce = a.nonce;
-  if (a.publicKey !== undefined) evidence.publicKey = a.publicKey;
+  if (a.publicKey !== undefined) evidence.publicKey = evidence.encryptionKey = a.publicKey;
   return evidence;
 }
 

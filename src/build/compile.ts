@@ -27,7 +27,7 @@ import { measureError, type ErrorReport } from '../quant/error.js';
 import { emitCircuit } from '../circuit/emit.js';
 import { VISIBILITIES, type Visibility } from '../shared/layout.js';
 import { compileCircom } from './circom.js';
-import { groth16Setup, setupManifestBlock } from './setup.js';
+import { directSetup, groth16Setup, setupManifestBlock, type DirectSetupResult, type LocalSetupMethod, type SetupResult } from './setup.js';
 import { filePtau, sha256File as sha256FileStreamed } from './ptau.js';
 import { computeKeyId, computeModelId, MANIFEST_FORMAT, PROVENANCE_RECORD_FORMAT, provenanceSchema, type Manifest, type Provenance, type ProvenanceStatus } from './manifest.js';
 import { checkOutDir, createStaging, inspectOutDir, relativeTo } from './out-dir.js';
@@ -69,6 +69,13 @@ export interface CompileOptions {
   ptauPath?: string;
   /** Accept a `ptauPath` that is no published ceremony file, recorded as unverified. */
   ptauUnchecked?: boolean;
+  /**
+   * How a local setup (no `ptauPath`) computes the keys: `direct` (default) from a τ drawn here,
+   * or `snarkjs` from the cached local powers of tau with a contribution and a beacon (a key that
+   * `setup verify` can check and others can contribute to). Not allowed with `ptauPath`, which
+   * always goes through snarkjs.
+   */
+  localSetup?: LocalSetupMethod;
   /** Batch size to compile for. */
   batch?: number;
   /** Input visibility: `public` (default) or `hashed` (private values, a salted Poseidon commitment is public). */
@@ -150,6 +157,12 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
   for (const [name, v] of [['inputVisibility', options.inputVisibility], ['outputVisibility', options.outputVisibility]] as const) {
     if (v !== undefined && !VISIBILITIES.includes(v)) throw new InvalidArgumentError(`expected ${name} to be public or hashed, got ${JSON.stringify(v)}`);
   }
+  if (options.localSetup !== undefined && options.localSetup !== 'direct' && options.localSetup !== 'snarkjs') {
+    throw new InvalidArgumentError(`expected localSetup to be "direct" or "snarkjs", got ${JSON.stringify(options.localSetup)}`);
+  }
+  if (options.localSetup !== undefined && options.ptauPath !== undefined) {
+    throw new InvalidArgumentError('localSetup applies to a local setup; a ptauPath is always set up through snarkjs');
+  }
   const provenance = loadProvenance(options.provenance);
   const provenanceStatus = provenance === undefined ? null : checkProvenance(provenance, bytes, onnxPath, options);
   // A --ptau that is no public ceremony file is refused before the long steps, not after them.
@@ -168,15 +181,19 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
   }
 }
 
-/** Keys a recompile may keep: this model's earlier ones, for the same r1cs, whole, from the same ptau. */
-async function reusableKeys(target: string, previous: Manifest | undefined, r1csSha256: string, ptauPath: string | undefined): Promise<{ zkey: string; vkey: string } | undefined> {
+/**
+ * Keys a recompile may keep: this model's earlier ones, for the same r1cs, whole, from the same
+ * ptau, or made the way an explicit `localSetup` asks.
+ */
+async function reusableKeys(target: string, previous: Manifest | undefined, r1csSha256: string, ptauPath: string | undefined, localSetup: LocalSetupMethod | undefined): Promise<{ zkey: string; vkey: string } | undefined> {
   if (!previous || previous.files.r1cs.sha256 !== r1csSha256 || !previous.files.zkey || !previous.files.vkey || !previous.setup || !previous.keyId) return undefined;
+  if (localSetup !== undefined && (previous.setup.method ?? 'snarkjs') !== localSetup) return undefined;
   const zkey = join(target, previous.files.zkey.path);
   const vkey = join(target, previous.files.vkey.path);
   try {
     if (sha256File(zkey) !== previous.files.zkey.sha256 || sha256File(vkey) !== previous.files.vkey.sha256) return undefined;
     if (computeKeyId(JSON.parse(readFileSync(vkey, 'utf8'))) !== previous.keyId) return undefined;
-    if (ptauPath !== undefined && (await sha256FileStreamed(ptauPath)) !== previous.setup.ptau.sha256) return undefined;
+    if (ptauPath !== undefined && (await sha256FileStreamed(ptauPath)) !== previous.setup.ptau?.sha256) return undefined;
   } catch {
     return undefined; // missing or unreadable: make new keys (a bad --ptau fails in the setup, naming it)
   }
@@ -254,7 +271,7 @@ async function build(
   const r1csSha256 = sha256File(circom.r1csPath);
   let setup: { zkeyPath: string; vkeyPath: string; block: NonNullable<Manifest['setup']> } | undefined;
   let keys: CompileResult['keys'] = 'none';
-  const kept = await reusableKeys(target, previous, r1csSha256, options.ptauPath);
+  const kept = await reusableKeys(target, previous, r1csSha256, options.ptauPath, options.localSetup);
   if (kept) {
     progress({ stage: 'setup', message: 'circuit unchanged: keeping the existing keys' });
     const zkeyPath = join(dir, previous!.files.zkey!.path);
@@ -272,18 +289,20 @@ async function build(
           ? `the circuit changed (r1cs sha256 ${previous.files.r1cs.sha256.slice(0, 12)}… → ${r1csSha256.slice(0, 12)}…)`
           : options.ptauPath !== undefined
             ? `the keys were not made from ${options.ptauPath}`
-            : 'its keys do not match its manifest';
+            : options.localSetup !== undefined && (previous.setup?.method ?? 'snarkjs') !== options.localSetup
+              ? `its keys were not made by the ${options.localSetup} local setup`
+              : 'its keys do not match its manifest';
       const what = options.skipSetup ? `the keys of key id ${previous.keyId} are dropped (--skip-setup)` : `new keys replace key id ${previous.keyId}`;
       warn(`${target}: ${change}: ${what}; receipts made with it will not verify against this folder`);
     }
     if (!options.skipSetup) {
-      progress({ stage: 'setup', message: options.ptauPath ? `Groth16 setup with ${basename(options.ptauPath)}` : 'Groth16 setup with a local powers-of-tau' });
-      const made = await timed('setup', () =>
-        groth16Setup(circom.r1csPath, dir, {
-          ptauPath: options.ptauPath,
-          ptauUnchecked: options.ptauUnchecked,
-          onProgress: (e) => progress({ stage: 'setup', message: e.stage, done: e.done, total: e.total }),
-        }),
+      const direct = options.ptauPath === undefined && (options.localSetup ?? 'direct') === 'direct';
+      progress({ stage: 'setup', message: options.ptauPath ? `Groth16 setup with ${basename(options.ptauPath)}` : direct ? 'Groth16 keys computed directly from a local τ' : 'Groth16 setup with a local powers-of-tau' });
+      const onProgress = (e: { stage: string; done?: number; total?: number }) => progress({ stage: 'setup', message: e.stage, done: e.done, total: e.total });
+      const made = await timed<SetupResult | DirectSetupResult>('setup', () =>
+        direct
+          ? directSetup(circom.r1csPath, dir, { onProgress })
+          : groth16Setup(circom.r1csPath, dir, { ptauPath: options.ptauPath, ptauUnchecked: options.ptauUnchecked, onProgress }),
       );
       setup = {
         zkeyPath: made.zkeyPath,

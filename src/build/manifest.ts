@@ -99,7 +99,14 @@ export const manifestSchema = z.object({
   circuit: z.object({ constraints: z.number(), wires: z.number(), publicInputs: z.number(), publicOutputs: z.number(), commitmentSignals: z.number().int().min(0).max(2).optional(), contextSignals: z.literal(1), gadgets: z.record(z.string(), z.number()), optimization: z.string() }),
   setup: z
     .object({
-      ptau: z.object({ origin: z.string(), power: z.number(), sha256: z.string(), blake2b512: z.string().optional(), ceremony: z.string().optional() }),
+      /**
+       * How the keys were computed: `snarkjs` (zkey new from the powers of tau below, then phase-2
+       * contributions; absent in manifests written before direct keys existed) or `direct` (from a
+       * τ drawn and discarded on the compiling machine: no ptau file, no phase-2 chain).
+       */
+      method: z.enum(['snarkjs', 'direct']).optional(),
+      /** The powers of tau the key derives from (absent for direct keys). */
+      ptau: z.object({ origin: z.string(), power: z.number(), sha256: z.string(), blake2b512: z.string().optional(), ceremony: z.string().optional() }).optional(),
       power: z.number(),
       contributions: z.number(),
       localSingleParty: z.boolean(),

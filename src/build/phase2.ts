@@ -107,7 +107,7 @@ export async function contributePhase2(artifactsDir: string, options: Contribute
   if (options.name !== undefined && Buffer.byteLength(options.name) > 64) throw new InvalidArgumentError(`expected name to be at most 64 bytes, got ${Buffer.byteLength(options.name)}`);
   const out = resolve(options.out);
   await checkOutput(resolve(artifactsDir), out, options.force);
-  const source = await loadSource(artifactsDir);
+  const source = await loadSource(artifactsDir, { purpose: 'contribute' });
   const entropy = Buffer.from(options.entropy ?? randomBytes(32)).toString('hex');
   return writeWithNewKey(source, out, options.force, async (snarkjs, newZkey, logger) => {
     await snarkjs.zKey.contribute(source.zkeyPath, newZkey, options.name ?? '', entropy, logger);
@@ -127,7 +127,7 @@ export async function beaconPhase2(artifactsDir: string, options: BeaconOptions)
   if (options.name !== undefined && Buffer.byteLength(options.name) > 64) throw new InvalidArgumentError(`expected name to be at most 64 bytes, got ${Buffer.byteLength(options.name)}`);
   const out = resolve(options.out ?? artifactsDir);
   await checkOutput(resolve(artifactsDir), out, options.force);
-  const source = await loadSource(artifactsDir);
+  const source = await loadSource(artifactsDir, { purpose: 'beacon' });
   return writeWithNewKey(source, out, options.force, async (snarkjs, newZkey, logger) => {
     const r = await snarkjs.zKey.beacon(source.zkeyPath, newZkey, options.name ?? 'beacon', beacon, iterationsExp, logger);
     if (r === false) throw new CompileError(`${source.zkeyPath}: snarkjs beacon failed${logger.last()}`);
@@ -147,7 +147,7 @@ export async function verifySetup(artifactsDir: string, options: VerifySetupOpti
   const t0 = performance.now();
   const progress = options.onProgress ?? (() => undefined);
   progress('files');
-  const source = await loadSource(artifactsDir, { checkChain: false });
+  const source = await loadSource(artifactsDir, { checkChain: false, purpose: 'verify' });
   const { manifest } = source;
   const r1csPath = join(source.dir, manifest.files.r1cs.path);
   await checkFileHash(r1csPath, manifest.files.r1cs.sha256);
@@ -168,7 +168,7 @@ export async function verifySetup(artifactsDir: string, options: VerifySetupOpti
     throw new VerifyError(`${source.zkeyPath}: snarkjs zkey verify failed against ${options.ptauPath}${logger.last()}`, { cause });
   }
   if (!ok) throw new VerifyError(`${source.zkeyPath}: the key is not the one ${manifest.files.r1cs.path} and ${options.ptauPath} give with its contributions${logger.last()}`);
-  const ptau: SetupReport['ptau'] = { path: resolve(options.ptauPath), power, blake2b512, sameAsManifest: (await sha256OfFile(options.ptauPath)) === manifest.setup.ptau.sha256 };
+  const ptau: SetupReport['ptau'] = { path: resolve(options.ptauPath), power, blake2b512, sameAsManifest: (await sha256OfFile(options.ptauPath)) === manifest.setup.ptau?.sha256 };
   if (match) ptau.ceremony = match.name;
   return {
     dir: source.dir,
@@ -181,16 +181,26 @@ export async function verifySetup(artifactsDir: string, options: VerifySetupOpti
   };
 }
 
+/**
+ * Why phase-2 commands refuse a direct key: it was computed from a local τ, with no ptau file
+ * and no phase-2 transcript, so there is nothing to check against and no chain to extend.
+ */
+export function directKeyRefusal(dir: string, purpose: 'verify' | 'contribute' | 'beacon'): string {
+  const what = purpose === 'verify' ? 'cannot be verified' : purpose === 'contribute' ? 'cannot take contributions' : 'cannot take a beacon';
+  return `${dir}: the key ${what}: it is a local, development-grade key computed directly from a τ the compiling machine drew (--local-setup direct), with no powers-of-tau file and no phase-2 transcript; recompile with --ptau <public ceremony file> for a key that can be verified and contributed to`;
+}
+
 /** True when no contribution other than beacons comes from anyone but the compiling party. */
 export function onlyCompilingParty(chain: Phase2Chain): boolean {
   return chain.contributions.every((c) => c.type === 'beacon' || c.by === 'compile');
 }
 
 /** Reads an artifacts folder's key and checks it against the manifest (and its chain, unless told not to). */
-async function loadSource(artifactsDir: string, options: { checkChain?: boolean } = {}): Promise<Source> {
+async function loadSource(artifactsDir: string, options: { checkChain?: boolean; purpose: 'verify' | 'contribute' | 'beacon' }): Promise<Source> {
   const dir = resolve(artifactsDir);
   const manifest = readManifest(dir);
   if (!manifest.setup || !manifest.files.zkey || !manifest.files.vkey || !manifest.keyId) throw new VerifyError(`${dir}: the artifacts have no key (compiled with --skip-setup)`);
+  if (manifest.setup.method === 'direct') throw new VerifyError(directKeyRefusal(dir, options.purpose));
   const zkeyPath = join(dir, manifest.files.zkey.path);
   const vkeyPath = join(dir, manifest.files.vkey.path);
   await checkFileHash(zkeyPath, manifest.files.zkey.sha256);
@@ -313,7 +323,7 @@ async function writeWithNewKey(
 }
 
 function setupNote(setup: NonNullable<Manifest['setup']>, chain: Phase2Chain): string {
-  const origin = setup.ptau.origin as keyof typeof SETUP_NOTES;
+  const origin = setup.ptau?.origin as keyof typeof SETUP_NOTES;
   if (origin !== 'public-ceremony' || onlyCompilingParty(chain)) return SETUP_NOTES[origin] ?? setup.note;
   return 'powers of tau from a published public ceremony file (BLAKE2b-512 matches); phase 2 has contributions beyond the compiling party: no one can forge proofs unless every contributor kept its secret (check with `zkinfer setup verify`)';
 }

@@ -67,7 +67,8 @@ export async function writePreparedPtau(power: number, path: string, options: Ge
   try {
     await loadSecrets(pool, power + 1);
     const { jobs, totalPoints } = planJobs(power, options.chunkPoints ?? { G1: 4096, G2: 1024 });
-    await loadTables(pool, jobs, progress);
+    const count = (group: GroupName) => jobs.filter((j) => j.req.group === group).reduce((a, j) => a + j.req.count, 0);
+    await loadTables(pool, { G1: count('G1'), G2: count('G2') }, progress);
 
     const challenge = firstChallengeHash(curve, power);
     const key = await proveKnowledge(pool, curve, ff, challenge);
@@ -162,7 +163,7 @@ async function loadSecrets(pool: FixedBasePool, maxLevel: number): Promise<void>
 }
 
 /** A uniform element of [0, r) by rejection sampling, little-endian. */
-function sampleFr(): Uint8Array {
+export function sampleFr(): Uint8Array {
   const be = new Uint8Array(32);
   for (;;) {
     randomFillSync(be);
@@ -190,12 +191,15 @@ function chooseWindow(points: number): number {
   return best;
 }
 
-async function loadTables(pool: FixedBasePool, jobs: Job[], progress: PtauProgress): Promise<void> {
+/**
+ * Builds each group's fixed-base window table across the pool's workers and loads the whole
+ * table into every worker; the window width suits `points[group]` multiplications.
+ */
+export async function loadTables(pool: FixedBasePool, points: Record<GroupName, number>, progress: PtauProgress): Promise<void> {
   const groups: GroupName[] = ['G1', 'G2'];
   let done = 0;
   for (const group of groups) {
-    const count = jobs.filter((j) => j.req.group === group).reduce((a, j) => a + j.req.count, 0);
-    const w = chooseWindow(count);
+    const w = chooseWindow(points[group]);
     const windows = Math.ceil(254 / w);
     const sA = group === 'G1' ? G1_BYTES : G2_BYTES;
     const parts = await Promise.all(Array.from({ length: pool.size }, (_, i) => {

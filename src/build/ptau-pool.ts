@@ -9,16 +9,22 @@ import { WORKER_SOURCE } from './ptau-worker-source.js';
 
 /** Which group a request works in. */
 export type GroupName = 'G1' | 'G2';
-/** Multiplier applied to the scalars: 1, or one of the secrets. */
-export type Multiplier = 'one' | 'tau' | 'alpha' | 'beta';
+/** Multiplier applied to the scalars: 1, or one of the secrets (γ, δ and inverses: direct-key workers only). */
+export type Multiplier = 'one' | 'tau' | 'alpha' | 'beta' | 'gamma' | 'delta' | 'gammaInv' | 'deltaInv';
 
-/** A chunk of points: scalars m·τ^(start+i), or m·L_i(τ) at a Lagrange level. */
+/**
+ * A chunk of points: scalars m·τ^(start+i), or m·L_i(τ) at a Lagrange level for i = start,
+ * start + stride, … (stride 1 by default), or the multipliers themselves, or scalars given in
+ * standard form (32 bytes little-endian each, below r; the worker zeroes its copy).
+ */
 export type PointsRequest =
   | { kind: 'points'; group: GroupName; scalars: 'powers'; mult: Multiplier; start: number; count: number; compressed: boolean }
   | {
       kind: 'points'; group: GroupName; scalars: 'lagrange'; mult: Multiplier; level: number; start: number; count: number;
-      truncated: boolean; compressed: boolean;
-    };
+      truncated: boolean; compressed: boolean; stride?: number;
+    }
+  | { kind: 'points'; group: GroupName; scalars: 'mults'; mults: Multiplier[]; count: number; compressed: boolean }
+  | { kind: 'points'; group: GroupName; scalars: 'given'; values: Uint8Array; count: number; compressed: boolean };
 
 /** Affine LEM points, plus their compressed encoding when asked. */
 export interface PointsReply { lem: Uint8Array; compressed?: Uint8Array }
@@ -53,9 +59,12 @@ export class FixedBasePool {
     }
   }
 
-  /** Starts `threads` workers and loads the wasm into each. */
-  static async start(threads: number, init: PoolInit): Promise<FixedBasePool> {
-    const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true }));
+  /**
+   * Starts `threads` workers and loads the wasm into each.
+   * @param source the worker's code: the fixed-base worker, or an extension of it (zkey-direct-worker.ts).
+   */
+  static async start(threads: number, init: PoolInit, source: string = WORKER_SOURCE): Promise<FixedBasePool> {
+    const workers = Array.from({ length: threads }, () => new Worker(source, { eval: true }));
     const pool = new FixedBasePool(workers);
     try {
       await Promise.all(workers.map((_, i) => pool.call(i, {

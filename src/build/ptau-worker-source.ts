@@ -113,8 +113,12 @@ function setTable(msg) {
   return {};
 }
 
+// Multipliers other than τ, α, β that an extension of this worker defines (name → address).
+const extraMults = {};
+
 function mult(name) {
   if (name === 'one') return frOne;
+  if (extraMults[name] !== undefined) return extraMults[name];
   if (name === 'tau') return secrets;
   if (name === 'alpha') return secrets + 32;
   if (name === 'beta') return secrets + 64;
@@ -131,16 +135,19 @@ function powers(sc, n, m, start, tmp) {
   for (let i = 1; i < n; i++) ex.frm_mul(sc + 32 * (i - 1), secrets, sc + 32 * i);
 }
 
-// Fills sc[0..n) with m·(L_i(τ) − trunc·ω^i·τ^(N−1)/N) for i = start.., N = 2^level, where
-// L_i(τ) = (τ^N − 1)/N · ω^i/(τ − ω^i). The truncated variant is the inverse DFT of the powers
-// τ^0..τ^(N−2) followed by a zero, which is what snarkjs stores for the top tauG1 level.
-function lagrange(sc, n, m, level, start, truncated, tmp) {
+// Fills sc[0..n) with m·(L_i(τ) − trunc·ω^i·τ^(N−1)/N) for i = start, start + stride, …,
+// N = 2^level, where L_i(τ) = (τ^N − 1)/N · ω^i/(τ − ω^i). The truncated variant is the inverse
+// DFT of the powers τ^0..τ^(N−2) followed by a zero, which is what snarkjs stores for the top
+// tauG1 level.
+function lagrange(sc, n, m, level, start, truncated, tmp, stride = 1) {
   const N = 2 ** level;
   const w = tmp + 32, wi = tmp + 64, c = tmp + 96, e = tmp + 128, nInv = tmp + 160, t = tmp + 192;
   const inv = alloc(n * 32);
-  u8.set(roots.subarray(32 * level, 32 * level + 32), w);
+  u8.set(roots.subarray(32 * level, 32 * level + 32), tmp + 224);
   u32le(start, tmp);
-  ex.frm_exp(w, tmp, 4, wi);
+  ex.frm_exp(tmp + 224, tmp, 4, wi);
+  u32le(stride, tmp);
+  ex.frm_exp(tmp + 224, tmp, 4, w);
   u8.fill(0, nInv, nInv + 32);
   u32le(N, nInv);
   ex.frm_toMontgomery(nInv, nInv);
@@ -186,8 +193,12 @@ function points(msg) {
   const tmp = alloc(256);
   const sc = alloc(n * 32 + 8);
   if (msg.scalars === 'powers') powers(sc, n, msg.mult, msg.start, tmp);
-  else lagrange(sc, n, msg.mult, msg.level, msg.start, msg.truncated, tmp);
-  ex.frm_batchFromMontgomery(sc, n, sc);
+  else if (msg.scalars === 'lagrange') lagrange(sc, n, msg.mult, msg.level, msg.start, msg.truncated, tmp, msg.stride);
+  else if (msg.scalars === 'mults') for (let i = 0; i < n; i++) ex.frm_copy(mult(msg.mults[i]), sc + 32 * i);
+  else if (msg.scalars !== 'given') throw new Error('unknown scalars ' + msg.scalars);
+  // given scalars arrive in standard form (little-endian, < r); the others are Montgomery
+  if (msg.scalars === 'given') { u8.set(msg.values, sc); msg.values.fill(0); }
+  else ex.frm_batchFromMontgomery(sc, n, sc);
 
   const jac = alloc(n * sJ);
   const w = g.w, nWin = g.windows, addMixed = ex[g.p + '_addMixed'], zero = ex[g.p + '_zero'];

@@ -17,6 +17,7 @@ import { loadSnarkjs, sharedCurveExists, terminateSharedCurve, type SnarkjsLogge
 import type { KnownPtau } from './ptau-ceremony.js';
 import { readZkeyChain } from './phase2-chain.js';
 import type { Manifest, Phase2Chain } from './manifest.js';
+import { writeDirectZkey } from './zkey-direct.js';
 
 export interface SetupOptions {
   /** A prepared ptau file to use; without it, the cached local single-party ptau. */
@@ -47,6 +48,25 @@ export interface SetupResult {
   contributions: number;
   /** The final zkey's phase-2 chain, both entries marked as the compiling party's. */
   chain: Phase2Chain;
+}
+
+/** How a local setup computes the keys: directly from a local τ (default), or through snarkjs from the local ptau. */
+export type LocalSetupMethod = 'direct' | 'snarkjs';
+
+/** Options of {@link directSetup}. */
+export interface DirectSetupOptions {
+  /** Worker threads (default: available parallelism). */
+  threads?: number;
+  onProgress?: (e: { stage: string; done?: number; total?: number }) => void;
+}
+
+/** What {@link directSetup} made: keys computed from a local τ, with no ptau file and no phase-2 chain. */
+export interface DirectSetupResult {
+  method: 'direct';
+  zkeyPath: string;
+  vkeyPath: string;
+  /** log2 of the evaluation domain the circuit needs. */
+  power: number;
 }
 
 /** The counts in an r1cs header (iden3 r1cs format, section 1). */
@@ -145,6 +165,53 @@ export async function groth16Setup(r1csPath: string, outDir: string, options: Se
   }
 }
 
+/**
+ * Groth16 keys for `r1csPath` in `outDir` (`<name>.zkey`, `<name>.vkey.json`), computed directly
+ * from freshly drawn τ, α, β, γ, δ (zkey-direct.ts) in snarkjs's zkey format, with the verification
+ * key exported by snarkjs. A local, development-grade setup like the local ptau's: whoever ran it
+ * could have kept the secrets. The files are renamed into place at the end.
+ * @throws {InputError} if the r1cs is unreadable or malformed.
+ * @throws {CompileError} if the circuit is too large (over 2^27) or the computation fails.
+ */
+export async function directSetup(r1csPath: string, outDir: string, options: DirectSetupOptions = {}): Promise<DirectSetupResult> {
+  const progress = options.onProgress ?? (() => undefined);
+  const name = basename(r1csPath).replace(/\.r1cs$/, '');
+  const zkeyPath = resolve(outDir, `${name}.zkey`);
+  const vkeyPath = resolve(outDir, `${name}.vkey.json`);
+  if (activeSetups++ === 0) curveStartedBySetup = !sharedCurveExists();
+  let work: string | undefined;
+  try {
+    await mkdir(outDir, { recursive: true });
+    work = await mkdtemp(join(outDir, '.setup-'));
+    const zkeyTemp = join(work, 'direct.zkey');
+    const { power } = await writeDirectZkey(r1csPath, zkeyTemp, { threads: options.threads, onProgress: (e) => progress({ ...e, stage: `direct-${e.stage}` }) });
+    progress({ stage: 'vkey' });
+    const snarkjs = await loadSnarkjs();
+    const logger = errorCollector();
+    let vkey: Record<string, unknown>;
+    try {
+      vkey = await snarkjs.zKey.exportVerificationKey(zkeyTemp, logger);
+    } catch (e) {
+      throw new CompileError(`${r1csPath}: snarkjs exportVerificationKey failed on the direct key${logger.last()}`, { cause: e });
+    }
+    const vkeyTemp = join(work, 'vkey.json');
+    await writeFile(vkeyTemp, JSON.stringify(vkey, null, 1) + '\n');
+    await rename(zkeyTemp, zkeyPath);
+    await rename(vkeyTemp, vkeyPath);
+    return { method: 'direct', zkeyPath, vkeyPath, power };
+  } catch (e) {
+    if (e instanceof ZkinferError) throw e;
+    throw new CompileError(`${outDir}: direct Groth16 setup of ${r1csPath} failed`, { cause: e });
+  } finally {
+    if (work) await rm(work, { recursive: true, force: true });
+    if (--activeSetups === 0 && curveStartedBySetup) await terminateSharedCurve();
+  }
+}
+
+/** The manifest's note for a key computed directly from a local τ. */
+export const DIRECT_SETUP_NOTE =
+  'LOCAL SINGLE-PARTY SETUP, DIRECT KEYS (development grade): this machine drew τ, α, β, γ and δ, computed the keys from them directly and discarded them; whoever ran it could have kept them and forged proofs. There is no powers-of-tau file and no phase-2 transcript, so `zkinfer setup verify` cannot check the key and no one can contribute to it. Recompile with --ptau <file from a public ceremony> for keys others can trust.';
+
 /** The manifest's note for each ptau origin. */
 export const SETUP_NOTES = {
   'local-single-party': 'LOCAL SINGLE-PARTY SETUP: this machine generated the powers of tau and discarded them; whoever ran it could have kept them and forged proofs. Recompile with --ptau <file from a public ceremony> for keys others can trust.',
@@ -156,11 +223,13 @@ export const SETUP_NOTES = {
  * The manifest's `setup` block for a setup's result: the ptau's origin and hashes, the
  * contribution count and chain, and a note on whom the key asks you to trust.
  */
-export function setupManifestBlock(setup: SetupResult): NonNullable<Manifest['setup']> {
+export function setupManifestBlock(setup: SetupResult | DirectSetupResult): NonNullable<Manifest['setup']> {
+  if ('method' in setup) return { method: 'direct', power: setup.power, contributions: 0, localSingleParty: true, note: DIRECT_SETUP_NOTE };
   const ptau: NonNullable<Manifest['setup']>['ptau'] = { origin: setup.ptau.origin, power: setup.ptau.power, sha256: setup.ptau.sha256 };
   if (setup.ptau.blake2b512) ptau.blake2b512 = setup.ptau.blake2b512;
   if (setup.ptau.ceremony) ptau.ceremony = setup.ptau.ceremony;
   return {
+    method: 'snarkjs',
     ptau,
     power: setup.power,
     contributions: setup.chain.contributions.length,

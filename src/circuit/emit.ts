@@ -7,16 +7,22 @@
  * so that the proof is bound to it. The public signals are laid out as
  * [out..., in..., ctx]; a hashed tensor's values are private and its salted Poseidon
  * commitment takes their place ([outCommitment | out...], [inCommitment | in...], ctx). The text is a
- * pure function of the quantized model, so compilation is deterministic. The per-kind rules
- * are in ./emit-nodes.ts.
+ * pure function of the quantized model, so compilation is deterministic. The per-op rules
+ * are in the operator modules (src/ops/), found through the registry.
  */
 import { CompileError } from '../shared/errors.js';
 import { describeSource, sizeOf } from '../ir/graph.js';
 import type { QModel } from '../quant/model.js';
-import { formatExpr, signalExpr, type LinearExpr } from './linear-expr.js';
-import { emitNode } from './emit-nodes.js';
+import type { QNode } from '../quant/model.js';
+import { FIXED_OPS } from '../ops/registry.js';
+import type { FixedOp } from '../ops/types.js';
+import { formatExpr, signalExpr } from './linear-expr.js';
+import { Emitter } from './emitter.js';
+import { convPoolAt, convPoolTemplate } from './emit-conv-pool.js';
 import type { Visibility } from '../shared/layout.js';
 import { commitmentRange } from '../shared/opening.js';
+
+export { Emitter, type GadgetInstance } from './emitter.js';
 
 /** Include path (relative to the repo's circuits/ folder) of the gadget library. */
 export const GADGET_INCLUDE = 'zkinfer/zkinfer.circom';
@@ -34,81 +40,6 @@ export interface EmittedCircuit {
   context: 1;
   /** Gadget instances by kind, for reports. */
   gadgets: Record<string, number>;
-}
-
-/** One gadget instance: its template call and the expressions wired to its inputs. */
-export interface GadgetInstance {
-  /** e.g. `RescaleRelu(8, 12)`. */
-  call: string;
-  /** Input signal name (e.g. `in` or `in[2]`) → expression. */
-  inputs: ReadonlyArray<readonly [string, LinearExpr]>;
-}
-
-/** The emitter's state while walking the model. */
-export class Emitter {
-  readonly lines: string[] = [];
-  /** Templates and functions generated for this model (layers), placed before the main template. */
-  readonly definitions: string[] = [];
-  readonly gadgets: Record<string, number> = {};
-  private readonly env = new Map<string, LinearExpr[]>();
-
-  constructor(readonly model: QModel) {}
-
-  /** The expressions of a value, one per element (row-major). */
-  get(name: string, source: Parameters<typeof describeSource>[0]): LinearExpr[] {
-    const x = this.env.get(name);
-    if (!x) throw new CompileError(`${describeSource(source)}: input "${name}" was not emitted`);
-    return x;
-  }
-
-  set(name: string, exprs: LinearExpr[]): void {
-    this.env.set(name, exprs);
-  }
-
-  /**
-   * Adds a generated layer template (see ./emit-layers.ts), instantiates it once for step
-   * `index`, wires its input array `x` and returns the expressions of its outputs `y`.
-   */
-  layer(index: number, definition: string, template: string, x: readonly LinearExpr[], outputs: number): LinearExpr[] {
-    this.definitions.push(definition);
-    const comp = `s${index}`;
-    this.lines.push(`    component ${comp} = ${template}();`);
-    x.forEach((e, i) => this.lines.push(`    ${comp}.x[${i}] <== ${formatExpr(e)};`));
-    return Array.from({ length: outputs }, (_, j) => signalExpr(`${comp}.y[${j}]`));
-  }
-
-  /**
-   * Declares gadget instances for step `index` (one component array per distinct template
-   * call, so arrays stay homogeneous), wires their inputs and returns the expression of each
-   * instance's `out` signal, in order.
-   */
-  instantiate(index: number, instances: readonly GadgetInstance[], tag = ''): LinearExpr[] {
-    return this.instantiateWith(index, instances, tag, ['out'])[0]!;
-  }
-
-  /** As {@link instantiate}, returning the expressions of each named output signal. */
-  instantiateWith(index: number, instances: readonly GadgetInstance[], tag: string, outputs: readonly string[]): LinearExpr[][] {
-    const groups = new Map<string, number[]>();
-    instances.forEach((g, i) => {
-      const list = groups.get(g.call);
-      if (list) list.push(i);
-      else groups.set(g.call, [i]);
-    });
-    const outs = outputs.map(() => new Array<LinearExpr>(instances.length));
-    let groupIndex = 0;
-    for (const [call, members] of groups) {
-      const comp = groups.size === 1 ? `g${index}${tag}` : `g${index}${tag}_${groupIndex++}`;
-      const template = call.slice(0, call.indexOf('('));
-      this.gadgets[template] = (this.gadgets[template] ?? 0) + members.length;
-      this.lines.push(`    component ${comp}[${members.length}];`);
-      this.lines.push(`    for (var j = 0; j < ${members.length}; j++) { ${comp}[j] = ${call}; }`);
-      members.forEach((m, j) => {
-        for (const [signal, e] of instances[m]!.inputs) this.lines.push(`    ${comp}[${j}].${signal} <== ${formatExpr(e)};`);
-        outputs.forEach((o, k) => (outs[k]![m] = signalExpr(`${comp}[${j}].${o}`)));
-      });
-    }
-    return outs;
-  }
 }
 
 /** Options for {@link emitCircuit}. */
@@ -146,7 +77,7 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
 
   model.nodes.forEach((node, index) => {
     em.lines.push(`    // step ${index}: ${node.kind} from ${commentText(describeSource(node.source))}`);
-    emitNode(em, node, index);
+    emitWith(em, node, index);
   });
 
   const out = em.get(model.output.name, model.nodes[model.nodes.length - 1]!.source);
@@ -201,4 +132,23 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
     context: 1,
     gadgets: em.gadgets,
   };
+}
+
+/** Emits one node with its operator module's rule, or a convolution and the max pooling after it together. */
+function emitWith<N extends QNode>(em: Emitter, node: N, index: number): void {
+  const fused = convPoolAt(em.model, index);
+  if (fused) {
+    // A convolution read only by a max pooling is emitted with it, at the pooling's step.
+    if (node.kind === 'conv') return;
+    const { conv } = fused;
+    const input = em.model.values[conv.input]!.shape;
+    const convOut = em.model.values[conv.output]!.shape;
+    const poolOut = em.model.values[node.output]!.shape;
+    const name = `ConvPool${index}`;
+    const windows = sizeOf(poolOut);
+    em.set(node.output, em.layer(index, convPoolTemplate(name, fused, input, convOut, poolOut), name, em.get(conv.input, conv.source), windows));
+    em.gadgets.MaxOf = (em.gadgets.MaxOf ?? 0) + windows;
+    return;
+  }
+  (FIXED_OPS[node.kind] as unknown as FixedOp<N>).emit(em, node, index);
 }

@@ -7,7 +7,7 @@
  * onnxruntime, the circom driver, …) when it runs, so `zkinfer --help` or a usage error
  * costs little more than starting Node.
  */
-import { readFileSync } from 'node:fs';
+import { packageVersion } from './version.js';
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeOf } from '../shared/errors.js';
 import { errorLine } from './output.js';
@@ -26,10 +26,7 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { registerTeeCommand } from './commands/tee.js';
 
-/** The version in zkinfer's package.json (two folders up, from src/cli/ or dist/cli/). */
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
+export { packageVersion } from './version.js';
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {

@@ -5,7 +5,7 @@
  * (Pad's fill). The float executor, the reference executor and the emitter all use them, so
  * a move costs no constraints and cannot be implemented twice differently.
  */
-import { sizeOf, type Shape } from './graph.js';
+import { sizeOf, type ConstTensor, type Shape } from './graph.js';
 
 function strides(shape: Shape): number[] {
   const s = new Array<number>(shape.length);
@@ -42,6 +42,11 @@ export function broadcastIndex(input: Shape, output: Shape): Int32Array {
     map[flat] = src;
   });
   return map;
+}
+
+/** Expands a constant to `shape` (which must be a broadcast of its shape), row-major. */
+export function broadcastTo(t: ConstTensor, shape: Shape): Float64Array {
+  return Float64Array.from(broadcastIndex(t.shape, shape), (i) => t.data[i]!);
 }
 
 /** The output shape of Transpose. */

@@ -167,10 +167,10 @@ export interface LeakyReluNode extends NodeBase {
   slope: ConstTensor;
 }
 
-/** y = sigmoid(x) or tanh(x), approximated piecewise-linearly in the circuit. */
+/** y = sigmoid(x), tanh(x) or erf(x), approximated piecewise-linearly in the circuit. */
 export interface SquashNode extends NodeBase {
   kind: 'squash';
-  fn: 'sigmoid' | 'tanh';
+  fn: 'sigmoid' | 'tanh' | 'erf';
 }
 
 /** y = index of the largest value along `axis` (the first one unless selectLast); only as the final step. */
@@ -193,6 +193,25 @@ export interface RequantizeNode extends NodeBase {
   max: number;
 }
 
+/**
+ * y[i] = parts[part[i]] at flat index index[i]: any data movement with a static index map
+ * (Slice, Gather with constant indices, Split, Expand, Tile, nearest Resize/Upsample, Where
+ * with a constant condition). `input` is the first computed part.
+ */
+export interface GatherNode extends NodeBase {
+  kind: 'gather';
+  parts: ConcatPart[];
+  part: number[];
+  index: number[];
+}
+
+/** y[o] = Σ or max over x[windows[o][j]] (ReduceSum, ReduceMean before its division, ReduceMax). */
+export interface ReduceNode extends NodeBase {
+  kind: 'reduce';
+  op: 'sum' | 'max';
+  windows: number[][];
+}
+
 /** A node of the float IR, discriminated on `kind`. */
 export type IrNode =
   | LinearNode
@@ -211,6 +230,8 @@ export type IrNode =
   | TransposeNode
   | PadNode
   | ConcatNode
+  | GatherNode
+  | ReduceNode
   | SoftmaxNode
   | ArgMaxNode;
 
@@ -247,30 +268,5 @@ export function describeSource(source: NodeSource): string {
 
 /** The names of the values a node reads, in operand order. */
 export function nodeInputs(node: IrNode): string[] {
-  switch (node.kind) {
-    case 'linear':
-    case 'conv':
-    case 'addConst':
-    case 'mulConst':
-    case 'relu':
-    case 'maxPool':
-    case 'avgPool':
-    case 'reshape':
-    case 'softmax':
-    case 'clip':
-    case 'requantize':
-    case 'leakyRelu':
-    case 'squash':
-    case 'transpose':
-    case 'pad':
-    case 'argMax':
-      return [node.input];
-    case 'binary':
-      return [node.input, node.other];
-    case 'concat':
-      return node.parts.flatMap((p) => ('value' in p ? [p.value] : []));
-    default:
-      node satisfies never;
-      throw new Error('unreachable');
-  }
+  return 'parts' in node ? node.parts.flatMap((p) => ('value' in p ? [p.value] : [])) : 'other' in node ? [node.input, node.other] : [node.input];
 }

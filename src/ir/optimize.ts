@@ -10,7 +10,7 @@
  * - chains of reshapes collapse into one.
  * Each rewrite applies only when the intermediate value has no other reader.
  */
-import { broadcastTo } from '../onnx/broadcast.js';
+import { broadcastTo } from './gather.js';
 import { nodeInputs, sizeOf, type ConstTensor, type ConvNode, type Graph, type IrNode, type LinearNode, type Shape } from './graph.js';
 
 /** Returns an optimized copy of the graph. */

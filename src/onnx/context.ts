@@ -1,8 +1,9 @@
 /**
  * What an op converter sees of the importer: the node's resolved inputs (constants or
  * computed values with static shapes), its attributes, and ways to define its output —
- * as a folded constant or as IR nodes. Converters live in the ops-*.ts files, one file
- * per group of ops, and are looked up by ONNX op type in ./import.ts.
+ * as a folded constant or as IR nodes. Converters live with their op family (src/ops/, and
+ * the remaining ops-*.ts files here), and ./import.ts looks them up by ONNX op type in the
+ * operator registry.
  */
 import { OnnxImportError } from '../shared/errors.js';
 import type { ConstTensor, IrNode, NodeSource, Shape } from '../ir/graph.js';
@@ -34,6 +35,8 @@ export interface ConvertContext {
   inputs: ReadonlyArray<Input | undefined>;
   /** Name of the node's first output. */
   outputName: string;
+  /** Names of all the node's outputs, '' for those no node or graph output reads (multi-output ops). */
+  outputs: readonly string[];
   /** Number of outputs the graph actually uses beyond the first (e.g. MaxPool's Indices). */
   extraOutputsUsed: boolean;
   /** Defines the output as a constant. */

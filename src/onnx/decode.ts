@@ -20,6 +20,8 @@ export type ValueInfoProto = onnxProto.onnx.IValueInfoProto;
 const DATA_TYPES: Record<number, ConstTensor['dtype']> = {
   1: 'float32',
   2: 'uint8',
+  // BOOL (Where's condition) is stored like uint8: one byte of raw_data or one int32_data entry per value.
+  9: 'uint8',
   3: 'int8',
   6: 'int32',
   7: 'int64',

@@ -3,21 +3,15 @@
  * (https://onnx.ai/onnx/operators/) for the ops in SUPPORTED_OPS, with static shape
  * inference. Constants (initializers, Constant nodes and anything computed only from
  * them) are folded while importing, so the IR holds only computed values. This file walks
- * the graph; the per-op converters are in ops-shape.ts, ops-linear.ts, ops-conv.ts,
- * ops-binary.ts, ops-activation.ts and ops-int8.ts.
+ * the graph; the per-op converters come from the operator registry (src/ops/registry.ts).
  */
 import { OnnxImportError } from '../shared/errors.js';
 import { describeSource, nodeInputs, type Graph, type IrNode, type NodeSource, type Shape } from '../ir/graph.js';
 import { Attributes, decodeModel, tensorFromProto, toNumber, type ModelProto, type NodeProto } from './decode.js';
 import type { ConvertContext, Converter, Value } from './context.js';
-import { SHAPE_CONVERTERS } from './ops-shape.js';
-import { LINEAR_CONVERTERS } from './ops-linear.js';
-import { CONV_CONVERTERS } from './ops-conv.js';
-import { ACTIVATION_CONVERTERS } from './ops-activation.js';
-import { MOVE_CONVERTERS } from './ops-binary.js';
-import { INT8_CONVERTERS } from './ops-int8.js';
+import { ONNX_CONVERTERS } from '../ops/registry.js';
 
-const CONVERTERS: Record<string, Converter> = { ...SHAPE_CONVERTERS, ...LINEAR_CONVERTERS, ...CONV_CONVERTERS, ...MOVE_CONVERTERS, ...ACTIVATION_CONVERTERS, ...INT8_CONVERTERS };
+const CONVERTERS: Readonly<Record<string, Converter>> = ONNX_CONVERTERS;
 
 /** The ONNX ops this importer understands, in alphabetical order. */
 export const SUPPORTED_OPS: readonly string[] = Object.freeze(Object.keys(CONVERTERS).sort());
@@ -208,6 +202,7 @@ class Importer {
       opset: this.opset,
       inputs,
       outputName,
+      outputs: (node.output ?? []).map((name) => (name !== '' && this.used.has(name) ? name : '')),
       extraOutputsUsed: (node.output ?? []).slice(1).some((name) => name !== '' && this.used.has(name)),
       setConst: (tensor) => this.values.set(outputName, { kind: 'const', tensor }),
       alias: (name) => this.aliases.set(outputName, name),

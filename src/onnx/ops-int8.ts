@@ -7,7 +7,7 @@
  * Quantized operands other than the first must be constants.
  */
 import type { ConstTensor, Shape } from '../ir/graph.js';
-import { roundHalfEven } from '../ir/float-exec.js';
+import { roundHalfEven } from '../shared/rounding.js';
 import { computedInput, constInput, fail, input, normalizeAxis, shapeOf, type ComputedInput, type ConvertContext, type Converter } from './context.js';
 import { foldConstants } from './ops-linear.js';
 import { emitConv } from './ops-conv.js';

@@ -1,14 +1,19 @@
 /**
  * Converters for ops that are linear in the model input once their other operands are
  * constants: MatMul, Gemm, Add, Sub, Mul, Div (one constant operand; two computed operands
- * are handled in ./ops-binary.ts), BatchNormalization (inference form, ONNX opsets 9–15:
+ * become the `binary` kind), BatchNormalization (inference form, ONNX opsets 9–15:
  * y = (x − mean) / √(var + ε) · scale + B per channel, as a constant multiply and add that
  * the optimizer folds into a preceding Conv or Gemm).
  */
 import { sizeOf, type ConstTensor, type Shape } from '../ir/graph.js';
 import { broadcastShape, broadcastTo } from './broadcast.js';
 import { computedInput, constInput, fail, input, isInteger, shapeOf, type ComputedInput, type ConvertContext, type Converter, type Input } from './context.js';
-import { binaryComputed } from './ops-binary.js';
+
+/** Converts an elementwise op whose operands are both computed. */
+export function binaryComputed(ctx: ConvertContext, op: 'add' | 'sub' | 'mul', a: ComputedInput, b: ComputedInput): void {
+  const shape = broadcastShape(a.shape, b.shape, ctx.where);
+  ctx.emit({ kind: 'binary', op, input: a.name, other: b.name, output: ctx.outputName, source: ctx.source }, shape);
+}
 
 /** Elementwise f over two broadcast constants. */
 export function foldConstants(ctx: ConvertContext, a: ConstTensor, b: ConstTensor, f: (x: number, y: number) => number): ConstTensor {

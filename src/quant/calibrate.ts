@@ -7,11 +7,9 @@
 import { runFloat } from '../ir/float-exec.js';
 import type { Graph } from '../ir/graph.js';
 
-/** The input range assumed when no calibration data is given: every input value in [−1, 1]. */
-export const DEFAULT_INPUT_RANGE: readonly [number, number] = [-1, 1];
+import type { Ranges } from './ranges.js';
 
-/** Largest |value| of every IR value (graph input included), by value name. */
-export type Ranges = Map<string, number>;
+export { DEFAULT_INPUT_RANGE, type Ranges } from './ranges.js';
 
 /**
  * Measures ranges by running the float model on each calibration input.

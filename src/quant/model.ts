@@ -180,7 +180,7 @@ export interface QLeakyRelu extends QNodeBase {
  */
 export interface QSquash extends QNodeBase {
   kind: 'squash';
-  fn: 'sigmoid' | 'tanh';
+  fn: 'sigmoid' | 'tanh' | 'erf';
   shift: number;
   bits: number;
   slopeScale: number;
@@ -203,6 +203,27 @@ export interface QArgMax extends QNodeBase {
   bits: number;
 }
 
+/** y[i] = parts[part[i]] at flat index index[i] (a value part times 2^shift, or a constant). */
+export interface QGather extends QNodeBase {
+  kind: 'gather';
+  parts: QConcatPart[];
+  part: number[];
+  index: number[];
+}
+
+/** y[o] = Σ_j x[windows[o][j]] (free). */
+export interface QReduceSum extends QNodeBase {
+  kind: 'reduceSum';
+  windows: number[][];
+}
+
+/** y[o] = max_j x[windows[o][j]] folded left, each step proving a difference in [−2^bits, 2^bits) (as QMaxPool). */
+export interface QReduceMax extends QNodeBase {
+  kind: 'reduceMax';
+  windows: number[][];
+  bits: number;
+}
+
 /** A fixed-point node, discriminated on `kind`. */
 export type QNode =
   | QLinear
@@ -221,35 +242,14 @@ export type QNode =
   | QTranspose
   | QPad
   | QConcat
+  | QGather
+  | QReduceSum
+  | QReduceMax
   | QArgMax;
 
-/** The names of the values a fixed-point node reads, in operand order. */
+/** The names of the values a fixed-point node reads, in operand order: `parts` (their values), else `input` and `other`. */
 export function qNodeInputs(node: QNode): string[] {
-  switch (node.kind) {
-    case 'add':
-    case 'mul':
-      return [node.input, node.other];
-    case 'concat':
-      return node.parts.flatMap((p) => ('value' in p ? [p.value] : []));
-    case 'linear':
-    case 'conv':
-    case 'addConst':
-    case 'mulConst':
-    case 'sumPool':
-    case 'maxPool':
-    case 'rescale':
-    case 'clamp':
-    case 'leakyRelu':
-    case 'squash':
-    case 'reshape':
-    case 'transpose':
-    case 'pad':
-    case 'argMax':
-      return [node.input];
-    default:
-      node satisfies never;
-      throw new Error('unreachable');
-  }
+  return 'parts' in node ? node.parts.flatMap((p) => ('value' in p ? [p.value] : [])) : 'other' in node ? [node.input, node.other] : [node.input];
 }
 
 /** Scale and static bound of a fixed-point value. */

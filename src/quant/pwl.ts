@@ -1,13 +1,13 @@
 /**
- * Piecewise-linear approximations of Sigmoid and Tanh for the circuit. Both are odd around a
+ * Piecewise-linear approximations of Sigmoid, Tanh and Erf for the circuit. Both are odd around a
  * centre: f(x) = c + sign(x)·g(|x|) with g concave, increasing and saturating on [0, ∞)
- * (sigmoid: c = ½, g(u) = σ(u) − ½; tanh: c = 0, g = tanh). g is replaced by the minimum of
+ * (sigmoid: c = ½, g(u) = σ(u) − ½; tanh: c = 0, g = tanh; erf: c = 0, g = erf). g is replaced by the minimum of
  * a few lines — the chords of g between greedily chosen knots, each segment as long as its
  * chord stays within `tolerance` of g, then a flat line once g is within `tolerance` of its
  * limit — all lifted by tolerance/2, so |min(lines) − g| ≤ tolerance/2 everywhere (a concave
  * function lies above its chords, and the minimum of the chord lines is the interpolant).
  */
-import { sigmoid } from '../ir/float-exec.js';
+import { erf, sigmoid } from '../shared/math.js';
 
 /** A line a·u + b. */
 export interface Line {
@@ -31,11 +31,11 @@ export const PWL_TOLERANCE = 0.01;
 const cache = new Map<string, OddPwl>();
 
 /** The piecewise-linear approximation of sigmoid or tanh within tolerance/2. */
-export function oddPwl(fn: 'sigmoid' | 'tanh', tolerance = PWL_TOLERANCE): OddPwl {
+export function oddPwl(fn: 'sigmoid' | 'tanh' | 'erf', tolerance = PWL_TOLERANCE): OddPwl {
   const key = `${fn}:${tolerance}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const g = fn === 'sigmoid' ? (u: number) => sigmoid(u) - 0.5 : Math.tanh;
+  const g = fn === 'sigmoid' ? (u: number) => sigmoid(u) - 0.5 : fn === 'erf' ? erf : Math.tanh;
   const limit = fn === 'sigmoid' ? 0.5 : 1;
   const step = 1 / 256;
   const chordError = (t0: number, t1: number) => {

@@ -6,137 +6,17 @@
  * needs it, and only then is it rescaled (fused with a following ReLU), so each hidden
  * neuron pays for one range check and the final layer for none. Max pooling works on the
  * accumulator itself (the rescale is monotone), so only pooled values are rescaled.
- * The per-kind rules are in ./quantize-nodes.ts.
+ * The per-op rules are in the operator modules (src/ops/), found through the registry.
  */
 import { CompileError } from '../shared/errors.js';
-import { describeSource, type Graph, type IrNode, type NodeSource, type Shape } from '../ir/graph.js';
-import type { Ranges } from './calibrate.js';
-import { DEFAULT_QUANT_OPTIONS, type OutputTransform, type QModel, type QNode, type QuantOptions, type QValueInfo } from './model.js';
-import { quantizeNode } from './quantize-nodes.js';
+import type { Graph, IrNode } from '../ir/graph.js';
+import type { FloatOp } from '../ops/types.js';
+import { FLOAT_OPS } from '../ops/registry.js';
+import type { Ranges } from './ranges.js';
+import { DEFAULT_QUANT_OPTIONS, type QModel, type QuantOptions } from './model.js';
+import { Quantizer, scaleFor } from './quantizer.js';
 
-/** Largest magnitude a value may have while reference arithmetic in float64 stays exact. */
-const EXACT_LIMIT = 2 ** 52;
-
-/** A float value's fixed-point representation during quantization. */
-export interface Ref {
-  /** Name of the fixed-point value holding it. */
-  q: string;
-  scale: number;
-  min: number;
-  max: number;
-  /** An accumulator that must be rescaled before anything but addition, pooling or reshaping. */
-  pending: boolean;
-}
-
-/** The scale that fits `maxAbs` into signed `bits`: floor(log2((2^(bits−1) − 1) / maxAbs)). */
-export function scaleFor(maxAbs: number, bits: number): number {
-  if (!(maxAbs > 0)) return bits - 1;
-  return Math.floor(Math.log2((2 ** (bits - 1) - 1) / maxAbs));
-}
-
-/** Smallest signed width holding every integer in [min, max]. */
-export function signedBits(min: number, max: number): number {
-  let b = 1;
-  while (-(2 ** (b - 1)) > min || max > 2 ** (b - 1) - 1) b++;
-  return b;
-}
-
-/** floor((v + 2^(shift−1)) / 2^shift), v itself for shift 0. */
-function divide(v: number, shift: number): number {
-  return shift === 0 ? v : Math.floor((v + 2 ** (shift - 1)) / 2 ** shift);
-}
-
-/** The quantizer's state, shared with the per-kind rules. */
-export class Quantizer {
-  readonly nodes: QNode[] = [];
-  readonly values: Record<string, QValueInfo> = {};
-  private readonly state = new Map<string, Ref>();
-  transform?: OutputTransform;
-
-  constructor(readonly graph: Graph, private readonly ranges: Ranges, readonly opts: QuantOptions) {}
-
-  /** Largest |value| of a float value (calibrated or interval), 0 if unknown. */
-  range(floatName: string): number {
-    return this.ranges.get(floatName) ?? 0;
-  }
-
-  /** The shape of a float value. */
-  shape(floatName: string): Shape {
-    return this.graph.shapes.get(floatName)!;
-  }
-
-  /** The fixed-point value holding a float value. */
-  get(floatName: string, node: IrNode): Ref {
-    const ref = this.state.get(floatName);
-    if (!ref) throw new CompileError(`${describeSource(node.source)}: input "${floatName}" has no quantized value`);
-    return ref;
-  }
-
-  /** Records which fixed-point value holds a float value. */
-  set(floatName: string, ref: Ref): void {
-    this.state.set(floatName, ref);
-  }
-
-  /** Appends a fixed-point node. */
-  push(node: QNode): void {
-    this.nodes.push(node);
-  }
-
-  /**
-   * Declares a fixed-point value (shape of `floatName`), checking it stays exact in float64.
-   * @throws {CompileError} when the static bound reaches 2^52
-   */
-  define(name: string, ref: Omit<Ref, 'q'>, floatName: string): Ref {
-    const m = Math.max(Math.abs(ref.min), Math.abs(ref.max));
-    if (!(m < EXACT_LIMIT)) {
-      throw new CompileError(`value "${floatName}" may reach 2^${Math.ceil(Math.log2(m))}, beyond exact arithmetic; lower --weight-bits or --activation-bits`);
-    }
-    this.values[name] = { shape: this.shape(floatName), scale: ref.scale, min: ref.min, max: ref.max };
-    return { ...ref, q: name };
-  }
-
-  /**
-   * The rescale of `x` (the float value `floatName`) to its calibrated activation scale:
-   * target scale, shift, quotient width and the quotient's bounds; `exact` when it would
-   * change nothing (shift 0 and the static width already within the calibrated one).
-   */
-  planRescale(x: Ref, floatName: string): { target: number; shift: number; bits: number; lo: number; hi: number; exact: boolean } {
-    const { activationBits, headroomBits } = this.opts;
-    const target = Math.min(x.scale, scaleFor(this.range(floatName), activationBits));
-    const shift = x.scale - target;
-    const qmin = divide(x.min, shift);
-    const qmax = divide(x.max, shift);
-    const bits = Math.min(activationBits + headroomBits, signedBits(qmin, qmax));
-    const lo = Math.max(qmin, -(2 ** (bits - 1)));
-    const hi = Math.min(qmax, 2 ** (bits - 1) - 1);
-    return { target, shift, bits, lo, hi, exact: shift === 0 && bits === signedBits(qmin, qmax) };
-  }
-
-  /**
-   * The width of a proven difference x − c over x ∈ [min, max], from the static bounds and,
-   * tighter, from the calibrated range of `floatName` (with headroom): the smallest w with
-   * every difference in [−2^w, 2^w). A difference outside a calibrated width cannot be
-   * proven (and the reference executor refuses it), it is never proven wrongly.
-   */
-  diffBits(min: number, max: number, c: number, floatName: string, scale: number): number {
-    const staticSpan = Math.max(max - c + 1, c - min);
-    const calibrated = Math.ceil(this.range(floatName) * 2 ** (scale + this.opts.headroomBits)) + Math.abs(c);
-    return Math.max(0, Math.ceil(Math.log2(Math.max(1, Math.min(staticSpan, calibrated + 1)))));
-  }
-
-  /**
-   * Rescales `x` (the float value `floatName`) to the calibrated activation scale, range
-   * checking the quotient to the calibrated width and optionally applying ReLU. A value
-   * already at its scale and width is returned as it is (unless ReLU is asked for).
-   */
-  rescale(x: Ref, floatName: string, relu: boolean, source: NodeSource): Ref {
-    const { target, shift, bits, lo, hi, exact } = this.planRescale(x, floatName);
-    if (!relu && exact) return { ...x, pending: false };
-    const name = `${floatName}::${relu ? 'relu' : 'rescaled'}`;
-    this.push({ kind: 'rescale', input: x.q, output: name, shift, bits, relu, source });
-    return this.define(name, { scale: target, min: relu ? Math.max(lo, 0) : lo, max: relu ? Math.max(hi, 0) : hi, pending: false }, floatName);
-  }
-}
+export { Quantizer, scaleFor, signedBits, type Ref } from './quantizer.js';
 
 /**
  * Quantizes a float graph.
@@ -154,7 +34,7 @@ export function quantize(graph: Graph, ranges: Ranges, options: Partial<QuantOpt
   const inMin = -(2 ** (opts.inputBits - 1));
   q.set(graph.input.name, q.define(graph.input.name, { scale: inScale, min: inMin, max: inMax, pending: false }, graph.input.name));
 
-  for (const node of graph.nodes) quantizeNode(q, node);
+  for (const node of graph.nodes) quantizeWith(q, node);
 
   const out = q.get(graph.output.name, graph.nodes[graph.nodes.length - 1]!);
   return {
@@ -164,4 +44,9 @@ export function quantize(graph: Graph, ranges: Ranges, options: Partial<QuantOpt
     values: q.values,
     options: opts,
   };
+}
+
+/** Quantizes one node with its operator module's rule. */
+function quantizeWith<N extends IrNode>(q: Quantizer, node: N): void {
+  (FLOAT_OPS[node.kind] as unknown as FloatOp<N>).quantize(q, node);
 }

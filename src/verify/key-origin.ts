@@ -8,6 +8,6 @@ import type { Manifest } from '../build/manifest.js';
 /** One line naming a key and where it came from, for reasons and reports. */
 export function describeKey(manifest: Manifest): string {
   const setup = manifest.setup;
-  const origin = !setup ? 'no setup' : setup.localSingleParty ? 'a local single-party setup (convinces only whoever ran it)' : `powers of tau ${setup.ptau.origin}`;
+  const origin = !setup ? 'no setup' : setup.localSingleParty ? 'a local single-party setup (convinces only whoever ran it)' : `powers of tau ${setup.ptau?.origin}`;
   return `key ${manifest.keyId?.slice(0, 16)}… from ${origin}`;
 }

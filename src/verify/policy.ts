@@ -215,7 +215,7 @@ export async function evaluateReceipt(receipt: Receipt | SealedReceipt, options:
       // localSetup covers every key whose powers of tau are not a verified public ceremony's:
       // a local single-party file, or one passed with --ptau-unchecked.
       const local = manifest.setup?.localSingleParty === true;
-      const unverified = manifest.setup?.ptau.origin === 'unverified';
+      const unverified = manifest.setup?.ptau?.origin === 'unverified';
       if (!v.valid) failures.push(`proof: ${v.reason}`);
       else if (local && policy.localSetup === 'refuse') failures.push(`proof: ${describeKey(manifest)}; the policy refuses local single-party keys (localSetup: "refuse")`);
       else if (unverified && policy.localSetup === 'refuse') failures.push(`proof: ${describeKey(manifest)}; the policy refuses keys whose powers of tau are not a verified ceremony file (localSetup: "refuse")`);

@@ -60,7 +60,8 @@ function chainProblem(manifest: Manifest, vkey: Record<string, unknown>, keyObje
 export function describeKeySetup(manifest: Manifest): string {
   const setup = manifest.setup;
   if (!setup) return 'setup: none (compiled without keys)';
-  const origin = setup.localSingleParty ? 'local single-party powers of tau' : setup.ptau.origin === 'public-ceremony' ? `public ceremony powers of tau (${setup.ptau.ceremony ?? 'published file'})` : `${setup.ptau.origin} powers of tau`;
+  if (setup.method === 'direct') return 'setup: local direct keys (τ drawn and discarded by the compiling party); no phase-2 contributions: the compiling party could forge proofs';
+  const origin = setup.localSingleParty ? 'local single-party powers of tau' : setup.ptau?.origin === 'public-ceremony' ? `public ceremony powers of tau (${setup.ptau.ceremony ?? 'published file'})` : `${setup.ptau?.origin} powers of tau`;
   const chain = setup.phase2;
   if (!chain) return `setup: ${origin}; ${setup.contributions} phase-2 contributions by the compiling party (the manifest records no chain)`;
   const who = chain.contributions
@@ -79,7 +80,7 @@ export function describeKeySetup(manifest: Manifest): string {
 export async function checkKeySetup(manifest: Manifest, vkey: Record<string, unknown> | null | undefined, rules: SetupRules, keyObject: object = manifest): Promise<SetupFindings> {
   if (rules.requireContributions === undefined && rules.minContributions === undefined) return { failures: [], reasons: [] };
   const chain = manifest.setup?.phase2;
-  if (!chain || !vkey) return { failures: [`setup: the key's contribution chain is unknown (${!vkey ? 'no verification key' : 'the manifest records none'}), so requireContributions and minContributions cannot be met`], reasons: [] };
+  if (!chain || !vkey) return { failures: [`setup: the key's contribution chain is unknown (${!vkey ? 'no verification key' : manifest.setup?.method === 'direct' ? 'a direct local key has none' : 'the manifest records none'}), so requireContributions and minContributions cannot be met`], reasons: [] };
   const problem = await chainProblem(manifest, vkey, keyObject);
   if (problem) return { failures: [`setup: the manifest's contribution chain does not match the key: ${problem}`], reasons: [] };
   const failures: string[] = [];

@@ -78,10 +78,10 @@ function forge(vkey: Vkey, beta1: P1, d: bigint, signals: bigint[]): Proof {
 const statement = (outputs: bigint[], inputs: bigint[]): bigint[] => [...outputs, ...inputs].map((v) => ((v % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS);
 
 beforeAll(async () => {
-  const tiny = await compileTinyModel();
+  const tiny = await compileTinyModel({ localSetup: 'snarkjs' });
   work = tiny.work;
   const m = readManifest(tiny.dir);
-  const ptau = join(defaultCacheDir(), 'ptau', `local-bn254-${String(m.setup!.ptau.power).padStart(2, '0')}-${m.setup!.ptau.sha256}.ptau`);
+  const ptau = join(defaultCacheDir(), 'ptau', `local-bn254-${String(m.setup!.ptau!.power).padStart(2, '0')}-${m.setup!.ptau!.sha256}.ptau`);
   const initial = join(work, 'initial.zkey');
   knownZkey = join(work, 'known-delta.zkey');
   await snarkjs.zKey.newZKey(join(tiny.dir, m.files.r1cs.path), ptau, initial);

@@ -32,7 +32,7 @@ const steps: Phase2Result[] = [];
 
 /** The local ptau the tiny model was compiled with (named by its SHA-256 in the cache). */
 function compiledPtau(m: Manifest): string {
-  return join(defaultCacheDir(), 'ptau', `local-bn254-${String(m.setup!.ptau.power).padStart(2, '0')}-${m.setup!.ptau.sha256}.ptau`);
+  return join(defaultCacheDir(), 'ptau', `local-bn254-${String(m.setup!.ptau!.power).padStart(2, '0')}-${m.setup!.ptau!.sha256}.ptau`);
 }
 
 /** What snarkjs's own `zkey verify` says: ok, and the contribution hashes it prints (first to last). */
@@ -50,7 +50,7 @@ async function snarkjsVerify(dir: string): Promise<{ ok: boolean; hashes: string
 }
 
 beforeAll(async () => {
-  tiny = await compileTinyModel();
+  tiny = await compileTinyModel({ localSetup: 'snarkjs' });
   ptauPath = compiledPtau(readManifest(tiny.dir));
 }, 300_000);
 afterAll(releaseCurve);
@@ -180,7 +180,7 @@ describe('setup verify refuses', () => {
 
   it('a key made from another ptau than the one given', async () => {
     const other = join(tiny.work, 'other.ptau');
-    await generatePreparedPtau(readManifest(tiny.dir).setup!.ptau.power, other);
+    await generatePreparedPtau(readManifest(tiny.dir).setup!.ptau!.power, other);
     await expect(verifySetup(steps.at(-1)!.dir, { ptauPath: other })).rejects.toThrow(new VerifyError(
       `${join(steps.at(-1)!.dir, 'circuit.zkey')}: the key is not the one circuit.r1cs and ${other} give with its contributions: INVALID:  Invalid alpha1`));
   });

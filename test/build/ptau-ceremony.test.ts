@@ -89,7 +89,7 @@ describe('--ptau files', () => {
     expect(setup.ptau).toEqual({ path: local.path, power: 4, origin: 'unverified', sha256: local.sha256, blake2b512: await blake2b512File(local.path) });
     const block = setupManifestBlock(setup);
     expect(block.localSingleParty).toBe(false);
-    expect(block.ptau.origin).toBe('unverified');
+    expect(block.ptau!.origin).toBe('unverified');
     expect(block.note).toMatch(/^UNVERIFIED POWERS OF TAU/);
   });
 });

@@ -38,7 +38,7 @@ const bind = (kinds: readonly Kind[]) => kinds.filter((k) => k === 'expr').lengt
 export function expectedConstraintsO1(model: QModel): number {
   const kinds = new Map<string, Kind[]>([[model.input.name, fill(sizeOf(model.input.shape), 'public')]]);
   const shape = (name: string) => model.values[name]!.shape;
-  const readers = (name: string) => model.nodes.filter((m) => m.input === name || ('other' in m && m.other === name) || (m.kind === 'concat' && m.parts.some((p) => 'value' in p && p.value === name)));
+  const readers = (name: string) => model.nodes.filter((m) => m.input === name || ('other' in m && m.other === name) || ('parts' in m && m.parts.some((p) => 'value' in p && p.value === name)));
   /** Tap counts of a pooling's windows when they are all equal (else undefined). */
   const uniformTaps = (pool: QModel['nodes'][number] & { kind: 'maxPool' }) => {
     const taps = windowTaps(pool.window, shape(pool.input).slice(2), shape(pool.output).slice(2));
@@ -153,6 +153,21 @@ export function expectedConstraintsO1(model: QModel): number {
         y = Array.from(part, (p, i) => parts[p]!.kinds[index[i]!]!);
         break;
       }
+      case 'gather': {
+        const parts = node.parts.map((p) => ('value' in p ? kinds.get(p.value)!.map((k): Kind => (p.shift === 0 ? k : 'expr')) : fill(p.constant.length, 'const')));
+        y = node.part.map((p, i) => parts[p]![node.index[i]!]!);
+        break;
+      }
+      case 'reduceSum':
+        y = node.windows.map((w) => (w.length === 1 ? x[w[0]!]! : 'expr'));
+        break;
+      case 'reduceMax':
+        y = node.windows.map((w) => {
+          if (w.length === 1) return x[w[0]!]!;
+          n += bind(w.map((i) => x[i]!)) + (w.length - 1) * O1.max2(node.bits);
+          return 'private';
+        });
+        break;
       default:
         node satisfies never;
         throw new Error('unreachable');

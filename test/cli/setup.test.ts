@@ -19,9 +19,9 @@ function zkinfer(...args: string[]) {
 let tiny: Awaited<ReturnType<typeof compileTinyModel>>;
 let ptau: string;
 beforeAll(async () => {
-  tiny = await compileTinyModel();
+  tiny = await compileTinyModel({ localSetup: 'snarkjs' });
   const m = readManifest(tiny.dir);
-  ptau = join(defaultCacheDir(), 'ptau', `local-bn254-${String(m.setup!.ptau.power).padStart(2, '0')}-${m.setup!.ptau.sha256}.ptau`);
+  ptau = join(defaultCacheDir(), 'ptau', `local-bn254-${String(m.setup!.ptau!.power).padStart(2, '0')}-${m.setup!.ptau!.sha256}.ptau`);
 }, 300_000);
 afterAll(releaseCurve);
 
@@ -36,6 +36,26 @@ describe('compile --ptau', () => {
 
   it('--ptau-unchecked needs a --ptau', () => {
     expect(zkinfer('compile', tiny.onnxPath, '--out', join(tiny.work, 'never'), '--ptau-unchecked')).toEqual({ code: 2, stdout: '', stderr: 'error: --ptau-unchecked applies to a --ptau file\n' });
+  });
+
+  it('--local-setup is direct or snarkjs, and only without --ptau', () => {
+    expect(zkinfer('compile', tiny.onnxPath, '--out', join(tiny.work, 'never'), '--ptau', ptau, '--local-setup', 'snarkjs'))
+      .toEqual({ code: 2, stdout: '', stderr: 'error: --local-setup applies to a local setup; a --ptau file is always set up through snarkjs\n' });
+    expect(zkinfer('compile', tiny.onnxPath, '--out', join(tiny.work, 'never'), '--local-setup', 'fast'))
+      .toEqual({ code: 2, stdout: '', stderr: 'error: expected --local-setup to be direct or snarkjs, got fast\n' });
+    expect(existsSync(join(tiny.work, 'never'))).toBe(false);
+  });
+
+  it('compiles with direct local keys by default; setup verify refuses them in one line (exit 1)', () => {
+    const out = join(tiny.work, 'direct');
+    const c = zkinfer('compile', tiny.onnxPath, '--out', out, '--calibration', join(tiny.work, 'calibration.jsonl'), '--input-bits', '8', '--weight-bits', '8', '--activation-bits', '10');
+    expect(c.code).toBe(0);
+    expect(c.stdout).toContain('  setup        local direct: keys computed from a local τ (development grade, not for production trust; no phase-2 transcript)\n');
+    expect(readManifest(out).setup!.method).toBe('direct');
+    expect(zkinfer('setup', 'verify', out, '--ptau', ptau)).toEqual({
+      code: 1, stdout: '',
+      stderr: `error: ${out}: the key cannot be verified: it is a local, development-grade key computed directly from a τ the compiling machine drew (--local-setup direct), with no powers-of-tau file and no phase-2 transcript; recompile with --ptau <public ceremony file> for a key that can be verified and contributed to\n`,
+    });
   });
 });
 

@@ -30,6 +30,10 @@ const EXPECTED: Record<string, [number, number]> = {
   MaxPool: [13, 15], Mul: [4, 4], PRelu: [2, 2], Pad: [3, 3], QLinearConv: [1, 1], QLinearMatMul: [1, 2],
   QuantizeLinear: [2, 2], Relu: [1, 1], Reshape: [9, 10], Shape: [0, 10], Sigmoid: [2, 2], Softmax: [6, 7], Squeeze: [2, 2],
   Sub: [4, 4], Tanh: [2, 2], Transpose: [7, 7], Unsqueeze: [8, 8],
+  // Added through the operator modules (src/ops/).
+  Abs: [1, 1], Erf: [1, 1], Expand: [2, 2], Gather: [4, 4], HardSigmoid: [0, 3], HardSwish: [1, 1], Max: [7, 14], Mean: [3, 3],
+  Min: [7, 14], Neg: [2, 2], ReduceMax: [8, 8], ReduceMean: [8, 8], ReduceSum: [7, 10], Resize: [7, 22], Slice: [7, 8], Split: [0, 7],
+  Sum: [2, 3], Tile: [2, 2], Upsample: [1, 1], Where: [0, 2],
 };
 
 /** Cases whose circuit witness is checked against the reference executor. */
@@ -54,6 +58,17 @@ const WITNESS_CASES = [
   'test_qlinearconv',
   'test_qlinearmatmul_2D',
   'test_maxpool_2d_uint8',
+  'test_slice_neg_steps',
+  'test_gather_2d_indices',
+  'test_resize_upsample_sizes_nearest_floor_align_corners',
+  'test_tile_precomputed',
+  'test_reduce_max_keepdims_random',
+  'test_reduce_mean_do_not_keepdims_example',
+  'test_abs',
+  'test_max_example',
+  'test_min_two_inputs',
+  'test_hardswish',
+  'test_neg_example',
 ];
 
 describe.skipIf(skip)(titled('ONNX backend node tests', testData, skip), () => {

@@ -6,11 +6,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileModel, type CompileOptions, type CompileResult } from '../../src/build/compile.js';
+import type { LocalSetupMethod } from '../../src/build/setup.js';
 import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
 
-/** Writes a 6-5-3 MLP with a final Softmax and compiles it into a temporary folder (`skipSetup`: no zkey, for TEE-only tests; visibility: hashed input or output). */
+/**
+ * Writes a 6-5-3 MLP with a final Softmax and compiles it into a temporary folder.
+ * @param options.skipSetup no zkey, for TEE-only tests.
+ * @param options.localSetup how the local setup makes the keys (default: compile's default, direct);
+ *   tests of the phase-2 chain need `snarkjs`.
+ * @param options.inputVisibility, options.outputVisibility hashed input or output.
+ */
 export async function compileTinyModel(
-  options: { skipSetup?: boolean } & Pick<CompileOptions, 'inputVisibility' | 'outputVisibility'> = {},
+  options: { skipSetup?: boolean; localSetup?: LocalSetupMethod } & Pick<CompileOptions, 'inputVisibility' | 'outputVisibility'> = {},
 ): Promise<{ dir: string; onnxPath: string; result: CompileResult; work: string }> {
   const work = mkdtempSync(join(tmpdir(), 'zkinfer-e2e-'));
   const r = rng(21);
@@ -40,7 +47,7 @@ export async function compileTinyModel(
     calibrationPath: join(work, 'calibration.jsonl'),
     quant: { inputBits: 8, weightBits: 8, activationBits: 10 },
     provenance: { name: 'tiny', authors: ['zkinfer tests'], license: 'MIT' },
-    ...(options.skipSetup ? { skipSetup: true } : {}),
+    ...(options.skipSetup ? { skipSetup: true } : { localSetup: options.localSetup }),
     ...(options.inputVisibility ? { inputVisibility: options.inputVisibility } : {}),
     ...(options.outputVisibility ? { outputVisibility: options.outputVisibility } : {}),
   });

@@ -5,37 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../src/onnx/import.js';
-import { optimize } from '../../src/ir/optimize.js';
-import { runFloat } from '../../src/ir/float-exec.js';
-import { sizeOf } from '../../src/ir/graph.js';
 import { randomArray, rng } from '../helpers/onnx-builder.js';
 import { buildModel, type ModelSpec } from './model-builder.js';
-import * as ort from 'onnxruntime-node';
+import { checkAgainstOrt as checkOrt } from '../helpers/ort-check.js';
 
-/** Runs a model in onnxruntime; converts int64 outputs (ArgMax) to numbers. */
-async function runOrt(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<number[]> {
-  const session = await ort.InferenceSession.create(bytes);
-  try {
-    const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, dims) });
-    return Array.from(out[session.outputNames[0]!]!.data as ArrayLike<number | bigint>, Number);
-  } finally {
-    await session.release();
-  }
-}
 
 async function checkAgainstOrt(spec: ModelSpec, trials = 2) {
-  const bytes = buildModel(spec);
-  const graph = optimize(importOnnx(bytes));
-  const dims = graph.input.shape as number[];
-  const r = rng(17);
-  for (let t = 0; t < trials; t++) {
-    const x = Float32Array.from(randomArray(r, sizeOf(dims), -3, 3));
-    const expected = await runOrt(bytes, x, dims);
-    const actual = runFloat(graph, Float64Array.from(x));
-    expect(actual.length).toBe(expected.length);
-    for (let i = 0; i < expected.length; i++) expect(actual[i]).toBeCloseTo(expected[i]!, 4);
-  }
-  return graph;
+  return (await checkOrt(buildModel(spec), { trials, seed: 17, range: [-3, 3], graphs: 'optimized' })).optimized;
 }
 
 const r = rng(5);

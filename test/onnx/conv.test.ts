@@ -4,29 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../src/onnx/import.js';
-import { optimize } from '../../src/ir/optimize.js';
-import { runFloat } from '../../src/ir/float-exec.js';
 import { sizeOf } from '../../src/ir/graph.js';
-import { randomArray, rng, runOrt } from '../helpers/onnx-builder.js';
+import { randomArray, rng } from '../helpers/onnx-builder.js';
 import { buildModel, type ModelSpec, type NodeSpec } from './model-builder.js';
+import { checkAgainstOrt as checkOrt } from '../helpers/ort-check.js';
 
 /** Checks the float executor against onnxruntime on random inputs; returns the optimized graph. */
 async function checkAgainstOrt(spec: ModelSpec, trials = 2) {
-  const bytes = buildModel(spec);
-  const graph = importOnnx(bytes);
-  const optimized = optimize(graph);
-  const dims = graph.input.shape as number[];
-  const r = rng(42);
-  for (let t = 0; t < trials; t++) {
-    const x = Float32Array.from(randomArray(r, sizeOf(dims), -2, 2));
-    const expected = await runOrt(bytes, x, dims);
-    for (const g of [graph, optimized]) {
-      const actual = runFloat(g, Float64Array.from(x));
-      expect(actual.length).toBe(expected.length);
-      for (let i = 0; i < expected.length; i++) expect(actual[i]).toBeCloseTo(expected[i]!, 4);
-    }
-  }
-  return optimized;
+  return (await checkOrt(buildModel(spec), { trials, seed: 42, range: [-2, 2], graphs: 'both' })).optimized;
 }
 
 const r = rng(11);

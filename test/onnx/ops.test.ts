@@ -1,22 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { importOnnx } from '../../src/onnx/import.js';
-import { runFloat } from '../../src/ir/float-exec.js';
-import { sizeOf } from '../../src/ir/graph.js';
-import { buildModel, randomArray, rng, runOrt, type ModelSpec, type NodeSpec } from '../helpers/onnx-builder.js';
+import { describe, it } from 'vitest';
+import { buildModel, randomArray, rng, type ModelSpec, type NodeSpec } from '../helpers/onnx-builder.js';
+import { checkAgainstOrt as checkOrt } from '../helpers/ort-check.js';
 
 /** Imports the model, runs it in the float executor and in onnxruntime on random inputs, and compares. */
 async function checkAgainstOrt(spec: ModelSpec, trials = 3): Promise<void> {
-  const bytes = buildModel(spec);
-  const graph = importOnnx(bytes);
-  const dims = graph.input.shape as number[];
-  const r = rng(42);
-  for (let t = 0; t < trials; t++) {
-    const x = Float32Array.from(randomArray(r, sizeOf(dims), -2, 2));
-    const expected = await runOrt(bytes, x, dims);
-    const actual = runFloat(graph, Float64Array.from(x));
-    expect(actual.length).toBe(expected.length);
-    for (let i = 0; i < expected.length; i++) expect(actual[i]).toBeCloseTo(expected[i]!, 4);
-  }
+  await checkOrt(buildModel(spec), { trials, seed: 42, range: [-2, 2], graphs: 'imported' });
 }
 
 const r = rng(7);

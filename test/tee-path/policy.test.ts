@@ -239,7 +239,7 @@ describe('key trust and freshness under a policy', () => {
   it('localSetup also covers keys made from an unverified powers-of-tau file (--ptau-unchecked)', async () => {
     const r = await receiptFor('valid', 'none');
     const manifest = clone(key.manifest);
-    manifest.setup = { ...manifest.setup!, localSingleParty: false, ptau: { ...manifest.setup!.ptau, origin: 'unverified' } };
+    manifest.setup = { ...manifest.setup!, localSingleParty: false, ptau: { ...manifest.setup!.ptau!, origin: 'unverified' } };
     const unverified = { ...key, manifest };
     const refused = await evaluateReceipt(r, { key: unverified, policy: parsePolicy({ localSetup: 'refuse' }) });
     expect(refused).toEqual({

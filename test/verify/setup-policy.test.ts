@@ -25,7 +25,7 @@ let soloReceipt: Receipt;
 let auditedReceipt: Receipt;
 
 beforeAll(async () => {
-  tiny = await compileTinyModel();
+  tiny = await compileTinyModel({ localSetup: 'snarkjs' });
   audited = await contributePhase2(tiny.dir, { out: join(tiny.work, 'audited'), name: 'auditor' });
   soloReceipt = await proveInference(loadArtifacts(tiny.dir), x, { nonce: '01' });
   auditedReceipt = await proveInference(loadArtifacts(audited.dir), x, { nonce: '02' });

@@ -17,9 +17,15 @@ function intOption(name: string, min: number, max: number) {
   };
 }
 
+function localSetupOption(value: string): 'direct' | 'snarkjs' {
+  if (value !== 'direct' && value !== 'snarkjs') throw new InvalidArgumentError(`expected --local-setup to be direct or snarkjs, got ${value}`);
+  return value;
+}
+
 function setupLabel(setup: NonNullable<Manifest['setup']>): string {
+  if (setup.method === 'direct') return 'local direct: keys computed from a local τ (development grade, not for production trust; no phase-2 transcript)';
   if (setup.localSingleParty) return 'local single-party (not for production trust)';
-  if (setup.ptau.origin === 'public-ceremony') return `public ceremony ptau (${setup.ptau.ceremony}); phase 2 by this machine only: add contributions with \`zkinfer setup contribute\``;
+  if (setup.ptau?.origin === 'public-ceremony') return `public ceremony ptau (${setup.ptau.ceremony}); phase 2 by this machine only: add contributions with \`zkinfer setup contribute\``;
   return 'UNVERIFIED ptau (--ptau-unchecked): not for production trust';
 }
 
@@ -34,6 +40,7 @@ export function registerCompileCommand(program: Command): void {
     .option('--calibration <inputs.jsonl>', 'calibration inputs, one {"input": …} per line')
     .option('--ptau <file>', 'prepared powers-of-tau file from a public ceremony (default: a local single-party one)')
     .option('--ptau-unchecked', 'use a --ptau file that matches no published ceremony file; the manifest records it as unverified')
+    .option('--local-setup <method>', 'without --ptau: "direct" computes the keys from a local τ (default, fast, development grade), "snarkjs" makes them from the cached local powers of tau with a phase-2 contribution and beacon', localSetupOption)
     .option('--batch <n>', 'batch size to compile for', intOption('--batch', 1, 4096))
     .option('--input-bits <n>', 'signed bits per input integer (default 10)', intOption('--input-bits', 2, 40))
     .option('--weight-bits <n>', 'signed bits per weight (default 10)', intOption('--weight-bits', 2, 40))
@@ -45,6 +52,7 @@ export function registerCompileCommand(program: Command): void {
     .option('--json', 'print the manifest summary as JSON')
     .action(async (model: string, opts) => {
       if (opts.ptauUnchecked && !opts.ptau) throw new InvalidArgumentError('--ptau-unchecked applies to a --ptau file');
+      if (opts.localSetup && opts.ptau) throw new InvalidArgumentError('--local-setup applies to a local setup; a --ptau file is always set up through snarkjs');
       const progress = new Progress();
       const [{ compileModel }, { checkProvenanceForCompile }] = await Promise.all([import('../../build/compile.js'), import('../../provenance/record.js')]);
       const t0 = performance.now();
@@ -58,6 +66,7 @@ export function registerCompileCommand(program: Command): void {
           calibrationPath: opts.calibration,
           ptauPath: opts.ptau,
           ptauUnchecked: Boolean(opts.ptauUnchecked),
+          localSetup: opts.localSetup,
           batch: opts.batch,
           inputVisibility: opts.inputVisibility,
           outputVisibility: opts.outputVisibility,

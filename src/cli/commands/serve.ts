@@ -35,7 +35,7 @@ export function registerServeCommand(program: Command): void {
         import('../../serve/metrics.js'),
         import('../../serve/auth.js'),
         import('../../tee/registry.js'),
-        import('../main.js'),
+        import('../version.js'),
       ]);
       const tokens = opts.tokens !== undefined ? readTokens(opts.tokens) : undefined;
       const provider = createAttestationProvider(opts.attest);

@@ -86,7 +86,7 @@ function keySummary(mode: Mode): { id: string | null; setup: string; localSingle
   const pinned = (mode.expect.keyIds?.length ?? 0) > 0 || (mode.kind === 'policy' && mode.policy.trustedKeyIds.length > 0);
   const local = manifest.setup?.localSingleParty === true;
   const line = `${describeKey(manifest)}; ${pinned ? 'pinned' : 'not pinned: pass --key-id <id> received through a trusted channel'}`;
-  return { id: manifest.keyId, setup: manifest.setup ? (local ? 'local-single-party' : manifest.setup.ptau.origin) : 'none', localSingleParty: local, pinned, line };
+  return { id: manifest.keyId, setup: manifest.setup ? (local ? 'local-single-party' : (manifest.setup.ptau?.origin ?? 'none')) : 'none', localSingleParty: local, pinned, line };
 }
 
 function report(results: FileResult[], mode: Mode, json: boolean): void {

@@ -79,7 +79,7 @@ async function start(): Promise<{ loadMs: number; keyId: string; key: VerifierKe
   $('setup').textContent = key.manifest.setup?.localSingleParty
     ? 'local single-party setup: whoever ran it could forge proofs; trust it only if you made it'
     : key.manifest.setup
-      ? `setup from ${key.manifest.setup.ptau.origin}`
+      ? `setup from ${key.manifest.setup.ptau?.origin ?? key.manifest.setup.method}`
       : 'no setup recorded';
   $<HTMLInputElement>('pinned').value = id;
   await warmUp();

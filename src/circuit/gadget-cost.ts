@@ -1,0 +1,18 @@
+/**
+ * Gadget costs under circom's O1 (asserted by the gadget tests in test/circuits) and the cost
+ * of binding inputs, for the operator modules' cost rules (see ./cost.ts).
+ */
+import type { ElementKind } from '../ops/types.js';
+
+/** Gadget costs under O1: internal constraints, excluding input bindings. */
+export const GADGET_COST_O1 = {
+  rescale: (k: number, b: number) => k + b + 2,
+  max2: (b: number) => b + 3,
+  argMax: (n: number, b: number) => n * (b + 4) + (n === 2 ? 1 : 2),
+};
+
+/** n elements of one kind. */
+export const fillKinds = (n: number, k: ElementKind): ElementKind[] => new Array<ElementKind>(n).fill(k);
+
+/** Constraints for binding gadget or layer inputs to these elements. */
+export const bindCost = (kinds: readonly ElementKind[]): number => kinds.filter((k) => k === 'expr').length;

@@ -1,0 +1,155 @@
+/**
+ * Dense layers: Gemm, MatMul with a constant weight, BatchNormalization folded into them,
+ * and Conv (1-D to 3-D, strides, pads, dilations, groups), all with constant weights.
+ *
+ * Quantization: integer weights at the power-of-two scale that fits the largest into
+ * weightBits; the output stays a pending accumulator at input scale + weight scale (bias at
+ * that scale), rescaled only when something non-linear needs it. A pending input is
+ * rescaled first.
+ * Circuit: a generated layer template (src/circuit/emit-layers.ts) whose outputs are
+ * signals bound by linear constraints: one per output, plus one per input bound to an
+ * expression; no gadget.
+ */
+import { convForward, convInterval } from '../ir/conv.js';
+import { sizeOf } from '../ir/graph.js';
+import { LINEAR_CONVERTERS } from '../onnx/ops-linear.js';
+import { CONV_CONVERTERS } from '../onnx/ops-conv.js';
+import { scaleFor, type Ref } from '../quant/quantizer.js';
+import { convTemplate, denseTemplate } from '../circuit/emit-layers.js';
+import { bindCost, fillKinds } from '../circuit/gadget-cost.js';
+import { family } from './types.js';
+
+/** Integer weights at the scale that fits the largest into `bits`. */
+export function quantizeWeights(w: ArrayLike<number>, bits: number): { weight: number[]; weightScale: number } {
+  let wMax = 0;
+  for (let i = 0; i < w.length; i++) wMax = Math.max(wMax, Math.abs(w[i]!));
+  const weightScale = scaleFor(wMax, bits);
+  return { weight: Array.from(w, (v) => Math.round(v * 2 ** weightScale)), weightScale };
+}
+
+/** [min, max] of Σ weight[i]·x over `count` weights from `offset`, x ∈ [x.min, x.max] (and 0 when `zero`). */
+function dotBounds(weight: number[], offset: number, count: number, x: Ref, zero: boolean): [number, number] {
+  let lo = 0;
+  let hi = 0;
+  for (let i = offset; i < offset + count; i++) {
+    const a = weight[i]! * x.min;
+    const b = weight[i]! * x.max;
+    lo += zero ? Math.min(a, b, 0) : Math.min(a, b);
+    hi += zero ? Math.max(a, b, 0) : Math.max(a, b);
+  }
+  return [lo, hi];
+}
+
+/** y[r, o] = bias[o] + Σ_i weight[o·in + i]·x[r, i]. */
+function dense(x: ArrayLike<number>, weight: ArrayLike<number>, bias: ArrayLike<number> | undefined, inFeatures: number, outFeatures: number): number[] {
+  const rows = x.length / inFeatures;
+  const y = new Array<number>(rows * outFeatures);
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < outFeatures; o++) {
+      let acc = bias ? bias[o]! : 0;
+      const w = o * inFeatures;
+      const xi = r * inFeatures;
+      for (let i = 0; i < inFeatures; i++) acc += weight[w + i]! * x[xi + i]!;
+      y[r * outFeatures + o] = acc;
+    }
+  }
+  return y;
+}
+
+const { Add: _add, Sub: _sub, Mul: _mul, Div: _div, ...DENSE_CONVERTERS } = LINEAR_CONVERTERS;
+
+export const denseOps = family({
+  onnx: { ...DENSE_CONVERTERS, Conv: CONV_CONVERTERS.Conv! },
+  float: {
+    linear: {
+      run: (node, c) => Float64Array.from(dense(c.value(node.input), node.weight, node.bias, node.inFeatures, node.outFeatures)),
+      interval(node, c) {
+        const x = c.interval(node.input);
+        const rows = x.lo.length / node.inFeatures;
+        const lo = new Float64Array(rows * node.outFeatures);
+        const hi = new Float64Array(rows * node.outFeatures);
+        for (let r = 0; r < rows; r++) {
+          for (let o = 0; o < node.outFeatures; o++) {
+            let a = node.bias?.[o] ?? 0;
+            let b = a;
+            for (let i = 0; i < node.inFeatures; i++) {
+              const w = node.weight[o * node.inFeatures + i]!;
+              const p = w * x.lo[r * node.inFeatures + i]!;
+              const q = w * x.hi[r * node.inFeatures + i]!;
+              a += Math.min(p, q);
+              b += Math.max(p, q);
+            }
+            lo[r * node.outFeatures + o] = a;
+            hi[r * node.outFeatures + o] = b;
+          }
+        }
+        return { lo, hi };
+      },
+      quantize(q, node) {
+        let x = q.get(node.input, node);
+        if (x.pending) x = q.rescale(x, node.input, false, node.source);
+        const { weight, weightScale } = quantizeWeights(node.weight, q.opts.weightBits);
+        const scale = x.scale + weightScale;
+        const bias = Array.from({ length: node.outFeatures }, (_, o) => Math.round((node.bias?.[o] ?? 0) * 2 ** scale));
+        let min = Infinity;
+        let max = -Infinity;
+        for (let o = 0; o < node.outFeatures; o++) {
+          const [lo, hi] = dotBounds(weight, o * node.inFeatures, node.inFeatures, x, false);
+          min = Math.min(min, bias[o]! + lo);
+          max = Math.max(max, bias[o]! + hi);
+        }
+        q.push({ kind: 'linear', input: x.q, output: node.output, inFeatures: node.inFeatures, outFeatures: node.outFeatures, weight, bias, weightScale, source: node.source });
+        q.set(node.output, q.define(node.output, { scale, min, max, pending: true }, node.output));
+      },
+    },
+    conv: {
+      run: (node, c) => convForward(c.value(node.input), node.weight, node.bias, { input: c.shape(node.input), output: c.shape(node.output), group: node.group, window: node.window }),
+      interval(node, c) {
+        const x = c.interval(node.input);
+        return convInterval(x.lo, x.hi, node.weight, node.bias, { input: c.shape(node.input), output: c.shape(node.output), group: node.group, window: node.window });
+      },
+      quantize(q, node) {
+        let x = q.get(node.input, node);
+        if (x.pending) x = q.rescale(x, node.input, false, node.source);
+        const { weight, weightScale } = quantizeWeights(node.weight, q.opts.weightBits);
+        const scale = x.scale + weightScale;
+        const outChannels = q.shape(node.output)[1]!;
+        const perChannel = weight.length / outChannels;
+        const padded = node.window.pads.some((p) => p > 0);
+        const bias = Array.from({ length: outChannels }, (_, m) => Math.round((node.bias?.[m] ?? 0) * 2 ** scale));
+        let min = Infinity;
+        let max = -Infinity;
+        for (let m = 0; m < outChannels; m++) {
+          const [lo, hi] = dotBounds(weight, m * perChannel, perChannel, x, padded);
+          min = Math.min(min, bias[m]! + lo);
+          max = Math.max(max, bias[m]! + hi);
+        }
+        q.push({ kind: 'conv', input: x.q, output: node.output, weight, bias, weightScale, group: node.group, window: node.window, source: node.source });
+        q.set(node.output, q.define(node.output, { scale, min, max, pending: true }, node.output));
+      },
+    },
+  },
+  fixed: {
+    linear: {
+      cost: (node, c) => ({ constraints: bindCost(c.kinds(node.input)) + sizeOf(c.shape(node.output)), output: fillKinds(sizeOf(c.shape(node.output)), 'private') }),
+      reference: (node, c) => dense(c.value(node.input), node.weight, node.bias, node.inFeatures, node.outFeatures),
+      emit(em, node, index) {
+        const x = em.get(node.input, node.source);
+        const rows = x.length / node.inFeatures;
+        const name = `Dense${index}`;
+        em.set(node.output, em.layer(index, denseTemplate(name, node, rows), name, x, rows * node.outFeatures));
+      },
+    },
+    conv: {
+      cost: (node, c) => ({ constraints: bindCost(c.kinds(node.input)) + sizeOf(c.shape(node.output)), output: fillKinds(sizeOf(c.shape(node.output)), 'private') }),
+      reference: (node, c) => Array.from(convForward(c.value(node.input), node.weight, node.bias, { input: c.shape(node.input), output: c.shape(node.output), group: node.group, window: node.window })),
+      emit(em, node, index) {
+        const x = em.get(node.input, node.source);
+        const input = em.model.values[node.input]!.shape;
+        const output = em.model.values[node.output]!.shape;
+        const name = `Conv${index}`;
+        em.set(node.output, em.layer(index, convTemplate(name, node, input, output), name, x, sizeOf(output)));
+      },
+    },
+  },
+});

@@ -111,8 +111,9 @@ export class RedisBackend implements JobBackend {
         let job = await Job.fromId<ProofJobData, ProofJobResult>(queue, id);
         if (!job) continue;
         const state = STATE[await job.getState()] ?? 'waiting';
-        // the job was read before its state: one that completed in between is read again for its result
-        if (state === 'completed' && !job.returnvalue) job = (await Job.fromId<ProofJobData, ProofJobResult>(queue, id)) ?? job;
+        // the job was read before its state: one that completed or failed in between is read
+        // again for its result or its reason (and its final attempt count)
+        if ((state === 'completed' && !job.returnvalue) || (state === 'failed' && !job.failedReason)) job = (await Job.fromId<ProofJobData, ProofJobResult>(queue, id)) ?? job;
         const progress = state === 'completed' || state === 'failed' ? 100 : typeof job.progress === 'number' ? job.progress : 0;
         return {
           id,

@@ -7,7 +7,8 @@
  */
 import { sizeOf, type ConstTensor, type Shape } from './graph.js';
 
-function strides(shape: Shape): number[] {
+/** Row-major strides of a shape. */
+export function strides(shape: Shape): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -18,7 +19,7 @@ function strides(shape: Shape): number[] {
 }
 
 /** Visits every multi-index of `shape` in row-major order. */
-function forEachIndex(shape: Shape, f: (index: number[], flat: number) => void): void {
+export function forEachIndex(shape: Shape, f: (index: number[], flat: number) => void): void {
   const n = sizeOf(shape);
   const index = new Array<number>(shape.length).fill(0);
   for (let flat = 0; flat < n; flat++) {

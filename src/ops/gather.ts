@@ -10,7 +10,7 @@
  * Circuit cost: none; outputs are the moved expressions.
  */
 import { sizeOf, type ConcatPart, type ConstTensor, type Shape } from '../ir/graph.js';
-import { broadcastIndex } from '../ir/gather.js';
+import { broadcastIndex, forEachIndex, strides } from '../ir/gather.js';
 import { broadcastShape } from '../onnx/broadcast.js';
 import { constInput, fail, input, normalizeAxis, shapeOf, type ConvertContext, type Converter, type Input } from '../onnx/context.js';
 import type { QConcatPart } from '../quant/model.js';
@@ -19,32 +19,16 @@ import { combine, constantExpr } from '../circuit/linear-expr.js';
 import { fillKinds } from '../circuit/gadget-cost.js';
 import { family, type ElementKind } from './types.js';
 
-/** Row-major strides of a shape. */
-function stridesOf(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
 /** For every output element (row-major), the flat input index given by `source(outIndex)` (a multi-index into `input`). */
 export function indexMap(input: Shape, output: Shape, source: (out: readonly number[]) => readonly number[]): Int32Array {
-  const st = stridesOf(input);
+  const st = strides(input);
   const map = new Int32Array(sizeOf(output));
-  const at = new Array<number>(output.length).fill(0);
-  for (let flat = 0; flat < map.length; flat++) {
+  forEachIndex(output, (at, flat) => {
     const src = source(at);
     let i = 0;
     for (let a = 0; a < src.length; a++) i += src[a]! * st[a]!;
     map[flat] = i;
-    for (let a = output.length - 1; a >= 0; a--) {
-      if (++at[a]! < output[a]!) break;
-      at[a] = 0;
-    }
-  }
+  });
   return map;
 }
 
@@ -109,7 +93,7 @@ const gather: Converter = (ctx) => {
   if (idx.some((v) => !Number.isInteger(v) || v < 0 || v >= dim)) fail(ctx, `an index is out of range for axis ${axis} of size ${dim}`);
   const r = indices.shape.length;
   const out = [...shape.slice(0, axis), ...indices.shape, ...shape.slice(axis + 1)];
-  const ist = stridesOf(indices.shape);
+  const ist = strides(indices.shape);
   emitMove(ctx, x, out, indexMap(shape, out, (o) => {
     let k = 0;
     for (let j = 0; j < r; j++) k += o[axis + j]! * ist[j]!;

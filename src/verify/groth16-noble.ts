@@ -45,7 +45,7 @@ function smallMsm(points: readonly G1[], scalars: readonly bigint[]): G1 {
   const buckets: G1[] = new Array<G1>(1 << window);
   let sum = zero;
   for (let shift = Math.floor((maxBits - 1) / window) * window; shift >= 0; shift -= window) {
-    for (let d = 0; d < window && sum !== zero; d++) sum = sum.double();
+    for (let d = 0; d < window; d++) sum = sum.double();
     buckets.fill(zero);
     for (let j = 0; j < points.length; j++) {
       const digit = Number((scalars[j]! >> BigInt(shift)) & mask);

@@ -10,8 +10,9 @@
  * - Bound: a worker proves only jobs for the model id and key id it holds, and only jobs
  *   whose id is the id of their content (the receipt's file name is the job id).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomicSync } from '../shared/fs.js';
 import { ProveError } from '../shared/errors.js';
 import { sha256Json } from '../shared/hash.js';
 import { receiptSchema, type Receipt } from '../shared/receipt.js';
@@ -51,31 +52,12 @@ export function jobIdOf(data: Pick<ProofJobData, 'kind' | 'modelId' | 'keyId' | 
 }
 
 /**
- * Writes a file durably: a temporary file in the same folder, fsync, rename into place,
- * then fsync of the folder so the rename itself survives a crash.
+ * Writes a file durably (see writeFileAtomicSync's `durable`): a temporary file in the same
+ * folder, fsync, rename into place, then fsync of the folder so the rename survives a crash.
  */
 export function writeFileDurableSync(dir: string, name: string, text: string): string {
-  mkdirSync(dir, { recursive: true });
   const path = join(dir, name);
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-  const dirFd = openSync(dir, 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  writeFileAtomicSync(path, text, { durable: true, mode: 0o644 });
   return path;
 }
 

@@ -4,7 +4,7 @@
  * and is renamed into place (or, when the caller must not overwrite, hard-linked into place,
  * which fails if the name exists), and the temporary file never outlives a failed write.
  */
-import { existsSync, linkSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ZkinferError } from './errors.js';
 
@@ -26,6 +26,8 @@ export interface AtomicWriteOptions {
   overwrite?: boolean;
   /** File mode of the new file (default 0o666 less the umask); 0o600 for secrets. */
   mode?: number;
+  /** fsync the file before it is put in place and the folder after, so the write survives a machine crash. */
+  durable?: boolean;
 }
 
 /**
@@ -39,11 +41,27 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, data, options.mode === undefined ? undefined : { mode: options.mode });
+    if (options.durable) {
+      const fd = openSync(tmp, 'w', options.mode ?? 0o666);
+      try {
+        writeFileSync(fd, data);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } else writeFileSync(tmp, data, options.mode === undefined ? undefined : { mode: options.mode });
     if (options.overwrite ?? true) renameSync(tmp, path);
     else linkNoClobber(tmp, path);
   } finally {
     rmSync(tmp, { force: true });
+  }
+  if (options.durable) {
+    const dirFd = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
   }
 }
 

@@ -26,6 +26,7 @@ import { DEFAULT_QUANT_OPTIONS, type QModel, type QuantOptions } from '../quant/
 import { measureError, type ErrorReport } from '../quant/error.js';
 import { emitCircuit } from '../circuit/emit.js';
 import { VISIBILITIES, type Visibility } from '../shared/layout.js';
+import { MAX_INFERENCES } from '../shared/shared-proof.js';
 import { compileCircom } from './circom.js';
 import { directSetup, groth16Setup, setupManifestBlock, type DirectSetupResult, type LocalSetupMethod, type SetupResult } from './setup.js';
 import { filePtau, sha256File as sha256FileStreamed } from './ptau.js';
@@ -78,6 +79,12 @@ export interface CompileOptions {
   localSetup?: LocalSetupMethod;
   /** Batch size to compile for. */
   batch?: number;
+  /**
+   * Inferences proven by one proof (default 1): the model's circuit N times in one circuit,
+   * for batch proving with shared proofs (src/shared/shared-proof.ts). Recorded in the
+   * manifest (and so in the model id) only when above 1.
+   */
+  inferences?: number;
   /** Input visibility: `public` (default) or `hashed` (private values, a salted Poseidon commitment is public). */
   inputVisibility?: Visibility;
   /** Output visibility: `public` (default) or `hashed`. */
@@ -163,6 +170,8 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
   if (options.localSetup !== undefined && options.ptauPath !== undefined) {
     throw new InvalidArgumentError('localSetup applies to a local setup; a ptauPath is always set up through snarkjs');
   }
+  const inferences = options.inferences ?? 1;
+  if (!Number.isInteger(inferences) || inferences < 1 || inferences > MAX_INFERENCES) throw new InvalidArgumentError(`expected inferences to be an integer in [1, ${MAX_INFERENCES}], got ${inferences}`);
   const provenance = loadProvenance(options.provenance);
   const provenanceStatus = provenance === undefined ? null : checkProvenance(provenance, bytes, onnxPath, options);
   // A --ptau that is no public ceremony file is refused before the long steps, not after them.
@@ -257,7 +266,8 @@ async function build(
 
   progress({ stage: 'emit', message: 'emitting circuit' });
   const visibility = { input: options.inputVisibility ?? 'public', output: options.outputVisibility ?? 'public' } as const;
-  const emitted = await timed('emit', () => emitCircuit(model, visibility));
+  const inferences = options.inferences ?? 1;
+  const emitted = await timed('emit', () => emitCircuit(model, { ...visibility, inferences }));
   const onnxCopy = join(dir, 'model.onnx');
   writeFileSync(onnxCopy, bytes); // the bytes compiled, whatever happened to the file since
   const circuitPath = join(dir, 'circuit.circom');
@@ -316,7 +326,8 @@ async function build(
   progress({ stage: 'manifest', message: 'writing manifest' });
   // Visibility is recorded (and so enters the model id) only when a tensor is hashed: public models keep their ids.
   const hashed = visibility.input !== 'public' || visibility.output !== 'public';
-  const compileOptions = { batch: graph.input.shape[0], quant: quantOptions, calibration: calibrationInfo!, ...(hashed ? { visibility } : {}) };
+  // Likewise the inferences per proof: recorded only above 1.
+  const compileOptions = { batch: graph.input.shape[0], quant: quantOptions, calibration: calibrationInfo!, ...(hashed ? { visibility } : {}), ...(inferences > 1 ? { inferences } : {}) };
   const onnxSha256 = sha256File(onnxCopy);
   const vkey = setup ? JSON.parse(readFileSync(setup.vkeyPath, 'utf8')) : undefined;
   const rel = (p: string) => ({ path: relativeTo(dir, p), sha256: sha256File(p) });
@@ -354,7 +365,7 @@ async function build(
       calibration: calibrationInfo!,
       error,
     },
-    circuit: { constraints: circom.constraints, wires: circom.wires, publicInputs: emitted.inputs, publicOutputs: emitted.outputs, ...(hashed ? { commitmentSignals: emitted.commitments } : {}), contextSignals: emitted.context, gadgets: emitted.gadgets, optimization: MODEL_OPTIMIZATION },
+    circuit: { constraints: circom.constraints, wires: circom.wires, publicInputs: emitted.inputs, publicOutputs: emitted.outputs, ...(hashed ? { commitmentSignals: emitted.commitments } : {}), contextSignals: emitted.context, ...(inferences > 1 ? { inferences } : {}), gadgets: emitted.gadgets, optimization: MODEL_OPTIMIZATION },
     setup: setup ? setup.block : null,
     tolerance: { maxAbsOutputError: Math.max(error.maxAbsError * 2, 2 ** -model.output.scale) },
     tools: toolVersions(circom.compilerVersion),

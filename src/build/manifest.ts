@@ -96,7 +96,7 @@ export const manifestSchema = z.object({
     }),
   }),
   quantization: z.record(z.string(), z.unknown()),
-  circuit: z.object({ constraints: z.number(), wires: z.number(), publicInputs: z.number(), publicOutputs: z.number(), commitmentSignals: z.number().int().min(0).max(2).optional(), contextSignals: z.literal(1), gadgets: z.record(z.string(), z.number()), optimization: z.string() }),
+  circuit: z.object({ constraints: z.number(), wires: z.number(), publicInputs: z.number(), publicOutputs: z.number(), commitmentSignals: z.number().int().min(0).max(2).optional(), contextSignals: z.literal(1), inferences: z.number().int().min(2).optional(), gadgets: z.record(z.string(), z.number()), optimization: z.string() }),
   setup: z
     .object({
       /**

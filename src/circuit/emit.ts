@@ -49,6 +49,12 @@ export interface EmitOptions {
   input?: Visibility;
   /** Output visibility (default public). */
   output?: Visibility;
+  /**
+   * Inferences proven by one proof (default 1). Above 1, the model's template is
+   * instantiated that many times under a wrapper whose only public signals are `pub[N][K]`:
+   * slot i is laid out as a single inference's public signals (see {@link inferencesMain}).
+   */
+  inferences?: number;
 }
 
 /** The declared integer range of the model's input: `bits`-bit signed. */
@@ -121,7 +127,9 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
     '    ctxSquare <== ctx * ctx;',
     '}',
     '',
-    `component main {public [${inputVisibility === 'public' ? 'in, ' : ''}ctx]} = ${name}();`,
+    ...((options.inferences ?? 1) > 1
+      ? inferencesMain(name, options.inferences!, { nIn, nOut, input: inputVisibility, output: outputVisibility })
+      : [`component main {public [${inputVisibility === 'public' ? 'in, ' : ''}ctx]} = ${name}();`]),
     '',
   ].join('\n');
   return {
@@ -132,6 +140,44 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
     context: 1,
     gadgets: em.gadgets,
   };
+}
+
+/**
+ * The main component of a circuit proving `n` inferences: the model's template `n` times,
+ * and one public input array `pub[n][K]` whose slot i is laid out exactly as a single
+ * inference's public signals — output values (or the output commitment), input values (or
+ * the input commitment), then slot i's receipt context. Each slot's signals are tied to its
+ * copy of the model by signal equalities, which circom's --O1 substitutes away, so the
+ * circuit costs n times the single model's constraints. A hashed tensor's values and salts
+ * are private inputs per slot.
+ */
+function inferencesMain(name: string, n: number, io: { nIn: number; nOut: number; input: Visibility; output: Visibility }): string[] {
+  const outLen = io.output === 'hashed' ? 1 : io.nOut;
+  const inLen = io.input === 'hashed' ? 1 : io.nIn;
+  const k = outLen + inLen + 1;
+  const lines = [
+    `// ${n} inferences per proof: slot i's public signals are pub[i] = [${io.output === 'hashed' ? 'output commitment' : `${io.nOut} outputs`}, ${io.input === 'hashed' ? 'input commitment' : `${io.nIn} inputs`}, context]`,
+    `template ${name}Inferences() {`,
+    `    signal input pub[${n}][${k}];`,
+    ...(io.input === 'hashed' ? [`    signal input in[${n}][${io.nIn}];`, `    signal input inSalt[${n}];`] : []),
+    ...(io.output === 'hashed' ? [`    signal input outSalt[${n}];`] : []),
+    `    component m[${n}];`,
+    `    for (var i = 0; i < ${n}; i++) {`,
+    `        m[i] = ${name}();`,
+    // every input of the copy first, then its outputs (circom computes a component once its inputs are set)
+    ...(io.input === 'hashed'
+      ? ['        m[i].in <== in[i];', '        m[i].inSalt <== inSalt[i];']
+      : [`        for (var j = 0; j < ${io.nIn}; j++) m[i].in[j] <== pub[i][${outLen} + j];`]),
+    ...(io.output === 'hashed' ? ['        m[i].outSalt <== outSalt[i];'] : []),
+    `        m[i].ctx <== pub[i][${k - 1}];`,
+    ...(io.output === 'hashed' ? ['        m[i].outCommitment === pub[i][0];'] : [`        for (var j = 0; j < ${io.nOut}; j++) m[i].out[j] === pub[i][j];`]),
+    ...(io.input === 'hashed' ? [`        m[i].inCommitment === pub[i][${outLen}];`] : []),
+    '    }',
+    '}',
+    '',
+    `component main {public [pub]} = ${name}Inferences();`,
+  ];
+  return lines;
 }
 
 /** Emits one node with its operator module's rule, or a convolution and the max pooling after it together. */

@@ -19,7 +19,7 @@
  * - Bounded: at most `pool.capacity` proofs are submitted at once; an abort stops taking
  *   lines, drops proofs still waiting and lets running ones finish and be written.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { InputError, ProveError, ZkinferError } from '../shared/errors.js';
@@ -30,7 +30,9 @@ import { openingPathFor, parseOpening } from '../shared/opening.js';
 import { quantizeInput } from '../reference/execute.js';
 import { writeFileAtomicSync } from '../shared/fs.js';
 import type { Artifacts } from './artifacts.js';
-import { defaultPoolShape, ProofAbortedError, ProverPool, type PooledProof } from './pool.js';
+import { defaultPoolShape, ProofAbortedError, ProverPool, type PooledProof, type PooledSharedProof } from './pool.js';
+import { SharedInputError } from './shared-error.js';
+import { inferencesOf, SHARED_PROOF_DIR, sharedProofFileName } from '../shared/shared-proof.js';
 
 /** The failures file written beside the receipts. */
 export const FAILURES_FILE = 'failures.jsonl';
@@ -296,8 +298,60 @@ async function proveLocked(
     proved++;
     latencies.push(result.workerMs);
   };
+  // Artifacts compiled with --inferences N: groups of up to N lines in file order share a proof.
+  const inferences = inferencesOf(artifacts.manifest) ?? 1;
+  const queue = [...todo];
+  const proveGroup = async (group: Todo[]): Promise<'stop' | void> => {
+    let result: PooledSharedProof;
+    try {
+      tFirst ??= performance.now();
+      result = await pool!.proveShared(group.map((t) => ({ values: t.record.values })), { signal, abortRunning: false });
+    } catch (e) {
+      if (e instanceof ProofAbortedError && signal.aborted) return 'stop';
+      if (e instanceof SharedInputError && group[e.index]) {
+        // one refused line fails alone; the others go back to the front of the queue
+        const bad = group[e.index]!;
+        failures.push({ line: bad.record.line!, id: bad.record.id, reason: `${inputsPath}:${bad.record.line}: ${e.message}` });
+        queue.unshift(...group.filter((t) => t !== bad));
+        writeFailures();
+        return;
+      }
+      if (!(e instanceof ZkinferError)) throw e;
+      for (const t of group) failures.push({ line: t.record.line!, id: t.record.id, reason: `${inputsPath}:${t.record.line}: ${e.message}` });
+      writeFailures();
+      return;
+    }
+    // The shared proof first, then each line's opening and receipt: a receipt on disk always has its proof.
+    const { sharedProof, proven } = result.shared;
+    const proofPath = join(outDir, sharedProofFileName(sharedProof.digest));
+    try {
+      mkdirSync(join(outDir, SHARED_PROOF_DIR), { recursive: true });
+      writeFileAtomicSync(proofPath, `${JSON.stringify(sharedProof, null, 2)}\n`);
+    } catch (cause) {
+      throw new ZkinferError(`${proofPath}: cannot write the shared proof (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+    }
+    group.forEach((t, i) => {
+      const { receipt, opening } = proven[i]!;
+      try {
+        if (opening) writeFileAtomicSync(openingPathFor(t.path), `${JSON.stringify(opening, null, 2)}\n`, { mode: 0o600 });
+        writeFileAtomicSync(t.path, `${JSON.stringify(receipt, null, 2)}\n`);
+      } catch (cause) {
+        throw new ZkinferError(`${t.path}: cannot write receipt (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+      }
+      proved++;
+      latencies.push(result.workerMs);
+    });
+  };
   const lane = async () => {
     try {
+      if (inferences > 1) {
+        while (!signal.aborted && queue.length > 0) {
+          const group = queue.splice(0, inferences);
+          if ((await proveGroup(group)) === 'stop') return;
+          report(group[group.length - 1]!.record.id);
+        }
+        return;
+      }
       while (!signal.aborted && next < todo.length) {
         const item = todo[next++]!;
         if ((await proveOne(item)) === 'stop') return;
@@ -310,7 +364,8 @@ async function proveLocked(
   };
   try {
     if (pool) await pool.ready(); // a worker that cannot start fails the batch, not every line
-    if (pool) await Promise.all(Array.from({ length: Math.min(pool.capacity, todo.length) }, lane));
+    const lanes = inferences > 1 ? Math.ceil(todo.length / inferences) : todo.length;
+    if (pool) await Promise.all(Array.from({ length: Math.min(pool.capacity, lanes) }, lane));
   } finally {
     if (pool && !options.pool) await pool.close();
   }
@@ -339,12 +394,14 @@ async function proveLocked(
  * (their names carry the writer's pid: `<name>.<pid>.tmp`); a live writer's are kept.
  */
 function removeStaleTemporaries(outDir: string): void {
-  for (const name of readdirSync(outDir)) {
-    const m = /\.(\d+)\.tmp$/.exec(name);
+  const shared = join(outDir, SHARED_PROOF_DIR);
+  const names = [...readdirSync(outDir).map((name) => join(outDir, name)), ...(existsSync(shared) && statSync(shared).isDirectory() ? readdirSync(shared).map((name) => join(shared, name)) : [])];
+  for (const path of names) {
+    const m = /\.(\d+)\.tmp$/.exec(path);
     if (!m) continue;
     const pid = Number(m[1]);
     if (pid !== process.pid && isAlive(pid)) continue;
-    rmSync(join(outDir, name), { force: true });
+    rmSync(path, { force: true });
   }
 }
 
@@ -379,7 +436,7 @@ function isSameReceipt(path: string, artifacts: Artifacts, inputRaw: number[]): 
   }
   try {
     const parsed = receiptSchema.safeParse(JSON.parse(text));
-    if (!parsed.success || !parsed.data.proof || !parsed.data.publicSignals) return false;
+    if (!parsed.success || (!parsed.data.proof && !parsed.data.sharedProof) || !parsed.data.publicSignals) return false;
     const r = parsed.data;
     return r.modelId === artifacts.manifest.modelId && r.keyId === artifacts.manifest.keyId && (r.input.visibility === 'public' ? r.input.raw.join() === inputRaw.join() : keptOpening(path, r, inputRaw)) && receiptDigest(r) === r.digest;
   } catch {

@@ -21,6 +21,8 @@ import type { Receipt } from '../shared/receipt.js';
 import type { Opening } from '../shared/opening.js';
 import type { Artifacts } from './artifacts.js';
 import type { ProveTask, ProveTaskResult, ProveWorkerData, ProveWorkerReady } from './prove-worker.js';
+import { SharedInputError } from './shared-error.js';
+import type { SharedProveResult } from './shared.js';
 
 /** The workers' entry: prove-worker.js when compiled, its loader shim from the sources. */
 const WORKER_FILE = workerEntryFile(import.meta.url, 'prove-worker');
@@ -103,11 +105,21 @@ export class ProofAbortedError extends ProveError {
   override name = 'AbortError';
 }
 
+/** A shared proof made by the pool (artifacts compiled with --inferences N). */
+export interface PooledSharedProof {
+  shared: SharedProveResult;
+  /** Time in the worker, in ms. */
+  workerMs: number;
+  /** Time from submission to result, queueing included, in ms. */
+  latencyMs: number;
+  threadId: number;
+}
+
 interface Job {
   task: ProveTask;
   options: PoolProveOptions;
   submitted: number;
-  resolve(proof: PooledProof): void;
+  resolve(proof: PooledProof | PooledSharedProof): void;
   reject(error: unknown): void;
   onAbort?: () => void;
 }
@@ -219,13 +231,33 @@ export class ProverPool {
    * @throws {ProofAbortedError} when `signal` aborts the task
    */
   prove(values: ArrayLike<number>, options: PoolProveOptions = {}): Promise<PooledProof> {
+    const task: ProveTask = { values: values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>), nonce: options.nonce, createdAt: options.createdAt };
+    return this.#submit(task, options) as Promise<PooledProof>;
+  }
+
+  /**
+   * Proves up to N inputs in one shared proof on a free worker (artifacts compiled with
+   * `--inferences N`; see src/prove/shared.ts).
+   * @param inputs the inferences: float inputs flattened row-major, with optional nonces
+   * @throws {SharedInputError} for an input outside the compiled range (naming its index)
+   * @throws as {@link prove} otherwise
+   */
+  proveShared(inputs: readonly { values: ArrayLike<number>; nonce?: string }[], options: Omit<PoolProveOptions, 'nonce'> = {}): Promise<PooledSharedProof> {
+    const task: ProveTask = {
+      values: [],
+      inputs: inputs.map((x) => ({ values: x.values instanceof Float64Array ? x.values : Float64Array.from(x.values), ...(x.nonce !== undefined ? { nonce: x.nonce } : {}) })),
+      createdAt: options.createdAt,
+    };
+    return this.#submit(task, options) as Promise<PooledSharedProof>;
+  }
+
+  #submit(task: ProveTask, options: PoolProveOptions): Promise<PooledProof | PooledSharedProof> {
     if (this.#closed) return Promise.reject(new ProveError('the prover pool is closed'));
     if (options.signal?.aborted) return Promise.reject(new ProofAbortedError('the proof was aborted before it started', { cause: options.signal.reason }));
     if (this.pending >= this.capacity) {
       return Promise.reject(new ProveError(`the prover pool is full (${this.capacity} proofs pending); wait for one to finish before submitting another`));
     }
-    const task: ProveTask = { values: values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>), nonce: options.nonce, createdAt: options.createdAt };
-    return new Promise<PooledProof>((resolve, reject) => {
+    return new Promise<PooledProof | PooledSharedProof>((resolve, reject) => {
       const job: Job = { task, options, submitted: performance.now(), resolve, reject };
       const signal = options.signal;
       if (signal) {
@@ -259,7 +291,9 @@ export class ProverPool {
       this.#piscina.run(job.task, { signal: abortRunning ? signal ?? null : null }).then(
         (result) =>
           settle(() => {
-            if (result.ok) job.resolve({ receipt: result.receipt, ...(result.opening ? { opening: result.opening } : {}), workerMs: result.workerMs, latencyMs: performance.now() - job.submitted, threadId: result.threadId });
+            if (result.ok && 'shared' in result) job.resolve({ shared: result.shared, workerMs: result.workerMs, latencyMs: performance.now() - job.submitted, threadId: result.threadId });
+            else if (result.ok) job.resolve({ receipt: result.receipt, ...(result.opening ? { opening: result.opening } : {}), workerMs: result.workerMs, latencyMs: performance.now() - job.submitted, threadId: result.threadId });
+            else if (result.kind === 'input' && result.index !== undefined) job.reject(new SharedInputError(result.message, result.index));
             else if (result.kind === 'input') job.reject(new InputError(result.message));
             else job.reject(new ProveError(result.message, result.causeMessage ? { cause: new Error(result.causeMessage) } : {}));
           }),

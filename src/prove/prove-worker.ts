@@ -16,6 +16,7 @@ import type { Opening } from '../shared/opening.js';
 import { loadArtifacts, type Artifacts } from './artifacts.js';
 import { proveWithOpening } from './prove.js';
 import { warmCurve } from './curve-threads.js';
+import { proveShared, SharedInputError, type SharedProveResult } from './shared.js';
 
 /** What the pool sends to a worker once, at start. */
 export interface ProveWorkerData {
@@ -32,19 +33,22 @@ export interface ProveWorkerReady {
   error?: string;
 }
 
-/** One proving task. */
+/** One proving task: one inference, or (`inputs`) up to N inferences in one shared proof. */
 export interface ProveTask {
   /** The float input, flattened row-major. */
   values: Float64Array | number[];
   nonce?: string;
   /** The receipt's time (ISO 8601 with milliseconds); now by default. */
   createdAt?: string;
+  /** For artifacts compiled with --inferences N: the inputs of one shared proof (then `values` is unused). */
+  inputs?: { values: Float64Array | number[]; nonce?: string }[];
 }
 
 /** A task's outcome. */
 export type ProveTaskResult =
   | { ok: true; receipt: Receipt; opening?: Opening; workerMs: number; threadId: number }
-  | { ok: false; kind: 'input' | 'prove'; message: string; causeMessage?: string };
+  | { ok: true; shared: SharedProveResult; workerMs: number; threadId: number }
+  | { ok: false; kind: 'input' | 'prove'; message: string; causeMessage?: string; index?: number };
 
 const data = workerData as ProveWorkerData;
 const ready: Promise<Artifacts> = (async () => {
@@ -62,9 +66,14 @@ export default async function proveTask(task: ProveTask): Promise<ProveTaskResul
   const t0 = performance.now();
   try {
     const artifacts = await ready;
+    if (task.inputs) {
+      const shared = await proveShared(artifacts, task.inputs, { createdAt: task.createdAt });
+      return { ok: true, shared, workerMs: performance.now() - t0, threadId };
+    }
     const { receipt, opening } = await proveWithOpening(artifacts, task.values, { nonce: task.nonce, createdAt: task.createdAt });
     return { ok: true, receipt, ...(opening ? { opening } : {}), workerMs: performance.now() - t0, threadId };
   } catch (e) {
+    if (e instanceof SharedInputError) return { ok: false, kind: 'input', message: e.message, index: e.index };
     if (e instanceof InputError) return { ok: false, kind: 'input', message: e.message };
     if (e instanceof ProveError) return { ok: false, kind: 'prove', message: e.message, causeMessage: (e.cause as Error | undefined)?.message };
     return { ok: false, kind: 'prove', message: `proving failed in the worker: ${(e as Error)?.message ?? String(e)}` };

@@ -17,11 +17,22 @@ import { assertFieldElement, commitTensor, randomSalt } from '../shared/commitme
 import { publicSignalCount, publicSignalLayout } from '../shared/layout.js';
 import { commitmentRange, OPENING_FORMAT, type Opening } from '../shared/opening.js';
 import { finalOutput } from '../quant/error.js';
+import { inferencesOf } from '../shared/shared-proof.js';
 import { dequantize } from '../reference/execute.js';
 import type { Artifacts } from './artifacts.js';
 import { Prover } from './prover.js';
 
 const provers = new WeakMap<Artifacts, Prover>();
+
+/** The warm prover of loaded artifacts (one per {@link Artifacts} object). */
+export function proverFor(artifacts: Artifacts): Prover {
+  let prover = provers.get(artifacts);
+  if (!prover) {
+    prover = new Prover(artifacts);
+    provers.set(artifacts, prover);
+  }
+  return prover;
+}
 
 /** Options for {@link proveInference}. */
 export interface ProveOptions {
@@ -84,7 +95,8 @@ export function buildReceipt(
   return { ...body, digest: receiptDigest(body) };
 }
 
-function checkOptions(options: ProveOptions): { nonce: string; createdAt: string } {
+/** Checks a nonce and time (each defaulted: a random 16-byte nonce, now). */
+export function checkOptions(options: Pick<ProveOptions, 'nonce' | 'createdAt'>): { nonce: string; createdAt: string } {
   const nonce = options.nonce ?? randomBytes(16).toString('hex');
   assertNonce(nonce);
   const createdAt = options.createdAt ?? receiptTimeNow();
@@ -104,13 +116,11 @@ export async function proveInferenceTimed(artifacts: Artifacts, input: ArrayLike
   const { nonce, createdAt } = checkOptions(options);
   for (const [k, v] of Object.entries(options.salts ?? {})) if (v !== undefined) assertFieldElement(v, `salts.${k}`);
   const { model, manifest } = artifacts;
+  const inferences = inferencesOf(manifest);
+  if (inferences !== 1) throw new ProveError(`${artifacts.dir}: compiled for ${inferences ?? 'a malformed number of'} inferences per proof; prove it with shared proofs (proveShared, or zkinfer prove)`);
   const inputRaw = quantizeInput(model, input);
   const expected = runReference(model, inputRaw);
-  let prover = provers.get(artifacts);
-  if (!prover) {
-    prover = new Prover(artifacts);
-    provers.set(artifacts, prover);
-  }
+  const prover = proverFor(artifacts);
   const context = receiptContext({ modelId: manifest.modelId, createdAt, nonce });
   const { io } = manifest;
   const salts: { input?: bigint; output?: bigint } = {};

@@ -48,11 +48,20 @@ export class Prover {
    * @throws {ProveError} when the witness cannot be computed (an input the circuit rejects) or proving fails
    */
   async prove(inputRaw: readonly number[], context: bigint, extra: Readonly<Record<string, bigint>> = {}): Promise<{ proof: snarkjs.Groth16Proof; publicSignals: string[]; witnessMs: number; proveMs: number }> {
+    return this.proveSignals({ in: inputRaw.map((v) => encodeSigned(BigInt(v))), ctx: context, ...extra });
+  }
+
+  /**
+   * Computes the witness for the circuit's input signals as given (by name, nested arrays of
+   * field elements) and a Groth16 proof; {@link prove} for the single-inference circuit.
+   * @throws {ProveError} as {@link prove}
+   */
+  async proveSignals(signals: Readonly<Record<string, unknown>>): Promise<{ proof: snarkjs.Groth16Proof; publicSignals: string[]; witnessMs: number; proveMs: number }> {
     const t0 = performance.now();
     let wtns: Uint8Array;
     try {
       this.calculator ??= withBaselineWasmCompiler(() => this.builder(this.wasm));
-      wtns = await (await this.calculator).calculateWTNSBin({ in: inputRaw.map((v) => encodeSigned(BigInt(v))), ctx: context, ...extra }, true);
+      wtns = await (await this.calculator).calculateWTNSBin({ ...signals }, true);
     } catch (cause) {
       this.calculator = undefined; // a trapped wasm instance is not reused
       throw new ProveError(`witness generation failed: ${(cause as Error).message?.split('\n')[0] ?? 'unknown error'}`, { cause });

@@ -27,6 +27,7 @@
 import { z } from 'zod';
 import { sha256Json } from './canonical.js';
 import { isNonce, isReceiptTime } from './nonce.js';
+import { sharedProofRefSchema } from './shared-proof.js';
 
 export const RECEIPT_FORMAT = 'zkinfer.receipt/2';
 
@@ -140,6 +141,12 @@ export const receiptSchema = z.strictObject({
   createdAt: time,
   digest: hex(64),
   proof: groth16ProofSchema.optional(),
+  /**
+   * For a model compiled with `--inferences N` (N > 1), in place of `proof`: the shared proof
+   * that proves this receipt and its slot (./shared-proof.ts); `publicSignals` are then the
+   * slot's signals.
+   */
+  sharedProof: sharedProofRefSchema.optional(),
   publicSignals: z.array(decimal).optional(),
   attestation: attestationSchema.optional(),
 });

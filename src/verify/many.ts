@@ -17,11 +17,22 @@
 import { outputValues } from '../shared/receipt.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { InvalidArgumentError, VerifyError } from '../shared/errors.js';
 import { workerEntryFile } from '../shared/worker-thread.js';
 import { warmCurve } from '../prove/curve-threads.js';
-import { assertVerifyOptions, checkBindings, parseReceipt, verifyProof, type VerifierKey, type VerifyOptions } from './verify.js';
+import { assertVerifyOptions, checkBindings, pairingCheck, parseReceipt, verifyProof, type VerifierKey, type VerifyOptions } from './verify.js';
+import { inferencesOf, sharedProofFileName, type SharedProof } from '../shared/shared-proof.js';
+import { readSharedProofText } from './shared.js';
+
+/** A file's text, or undefined when it cannot be read. */
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 import { verifyGroth16Batch, type BatchItem } from './groth16-batch.js';
 
 /** Receipts checked together by one batch pairing equation (see groth16-batch.ts). */
@@ -150,8 +161,24 @@ export async function verifyReceiptFile(file: string, key: VerifierKey, options:
   } catch (e) {
     return { file, valid: false, reason: `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, ms: performance.now() - t0 };
   }
-  const verdict = await verifyProof(text, key, options);
+  const verdict = await verifyProof(text, key, options, sharedProofTextFor(file, text));
   return { file, valid: verdict.valid, reason: verdict.reason, output: (verdict.receipt && outputValues(verdict.receipt.output)), ms: performance.now() - t0 };
+}
+
+/** The digest of the shared proof a receipt's text names, if any (without validating the receipt). */
+function sharedDigestOf(text: string): string | undefined {
+  return sharedRefOf(text)?.digest;
+}
+
+/** The text of the shared-proof file a receipt names (`proofs/<digest>.json` beside it), or undefined when it names none or the file is missing. */
+function sharedProofTextFor(file: string, text: string): string | undefined {
+  const digest = sharedDigestOf(text);
+  if (digest === undefined) return undefined;
+  try {
+    return readFileSync(join(dirname(file), sharedProofFileName(digest)), 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -166,6 +193,9 @@ export async function verifyReceiptFiles(files: readonly string[], key: Verifier
   const results: (ReceiptResult | undefined)[] = new Array(files.length);
   const texts: (string | undefined)[] = new Array(files.length);
   const batch: { index: number; item: BatchItem; output: number[] | undefined }[] = [];
+  // Receipts that share a proof: the file is read and checked once, and paired once for all of them.
+  const sharedFiles = new Map<string, { sharedProof?: SharedProof; reason?: string }>();
+  const sharedItems = new Map<string, { item: BatchItem; members: { index: number; output: number[] | undefined }[] }>();
   files.forEach((file, i) => {
     let text: string;
     try {
@@ -178,22 +208,97 @@ export async function verifyReceiptFiles(files: readonly string[], key: Verifier
     const parsed = parseReceipt(text);
     const receipt = parsed.receipt;
     if (!receipt) return void (results[i] = { file, valid: false, reason: parsed.reason, ms: 0 });
-    if (!receipt.proof) return void (results[i] = { file, valid: false, reason: 'the receipt carries no proof', output: outputValues(receipt.output), ms: 0 });
-    const binding = checkBindings(receipt, key, options);
+    if (!receipt.proof && !receipt.sharedProof) return void (results[i] = { file, valid: false, reason: 'the receipt carries no proof', output: outputValues(receipt.output), ms: 0 });
+    let shared: SharedProof | undefined;
+    if (receipt.sharedProof) {
+      const path = join(dirname(file), sharedProofFileName(receipt.sharedProof.digest));
+      let read = sharedFiles.get(path);
+      if (!read) sharedFiles.set(path, (read = readSharedProofText(readOptional(path), receipt.sharedProof)));
+      if (!read.sharedProof) return void (results[i] = { file, valid: false, reason: read.reason, output: outputValues(receipt.output), ms: 0 });
+      shared = read.sharedProof;
+    }
+    const binding = checkBindings(receipt, key, options, shared);
     if (binding) return void (results[i] = { file, valid: false, reason: binding, output: outputValues(receipt.output), ms: 0 });
-    batch.push({ index: i, item: { proof: receipt.proof, publicSignals: receipt.publicSignals! }, output: outputValues(receipt.output) });
+    if (shared) {
+      let entry = sharedItems.get(shared.digest);
+      if (!entry) sharedItems.set(shared.digest, (entry = { item: { proof: shared.proof, publicSignals: shared.publicSignals }, members: [] }));
+      entry.members.push({ index: i, output: outputValues(receipt.output) });
+      return;
+    }
+    batch.push({ index: i, item: { proof: receipt.proof!, publicSignals: receipt.publicSignals! }, output: outputValues(receipt.output) });
   });
   const share = () => (performance.now() - t0) / files.length;
-  if (batch.length > 0 && (await verifyGroth16Batch(key.vkey, batch.map((b) => b.item)))) {
+  const items = [...batch.map((b) => b.item), ...[...sharedItems.values()].map((e) => e.item)];
+  if (items.length > 0 && (await verifyGroth16Batch(key.vkey, items))) {
     for (const b of batch) results[b.index] = { file: files[b.index]!, valid: true, output: b.output, ms: 0 };
+    for (const e of sharedItems.values()) for (const m of e.members) results[m.index] = { file: files[m.index]!, valid: true, output: m.output, ms: 0 };
   } else {
     for (const b of batch) {
       const verdict = await verifyProof(texts[b.index]!, key, options);
       results[b.index] = { file: files[b.index]!, valid: verdict.valid, reason: verdict.reason, output: b.output, ms: 0 };
     }
+    for (const [digest, e] of sharedItems) {
+      const problem = await pairingCheck(key, e.item.publicSignals, e.item.proof as Parameters<typeof pairingCheck>[2]);
+      const reason = problem ? `the shared proof ${digest.slice(0, 16)}…: ${problem}` : undefined;
+      for (const m of e.members) results[m.index] = { file: files[m.index]!, valid: !problem, ...(reason ? { reason } : {}), output: m.output, ms: 0 };
+    }
   }
   const ms = share();
   return results.map((r) => ({ ...r!, ms }));
+}
+
+/**
+ * Splits the receipts into the batches verified together (as index lists into `paths`). For
+ * single-inference artifacts: runs of {@link BATCH_SIZE} in order. For shared proofs, the
+ * receipts naming one shared proof stay in one batch, so its pairing is checked once, and a
+ * batch holds up to {@link BATCH_SIZE} proofs; two receipts (or more) that claim the same slot
+ * of the same shared proof are all refused here, with the files that claim it.
+ */
+function planChunks(paths: readonly string[], key: VerifierKey, refuse: (i: number, r: ReceiptResult) => void): number[][] {
+  const all = paths.map((_, i) => i);
+  const chunk = (groups: number[][]) => {
+    const out: number[][] = [];
+    for (let g = 0; g < groups.length; g += BATCH_SIZE) out.push(groups.slice(g, g + BATCH_SIZE).flat());
+    return out;
+  };
+  if (inferencesOf(key.manifest) === 1) return chunk(all.map((i) => [i]));
+  const groups = new Map<string, number[]>();
+  const claims = new Map<string, number[]>();
+  const singles: number[][] = [];
+  for (const i of all) {
+    const ref = sharedRefOf(readOptional(paths[i]!));
+    if (!ref) {
+      singles.push([i]);
+      continue;
+    }
+    const slot = `${ref.digest}:${ref.slot}`;
+    claims.set(slot, [...(claims.get(slot) ?? []), i]);
+    groups.set(ref.digest, [...(groups.get(ref.digest) ?? []), i]);
+  }
+  const duplicated = new Set<number>();
+  for (const [slot, claimants] of claims) {
+    if (claimants.length < 2) continue;
+    const [digest, n] = slot.split(':');
+    const names = claimants.map((i) => basename(paths[i]!)).join(', ');
+    for (const i of claimants) {
+      duplicated.add(i);
+      refuse(i, { file: paths[i]!, valid: false, reason: `slot ${n} of the shared proof ${digest!.slice(0, 16)}… is claimed by ${claimants.length} receipts (${names}); a slot proves one inference`, ms: 0 });
+    }
+  }
+  const kept = [...groups.values(), ...singles].map((g) => g.filter((i) => !duplicated.has(i))).filter((g) => g.length > 0);
+  kept.sort((a, b) => a[0]! - b[0]!);
+  return chunk(kept);
+}
+
+/** The shared-proof reference a receipt's text holds, if well formed (without validating the receipt). */
+function sharedRefOf(text: string | undefined): { digest: string; slot: number } | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const ref = (JSON.parse(text) as { sharedProof?: { digest?: unknown; slot?: unknown } } | null)?.sharedProof;
+    return typeof ref?.digest === 'string' && /^[0-9a-f]{64}$/.test(ref.digest) && Number.isInteger(ref.slot) ? { digest: ref.digest, slot: ref.slot as number } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -221,21 +326,23 @@ export async function verifyMany(paths: readonly string[], key: VerifierKey, opt
     options.onProgress?.({ done, total: paths.length, invalid, result });
   };
 
-  let next = 0;
   const signal = options.signal;
+  const chunks = planChunks(paths, key, record);
+  let next = 0;
+  const runChunk = async (chunk: number[], verify: (files: string[]) => Promise<ReceiptResult[]>) => {
+    const batch = await verify(chunk.map((i) => paths[i]!));
+    batch.forEach((r, k) => record(chunk[k]!, r));
+  };
   if (paths.length <= NOBLE_MAX_RECEIPTS && !hasWarmCurve()) {
     // One or two receipts in a fresh process: building snarkjs's curve would cost more than
     // checking them with @noble/curves (./groth16-noble.ts).
-    for (; next < paths.length && !signal?.aborted; next++) record(next, await verifyReceiptFile(paths[next]!, key, { ...expect, engine: 'noble' }));
+    for (; next < chunks.length && !signal?.aborted; next++) {
+      for (const i of chunks[next]!) record(i, await verifyReceiptFile(paths[i]!, key, { ...expect, engine: 'noble' }));
+    }
   } else if (threads < 2) {
     const restore = await useSingleThreadCurve();
     try {
-      while (next < paths.length && !signal?.aborted) {
-        const start = next;
-        next = Math.min(paths.length, next + BATCH_SIZE);
-        const batch = await verifyReceiptFiles(paths.slice(start, next), key, expect);
-        batch.forEach((r, k) => record(start + k, r));
-      }
+      for (; next < chunks.length && !signal?.aborted; next++) await runChunk(chunks[next]!, (files) => verifyReceiptFiles(files, key, expect));
     } finally {
       restore();
     }
@@ -254,17 +361,14 @@ export async function verifyMany(paths: readonly string[], key: VerifierKey, opt
     // Two batches in flight per thread keep every thread busy without queueing the lot.
     let stop = false;
     const lane = async () => {
-      while (next < paths.length && !signal?.aborted && !stop) {
-        const start = next;
-        next = Math.min(paths.length, next + BATCH_SIZE);
-        let batch: ReceiptResult[];
+      while (next < chunks.length && !signal?.aborted && !stop) {
+        const chunk = chunks[next++]!;
         try {
-          batch = (await pool.run(paths.slice(start, next))) as ReceiptResult[];
+          await runChunk(chunk, async (files) => (await pool.run(files)) as ReceiptResult[]);
         } catch (cause) {
           stop = true;
-          throw new VerifyError(`a verifier thread failed on ${paths[start]}: ${(cause as Error).message}`, { cause: poolError ?? cause });
+          throw new VerifyError(`a verifier thread failed on ${paths[chunk[0]!]}: ${(cause as Error).message}`, { cause: poolError ?? cause });
         }
-        batch.forEach((r, k) => record(start + k, r));
       }
     };
     try {

@@ -23,6 +23,8 @@ import { softmax } from '../ir/float-exec.js';
 import { computeKeyId, readManifest, type Manifest } from '../build/manifest.js';
 import { checkProofPoints } from './points.js';
 import { verifyGroth16Noble } from './groth16-noble.js';
+import { inferencesOf, type SharedProof } from '../shared/shared-proof.js';
+import { checkSlot, readSharedProofText } from './shared.js';
 
 /** Verification material: the manifest and its verification key. */
 export interface VerifierKey {
@@ -212,12 +214,17 @@ function checkFreshness(receipt: Receipt, options: VerifyOptions): string | unde
  * Checks the receipt's bindings (key, model, fields, public signals, context, proof points) without the pairing check.
  * @returns the reason it fails, or undefined when every binding holds
  */
-export function checkBindings(receipt: Receipt, key: VerifierKey, options: VerifyOptions = {}): string | undefined {
+export function checkBindings(receipt: Receipt, key: VerifierKey, options: VerifyOptions = {}, shared?: SharedProof): string | undefined {
   const { manifest } = key;
   const keyProblem = checkKey(key, options);
   if (keyProblem) return keyProblem;
   if (receipt.modelId !== manifest.modelId) return `the receipt is for model ${short(receipt.modelId)}, the artifacts are model ${short(manifest.modelId)}`;
   if (receipt.keyId !== manifest.keyId) return `the receipt was proven with key ${short(receipt.keyId)}, the artifacts hold key ${short(manifest.keyId)}`;
+  const inferences = inferencesOf(manifest);
+  if (inferences === undefined) return "the manifest's compileOptions.inferences is not an integer in [2, 256]";
+  if (receipt.proof && receipt.sharedProof) return 'the receipt carries a proof and names a shared proof; a receipt has one or the other';
+  if (inferences > 1 && receipt.proof) return `the artifacts prove ${inferences} inferences per proof: a receipt must name its shared proof, not carry a proof of its own`;
+  if (inferences === 1 && receipt.sharedProof) return 'the receipt names a shared proof, but the artifacts prove one inference per proof';
   const fields = checkReceiptFields(receipt, manifest, options) ?? checkProvenOutput(receipt, manifest);
   if (fields) return fields;
   const signals = receipt.publicSignals;
@@ -233,6 +240,7 @@ export function checkBindings(receipt: Receipt, key: VerifierKey, options: Verif
     const problem = checkSegment(segment, signals, receipt);
     if (problem) return problem;
   }
+  if (receipt.sharedProof) return shared ? checkSlot(receipt, shared, manifest) : `the shared proof ${short(receipt.sharedProof.digest)} the receipt names was not given`;
   return receipt.proof ? checkProofPoints(receipt.proof) : 'the receipt carries no proof';
 }
 
@@ -274,7 +282,7 @@ function checkSegment(segment: SignalSegment, signals: readonly string[], receip
  * @param options pinned key ids, expected nonce, maximum age
  * @throws {InvalidArgumentError} for malformed options (never for a bad receipt)
  */
-export async function verifyProof(receipt: Receipt | string, key: VerifierKey, options: VerifyOptions = {}): Promise<ProofVerdict> {
+export async function verifyProof(receipt: Receipt | string, key: VerifierKey, options: VerifyOptions = {}, sharedProof?: SharedProof | string): Promise<ProofVerdict> {
   assertVerifyOptions(options);
   let r: Receipt;
   if (typeof receipt === 'string') {
@@ -282,17 +290,29 @@ export async function verifyProof(receipt: Receipt | string, key: VerifierKey, o
     if (!parsed.receipt) return invalid(parsed.reason!);
     r = parsed.receipt;
   } else r = receipt;
-  if (!r.proof) return invalid('the receipt carries no proof', r);
-  const binding = checkBindings(r, key, options);
+  if (!r.proof && !r.sharedProof) return invalid('the receipt carries no proof', r);
+  let shared: SharedProof | undefined;
+  if (r.sharedProof && sharedProof !== undefined) {
+    const read = typeof sharedProof === 'string' ? readSharedProofText(sharedProof, r.sharedProof) : { sharedProof };
+    if (!read.sharedProof) return invalid(read.reason!, r);
+    shared = read.sharedProof;
+  }
+  const binding = checkBindings(r, key, options, shared);
   if (binding) return invalid(binding, r);
+  const problem = await pairingCheck(key, shared ? shared.publicSignals : r.publicSignals!, shared ? shared.proof : r.proof!, options.engine);
+  return problem ? invalid(shared ? `the shared proof ${short(shared.digest)}: ${problem}` : problem, r) : { valid: true, receipt: r };
+}
+
+/**
+ * The Groth16 pairing check alone (the points and signals already checked).
+ * @returns why it fails (one line), or undefined when the proof verifies
+ */
+export async function pairingCheck(key: VerifierKey, publicSignals: readonly string[], proof: NonNullable<Receipt['proof']>, engine: VerifyOptions['engine'] = 'snarkjs'): Promise<string | undefined> {
   let ok: boolean;
   try {
-    ok =
-      options.engine === 'noble'
-        ? verifyGroth16Noble(key.vkey, r.publicSignals!, r.proof)
-        : await (await import('snarkjs')).groth16.verify(key.vkey, r.publicSignals!, r.proof, undefined);
+    ok = engine === 'noble' ? verifyGroth16Noble(key.vkey, [...publicSignals], proof) : await (await import('snarkjs')).groth16.verify(key.vkey, [...publicSignals], proof, undefined);
   } catch (e) {
-    return invalid(`the Groth16 proof is malformed (${(e as Error).message?.split('\n')[0]})`, r);
+    return `the Groth16 proof is malformed (${(e as Error).message?.split('\n')[0]})`;
   }
-  return ok ? { valid: true, receipt: r } : invalid('the Groth16 proof does not verify', r);
+  return ok ? undefined : 'the Groth16 proof does not verify';
 }

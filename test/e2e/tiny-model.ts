@@ -15,9 +15,10 @@ import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
  * @param options.localSetup how the local setup makes the keys (default: compile's default, direct);
  *   tests of the phase-2 chain need `snarkjs`.
  * @param options.inputVisibility, options.outputVisibility hashed input or output.
+ * @param options.inferences inferences per proof (shared proofs).
  */
 export async function compileTinyModel(
-  options: { skipSetup?: boolean; localSetup?: LocalSetupMethod } & Pick<CompileOptions, 'inputVisibility' | 'outputVisibility'> = {},
+  options: { skipSetup?: boolean; localSetup?: LocalSetupMethod } & Pick<CompileOptions, 'inputVisibility' | 'outputVisibility' | 'inferences'> = {},
 ): Promise<{ dir: string; onnxPath: string; result: CompileResult; work: string }> {
   const work = mkdtempSync(join(tmpdir(), 'zkinfer-e2e-'));
   const r = rng(21);
@@ -50,6 +51,7 @@ export async function compileTinyModel(
     ...(options.skipSetup ? { skipSetup: true } : { localSetup: options.localSetup }),
     ...(options.inputVisibility ? { inputVisibility: options.inputVisibility } : {}),
     ...(options.outputVisibility ? { outputVisibility: options.outputVisibility } : {}),
+    ...(options.inferences ? { inferences: options.inferences } : {}),
   });
   return { dir, onnxPath, result, work };
 }

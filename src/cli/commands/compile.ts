@@ -42,6 +42,7 @@ export function registerCompileCommand(program: Command): void {
     .option('--ptau-unchecked', 'use a --ptau file that matches no published ceremony file; the manifest records it as unverified')
     .option('--local-setup <method>', 'without --ptau: "direct" computes the keys from a local τ (default, fast, development grade), "snarkjs" makes them from the cached local powers of tau with a phase-2 contribution and beacon', localSetupOption)
     .option('--batch <n>', 'batch size to compile for', intOption('--batch', 1, 4096))
+    .option('--inferences <n>', 'inferences proven by one proof (default 1): the circuit holds the model N times; batch proving fills shared proofs', intOption('--inferences', 1, 256))
     .option('--input-bits <n>', 'signed bits per input integer (default 10)', intOption('--input-bits', 2, 40))
     .option('--weight-bits <n>', 'signed bits per weight (default 10)', intOption('--weight-bits', 2, 40))
     .option('--activation-bits <n>', 'signed bits per activation (default 12)', intOption('--activation-bits', 2, 40))
@@ -68,6 +69,7 @@ export function registerCompileCommand(program: Command): void {
           ptauUnchecked: Boolean(opts.ptauUnchecked),
           localSetup: opts.localSetup,
           batch: opts.batch,
+          inferences: opts.inferences,
           inputVisibility: opts.inputVisibility,
           outputVisibility: opts.outputVisibility,
           quant,
@@ -91,6 +93,7 @@ export function registerCompileCommand(program: Command): void {
           modelId: m.modelId,
           keyId: m.keyId,
           constraints: m.circuit.constraints,
+          ...(m.circuit.inferences ? { inferences: m.circuit.inferences } : {}),
           argmaxAgreement: result.error.argmaxAgreement,
           maxAbsError: result.error.maxAbsError,
           provenance: m.provenanceStatus?.status ?? null,
@@ -105,7 +108,7 @@ export function registerCompileCommand(program: Command): void {
             `compiled ${model} → ${result.dir}\n` +
               `  model id     ${m.modelId}\n` +
               `  key id       ${m.keyId ?? '(no setup)'}\n` +
-              `  constraints  ${m.circuit.constraints}\n` +
+              `  constraints  ${m.circuit.constraints}${m.circuit.inferences ? ` (${m.circuit.inferences} inferences per proof)` : ''}\n` +
               `  calibration  argmax agreement ${(result.error.argmaxAgreement * 100).toFixed(1)}% on ${result.error.inputs} inputs, max |error| ${result.error.maxAbsError.toPrecision(3)}\n` +
               `  setup        ${summary.setup}\n` +
               (m.provenanceStatus ? `  provenance   ${m.provenanceStatus.status === 'verified' ? 'signed record, verified' : 'free text, unverified'}\n` : '') +

@@ -8,7 +8,8 @@
  * says the rest). The prover (snarkjs), the pool and the verifier are imported when the
  * command runs.
  */
-import { statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
@@ -20,10 +21,26 @@ import { releaseCurve } from '../../shared/curve.js';
 import type { Receipt } from '../../shared/receipt.js';
 import type { Opening } from '../../shared/opening.js';
 import { openingPathFor } from '../../shared/opening-path.js';
+import type { SharedProof } from '../../shared/shared-proof.js';
 import type { BatchProgress, BatchSummary } from '../../prove/batch.js';
 import { Progress } from '../output.js';
 
 const requireHere = createRequire(import.meta.url);
+
+/**
+ * Writes a shared-proof file (named by its digest, so an existing file with the same content is
+ * the same proof and is left as it is; one with other content is never replaced).
+ */
+function writeSharedProof(path: string, sharedProof: SharedProof): void {
+  const text = `${JSON.stringify(sharedProof, null, 2)}\n`;
+  mkdirSync(dirname(path), { recursive: true });
+  try {
+    writeFileAtomicSync(path, text, { overwrite: false });
+  } catch (e) {
+    if (!(e instanceof OutputExistsError)) throw e;
+    if (readFileSync(path, 'utf8') !== text) throw new InvalidArgumentError(`${path}: exists with other content; move it away to write this shared proof`, { cause: e });
+  }
+}
 
 /** Registers the prove command. */
 export function registerProveCommand(program: Command): void {
@@ -52,10 +69,11 @@ export function registerProveCommand(program: Command): void {
           const progress = new Progress({ plainLines: false, transient: true });
           let receipt: Receipt;
           let opening: Opening | undefined;
+          let sharedProof: SharedProof | undefined;
           let seconds: number;
           try {
             progress.update('prove', `loading ${dir}`);
-            const [{ proveWithOpening }, { warmCurve }] = await Promise.all([import('../../prove/prove.js'), import('../../prove/curve-threads.js')]);
+            const [{ proveWithOpening }, { warmCurve }, { inferencesOf }] = await Promise.all([import('../../prove/prove.js'), import('../../prove/curve-threads.js'), import('../../shared/shared-proof.js')]);
             const artifacts = loadArtifacts(dir);
             const { io } = artifacts.manifest;
             if (io.input.visibility === 'hashed' || io.output.visibility === 'hashed') checkReceiptOut(openingPathFor(opts.out), Boolean(opts.force), 'the opening');
@@ -67,7 +85,13 @@ export function registerProveCommand(program: Command): void {
             await warmCurve(1);
             const t0 = performance.now();
             try {
-              ({ receipt, opening } = await proveWithOpening(artifacts, input.values, { nonce: opts.nonce }));
+              if (inferencesOf(artifacts.manifest) !== 1) {
+                // Artifacts with N inferences per proof: one real slot, the others padding; the shared proof goes beside the receipt.
+                const { proveShared } = await import('../../prove/shared.js');
+                const result = await proveShared(artifacts, [{ values: input.values, nonce: opts.nonce }]);
+                ({ receipt, opening } = result.proven[0]!);
+                sharedProof = result.sharedProof;
+              } else ({ receipt, opening } = await proveWithOpening(artifacts, input.values, { nonce: opts.nonce }));
             } catch (e) {
               // name the input file: the library knows only the values
               if (e instanceof InputError) throw new InputError(`${opts.input}: ${e.message}`, { cause: e });
@@ -79,6 +103,7 @@ export function registerProveCommand(program: Command): void {
           }
           // A hashed model's opening (values and salts: the data owner's secret) first, readable by its owner only.
           const openingPath = opening ? openingPathFor(opts.out) : undefined;
+          if (sharedProof) writeSharedProof(join(dirname(opts.out), 'proofs', `${sharedProof.digest}.json`), sharedProof);
           const writes: [string, string, number | undefined][] = [
             ...(opening ? [[openingPath!, `${JSON.stringify(opening, null, 2)}\n`, 0o600] as [string, string, number]] : []),
             [opts.out, `${JSON.stringify(receipt, null, 2)}\n`, undefined],

@@ -170,15 +170,11 @@ function sharedDigestOf(text: string): string | undefined {
   return sharedRefOf(text)?.digest;
 }
 
-/** The text of the shared-proof file a receipt names (`proofs/<digest>.json` beside it), or undefined when it names none or the file is missing. */
-function sharedProofTextFor(file: string, text: string): string | undefined {
+/** The text of the shared-proof file a receipt names (`proofs/<digest>.json` beside it): undefined when it names none, null when the file is missing. */
+function sharedProofTextFor(file: string, text: string): string | null | undefined {
   const digest = sharedDigestOf(text);
   if (digest === undefined) return undefined;
-  try {
-    return readFileSync(join(dirname(file), sharedProofFileName(digest)), 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readOptional(join(dirname(file), sharedProofFileName(digest))) ?? null;
 }
 
 /**

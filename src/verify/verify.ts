@@ -236,11 +236,16 @@ export function checkBindings(receipt: Receipt, key: VerifierKey, options: Verif
     const s = signals[i]!;
     if (!/^(0|[1-9][0-9]*)$/.test(s) || BigInt(s) >= FIELD_MODULUS) return `public signal ${i} is not a canonical field element`;
   }
+  // A shared proof's receipt: its signals must be those of its slot (and the file sound) before they are read as its own.
+  if (receipt.sharedProof) {
+    const slot = shared ? checkSlot(receipt, shared, manifest) : `the shared proof ${short(receipt.sharedProof.digest)} the receipt names was not given`;
+    if (slot) return slot;
+  }
   for (const segment of layout) {
     const problem = checkSegment(segment, signals, receipt);
     if (problem) return problem;
   }
-  if (receipt.sharedProof) return shared ? checkSlot(receipt, shared, manifest) : `the shared proof ${short(receipt.sharedProof.digest)} the receipt names was not given`;
+  if (receipt.sharedProof) return undefined; // the shared proof's points were checked with its file
   return receipt.proof ? checkProofPoints(receipt.proof) : 'the receipt carries no proof';
 }
 
@@ -280,9 +285,11 @@ function checkSegment(segment: SignalSegment, signals: readonly string[], receip
  * Verifies a receipt's Groth16 proof and its bindings.
  * @param receipt the receipt (already parsed) or its JSON text
  * @param options pinned key ids, expected nonce, maximum age
+ * @param sharedProof for a receipt that names a shared proof: the shared-proof file (parsed, or
+ *   its JSON text; null when the file the receipt names is missing)
  * @throws {InvalidArgumentError} for malformed options (never for a bad receipt)
  */
-export async function verifyProof(receipt: Receipt | string, key: VerifierKey, options: VerifyOptions = {}, sharedProof?: SharedProof | string): Promise<ProofVerdict> {
+export async function verifyProof(receipt: Receipt | string, key: VerifierKey, options: VerifyOptions = {}, sharedProof?: SharedProof | string | null): Promise<ProofVerdict> {
   assertVerifyOptions(options);
   let r: Receipt;
   if (typeof receipt === 'string') {
@@ -293,7 +300,7 @@ export async function verifyProof(receipt: Receipt | string, key: VerifierKey, o
   if (!r.proof && !r.sharedProof) return invalid('the receipt carries no proof', r);
   let shared: SharedProof | undefined;
   if (r.sharedProof && sharedProof !== undefined) {
-    const read = typeof sharedProof === 'string' ? readSharedProofText(sharedProof, r.sharedProof) : { sharedProof };
+    const read = typeof sharedProof === 'string' || sharedProof === null ? readSharedProofText(sharedProof ?? undefined, r.sharedProof) : { sharedProof };
     if (!read.sharedProof) return invalid(read.reason!, r);
     shared = read.sharedProof;
   }

@@ -1,0 +1,121 @@
+/**
+ * `npm run bench:batch` (`tsx scripts/bench-batch.ts [--ns 1,2,4,8,16] [--count 120] [--runs 3]`):
+ * throughput of batch proving against the number of inferences per proof (issue 13 item 4),
+ * on the Fashion-MNIST example (the 784-128-10 MLP). For each N it compiles the example with
+ * `--inferences N` (into `--work`, reused when already there with the same N), starts a warm
+ * prover pool (start-up excluded), proves `--count` inputs of the example's calibration set
+ * through `proveBatch` (the library behind `prove --inputs`) into a fresh folder, and checks
+ * every receipt with `verifyMany` (the library behind `verify <dir>`). Inferences per minute
+ * count receipts written per minute of the whole batch, padding excluded. Writes the
+ * "Batch proving: inferences per proof" section of BENCHMARKS.md, with the load average at
+ * start and end; progress on stderr.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compileModel } from '../src/build/compile.js';
+import { readManifest } from '../src/build/manifest.js';
+import { loadArtifacts } from '../src/prove/artifacts.js';
+import { proveBatch } from '../src/prove/batch.js';
+import { ProverPool } from '../src/prove/pool.js';
+import { releaseCurve } from '../src/shared/curve.js';
+import { inferencesOf } from '../src/shared/shared-proof.js';
+import { listReceiptFiles, verifyMany } from '../src/verify/many.js';
+import { loadVerifierKey } from '../src/verify/verify.js';
+import { median, table, writeSection } from './lib/bench-report.js';
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const { values: opts } = parseArgs({
+  options: {
+    ns: { type: 'string', default: '1,2,4,8,16' },
+    count: { type: 'string', default: '120' },
+    runs: { type: 'string', default: '3' },
+    work: { type: 'string', default: '/tmp/zkinfer-bench-batch' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const ns = opts.ns!.split(',').map(Number);
+const count = Number(opts.count);
+const runs = Number(opts.runs);
+const work = resolve(opts.work!);
+const example = resolve('examples/fashion-mnist');
+mkdirSync(work, { recursive: true });
+
+const inputs = join(work, `inputs-${count}.jsonl`);
+const lines = readFileSync(join(example, 'calibration.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+if (lines.length < count) throw new Error(`the calibration set has ${lines.length} inputs, fewer than --count ${count}`);
+writeFileSync(inputs, `${lines.slice(0, count).map((l, i) => JSON.stringify({ id: `img-${i}`, input: (JSON.parse(l) as { input: unknown }).input })).join('\n')}\n`);
+
+const loadStart = loadavg()[0]!;
+const started = new Date().toISOString();
+const rows: string[][] = [];
+const results: { n: number; perMinute: number }[] = [];
+for (const n of ns) {
+  const dir = join(work, `fm-n${n}`);
+  let fresh = true;
+  if (existsSync(join(dir, 'manifest.json'))) {
+    try {
+      fresh = inferencesOf(readManifest(dir)) !== n;
+    } catch {
+      fresh = true;
+    }
+  }
+  if (fresh) {
+    log(`N=${n}: compiling`);
+    const t0 = performance.now();
+    await compileModel(join(example, 'model.onnx'), { outDir: dir, force: true, calibrationPath: join(example, 'calibration.jsonl'), provenance: join(example, 'provenance.json'), inferences: n });
+    log(`N=${n}: compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const artifacts = loadArtifacts(dir);
+  const key = loadVerifierKey(dir);
+  const m = artifacts.manifest;
+  const pool = new ProverPool(artifacts);
+  await pool.ready();
+  const perMinute: number[] = [];
+  const proofSeconds: number[] = [];
+  let verifyRow = { valid: 0, seconds: 0 };
+  try {
+    for (let run = 0; run < runs; run++) {
+      const out = join(work, `out-n${n}-${run}`);
+      rmSync(out, { recursive: true, force: true });
+      const summary = await proveBatch(artifacts, inputs, out, { pool });
+      if (summary.failed > 0) throw new Error(`N=${n}: ${summary.failed} inputs failed: ${summary.failures[0]?.reason}`);
+      perMinute.push((summary.proved / summary.seconds) * 60);
+      proofSeconds.push(summary.latency.p50Ms / 1000);
+      const v = await verifyMany(listReceiptFiles([out]), key);
+      if (v.valid !== count) throw new Error(`N=${n}: ${v.invalid} receipts invalid: ${v.results.find((r) => !r.valid)?.reason}`);
+      verifyRow = { valid: v.valid, seconds: v.seconds };
+      log(`N=${n} run ${run + 1}: ${perMinute.at(-1)!.toFixed(1)} inferences/min, proof p50 ${proofSeconds.at(-1)!.toFixed(2)} s; verify ${v.valid}/${count} valid in ${v.seconds.toFixed(2)} s`);
+    }
+  } finally {
+    await pool.close();
+    releaseCurve();
+  }
+  const med = median(perMinute);
+  results.push({ n, perMinute: med });
+  rows.push([
+    String(n),
+    m.circuit.constraints.toLocaleString('en-US'),
+    `2^${m.setup?.power ?? '?'}`,
+    String(Math.ceil(count / n)),
+    `${median(proofSeconds).toFixed(2)} s`,
+    `**${med.toFixed(1)}** (${Math.min(...perMinute).toFixed(1)}–${Math.max(...perMinute).toFixed(1)})`,
+    `${verifyRow.valid}/${count} in ${verifyRow.seconds.toFixed(2)} s`,
+  ]);
+}
+const loadEnd = loadavg()[0]!;
+const best = results.reduce((a, b) => (b.perMinute > a.perMinute ? b : a));
+const body = `Run started ${started}; load average (1 min) ${loadStart.toFixed(2)} at start, ${loadEnd.toFixed(2)} at end${Math.max(loadStart, loadEnd) > 3 ? ' (**taken at load > 3**: other jobs shared the 2 cores)' : ''}.
+\`npm run bench:batch\` (\`scripts/bench-batch.ts --ns ${ns.join(',')} --count ${count} --runs ${runs}\`): examples/fashion-mnist compiled with \`--inferences N\` (local direct setup),
+a warm pool of the default shape (one prover per core, one snarkjs thread each; start-up excluded), ${count} inputs of the
+example's calibration set through \`proveBatch\` (what \`prove --inputs\` runs) into a fresh folder, every receipt then checked
+by \`verifyMany\` (what \`verify <dir>\` runs). Inferences per minute: receipts written per minute of the whole batch (padding
+not counted), median of ${runs} runs (min–max). Proof time: the median time a worker spent on one shared proof (quantize,
+reference, witness, Groth16 for all N slots, receipts).
+
+${table(['N (inferences per proof)', 'constraints', 'domain', 'proofs for ' + count, 'time per proof (p50)', 'inferences/min', 'verify <dir>'], rows)}
+
+Best: N = ${best.n} at ${best.perMinute.toFixed(1)} inferences/min (target ≥ 400).`;
+if (!opts['no-write']) writeSection('Batch proving: inferences per proof', body);
+process.stdout.write(`${body}\n`);

@@ -19,7 +19,7 @@ import { keptReceiptCheck } from '../../src/verify/kept.js';
 import { listReceiptFiles, verifyMany, verifyReceiptFile } from '../../src/verify/many.js';
 import { loadVerifierKey, verifyProof, type VerifierKey } from '../../src/verify/verify.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
-import { writeTinyInputs } from '../scale/helpers.js';
+import { runCli, writeTinyInputs } from '../scale/helpers.js';
 import { SHARED_TAMPER_CASES, type Folder } from './shared-tampering-cases.js';
 
 let tiny: Awaited<ReturnType<typeof compileTinyModel>>;
@@ -186,5 +186,49 @@ describe('shared tampering table', () => {
     const v = await verifyReceiptFile(join(f.dir, f.groups[0]!.files[0]!), loadVerifierKey(single.dir));
     expect(v.valid).toBe(false);
     expect(v.reason).toMatch(/^the receipt is for model/);
+  });
+});
+
+describe('command line', () => {
+  const cli = async (args: string[]) => runCli(args).done;
+
+  it('prove --inputs fills shared proofs; verify <receipt> checks one alone, verify <dir> the folder', async () => {
+    const out = join(tiny.work, 'cli-out');
+    const proved = await cli(['prove', tiny.dir, '--inputs', join(tiny.work, 'seven.jsonl'), '--out', out, '--workers', '1', '--json']);
+    expect(proved.code, proved.stderr).toBe(0);
+    expect(JSON.parse(proved.stdout)).toMatchObject({ proved: 7, failed: 0 });
+    expect(readdirSync(join(out, 'proofs'))).toHaveLength(3);
+    const one = await cli(['verify', join(out, 'x-4.json'), '--artifacts', tiny.dir]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toBe(`valid    ${join(out, 'x-4.json')}\n`);
+    const all = await cli(['verify', out, '--artifacts', tiny.dir]);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toContain('7 of 7 receipts valid');
+    // a duplicated slot in the folder: exit 1, both named
+    cpSync(join(out, 'x-4.json'), join(out, 'x-4-again.json'));
+    const dup = await cli(['verify', out, '--artifacts', tiny.dir]);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/invalid {2}.*x-4-again\.json: slot 1 of the shared proof [0-9a-f]{16}… is claimed by 2 receipts \(x-4-again\.json, x-4\.json\)/);
+  });
+
+  it('prove --input writes one receipt and its padded shared proof beside it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zkinfer-shared-cli-'));
+    const input = join(dir, 'x.json');
+    writeFileSync(input, JSON.stringify({ input: [[0.1, -0.2, 0.3, 0.4, -0.5, 0.6]] }));
+    const proved = await cli(['prove', tiny.dir, '--input', input, '--out', join(dir, 'r.json'), '--nonce', 'abcd']);
+    expect(proved.code, proved.stderr).toBe(0);
+    const r = readJson<Receipt>(join(dir, 'r.json'));
+    expect(r.nonce).toBe('abcd');
+    expect(r.sharedProof?.slot).toBe(0);
+    const p = readJson<SharedProof>(join(dir, 'proofs', `${r.sharedProof!.digest}.json`));
+    expect(p.padding).toEqual([1, 2]);
+    const v = await cli(['verify', join(dir, 'r.json'), '--artifacts', tiny.dir, '--nonce', 'abcd']);
+    expect(v.code, v.stderr).toBe(0);
+  });
+
+  it('export refuses artifacts with more than one inference per proof, in one line', async () => {
+    const r = await cli(['export', tiny.dir, '--target', 'solidity', '--out', join(tiny.work, 'sol')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: ${tiny.dir}: the solidity verifier checks one inference per proof; this model proves 3 per proof (verify its receipts with \`zkinfer verify\`)\n`);
   });
 });

@@ -145,6 +145,11 @@ export interface EvaluateOptions {
   nitroRootFingerprint?: string;
   /** Roots to pin instead of the vendors' own, hex SHA-256 by vendor name; for tests only, like `nitroRootFingerprint`. */
   rootFingerprints?: Readonly<Record<string, string>>;
+  /**
+   * For a receipt that names a shared proof (artifacts compiled with --inferences N): the
+   * shared-proof file's JSON text, or null when the file is missing (see verifyProof).
+   */
+  sharedProof?: string | null;
 }
 
 /** Clock skew tolerated for attestations dated after `now`. */
@@ -208,10 +213,10 @@ export async function evaluateReceipt(receipt: Receipt | SealedReceipt, options:
   const reasons: string[] = [...setup.reasons];
   const failures: string[] = [];
   let proofValid = false;
-  if (receipt.proof || receipt.publicSignals) {
+  if (receipt.proof || receipt.sharedProof || receipt.publicSignals) {
     if (!vkey) failures.push('proof: the artifacts have no verification key (compiled without setup)');
     else {
-      const v = await verifyProof(receipt, { manifest, vkey }, expect);
+      const v = await verifyProof(receipt, { manifest, vkey }, expect, options.sharedProof);
       // localSetup covers every key whose powers of tau are not a verified public ceremony's:
       // a local single-party file, or one passed with --ptau-unchecked.
       const local = manifest.setup?.localSingleParty === true;

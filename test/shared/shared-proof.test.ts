@@ -224,6 +224,16 @@ describe('command line', () => {
     expect(p.padding).toEqual([1, 2]);
     const v = await cli(['verify', join(dir, 'r.json'), '--artifacts', tiny.dir, '--nonce', 'abcd']);
     expect(v.code, v.stderr).toBe(0);
+    // under a policy too: the shared proof beside the receipt is loaded; without it, refused
+    const policy = join(dir, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ localSetup: 'accept' }));
+    const accepted = await cli(['verify', join(dir, 'r.json'), '--artifacts', tiny.dir, '--policy', policy, '--json']);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(JSON.parse(accepted.stdout).results[0]).toMatchObject({ verdict: 'accepted', by: ['proof'] });
+    rmSync(join(dir, 'proofs'), { recursive: true });
+    const refused = await cli(['verify', join(dir, 'r.json'), '--artifacts', tiny.dir, '--policy', policy, '--json']);
+    expect(refused.code).toBe(1);
+    expect(JSON.stringify(JSON.parse(refused.stdout).results[0].reasons)).toContain(`proof: the shared proof ${r.sharedProof!.digest.slice(0, 16)}… the receipt names was not found`);
   });
 
   it('export refuses artifacts with more than one inference per proof, in one line', async () => {

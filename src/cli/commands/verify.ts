@@ -11,6 +11,7 @@
  * The verifier's modules are imported when the command runs, so `--help` stays fast.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, InvalidArgumentError, VerifyError } from '../../shared/errors.js';
 import { assertNonce } from '../../shared/nonce.js';
@@ -72,7 +73,17 @@ async function checkFile(file: string, mode: Extract<Mode, { kind: 'policy' }>):
   if (!receipt) return { file, ok: false, reason: parsed.reason, verdict: { verdict: 'rejected', by: [], reasons: [parsed.reason!] } };
   try {
     const { expect } = mode;
-    const verdict = await evaluateReceipt(receipt, { key: mode.key, policy: mode.policy, stakes: mode.stakes, now: expect.now, expect });
+    // a receipt that names a shared proof: the file beside it, proofs/<digest>.json (null when missing)
+    const ref = parsed.receipt?.sharedProof;
+    let sharedProof: string | null | undefined;
+    if (ref) {
+      try {
+        sharedProof = readFileSync(join(dirname(file), 'proofs', `${ref.digest}.json`), 'utf8');
+      } catch {
+        sharedProof = null;
+      }
+    }
+    const verdict = await evaluateReceipt(receipt, { key: mode.key, policy: mode.policy, stakes: mode.stakes, now: expect.now, expect, sharedProof });
     return { file, ok: verdict.verdict === 'accepted', ...(parsed.receipt && 'values' in parsed.receipt.output ? { output: parsed.receipt.output.values } : {}), verdict };
   } catch (e) {
     const reason = `cannot be evaluated: ${(e as Error)?.message?.split('\n')[0] ?? String(e)}`;

@@ -24,6 +24,7 @@ import { warmCurve } from '../prove/curve-threads.js';
 import { assertVerifyOptions, checkBindings, pairingCheck, parseReceipt, verifyProof, type VerifierKey, type VerifyOptions } from './verify.js';
 import { inferencesOf, sharedProofFileName, type SharedProof } from '../shared/shared-proof.js';
 import { readSharedProofText } from './shared.js';
+import { readSharedProofBeside } from './shared-file.js';
 
 /** A file's text, or undefined when it cannot be read. */
 function readOptional(path: string): string | undefined {
@@ -161,21 +162,11 @@ export async function verifyReceiptFile(file: string, key: VerifierKey, options:
   } catch (e) {
     return { file, valid: false, reason: `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, ms: performance.now() - t0 };
   }
-  const verdict = await verifyProof(text, key, options, sharedProofTextFor(file, text));
+  const verdict = await verifyProof(text, key, options, readSharedProofBeside(file, sharedRefOf(text)));
   return { file, valid: verdict.valid, reason: verdict.reason, output: (verdict.receipt && outputValues(verdict.receipt.output)), ms: performance.now() - t0 };
 }
 
-/** The digest of the shared proof a receipt's text names, if any (without validating the receipt). */
-function sharedDigestOf(text: string): string | undefined {
-  return sharedRefOf(text)?.digest;
-}
 
-/** The text of the shared-proof file a receipt names (`proofs/<digest>.json` beside it): undefined when it names none, null when the file is missing. */
-function sharedProofTextFor(file: string, text: string): string | null | undefined {
-  const digest = sharedDigestOf(text);
-  if (digest === undefined) return undefined;
-  return readOptional(join(dirname(file), sharedProofFileName(digest))) ?? null;
-}
 
 /**
  * Reads and verifies receipt files together: each receipt's bindings are checked on its

@@ -7,6 +7,7 @@
  * and I/O errors.
  */
 import { readFileSync } from 'node:fs';
+import { readSharedProofBeside } from '../../verify/shared-file.js';
 import type { Command } from 'commander';
 import { EXIT, InvalidArgumentError } from '../../shared/errors.js';
 
@@ -40,7 +41,7 @@ export function registerOpenCommand(program: Command): void {
       if (!parsed.receipt) verdict = { valid: false, reason: `${receiptPath}: ${parsed.reason}` };
       else {
         // one receipt in a fresh process: @noble/curves' pairing, no snarkjs curve (and its threads) to build
-        proof = await verifyProof(parsed.receipt, key, { keyIds: opts.keyId, engine: 'noble' });
+        proof = await verifyProof(parsed.receipt, key, { keyIds: opts.keyId, engine: 'noble' }, readSharedProofBeside(receiptPath, parsed.receipt.sharedProof));
         if (!opening) verdict = { valid: false, reason: `${opts.opening}: ${openingProblem}` };
         else if (!proof.valid) verdict = { valid: false, reason: `${receiptPath}: the receipt does not verify: ${proof.reason}` };
         else {

@@ -11,7 +11,6 @@
  * The verifier's modules are imported when the command runs, so `--help` stays fast.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, InvalidArgumentError, VerifyError } from '../../shared/errors.js';
 import { assertNonce } from '../../shared/nonce.js';
@@ -20,6 +19,7 @@ import { writeFileAtomicSync } from '../../shared/fs.js';
 import type { VerifierKey, VerifyOptions } from '../../verify/verify.js';
 import type { EvaluateOptions, Policy, PolicyVerdict } from '../../verify/policy.js';
 import { describeKey } from '../../verify/key-origin.js';
+import { readSharedProofBeside } from '../../verify/shared-file.js';
 import { sanitize } from '../output.js';
 
 // The verifier (snarkjs, zod, piscina) is imported when the command runs: see loadVerifier.
@@ -73,17 +73,7 @@ async function checkFile(file: string, mode: Extract<Mode, { kind: 'policy' }>):
   if (!receipt) return { file, ok: false, reason: parsed.reason, verdict: { verdict: 'rejected', by: [], reasons: [parsed.reason!] } };
   try {
     const { expect } = mode;
-    // a receipt that names a shared proof: the file beside it, proofs/<digest>.json (null when missing)
-    const ref = parsed.receipt?.sharedProof;
-    let sharedProof: string | null | undefined;
-    if (ref) {
-      try {
-        sharedProof = readFileSync(join(dirname(file), 'proofs', `${ref.digest}.json`), 'utf8');
-      } catch {
-        sharedProof = null;
-      }
-    }
-    const verdict = await evaluateReceipt(receipt, { key: mode.key, policy: mode.policy, stakes: mode.stakes, now: expect.now, expect, sharedProof });
+    const verdict = await evaluateReceipt(receipt, { key: mode.key, policy: mode.policy, stakes: mode.stakes, now: expect.now, expect, sharedProof: readSharedProofBeside(file, parsed.receipt?.sharedProof) });
     return { file, ok: verdict.verdict === 'accepted', ...(parsed.receipt && 'values' in parsed.receipt.output ? { output: parsed.receipt.output.values } : {}), verdict };
   } catch (e) {
     const reason = `cannot be evaluated: ${(e as Error)?.message?.split('\n')[0] ?? String(e)}`;

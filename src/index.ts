@@ -67,7 +67,11 @@ export { proveBatch, checkReceiptId } from './prove/batch.js';
 export type { BatchSummary, BatchProgress, BatchOptions, KeptReceiptCheck, RejectedReceipt } from './prove/batch.js';
 export { Prover } from './prove/prover.js';
 export { ProverPool, ProofAbortedError, defaultPoolShape, capWorkers } from './prove/pool.js';
-export type { ProverPoolOptions, PooledProof } from './prove/pool.js';
+export type { ProverPoolOptions, PooledProof, PooledSharedProof } from './prove/pool.js';
+export { proveShared, SharedInputError } from './prove/shared.js';
+export type { SharedInput, SharedProveResult } from './prove/shared.js';
+export { parseSharedProof, sharedProofDigest, SHARED_PROOF_FORMAT, SHARED_PROOF_DIR } from './shared/shared-proof.js';
+export type { SharedProof, SharedProofRef } from './shared/shared-proof.js';
 
 export { loadVerifierKey, verifyProof, parseReceipt, checkBindings, checkReceiptFields, checkProvenOutput, assertVerifyOptions } from './verify/verify.js';
 export type { ProofVerdict, VerifierKey, VerifyOptions } from './verify/verify.js';

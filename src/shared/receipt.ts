@@ -27,7 +27,6 @@
 import { z } from 'zod';
 import { sha256Json } from './canonical.js';
 import { isNonce, isReceiptTime } from './nonce.js';
-import { sharedProofRefSchema } from './shared-proof.js';
 
 export const RECEIPT_FORMAT = 'zkinfer.receipt/2';
 
@@ -130,6 +129,21 @@ export type PublicInput = z.infer<typeof publicInputSchema>;
 export type HashedInput = z.infer<typeof hashedInputSchema>;
 export type PublicOutput = z.infer<typeof publicOutputSchema>;
 export type HashedOutput = z.infer<typeof hashedOutputSchema>;
+
+/** The most inferences one circuit may hold (`compile --inferences`). */
+export const MAX_INFERENCES = 256;
+
+/**
+ * A receipt's pointer to the shared proof that proves it (artifacts compiled with
+ * `--inferences N`; ./shared-proof.ts): the shared-proof file's digest and the receipt's slot.
+ */
+export const sharedProofRefSchema = z.strictObject({
+  /** SHA-256 of the shared-proof file's canonical content; the file is `proofs/<digest>.json` beside the receipt. */
+  digest: hex(64),
+  /** The receipt's slot: its public signals are the proof's `[slot·K, (slot+1)·K)`. */
+  slot: z.number().int().min(0).max(MAX_INFERENCES - 1),
+});
+export type SharedProofRef = z.infer<typeof sharedProofRefSchema>;
 
 export const receiptSchema = z.strictObject({
   format: z.literal(RECEIPT_FORMAT),

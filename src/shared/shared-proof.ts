@@ -19,26 +19,17 @@
  */
 import { z } from 'zod';
 import { sha256Json } from './canonical.js';
+import { groth16ProofSchema, MAX_INFERENCES } from './receipt.js';
+
+export { MAX_INFERENCES, sharedProofRefSchema, type SharedProofRef } from './receipt.js';
 
 export const SHARED_PROOF_FORMAT = 'zkinfer.shared-proof/1';
 
 /** The folder, beside the receipts, that holds shared-proof files. */
 export const SHARED_PROOF_DIR = 'proofs';
 
-/** The most inferences one circuit may hold. */
-export const MAX_INFERENCES = 256;
-
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/, 'expected a decimal field element').max(80);
-
-/** A receipt's pointer to the shared proof that proves it: the file's digest and the receipt's slot. */
-export const sharedProofRefSchema = z.strictObject({
-  /** SHA-256 of the shared-proof file's canonical content ({@link sharedProofDigest}); the file is `proofs/<digest>.json`. */
-  digest: hex64,
-  /** The receipt's slot: its public signals are the proof's `[slot·K, (slot+1)·K)`. */
-  slot: z.number().int().min(0).max(MAX_INFERENCES - 1),
-});
-export type SharedProofRef = z.infer<typeof sharedProofRefSchema>;
 
 /** A shared-proof file. */
 export const sharedProofSchema = z.strictObject({
@@ -49,13 +40,7 @@ export const sharedProofSchema = z.strictObject({
   inferences: z.number().int().min(2).max(MAX_INFERENCES),
   /** Slots that carry padding (context 0), ascending; no receipt names them. */
   padding: z.array(z.number().int().min(0)),
-  proof: z.strictObject({
-    protocol: z.literal('groth16'),
-    curve: z.literal('bn128'),
-    pi_a: z.tuple([decimal, decimal, z.literal('1')]),
-    pi_b: z.tuple([z.tuple([decimal, decimal]), z.tuple([decimal, decimal]), z.tuple([z.literal('1'), z.literal('0')])]),
-    pi_c: z.tuple([decimal, decimal, z.literal('1')]),
-  }),
+  proof: groth16ProofSchema,
   /** All the proof's public signals: `inferences` slots of K signals each. */
   publicSignals: z.array(decimal),
   /** The digest of the other fields (see {@link sharedProofDigest}). */

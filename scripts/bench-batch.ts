@@ -40,9 +40,11 @@ a warm pool of the default shape (one prover per core, one snarkjs thread each; 
 example's calibration set through \`proveBatch\` (what \`prove --inputs\` runs) into a fresh folder, every receipt then checked
 by \`verifyMany\` (what \`verify <dir>\` runs). Inferences per minute: receipts written per minute of the whole batch (padding
 not counted), median of ${runs} runs (min–max). Proof time: the median time a worker spent on one shared proof (quantize,
-reference, witness, Groth16 for all N slots, receipts).
+reference, witness, Groth16 for all N slots, receipts). CPU per inference: the process's CPU time (all prover threads) over the
+batch divided by the inferences proven — less sensitive to other jobs than wall time. The runs go round the Ns (run 1 of every
+N, then run 2, …), so a change of load touches every N alike.
 
-${table(['N (inferences per proof)', 'constraints', 'domain', 'proofs for ' + count, 'time per proof (p50)', 'inferences/min', 'verify <dir>'], [...rows].sort((a, b) => Number(a[0]) - Number(b[0])))}
+${table(['N (inferences per proof)', 'constraints', 'domain', 'proofs for ' + count, 'time per proof (p50)', 'CPU per inference', 'inferences/min', 'verify <dir>'], [...rows].sort((a, b) => Number(a[0]) - Number(b[0])))}
 
 ${final ? '' : '(run in progress) '}Best so far: N = ${best.n} at ${best.perMinute.toFixed(1)} inferences/min (target ≥ 400).`;
   if (!opts['no-write']) writeSection('Batch proving: inferences per proof', body);
@@ -75,6 +77,9 @@ const loadStart = loadavg()[0]!;
 const started = new Date().toISOString();
 const rows: string[][] = [];
 const results: { n: number; perMinute: number }[] = [];
+// Compile (or reuse) every N first; then the runs go round the Ns, so that a change of load
+// during the run touches every N alike.
+const folders = new Map<number, string>();
 for (const n of ns) {
   const dir = join(work, `fm-n${n}`);
   let fresh = true;
@@ -91,42 +96,56 @@ for (const n of ns) {
     await compileModel(join(example, 'model.onnx'), { outDir: dir, force: true, calibrationPath: join(example, 'calibration.jsonl'), provenance: join(example, 'provenance.json'), inferences: n });
     log(`N=${n}: compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const artifacts = loadArtifacts(dir);
-  const key = loadVerifierKey(dir);
-  const m = artifacts.manifest;
-  const pool = new ProverPool(artifacts);
-  await pool.ready();
-  const perMinute: number[] = [];
-  const proofSeconds: number[] = [];
-  let verifyRow = { valid: 0, seconds: 0 };
-  try {
-    for (let run = 0; run < runs; run++) {
+  folders.set(n, dir);
+}
+const measured = new Map<number, { perMinute: number[]; proofSeconds: number[]; cpuPerInference: number[]; verify: { valid: number; seconds: number } }>();
+for (let run = 0; run < runs; run++) {
+  for (const n of ns) {
+    const dir = folders.get(n)!;
+    const artifacts = loadArtifacts(dir);
+    const key = loadVerifierKey(dir);
+    const pool = new ProverPool(artifacts);
+    let m = measured.get(n);
+    if (!m) measured.set(n, (m = { perMinute: [], proofSeconds: [], cpuPerInference: [], verify: { valid: 0, seconds: 0 } }));
+    try {
+      await pool.ready();
       const out = join(work, `out-n${n}-${run}`);
       rmSync(out, { recursive: true, force: true });
+      // CPU time of this process, every worker thread included: what the batch cost, whatever else ran beside it
+      const cpu0 = process.cpuUsage();
       const summary = await proveBatch(artifacts, inputs, out, { pool });
+      const cpu = process.cpuUsage(cpu0);
       if (summary.failed > 0) throw new Error(`N=${n}: ${summary.failed} inputs failed: ${summary.failures[0]?.reason}`);
-      perMinute.push((summary.proved / summary.seconds) * 60);
-      proofSeconds.push(summary.latency.p50Ms / 1000);
+      m.perMinute.push((summary.proved / summary.seconds) * 60);
+      m.proofSeconds.push(summary.latency.p50Ms / 1000);
+      m.cpuPerInference.push((cpu.user + cpu.system) / 1e6 / summary.proved);
       const v = await verifyMany(listReceiptFiles([out]), key);
       if (v.valid !== count) throw new Error(`N=${n}: ${v.invalid} receipts invalid: ${v.results.find((r) => !r.valid)?.reason}`);
-      verifyRow = { valid: v.valid, seconds: v.seconds };
-      log(`N=${n} run ${run + 1}: ${perMinute.at(-1)!.toFixed(1)} inferences/min, proof p50 ${proofSeconds.at(-1)!.toFixed(2)} s; verify ${v.valid}/${count} valid in ${v.seconds.toFixed(2)} s`);
+      m.verify = { valid: v.valid, seconds: v.seconds };
+      log(`N=${n} run ${run + 1}: ${m.perMinute.at(-1)!.toFixed(1)} inferences/min, proof p50 ${m.proofSeconds.at(-1)!.toFixed(2)} s, CPU ${m.cpuPerInference.at(-1)!.toFixed(2)} s per inference; verify ${v.valid}/${count} valid in ${v.seconds.toFixed(2)} s; load ${loadavg()[0]!.toFixed(2)}`);
+    } finally {
+      await pool.close();
+      releaseCurve();
     }
-  } finally {
-    await pool.close();
-    releaseCurve();
   }
-  const med = median(perMinute);
-  results.push({ n, perMinute: med });
-  rows.push([
-    String(n),
-    m.circuit.constraints.toLocaleString('en-US'),
-    `2^${m.setup?.power ?? '?'}`,
-    String(Math.ceil(count / n)),
-    `${median(proofSeconds).toFixed(2)} s`,
-    `**${med.toFixed(1)}** (${Math.min(...perMinute).toFixed(1)}–${Math.max(...perMinute).toFixed(1)})`,
-    `${verifyRow.valid}/${count} in ${verifyRow.seconds.toFixed(2)} s`,
-  ]);
+  rows.length = 0;
+  results.length = 0;
+  for (const n of ns) {
+    const m = measured.get(n)!;
+    const manifest = readManifest(folders.get(n)!);
+    const med = median(m.perMinute);
+    results.push({ n, perMinute: med });
+    rows.push([
+      String(n),
+      manifest.circuit.constraints.toLocaleString('en-US'),
+      `2^${manifest.setup?.power ?? '?'}`,
+      String(Math.ceil(count / n)),
+      `${median(m.proofSeconds).toFixed(2)} s`,
+      `${median(m.cpuPerInference).toFixed(2)} s`,
+      `**${med.toFixed(1)}** (${Math.min(...m.perMinute).toFixed(1)}–${Math.max(...m.perMinute).toFixed(1)})`,
+      `${m.verify.valid}/${count} in ${m.verify.seconds.toFixed(2)} s`,
+    ]);
+  }
   report(false);
 }
 report(true);

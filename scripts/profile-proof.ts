@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { loadArtifacts } from '../src/prove/artifacts.js';
 import { Prover } from '../src/prove/prover.js';
-import { quantizeInput } from '../src/reference/execute.js';
+import { quantizeInput, runReference } from '../src/reference/execute.js';
+import { inferencesOf } from '../src/shared/shared-proof.js';
 import { readInputFile } from '../src/shared/input.js';
 import { receiptContext } from '../src/shared/context.js';
 import { releaseCurve } from '../src/shared/curve.js';
@@ -69,7 +70,14 @@ async function main(): Promise<void> {
   const prover = new Prover(artifacts);
   const input = quantizeInput(artifacts.model, readInputFile(inputPath, artifacts.model.input.shape).values);
   const context = receiptContext({ modelId: artifacts.manifest.modelId, createdAt: new Date().toISOString(), nonce: '00' });
-  await prover.prove(input, context); // warm: the witness program, the curve and its threads
+  // Artifacts with N inferences per proof (public tensors): the input N times, each slot laid out as one inference's signals.
+  const n = inferencesOf(artifacts.manifest) ?? 1;
+  const output = runReference(artifacts.model, input);
+  const signals =
+    n > 1
+      ? { pub: Array.from({ length: n }, () => [...output, ...input].map((v) => encodeSigned(BigInt(v))).concat([context])) }
+      : { in: input.map((v) => encodeSigned(BigInt(v))), ctx: context };
+  await prover.proveSignals(signals); // warm: the witness program, the curve and its threads
 
   const curves = (snarkjs as unknown as { curves: { getCurveFromName(n: string): Promise<Curve> } }).curves;
   const curve = await curves.getCurveFromName('bn128');
@@ -97,7 +105,7 @@ async function main(): Promise<void> {
   const calculator = await builder(readFileSync(artifacts.wasmPath));
   for (let run = 0; run < runs; run++) {
     const w0 = performance.now();
-    const wtns = await calculator.calculateWTNSBin({ in: input.map((v) => encodeSigned(BigInt(v))), ctx: context }, true);
+    const wtns = await calculator.calculateWTNSBin(signals, true);
     const w1 = performance.now();
     const marks: Array<[string, number]> = [];
     events = [];

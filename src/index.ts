@@ -35,8 +35,8 @@ export { calibrate, intervalRanges, DEFAULT_INPUT_RANGE } from './quant/calibrat
 export { quantize } from './quant/quantize.js';
 export { DEFAULT_QUANT_OPTIONS } from './quant/model.js';
 export type { QModel, QNode, QuantOptions } from './quant/model.js';
-export { measureError } from './quant/error.js';
-export type { ErrorReport } from './quant/error.js';
+export { measureError } from './reference/error.js';
+export type { ErrorReport } from './reference/error.js';
 export { runReference, quantizeInput, dequantize, rescaleValue } from './reference/execute.js';
 
 export { emitCircuit } from './circuit/emit.js';

@@ -16,7 +16,7 @@ import { quantizeInput, runReference } from '../reference/execute.js';
 import { assertFieldElement, commitTensor, randomSalt } from '../shared/commitment.js';
 import { publicSignalCount, publicSignalLayout } from '../shared/layout.js';
 import { commitmentRange, OPENING_FORMAT, type Opening } from '../shared/opening.js';
-import { finalOutput } from '../quant/error.js';
+import { finalOutput } from '../reference/error.js';
 import { dequantize } from '../reference/execute.js';
 import type { Artifacts } from './artifacts.js';
 import { Prover } from './prover.js';

@@ -12,7 +12,7 @@ import { optimize } from '../../src/ir/optimize.js';
 import { runFloat } from '../../src/ir/float-exec.js';
 import { calibrate } from '../../src/quant/calibrate.js';
 import { quantize } from '../../src/quant/quantize.js';
-import { finalOutput } from '../../src/quant/error.js';
+import { finalOutput } from '../../src/reference/error.js';
 import { quantizeInput, runReference } from '../../src/reference/execute.js';
 import { emitCircuit } from '../../src/circuit/emit.js';
 import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';

@@ -31,7 +31,8 @@ export interface NodeSource {
   opType: string;
 }
 
-interface NodeBase {
+/** The fields every float-IR node has (an operator module's own node types extend it). */
+export interface NodeBase {
   input: string;
   output: string;
   source: NodeSource;

@@ -24,7 +24,8 @@ export interface QuantOptions {
 /** Defaults used when the caller gives no quantization options. */
 export const DEFAULT_QUANT_OPTIONS: QuantOptions = { inputBits: 10, weightBits: 10, activationBits: 12, headroomBits: 1 };
 
-interface QNodeBase {
+/** The fields every fixed-point node has (an operator module's own node types extend it). */
+export interface QNodeBase {
   input: string;
   output: string;
   source: NodeSource;

@@ -19,7 +19,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileModel } from '../src/build/compile.js';
-import { readManifest } from '../src/build/manifest.js';
+import { readManifest } from '../src/shared/manifest.js';
 import { loadArtifacts } from '../src/prove/artifacts.js';
 import { proveBatch } from '../src/prove/batch.js';
 import { ProverPool } from '../src/prove/pool.js';

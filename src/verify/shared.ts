@@ -16,7 +16,7 @@
 import { FIELD_MODULUS } from '../shared/field.js';
 import { publicSignalCount, publicSignalLayout } from '../shared/layout.js';
 import { inferencesOf, parseSharedProof, sharedProofDigest, type SharedProof } from '../shared/shared-proof.js';
-import type { Manifest } from '../build/manifest.js';
+import type { Manifest } from '../shared/manifest.js';
 import type { Receipt } from '../shared/receipt.js';
 import { checkProofPoints } from './points.js';
 

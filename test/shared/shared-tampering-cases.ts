@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { receiptDigest, type PublicReceipt } from '../../src/shared/receipt.js';
 import { sharedProofDigest, type SharedProof } from '../../src/shared/shared-proof.js';
 import { FIELD_MODULUS } from '../../src/shared/field.js';
-import type { Manifest } from '../../src/build/manifest.js';
+import type { Manifest } from '../../src/shared/manifest.js';
 import { resealOutput } from '../verify/tampering-cases.js';
 
 /** An honest folder, as the cases see it. */

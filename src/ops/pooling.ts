@@ -10,6 +10,7 @@
  * Circuit cost: sumPool none; maxPool a MaxOf(n, b) per window of n > 1 taps: (n − 1)
  * comparisons Max2(b) of b + 3 constraints each, plus input bindings.
  */
+import { channelUnits, expandChannels } from '../quant/units.js';
 import { CompileError } from '../shared/errors.js';
 import { describeSource, sizeOf } from '../ir/graph.js';
 import { avgDivisors, avgPoolForward, poolForward, windowMax, windowSum } from '../ir/conv.js';
@@ -98,17 +99,24 @@ export const pooling = family({
         return { lo: poolForward(x.lo, g, windowMax), hi: poolForward(x.hi, g, windowMax) };
       },
       quantize(q, node) {
-        const x = q.get(node.input, node);
+        // An int8 value whose unit is one per channel is pooled as its integers (the unit is
+        // positive, so the maximum is the same element); its deferred ReLU commutes with it.
+        const held = q.exact(node.input, node);
+        const channels = held.unit && held.relu === undefined ? channelUnits(held.unit, q.shape(node.input), 1) : undefined;
+        const x = channels ? held : q.get(node.input, node);
         const taps = windowTaps(node.window, q.shape(node.input).slice(2), q.shape(node.output).slice(2));
         for (let o = 0; o < taps.outputs; o++) {
           if (taps.start[o + 1] === taps.start[o]) throw new CompileError(`${describeSource(node.source)}: a pooling window lies entirely in the padding`);
         }
         // Differences of two inputs: statically within ±(max − min); calibrated within ±2·range.
         const staticBits = Math.max(1, Math.ceil(Math.log2(x.max - x.min + 1)));
-        const calibrated = Math.ceil(q.range(node.input) * 2 ** (x.scale + q.opts.headroomBits));
+        const perUnit = channels ? 1 / Math.min(...channels) : 2 ** x.scale;
+        const calibrated = Math.ceil(q.range(node.input) * perUnit * 2 ** q.opts.headroomBits);
         const bits = Math.max(1, Math.min(staticBits, Math.ceil(Math.log2(2 * calibrated + 1))));
         q.push({ kind: 'maxPool', input: x.q, output: node.output, window: node.window, bits, source: node.source });
-        q.set(node.output, q.define(node.output, { ...x }, node.output));
+        const { unit: _unit, ...plain } = x;
+        const out = q.define(node.output, plain, node.output);
+        q.set(node.output, channels ? { ...out, unit: expandChannels(channels, q.shape(node.output), 1) } : out);
       },
     },
     avgPool: {

@@ -27,7 +27,7 @@ import { inputCommitment, isPublicReceipt, receiptDigest, RECEIPT_FORMAT, type A
 import { decodeModel } from '../onnx/decode.js';
 import { OrtModel } from '../onnx/runtime.js';
 import { readManifest, type Manifest } from '../build/manifest.js';
-import { quantizeInput } from '../reference/execute.js';
+import { dequantizeInput, quantizeInput } from '../reference/execute.js';
 import type { QModel } from '../quant/model.js';
 import { loadArtifacts, type Artifacts } from '../prove/artifacts.js';
 import { proveInferenceTimed } from '../prove/prove.js';
@@ -89,7 +89,7 @@ class TeeSession {
   /** Runs the model on the dequantized input integers (a fixed-batch graph included: see OrtModel). */
   async run(inputRaw: readonly number[]): Promise<TeeOutput> {
     const { input, output } = this.artifacts.model;
-    const x = Float32Array.from(inputRaw, (v) => v / 2 ** input.scale);
+    const x = dequantizeInput({ input }, inputRaw);
     const result = await this.model.runOutputs(x, input.shape);
     const final = Array.from(result[this.outputName]!);
     const values = this.logitsName ? Array.from(result[this.logitsName]!) : final;

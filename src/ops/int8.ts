@@ -45,10 +45,16 @@ export const REQUANT_BITS = 16;
 /** DequantizeLinear: the integers as they are (less the zero point), the scale as their unit. */
 function quantizeDequantize(q: Quantizer, node: DequantizeNode): void {
   const exact = q.exact(node.input, node);
-  const x = exact.unit ? q.get(node.input, node) : exact;
   const shape = q.shape(node.input);
   const scale = broadcastTo(node.scale, shape);
   const zero = broadcastTo(node.zeroPoint, shape);
+  // A QuantizeLinear's output less its own zero point: the value before the zero point was added.
+  const back = exact.beforeZero;
+  if (back && back.zero.length === zero.length && back.zero.every((z, i) => z === zero[i])) {
+    q.set(node.output, { q: back.ref.q, scale: 0, min: back.ref.min, max: back.ref.max, pending: false, unit: Float64Array.from(scale) });
+    return;
+  }
+  const x = exact.unit ? q.get(node.input, node) : exact;
   if (scale.some((v) => !(v > 0) || !Number.isFinite(v))) throw new CompileError(`${describeSource(node.source)}: dequantization scales must be positive`);
   // (v·2^−e − z)·s = (v − z·2^e)·(s·2^−e)
   const offset = Array.from(zero, (z) => -z * 2 ** x.scale);
@@ -140,7 +146,7 @@ function finishRequantize(q: Quantizer, node: RequantizeNode, rounded: Ref, zero
   const min = node.min > cur.min ? node.min : null;
   const max = node.max < cur.max ? node.max : null;
   if (min === null && max === null) {
-    q.set(node.output, cur);
+    q.set(node.output, cur === rounded ? cur : { ...cur, beforeZero: { ref: rounded, zero } });
     return;
   }
   const width = (a: number, b: number, c: number) => Math.ceil(Math.log2(Math.max(b - c + 1, c - a, 1)));

@@ -32,6 +32,8 @@ export interface Ref {
    * requantization to fuse; names the float value before the ReLU (its calibrated range).
    */
   relu?: string;
+  /** An int8 value with its zero point added: the value before (zero = the constant added), for a DequantizeLinear to take back. */
+  beforeZero?: { ref: Ref; zero: number[] };
 }
 
 /** The scale that fits `maxAbs` into signed `bits`: floor(log2((2^(bits−1) − 1) / maxAbs)). */

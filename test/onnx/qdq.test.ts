@@ -91,3 +91,32 @@ describe('int8 QDQ CNN (exporter form)', () => {
     }
   });
 });
+
+describe('onnxruntime-quantizer-style QDQ fixtures (uint8 activations with zero points, test/fixtures/robust/)', () => {
+  for (const name of ['qdq_conv_per_channel', 'qdq_conv_per_tensor', 'qdq_gemm_flatten', 'qdq_mlp_s8']) {
+    it(`${name}: argmax as onnxruntime on 40 inputs; the circuit equals the reference and its predicted count`, async () => {
+      const bytes = readFileSync(`test/fixtures/robust/${name}.onnx`);
+      const graph = optimize(importOnnx(bytes));
+      const n = graph.input.shape.reduce((a, b) => a * b, 1);
+      const r = rng(5);
+      const inputs = Array.from({ length: 40 }, () => Float64Array.from({ length: n }, () => r()));
+      const model = quantize(graph, calibrate(graph, inputs.slice(0, 20)));
+      const ort = await OrtModel.load(bytes);
+      let agree = 0;
+      for (const x of inputs) {
+        const expected = await ort.run(x, graph.input.shape);
+        if (argmax(runReference(model, quantizeInput(model, x))) === argmax(expected)) agree++;
+      }
+      await ort.close();
+      expect(agree / inputs.length).toBeGreaterThanOrEqual(0.95);
+      const circuit = await compileTestCircuit(emitCircuit(model).source, { optimization: MODEL_OPTIMIZATION });
+      expect(circuit.compiled.constraints).toBe(expectedConstraintsO1(model));
+      for (const x of inputs.slice(0, 3)) {
+        const raw = quantizeInput(model, x);
+        const witness = await circuit.witness({ in: raw.map((v) => encodeSigned(BigInt(v))), ctx: 7n });
+        expect(circuit.check(witness)).toEqual([]);
+        runReference(model, raw).forEach((v, j) => expect(circuit.get(witness, `main.out[${j}]`)).toBe(encodeSigned(BigInt(v))));
+      }
+    });
+  }
+});

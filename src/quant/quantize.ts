@@ -61,13 +61,14 @@ export function quantize(graph: Graph, ranges: Ranges, options: Partial<QuantOpt
 }
 
 /**
- * The QuantizeLinear of the graph input, when it is the input's only reader (with an integer
- * zero point and range): it becomes the input quantization, applied outside the circuit.
+ * The QuantizeLinear of the graph input, when it is the input's only reader and not the
+ * model's last step: it becomes the input quantization, applied outside the circuit.
  */
 function inputQuantization(graph: Graph): { node: IrNode; quantization: InputQuantization } | undefined {
   const readers = graph.nodes.filter((n) => nodeInputs(n).includes(graph.input.name));
   const node = readers[0];
-  if (readers.length !== 1 || node?.kind !== 'requantize' || graph.output.name === graph.input.name) return undefined;
+  // (A model that is the QuantizeLinear alone keeps it in the circuit: there would be nothing else to prove.)
+  if (readers.length !== 1 || node?.kind !== 'requantize' || node.output === graph.output.name) return undefined;
   const flat = (t: { data: Float64Array }) => Array.from(t.data);
   const scale = broadcastTo(node.scale, graph.input.shape);
   const zero = broadcastTo(node.zeroPoint, graph.input.shape);

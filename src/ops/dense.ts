@@ -14,7 +14,7 @@ import { convForward, convInterval } from '../ir/conv.js';
 import { sizeOf } from '../ir/graph.js';
 import { LINEAR_CONVERTERS } from '../onnx/ops-linear.js';
 import { CONV_CONVERTERS } from '../onnx/ops-conv.js';
-import { scaleFor, type Quantizer, type Ref } from '../quant/quantizer.js';
+import { scaleFor, type Ref } from '../quant/quantizer.js';
 import { expandChannels, integerSteps, uniformUnit } from '../quant/units.js';
 import { convTemplate, denseTemplate } from '../circuit/emit-layers.js';
 import { bindCost, fillKinds } from '../circuit/gadget-cost.js';
@@ -63,7 +63,7 @@ function dense(x: ArrayLike<number>, weight: ArrayLike<number>, bias: ArrayLike<
  * integer weights, the bias in units of u·step (an int32 bias exactly), and those units;
  * undefined otherwise (the layer is then quantized as a float one).
  */
-function integerLayer(q: Quantizer, x: Ref, weight: ArrayLike<number>, bias: ArrayLike<number> | undefined, outputs: number): { weight: number[]; bias: number[]; units: Float64Array } | undefined {
+function integerLayer(x: Ref, weight: ArrayLike<number>, bias: ArrayLike<number> | undefined, outputs: number): { weight: number[]; bias: number[]; units: Float64Array } | undefined {
   if (!x.unit || x.relu !== undefined) return undefined;
   const u = uniformUnit(x.unit);
   if (u === undefined) return undefined;
@@ -106,7 +106,7 @@ export const denseOps = family({
       },
       quantize(q, node) {
         const held = q.exact(node.input, node);
-        const int8 = integerLayer(q, held, node.weight, node.bias, node.outFeatures);
+        const int8 = integerLayer(held, node.weight, node.bias, node.outFeatures);
         let x = int8 ? held : q.get(node.input, node);
         if (x.pending && !int8) x = q.rescale(x, node.input, false, node.source);
         const { weight, weightScale } = int8 ? { weight: int8.weight, weightScale: 0 } : quantizeWeights(node.weight, q.opts.weightBits);
@@ -134,7 +134,7 @@ export const denseOps = family({
       quantize(q, node) {
         const outChannels = q.shape(node.output)[1]!;
         const held = q.exact(node.input, node);
-        const int8 = integerLayer(q, held, node.weight, node.bias, outChannels);
+        const int8 = integerLayer(held, node.weight, node.bias, outChannels);
         let x = int8 ? held : q.get(node.input, node);
         if (x.pending && !int8) x = q.rescale(x, node.input, false, node.source);
         const { weight, weightScale } = int8 ? { weight: int8.weight, weightScale: 0 } : quantizeWeights(node.weight, q.opts.weightBits);

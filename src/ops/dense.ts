@@ -5,7 +5,9 @@
  * Quantization: integer weights at the power-of-two scale that fits the largest into
  * weightBits; the output stays a pending accumulator at input scale + weight scale (bias at
  * that scale), rescaled only when something non-linear needs it. A pending input is
- * rescaled first.
+ * rescaled first. On an int8 (QDQ) input whose weights are int8 values times a step per
+ * output (DequantizeLinear of int8 weights), the layer uses those integers and the int32
+ * bias exactly, and its accumulator carries the unit in_scale·step (src/quant/units.ts).
  * Circuit: a generated layer template (src/circuit/emit-layers.ts) whose outputs are
  * signals bound by linear constraints: one per output, plus one per input bound to an
  * expression; no gadget.

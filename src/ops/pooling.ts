@@ -6,17 +6,18 @@
  * scale — exact for a uniform power-of-two divisor, otherwise a fixed-point multiplier per
  * output position whose extra bits the next rescale removes. MaxPool works on the
  * unrescaled accumulator (the rescale is monotone) with a comparison width from the static
- * and calibrated spans.
+ * and calibrated spans; an int8 accumulator (units per channel, src/quant/units.ts) is
+ * pooled as its integers, before its requantization.
  * Circuit cost: sumPool none; maxPool a MaxOf(n, b) per window of n > 1 taps: (n − 1)
  * comparisons Max2(b) of b + 3 constraints each, plus input bindings.
  */
-import { channelUnits, expandChannels } from '../quant/units.js';
 import { CompileError } from '../shared/errors.js';
 import { describeSource, sizeOf } from '../ir/graph.js';
 import { avgDivisors, avgPoolForward, poolForward, windowMax, windowSum } from '../ir/conv.js';
 import { windowTaps, type WindowTaps } from '../ir/window.js';
 import { CONV_CONVERTERS } from '../onnx/ops-conv.js';
 import type { QMaxPool, QModel, QSumPool } from '../quant/model.js';
+import { channelUnits, expandChannels } from '../quant/units.js';
 import { refuse } from '../reference/refuse.js';
 import { combine, type LinearExpr } from '../circuit/linear-expr.js';
 import type { Emitter, GadgetInstance } from '../circuit/emitter.js';

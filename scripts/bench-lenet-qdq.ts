@@ -6,13 +6,15 @@
  *   constraints as the cost model predicts them (equal to circom's count, test/ops/cost.test.ts);
  * - argmax agreement of the QDQ circuit's semantics (the reference executor, equal to the
  *   witness) with onnxruntime running the QDQ model, on the 10,000 test images.
- * Options: `--images N`, `--skip-circom` (predicted counts only).
+ * Options: `--images N`, `--skip-circom` (predicted counts only), `--artifacts <dir>` (the
+ * counts of a QDQ LeNet already compiled into <dir> by this script, instead of compiling).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { compileModel } from '../src/build/compile.js';
+import { readManifest } from '../src/build/manifest.js';
 import { importOnnx } from '../src/onnx/import.js';
 import { optimize } from '../src/ir/optimize.js';
 import { calibrate } from '../src/quant/calibrate.js';
@@ -42,6 +44,28 @@ function quantized(file: string) {
   return quantize(graph, calibrate(graph, calib), QUANT);
 }
 
+/**
+ * The constraints of each comparison or rescale step, with what precedes it since the last
+ * one (the layers' output bindings): differences of the predicted counts of model prefixes.
+ */
+function breakdown(model: ReturnType<typeof quantized>): { label: string; constraints: number }[] {
+  const parts: { label: string; constraints: number }[] = [];
+  let prev = 0;
+  model.nodes.forEach((n, i) => {
+    if (n.kind !== 'maxPool' && n.kind !== 'rescale') return;
+    const info = model.values[n.output]!;
+    const count = predictConstraints({ ...model, nodes: model.nodes.slice(0, i + 1), output: { ...model.output, name: n.output, shape: info.shape } }) - 1;
+    const elements = info.shape.reduce((a, b) => a * b, 1);
+    const label =
+      n.kind === 'maxPool'
+        ? `max pooling of ${elements} outputs, comparisons of ${n.bits} bits`
+        : `${n.saturate !== undefined || n.multiplier ? 'Requantize' : 'rescale'} of ${elements}: k ${n.shift}, b ${n.bits}${n.saturate !== undefined ? `, saturated to ${n.saturate} bits` : ''}`;
+    parts.push({ label, constraints: count - prev });
+    prev = count;
+  });
+  return parts;
+}
+
 async function main() {
   const machine = machineLine();
   const rows: string[][] = [];
@@ -52,7 +76,12 @@ async function main() {
   let qdqCount = qdqPredicted;
   let wires = '—';
   let circom = '';
-  if (arg('--skip-circom') < 0) {
+  if (arg('--artifacts') >= 0) {
+    const circuit = readManifest(process.argv[arg('--artifacts') + 1]!).circuit;
+    if (circuit.constraints !== qdqPredicted) throw new Error(`the artifacts hold ${circuit.constraints} constraints, the cost model predicts ${qdqPredicted}`);
+    wires = circuit.wires.toLocaleString('en-US');
+    rows.push(['gadgets (QDQ)', Object.entries(circuit.gadgets).map(([k, v]) => `${v} ${k}`).join(', '), '', '']);
+  } else if (arg('--skip-circom') < 0) {
     log('compiling the QDQ LeNet (circom, no setup)…');
     const compiled = await compileModel(join(example, 'model-int8.onnx'), {
       outDir: join(mkdtempSync(join(tmpdir(), 'zkinfer-lenet-qdq-')), 'lenet-int8'),
@@ -104,12 +133,22 @@ async function main() {
   rows.push(['argmax agreement, QDQ circuit vs onnxruntime on the float model', pct(agreeFloat), '', '']);
   rows.push(['test accuracy, QDQ circuit / onnxruntime QDQ', `${pct(correct)} / ${pct(correctOrt)}`, '', '']);
   rows.push(['test images the circuit cannot prove (outside the calibrated widths)', `${refused}`, '', '']);
+  const fb = breakdown(floatModel);
+  const qb = breakdown(qdqModel);
+  const parts = Array.from({ length: Math.max(fb.length, qb.length) }, (_, i) => [
+    fb[i] ? `${fb[i]!.label}: ${fb[i]!.constraints.toLocaleString('en-US')}` : '—',
+    qb[i] ? `${qb[i]!.label}: ${qb[i]!.constraints.toLocaleString('en-US')}` : '—',
+  ]);
   const body = [
     `${machine}; load average at end ${loadavg()[0]!.toFixed(2)}.`,
     '',
     'Model: examples/lenet/model-int8.onnx (`/usr/bin/python3 scripts/make_qdq_models.py lenet`: the LeNet example with symmetric int8 weights per output channel, int32 biases, symmetric int8 activations calibrated on 10,000 Fashion-MNIST training images; QuantizeLinear on the input, DequantizeLinear → Conv/Gemm → Relu → QuantizeLinear, QDQ pairs around MaxPool and Flatten, final DequantizeLinear → Softmax), compiled with the calibration file and options of the float example.',
     '',
     table(['measure', 'value', 'target', ''], rows),
+    '',
+    'Where the constraints go, step by step (the cost model, equal to circom’s count; each step with the layer bindings before it):',
+    '',
+    table(['float LeNet (7/8/9)', 'int8 QDQ LeNet'], parts),
   ].join('\n');
   writeSection('int8 QDQ LeNet (issue 13, item 3)', body);
   process.stdout.write(`${body}\n`);

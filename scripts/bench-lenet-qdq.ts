@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { compileModel } from '../src/build/compile.js';
-import { readManifest } from '../src/build/manifest.js';
+import { readManifest } from '../src/shared/manifest.js';
 import { importOnnx } from '../src/onnx/import.js';
 import { optimize } from '../src/ir/optimize.js';
 import { calibrate } from '../src/quant/calibrate.js';

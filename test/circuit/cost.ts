@@ -28,6 +28,8 @@ const O1 = {
   rescale: (k: number, b: number) => k + b + 2,
   max2: (b: number) => b + 3,
   argMax: (n: number, b: number) => n * (b + 4) + (n === 2 ? 1 : 2),
+  /** Requantize(k, b, j, relu, c) (test/circuits/requantize.test.ts). */
+  requantize: (k: number, b: number, j: number, relu: boolean) => k + b + (j === 0 ? 2 : relu ? (b === j + 2 ? 3 : 5) : b === j + 1 ? 5 : 10),
 };
 
 const fill = (n: number, k: Kind): Kind[] => new Array<Kind>(n).fill(k);
@@ -65,8 +67,10 @@ export function expectedConstraintsO1(model: QModel): number {
         break;
       case 'rescale':
       case 'leakyRelu':
-        // RescaleHalfEven adds the tie flag and its check (two constraints).
-        n += bind(x) + x.length * (O1.rescale(node.shift, node.bits) + (node.kind === 'rescale' && node.halfEven ? 2 : 0));
+        // RescaleHalfEven adds the tie flag and its check (two constraints); a multiplier or a
+        // saturation makes it a Requantize gadget.
+        if (node.kind === 'rescale' && (node.multiplier || node.saturate !== undefined)) n += bind(x) + x.length * O1.requantize(node.shift, node.bits, node.saturate ?? 0, node.relu);
+        else n += bind(x) + x.length * (O1.rescale(node.shift, node.bits) + (node.kind === 'rescale' && node.halfEven ? 2 : 0));
         y = fill(count, 'private');
         break;
       case 'maxPool': {

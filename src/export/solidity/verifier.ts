@@ -95,7 +95,9 @@ function segmentCheck(segment: SignalSegment): string {
         `        G.checkValues(r.publicSignals, ${segment.start}, r.${segment.of}, ${segment.min}, ${segment.max}, "${segment.of}");`,
       ].join('\n');
     case 'commitment':
-      throw new ExportError(`the Solidity verifier checks public tensors only; the ${segment.of} is hashed`);
+      // canonical (checkCanonical, above) is all a commitment must be; the pairing binds it, and the
+      // receipt's values never reach the contract (r.${segment.of} must be empty: _verify)
+      return `        // the ${segment.of} commitment: signal ${segment.start}, a salted Poseidon commitment, canonical (checked above) and bound by the pairing`;
     case 'context':
       return [
         `        // the context: signal ${segment.start}, SHA-256 of the model id, createdAt and nonce (mod 2^253)`,
@@ -124,7 +126,8 @@ function segmentCommitment(segment: SignalSegment, io: Manifest['io']): string |
       return `        inputCommitment = G.sha256IntegersJson(bytes(${JSON.stringify(prefix)}), r.input, ${maxChars(segment.min, segment.max)}, bytes(${JSON.stringify(suffix)}));`;
     }
     case 'commitment':
-      throw new ExportError(`the Solidity verifier checks public tensors only; the ${segment.of} is hashed`);
+      // receipt.<of>.commitment is the proven signal itself (verify checks them equal)
+      return `        ${segment.of}Commitment = bytes32(r.publicSignals[${segment.start}]);`;
     case 'context':
       return undefined;
     default:
@@ -153,6 +156,11 @@ export function verifierSource(manifest: Manifest, key: Groth16Key): VerifierSou
   const n = publicSignalCount(layout);
   if (key.ic.length !== n + 1) throw new ExportError(`the verification key has ${key.ic.length} IC points, the layout ${n} public signals`);
   const count = (of: 'input' | 'output') => layout.reduce((a, g) => a + (g.kind === 'values' && g.of === of ? g.count : 0), 0);
+  // a hashed tensor's integers are never accepted: integers in their place mean a receipt that presents it as public
+  const lengthCheck = (of: 'input' | 'output') =>
+    manifest.io[of].visibility === 'hashed'
+      ? `        if (r.${of}.length != 0) revert("the receipt ${of} is public, the manifest declares it hashed");`
+      : `        if (r.${of}.length != N_${of.toUpperCase()}) revert("the receipt ${of} does not have the shape and scale the manifest declares");`;
   const keyData = keyDataChunks(key.ic);
   const [b, c, d] = [g2Words(key.beta), g2Words(key.gamma), g2Words(key.delta)];
   const commitments = layout.map((g) => segmentCommitment(g, manifest.io)).filter((s): s is string => s !== undefined);
@@ -225,8 +233,8 @@ ${commitments.length > 0 ? commitments.join('\n') : '        // nothing committe
         if (r.keyId != KEY_ID) {
             revert(string.concat("the receipt was proven with key ", G.shortHex(r.keyId), ", the artifacts hold key ", G.shortHex(KEY_ID)));
         }
-        if (r.input.length != N_INPUT) revert("the receipt input does not have the shape and scale the manifest declares");
-        if (r.output.length != N_OUTPUT) revert("the receipt output does not have the shape and scale the manifest declares");
+${lengthCheck('input')}
+${lengthCheck('output')}
         if (r.nonce.length == 0 || r.nonce.length > 512) revert("expected the nonce to be 1 to 512 bytes");
         if (r.publicSignals.length != N_SIGNALS) {
             revert(string.concat("expected ${n} public signals (", LAYOUT, "), got ", G.uintToString(r.publicSignals.length)));

@@ -3,10 +3,12 @@
  * before it because a contract cannot make them. The exported verifier takes typed values
  * (ZkinferReceipt in IZkinferVerifier.sol): it never sees the receipt's JSON, so it cannot
  * refuse unknown fields or malformed values, and it does not receive the presentation fields
- * (output values, probabilities, semantics) nor the input commitment and digest strings.
+ * (output values, probabilities, semantics) nor the commitment and digest strings (a hashed
+ * tensor's commitment reaches it as its public signal, and no value of it is sent).
  * {@link encodeReceiptForChain} runs exactly those checks with the library's own code
- * (parseReceipt, checkReceiptFields, checkProvenOutput from src/verify/verify.ts) and
- * refuses to encode a receipt that fails them; the contract checks everything else. Together
+ * (parseReceipt, checkReceiptFields, checkProvenOutput from src/verify/verify.ts; the
+ * commitment strings against their signals, {@link checkCommitmentCopies}) and refuses to
+ * encode a receipt that fails them; the contract checks everything else. Together
  * they give the verdict `zkinfer verify` gives, for every case of the tampering table.
  */
 import { createContract } from 'micro-eth-signer/abi.js';

@@ -13,8 +13,8 @@
  *
  * Usage: npx tsx scripts/bench-export.ts [--model <artifacts>=<inputs.jsonl>]... [--receipts 5] [--runs 20]
  * Default: the tiny test model (6-5-3) and examples/fashion-mnist (784-128-10), each with a
- * public and a hashed input (the example compiled with setup once into
- * /tmp/zkinfer-bench-export/fashion-mnist{,-hashed-input} and kept).
+ * public and a hashed input, and the example with both hashed (compiled with setup once into
+ * /tmp/zkinfer-bench-export/fashion-mnist{,-hashed-input,-hashed-both} and kept).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,16 +59,16 @@ interface ModelRun {
 }
 
 /** Compiles the Fashion-MNIST example with setup into `dir` (once: kept while its ONNX hash and visibility match). */
-async function exampleArtifacts(dir: string, inputVisibility: 'public' | 'hashed'): Promise<string> {
+async function exampleArtifacts(dir: string, inputVisibility: 'public' | 'hashed', outputVisibility: 'public' | 'hashed' = 'public'): Promise<string> {
   const onnx = join(EXAMPLE, 'model.onnx');
   const fresh = () => {
     if (!existsSync(join(dir, 'manifest.json'))) return false;
     const m = readManifest(dir);
-    return m.files.onnx.sha256 === sha256File(onnx) && Boolean(m.keyId) && m.io.input.visibility === inputVisibility && m.io.output.visibility === 'public';
+    return m.files.onnx.sha256 === sha256File(onnx) && Boolean(m.keyId) && m.io.input.visibility === inputVisibility && m.io.output.visibility === outputVisibility;
   };
   if (!fresh()) {
-    process.stderr.write(`compiling ${onnx} (${inputVisibility} input) with setup into ${dir} (once)\n`);
-    await compileModel(onnx, { outDir: dir, calibrationPath: join(EXAMPLE, 'calibration.jsonl'), inputVisibility, force: true });
+    process.stderr.write(`compiling ${onnx} (${inputVisibility} input, ${outputVisibility} output) with setup into ${dir} (once)\n`);
+    await compileModel(onnx, { outDir: dir, calibrationPath: join(EXAMPLE, 'calibration.jsonl'), inputVisibility, outputVisibility, force: true });
   }
   return dir;
 }
@@ -86,6 +86,7 @@ async function defaultModels(): Promise<ModelRun[]> {
   const tinyHashed = await compileTinyModel({ inputVisibility: 'hashed' });
   const fm = await exampleArtifacts('/tmp/zkinfer-bench-export/fashion-mnist', 'public');
   const fmHashed = await exampleArtifacts('/tmp/zkinfer-bench-export/fashion-mnist-hashed-input', 'hashed');
+  const fmHashedBoth = await exampleArtifacts('/tmp/zkinfer-bench-export/fashion-mnist-hashed-both', 'hashed', 'hashed');
   const shape = loadArtifacts(fm).model.input.shape;
   const fmInputs = readInputLines(join(EXAMPLE, 'inputs.jsonl'), shape).records.map((r) => Array.from(r.values));
   return [
@@ -93,6 +94,7 @@ async function defaultModels(): Promise<ModelRun[]> {
     { label: 'tiny test model (6-5-3 MLP)', dir: tinyHashed.dir, inputs: tinyInputs },
     { label: 'examples/fashion-mnist (784-128-10 MLP)', dir: fm, inputs: fmInputs },
     { label: 'examples/fashion-mnist (784-128-10 MLP)', dir: fmHashed, inputs: fmInputs },
+    { label: 'examples/fashion-mnist (784-128-10 MLP)', dir: fmHashedBoth, inputs: fmInputs },
   ];
 }
 

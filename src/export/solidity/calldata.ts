@@ -13,7 +13,7 @@
  */
 import { createContract } from 'micro-eth-signer/abi.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import type { Manifest } from '../../build/manifest.js';
+import type { Manifest } from '../../shared/manifest.js';
 import { ExportError } from '../../shared/errors.js';
 import { decodeSigned, FIELD_MODULUS } from '../../shared/field.js';
 import { publicSignalCount, publicSignalLayout } from '../../shared/layout.js';

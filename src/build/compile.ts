@@ -23,7 +23,7 @@ import { optimize } from '../ir/optimize.js';
 import { calibrate, DEFAULT_INPUT_RANGE, intervalRanges } from '../quant/calibrate.js';
 import { quantize } from '../quant/quantize.js';
 import { DEFAULT_QUANT_OPTIONS, type QModel, type QuantOptions } from '../quant/model.js';
-import { measureError, type ErrorReport } from '../quant/error.js';
+import { measureError, type ErrorReport } from '../reference/error.js';
 import { emitCircuit } from '../circuit/emit.js';
 import { VISIBILITIES, type Visibility } from '../shared/layout.js';
 import { compileCircom } from './circom.js';

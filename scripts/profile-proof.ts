@@ -18,6 +18,7 @@ import { readInputFile } from '../src/shared/input.js';
 import { receiptContext } from '../src/shared/context.js';
 import { releaseCurve } from '../src/shared/curve.js';
 import { encodeSigned } from '../src/shared/field.js';
+import { randomSalt } from '../src/shared/commitment.js';
 import { median, table } from './lib/bench-report.js';
 
 const arg = (name: string, fallback?: string): string | undefined => {
@@ -69,7 +70,11 @@ async function main(): Promise<void> {
   const prover = new Prover(artifacts);
   const input = quantizeInput(artifacts.model, readInputFile(inputPath, artifacts.model.input.shape).values);
   const context = receiptContext({ modelId: artifacts.manifest.modelId, createdAt: new Date().toISOString(), nonce: '00' });
-  await prover.prove(input, context); // warm: the witness program, the curve and its threads
+  // hashed tensors need their salts as private inputs (a fresh one per tensor, as `prove` draws)
+  const extra: Record<string, bigint> = {};
+  if (artifacts.manifest.io.input.visibility === 'hashed') extra.inSalt = randomSalt();
+  if (artifacts.manifest.io.output.visibility === 'hashed') extra.outSalt = randomSalt();
+  await prover.prove(input, context, extra); // warm: the witness program, the curve and its threads
 
   const curves = (snarkjs as unknown as { curves: { getCurveFromName(n: string): Promise<Curve> } }).curves;
   const curve = await curves.getCurveFromName('bn128');
@@ -97,7 +102,7 @@ async function main(): Promise<void> {
   const calculator = await builder(readFileSync(artifacts.wasmPath));
   for (let run = 0; run < runs; run++) {
     const w0 = performance.now();
-    const wtns = await calculator.calculateWTNSBin({ in: input.map((v) => encodeSigned(BigInt(v))), ctx: context }, true);
+    const wtns = await calculator.calculateWTNSBin({ in: input.map((v) => encodeSigned(BigInt(v))), ctx: context, ...extra }, true);
     const w1 = performance.now();
     const marks: Array<[string, number]> = [];
     events = [];

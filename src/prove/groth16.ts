@@ -229,17 +229,46 @@ function groupWitness(witness: Uint8Array, from: number, to: number): WitnessCla
   ];
 }
 
-/** Σ w_i · P_i over the grouped wires, P_i the points of `points` (size bytes each) at index i − offset. */
+/** Which points of a key section are the point at infinity (all-zero bytes: a wire absent from that matrix). */
+const zeroMaps = new WeakMap<Uint8Array, Uint8Array>();
+function zeroPoints(points: Uint8Array, size: number): Uint8Array {
+  let map = zeroMaps.get(points);
+  if (!map) {
+    const n = points.byteLength / size;
+    map = new Uint8Array(n);
+    const words = new Uint32Array(points.buffer.slice(points.byteOffset, points.byteOffset + points.byteLength));
+    const per = size / 4;
+    for (let i = 0; i < n; i++) {
+      let any = 0;
+      for (let k = i * per; k < (i + 1) * per; k++) any |= words[k]!;
+      map[i] = any === 0 ? 1 : 0;
+    }
+    zeroMaps.set(points, map);
+  }
+  return map;
+}
+
+/**
+ * Σ w_i · P_i over the grouped wires, P_i the points of `points` (size bytes each) at index
+ * i − offset; points at infinity (wires the matrix does not use) are left out.
+ */
 async function witnessMsm(group: Group, points: Uint8Array, size: number, offset: number, classes: readonly WitnessClass[]): Promise<Point> {
+  const zero = zeroPoints(points, size);
   const parts = await Promise.all(
     classes.map((c) => {
-      if (c.wires.length === 0) return group.zero;
       const bases = new Uint8Array(size * c.wires.length);
+      const scalars = new Uint8Array(c.width * c.wires.length);
+      let n = 0;
       c.wires.forEach((wire, j) => {
-        const p = points.subarray((wire - offset) * size, (wire - offset + 1) * size);
-        bases.set(c.negative[j] ? group.neg(p) : p, j * size);
+        const at = wire - offset;
+        if (zero[at]) return;
+        const p = points.subarray(at * size, (at + 1) * size);
+        bases.set(c.negative[j] ? group.neg(p) : p, n * size);
+        scalars.set(c.scalars.subarray(j * c.width, (j + 1) * c.width), n * c.width);
+        n++;
       });
-      return group.multiExpAffine(bases, c.scalars);
+      if (n === 0) return group.zero;
+      return group.multiExpAffine(bases.subarray(0, n * size), scalars.subarray(0, n * c.width));
     }),
   );
   return parts.reduce((a, b) => group.add(a, b), group.zero);

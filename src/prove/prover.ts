@@ -26,15 +26,22 @@ const requireHere = createRequire(import.meta.url);
 export class Prover {
   private calculator?: Promise<WitnessCalculator>;
   private readonly key: Groth16Key;
+  private readonly zkey?: Uint8Array;
   private readonly wasm: Uint8Array;
   private readonly builder: WitnessCalculatorBuilder;
 
   /**
    * @throws {ProveError} when the zkey, wasm or witness calculator cannot be loaded
    */
-  constructor(artifacts: Pick<Artifacts, 'zkeyPath' | 'wasmPath'>) {
+  /**
+   * @param options.engine `zkinfer` (default: ./groth16.ts) or `snarkjs` (its own
+   *   `groth16.prove` on the in-memory key: the reference, kept for comparisons)
+   */
+  constructor(artifacts: Pick<Artifacts, 'zkeyPath' | 'wasmPath'>, options: { engine?: 'zkinfer' | 'snarkjs' } = {}) {
     try {
-      this.key = readGroth16Key(readFileSync(artifacts.zkeyPath));
+      const zkey = readFileSync(artifacts.zkeyPath);
+      this.key = readGroth16Key(zkey);
+      if (options.engine === 'snarkjs') this.zkey = zkey;
       this.wasm = readFileSync(artifacts.wasmPath);
       this.builder = requireHere(join(dirname(artifacts.wasmPath), 'witness_calculator.js')) as WitnessCalculatorBuilder;
     } catch (cause) {
@@ -61,8 +68,13 @@ export class Prover {
     }
     const t1 = performance.now();
     try {
-      const curve = await (snarkjs as unknown as { curves: { getCurveFromName(name: string): Promise<ProverCurve> } }).curves.getCurveFromName('bn128'); // cached per thread (./curve-threads.ts)
-      const { proof, publicSignals } = await proveGroth16(curve, this.key, wtns);
+      let result: { proof: snarkjs.Groth16Proof; publicSignals: string[] };
+      if (this.zkey) result = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey } as never, { type: 'mem', data: wtns });
+      else {
+        const curve = await (snarkjs as unknown as { curves: { getCurveFromName(name: string): Promise<ProverCurve> } }).curves.getCurveFromName('bn128'); // cached per thread (./curve-threads.ts)
+        result = await proveGroth16(curve, this.key, wtns);
+      }
+      const { proof, publicSignals } = result;
       return { proof, publicSignals, witnessMs: t1 - t0, proveMs: performance.now() - t1 };
     } catch (cause) {
       throw new ProveError(`proving failed: ${(cause as Error).message?.split('\n')[0] ?? 'unknown error'}`, { cause });

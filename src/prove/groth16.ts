@@ -319,11 +319,31 @@ export async function proveGroth16(curve: ProverCurve, key: Groth16Key, wtns: Ui
     { cmd: 'GET', out: 2, var: 4, len: n * n8 },
   ]);
   mark?.('A/B/C at the constraints');
+  const all = groupWitness(witness, 0, key.nVars);
+  const firstPrivate = key.nPublic + 1;
+  const priv = all.map((c) => {
+    const k = c.wires.findIndex((w) => w >= firstPrivate); // wires are in increasing order
+    const from = k < 0 ? c.wires.length : k;
+    return { ...c, wires: c.wires.slice(from), negative: c.negative.slice(from), scalars: c.scalars.subarray(from * c.width) };
+  });
+  mark?.('witness grouped');
+  const witnessMsms: Array<[string, () => Promise<Point>]> = [
+    ['multiexp B2 (G2)', () => witnessMsm(G2, key.pointsB2, 128, 0, all)],
+    ['multiexp A', () => witnessMsm(G1, key.pointsA, 64, 0, all)],
+    ['multiexp B1', () => witnessMsm(G1, key.pointsB1, 64, 0, all)],
+    ['multiexp C', () => witnessMsm(G1, key.pointsC, 64, firstPrivate, priv)],
+  ];
+  // Without marks, the witness multi-exponentiations are queued now: they need no FFT, so the
+  // curve's threads work on them while the quotient is computed (in single-thread mode they
+  // simply run first). With marks, every step runs alone, to be timed.
+  const early = mark ? undefined : Promise.all(witnessMsms.map(([, run]) => run()));
+  early?.catch(() => undefined); // awaited below; a failure of a later step must not leave it unhandled
+
   // to the odd coset, as snarkjs does: H's points in the key are laid out for it
   const inc = key.power === Fr.s ? Fr.shift : Fr.w[key.power + 1]!;
   const one = Fr.e(1);
   const coset = async (t: Uint8Array) => Fr.fft(await Fr.batchApplyKey(await Fr.ifft(t), one, inc));
-  const [aOdd, bOdd, cOdd] = [await coset(a!), await coset(b!), await coset(c!)];
+  const [aOdd, bOdd, cOdd] = mark ? [await coset(a!), await coset(b!), await coset(c!)] : await Promise.all([coset(a!), coset(b!), coset(c!)]);
   mark?.('FFTs');
   const [h] = await tm.queueAction([
     { cmd: 'ALLOCSET', var: 0, buff: aOdd },
@@ -334,33 +354,19 @@ export async function proveGroth16(curve: ProverCurve, key: Groth16Key, wtns: Ui
     { cmd: 'CALL', fnName: 'frm_batchFromMontgomery', params: [{ var: 3 }, { val: n }, { var: 3 }] },
     { cmd: 'GET', out: 0, var: 3, len: n * n8 },
   ]);
-
   mark?.('join A·B − C');
-  const all = groupWitness(witness, 0, key.nVars);
-  const firstPrivate = key.nPublic + 1;
-  const priv = all.map((c) => {
-    const k = c.wires.findIndex((w) => w >= firstPrivate); // wires are in increasing order
-    const from = k < 0 ? c.wires.length : k;
-    return { ...c, wires: c.wires.slice(from), negative: c.negative.slice(from), scalars: c.scalars.subarray(from * c.width) };
-  });
-  mark?.('witness grouped');
-  const msms: Array<[string, () => Promise<Point>]> = [
-    ['multiexp H', () => G1.multiExpAffine(key.pointsH, h!)],
-    ['multiexp B2 (G2)', () => witnessMsm(G2, key.pointsB2, 128, 0, all)],
-    ['multiexp A', () => witnessMsm(G1, key.pointsA, 64, 0, all)],
-    ['multiexp B1', () => witnessMsm(G1, key.pointsB1, 64, 0, all)],
-    ['multiexp C', () => witnessMsm(G1, key.pointsC, 64, firstPrivate, priv)],
-  ];
+  const msmH = await G1.multiExpAffine(key.pointsH, h!);
+  mark?.('multiexp H');
   let results: Point[];
-  if (mark) {
-    // one after another, to time each (the curve's threads then work on one at a time)
+  if (early) results = await early;
+  else {
     results = [];
-    for (const [name, run] of msms) {
+    for (const [name, run] of witnessMsms) {
       results.push(await run());
-      mark(name);
+      mark?.(name);
     }
-  } else results = await Promise.all(msms.map(([, run]) => run())); // queued together: the curve's threads share them out
-  const [msmH, msmB2, msmA, msmB1, msmC] = results as [Point, Point, Point, Point, Point];
+  }
+  const [msmB2, msmA, msmB1, msmC] = results as [Point, Point, Point, Point];
 
   const r = randomFr(curve);
   const s = randomFr(curve);

@@ -64,6 +64,8 @@ interface PreparedKey {
 }
 
 const HALF_ORDER = FIELD_MODULUS >> 1n;
+/** Up to this many small public signals are multiplied one by one in this thread; more go to one multi-exponentiation. */
+const SYNC_MAX = 32;
 const prepared = new WeakMap<object, WeakMap<WasmCurve, PreparedKey>>();
 
 type Affine1 = readonly [string, string, ...string[]];
@@ -116,7 +118,15 @@ async function publicSum(curve: WasmCurve, key: PreparedKey, publicSignals: read
       sum = G1.add(sum, G1.timesScalar(point, x));
     }
   });
-  if (small.length > 0) {
+  if (small.length > 0 && small.length <= SYNC_MAX) {
+    // a few signals: multiplied here, in this thread (a task for the curve's worker threads
+    // would wait for a thread to wake, which costs more than these short multiplications)
+    for (const [p, m] of small) {
+      const bytes = new Uint8Array(Math.ceil(maxBits / 8));
+      writeLE(bytes, 0, m, bytes.length);
+      sum = G1.add(sum, G1.timesScalar(p, bytes));
+    }
+  } else if (small.length > 0) {
     const width = maxBits <= 8 ? 1 : maxBits <= 16 ? 2 : maxBits <= 32 ? 4 : 8;
     const bases = new Uint8Array(n8 * small.length);
     const scalars = new Uint8Array(width * small.length);

@@ -23,7 +23,7 @@ import { optimize } from '../ir/optimize.js';
 import { calibrate, DEFAULT_INPUT_RANGE, intervalRanges } from '../quant/calibrate.js';
 import { quantize } from '../quant/quantize.js';
 import { DEFAULT_QUANT_OPTIONS, type QModel, type QuantOptions } from '../quant/model.js';
-import { measureError, type ErrorReport } from '../quant/error.js';
+import { measureError, type ErrorReport } from '../reference/error.js';
 import { emitCircuit } from '../circuit/emit.js';
 import { VISIBILITIES, type Visibility } from '../shared/layout.js';
 import { compileCircom } from './circom.js';
@@ -336,7 +336,16 @@ async function build(
     },
     compileOptions,
     io: {
-      input: { name: model.input.name, shape: [...model.input.shape], scale: model.input.scale, bits: model.input.bits, min: -(2 ** (model.input.bits - 1)), max: 2 ** (model.input.bits - 1) - 1, visibility: visibility.input },
+      input: {
+        name: model.input.name,
+        shape: [...model.input.shape],
+        scale: model.input.scale,
+        bits: model.input.bits,
+        min: -(2 ** (model.input.bits - 1)),
+        max: 2 ** (model.input.bits - 1) - 1,
+        visibility: visibility.input,
+        ...(model.input.quantization ? { quantization: model.input.quantization } : {}),
+      },
       output: {
         shape: [...model.output.shape],
         scale: model.output.scale,

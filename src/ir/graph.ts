@@ -7,7 +7,8 @@
  *   operand, e.g. an unfolded BatchNormalization), `binary` add/sub, `avgPool`, and the moves
  *   `reshape`, `transpose`, `pad`, `concat`;
  * - non-linear: `relu`, `clip`, `leakyRelu`, `squash` (Sigmoid, Tanh), `maxPool`,
- *   `binary` mul, `requantize` (int8 QuantizeLinear and QLinear ops);
+ *   `binary` mul, `requantize` (int8 QuantizeLinear and QLinear ops), and
+ *   `dequantize` (int8 DequantizeLinear: free, the int8 values keep their scale);
  * - final steps: `softmax` (applied outside the circuit), `argMax` (proven).
  */
 
@@ -31,7 +32,8 @@ export interface NodeSource {
   opType: string;
 }
 
-interface NodeBase {
+/** The fields every float-IR node has (an operator module's own node types extend it). */
+export interface NodeBase {
   input: string;
   output: string;
   source: NodeSource;
@@ -194,6 +196,16 @@ export interface RequantizeNode extends NodeBase {
 }
 
 /**
+ * y = (x − zeroPoint) · scale, scale and zeroPoint broadcast to x: ONNX DequantizeLinear of a
+ * computed tensor (int8 or uint8 values).
+ */
+export interface DequantizeNode extends NodeBase {
+  kind: 'dequantize';
+  scale: ConstTensor;
+  zeroPoint: ConstTensor;
+}
+
+/**
  * y[i] = parts[part[i]] at flat index index[i]: any data movement with a static index map
  * (Slice, Gather with constant indices, Split, Expand, Tile, nearest Resize/Upsample, Where
  * with a constant condition). `input` is the first computed part.
@@ -212,28 +224,43 @@ export interface ReduceNode extends NodeBase {
   windows: number[][];
 }
 
+/**
+ * The float-IR node types by kind. An operator module that brings a new kind declares its
+ * node type in its own file and adds it here by declaration merging:
+ * `declare module '../ir/graph.js' { interface IrNodeTypes { flip: FlipNode } }`.
+ */
+export interface IrNodeTypes {
+  linear: LinearNode;
+  conv: ConvNode;
+  addConst: AddConstNode;
+  mulConst: MulConstNode;
+  binary: BinaryNode;
+  relu: ReluNode;
+  clip: ClipNode;
+  requantize: RequantizeNode;
+  dequantize: DequantizeNode;
+  leakyRelu: LeakyReluNode;
+  squash: SquashNode;
+  maxPool: MaxPoolNode;
+  avgPool: AvgPoolNode;
+  reshape: ReshapeNode;
+  transpose: TransposeNode;
+  pad: PadNode;
+  concat: ConcatNode;
+  gather: GatherNode;
+  reduce: ReduceNode;
+  softmax: SoftmaxNode;
+  argMax: ArgMaxNode;
+}
+
 /** A node of the float IR, discriminated on `kind`. */
-export type IrNode =
-  | LinearNode
-  | ConvNode
-  | AddConstNode
-  | MulConstNode
-  | BinaryNode
-  | ReluNode
-  | ClipNode
-  | RequantizeNode
-  | LeakyReluNode
-  | SquashNode
-  | MaxPoolNode
-  | AvgPoolNode
-  | ReshapeNode
-  | TransposeNode
-  | PadNode
-  | ConcatNode
-  | GatherNode
-  | ReduceNode
-  | SoftmaxNode
-  | ArgMaxNode;
+export type IrNode = IrNodeTypes[keyof IrNodeTypes];
+
+/** Kinds whose entry in IrNodeTypes is not the node of that kind. */
+type MisfiledIrKinds = { [K in keyof IrNodeTypes]: IrNodeTypes[K] extends { kind: K } ? never : K }[keyof IrNodeTypes];
+type AssertTrue<T extends true> = T;
+/** A compile-time check that every entry of IrNodeTypes is filed under its own kind. */
+export type IrNodeTypesChecked = AssertTrue<[MisfiledIrKinds] extends [never] ? true : false>;
 
 /** A graph input or output. */
 export interface ValueInfo {

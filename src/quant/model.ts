@@ -24,7 +24,8 @@ export interface QuantOptions {
 /** Defaults used when the caller gives no quantization options. */
 export const DEFAULT_QUANT_OPTIONS: QuantOptions = { inputBits: 10, weightBits: 10, activationBits: 12, headroomBits: 1 };
 
-interface QNodeBase {
+/** The fields every fixed-point node has (an operator module's own node types extend it). */
+export interface QNodeBase {
   input: string;
   output: string;
   source: NodeSource;
@@ -92,6 +93,10 @@ export interface QAddConst extends QNodeBase {
  * q = floor((x + 2^(shift−1)) / 2^shift) (q = x when shift is 0), with q range-checked to
  * `bits` signed bits; y = relu ? max(q, 0) : q. With `halfEven` (never with relu), exact
  * halves round to the even neighbour instead of up (ONNX QuantizeLinear rounding).
+ * With `multiplier` (one positive integer per element), x is first multiplied by it; with
+ * `saturate` = j, y is then clamped to j bits: [0, 2^j − 1] with relu (j ≤ bits − 2),
+ * [−2^(j−1), 2^(j−1) − 1] without (j ≤ bits − 1): an int8/uint8 requantization, proven from
+ * the one decomposition (the Requantize gadget). Neither is used with halfEven.
  */
 export interface QRescale extends QNodeBase {
   kind: 'rescale';
@@ -99,6 +104,8 @@ export interface QRescale extends QNodeBase {
   bits: number;
   relu: boolean;
   halfEven?: boolean;
+  multiplier?: number[];
+  saturate?: number;
 }
 
 /** Same integers, new shape. */
@@ -224,28 +231,42 @@ export interface QReduceMax extends QNodeBase {
   bits: number;
 }
 
+/**
+ * The fixed-point node types by kind. An operator module that brings a new kind declares its
+ * node type in its own file and adds it here by declaration merging:
+ * `declare module '../quant/model.js' { interface QNodeTypes { flip: QFlip } }`.
+ */
+export interface QNodeTypes {
+  linear: QLinear;
+  conv: QConv;
+  addConst: QAddConst;
+  mulConst: QMulConst;
+  add: QAdd;
+  mul: QMul;
+  sumPool: QSumPool;
+  maxPool: QMaxPool;
+  rescale: QRescale;
+  clamp: QClamp;
+  leakyRelu: QLeakyRelu;
+  squash: QSquash;
+  reshape: QReshape;
+  transpose: QTranspose;
+  pad: QPad;
+  concat: QConcat;
+  gather: QGather;
+  reduceSum: QReduceSum;
+  reduceMax: QReduceMax;
+  argMax: QArgMax;
+}
+
 /** A fixed-point node, discriminated on `kind`. */
-export type QNode =
-  | QLinear
-  | QConv
-  | QAddConst
-  | QMulConst
-  | QAdd
-  | QMul
-  | QSumPool
-  | QMaxPool
-  | QRescale
-  | QClamp
-  | QLeakyRelu
-  | QSquash
-  | QReshape
-  | QTranspose
-  | QPad
-  | QConcat
-  | QGather
-  | QReduceSum
-  | QReduceMax
-  | QArgMax;
+export type QNode = QNodeTypes[keyof QNodeTypes];
+
+/** Kinds whose entry in QNodeTypes is not the node of that kind. */
+type MisfiledQKinds = { [K in keyof QNodeTypes]: QNodeTypes[K] extends { kind: K } ? never : K }[keyof QNodeTypes];
+type AssertTrue<T extends true> = T;
+/** A compile-time check that every entry of QNodeTypes is filed under its own kind. */
+export type QNodeTypesChecked = AssertTrue<[MisfiledQKinds] extends [never] ? true : false>;
 
 /** The names of the values a fixed-point node reads, in operand order: `parts` (their values), else `input` and `other`. */
 export function qNodeInputs(node: QNode): string[] {
@@ -271,9 +292,22 @@ export interface OutputTransform {
   log?: true;
 }
 
+/**
+ * An int8 model's input quantization (its leading ONNX QuantizeLinear, applied outside the
+ * circuit like every input quantization): X = clamp(round_half_even(float32(x / scale[i])) +
+ * zeroPoint[i], min, max), with scale and zeroPoint one value for all or one per element.
+ * The model input's `scale` is then 0: the public input integers are X.
+ */
+export interface InputQuantization {
+  scale: number[];
+  zeroPoint: number[];
+  min: number;
+  max: number;
+}
+
 /** A quantized model: what the reference executor runs and the emitter compiles. */
 export interface QModel {
-  input: { name: string; shape: Shape; scale: number; bits: number };
+  input: { name: string; shape: Shape; scale: number; bits: number; quantization?: InputQuantization };
   output: { name: string; shape: Shape; scale: number; min: number; max: number; transform?: OutputTransform };
   nodes: QNode[];
   values: Record<string, QValueInfo>;

@@ -20,7 +20,8 @@ import { inputCommitment, isHashedOutput, PROBABILITY_TOLERANCE, receiptDigest, 
 import { softmax } from '../ir/float-exec.js';
 import { computeKeyId, type Manifest } from '../shared/manifest.js';
 import { openArtifacts, readArtifactJson, type ArtifactsFolder } from '../shared/artifacts.js';
-import { checkProofPoints } from './points.js';
+import { checkProofPoints, G2_SUBGROUP_PROBLEM } from './points.js';
+import { g2InSubgroup, verifyGroth16Wasm, type WasmCurve } from './groth16-wasm.js';
 import { verifyGroth16Noble } from './groth16-noble.js';
 import { inferencesOf, type SharedProof } from '../shared/shared-proof.js';
 import { checkSlot, readSharedProofText } from './shared.js';
@@ -40,10 +41,12 @@ export interface VerifyOptions {
   /** Oldest receipt accepted, by its (proven) createdAt, in seconds. */
   maxAgeSeconds?: number;
   /**
-   * Which implementation runs the pairing check: snarkjs (default; fastest once its curve
-   * is built) or @noble/curves (no curve to build: faster for one receipt in a fresh process).
+   * Which implementation runs the pairing check: `wasm` (default: zkinfer's check on
+   * snarkjs's WebAssembly curve, with the key's constant parts prepared once — fastest once
+   * the curve is built, ./groth16-wasm.ts), `snarkjs` (snarkjs's own `groth16.verify`) or
+   * `noble` (@noble/curves: no curve to build, faster for one receipt in a fresh process).
    */
-  engine?: 'snarkjs' | 'noble';
+  engine?: 'wasm' | 'snarkjs' | 'noble';
   /** The time of verification, for maxAgeSeconds; default now. */
   now?: Date;
 }
@@ -209,6 +212,11 @@ function checkFreshness(receipt: Receipt, options: VerifyOptions): string | unde
  * @returns the reason it fails, or undefined when every binding holds
  */
 export function checkBindings(receipt: Receipt, key: VerifierKey, options: VerifyOptions = {}, shared?: SharedProof): string | undefined {
+  return bindingProblem(receipt, key, options, true, shared);
+}
+
+/** {@link checkBindings}; with `g2Subgroup` false, B's subgroup membership is left to the caller. */
+function bindingProblem(receipt: Receipt, key: VerifierKey, options: VerifyOptions, g2Subgroup: boolean, shared?: SharedProof): string | undefined {
   const { manifest } = key;
   const keyProblem = checkKey(key, options);
   if (keyProblem) return keyProblem;
@@ -239,8 +247,8 @@ export function checkBindings(receipt: Receipt, key: VerifierKey, options: Verif
     const problem = checkSegment(segment, signals, receipt);
     if (problem) return problem;
   }
-  if (receipt.sharedProof) return undefined; // the shared proof's points were checked with its file
-  return receipt.proof ? checkProofPoints(receipt.proof) : 'the receipt carries no proof';
+  if (receipt.sharedProof) return undefined; // the shared proof's points were checked with its file (./shared.ts)
+  return receipt.proof ? checkProofPoints(receipt.proof, { g2Subgroup }) : 'the receipt carries no proof';
 }
 
 /** "10 outputs, 784 inputs, the context": what a layout's signals are, for messages. */
@@ -298,9 +306,11 @@ export async function verifyProof(receipt: Receipt | string, key: VerifierKey, o
     if (!read.sharedProof) return invalid(read.reason!, r);
     shared = read.sharedProof;
   }
-  const binding = checkBindings(r, key, options, shared);
+  const engine = options.engine ?? 'wasm';
+  // the wasm engine checks B's subgroup membership itself, in WebAssembly (the BigInt check is most of the bindings' time)
+  const binding = bindingProblem(r, key, options, engine !== 'wasm', shared);
   if (binding) return invalid(binding, r);
-  const problem = await pairingCheck(key, shared ? shared.publicSignals : r.publicSignals!, shared ? shared.proof : r.proof!, options.engine);
+  const problem = await pairingCheck(key, shared ? shared.publicSignals : r.publicSignals!, shared ? shared.proof : r.proof!, engine);
   return problem ? invalid(shared ? `the shared proof ${short(shared.digest)}: ${problem}` : problem, r) : { valid: true, receipt: r };
 }
 
@@ -308,10 +318,16 @@ export async function verifyProof(receipt: Receipt | string, key: VerifierKey, o
  * The Groth16 pairing check alone (the points and signals already checked).
  * @returns why it fails (one line), or undefined when the proof verifies
  */
-export async function pairingCheck(key: VerifierKey, publicSignals: readonly string[], proof: NonNullable<Receipt['proof']>, engine: VerifyOptions['engine'] = 'snarkjs'): Promise<string | undefined> {
+export async function pairingCheck(key: VerifierKey, publicSignals: readonly string[], proof: NonNullable<Receipt['proof']>, engine: VerifyOptions['engine'] = 'wasm'): Promise<string | undefined> {
   let ok: boolean;
   try {
-    ok = engine === 'noble' ? verifyGroth16Noble(key.vkey, [...publicSignals], proof) : await (await import('snarkjs')).groth16.verify(key.vkey, [...publicSignals], proof, undefined);
+    if (engine === 'noble') ok = verifyGroth16Noble(key.vkey, [...publicSignals], proof);
+    else if (engine === 'snarkjs') ok = await (await import('snarkjs')).groth16.verify(key.vkey, [...publicSignals], proof, undefined);
+    else {
+      const curve = (await ((await import('snarkjs')) as unknown as { curves: { getCurveFromName(n: string): Promise<WasmCurve> } }).curves.getCurveFromName('bn128'));
+      if (!g2InSubgroup(curve, proof)) return G2_SUBGROUP_PROBLEM;
+      ok = await verifyGroth16Wasm(curve, key.vkey, [...publicSignals], proof);
+    }
   } catch (e) {
     return `the Groth16 proof is malformed (${(e as Error).message?.split('\n')[0]})`;
   }

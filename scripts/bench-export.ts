@@ -70,7 +70,7 @@ async function defaultModels(): Promise<ModelRun[]> {
   ];
   const fm = '/tmp/zkinfer-bench-export/fashion-mnist';
   const onnx = join(EXAMPLE, 'model.onnx');
-  if (!(existsSync(join(fm, 'manifest.json')) && readManifest(fm).files.onnx.sha256 === sha256File(onnx) && readManifest(fm).keyId)) {
+  if (!(existsSync(join(fm, 'manifest.json')) && readManifest(fm).files.onnx?.sha256 === sha256File(onnx) && readManifest(fm).keyId)) {
     process.stderr.write(`compiling ${onnx} with setup into ${fm} (once)\n`);
     await compileModel(onnx, { outDir: fm, calibrationPath: join(EXAMPLE, 'calibration.jsonl'), force: true });
   }

@@ -54,6 +54,43 @@ export function denseTemplate(name: string, node: QLinear, rows: number): string
 }
 
 /**
+ * The dense template of a model with private weights (`--weights hashed`, src/quant/weights.ts):
+ * the weights w[o·n + i] and biases b[o] are input signals, so every product w·x is a signal
+ * and a constraint (rows · m · n of them), and y[r][o] = b[o] + Σ_i p[r][o][i] is bound by one
+ * linear constraint per output, as in {@link denseTemplate}.
+ */
+export function denseHashedTemplate(name: string, node: Pick<QLinear, 'inFeatures' | 'outFeatures'>, rows: number): string {
+  const { inFeatures: n, outFeatures: m } = node;
+  const chunk = Math.max(1, Math.ceil(Math.sqrt(n)));
+  return [
+    `template ${name}() {`,
+    `    signal input x[${rows * n}];`,
+    `    signal input w[${m * n}];`,
+    `    signal input b[${m}];`,
+    `    signal output y[${rows * m}];`,
+    `    signal p[${rows * m * n}];`,
+    `    for (var r = 0; r < ${rows}; r++) {`,
+    `        var xr = r * ${n};`,
+    `        for (var o = 0; o < ${m}; o++) {`,
+    '            var acc = b[o];',
+    `            var wo = o * ${n};`,
+    `            var po = (r * ${m} + o) * ${n};`,
+    `            for (var c = 0; c < ${n}; c += ${chunk}) {`,
+    '                var part = 0;',
+    `                for (var i = c; i < c + ${chunk} && i < ${n}; i++) {`,
+    '                    p[po + i] <== w[wo + i] * x[xr + i];',
+    '                    part += p[po + i];',
+    '                }',
+    '                acc += part;',
+    '            }',
+    `            y[r * ${m} + o] <== acc;`,
+    '        }',
+    '    }',
+    '}',
+  ].join('\n');
+}
+
+/**
  * A template computing an ONNX Conv (zero padding, groups, strides, dilations) over
  * [N, C, …spatial] with any number of spatial axes, as nested loops (see convAccumulate).
  */

@@ -15,7 +15,7 @@ import { sizeOf } from '../ir/graph.js';
 import { LINEAR_CONVERTERS } from '../onnx/ops-linear.js';
 import { CONV_CONVERTERS } from '../onnx/ops-conv.js';
 import { scaleFor, type Ref } from '../quant/quantizer.js';
-import { convTemplate, denseTemplate } from '../circuit/emit-layers.js';
+import { convTemplate, denseHashedTemplate, denseTemplate } from '../circuit/emit-layers.js';
 import { bindCost, fillKinds } from '../circuit/gadget-cost.js';
 import { family } from './types.js';
 
@@ -137,7 +137,14 @@ export const denseOps = family({
         const x = em.get(node.input, node.source);
         const rows = x.length / node.inFeatures;
         const name = `Dense${index}`;
-        em.set(node.output, em.layer(index, denseTemplate(name, node, rows), name, x, rows * node.outFeatures));
+        if (!em.hashedWeights) {
+          em.set(node.output, em.layer(index, denseTemplate(name, node, rows), name, x, rows * node.outFeatures));
+          return;
+        }
+        // private weights: the main template's w<step> and b<step> inputs (src/quant/weights.ts)
+        const y = em.layer(index, denseHashedTemplate(name, node, rows), name, x, rows * node.outFeatures);
+        em.lines.push(`    s${index}.w <== w${index};`, `    s${index}.b <== b${index};`);
+        em.set(node.output, y);
       },
     },
     conv: {

@@ -50,8 +50,9 @@ export interface TeeArtifacts {
 export function loadTeeArtifacts(folder: string): TeeArtifacts {
   const dir = resolve(folder);
   const manifest = readManifest(dir);
+  if (manifest.io.weights) throw new ZkinferError(`${dir}: the model's weights are private (--weights hashed); the TEE path needs the ONNX file and serves public-weight models only`);
   const read = (name: 'onnx' | 'quantized'): Buffer => {
-    const f = manifest.files[name];
+    const f = manifest.files[name]!;
     const path = join(dir, f.path);
     let bytes: Buffer;
     try {
@@ -65,7 +66,7 @@ export function loadTeeArtifacts(folder: string): TeeArtifacts {
   };
   read('onnx');
   const model = JSON.parse(read('quantized').toString('utf8')) as QModel;
-  return { dir, manifest, model, onnxPath: join(dir, manifest.files.onnx.path) };
+  return { dir, manifest, model, onnxPath: join(dir, manifest.files.onnx!.path) };
 }
 
 /** An onnxruntime session that yields the proven part's output (and the final one). */

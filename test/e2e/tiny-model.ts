@@ -15,9 +15,10 @@ import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
  * @param options.localSetup how the local setup makes the keys (default: compile's default, direct);
  *   tests of the phase-2 chain need `snarkjs`.
  * @param options.inputVisibility, options.outputVisibility hashed input or output.
+ * @param options.weights `hashed`: private weights, written to `<work>/weights.private.json`.
  */
 export async function compileTinyModel(
-  options: { skipSetup?: boolean; localSetup?: LocalSetupMethod } & Pick<CompileOptions, 'inputVisibility' | 'outputVisibility'> = {},
+  options: { skipSetup?: boolean; localSetup?: LocalSetupMethod } & Pick<CompileOptions, 'inputVisibility' | 'outputVisibility' | 'weights'> = {},
 ): Promise<{ dir: string; onnxPath: string; result: CompileResult; work: string }> {
   const work = mkdtempSync(join(tmpdir(), 'zkinfer-e2e-'));
   const r = rng(21);
@@ -50,6 +51,7 @@ export async function compileTinyModel(
     ...(options.skipSetup ? { skipSetup: true } : { localSetup: options.localSetup }),
     ...(options.inputVisibility ? { inputVisibility: options.inputVisibility } : {}),
     ...(options.outputVisibility ? { outputVisibility: options.outputVisibility } : {}),
+    ...(options.weights === 'hashed' ? { weights: 'hashed' as const, weightsOut: join(work, 'weights.private.json') } : {}),
   });
   return { dir, onnxPath, result, work };
 }

@@ -57,7 +57,8 @@ export { contributePhase2, beaconPhase2, verifySetup } from './build/phase2.js';
 export type { ContributeOptions, BeaconOptions, Phase2Result, VerifySetupOptions, SetupReport } from './build/phase2.js';
 export { readZkeyChain, verifyPhase2Chain, contributionHash } from './build/phase2-chain.js';
 
-export { loadArtifacts } from './prove/artifacts.js';
+export { loadArtifacts, readPrivateWeights, withPrivateWeights } from './prove/artifacts.js';
+export { commitWeights, MAX_HASHED_WEIGHTS, privateWeightsSchema, WEIGHTS_FORMAT, type PrivateWeights, type WeightSegment } from './quant/weights.js';
 export type { Artifacts } from './prove/artifacts.js';
 export { proveInference, proveInferenceTimed, proveWithOpening, buildReceipt } from './prove/prove.js';
 export { verifyChain } from './verify/chain.js';

@@ -57,6 +57,9 @@ export async function exportVerifier(artifactsDir: string, options: ExportOption
   if (input.visibility !== 'public' || output.visibility !== 'public') {
     throw new ExportError(`${artifactsDir}: the ${options.target} verifier checks models with public input and output only; this model's input is ${input.visibility} and output ${output.visibility} (verify its receipts with \`zkinfer verify\`)`);
   }
+  if (key.manifest.io.weights) {
+    throw new ExportError(`${artifactsDir}: the ${options.target} verifier checks models with public weights only; this model's weights are private (verify its receipts with \`zkinfer verify\`)`);
+  }
   const files = options.target === 'solidity' ? solidityExportFiles(key, buildSolidityExport(key)) : await browserExportFiles(key);
   writeExportFolder(options.outDir, files, options.force ?? false);
   return { target: options.target, outDir: options.outDir, files: [...files.keys()].sort(), modelId: key.manifest.modelId, keyId: key.manifest.keyId! };

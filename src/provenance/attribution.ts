@@ -87,6 +87,7 @@ export interface AttributionModel {
  */
 export function loadAttributionModel(dir: string): AttributionModel {
   const manifest = readManifest(dir);
+  if (manifest.io.weights) throw new ProvenanceError(`${dir}: the model's weights are private (--weights hashed); attribution needs the public model`);
   const path = join(dir, manifest.files.quantized.path);
   let bytes: Buffer;
   try {

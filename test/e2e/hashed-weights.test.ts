@@ -7,6 +7,7 @@
  * and forged witnesses — another weight, a weight out of range, another salt — are rejected
  * by the constraints.
  */
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,7 +24,8 @@ import { receiptDigest, type Receipt } from '../../src/shared/receipt.js';
 import { releaseCurve } from '../../src/shared/curve.js';
 import { commitWeights, privateWeightsSchema, type PrivateWeights } from '../../src/quant/weights.js';
 import { checkWitness, readR1cs, readSymbols, setSignals, type R1cs, type SymbolTable } from '../helpers/r1cs.js';
-import { compileTinyModel } from './tiny-model.js';
+import { compileTinyModel, writeInput } from './tiny-model.js';
+import buildDist from '../helpers/build-dist.js';
 
 let pub: Awaited<ReturnType<typeof compileTinyModel>>;
 let tiny: Awaited<ReturnType<typeof compileTinyModel>>;
@@ -241,5 +243,57 @@ describe('limits and refusals', () => {
     await expect(compileModel(pub.onnxPath, { outDir: out, weights: 'hashed' })).rejects.toThrow('hashed weights need a private weights file outside the artifacts folder');
     writeFileSync(join(tiny.work, 'exists.json'), '{}');
     await expect(compileModel(pub.onnxPath, { outDir: out, weights: 'hashed', weightsOut: join(tiny.work, 'exists.json') })).rejects.toThrow(`${join(tiny.work, 'exists.json')}: exists; the private weights file is never overwritten without --force`);
+  });
+});
+
+describe('CLI: compile --weights hashed --weights-out, prove --weights, verify --weights-commitment', () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/zkinfer.js', ...args], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  beforeAll(() => buildDist(), 300_000);
+  const quant = ['--input-bits', '8', '--weight-bits', '8', '--activation-bits', '10'];
+
+  it('compiles, proves with the weights file and verifies against a pinned commitment', () => {
+    const out = join(pub.work, 'cli-hashed');
+    const wfile = join(pub.work, 'cli-weights.json');
+    const compiled = cli('compile', pub.onnxPath, '--out', out, '--calibration', join(pub.work, 'calibration.jsonl'), ...quant, '--weights', 'hashed', '--weights-out', wfile, '--json');
+    expect(compiled.status, compiled.stderr).toBe(0);
+    const summary = JSON.parse(compiled.stdout) as { weightsCommitment: string; weightsFile: string };
+    expect(summary.weightsFile).toBe(wfile);
+    expect(statSync(wfile).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(out, 'model.onnx'))).toBe(false);
+    const input = writeInput(pub.work, 'cli-input.json', [x]);
+    const receipt = join(pub.work, 'cli-receipt.json');
+    const missing = cli('prove', out, '--input', input, '--out', receipt);
+    expect(missing.stderr).toBe(`error: ${out}: the model's weights are private: pass the weights file compile wrote (--weights <file>)\n`);
+    expect(missing.status).toBe(2);
+    const proved = cli('prove', out, '--input', input, '--out', receipt, '--weights', wfile);
+    expect(proved.status, proved.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(receipt, 'utf8')).weights).toEqual({ visibility: 'hashed', commitment: summary.weightsCommitment });
+    const ok = cli('verify', receipt, '--artifacts', out, '--weights-commitment', summary.weightsCommitment);
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    const other = cli('verify', receipt, '--artifacts', out, '--weights-commitment', '1');
+    expect(other.status).toBe(1);
+    expect(other.stdout + other.stderr).toContain(`the weight commitment ${summary.weightsCommitment.slice(0, 16)}… is not a trusted one`);
+    const wrong = cli('prove', tiny.dir, '--input', input, '--out', join(pub.work, 'cli-receipt2.json'), '--weights', wfile);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/^error: .*cli-weights\.json: the weights are for model [0-9a-f]{16}…, the artifacts are model [0-9a-f]{16}…\n$/);
+  }, 300_000);
+
+  it('refuses a model over --max-weights in one line, before circom; the TEE path and the exporters refuse private weights in one line', () => {
+    const t0 = performance.now();
+    const big = cli('compile', pub.onnxPath, '--out', join(pub.work, 'cli-big'), '--weights', 'hashed', '--weights-out', join(pub.work, 'big.json'), '--max-weights', '10');
+    // compile prints one plain line per step off a terminal: only the import ran
+    expect(big.stderr).toBe(`import    importing tiny.onnx\nerror: ${pub.onnxPath}: 53 weights exceed the limit of 10 for --weights hashed (about 14 constraints each); use a smaller model or raise --max-weights\n`);
+    expect(big.status).toBe(1);
+    expect(performance.now() - t0).toBeLessThan(20_000);
+    const noFile = cli('compile', pub.onnxPath, '--out', join(pub.work, 'cli-big'), '--weights', 'hashed');
+    expect(noFile.stderr).toBe('error: --weights hashed needs --weights-out <file> (the private weights, kept outside --out)\n');
+    expect(noFile.status).toBe(2);
+    const input = writeInput(tiny.work, 'tee-input.json', [x]);
+    const tee = cli('infer', tiny.dir, '--input', input, '--out', join(tiny.work, 'tee.json'), '--attest', 'dev');
+    expect(tee.stderr).toBe(`error: ${tiny.dir}: the model's weights are private (--weights hashed); the TEE path needs the ONNX file and serves public-weight models only\n`);
+    expect(tee.status).toBe(1);
+    const exported = cli('export', tiny.dir, '--target', 'browser', '--out', join(tiny.work, 'web'));
+    expect(exported.stderr).toBe(`error: ${tiny.dir}: the browser verifier checks models with public weights only; this model's weights are private (verify its receipts with \`zkinfer verify\`)\n`);
+    expect(exported.status).toBe(1);
   });
 });

@@ -236,6 +236,16 @@ describe('limits and refusals', () => {
     expect(existsSync(join(tiny.work, 'w2.json'))).toBe(false);
   });
 
+  it('refuses, before circom, a model whose convolution weights would stay circuit constants', async () => {
+    const { compileModel } = await import('../../src/build/compile.js');
+    const out = join(tiny.work, 'cnn');
+    const onnx = join(import.meta.dirname, '../fixtures/models/fixed_cnn_b10.onnx');
+    await expect(compileModel(onnx, { outDir: out, batch: 1, weights: 'hashed', weightsOut: join(tiny.work, 'cnn.json') })).rejects.toThrow(
+      /^.*fixed_cnn_b10\.onnx: node \d+ .*\(Conv\): --weights hashed keeps only dense \(Gemm, MatMul\) layers private; this node has a convolution \(its weights would be circuit constants\)$/,
+    );
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+
   it('refuses a weights file inside the artifacts folder, a missing one, and an existing one without force', async () => {
     const { compileModel } = await import('../../src/build/compile.js');
     const out = join(tiny.work, 'other');

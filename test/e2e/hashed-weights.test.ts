@@ -225,6 +225,26 @@ describe('forged witnesses against the compiled circuit', () => {
   });
 });
 
+describe('private weights with a hashed input and output', () => {
+  it('lays out the output commitment, the input commitment, the weight commitment and the context; proves, verifies and opens', async () => {
+    const both = await compileTinyModel({ weights: 'hashed', inputVisibility: 'hashed', outputVisibility: 'hashed' });
+    const loaded = await withPrivateWeights(loadArtifacts(both.dir), join(both.work, 'weights.private.json'));
+    expect(publicSignalLayout(loaded.manifest.io)).toEqual([
+      { kind: 'commitment', of: 'output', start: 0, count: 1 },
+      { kind: 'commitment', of: 'input', start: 1, count: 1 },
+      { kind: 'commitment', of: 'weights', start: 2, count: 1 },
+      { kind: 'context', start: 3, count: 1 },
+    ]);
+    expect(loaded.manifest.circuit.commitmentSignals).toBe(3);
+    const { proveWithOpening } = await import('../../src/prove/prove.js');
+    const { checkOpening } = await import('../../src/shared/opening.js');
+    const proven = await proveWithOpening(loaded, x, { nonce: '01' });
+    expect(proven.receipt.publicSignals![2]).toBe(loaded.manifest.io.weights!.commitment);
+    expect(await verifyProof(proven.receipt, loadVerifierKey(both.dir))).toMatchObject({ valid: true });
+    expect(await checkOpening(proven.receipt, proven.opening!, loaded.manifest.io)).toMatchObject({ valid: true, disclosed: { output: runReference(loaded.model, quantizeInput(loaded.model, x)) } });
+  }, 600_000);
+});
+
 describe('limits and refusals', () => {
   it('refuses, before calibration and circom, a model with more weights than the limit', async () => {
     const { compileModel } = await import('../../src/build/compile.js');

@@ -24,7 +24,7 @@ export interface Artifacts {
    * loaded ({@link withPrivateWeights}): the salt and each committed segment's integers. Until
    * then `model` has empty dense weights and cannot be proven.
    */
-  weights?: { salt: bigint; values: number[][] };
+  weights?: { salt: bigint; values: number[][]; file: PrivateWeights };
 }
 
 /**
@@ -62,7 +62,7 @@ export async function withPrivateWeights(artifacts: Artifacts, weights: string |
   if (file.modelId !== artifacts.manifest.modelId) throw new ProveError(`${where}: the weights are for model ${file.modelId.slice(0, 16)}…, the artifacts are model ${artifacts.manifest.modelId.slice(0, 16)}…`);
   try {
     const { model, salt, values } = await applyWeights(artifacts.model, declared.segments, declared.commitment, file);
-    return { ...artifacts, model, weights: { salt, values } };
+    return { ...artifacts, model, weights: { salt, values, file } };
   } catch (cause) {
     throw new ProveError(`${where}: ${(cause as Error).message}`, { cause });
   }

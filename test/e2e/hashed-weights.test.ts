@@ -169,6 +169,25 @@ describe('prove and verify with private weights', () => {
   });
 });
 
+describe('batch prove with private weights', () => {
+  it('the pool\'s workers load the owner\'s weights; every receipt verifies; without them the batch is refused', async () => {
+    const { proveBatch } = await import('../../src/prove/batch.js');
+    const inputs = join(tiny.work, 'batch.jsonl');
+    writeFileSync(inputs, `${JSON.stringify({ id: 'a', input: [x] })}\n${JSON.stringify({ id: 'b', input: [x.map((v) => -v)] })}\n`);
+    const out = join(tiny.work, 'batch');
+    expect(await proveBatch(artifacts, inputs, out, { workers: 1 })).toMatchObject({ proved: 2, failed: 0 });
+    for (const id of ['a', 'b']) {
+      const r = JSON.parse(readFileSync(join(out, `${id}.json`), 'utf8')) as Receipt;
+      expect(r.weights).toEqual({ visibility: 'hashed', commitment: secret.commitment });
+      expect(await verifyProof(r, key)).toMatchObject({ valid: true });
+    }
+    await expect(proveBatch(stripped, inputs, join(tiny.work, 'batch-stripped'), { workers: 1 })).rejects.toThrow(
+      `${tiny.dir}: the model's weights are private: load its owner's weights file first (withPrivateWeights; zkinfer prove --weights <file>)`,
+    );
+    expect(existsSync(join(tiny.work, 'batch-stripped'))).toBe(false);
+  }, 300_000);
+});
+
 describe('forged witnesses against the compiled circuit', () => {
   let r1cs: R1cs;
   let symbols: SymbolTable;

@@ -116,9 +116,7 @@ export function registerProveCommand(program: Command): void {
           import('../../verify/kept.js'),
           import('../../verify/verify.js'),
         ]);
-        const artifacts = loadArtifacts(dir);
-        if (artifacts.manifest.io.weights) throw new InvalidArgumentError(`${dir}: the model's weights are private; batch proving (--inputs) serves public-weight models only in this version: prove one --input at a time with --weights`);
-        if (opts.weights !== undefined) throw new InvalidArgumentError(`--weights: ${dir} has public weights; it takes no weights file`);
+        const artifacts = await withWeights(loadArtifacts(dir), opts.weights);
         let workers: number | undefined = opts.workers;
         if (workers !== undefined) {
           const capped = capWorkers(workers);

@@ -15,7 +15,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { fileURLToPath } from 'node:url';
 import { CompileError, EXIT, InvalidArgumentError } from '../shared/errors.js';
 import { randomSalt } from '../shared/commitment.js';
-import { commitWeights, graphWeightCount, MAX_HASHED_WEIGHTS, segmentValues, stripWeights, weightLayers, weightSegments, WEIGHTS_FORMAT, type PrivateWeights, type WeightSegment } from '../quant/weights.js';
+import { CONSTRAINTS_PER_COMMITTED_WEIGHT, commitWeights, graphWeightCount, MAX_HASHED_CONSTRAINTS, MAX_HASHED_WEIGHTS, segmentValues, stripWeights, weightLayers, weightSegments, WEIGHTS_FORMAT, type PrivateWeights, type WeightSegment } from '../quant/weights.js';
 import { canonicalJson, sha256File, sha256Hex } from '../shared/hash.js';
 import { readInputLines } from '../shared/input.js';
 import { writeFileAtomicSync } from '../shared/fs.js';
@@ -27,6 +27,8 @@ import { quantize } from '../quant/quantize.js';
 import { DEFAULT_QUANT_OPTIONS, type QModel, type QuantOptions } from '../quant/model.js';
 import { measureError, type ErrorReport } from '../quant/error.js';
 import { emitCircuit } from '../circuit/emit.js';
+import { convProducts } from '../circuit/emit-layers.js';
+import { sizeOf } from '../ir/graph.js';
 import { VISIBILITIES, type Visibility } from '../shared/layout.js';
 import { compileCircom } from './circom.js';
 import { directSetup, groth16Setup, setupManifestBlock, type DirectSetupResult, type LocalSetupMethod, type SetupResult } from './setup.js';
@@ -292,9 +294,16 @@ async function build(
     } catch (cause) {
       throw new CompileError(`${onnxPath}: ${(cause as Error).message}`, { cause });
     }
+    const count = segments.reduce((a, g) => a + g.count, 0);
+    const products = privateProducts(model);
+    const limit = Math.round(MAX_HASHED_CONSTRAINTS * ((options.maxWeights ?? MAX_HASHED_WEIGHTS) / MAX_HASHED_WEIGHTS));
+    const estimate = products + CONSTRAINTS_PER_COMMITTED_WEIGHT * count;
+    if (estimate > limit) {
+      throw new CompileError(`${onnxPath}: with private weights the circuit would have about ${estimate} constraints (${products} products, ${count} weights), over the limit of ${limit} for --weights hashed; use a smaller model or raise --max-weights`);
+    }
     const salt = randomSalt();
     const commitment = await commitWeights(segments, segmentValues(model, segments), salt);
-    weights = { declaration: { visibility: 'hashed', commitment: commitment.toString(), count: segments.reduce((a, g) => a + g.count, 0), segments }, salt };
+    weights = { declaration: { visibility: 'hashed', commitment: commitment.toString(), count, segments }, salt };
   }
   const emitted = await timed('emit', () => emitCircuit(model, { ...visibility, ...(weights ? { weights: weights.declaration.segments } : {}) }));
   // A model with private weights publishes neither its ONNX file nor its weights (quantized.json keeps the rest).
@@ -409,6 +418,16 @@ async function build(
     ? { format: WEIGHTS_FORMAT, modelId: manifest.modelId, commitment: weights.declaration.commitment, salt: weights.salt.toString(), layers: weightLayers(model) }
     : undefined;
   return { manifest, model, error, keys, ...(privateWeights ? { privateWeights } : {}) };
+}
+
+/** The products of private weights by signals: one constraint each (dense: rows · in · out; convolution: every in-bounds tap). */
+function privateProducts(model: QModel): number {
+  let n = 0;
+  for (const node of model.nodes) {
+    if (node.kind === 'linear') n += (sizeOf(model.values[node.input]!.shape) / node.inFeatures) * node.inFeatures * node.outFeatures;
+    else if (node.kind === 'conv') n += convProducts(node, model.values[node.input]!.shape, model.values[node.output]!.shape);
+  }
+  return n;
 }
 
 /**

@@ -157,7 +157,8 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
 
 /** Emits one node with its operator module's rule, or a convolution and the max pooling after it together. */
 function emitWith<N extends QNode>(em: Emitter, node: N, index: number): void {
-  const fused = convPoolAt(em.model, index);
+  // with private weights the convolution's products are signals of its own template: no fusion
+  const fused = em.hashedWeights ? undefined : convPoolAt(em.model, index);
   if (fused) {
     // A convolution read only by a max pooling is emitted with it, at the pooling's step.
     if (node.kind === 'conv') return;

@@ -155,7 +155,10 @@ export const denseOps = family({
         const input = em.model.values[node.input]!.shape;
         const output = em.model.values[node.output]!.shape;
         const name = `Conv${index}`;
-        em.set(node.output, em.layer(index, convTemplate(name, node, input, output), name, x, sizeOf(output)));
+        const y = em.layer(index, convTemplate(name, node, input, output, em.hashedWeights), name, x, sizeOf(output));
+        // private weights: the main template's w<step> and b<step> inputs (src/quant/weights.ts)
+        if (em.hashedWeights) em.lines.push(`    s${index}.w <== w${index};`, `    s${index}.b <== b${index};`);
+        em.set(node.output, y);
       },
     },
   },

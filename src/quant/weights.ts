@@ -1,12 +1,12 @@
 /**
  * Private weights (`compile --weights hashed`, DESIGN.md "Visibility and commitments"): the
- * quantized weights and biases of a model's dense layers become private signals of the
- * circuit, bound to one public salted Poseidon commitment, so that one verification key
+ * quantized weights and biases of a model's dense and convolution layers become private
+ * signals of the circuit, bound to one public salted Poseidon commitment, so that one verification key
  * serves a private model whose identity is that commitment.
  *
  * The commitment reuses the tensor commitment of hashed inputs and outputs
  * (src/shared/commitment.ts, circuits/zkinfer/commitment.circom) segment by segment: the
- * model's weight tensors in node order (each dense layer's weight matrix, then its bias), each
+ * model's weight tensors in node order (each dense or convolution layer's weights, then its bias), each
  * with its own declared range, are absorbed one after another into a single chain whose first
  * state is the weight salt:
  *
@@ -22,12 +22,15 @@
  * The private weights file (format `zkinfer.weights/1`, written by compile with mode 0600,
  * never inside the published artifacts folder) holds the salt and the integers; the
  * published `quantized.json` holds the model with its weight arrays emptied.
+ *
+ * Other model constants (a constant Add or Mul operand, a constant Concat part, PRelu's
+ * per-channel slopes) would stay circuit constants: such a model is refused.
  */
 import { z } from 'zod';
 import { commitTensor, type ValueRange } from '../shared/commitment.js';
 import { FIELD_MODULUS } from '../shared/field.js';
 import { commitmentRange } from '../shared/opening.js';
-import type { QLinear, QModel, QNode } from './model.js';
+import type { QConv, QLinear, QModel, QNode } from './model.js';
 import { describeSource, type Graph } from '../ir/graph.js';
 
 /** Format tag of the private weights file. */
@@ -42,9 +45,23 @@ export const WEIGHTS_FORMAT = 'zkinfer.weights/1';
  */
 export const MAX_HASHED_WEIGHTS = 65_536;
 
+/**
+ * What a private weight costs besides its products: the range check (11 constraints for a
+ * 10-bit weight) and its share of the hashing (~1.7): 12.8 measured on the 196-32-10 MLP.
+ */
+export const CONSTRAINTS_PER_COMMITTED_WEIGHT = 13;
+
+/**
+ * The estimated constraint count a `--weights hashed` compile accepts, checked after
+ * quantization and before circom (products + {@link CONSTRAINTS_PER_COMMITTED_WEIGHT} per
+ * weight): 2^20, scaled with the weight limit (16 per allowed weight). It binds convolutions, whose weights
+ * are each multiplied at every output position.
+ */
+export const MAX_HASHED_CONSTRAINTS = 2 ** 20;
+
 /** One committed tensor of the weight chain. */
 export interface WeightSegment {
-  /** Index of the dense node in the quantized model's node list. */
+  /** Index of the dense or convolution node in the quantized model's node list. */
   node: number;
   tensor: 'weight' | 'bias';
   /** Number of values. */
@@ -68,7 +85,7 @@ export const privateWeightsSchema = z.strictObject({
   commitment: decimal,
   /** The weight salt: a uniformly random field element. */
   salt: decimal,
-  /** One entry per dense layer, in node order. */
+  /** One entry per dense or convolution layer, in node order. */
   layers: z.array(z.strictObject({ node: z.number().int().min(0), weight: z.array(z.number().int()), bias: z.array(z.number().int()) })),
 });
 export type PrivateWeights = z.infer<typeof privateWeightsSchema>;
@@ -76,8 +93,6 @@ export type PrivateWeights = z.infer<typeof privateWeightsSchema>;
 /** A node with model constants other than a dense layer's weights, which hashed weights cannot hide. */
 function publicConstantsOf(node: QNode): string | undefined {
   switch (node.kind) {
-    case 'conv':
-      return 'a convolution (its weights would be circuit constants)';
     case 'addConst':
     case 'mulConst':
       return 'a constant operand (it would be a circuit constant)';
@@ -99,14 +114,14 @@ export function weightSegments(model: QModel, weightBits: number): WeightSegment
   const segments: WeightSegment[] = [];
   model.nodes.forEach((node, index) => {
     const problem = publicConstantsOf(node);
-    if (problem) throw new RangeError(`${describeSource(node.source)}: --weights hashed keeps only dense (Gemm, MatMul) layers private; this node has ${problem}`);
-    if (node.kind !== 'linear') return;
+    if (problem) throw new RangeError(`${describeSource(node.source)}: --weights hashed keeps only dense and convolution (Gemm, MatMul, Conv) weights private; this node has ${problem}`);
+    if (node.kind !== 'linear' && node.kind !== 'conv') return;
     const weight = { min: -(2 ** (weightBits - 1)), max: 2 ** (weightBits - 1) - 1 };
     const bias = commitmentRange({ min: Math.min(0, ...node.bias), max: Math.max(0, ...node.bias) });
-    segments.push({ node: index, tensor: 'weight', count: node.inFeatures * node.outFeatures, ...weight });
-    segments.push({ node: index, tensor: 'bias', count: node.outFeatures, ...bias });
+    segments.push({ node: index, tensor: 'weight', count: node.weight.length, ...weight });
+    segments.push({ node: index, tensor: 'bias', count: node.bias.length, ...bias });
   });
-  if (segments.length === 0) throw new RangeError('--weights hashed: the model has no dense layer whose weights could be private');
+  if (segments.length === 0) throw new RangeError('--weights hashed: the model has no dense or convolution layer whose weights could be private');
   return segments;
 }
 
@@ -116,14 +131,17 @@ export function weightSegments(model: QModel, weightBits: number): WeightSegment
  */
 export function graphWeightCount(graph: Graph): number {
   let n = 0;
-  for (const node of graph.nodes) if (node.kind === 'linear') n += node.weight.length + node.outFeatures;
+  for (const node of graph.nodes) {
+    if (node.kind === 'linear') n += node.weight.length + node.outFeatures;
+    else if (node.kind === 'conv') n += node.weight.length + graph.shapes.get(node.output)![1]!;
+  }
   return n;
 }
 
 /** The values of each segment, read from the model's dense nodes. */
 export function segmentValues(model: QModel, segments: readonly WeightSegment[]): number[][] {
   return segments.map((s) => {
-    const node = model.nodes[s.node] as QLinear;
+    const node = model.nodes[s.node] as QLinear | QConv;
     return s.tensor === 'weight' ? node.weight : node.bias;
   });
 }
@@ -148,14 +166,14 @@ export async function commitWeights(segments: readonly WeightSegment[], values: 
   return state;
 }
 
-/** The model with every dense layer's weights and biases emptied (what the published quantized.json holds). */
+/** The model with every dense and convolution layer's weights and biases emptied (what the published quantized.json holds). */
 export function stripWeights(model: QModel): QModel {
-  return { ...model, nodes: model.nodes.map((n) => (n.kind === 'linear' ? { ...n, weight: [], bias: [] } : n)) };
+  return { ...model, nodes: model.nodes.map((n) => (n.kind === 'linear' || n.kind === 'conv' ? { ...n, weight: [], bias: [] } : n)) };
 }
 
-/** The private weights file's layers, from the full model. */
+/** The private weights file's layers (dense and convolution), from the full model. */
 export function weightLayers(model: QModel): PrivateWeights['layers'] {
-  return model.nodes.flatMap((n, node) => (n.kind === 'linear' ? [{ node, weight: [...n.weight], bias: [...n.bias] }] : []));
+  return model.nodes.flatMap((n, node) => (n.kind === 'linear' || n.kind === 'conv' ? [{ node, weight: [...n.weight], bias: [...n.bias] }] : []));
 }
 
 /**
@@ -173,12 +191,12 @@ export async function applyWeights(
   if (weights.commitment !== commitment) throw new RangeError(`the weights file is for weight commitment ${weights.commitment.slice(0, 16)}…, the artifacts declare ${commitment.slice(0, 16)}…`);
   const byNode = new Map(weights.layers.map((l) => [l.node, l]));
   const nodes = stripped.nodes.map((n, i) => {
-    if (n.kind !== 'linear') return n;
+    if (n.kind !== 'linear' && n.kind !== 'conv') return n;
     const layer = byNode.get(i);
     if (!layer) throw new RangeError(`the weights file has no layer for node ${i}`);
     return { ...n, weight: layer.weight, bias: layer.bias };
   });
-  if (byNode.size !== nodes.filter((n) => n.kind === 'linear').length) throw new RangeError('the weights file has layers the model does not have');
+  if (byNode.size !== nodes.filter((n) => n.kind === 'linear' || n.kind === 'conv').length) throw new RangeError('the weights file has layers the model does not have');
   const model = { ...stripped, nodes };
   const values = segmentValues(model, segments);
   const salt = BigInt(weights.salt);

@@ -26,6 +26,7 @@ import { commitWeights, privateWeightsSchema, type PrivateWeights } from '../../
 import { checkWitness, readR1cs, readSymbols, setSignals, type R1cs, type SymbolTable } from '../helpers/r1cs.js';
 import { compileTinyModel, writeInput } from './tiny-model.js';
 import buildDist from '../helpers/build-dist.js';
+import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
 
 let pub: Awaited<ReturnType<typeof compileTinyModel>>;
 let tiny: Awaited<ReturnType<typeof compileTinyModel>>;
@@ -264,6 +265,34 @@ describe('private weights with a hashed input and output', () => {
   }, 600_000);
 });
 
+describe('a CNN with private convolution and dense weights', () => {
+  it('proves the same output integers as with public weights (one product per tap), verifies, and publishes no weight', async () => {
+    const { compileModel } = await import('../../src/build/compile.js');
+    const onnx = join(import.meta.dirname, '../fixtures/models/fixed_cnn_b10.onnx');
+    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/models/fixed_batch.json'), 'utf8')) as { calibration: number[][][][][] };
+    const calibration = join(tiny.work, 'cnn-calibration.jsonl');
+    writeFileSync(calibration, `${fixture.calibration.map((c) => JSON.stringify({ input: c })).join('\n')}\n`);
+    const pubCnn = await compileModel(onnx, { outDir: join(tiny.work, 'cnn-public'), batch: 1, calibrationPath: calibration });
+    const wfile = join(tiny.work, 'cnn-weights.json');
+    const hid = await compileModel(onnx, { outDir: join(tiny.work, 'cnn-hashed'), batch: 1, calibrationPath: calibration, weights: 'hashed', weightsOut: wfile });
+    const w = hid.manifest.io.weights!;
+    expect(w.segments.map((s) => [hid.model.nodes[s.node]!.kind, s.tensor])).toEqual([
+      ['conv', 'weight'], ['conv', 'bias'], ['conv', 'weight'], ['conv', 'bias'],
+      ['linear', 'weight'], ['linear', 'bias'], ['linear', 'weight'], ['linear', 'bias'],
+    ]);
+    const cnnSecret = privateWeightsSchema.parse(JSON.parse(readFileSync(wfile, 'utf8')));
+    const published = readFileSync(join(tiny.work, 'cnn-hashed', 'quantized.json'), 'utf8') + readFileSync(join(tiny.work, 'cnn-hashed', 'circuit.circom'), 'utf8');
+    for (const l of cnnSecret.layers) expect(published.replace(/\s+/g, '')).not.toContain(l.weight.slice(0, 4).join(','));
+    const loaded = await withPrivateWeights(loadArtifacts(join(tiny.work, 'cnn-hashed')), wfile);
+    const key2 = loadVerifierKey(join(tiny.work, 'cnn-hashed'));
+    const input = fixture.calibration[3]!.flat(3);
+    const [a, b] = [await proveInference(loadArtifacts(join(tiny.work, 'cnn-public')), input, { nonce: '02' }), await proveInference(loaded, input, { nonce: '02' })];
+    expect('raw' in b.output && b.output.raw).toEqual('raw' in a.output && a.output.raw);
+    expect(await verifyProof(b, key2)).toMatchObject({ valid: true });
+    expect(hid.manifest.circuit.constraints).toBeGreaterThan(pubCnn.manifest.circuit.constraints);
+  }, 600_000);
+});
+
 describe('limits and refusals', () => {
   it('refuses, before calibration and circom, a model with more weights than the limit', async () => {
     const { compileModel } = await import('../../src/build/compile.js');
@@ -275,12 +304,20 @@ describe('limits and refusals', () => {
     expect(existsSync(join(tiny.work, 'w2.json'))).toBe(false);
   });
 
-  it('refuses, before circom, a model whose convolution weights would stay circuit constants', async () => {
+  it('refuses, before circom, a convolution whose products bring the estimate over 16 constraints per allowed weight', async () => {
     const { compileModel } = await import('../../src/build/compile.js');
-    const out = join(tiny.work, 'cnn');
-    const onnx = join(import.meta.dirname, '../fixtures/models/fixed_cnn_b10.onnx');
-    await expect(compileModel(onnx, { outDir: out, batch: 1, weights: 'hashed', weightsOut: join(tiny.work, 'cnn.json') })).rejects.toThrow(
-      /^.*fixed_cnn_b10\.onnx: node \d+ .*\(Conv\): --weights hashed keeps only dense \(Gemm, MatMul\) layers private; this node has a convolution \(its weights would be circuit constants\)$/,
+    const r = rng(5);
+    const onnx = join(tiny.work, 'conv-only.onnx');
+    writeFileSync(onnx, buildModel({
+      input: { name: 'x', dims: [1, 1, 16, 16] },
+      output: { name: 'y' },
+      nodes: [{ op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['y'], attrs: { kernel_shape: [3, 3] }, name: 'conv' }],
+      initializers: [{ name: 'W', dims: [4, 1, 3, 3], values: randomArray(r, 36) }, { name: 'B', dims: [4], values: randomArray(r, 4, -0.2, 0.2) }],
+    }));
+    const out = join(tiny.work, 'conv-limited');
+    // 40 weights: 4 × 14 × 14 × 9 = 7,056 products + 13 × 40 = 7,576 > 16 × 40 = 640
+    await expect(compileModel(onnx, { outDir: out, weights: 'hashed', weightsOut: join(tiny.work, 'conv-w.json'), maxWeights: 40 })).rejects.toThrow(
+      `${onnx}: with private weights the circuit would have about 7576 constraints (7056 products, 40 weights), over the limit of 640 for --weights hashed; use a smaller model or raise --max-weights`,
     );
     expect(existsSync(out)).toBe(false);
   }, 120_000);

@@ -104,14 +104,15 @@ describe('compile --weights hashed', () => {
     ]);
   });
 
-  it('costs exactly one constraint per multiply, b + 1 per committed value and 3·(8t + R) + 1 per Poseidon call more than public weights', () => {
-    // under O1 the packed elements become the Poseidon inputs and the public commitment its last output: neither adds a constraint
+  it('costs exactly one constraint per multiply, b + 1 per committed value, one per packed element but one per call, and 3·(8t + R) + 1 per Poseidon call more than public weights', () => {
+    // under O1 each packed element is one linear constraint but one per Poseidon call (here every tensor packs into one element),
+    // and the public commitment is the last call's output: no constraint of its own
     const segs = stripped.manifest.io.weights!.segments;
     const N_ROUNDS_P = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
     let expected = 6 * 5 + 5 * 3; // products (one row)
     for (const s of segs) {
       const p = packing(s.count, s);
-      expected += s.count * (p.bits + 1);
+      expected += s.count * (p.bits + 1) + p.elements - p.rounds;
       for (let r = 0; r < p.rounds; r++) {
         const t = Math.min(15, p.elements - 15 * r) + 2;
         expected += 3 * (8 * t + N_ROUNDS_P[t - 2]!) + 1;
@@ -290,6 +291,45 @@ describe('a CNN with private convolution and dense weights', () => {
     expect('raw' in b.output && b.output.raw).toEqual('raw' in a.output && a.output.raw);
     expect(await verifyProof(b, key2)).toMatchObject({ valid: true });
     expect(hid.manifest.circuit.constraints).toBeGreaterThan(pubCnn.manifest.circuit.constraints);
+  }, 600_000);
+});
+
+describe('a padded, strided convolution with private weights', () => {
+  it('counts one product per in-bounds tap and proves the reference output', async () => {
+    const { compileModel } = await import('../../src/build/compile.js');
+    const r = rng(9);
+    const onnx = join(tiny.work, 'conv-padded.onnx');
+    writeFileSync(onnx, buildModel({
+      input: { name: 'x', dims: [1, 2, 7, 6] },
+      output: { name: 'y' },
+      nodes: [{ op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['y'], attrs: { kernel_shape: [3, 3], pads: [1, 2, 1, 0], strides: [2, 1] }, name: 'conv' }],
+      initializers: [{ name: 'W', dims: [3, 2, 3, 3], values: randomArray(r, 54) }, { name: 'B', dims: [3], values: randomArray(r, 3, -0.2, 0.2) }],
+    }));
+    const pubConv = await compileModel(onnx, { outDir: join(tiny.work, 'conv-padded-public') });
+    const wfile = join(tiny.work, 'conv-padded-w.json');
+    const hid = await compileModel(onnx, { outDir: join(tiny.work, 'conv-padded-hashed'), weights: 'hashed', weightsOut: wfile });
+    // output [1, 3, 4, 6]: rows o·2 − 1 + k in [0, 7) and columns o − 2 + k in [0, 6), for every output channel and input channel
+    let rows = 0;
+    for (let o = 0; o < 4; o++) for (let k = 0; k < 3; k++) if (o * 2 - 1 + k >= 0 && o * 2 - 1 + k < 7) rows++;
+    let cols = 0;
+    for (let o = 0; o < 6; o++) for (let k = 0; k < 3; k++) if (o - 2 + k >= 0 && o - 2 + k < 6) cols++;
+    const products = 3 * 2 * rows * cols;
+    const N_ROUNDS_P = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
+    let expected = products;
+    for (const seg of hid.manifest.io.weights!.segments) {
+      const p = packing(seg.count, seg);
+      expected += seg.count * (p.bits + 1) + p.elements - p.rounds;
+      for (let k = 0; k < p.rounds; k++) {
+        const t = Math.min(15, p.elements - 15 * k) + 2;
+        expected += 3 * (8 * t + N_ROUNDS_P[t - 2]!) + 1;
+      }
+    }
+    expect(hid.manifest.circuit.constraints - pubConv.manifest.circuit.constraints).toBe(expected);
+    const input = Array.from({ length: 2 * 7 * 6 }, (_, i) => Math.sin(i) * 0.9);
+    const loaded = await withPrivateWeights(loadArtifacts(join(tiny.work, 'conv-padded-hashed')), wfile);
+    const proven = await proveInference(loaded, input, { nonce: '03' });
+    expect('raw' in proven.output && proven.output.raw).toEqual(runReference(pubConv.model, quantizeInput(pubConv.model, input)));
+    expect(await verifyProof(proven, loadVerifierKey(join(tiny.work, 'conv-padded-hashed')))).toMatchObject({ valid: true });
   }, 600_000);
 });
 

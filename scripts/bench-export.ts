@@ -36,19 +36,11 @@ import { compileTinyModel } from '../test/e2e/tiny-model.js';
 import { CHROMIUM, launchChromium } from '../test/helpers/chromium.js';
 import { deployExport } from '../test/helpers/zkinfer-chain.js';
 import { median, quantile, table, writeSection } from './lib/bench-report.js';
+import { flags, intFlag } from './lib/args.js';
 
 const EXAMPLE = new URL('../examples/fashion-mnist/', import.meta.url).pathname;
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-const flags = (name: string) => process.argv.flatMap((a, i) => (a === name && process.argv[i + 1] ? [process.argv[i + 1]!] : []));
-const int = (name: string, fallback: number) => {
-  const v = Number(flag(name, String(fallback)));
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} expects a positive integer`);
-  return v;
-};
+const int = intFlag;
 const gas = (g: bigint | number) => Number(g).toLocaleString('en-US');
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 

@@ -14,11 +14,10 @@ import { loadVerifierKey, verifyProof } from '../src/verify/verify.js';
 import { checkOpening } from '../src/shared/opening.js';
 import { warmCurve } from '../src/prove/curve-threads.js';
 import { releaseCurve } from '../src/shared/curve.js';
+import { flag } from './lib/args.js';
+import { median } from './lib/stats.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-};
+const arg = flag;
 const out = arg('--out', 'artifacts/fashion-mnist-hashed');
 /** The public-input example's artifacts, proven interleaved with the hashed one as a same-load baseline (skipped if absent). */
 const baselineDir = arg('--baseline', 'artifacts/fashion-mnist');
@@ -35,7 +34,6 @@ const artifacts = loadArtifacts(out);
 const key = loadVerifierKey(out);
 const input = (JSON.parse(readFileSync(join(example, 'input.json'), 'utf8')) as { input: number[][][][] }).input.flat(3);
 await warmCurve(1);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const prove: number[] = [];
 const verify: number[] = [];
 const baseProve: number[] = [];

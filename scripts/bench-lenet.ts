@@ -14,7 +14,7 @@ import { compileModel } from '../src/build/compile.js';
 import { directSetup } from '../src/build/setup.js';
 import { receiptContext } from '../src/shared/context.js';
 import { Prover } from '../src/prove/prover.js';
-import { measureError } from '../src/quant/error.js';
+import { measureError } from '../src/reference/error.js';
 import { quantizeInput, runReference } from '../src/reference/execute.js';
 import { OrtModel } from '../src/onnx/runtime.js';
 import { readInputFile } from '../src/shared/input.js';

@@ -14,11 +14,9 @@ import { compileModel } from '../src/build/compile.js';
 import { localPtau } from '../src/build/ptau.js';
 import { directSetup, groth16Setup, readR1csHeader, requiredPower } from '../src/build/setup.js';
 import { median, table, writeSection } from './lib/bench-report.js';
+import { flag } from './lib/args.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-};
+const arg = flag;
 const runs = Number(arg('--runs', '3'));
 const snarkjsRuns = Number(arg('--snarkjs-runs', '1'));
 const log = (s: string) => process.stderr.write(`${s}\n`);

@@ -33,6 +33,7 @@ import { readInputFile } from '../src/shared/input.js';
 import { releaseCurve } from '../src/shared/curve.js';
 import type { QModel } from '../src/quant/model.js';
 import { median, table, writeSection } from './lib/bench-report.js';
+import { flag } from './lib/args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const requireHere = createRequire(import.meta.url);
@@ -176,10 +177,7 @@ interface SnarkjsLike {
   };
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const arg = (name: string): string | undefined => flag(name);
 
 const cpuMs = () => {
   const u = process.cpuUsage();

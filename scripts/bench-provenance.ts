@@ -31,6 +31,7 @@ import { checkProvenanceForCompile } from '../src/provenance/record.js';
 import { representationOf, sampleInput } from '../src/provenance/representation.js';
 import { quantizeInput, runReference } from '../src/reference/execute.js';
 import { median, table, writeSection } from './lib/bench-report.js';
+import { intFlag } from './lib/args.js';
 
 const EX = 'examples/fashion-mnist';
 const DATA = DEFAULT_FASHION_MNIST_DIR;
@@ -46,8 +47,7 @@ async function timed<T>(f: () => Promise<T> | T): Promise<[T, number]> {
 }
 
 async function main(): Promise<void> {
-  const runsFlag = process.argv.indexOf('--runs');
-  const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 5;
+  const runs = intFlag('--runs', 5);
   const work = mkdtempSync(join(tmpdir(), 'zkinfer-bench-prov-'));
   const rows: string[][] = [];
   const map = readContributorMap(join(EX, 'provenance/contributors.json'));

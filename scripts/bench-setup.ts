@@ -15,13 +15,11 @@ import { promisify } from 'node:util';
 import { localPtau } from '../src/build/ptau.js';
 import { groth16Setup } from '../src/build/setup.js';
 import { table, writeSection } from './lib/bench-report.js';
+import { flag } from './lib/args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const arg = (name: string): string | undefined => flag(name);
 
 const powers = (arg('--powers') ?? '12,13,14,16,18').split(',').map(Number);
 const constraints = Number(arg('--setup-constraints') ?? 6000);

@@ -14,13 +14,12 @@ import { clearCertificateCache } from '../src/tee/pki/x509-chain.js';
 import { clearCollateralCache } from '../src/tee/tdx/collateral.js';
 import { verifyTdxQuote } from '../src/tee/tdx/verify.js';
 import { machineLine, median, quantile } from './lib/bench-report.js';
+import { intFlag } from './lib/args.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../test/fixtures/tee/tdx/${name}`, import.meta.url)));
 
 async function main(): Promise<void> {
-  const runsFlag = process.argv.indexOf('--runs');
-  const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 200;
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs expects a positive integer, got ${process.argv[runsFlag + 1]}`);
+  const runs = intFlag('--runs', 200);
   const quote = fixture('tdx_quote');
   const options = { collateral: fixture('tdx_quote_collateral.json'), at: new Date('2025-07-01T00:00:00Z') };
   let start = performance.now();

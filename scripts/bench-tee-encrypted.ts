@@ -33,20 +33,13 @@ import { verifyReceiptAttestation } from '../src/tee/receipt-attestation.js';
 import { decryptResponse, encryptRequest, verifyEnclaveKey } from '../src/tee/encrypted/client.js';
 import { createEncryptedSession, handleEncryptedRequest } from '../src/tee/encrypted/enclave.js';
 import { table, writeSection } from './lib/bench-report.js';
+import { flag } from './lib/args.js';
+import { summary } from './lib/stats.js';
 
 const EXAMPLE = new URL('../examples/fashion-mnist/', import.meta.url).pathname;
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
-function summary(times: number[]) {
-  const sorted = [...times].sort((a, b) => a - b);
-  const q = (p: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
-  return { medianMs: q(0.5), p10Ms: q(0.1), p90Ms: q(0.9), runs: times.length };
-}
 
 async function main(): Promise<void> {
   const runs = Number(flag('--runs', '300'));

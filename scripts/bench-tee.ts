@@ -12,6 +12,8 @@ import { verifyNitroAttestation } from '../src/tee/nitro/verify.js';
 import { table, writeSection } from './lib/bench-report.js';
 import { clearCertificateCache } from '../src/tee/pki/x509-chain.js';
 import { clearEcdsaKeyCache } from '../src/tee/pki/ecdsa.js';
+import { intFlag } from './lib/args.js';
+import { summary as summaryOf } from './lib/stats.js';
 
 const DOCUMENTS = [
   { file: 'nitro-opengradient-2026-02-12.cbor', at: '2026-02-12T19:00:00Z' },
@@ -24,20 +26,13 @@ function load(file: string): Uint8Array {
   return new Uint8Array(file.endsWith('.b64') ? Buffer.from(raw.toString('ascii').trim(), 'base64') : raw);
 }
 
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
 const summary = (times: number[]) => {
-  const sorted = [...times].sort((a, b) => a - b);
-  const round = (ms: number) => Math.round(ms * 1000) / 1000;
-  return { medianMs: round(quantile(sorted, 0.5)), p10Ms: round(quantile(sorted, 0.1)), p90Ms: round(quantile(sorted, 0.9)) };
+  const { medianMs, p10Ms, p90Ms } = summaryOf(times);
+  return { medianMs, p10Ms, p90Ms };
 };
 
 async function main(): Promise<void> {
-  const runsFlag = process.argv.indexOf('--runs');
-  const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 200;
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs expects a positive integer, got ${process.argv[runsFlag + 1]}`);
+  const runs = intFlag('--runs', 200);
   const results = [];
   for (const { file, at } of DOCUMENTS) {
     const bytes = load(file);

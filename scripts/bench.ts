@@ -11,7 +11,7 @@ import { compileModel } from '../src/build/compile.js';
 import { loadArtifacts } from '../src/prove/artifacts.js';
 import { proveInference } from '../src/prove/prove.js';
 import { loadVerifierKey, verifyProof } from '../src/verify/verify.js';
-import { measureError } from '../src/quant/error.js';
+import { measureError } from '../src/reference/error.js';
 import { OrtModel } from '../src/onnx/runtime.js';
 import { readInputFile } from '../src/shared/input.js';
 import { releaseCurve } from '../src/shared/curve.js';

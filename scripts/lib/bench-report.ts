@@ -4,7 +4,8 @@
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { percentile } from '../../src/prove/batch.js';
+
+export { median, quantile, summary } from './stats.js';
 
 const PATH = 'BENCHMARKS.md';
 const HEADER = '# zkinfer benchmarks\n\nWritten by `npm run bench` (and the `bench:*` scripts); every figure was measured on the machine named in its section, in one process unless stated.\n';
@@ -13,17 +14,6 @@ const HEADER = '# zkinfer benchmarks\n\nWritten by `npm run bench` (and the `ben
 export function machineLine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return `${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at start ${loadavg()[0]!.toFixed(2)}`;
-}
-
-/** Median of a non-empty list. */
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
-/** The q-quantile (nearest rank) of a non-empty list. */
-export function quantile(xs: readonly number[], q: number): number {
-  return percentile(xs, q * 100);
 }
 
 /** A markdown table from rows of cells. */

@@ -24,6 +24,8 @@ import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { CompileError, InvalidArgumentError } from '../shared/errors.js';
+import { workerEntryFile } from '../shared/worker-thread.js';
+import type { CircomWorkerData, CircomWorkerMessage, RunOutcome } from './circom-worker.js';
 
 /** Options for {@link compileCircom}. */
 export interface CircomCompileOptions {
@@ -79,84 +81,8 @@ const CIRCOM2_WASM = path.join(CIRCOM2_DIR, 'circom.wasm');
 const CIRCOMLIB_CIRCUITS = path.join(path.dirname(requireHere.resolve('circomlib/package.json')), 'circuits');
 /** The repository's own gadget library (`circuits/`, containing `zkinfer/`). */
 export const REPO_CIRCUITS_DIR = fileURLToPath(new URL('../../circuits/', import.meta.url));
-
-/**
- * Runs inside the worker (CommonJS, evaluated from a string so that no separate .js file has
- * to exist next to the TypeScript sources). It runs circom once per entry of `runs` on the
- * WebAssembly module compiled once by the parent (a Module is shared with workers, not
- * recompiled), and posts back exit codes and captured output.
- * File system access is the host's, rooted at `/` (like a native circom binary); paths are absolute.
- */
-const WORKER_SOURCE = String.raw`
-'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const { CircomRunner, bindings } = require(workerData.indexPath);
-const { WASIExitError } = require(workerData.wasiPath);
-
-function runOnce(module, args) {
-  const output = [];
-  const openFds = new Set();
-  const hostFs = Object.assign({}, fs, {
-    openSync(...a) { const fd = fs.openSync(...a); openFds.add(fd); return fd; },
-    closeSync(fd) { openFds.delete(fd); return fs.closeSync(fd); },
-    writeSync(fd, buf, offset, length, position) {
-      if (fd === 1 || fd === 2) {
-        const start = offset ?? 0;
-        const end = length === undefined || length === null ? buf.byteLength : start + length;
-        output.push({ fd, bytes: Buffer.from(buf.subarray(start, end)) });
-        return end - start;
-      }
-      return fs.writeSync(fd, buf, offset, length, position);
-    },
-  });
-  let exitCode = 0;
-  let crash;
-  try {
-    const runner = new CircomRunner({
-      args,
-      env: {},
-      preopens: { '/': '/' },
-      bindings: Object.assign({}, bindings, {
-        fs: hostFs,
-        exit(code) { throw new WASIExitError(code); },
-        kill(sig) { throw new Error('circom raised signal ' + sig); },
-        isTTY: () => false,
-      }),
-    });
-    const instance = new WebAssembly.Instance(module, runner.wasi.getImports(module));
-    runner.wasi.start(instance);
-  } catch (err) {
-    if (err instanceof WASIExitError) exitCode = err.code;
-    else { exitCode = -1; crash = { name: err && err.name, message: String(err && err.message || err) }; }
-  } finally {
-    for (const fd of openFds) { try { fs.closeSync(fd); } catch {} }
-  }
-  const merged = [];
-  const streams = { 1: [], 2: [] };
-  for (const o of output) { merged.push(o.bytes); streams[o.fd].push(o.bytes); }
-  return {
-    exitCode, crash,
-    log: Buffer.concat(merged).toString('utf8'),
-    stdout: Buffer.concat(streams[1]).toString('utf8'),
-    stderr: Buffer.concat(streams[2]).toString('utf8'),
-  };
-}
-
-try {
-  parentPort.postMessage({ runs: workerData.runs.map((args) => runOnce(workerData.module, args)) });
-} catch (err) {
-  parentPort.postMessage({ fatal: String(err && err.stack || err) });
-}
-`;
-
-interface RunOutcome {
-  exitCode: number;
-  crash?: { name?: string; message: string };
-  log: string;
-  stdout: string;
-  stderr: string;
-}
+/** The worker's entry: circom-worker.js when compiled, its loader shim from the sources. */
+const WORKER_FILE = workerEntryFile(import.meta.url, 'circom-worker');
 
 /** At most this many compilations run at once per process (each may hold ~1 GB of wasm memory). */
 const MAX_PARALLEL_COMPILES = Math.max(1, availableParallelism());
@@ -222,9 +148,9 @@ function runInWorker(module: WebAssembly.Module, runs: string[][], signal: Abort
       reject(signal.reason);
       return;
     }
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { indexPath: CIRCOM2_INDEX, wasiPath: CIRCOM2_WASI, module, runs },
+    const data: CircomWorkerData = { indexPath: CIRCOM2_INDEX, wasiPath: CIRCOM2_WASI, module, runs };
+    const worker = new Worker(WORKER_FILE, {
+      workerData: data,
       stdout: true,
       stderr: true,
     });
@@ -239,7 +165,7 @@ function runInWorker(module: WebAssembly.Module, runs: string[][], signal: Abort
       void worker.terminate();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    worker.once('message', (msg: { runs?: RunOutcome[]; fatal?: string }) => {
+    worker.once('message', (msg: CircomWorkerMessage) => {
       outcome ??= msg.runs ? { runs: msg.runs } : { error: new Error(msg.fatal ?? 'circom worker failed') };
       void worker.terminate();
     });

@@ -25,7 +25,7 @@ import { optimize } from '../ir/optimize.js';
 import { calibrate, DEFAULT_INPUT_RANGE, intervalRanges } from '../quant/calibrate.js';
 import { quantize } from '../quant/quantize.js';
 import { DEFAULT_QUANT_OPTIONS, type QModel, type QuantOptions } from '../quant/model.js';
-import { measureError, type ErrorReport } from '../quant/error.js';
+import { measureError, type ErrorReport } from '../reference/error.js';
 import { emitCircuit } from '../circuit/emit.js';
 import { convProducts } from '../circuit/emit-layers.js';
 import { sizeOf } from '../ir/graph.js';

@@ -13,7 +13,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { CompileError, EXIT } from '../shared/errors.js';
-import { readManifest, type Manifest } from './manifest.js';
+import { readManifest, type Manifest } from '../shared/manifest.js';
 
 /** What an output folder holds before a compile. */
 export type OutDirState =

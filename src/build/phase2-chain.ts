@@ -18,7 +18,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { InputError, VerifyError } from '../shared/errors.js';
-import type { Phase2Chain, Phase2Contribution } from './manifest.js';
+import type { Phase2Chain, Phase2Contribution } from '../shared/manifest.js';
 import { loadFfjavascript, loadSnarkjs, type Bn128, type Rpr } from './ptau-deps.js';
 
 /** Largest beacon iteration exponent checked (2^28 SHA-256 iterations take minutes). */

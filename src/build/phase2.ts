@@ -19,7 +19,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } fr
 import { basename, dirname, join, resolve } from 'node:path';
 import { CompileError, EXIT, InputError, InvalidArgumentError, VerifyError, ZkinferError, assertInteger } from '../shared/errors.js';
 import { canonicalJson, sha256Hex } from '../shared/hash.js';
-import { computeKeyId, readManifest, type Manifest, type Phase2Chain, type Phase2Contribution } from './manifest.js';
+import { computeKeyId, readManifest, type Manifest, type Phase2Chain, type Phase2Contribution } from '../shared/manifest.js';
 import { contributionLabel, MAX_BEACON_ITERATIONS_EXP, MIN_BEACON_ITERATIONS_EXP, readZkeyChain, verifyPhase2Chain } from './phase2-chain.js';
 import { identifyCeremonyPtau, type KnownPtau } from './ptau-ceremony.js';
 import { inspectPtau, sha256File } from './ptau.js';

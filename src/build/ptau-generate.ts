@@ -9,7 +9,7 @@
  *     L_i(τ) = (τ^N − 1)/N · ω^i/(τ − ω^i)  (geometric sum; τ^N ≠ 1 is checked);
  *   and for the top tauG1 level (q = p + 1), whose input snarkjs pads with a zero in place of the
  *   missing τ^(N−1), the term N⁻¹ω^(−i(N−1))τ^(N−1) = ω^i·τ^(N−1)/N is subtracted.
- * Scalars are computed and multiplied onto the generators in worker threads (ptau-worker-source.ts).
+ * Scalars are computed and multiplied onto the generators in worker threads (ptau-worker-core.ts).
  * The file records one ordinary contribution with genuine proofs of knowledge and transcript hashes,
  * so `snarkjs powersoftau verify` checks it like any other; it is single-party all the same: whoever
  * ran this saw τ, and trusts that it was wiped.

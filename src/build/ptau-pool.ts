@@ -1,11 +1,14 @@
 /**
- * A small pool of fixed-base multiplication workers (see ptau-worker-source.ts): one request in,
+ * A small pool of fixed-base multiplication workers (see ptau-worker-core.ts): one request in,
  * one reply out, matched by id. The pool never holds more work than its caller queues, and
  * `close()` wipes every worker's memory before terminating it.
  */
 
 import { Worker } from 'node:worker_threads';
-import { WORKER_SOURCE } from './ptau-worker-source.js';
+import { workerEntryFile } from '../shared/worker-thread.js';
+
+/** The fixed-base worker's entry: ptau-worker.js when compiled, its loader shim from the sources. */
+export const PTAU_WORKER_FILE = workerEntryFile(import.meta.url, 'ptau-worker');
 
 /** Which group a request works in. */
 export type GroupName = 'G1' | 'G2';
@@ -61,10 +64,10 @@ export class FixedBasePool {
 
   /**
    * Starts `threads` workers and loads the wasm into each.
-   * @param source the worker's code: the fixed-base worker, or an extension of it (zkey-direct-worker.ts).
+   * @param workerFile the worker's entry file: the fixed-base worker, or an extension of it (zkey-direct-worker.ts).
    */
-  static async start(threads: number, init: PoolInit, source: string = WORKER_SOURCE): Promise<FixedBasePool> {
-    const workers = Array.from({ length: threads }, () => new Worker(source, { eval: true }));
+  static async start(threads: number, init: PoolInit, workerFile: string = PTAU_WORKER_FILE): Promise<FixedBasePool> {
+    const workers = Array.from({ length: threads }, () => new Worker(workerFile));
     const pool = new FixedBasePool(workers);
     try {
       await Promise.all(workers.map((_, i) => pool.call(i, {

@@ -16,7 +16,7 @@ import { filePtau, inspectPtau, localPtau, type PtauInfo } from './ptau.js';
 import { loadSnarkjs, sharedCurveExists, terminateSharedCurve, type SnarkjsLogger } from './ptau-deps.js';
 import type { KnownPtau } from './ptau-ceremony.js';
 import { readZkeyChain } from './phase2-chain.js';
-import type { Manifest, Phase2Chain } from './manifest.js';
+import type { Manifest, Phase2Chain } from '../shared/manifest.js';
 import { writeDirectZkey } from './zkey-direct.js';
 
 export interface SetupOptions {

@@ -36,7 +36,10 @@ import { BN254_Q, G1_BYTES, G2_BYTES, MAX_LOCAL_POWER } from './ptau-format.js';
 import { FixedBasePool, type GroupName, type PointsRequest } from './ptau-pool.js';
 import { loadTables, sampleFr } from './ptau-generate.js';
 import { loadFfjavascript } from './ptau-deps.js';
-import { DIRECT_KEY_WORKER_SOURCE } from './zkey-direct-worker.js';
+import { workerEntryFile } from '../shared/worker-thread.js';
+
+/** The direct-key worker's entry: zkey-direct-worker.js when compiled, its loader shim from the sources. */
+const DIRECT_KEY_WORKER_FILE = workerEntryFile(import.meta.url, 'zkey-direct-worker');
 
 /** Progress of a direct key: stage name, and units done of total in that stage. */
 export type DirectKeyProgress = (e: { stage: string; done?: number; total?: number }) => void;
@@ -197,7 +200,7 @@ export async function writeDirectZkey(r1csPath: string, zkeyPath: string, option
   const roots = new Uint8Array(32 * (curve.Fr.s + 1));
   for (let q = 0; q <= curve.Fr.s; q++) roots.set(curve.Fr.w[q]!, 32 * q);
   const threads = Math.max(1, options.threads ?? availableParallelism());
-  const pool = await FixedBasePool.start(threads, { code: code.slice(), roots, g1: curve.G1.g, g2: curve.G2.g }, DIRECT_KEY_WORKER_SOURCE);
+  const pool = await FixedBasePool.start(threads, { code: code.slice(), roots, g1: curve.G1.g, g2: curve.G2.g }, DIRECT_KEY_WORKER_FILE);
   let fh: FileHandle | undefined;
   try {
     await loadKeySecrets(pool, sys.power + 1);

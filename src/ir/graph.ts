@@ -31,7 +31,8 @@ export interface NodeSource {
   opType: string;
 }
 
-interface NodeBase {
+/** The fields every float-IR node has (an operator module's own node types extend it). */
+export interface NodeBase {
   input: string;
   output: string;
   source: NodeSource;
@@ -212,28 +213,42 @@ export interface ReduceNode extends NodeBase {
   windows: number[][];
 }
 
+/**
+ * The float-IR node types by kind. An operator module that brings a new kind declares its
+ * node type in its own file and adds it here by declaration merging:
+ * `declare module '../ir/graph.js' { interface IrNodeTypes { flip: FlipNode } }`.
+ */
+export interface IrNodeTypes {
+  linear: LinearNode;
+  conv: ConvNode;
+  addConst: AddConstNode;
+  mulConst: MulConstNode;
+  binary: BinaryNode;
+  relu: ReluNode;
+  clip: ClipNode;
+  requantize: RequantizeNode;
+  leakyRelu: LeakyReluNode;
+  squash: SquashNode;
+  maxPool: MaxPoolNode;
+  avgPool: AvgPoolNode;
+  reshape: ReshapeNode;
+  transpose: TransposeNode;
+  pad: PadNode;
+  concat: ConcatNode;
+  gather: GatherNode;
+  reduce: ReduceNode;
+  softmax: SoftmaxNode;
+  argMax: ArgMaxNode;
+}
+
 /** A node of the float IR, discriminated on `kind`. */
-export type IrNode =
-  | LinearNode
-  | ConvNode
-  | AddConstNode
-  | MulConstNode
-  | BinaryNode
-  | ReluNode
-  | ClipNode
-  | RequantizeNode
-  | LeakyReluNode
-  | SquashNode
-  | MaxPoolNode
-  | AvgPoolNode
-  | ReshapeNode
-  | TransposeNode
-  | PadNode
-  | ConcatNode
-  | GatherNode
-  | ReduceNode
-  | SoftmaxNode
-  | ArgMaxNode;
+export type IrNode = IrNodeTypes[keyof IrNodeTypes];
+
+/** Kinds whose entry in IrNodeTypes is not the node of that kind. */
+type MisfiledIrKinds = { [K in keyof IrNodeTypes]: IrNodeTypes[K] extends { kind: K } ? never : K }[keyof IrNodeTypes];
+type AssertTrue<T extends true> = T;
+/** A compile-time check that every entry of IrNodeTypes is filed under its own kind. */
+export type IrNodeTypesChecked = AssertTrue<[MisfiledIrKinds] extends [never] ? true : false>;
 
 /** A graph input or output. */
 export interface ValueInfo {

@@ -11,12 +11,36 @@
  * original model (compile's error measurement, `infer`, the benchmarks) goes through here.
  */
 import * as ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
 import { ZkinferError } from '../shared/errors.js';
+import { decodeModel } from './decode.js';
 
 /** Options of {@link OrtModel.load}. */
 export interface OrtModelOptions {
   /** File name used in error messages. */
   file?: string;
+  /**
+   * Also output the input of the graph's final Softmax or LogSoftmax (the logits a circuit
+   * proves when the Softmax is applied outside it), as {@link OrtModel.logitsName}.
+   */
+  exposeLogits?: boolean;
+}
+
+/**
+ * Adds the Softmax (or LogSoftmax) input as a graph output. The Softmax is the node producing
+ * the graph output, possibly through Identity nodes.
+ * @throws {ZkinferError} when no such Softmax exists
+ */
+function exposeLogits(bytes: Uint8Array, file: string | undefined): { bytes: Uint8Array; logitsName: string } {
+  const model = decodeModel(bytes, file ?? 'model');
+  const graph = model.graph!;
+  const producer = new Map((graph.node ?? []).map((n) => [n.output?.[0] ?? '', n]));
+  let node = producer.get(graph.output?.[0]?.name ?? '');
+  while (node?.opType === 'Identity') node = producer.get(node.input?.[0] ?? '');
+  const logitsName = node?.opType === 'Softmax' || node?.opType === 'LogSoftmax' ? node.input?.[0] : undefined;
+  if (!logitsName) throw new ZkinferError(`${file}: the manifest declares a softmax transform, but the graph output is not produced by a Softmax`);
+  if (!(graph.output ?? []).some((o) => o.name === logitsName)) graph.output = [...(graph.output ?? []), onnxProto.onnx.ValueInfoProto.create({ name: logitsName })];
+  return { bytes: onnxProto.onnx.ModelProto.encode(model).finish(), logitsName };
 }
 
 /** A loaded onnxruntime session for a single-input model; runs any number of rows. */
@@ -37,6 +61,8 @@ export class OrtModel {
     /** The input's declared shape: numbers, or names for symbolic dimensions. */
     readonly inputShape: ReadonlyArray<number | string>,
     file: string | undefined,
+    /** With `exposeLogits`: the name of the final Softmax's input, an extra graph output. */
+    readonly logitsName: string | undefined = undefined,
   ) {
     const first = inputShape[0];
     this.fixedBatch = typeof first === 'number' && first > 0 ? first : undefined;
@@ -45,9 +71,12 @@ export class OrtModel {
 
   /**
    * Loads a model from bytes.
-   * @throws {ZkinferError} when onnxruntime cannot load it
+   * @throws {ZkinferError} when onnxruntime cannot load it, or with `exposeLogits` when the
+   *   graph output is not produced by a Softmax or LogSoftmax
    */
   static async load(bytes: Uint8Array, options: OrtModelOptions = {}): Promise<OrtModel> {
+    let logitsName: string | undefined;
+    if (options.exposeLogits) ({ bytes, logitsName } = exposeLogits(bytes, options.file));
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
@@ -56,7 +85,8 @@ export class OrtModel {
     }
     const meta = session.inputMetadata?.[0];
     const shape = meta && meta.isTensor ? meta.shape : [];
-    return new OrtModel(session, session.inputNames[0]!, session.outputNames[0]!, shape, options.file);
+    const outputName = session.outputNames.find((n) => n !== logitsName)!;
+    return new OrtModel(session, session.inputNames[0]!, outputName, shape, options.file, logitsName);
   }
 
   /** Every graph output's name, in order. */

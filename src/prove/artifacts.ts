@@ -4,10 +4,10 @@
  * checked against the manifest's hashes so a swapped file is caught before proving.
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { EXIT, ProveError } from '../shared/errors.js';
-import { sha256File } from '../shared/hash.js';
-import { readManifest, type Manifest } from '../build/manifest.js';
+import { artifactEntry, openArtifacts, type ArtifactsFolder } from '../shared/artifacts.js';
+import { readCheckedArtifact } from '../shared/artifacts-check.js';
+import type { Manifest } from '../shared/manifest.js';
 import type { QModel } from '../quant/model.js';
 import { applyWeights, privateWeightsSchema, type PrivateWeights } from '../quant/weights.js';
 
@@ -70,31 +70,21 @@ export async function withPrivateWeights(artifacts: Artifacts, weights: string |
 
 /**
  * Loads and checks an artifacts folder.
+ * @param folder a path, or a folder opened by {@link openArtifacts}
  * @param options.checkHashes re-hash wasm and zkey against the manifest (default true)
  * @throws {ProveError} when a file is missing or does not match the manifest
  */
-export function loadArtifacts(folder: string, options: { checkHashes?: boolean } = {}): Artifacts {
-  const dir = resolve(folder);
-  let manifest: Manifest;
+export function loadArtifacts(folder: string | ArtifactsFolder, options: { checkHashes?: boolean } = {}): Artifacts {
+  let opened: ArtifactsFolder;
   try {
-    manifest = readManifest(dir);
+    opened = openArtifacts(folder);
   } catch (cause) {
     throw new ProveError((cause as Error).message, { cause });
   }
+  const { dir, manifest } = opened;
   if (!manifest.files.zkey || !manifest.files.vkey) throw new ProveError(`${dir}: compiled without a setup (no zkey); run compile again without --skip-setup`);
-  const files = { quantized: manifest.files.quantized, wasm: manifest.files.wasm, zkey: manifest.files.zkey, vkey: manifest.files.vkey };
-  const checkHashes = options.checkHashes ?? true;
-  for (const [name, f] of Object.entries(files)) {
-    const path = join(dir, f.path);
-    if (!checkHashes && name !== 'quantized') continue;
-    let actual: string;
-    try {
-      actual = sha256File(path);
-    } catch (cause) {
-      throw new ProveError(`${path}: missing artifact (${name})`, { cause });
-    }
-    if (actual !== f.sha256) throw new ProveError(`${path}: ${name} does not match the manifest (sha256 ${actual.slice(0, 12)}…, expected ${f.sha256.slice(0, 12)}…)`);
-  }
-  const model = JSON.parse(readFileSync(join(dir, files.quantized.path), 'utf8')) as QModel;
-  return { dir, manifest, model, wasmPath: join(dir, files.wasm.path), zkeyPath: join(dir, files.zkey.path), vkeyPath: join(dir, files.vkey.path) };
+  const model = JSON.parse(readCheckedArtifact(opened, 'quantized', ProveError).toString('utf8')) as QModel;
+  if (options.checkHashes ?? true) for (const name of ['wasm', 'zkey', 'vkey'] as const) readCheckedArtifact(opened, name, ProveError);
+  const path = (name: 'wasm' | 'zkey' | 'vkey') => artifactEntry(opened, name)!.path;
+  return { dir, manifest, model, wasmPath: path('wasm'), zkeyPath: path('zkey'), vkeyPath: path('vkey') };
 }

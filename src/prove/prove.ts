@@ -12,12 +12,12 @@ import { segmentSignal } from '../quant/weights.js';
 import { assertNonce, isReceiptTime, receiptTimeNow } from '../shared/nonce.js';
 import { InvalidArgumentError } from '../shared/errors.js';
 import { receiptContext } from '../shared/context.js';
-import { inputCommitment, receiptDigest, RECEIPT_FORMAT, type Receipt } from '../shared/receipt.js';
+import { assembleReceipt, publicInput, type Receipt } from '../shared/receipt.js';
 import { quantizeInput, runReference } from '../reference/execute.js';
 import { assertFieldElement, commitTensor, randomSalt } from '../shared/commitment.js';
 import { publicSignalCount, publicSignalLayout } from '../shared/layout.js';
 import { commitmentRange, OPENING_FORMAT, type Opening } from '../shared/opening.js';
-import { finalOutput } from '../quant/error.js';
+import { finalOutput } from '../reference/error.js';
 import { dequantize } from '../reference/execute.js';
 import type { Artifacts } from './artifacts.js';
 import { Prover } from './prover.js';
@@ -64,9 +64,7 @@ export function buildReceipt(
     if (commitments.input === undefined) throw new ProveError('the model\'s input is hashed: its commitment is required');
     input = { visibility: 'hashed', shape: [...model.input.shape], scale: model.input.scale, commitment: commitments.input.toString() };
   } else {
-    const open = { visibility: 'public' as const, shape: [...model.input.shape], scale: model.input.scale, raw: inputRaw, commitment: '' };
-    open.commitment = inputCommitment(open);
-    input = open;
+    input = publicInput(model, inputRaw);
   }
   let output: Receipt['output'];
   if (manifest.io.output.visibility === 'hashed') {
@@ -82,8 +80,7 @@ export function buildReceipt(
       ...(model.output.transform ? { probabilities: finalOutput(model, outputRaw) } : {}),
     };
   }
-  const body = { format: RECEIPT_FORMAT, modelId: manifest.modelId, keyId: manifest.keyId, input, output, ...weights, nonce, createdAt } as const;
-  return { ...body, digest: receiptDigest(body) };
+  return assembleReceipt(manifest, { input, output, ...weights, nonce, createdAt });
 }
 
 function checkOptions(options: ProveOptions): { nonce: string; createdAt: string } {

@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readManifest, PROVENANCE_RECORD_FORMAT, type Manifest } from '../build/manifest.js';
+import { readManifest, PROVENANCE_RECORD_FORMAT, type Manifest } from '../shared/manifest.js';
 import { ProvenanceError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
 import { inputCommitment, type Receipt } from '../shared/receipt.js';

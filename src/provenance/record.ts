@@ -11,7 +11,7 @@
  * replayed as a record or the other way round. Ed25519, RFC 8032 (see keys.ts).
  */
 import { z } from 'zod';
-import { PROVENANCE_RECORD_FORMAT, type Provenance, type ProvenanceStatus } from '../build/manifest.js';
+import { PROVENANCE_RECORD_FORMAT, type Provenance, type ProvenanceStatus } from '../shared/manifest.js';
 import { ProvenanceError } from '../shared/errors.js';
 import { canonicalJson } from '../shared/hash.js';
 import type { DatasetCommitment } from './commitment.js';

@@ -24,7 +24,8 @@ export interface QuantOptions {
 /** Defaults used when the caller gives no quantization options. */
 export const DEFAULT_QUANT_OPTIONS: QuantOptions = { inputBits: 10, weightBits: 10, activationBits: 12, headroomBits: 1 };
 
-interface QNodeBase {
+/** The fields every fixed-point node has (an operator module's own node types extend it). */
+export interface QNodeBase {
   input: string;
   output: string;
   source: NodeSource;
@@ -224,28 +225,42 @@ export interface QReduceMax extends QNodeBase {
   bits: number;
 }
 
+/**
+ * The fixed-point node types by kind. An operator module that brings a new kind declares its
+ * node type in its own file and adds it here by declaration merging:
+ * `declare module '../quant/model.js' { interface QNodeTypes { flip: QFlip } }`.
+ */
+export interface QNodeTypes {
+  linear: QLinear;
+  conv: QConv;
+  addConst: QAddConst;
+  mulConst: QMulConst;
+  add: QAdd;
+  mul: QMul;
+  sumPool: QSumPool;
+  maxPool: QMaxPool;
+  rescale: QRescale;
+  clamp: QClamp;
+  leakyRelu: QLeakyRelu;
+  squash: QSquash;
+  reshape: QReshape;
+  transpose: QTranspose;
+  pad: QPad;
+  concat: QConcat;
+  gather: QGather;
+  reduceSum: QReduceSum;
+  reduceMax: QReduceMax;
+  argMax: QArgMax;
+}
+
 /** A fixed-point node, discriminated on `kind`. */
-export type QNode =
-  | QLinear
-  | QConv
-  | QAddConst
-  | QMulConst
-  | QAdd
-  | QMul
-  | QSumPool
-  | QMaxPool
-  | QRescale
-  | QClamp
-  | QLeakyRelu
-  | QSquash
-  | QReshape
-  | QTranspose
-  | QPad
-  | QConcat
-  | QGather
-  | QReduceSum
-  | QReduceMax
-  | QArgMax;
+export type QNode = QNodeTypes[keyof QNodeTypes];
+
+/** Kinds whose entry in QNodeTypes is not the node of that kind. */
+type MisfiledQKinds = { [K in keyof QNodeTypes]: QNodeTypes[K] extends { kind: K } ? never : K }[keyof QNodeTypes];
+type AssertTrue<T extends true> = T;
+/** A compile-time check that every entry of QNodeTypes is filed under its own kind. */
+export type QNodeTypesChecked = AssertTrue<[MisfiledQKinds] extends [never] ? true : false>;
 
 /** The names of the values a fixed-point node reads, in operand order: `parts` (their values), else `input` and `other`. */
 export function qNodeInputs(node: QNode): string[] {

@@ -16,7 +16,7 @@ import { writeFileAtomicSync } from '../shared/fs.js';
 import { ProveError } from '../shared/errors.js';
 import { sha256Json } from '../shared/hash.js';
 import { receiptSchema, type Receipt } from '../shared/receipt.js';
-import type { Manifest } from '../build/manifest.js';
+import type { Manifest } from '../shared/manifest.js';
 import type { ProverPool } from '../prove/pool.js';
 import { attachProof } from '../tee/infer.js';
 

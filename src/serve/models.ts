@@ -5,7 +5,8 @@
  * Artifacts are identified by model id and key id (DESIGN.md "Artifacts and identity").
  */
 import { InvalidArgumentError } from '../shared/errors.js';
-import type { Manifest } from '../build/manifest.js';
+import { openArtifacts } from '../shared/artifacts.js';
+import type { Manifest } from '../shared/manifest.js';
 import type { QModel } from '../quant/model.js';
 import type { EvaluateOptions } from '../verify/policy.js';
 import { loadPolicyKey } from '../verify/policy.js';
@@ -35,7 +36,8 @@ export class ModelRegistry {
    */
   constructor(dirs: readonly string[]) {
     for (const dir of dirs) {
-      const tee = loadTeeArtifacts(dir);
+      const folder = openArtifacts(dir);
+      const tee = loadTeeArtifacts(folder);
       const { manifest } = tee;
       // A hashed model's openings (values and salts) belong to the data owner; the service has nowhere to hand them.
       if (manifest.io.input.visibility !== 'public' || manifest.io.output.visibility !== 'public') {
@@ -43,7 +45,7 @@ export class ModelRegistry {
       }
       const held = this.#models.get(manifest.modelId);
       if (held) throw new InvalidArgumentError(`${dir}: holds model ${manifest.modelId}, already loaded from ${held.dir}`);
-      this.#models.set(manifest.modelId, { dir: tee.dir, manifest, model: tee.model, tee, key: loadPolicyKey(dir), provable: manifest.files.zkey !== null && manifest.keyId !== null });
+      this.#models.set(manifest.modelId, { dir: tee.dir, manifest, model: tee.model, tee, key: loadPolicyKey(folder), provable: manifest.files.zkey !== null && manifest.keyId !== null });
     }
   }
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { ProverPool } from '../prove/pool.js';
 import { loadArtifacts } from '../prove/artifacts.js';
-import { readManifest } from '../build/manifest.js';
+import { openArtifacts } from '../shared/artifacts.js';
 import { InvalidArgumentError } from '../shared/errors.js';
 import { JobRefusedError, runProofJob, type ProofJobData, type ProofJobResult } from './job.js';
 import { QUEUE_PREFIX, queueName, redisConnection } from './redis-queue.js';
@@ -50,11 +50,12 @@ export class QueueWorker {
   constructor(options: QueueWorkerOptions) {
     const seen = new Set<string>();
     for (const dir of options.artifacts) {
-      const manifest = readManifest(dir);
+      const folder = openArtifacts(dir);
+      const { manifest } = folder;
       if (!manifest.files.zkey || !manifest.keyId) throw new InvalidArgumentError(`${dir}: compiled without a setup (no zkey); a worker needs a proving key`);
       if (seen.has(manifest.modelId)) throw new InvalidArgumentError(`${dir}: model ${manifest.modelId} is given twice`);
       seen.add(manifest.modelId);
-      const artifacts = loadArtifacts(dir);
+      const artifacts = loadArtifacts(folder);
       const pool = new ProverPool(artifacts, options.workers === undefined ? {} : { workers: options.workers });
       this.#pools.push(pool);
       const worker = new Worker<ProofJobData, ProofJobResult>(

@@ -227,6 +227,34 @@ export function inputCommitment(input: { shape: readonly number[]; scale: number
   return sha256Json({ shape: input.shape, scale: input.scale, raw: input.raw });
 }
 
+/** A public input block: the integers in the model input's shape and scale, with their commitment. */
+export function publicInput(model: { input: { shape: readonly number[]; scale: number } }, raw: number[]): PublicInput {
+  const block = { visibility: 'public' as const, shape: [...model.input.shape], scale: model.input.scale, raw, commitment: '' };
+  block.commitment = inputCommitment(block);
+  return block;
+}
+
+/**
+ * Assembles a receipt (before any proof or attestation is attached): the format, the
+ * artifacts' model and key ids, the given blocks, and the digest over them.
+ */
+export function assembleReceipt<I extends Receipt['input'], O extends Receipt['output']>(
+  manifest: { modelId: string; keyId: string | null },
+  blocks: { input: I; output: O; weights?: Receipt['weights']; nonce: string; createdAt: string },
+): Receipt & { input: I; output: O } {
+  const body = {
+    format: RECEIPT_FORMAT,
+    modelId: manifest.modelId,
+    keyId: manifest.keyId,
+    input: blocks.input,
+    output: blocks.output,
+    ...(blocks.weights ? { weights: blocks.weights } : {}),
+    nonce: blocks.nonce,
+    createdAt: blocks.createdAt,
+  } as const;
+  return { ...body, digest: receiptDigest(body) };
+}
+
 /** Whether a receipt's output is hashed (carries a commitment, no values). */
 export function isHashedOutput(output: PublicOutput | HashedOutput): output is HashedOutput {
   return 'visibility' in output && output.visibility === 'hashed';

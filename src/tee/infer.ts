@@ -17,16 +17,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import onnxProto from 'onnx-proto';
 import { ProveError, ZkinferError } from '../shared/errors.js';
 import { assertNonce, receiptTimeNow } from '../shared/nonce.js';
-import { sha256Hex } from '../shared/hash.js';
-import { inputCommitment, isPublicReceipt, receiptDigest, RECEIPT_FORMAT, type Attestation, type PublicReceipt, type Receipt, type TeeOutput } from '../shared/receipt.js';
-import { decodeModel } from '../onnx/decode.js';
+import { openArtifacts, type ArtifactsFolder } from '../shared/artifacts.js';
+import { readCheckedArtifact } from '../shared/artifacts-check.js';
+import { assembleReceipt, isPublicReceipt, publicInput, type Attestation, type PublicReceipt, type Receipt, type TeeOutput } from '../shared/receipt.js';
+import type { Manifest } from '../shared/manifest.js';
 import { OrtModel } from '../onnx/runtime.js';
-import { readManifest, type Manifest } from '../build/manifest.js';
 import { quantizeInput } from '../reference/execute.js';
 import type { QModel } from '../quant/model.js';
 import { loadArtifacts, type Artifacts } from '../prove/artifacts.js';
@@ -41,92 +40,54 @@ export interface TeeArtifacts {
   onnxPath: string;
 }
 
+/** The ONNX bytes each loaded artifacts folder was checked with (what its session runs). */
+const onnxBytes = new WeakMap<TeeArtifacts, Uint8Array>();
+
 /**
  * Loads an artifacts folder for inference, checking `model.onnx` and `quantized.json`
  * against the manifest's hashes (the model id names that ONNX file).
+ * @param folder a path, or a folder opened by {@link openArtifacts}
  * @throws {VerifyError} for a missing or invalid manifest
  * @throws {ZkinferError} when a file is missing or does not match the manifest
  */
-export function loadTeeArtifacts(folder: string): TeeArtifacts {
-  const dir = resolve(folder);
-  const manifest = readManifest(dir);
-  if (manifest.io.weights) throw new ZkinferError(`${dir}: the model's weights are private (--weights hashed); the TEE path needs the ONNX file and serves public-weight models only`);
-  const read = (name: 'onnx' | 'quantized'): Buffer => {
-    const f = manifest.files[name]!;
-    const path = join(dir, f.path);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(path);
-    } catch (cause) {
-      throw new ZkinferError(`${path}: missing artifact (${name})`, { cause });
-    }
-    const actual = sha256Hex(bytes);
-    if (actual !== f.sha256) throw new ZkinferError(`${path}: ${name} does not match the manifest (sha256 ${actual.slice(0, 12)}…, expected ${f.sha256.slice(0, 12)}…)`);
-    return bytes;
-  };
-  read('onnx');
-  const model = JSON.parse(read('quantized').toString('utf8')) as QModel;
-  return { dir, manifest, model, onnxPath: join(dir, manifest.files.onnx!.path) };
-}
-
-/** An onnxruntime session that yields the proven part's output (and the final one). */
-class TeeSession {
-  private constructor(
-    private readonly model: OrtModel,
-    private readonly outputName: string,
-    private readonly logitsName: string | undefined,
-    private readonly artifacts: TeeArtifacts,
-  ) {}
-
-  static async create(artifacts: TeeArtifacts): Promise<TeeSession> {
-    let bytes: Uint8Array = readFileSync(artifacts.onnxPath);
-    let logitsName: string | undefined;
-    if (artifacts.manifest.io.output.transform) ({ bytes, logitsName } = exposeLogits(bytes, artifacts.onnxPath));
-    const model = await OrtModel.load(bytes, { file: artifacts.onnxPath });
-    const outputName = model.outputNames.find((n) => n !== logitsName)!;
-    return new TeeSession(model, outputName, logitsName, artifacts);
-  }
-
-  /** Runs the model on the dequantized input integers (a fixed-batch graph included: see OrtModel). */
-  async run(inputRaw: readonly number[]): Promise<TeeOutput> {
-    const { input, output } = this.artifacts.model;
-    const x = Float32Array.from(inputRaw, (v) => v / 2 ** input.scale);
-    const result = await this.model.runOutputs(x, input.shape);
-    const final = Array.from(result[this.outputName]!);
-    const values = this.logitsName ? Array.from(result[this.logitsName]!) : final;
-    const raw = values.map((v) => Math.round(v * 2 ** output.scale));
-    return this.logitsName ? { raw, values, probabilities: final } : { raw, values };
-  }
-
-  async close(): Promise<void> {
-    await this.model.close();
-  }
+export function loadTeeArtifacts(folder: string | ArtifactsFolder): TeeArtifacts {
+  const opened = openArtifacts(folder);
+  const { dir, manifest } = opened;
+  if (!manifest.files.onnx || manifest.io.weights) throw new ZkinferError(`${dir}: the model's weights are private (--weights hashed); the TEE path needs the ONNX file and serves public-weight models only`);
+  const onnx = readCheckedArtifact(opened, 'onnx');
+  const model = JSON.parse(readCheckedArtifact(opened, 'quantized').toString('utf8')) as QModel;
+  const artifacts: TeeArtifacts = { dir, manifest, model, onnxPath: join(dir, manifest.files.onnx.path) };
+  onnxBytes.set(artifacts, onnx);
+  return artifacts;
 }
 
 /**
- * Adds the Softmax (or LogSoftmax) input (the logits the circuit proves) as a graph output. The Softmax is
- * the node producing the graph output, possibly through Identity nodes.
- * @throws {ZkinferError} when no such Softmax exists
+ * The onnxruntime session of loaded artifacts; with a softmax transform it also outputs the
+ * logits (the Softmax input the circuit proves).
  */
-function exposeLogits(bytes: Uint8Array, file: string): { bytes: Uint8Array; logitsName: string } {
-  const model = decodeModel(bytes, file);
-  const graph = model.graph!;
-  const producer = new Map((graph.node ?? []).map((n) => [n.output?.[0] ?? '', n]));
-  let node = producer.get(graph.output?.[0]?.name ?? '');
-  while (node?.opType === 'Identity') node = producer.get(node.input?.[0] ?? '');
-  const logitsName = node?.opType === 'Softmax' || node?.opType === 'LogSoftmax' ? node.input?.[0] : undefined;
-  if (!logitsName) throw new ZkinferError(`${file}: the manifest declares a softmax transform, but the graph output is not produced by a Softmax`);
-  if (!(graph.output ?? []).some((o) => o.name === logitsName)) graph.output = [...(graph.output ?? []), onnxProto.onnx.ValueInfoProto.create({ name: logitsName })];
-  return { bytes: onnxProto.onnx.ModelProto.encode(model).finish(), logitsName };
+function createSession(artifacts: TeeArtifacts): Promise<OrtModel> {
+  const bytes = onnxBytes.get(artifacts) ?? readFileSync(artifacts.onnxPath);
+  return OrtModel.load(bytes, { file: artifacts.onnxPath, exposeLogits: artifacts.manifest.io.output.transform !== undefined });
 }
 
-const sessions = new WeakMap<TeeArtifacts, Promise<TeeSession>>();
+/** Runs the model on the dequantized input integers (a fixed-batch graph included: see OrtModel). */
+async function runSession(session: OrtModel, model: QModel, inputRaw: readonly number[]): Promise<TeeOutput> {
+  const { input, output } = model;
+  const x = Float32Array.from(inputRaw, (v) => v / 2 ** input.scale);
+  const result = await session.runOutputs(x, input.shape);
+  const final = Array.from(result[session.outputName]!);
+  const values = session.logitsName ? Array.from(result[session.logitsName]!) : final;
+  const raw = values.map((v) => Math.round(v * 2 ** output.scale));
+  return session.logitsName ? { raw, values, probabilities: final } : { raw, values };
+}
+
+const sessions = new WeakMap<TeeArtifacts, Promise<OrtModel>>();
 const proveArtifacts = new WeakMap<TeeArtifacts, Artifacts>();
 
-function sessionOf(artifacts: TeeArtifacts): Promise<TeeSession> {
+function sessionOf(artifacts: TeeArtifacts): Promise<OrtModel> {
   let s = sessions.get(artifacts);
   if (!s) {
-    s = TeeSession.create(artifacts);
+    s = createSession(artifacts);
     s.catch(() => sessions.delete(artifacts));
     sessions.set(artifacts, s);
   }
@@ -147,7 +108,7 @@ export async function closeTeeArtifacts(artifacts: TeeArtifacts): Promise<void> 
  */
 export async function runTee(artifacts: TeeArtifacts, input: ArrayLike<number>): Promise<{ inputRaw: number[]; output: TeeOutput }> {
   const inputRaw = quantizeInput(artifacts.model, input);
-  return { inputRaw, output: await (await sessionOf(artifacts)).run(inputRaw) };
+  return { inputRaw, output: await runSession(await sessionOf(artifacts), artifacts.model, inputRaw) };
 }
 
 /** Options of {@link inferAttested}. */
@@ -188,7 +149,7 @@ export async function inferAttested(artifacts: TeeArtifacts, input: ArrayLike<nu
   let proving: Artifacts | undefined;
   if (options.prove) {
     proving = proveArtifacts.get(artifacts);
-    if (!proving) proveArtifacts.set(artifacts, (proving = loadArtifacts(artifacts.dir)));
+    if (!proving) proveArtifacts.set(artifacts, (proving = loadArtifacts(artifacts)));
   }
   const { manifest, model } = artifacts;
   if (manifest.io.input.visibility !== 'public' || manifest.io.output.visibility !== 'public') {
@@ -197,19 +158,14 @@ export async function inferAttested(artifacts: TeeArtifacts, input: ArrayLike<nu
   const t0 = performance.now();
   const { inputRaw, output } = await runTee(artifacts, input);
   const t1 = performance.now();
-  const inputBlock = { visibility: 'public' as const, shape: [...model.input.shape], scale: model.input.scale, raw: inputRaw, commitment: '' };
-  inputBlock.commitment = inputCommitment(inputBlock);
   const createdAt = receiptTimeNow();
-  const body: Omit<PublicReceipt, 'digest'> = {
-    format: RECEIPT_FORMAT,
-    modelId: manifest.modelId,
-    keyId: manifest.keyId,
-    input: inputBlock,
+  const body = assembleReceipt(manifest, {
+    input: publicInput(model, inputRaw),
     output: { shape: [...model.output.shape], scale: model.output.scale, ...output, semantics: manifest.io.output.semantics },
     nonce,
     createdAt,
-  };
-  const digest = receiptDigest(body);
+  });
+  const { digest } = body;
   const { provider } = options;
   const document = await provider.attest({ userData: hexToBytes(digest), nonce: hexToBytes(nonce) });
   const t2 = performance.now();
@@ -223,7 +179,7 @@ export async function inferAttested(artifacts: TeeArtifacts, input: ArrayLike<nu
     createdAt,
     output,
   };
-  const receipt: PublicReceipt = { ...body, digest, attestation };
+  const receipt: PublicReceipt = { ...body, attestation };
   let proof: AttestedInference['proof'];
   if (proving) {
     // The proof is made for the attested receipt's nonce and time, so both evidences bind the same context.

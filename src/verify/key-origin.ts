@@ -3,7 +3,7 @@
  * of its own so that `zkinfer verify` without a policy need not load the policy's
  * attestation checkers (X.509, COSE) to print it.
  */
-import type { Manifest } from '../build/manifest.js';
+import type { Manifest } from '../shared/manifest.js';
 
 /** One line naming a key and where it came from, for reasons and reports. */
 export function describeKey(manifest: Manifest): string {

@@ -44,7 +44,8 @@ import { z } from 'zod';
 import { AttestationError, EXIT, VerifyError } from '../shared/errors.js';
 import { isHashedOutput, isSealedReceipt, sealedReceiptDigest, type Receipt, type SealedReceipt } from '../shared/receipt.js';
 import { softmax } from '../ir/float-exec.js';
-import { readManifest, type Manifest } from '../build/manifest.js';
+import type { Manifest } from '../shared/manifest.js';
+import { openArtifacts, type ArtifactsFolder } from '../shared/artifacts.js';
 import { distrustEvidence, vendorPoliciesSchema } from '../tee/registry.js';
 import { verifyReceiptAttestation, verifySealedReceiptAttestation, type VerifiedAttestation } from '../tee/receipt-attestation.js';
 import { verifyEnclaveKey, type VerifiedEnclaveKey } from '../tee/encrypted/client.js';
@@ -335,9 +336,10 @@ export async function evaluateEnclaveKey(key: EnclaveKey | string | unknown, opt
 /**
  * Loads what {@link evaluateReceipt} needs from an artifacts folder: the manifest, and the
  * verification key when the artifacts have one (TEE-only artifacts may not).
+ * @param dir a path, or a folder opened by {@link openArtifacts}
  * @throws {VerifyError} for a missing or invalid manifest, or a key that does not match it
  */
-export function loadPolicyKey(dir: string): EvaluateOptions['key'] {
-  const manifest = readManifest(dir);
-  return manifest.files.vkey ? loadVerifierKey(dir) : { manifest };
+export function loadPolicyKey(dir: string | ArtifactsFolder): EvaluateOptions['key'] {
+  const folder = openArtifacts(dir);
+  return folder.manifest.files.vkey ? loadVerifierKey(folder) : { manifest: folder.manifest };
 }

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { ZkinferError } from '../shared/errors.js';
-import type { Manifest } from '../build/manifest.js';
+import type { Manifest } from '../shared/manifest.js';
 import { contributionLabel, verifyPhase2Chain } from '../build/phase2-chain.js';
 
 /** The policy fields this module reads (merged into the policy schema by policy.ts). */

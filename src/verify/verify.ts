@@ -11,8 +11,6 @@
  * proof's points canonical, on their curves and in their subgroups; and finally the
  * pairing check. A verdict names the first check that failed.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { InvalidArgumentError, VerifyError } from '../shared/errors.js';
 import { decodeSigned, FIELD_MODULUS } from '../shared/field.js';
 import { receiptContext } from '../shared/context.js';
@@ -20,7 +18,8 @@ import { publicSignalCount, publicSignalLayout, type SignalSegment } from '../sh
 import { assertNonce } from '../shared/nonce.js';
 import { inputCommitment, isHashedOutput, PROBABILITY_TOLERANCE, receiptDigest, receiptSchema, RECEIPT_FORMAT, sealedReceiptSchema, type Receipt, type SealedReceipt } from '../shared/receipt.js';
 import { softmax } from '../ir/float-exec.js';
-import { computeKeyId, readManifest, type Manifest } from '../build/manifest.js';
+import { computeKeyId, type Manifest } from '../shared/manifest.js';
+import { openArtifacts, readArtifactJson, type ArtifactsFolder } from '../shared/artifacts.js';
 import { checkProofPoints } from './points.js';
 import { verifyGroth16Noble } from './groth16-noble.js';
 
@@ -83,19 +82,14 @@ export function assertVerifyOptions(options: VerifyOptions): void {
 /**
  * Loads the manifest and verification key of an artifacts folder and checks that the key
  * is the one the manifest names.
+ * @param dir a path, or a folder opened by {@link openArtifacts}
  * @throws {VerifyError} when files are missing or the key does not match
  */
-export function loadVerifierKey(dir: string): VerifierKey {
-  const manifest = readManifest(dir);
-  if (!manifest.files.vkey || !manifest.keyId) throw new VerifyError(`${dir}: the artifacts have no verification key (compiled without setup)`);
-  const path = join(dir, manifest.files.vkey.path);
-  let vkey: Record<string, unknown>;
-  try {
-    vkey = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new VerifyError(`${path}: cannot read verification key`, { cause });
-  }
-  return { manifest, vkey };
+export function loadVerifierKey(dir: string | ArtifactsFolder): VerifierKey {
+  const folder = openArtifacts(dir);
+  const { manifest } = folder;
+  if (!manifest.files.vkey || !manifest.keyId) throw new VerifyError(`${typeof dir === 'string' ? dir : dir.dir}: the artifacts have no verification key (compiled without setup)`);
+  return { manifest, vkey: readArtifactJson<Record<string, unknown>>(folder, 'vkey', 'verification key', VerifyError) };
 }
 
 /** Why a proof check refuses a sealed receipt. */

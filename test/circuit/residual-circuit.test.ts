@@ -12,8 +12,7 @@ import { calibrate } from '../../src/quant/calibrate.js';
 import { quantize } from '../../src/quant/quantize.js';
 import { removeTestCircuits } from '../helpers/circuit.js';
 import { checkModelCircuit } from './check-model.js';
-import { randomArray, rng } from '../helpers/onnx-builder.js';
-import { buildModel, type ModelSpec } from '../onnx/model-builder.js';
+import { buildModel, randomArray, rng, type ModelSpec } from '../helpers/onnx-builder.js';
 
 afterAll(removeTestCircuits);
 

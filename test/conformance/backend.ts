@@ -24,7 +24,7 @@ import { calibrate } from '../../src/quant/calibrate.js';
 import { quantize } from '../../src/quant/quantize.js';
 import type { QModel } from '../../src/quant/model.js';
 import { quantizeInput, runReference } from '../../src/reference/execute.js';
-import { finalOutput } from '../../src/quant/error.js';
+import { finalOutput } from '../../src/reference/error.js';
 
 const { onnx } = onnxProto;
 

@@ -21,7 +21,7 @@ import { closeTeeArtifacts, inferAttested, loadTeeArtifacts } from '../../src/te
 import { createDevProvider } from '../../src/tee/dev/dev.js';
 import { verifyReceiptAttestation } from '../../src/tee/receipt-attestation.js';
 import { loadVerifierKey, verifyProof } from '../../src/verify/verify.js';
-import { argmaxRows } from '../../src/quant/error.js';
+import { argmaxRows } from '../../src/reference/error.js';
 
 const DIR = new URL('../fixtures/models/', import.meta.url);
 const SIDE = 8;

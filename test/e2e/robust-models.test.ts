@@ -16,7 +16,7 @@ import { compileModel } from '../../src/build/compile.js';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
 import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { releaseCurve } from '../../src/shared/curve.js';
-import { argmaxRows } from '../../src/quant/error.js';
+import { argmaxRows } from '../../src/reference/error.js';
 import { closeTeeArtifacts, inferAttested, loadTeeArtifacts } from '../../src/tee/infer.js';
 import { createDevProvider } from '../../src/tee/dev/dev.js';
 import { verifyReceiptAttestation } from '../../src/tee/receipt-attestation.js';

@@ -1,6 +1,8 @@
 /**
  * Builds small ONNX models in tests with the official schema (onnx-proto), so each op
- * can be checked against onnxruntime without Python.
+ * can be checked against onnxruntime without Python. The one model builder of the tests:
+ * attributes of every kind the importer reads (INT, INTS, FLOAT, FLOATS, STRING, TENSOR),
+ * and a float or int64 graph output.
  */
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
@@ -12,7 +14,7 @@ export interface NodeSpec {
   inputs: string[];
   outputs: string[];
   name?: string;
-  attrs?: Record<string, number | number[] | { float: number } | { tensor: TensorSpec }>;
+  attrs?: Record<string, number | number[] | { float: number } | { floats: number[] } | { string: string } | { tensor: TensorSpec }>;
 }
 
 export interface TensorSpec {
@@ -54,6 +56,8 @@ function attribute(name: string, v: NonNullable<NodeSpec['attrs']>[string]): onn
   if (typeof v === 'number') return { name, type: A.INT, i: v };
   if (Array.isArray(v)) return { name, type: A.INTS, ints: v };
   if ('float' in v) return { name, type: A.FLOAT, f: v.float };
+  if ('floats' in v) return { name, type: A.FLOATS, floats: v.floats };
+  if ('string' in v) return { name, type: A.STRING, s: new TextEncoder().encode(v.string) };
   return { name, type: A.TENSOR, t: tensorProto(v.tensor) };
 }
 
@@ -63,13 +67,15 @@ export interface ModelSpec {
   nodes: NodeSpec[];
   initializers?: (TensorSpec & { name: string })[];
   opset?: number;
+  /** The graph output's element type; float by default. */
+  outputType?: 'int64';
 }
 
 /** Encodes a model to .onnx bytes. */
 export function buildModel(spec: ModelSpec): Uint8Array {
-  const valueInfo = (name: string, dims?: (number | string)[]) => ({
+  const valueInfo = (name: string, dims?: (number | string)[], elemType = 1) => ({
     name,
-    type: { tensorType: { elemType: 1, shape: dims ? { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined } },
+    type: { tensorType: { elemType, shape: dims ? { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined } },
   });
   const model = onnx.ModelProto.create({
     irVersion: 7,
@@ -86,7 +92,7 @@ export function buildModel(spec: ModelSpec): Uint8Array {
       })),
       initializer: (spec.initializers ?? []).map(tensorProto),
       input: [valueInfo(spec.input.name, spec.input.dims)],
-      output: [valueInfo(spec.output.name, spec.output.dims)],
+      output: [valueInfo(spec.output.name, spec.output.dims, spec.outputType === 'int64' ? 7 : 1)],
     },
   });
   return onnx.ModelProto.encode(model).finish();

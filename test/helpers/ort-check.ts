@@ -8,7 +8,7 @@ import { importOnnx } from '../../src/onnx/import.js';
 import { optimize } from '../../src/ir/optimize.js';
 import { runFloat } from '../../src/ir/float-exec.js';
 import { sizeOf, type Graph } from '../../src/ir/graph.js';
-import { randomArray, rng, runOrt } from './onnx-builder.js';
+import { buildModel, randomArray, rng, runOrt, type ModelSpec } from './onnx-builder.js';
 
 /** Options of {@link checkAgainstOrt}. */
 export interface OrtCheckOptions {
@@ -22,8 +22,9 @@ export interface OrtCheckOptions {
 }
 
 /** Checks the float executor against onnxruntime; returns the imported and optimized graphs. */
-export async function checkAgainstOrt(bytes: Uint8Array, options: OrtCheckOptions = {}): Promise<{ graph: Graph; optimized: Graph }> {
+export async function checkAgainstOrt(model: Uint8Array | ModelSpec, options: OrtCheckOptions = {}): Promise<{ graph: Graph; optimized: Graph }> {
   const { trials = 2, seed = 42, range = [-2, 2], graphs = 'both' } = options;
+  const bytes = model instanceof Uint8Array ? model : buildModel(model);
   const graph = importOnnx(bytes);
   const optimized = optimize(graph);
   const dims = graph.input.shape as number[];
@@ -40,4 +41,12 @@ export async function checkAgainstOrt(bytes: Uint8Array, options: OrtCheckOption
     }
   }
   return { graph, optimized };
+}
+
+/**
+ * {@link checkAgainstOrt} with a test file's own defaults, taking the number of trials as
+ * its second argument; returns the optimized graph.
+ */
+export function ortChecker(defaults: Omit<OrtCheckOptions, 'trials'> & { trials: number }): (model: Uint8Array | ModelSpec, trials?: number) => Promise<Graph> {
+  return async (model, trials = defaults.trials) => (await checkAgainstOrt(model, { ...defaults, trials })).optimized;
 }

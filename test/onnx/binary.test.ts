@@ -5,14 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../src/onnx/import.js';
-import { randomArray, rng } from '../helpers/onnx-builder.js';
-import { buildModel, type ModelSpec } from './model-builder.js';
-import { checkAgainstOrt as checkOrt } from '../helpers/ort-check.js';
+import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
+import { ortChecker } from '../helpers/ort-check.js';
 
-
-async function checkAgainstOrt(spec: ModelSpec, trials = 2) {
-  return (await checkOrt(buildModel(spec), { trials, seed: 17, range: [-3, 3], graphs: 'optimized' })).optimized;
-}
+/** Checks the float executor (optimized graph) against onnxruntime on random inputs; returns that graph. */
+const checkAgainstOrt = ortChecker({ trials: 2, seed: 17, range: [-3, 3], graphs: 'optimized' });
 
 const r = rng(5);
 const w = (n: number) => randomArray(r, n);

@@ -5,14 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../src/onnx/import.js';
 import { sizeOf } from '../../src/ir/graph.js';
-import { randomArray, rng } from '../helpers/onnx-builder.js';
-import { buildModel, type ModelSpec, type NodeSpec } from './model-builder.js';
-import { checkAgainstOrt as checkOrt } from '../helpers/ort-check.js';
+import { buildModel, randomArray, rng, type ModelSpec, type NodeSpec } from '../helpers/onnx-builder.js';
+import { ortChecker } from '../helpers/ort-check.js';
 
 /** Checks the float executor against onnxruntime on random inputs; returns the optimized graph. */
-async function checkAgainstOrt(spec: ModelSpec, trials = 2) {
-  return (await checkOrt(buildModel(spec), { trials, seed: 42, range: [-2, 2], graphs: 'both' })).optimized;
-}
+const checkAgainstOrt = ortChecker({ trials: 2, seed: 42, range: [-2, 2], graphs: 'both' });
 
 const r = rng(11);
 const w = (n: number) => randomArray(r, n);

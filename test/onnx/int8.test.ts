@@ -17,9 +17,8 @@ import { emitCircuit } from '../../src/circuit/emit.js';
 import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
 import { encodeSigned } from '../../src/shared/field.js';
 import { compileTestCircuit, removeTestCircuits } from '../helpers/circuit.js';
-import { randomArray, rng } from '../helpers/onnx-builder.js';
+import { buildModel, randomArray, rng, type ModelSpec } from '../helpers/onnx-builder.js';
 import { expectedConstraintsO1 } from '../circuit/cost.js';
-import { buildModel, type ModelSpec } from './model-builder.js';
 import onnxProto from 'onnx-proto';
 
 afterAll(removeTestCircuits);

@@ -1,11 +1,9 @@
 import { describe, it } from 'vitest';
-import { buildModel, randomArray, rng, type ModelSpec, type NodeSpec } from '../helpers/onnx-builder.js';
-import { checkAgainstOrt as checkOrt } from '../helpers/ort-check.js';
+import { randomArray, rng, type ModelSpec, type NodeSpec } from '../helpers/onnx-builder.js';
+import { ortChecker } from '../helpers/ort-check.js';
 
 /** Imports the model, runs it in the float executor and in onnxruntime on random inputs, and compares. */
-async function checkAgainstOrt(spec: ModelSpec, trials = 3): Promise<void> {
-  await checkOrt(buildModel(spec), { trials, seed: 42, range: [-2, 2], graphs: 'imported' });
-}
+const checkAgainstOrt = ortChecker({ trials: 3, seed: 42, range: [-2, 2], graphs: 'imported' });
 
 const r = rng(7);
 const w = (n: number) => randomArray(r, n);

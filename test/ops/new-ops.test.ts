@@ -12,7 +12,7 @@ import { optimize } from '../../src/ir/optimize.js';
 import { runFloat } from '../../src/ir/float-exec.js';
 import { calibrate } from '../../src/quant/calibrate.js';
 import { quantize } from '../../src/quant/quantize.js';
-import { finalOutput } from '../../src/quant/error.js';
+import { finalOutput } from '../../src/reference/error.js';
 import { quantizeInput, runReference } from '../../src/reference/execute.js';
 import { emitCircuit } from '../../src/circuit/emit.js';
 import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
@@ -21,7 +21,6 @@ import { erf } from '../../src/shared/math.js';
 import { compileTestCircuit, removeTestCircuits } from '../helpers/circuit.js';
 import { buildModel, randomArray, rng, type ModelSpec } from '../helpers/onnx-builder.js';
 import { checkAgainstOrt } from '../helpers/ort-check.js';
-import { buildModel as buildModelWithStrings } from '../onnx/model-builder.js';
 import { checkModelCircuit } from '../circuit/check-model.js';
 
 const { onnx } = onnxProto;
@@ -82,7 +81,7 @@ describe('new ops: float semantics against onnxruntime', () => {
     }));
     for (const mode of ['half_pixel', 'asymmetric', 'align_corners', 'pytorch_half_pixel', 'tf_half_pixel_for_nn']) {
       for (const nearest of ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']) {
-        await againstOrt(buildModelWithStrings({
+        await againstOrt(buildModel({
           input: { name: 'x', dims: [1, 1, 3, 4] },
           output: { name: 'y' },
           nodes: [{ op: 'Resize', inputs: ['x', '', '', 'sz'], outputs: ['y'], attrs: { mode: { string: 'nearest' }, coordinate_transformation_mode: { string: mode }, nearest_mode: { string: nearest } } }],

@@ -8,7 +8,7 @@ import { importOnnx } from '../../src/onnx/import.js';
 import { optimize } from '../../src/ir/optimize.js';
 import { calibrate, intervalRanges } from '../../src/quant/calibrate.js';
 import { quantize } from '../../src/quant/quantize.js';
-import { measureError } from '../../src/quant/error.js';
+import { measureError } from '../../src/reference/error.js';
 import { quantizeInput, runReference } from '../../src/reference/execute.js';
 import type { QSumPool } from '../../src/quant/model.js';
 import { buildModel, randomArray, rng, runOrt, type NodeSpec } from '../helpers/onnx-builder.js';

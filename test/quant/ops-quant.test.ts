@@ -8,11 +8,10 @@ import { importOnnx } from '../../src/onnx/import.js';
 import { optimize } from '../../src/ir/optimize.js';
 import { calibrate, intervalRanges } from '../../src/quant/calibrate.js';
 import { quantize } from '../../src/quant/quantize.js';
-import { measureError } from '../../src/quant/error.js';
+import { measureError } from '../../src/reference/error.js';
 import { quantizeInput, runReference } from '../../src/reference/execute.js';
 import { oddPwl } from '../../src/quant/pwl.js';
-import { randomArray, rng, runOrt } from '../helpers/onnx-builder.js';
-import { buildModel, type ModelSpec, type NodeSpec } from '../onnx/model-builder.js';
+import { buildModel, randomArray, rng, runOrt, type ModelSpec, type NodeSpec } from '../helpers/onnx-builder.js';
 
 const r = rng(31);
 

@@ -4,7 +4,7 @@ import { importOnnx } from '../../src/onnx/import.js';
 import { optimize } from '../../src/ir/optimize.js';
 import { calibrate, intervalRanges } from '../../src/quant/calibrate.js';
 import { quantize, scaleFor, signedBits } from '../../src/quant/quantize.js';
-import { measureError } from '../../src/quant/error.js';
+import { measureError } from '../../src/reference/error.js';
 import { dequantize, quantizeInput, rescaleValue, runReference } from '../../src/reference/execute.js';
 import { buildModel, randomArray, rng, runOrt } from '../helpers/onnx-builder.js';
 

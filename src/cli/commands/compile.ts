@@ -5,7 +5,7 @@
  * compiler (onnxruntime, circom, snarkjs) is imported when the command runs.
  */
 import type { Command } from 'commander';
-import type { Manifest } from '../../build/manifest.js';
+import type { Manifest } from '../../shared/manifest.js';
 import { InvalidArgumentError } from '../../shared/errors.js';
 import { Progress } from '../output.js';
 

@@ -55,7 +55,7 @@ export async function encryptedInfer(dir: string, opts: EncryptedInferOptions): 
   const openingOut = opts.openingOut ?? `${opts.out.replace(/\.json$/, '')}.opening.json`;
   if (existsSync(openingOut)) throw new OutputExistsError(openingOut);
   const [{ readManifest }, { DEFAULT_POLICY, evaluateEnclaveKey, loadPolicy }, { encryptRequest, decryptResponse }, { postEncryptedRequest }] = await Promise.all([
-    import('../../build/manifest.js'),
+    import('../../shared/manifest.js'),
     import('../../verify/policy.js'),
     import('../../tee/encrypted/client.js'),
     import('../../tee/encrypted/server.js'),

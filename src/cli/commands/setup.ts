@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Phase2Result, SetupReport } from '../../build/phase2.js';
-import type { Phase2Contribution } from '../../build/manifest.js';
+import type { Phase2Contribution } from '../../shared/manifest.js';
 import { releaseCurve } from '../../shared/curve.js';
 import { InvalidArgumentError } from '../../shared/errors.js';
 

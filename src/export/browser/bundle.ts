@@ -6,7 +6,7 @@
  *
  * The seam for Node built-ins: the verification path needs none, but two modules it imports
  * also read artifacts folders — loadVerifierKey (src/verify/verify.ts) and readManifest
- * (src/build/manifest.ts) use node:fs and node:path. In the bundle those two imports resolve
+ * (src/shared/manifest.ts) use node:fs and node:path. In the bundle those two imports resolve
  * to a module whose functions throw "… is not available in the browser"; the page never calls
  * the file readers (its key is embedded or fetched), so esbuild drops them and the stand-ins
  * with them (a test checks no import and no stand-in reaches the output). Any other node:

@@ -3,7 +3,7 @@
  * the key inline), so it works from file:// with no network and no server — browsers refuse
  * module scripts loaded from file:// URLs, but run inline ones.
  */
-import type { Manifest } from '../../build/manifest.js';
+import type { Manifest } from '../../shared/manifest.js';
 
 /** Makes script text safe inside a <script> element (no early </script>, no <!--). */
 export function inlineScript(js: string): string {

@@ -9,7 +9,7 @@
  */
 import { outputValues, isHashedOutput } from '../../shared/receipt.js';
 import * as snarkjs from 'snarkjs';
-import { manifestSchema, type Manifest } from '../../build/manifest.js';
+import { manifestSchema, type Manifest } from '../../shared/manifest.js';
 import { checkBindings, checkProvenOutput, checkReceiptFields, keyIdOf, parseReceipt, verifyProof, type VerifierKey, type VerifyOptions } from '../../verify/verify.js';
 import { checkProofPoints } from '../../verify/points.js';
 

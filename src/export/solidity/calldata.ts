@@ -11,7 +11,7 @@
  */
 import { createContract } from 'micro-eth-signer/abi.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import type { Manifest } from '../../build/manifest.js';
+import type { Manifest } from '../../shared/manifest.js';
 import { ExportError } from '../../shared/errors.js';
 import { isPublicReceipt, type Receipt } from '../../shared/receipt.js';
 import { checkProvenOutput, checkReceiptFields, parseReceipt, type VerifyOptions } from '../../verify/verify.js';

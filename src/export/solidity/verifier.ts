@@ -17,7 +17,7 @@
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
-import type { Manifest } from '../../build/manifest.js';
+import type { Manifest } from '../../shared/manifest.js';
 import { canonicalJson } from '../../shared/canonical.js';
 import { ExportError } from '../../shared/errors.js';
 import { publicSignalCount, publicSignalLayout, type SignalSegment } from '../../shared/layout.js';

@@ -23,7 +23,7 @@ import { commitTensor, randomSalt } from '../../shared/commitment.js';
 import { AttestationError, InvalidArgumentError } from '../../shared/errors.js';
 import { isNonce } from '../../shared/nonce.js';
 import type { SealedReceipt, TeeOutput } from '../../shared/receipt.js';
-import type { Manifest } from '../../build/manifest.js';
+import type { Manifest } from '../../shared/manifest.js';
 import { quantizeInput } from '../../reference/execute.js';
 import { verifySealedReceiptAttestation, type VerifiedAttestation } from '../receipt-attestation.js';
 import { vendorByFormat } from '../registry.js';

@@ -4,8 +4,8 @@
  */
 import { InputError } from '../shared/errors.js';
 import { softmax } from '../ir/float-exec.js';
-import { dequantize, quantizeInput, runReference } from '../reference/execute.js';
-import type { QModel } from './model.js';
+import { dequantize, quantizeInput, runReference } from './execute.js';
+import type { QModel } from '../quant/model.js';
 
 /** Measured error over a set of inputs. */
 export interface ErrorReport {

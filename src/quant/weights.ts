@@ -7,7 +7,9 @@
  * The commitment reuses the tensor commitment of hashed inputs and outputs
  * (src/shared/commitment.ts, circuits/zkinfer/commitment.circom) segment by segment: the
  * model's weight tensors in node order (each dense or convolution layer's weights, then its bias), each
- * with its own declared range, are absorbed one after another into a single chain whose first
+ * with its own declared range (weights: the signed range of the quantization's weight width,
+ * widened to the smallest signed range holding an int8 layer's integers if they exceed it),
+ * are absorbed one after another into a single chain whose first
  * state is the weight salt:
  *
  *   c₀ = salt, c_{k+1} = commitTensor(segment_k, range_k, c_k), commitment = c_last.
@@ -116,7 +118,14 @@ export function weightSegments(model: QModel, weightBits: number): WeightSegment
     const problem = publicConstantsOf(node);
     if (problem) throw new RangeError(`${describeSource(node.source)}: --weights hashed keeps only dense and convolution (Gemm, MatMul, Conv) weights private; this node has ${problem}`);
     if (node.kind !== 'linear' && node.kind !== 'conv') return;
-    const weight = { min: -(2 ** (weightBits - 1)), max: 2 ** (weightBits - 1) - 1 };
+    // the signed weight width; an int8 (QDQ) layer's integer weights may need a wider range
+    let lo = -(2 ** (weightBits - 1));
+    let hi = 2 ** (weightBits - 1) - 1;
+    for (const w of node.weight) {
+      if (w < lo) lo = w;
+      if (w > hi) hi = w;
+    }
+    const weight = commitmentRange({ min: lo, max: hi });
     const bias = commitmentRange({ min: Math.min(0, ...node.bias), max: Math.max(0, ...node.bias) });
     segments.push({ node: index, tensor: 'weight', count: node.weight.length, ...weight });
     segments.push({ node: index, tensor: 'bias', count: node.bias.length, ...bias });

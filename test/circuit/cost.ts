@@ -8,8 +8,8 @@
  * - every layer output (y = Σ w·x) costs one;
  * - every public output costs one unless it is a bare private signal (a public input or a
  *   constant cannot be substituted for it).
- * - a convolution read only by a max pooling whose windows all have the same number (≥ 2)
- *   of taps is emitted inside the pooling's template: its outputs stay expressions there,
+ * - a convolution read only by a max pooling whose windows all have every tap of the
+ *   pooling kernel (≥ 2) is emitted inside the pooling's template: its outputs stay expressions there,
  *   so they cost nothing and the comparisons need no input bindings.
  * What each element is follows from the node kinds: layer, gadget and product outputs are
  * private signals, the model input public ones; sums and scaled values are expressions;
@@ -51,7 +51,7 @@ export function expectedConstraintsO1(model: QModel): number {
     if (node.kind !== 'conv' || node.output === model.output.name) return undefined;
     const r = readers(node.output);
     const pool = r.length === 1 && r[0]!.kind === 'maxPool' ? r[0]! : undefined;
-    return pool && pool.kind === 'maxPool' && (uniformTaps(pool) ?? 0) >= 2 ? pool : undefined;
+    return pool && pool.kind === 'maxPool' && (uniformTaps(pool) ?? 0) >= 2 && uniformTaps(pool) === sizeOf(pool.window.kernel) ? pool : undefined;
   };
   const fused = new Set(model.nodes.filter((m) => fusedInto(m)).map((m) => m.output));
   let n = 0;

@@ -29,7 +29,9 @@ export { contributePhase2, beaconPhase2, verifySetup } from './build/phase2.js';
 export type { ContributeOptions, BeaconOptions, Phase2Result, VerifySetupOptions, SetupReport } from './build/phase2.js';
 export { openArtifacts } from './shared/artifacts.js';
 export type { ArtifactsFolder, ArtifactName } from './shared/artifacts.js';
-export { loadArtifacts } from './prove/artifacts.js';
+export { loadArtifacts, readPrivateWeights, withPrivateWeights } from './prove/artifacts.js';
+export { MAX_HASHED_WEIGHTS, privateWeightsSchema, WEIGHTS_FORMAT } from './quant/weights.js';
+export type { PrivateWeights } from './quant/weights.js';
 export type { Artifacts } from './prove/artifacts.js';
 export { proveInference, proveInferenceTimed, proveWithOpening } from './prove/prove.js';
 export { verifyChain } from './verify/chain.js';
@@ -91,4 +93,4 @@ export type { ExportOptions, ExportResult, ExportTarget } from './export/export.
 export { encodeReceiptForChain, receiptCallArgs, encodeReceiptArgs, callArgsJson, RECEIPT_TUPLE } from './export/solidity/calldata.js';
 export type { ReceiptCallArgs, ChainCall } from './export/solidity/calldata.js';
 export { verifyReceiptText, keyFromJson, fetchKey, warmUp } from './export/browser/verify-receipt.js';
-export type { PageVerdict, CheckRow } from './export/browser/verify-receipt.js';
+export type { PageVerdict, CheckRow, ReceiptSummary } from './export/browser/verify-receipt.js';

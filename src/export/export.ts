@@ -55,6 +55,9 @@ export async function exportVerifier(artifactsDir: string, options: ExportOption
   const key = loadExportKey(artifactsDir);
   const inferences = key.manifest.circuit.inferences;
   if (inferences !== undefined && inferences > 1) throw new ExportError(`${artifactsDir}: the ${options.target} verifier checks one inference per proof; this model proves ${inferences} per proof (verify its receipts with \`zkinfer verify\`)`);
+  if (key.manifest.io.weights) {
+    throw new ExportError(`${artifactsDir}: the ${options.target} verifier checks models with public weights only; this model's weights are private (verify its receipts with \`zkinfer verify\`)`);
+  }
   const files = options.target === 'solidity' ? solidityExportFiles(key, buildSolidityExport(key)) : await browserExportFiles(key);
   writeExportFolder(options.outDir, files, options.force ?? false);
   return { target: options.target, outDir: options.outDir, files: [...files.keys()].sort(), modelId: key.manifest.modelId, keyId: key.manifest.keyId! };

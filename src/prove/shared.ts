@@ -89,9 +89,11 @@ export async function proveShared(artifacts: Artifacts, inputs: readonly SharedI
     for (const segment of layout) {
       if (segment.kind === 'values') row.push(...(segment.of === 'input' ? inputRaw : outputRaw).map((v) => encodeSigned(BigInt(v))));
       else if (segment.kind === 'commitment') {
-        salt[segment.of] = randomSalt();
-        commitment[segment.of] = await commitTensor(segment.of === 'input' ? inputRaw : outputRaw, commitmentRange(io[segment.of]), salt[segment.of]!);
-        row.push(commitment[segment.of]!);
+        const of = segment.of;
+        if (of === 'weights') throw new ProveError(`${artifacts.dir}: shared proofs do not hold private weights in this version`);
+        salt[of] = randomSalt();
+        commitment[of] = await commitTensor(of === 'input' ? inputRaw : outputRaw, commitmentRange(io[of]), salt[of]!);
+        row.push(commitment[of]!);
       } else row.push(real ? receiptContext({ modelId: manifest.modelId, createdAt, nonce: nonces[slot]! }) : 0n);
     }
     pub.push(row);

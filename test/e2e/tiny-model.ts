@@ -17,7 +17,7 @@ import type { LocalSetupMethod } from '../../src/build/setup.js';
 import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
 
 /** Options of {@link compileTinyModel}. */
-export type TinyModelOptions = { skipSetup?: boolean; localSetup?: LocalSetupMethod } & Pick<CompileOptions, 'inputVisibility' | 'outputVisibility' | 'inferences'>;
+export type TinyModelOptions = { skipSetup?: boolean; localSetup?: LocalSetupMethod } & Pick<CompileOptions, 'inputVisibility' | 'outputVisibility' | 'weights' | 'inferences'>;
 
 /** A compiled tiny model: its artifacts folder, ONNX file, compile result and the work folder holding them. */
 export interface TinyModel {
@@ -83,6 +83,7 @@ async function lockOrWait(entry: string, lock: string): Promise<boolean> {
  *   tests of the phase-2 chain need `snarkjs`.
  * @param options.inputVisibility, options.outputVisibility hashed input or output.
  * @param options.inferences inferences per proof (shared proofs).
+ * @param options.weights `hashed`: private weights, written to `<work>/weights.private.json`.
  */
 export async function compileTinyModel(options: TinyModelOptions = {}): Promise<TinyModel> {
   const entry = join(CACHE, cacheKey(options));
@@ -138,6 +139,7 @@ async function compileTinyModelUncached(options: TinyModelOptions): Promise<Tiny
     ...(options.inputVisibility ? { inputVisibility: options.inputVisibility } : {}),
     ...(options.outputVisibility ? { outputVisibility: options.outputVisibility } : {}),
     ...(options.inferences ? { inferences: options.inferences } : {}),
+    ...(options.weights === 'hashed' ? { weights: 'hashed' as const, weightsOut: join(work, 'weights.private.json') } : {}),
   });
   return { dir, onnxPath, result, work };
 }

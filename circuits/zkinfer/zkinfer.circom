@@ -11,4 +11,5 @@ include "leaky.circom";
 include "argmax.circom";
 include "pwl.circom";
 include "rescale-even.circom";
+include "requantize.circom";
 include "commitment.circom";

@@ -336,7 +336,16 @@ async function build(
     },
     compileOptions,
     io: {
-      input: { name: model.input.name, shape: [...model.input.shape], scale: model.input.scale, bits: model.input.bits, min: -(2 ** (model.input.bits - 1)), max: 2 ** (model.input.bits - 1) - 1, visibility: visibility.input },
+      input: {
+        name: model.input.name,
+        shape: [...model.input.shape],
+        scale: model.input.scale,
+        bits: model.input.bits,
+        min: -(2 ** (model.input.bits - 1)),
+        max: 2 ** (model.input.bits - 1) - 1,
+        visibility: visibility.input,
+        ...(model.input.quantization ? { quantization: model.input.quantization } : {}),
+      },
       output: {
         shape: [...model.output.shape],
         scale: model.output.scale,

@@ -8,6 +8,8 @@ import type { ElementKind } from '../ops/types.js';
 export const GADGET_COST_O1 = {
   rescale: (k: number, b: number) => k + b + 2,
   max2: (b: number) => b + 3,
+  /** Requantize(k, b, j, relu, c): j = 0 as a rescale; one bit above j costs less than more (no IsZero). */
+  requantize: (k: number, b: number, j: number, relu: boolean) => k + b + (j === 0 ? 2 : relu ? (b - 2 === j ? 3 : 5) : b - 1 === j ? 5 : 10),
   argMax: (n: number, b: number) => n * (b + 4) + (n === 2 ? 1 : 2),
 };
 

@@ -53,10 +53,6 @@ export async function exportVerifier(artifactsDir: string, options: ExportOption
     throw new ExportError(`unknown export target ${JSON.stringify(options.target)}; expected one of ${EXPORT_TARGETS.join(', ')}`, { exitCode: EXIT.usage });
   }
   const key = loadExportKey(artifactsDir);
-  const { input, output } = key.manifest.io;
-  if (input.visibility !== 'public' || output.visibility !== 'public') {
-    throw new ExportError(`${artifactsDir}: the ${options.target} verifier checks models with public input and output only; this model's input is ${input.visibility} and output ${output.visibility} (verify its receipts with \`zkinfer verify\`)`);
-  }
   const files = options.target === 'solidity' ? solidityExportFiles(key, buildSolidityExport(key)) : await browserExportFiles(key);
   writeExportFolder(options.outDir, files, options.force ?? false);
   return { target: options.target, outDir: options.outDir, files: [...files.keys()].sort(), modelId: key.manifest.modelId, keyId: key.manifest.keyId! };

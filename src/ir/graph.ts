@@ -7,7 +7,8 @@
  *   operand, e.g. an unfolded BatchNormalization), `binary` add/sub, `avgPool`, and the moves
  *   `reshape`, `transpose`, `pad`, `concat`;
  * - non-linear: `relu`, `clip`, `leakyRelu`, `squash` (Sigmoid, Tanh), `maxPool`,
- *   `binary` mul, `requantize` (int8 QuantizeLinear and QLinear ops);
+ *   `binary` mul, `requantize` (int8 QuantizeLinear and QLinear ops), and
+ *   `dequantize` (int8 DequantizeLinear: free, the int8 values keep their scale);
  * - final steps: `softmax` (applied outside the circuit), `argMax` (proven).
  */
 
@@ -195,6 +196,16 @@ export interface RequantizeNode extends NodeBase {
 }
 
 /**
+ * y = (x − zeroPoint) · scale, scale and zeroPoint broadcast to x: ONNX DequantizeLinear of a
+ * computed tensor (int8 or uint8 values).
+ */
+export interface DequantizeNode extends NodeBase {
+  kind: 'dequantize';
+  scale: ConstTensor;
+  zeroPoint: ConstTensor;
+}
+
+/**
  * y[i] = parts[part[i]] at flat index index[i]: any data movement with a static index map
  * (Slice, Gather with constant indices, Split, Expand, Tile, nearest Resize/Upsample, Where
  * with a constant condition). `input` is the first computed part.
@@ -227,6 +238,7 @@ export interface IrNodeTypes {
   relu: ReluNode;
   clip: ClipNode;
   requantize: RequantizeNode;
+  dequantize: DequantizeNode;
   leakyRelu: LeakyReluNode;
   squash: SquashNode;
   maxPool: MaxPoolNode;

@@ -13,8 +13,31 @@
 import { broadcastTo } from './gather.js';
 import { nodeInputs, sizeOf, type ConstTensor, type ConvNode, type Graph, type IrNode, type LinearNode, type Shape } from './graph.js';
 
-/** Returns an optimized copy of the graph. */
+/** Returns an optimized copy of the graph (the rewrites repeated until none applies). */
 export function optimize(graph: Graph): Graph {
+  let g = graph;
+  for (let pass = 0; pass < 8; pass++) {
+    const next = optimizeOnce(g);
+    if (next.nodes.length === g.nodes.length && next.nodes.every((n, i) => n === g.nodes[i])) return next;
+    g = next;
+  }
+  return g;
+}
+
+/** Same scale, zero point and range (the int8 values of a QuantizeLinear and its DequantizeLinear). */
+function sameQuantization(a: { scale: ConstTensor; zeroPoint: ConstTensor }, b: { scale: ConstTensor; zeroPoint: ConstTensor }): boolean {
+  const same = (x: ConstTensor, y: ConstTensor) => x.shape.join() === y.shape.join() && x.data.length === y.data.length && x.data.every((v, i) => v === y.data[i]);
+  return same(a.scale, b.scale) && same(a.zeroPoint, b.zeroPoint);
+}
+
+/** Scale and zero point vary along no axis but the channel axis (1) of a rank-`rank` tensor. */
+function perChannel(t: ConstTensor, rank: number): boolean {
+  if (t.data.length === 1) return true;
+  const shape = [...Array(rank - t.shape.length).fill(1), ...t.shape];
+  return shape.every((d, a) => d === 1 || a === 1);
+}
+
+function optimizeOnce(graph: Graph): Graph {
   const users = new Map<string, number>([[graph.output.name, 1]]);
   for (const n of graph.nodes) for (const name of nodeInputs(n)) users.set(name, (users.get(name) ?? 0) + 1);
   const shapes = new Map(graph.shapes);
@@ -28,6 +51,29 @@ export function optimize(graph: Graph): Graph {
         out[out.length - 1] = { ...(node.kind === 'addConst' ? addToBias(prev, perOutput) : scaleOutputs(prev, perOutput)), output: node.output };
         continue;
       }
+    }
+    // QuantizeLinear(P) → DequantizeLinear(P) → MaxPool or Reshape → QuantizeLinear(P): the
+    // int8 values round-trip exactly (Q(DQ(v)) = v in range) and both maps are monotone, so it
+    // is the MaxPool or Reshape of the int8 values.
+    const q0 = out[out.length - 3];
+    const dq = out[out.length - 2];
+    if (
+      feeds && node.kind === 'requantize' && (prev.kind === 'maxPool' || prev.kind === 'reshape') &&
+      q0?.kind === 'requantize' && dq?.kind === 'dequantize' && dq.input === q0.output && prev.input === dq.output &&
+      users.get(q0.output) === 1 && users.get(dq.output) === 1 &&
+      sameQuantization(dq, node) && sameQuantization(q0, node) && q0.min === node.min && q0.max === node.max
+    ) {
+      out.splice(out.length - 2, 2, { ...prev, input: q0.output, output: node.output });
+      continue;
+    }
+    // QuantizeLinear → MaxPool: the pooling first (QuantizeLinear is monotone per channel), so
+    // that only pooled values are requantized.
+    if (feeds && node.kind === 'maxPool' && prev.kind === 'requantize' && perChannel(prev.scale, shapes.get(prev.input)!.length) && perChannel(prev.zeroPoint, shapes.get(prev.input)!.length)) {
+      const pooled = `${node.output}::pooled`;
+      shapes.set(pooled, shapes.get(node.output)!);
+      out[out.length - 1] = { ...node, input: prev.input, output: pooled };
+      out.push({ ...prev, input: pooled, output: node.output });
+      continue;
     }
     if (feeds && node.kind === 'reshape' && prev.kind === 'reshape') {
       out[out.length - 1] = { ...prev, output: node.output, shape: node.shape };

@@ -51,8 +51,7 @@ const dequantizeLinear: Converter = (ctx) => {
     const shifted = foldConstants(ctx, { ...x.value.tensor, dtype: 'float64' }, zero, (v, z) => v - z);
     return ctx.setConst({ ...foldConstants(ctx, shifted, scale, (v, s) => v * s), dtype: 'float32' });
   }
-  const shifted = shiftBy(ctx, computedInput(ctx, 0, 'x'), zero);
-  ctx.emit({ kind: 'mulConst', input: shifted, output: ctx.outputName, constant: scale, source: ctx.source }, shape, false);
+  ctx.emit({ kind: 'dequantize', input: computedInput(ctx, 0, 'x').name, output: ctx.outputName, scale, zeroPoint: zero, source: ctx.source }, shape, false);
 };
 
 /** x − zeroPoint as a new value (or x itself for a zero zero point); returns its name. */

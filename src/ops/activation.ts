@@ -16,14 +16,18 @@ import { broadcastTo } from '../ir/gather.js';
 import type { ConstTensor } from '../ir/graph.js';
 import { broadcastShape } from '../onnx/broadcast.js';
 import { computedInput, constInput, fail, input, normalizeAxis, type ConvertContext, type Converter } from '../onnx/context.js';
-import { rescaleHalfEven, rescaleValue } from '../shared/rounding.js';
+import { rescaleHalfEven, rescaleValue, saturateQuotient } from '../shared/rounding.js';
 import { erf, sigmoid } from '../shared/math.js';
 import { oddPwl } from '../quant/pwl.js';
 import { checkDifference, checkSigned } from '../reference/refuse.js';
 import { combine, constantExpr, type LinearExpr } from '../circuit/linear-expr.js';
 import { bindCost, fillKinds, GADGET_COST_O1 } from '../circuit/gadget-cost.js';
 import { sizeOf } from '../ir/graph.js';
+import type { QRescale } from '../quant/model.js';
 import { family, type ElementKind, type Interval } from './types.js';
+
+/** A rescale proven by the Requantize gadget (a multiplier or a saturation). */
+const isRequantize = (node: QRescale): boolean => node.multiplier !== undefined || node.saturate !== undefined;
 
 /** The float function of each squash. */
 const SQUASH = { sigmoid, tanh: Math.tanh, erf };
@@ -118,7 +122,12 @@ export const activation = family({
     relu: {
       run: (node, c) => c.value(node.input).map((v) => (v > 0 ? v : 0)),
       interval: (node, c) => map(c.interval(node.input), (v) => Math.max(v, 0)),
-      quantize: (q, node) => q.set(node.output, q.rescale(q.get(node.input, node), node.input, true, node.source)),
+      quantize(q, node) {
+        const x = q.exact(node.input, node);
+        // An int8 value keeps its ReLU for the requantization that follows (Requantize).
+        if (x.unit && !x.relu) q.set(node.output, { ...x, relu: node.input });
+        else q.set(node.output, q.rescale(q.get(node.input, node), node.input, true, node.source));
+      },
     },
     clip: {
       run: (node, c) => c.value(node.input).map((v) => Math.min(Math.max(v, node.min), node.max)),
@@ -206,18 +215,26 @@ export const activation = family({
   },
   fixed: {
     rescale: {
-      cost: (node, c) => ({ constraints: bindCost(c.kinds(node.input)) + c.kinds(node.input).length * (GADGET_COST_O1.rescale(node.shift, node.bits) + (node.halfEven ? 2 : 0)), output: fillKinds(sizeOf(c.shape(node.output)), 'private') }),
+      cost: (node, c) => ({
+        constraints:
+          bindCost(c.kinds(node.input)) +
+          c.kinds(node.input).length * (isRequantize(node) ? GADGET_COST_O1.requantize(node.shift, node.bits, node.saturate ?? 0, node.relu) : GADGET_COST_O1.rescale(node.shift, node.bits) + (node.halfEven ? 2 : 0)),
+        output: fillKinds(sizeOf(c.shape(node.output)), 'private'),
+      }),
       reference: (node, c) =>
         c.value(node.input).map((v, i) => {
           // The range check applies to the half-up quotient (what the gadget decomposes).
-          const q = rescaleValue(v, node.shift);
+          const q = rescaleValue(node.multiplier ? v * node.multiplier[i]! : v, node.shift);
           checkSigned(node, q, node.bits, i);
           if (node.halfEven) return rescaleHalfEven(v, node.shift);
-          return node.relu && q < 0 ? 0 : q;
+          return saturateQuotient(q, node.relu, node.saturate);
         }),
       emit(em, node, index) {
-        const call = `${node.halfEven ? 'RescaleHalfEven' : node.relu ? 'RescaleRelu' : 'RescaleSigned'}(${node.shift}, ${node.bits})`;
-        em.set(node.output, em.instantiate(index, em.get(node.input, node.source).map((e) => ({ call, inputs: [['in', e] as const] }))));
+        const call = (i: number) =>
+          isRequantize(node)
+            ? `Requantize(${node.shift}, ${node.bits}, ${node.saturate ?? 0}, ${node.relu ? 1 : 0}, ${node.multiplier?.[i] ?? 1})`
+            : `${node.halfEven ? 'RescaleHalfEven' : node.relu ? 'RescaleRelu' : 'RescaleSigned'}(${node.shift}, ${node.bits})`;
+        em.set(node.output, em.instantiate(index, em.get(node.input, node.source).map((e, i) => ({ call: call(i), inputs: [['in', e] as const] }))));
       },
     },
     clamp: {

@@ -5,7 +5,9 @@
  * Quantization: integer weights at the power-of-two scale that fits the largest into
  * weightBits; the output stays a pending accumulator at input scale + weight scale (bias at
  * that scale), rescaled only when something non-linear needs it. A pending input is
- * rescaled first.
+ * rescaled first. On an int8 (QDQ) input whose weights are int8 values times a step per
+ * output (DequantizeLinear of int8 weights), the layer uses those integers and the int32
+ * bias exactly, and its accumulator carries the unit in_scale·step (src/quant/units.ts).
  * Circuit: a generated layer template (src/circuit/emit-layers.ts) whose outputs are
  * signals bound by linear constraints: one per output, plus one per input bound to an
  * expression; no gadget.
@@ -15,6 +17,7 @@ import { sizeOf } from '../ir/graph.js';
 import { LINEAR_CONVERTERS } from '../onnx/ops-linear.js';
 import { CONV_CONVERTERS } from '../onnx/ops-conv.js';
 import { scaleFor, type Ref } from '../quant/quantizer.js';
+import { expandChannels, integerSteps, uniformUnit } from '../quant/units.js';
 import { convTemplate, denseTemplate } from '../circuit/emit-layers.js';
 import { bindCost, fillKinds } from '../circuit/gadget-cost.js';
 import { family } from './types.js';
@@ -56,6 +59,24 @@ function dense(x: ArrayLike<number>, weight: ArrayLike<number>, bias: ArrayLike<
   return y;
 }
 
+/**
+ * A layer on an int8 value (one unit u for every element, no deferred ReLU) whose weights are
+ * integers times a step per output, as DequantizeLinear of int8 weights makes them: the
+ * integer weights, the bias in units of u·step (an int32 bias exactly), and those units;
+ * undefined otherwise (the layer is then quantized as a float one).
+ */
+function integerLayer(x: Ref, weight: ArrayLike<number>, bias: ArrayLike<number> | undefined, outputs: number): { weight: number[]; bias: number[]; units: Float64Array } | undefined {
+  if (!x.unit || x.relu !== undefined) return undefined;
+  const u = uniformUnit(x.unit);
+  if (u === undefined) return undefined;
+  const found = integerSteps(weight, outputs);
+  if (!found) return undefined;
+  const units = found.steps.map((s) => s * u);
+  const b = Array.from({ length: outputs }, (_, o) => Math.round((bias?.[o] ?? 0) / units[o]!));
+  if (b.some((v) => !(Math.abs(v) < 2 ** 40))) return undefined;
+  return { weight: found.ints, bias: b, units };
+}
+
 const { Add: _add, Sub: _sub, Mul: _mul, Div: _div, ...DENSE_CONVERTERS } = LINEAR_CONVERTERS;
 
 export const denseOps = family({
@@ -86,11 +107,13 @@ export const denseOps = family({
         return { lo, hi };
       },
       quantize(q, node) {
-        let x = q.get(node.input, node);
-        if (x.pending) x = q.rescale(x, node.input, false, node.source);
-        const { weight, weightScale } = quantizeWeights(node.weight, q.opts.weightBits);
+        const held = q.exact(node.input, node);
+        const int8 = integerLayer(held, node.weight, node.bias, node.outFeatures);
+        let x = int8 ? held : q.get(node.input, node);
+        if (x.pending && !int8) x = q.rescale(x, node.input, false, node.source);
+        const { weight, weightScale } = int8 ? { weight: int8.weight, weightScale: 0 } : quantizeWeights(node.weight, q.opts.weightBits);
         const scale = x.scale + weightScale;
-        const bias = Array.from({ length: node.outFeatures }, (_, o) => Math.round((node.bias?.[o] ?? 0) * 2 ** scale));
+        const bias = int8 ? int8.bias : Array.from({ length: node.outFeatures }, (_, o) => Math.round((node.bias?.[o] ?? 0) * 2 ** scale));
         let min = Infinity;
         let max = -Infinity;
         for (let o = 0; o < node.outFeatures; o++) {
@@ -99,7 +122,9 @@ export const denseOps = family({
           max = Math.max(max, bias[o]! + hi);
         }
         q.push({ kind: 'linear', input: x.q, output: node.output, inFeatures: node.inFeatures, outFeatures: node.outFeatures, weight, bias, weightScale, source: node.source });
-        q.set(node.output, q.define(node.output, { scale, min, max, pending: true }, node.output));
+        const out = q.define(node.output, { scale, min, max, pending: true }, node.output);
+        const shape = q.shape(node.output);
+        q.set(node.output, int8 ? { ...out, unit: expandChannels(int8.units, shape, shape.length - 1) } : out);
       },
     },
     conv: {
@@ -109,14 +134,16 @@ export const denseOps = family({
         return convInterval(x.lo, x.hi, node.weight, node.bias, { input: c.shape(node.input), output: c.shape(node.output), group: node.group, window: node.window });
       },
       quantize(q, node) {
-        let x = q.get(node.input, node);
-        if (x.pending) x = q.rescale(x, node.input, false, node.source);
-        const { weight, weightScale } = quantizeWeights(node.weight, q.opts.weightBits);
-        const scale = x.scale + weightScale;
         const outChannels = q.shape(node.output)[1]!;
+        const held = q.exact(node.input, node);
+        const int8 = integerLayer(held, node.weight, node.bias, outChannels);
+        let x = int8 ? held : q.get(node.input, node);
+        if (x.pending && !int8) x = q.rescale(x, node.input, false, node.source);
+        const { weight, weightScale } = int8 ? { weight: int8.weight, weightScale: 0 } : quantizeWeights(node.weight, q.opts.weightBits);
+        const scale = x.scale + weightScale;
         const perChannel = weight.length / outChannels;
         const padded = node.window.pads.some((p) => p > 0);
-        const bias = Array.from({ length: outChannels }, (_, m) => Math.round((node.bias?.[m] ?? 0) * 2 ** scale));
+        const bias = int8 ? int8.bias : Array.from({ length: outChannels }, (_, m) => Math.round((node.bias?.[m] ?? 0) * 2 ** scale));
         let min = Infinity;
         let max = -Infinity;
         for (let m = 0; m < outChannels; m++) {
@@ -125,7 +152,8 @@ export const denseOps = family({
           max = Math.max(max, bias[m]! + hi);
         }
         q.push({ kind: 'conv', input: x.q, output: node.output, weight, bias, weightScale, group: node.group, window: node.window, source: node.source });
-        q.set(node.output, q.define(node.output, { scale, min, max, pending: true }, node.output));
+        const out = q.define(node.output, { scale, min, max, pending: true }, node.output);
+        q.set(node.output, int8 ? { ...out, unit: expandChannels(int8.units, q.shape(node.output), 1) } : out);
       },
     },
   },

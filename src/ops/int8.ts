@@ -2,30 +2,167 @@
  * Int8 models: QuantizeLinear, DequantizeLinear, MatMulInteger, ConvInteger, QLinearMatMul,
  * QLinearConv (zero points, per-tensor or per-channel scales). The integer matrix products
  * become dense layers; the requantization step is the float-IR kind `requantize`:
- * y = clamp(round_half_even(x / scale) + zeroPoint, min, max).
+ * y = clamp(round_half_even(x / scale) + zeroPoint, min, max); DequantizeLinear of a computed
+ * tensor is the kind `dequantize`: y = (x − zeroPoint)·scale.
  *
- * Quantization: with x held as X·2^−e, x / scale = X·C / 2^k for C = 2^(k−e) / scale: an
- * exact integer when the scale is a power of two (the smallest such k is used), else
- * rounded to MULTIPLIER_BITS significant bits (as integer-only inference does). Then a
- * half-to-even rescale by 2^k, a constant add and a clamp, all fixed-point kinds of the
- * activation and arithmetic modules: the circuit proves the ONNX op's integer semantics
- * exactly for exact multipliers.
- * Circuit cost per element: RescaleHalfEven(k, b): k + b + 4, and a Max2 per clamp bound.
+ * Quantization (src/quant/units.ts): a dequantized value keeps its integers and takes its
+ * scale as a real unit (no node, no wire), so a Conv or Gemm on it uses the model's integer
+ * weights (dense.ts) and its accumulator has unit in_scale·w_scale per output channel; a
+ * ReLU and a max pooling on it wait (activation.ts, pooling.ts). The QuantizeLinear that
+ * follows is then the one rescale of that accumulator: x·unit / scale = X·C / 2^k with C
+ * held to REQUANT_BITS significant bits (exact when the ratio is a power of two), the ReLU
+ * and the saturation to int8/uint8 proven from the same decomposition (Requantize);
+ * its zero point is a constant add. The quotient is range-checked to the width the
+ * calibrated range (with headroom) needs, no wider than its static bounds.
+ * A QuantizeLinear of the graph input is the input quantization (outside the circuit, like
+ * every model's: src/quant/quantize.ts). Other QuantizeLinear inputs are at power-of-two
+ * scales: the same rescale after a constant multiply, rounding half to even when the
+ * multiplier is exact.
+ * Circuit cost per element: Requantize(k, b, j, relu, c): k + b + 2 to k + b + 10;
+ * RescaleHalfEven(k, b): k + b + 4 and a Max2 per clamp bound.
  */
 import { CompileError } from '../shared/errors.js';
 import { rescaleValue, roundHalfEven } from '../shared/rounding.js';
 import { broadcastTo } from '../ir/gather.js';
 import { INT8_CONVERTERS } from '../onnx/ops-int8.js';
-import { describeSource, type RequantizeNode } from '../ir/graph.js';
-import { signedBits, type Quantizer } from '../quant/quantizer.js';
+import { describeSource, sizeOf, type DequantizeNode, type RequantizeNode } from '../ir/graph.js';
+import { signedBits, type Quantizer, type Ref } from '../quant/quantizer.js';
 import { family } from './types.js';
 
-/** Significant bits of a multiplier that is not a power of two. */
+/** Significant bits of a multiplier that is not a power of two, on an input at a power-of-two scale. */
 export const MULTIPLIER_BITS = 24;
+
+/**
+ * Significant bits of a requantization multiplier in_scale·w_scale / out_scale. Each bit costs
+ * one constraint per requantized element; 16 bits keep the requantized integers equal to
+ * onnxruntime's (which multiplies in float32) except within about 2^−9 of a rounding
+ * boundary, where they differ by one (8 bits would save 8 constraints per element and shift
+ * more integers by one: on the LeNet example, argmax agreement 99.8 % instead of 100 % on
+ * 500 test images).
+ */
+export const REQUANT_BITS = 16;
+
+/** DequantizeLinear: the integers as they are (less the zero point), the scale as their unit. */
+function quantizeDequantize(q: Quantizer, node: DequantizeNode): void {
+  const exact = q.exact(node.input, node);
+  const shape = q.shape(node.input);
+  const scale = broadcastTo(node.scale, shape);
+  const zero = broadcastTo(node.zeroPoint, shape);
+  // A QuantizeLinear's output less its own zero point: the value before the zero point was added.
+  const back = exact.beforeZero;
+  if (back && back.zero.length === zero.length && back.zero.every((z, i) => z === zero[i])) {
+    q.set(node.output, { q: back.ref.q, scale: 0, min: back.ref.min, max: back.ref.max, pending: false, unit: Float64Array.from(scale) });
+    return;
+  }
+  const x = exact.unit ? q.get(node.input, node) : exact;
+  if (scale.some((v) => !(v > 0) || !Number.isFinite(v))) throw new CompileError(`${describeSource(node.source)}: dequantization scales must be positive`);
+  // (v·2^−e − z)·s = (v − z·2^e)·(s·2^−e)
+  const offset = Array.from(zero, (z) => -z * 2 ** x.scale);
+  let cur: Ref = x;
+  if (offset.some((o) => o !== 0)) {
+    if (offset.some((o) => !Number.isInteger(o))) throw new CompileError(`${describeSource(node.source)}: the zero point is not an integer at the input's scale 2^${x.scale}`);
+    const name = `${node.output}::shifted`;
+    q.push({ kind: 'addConst', input: x.q, output: name, constant: offset, source: node.source });
+    cur = q.define(name, { scale: x.scale, min: x.min + Math.min(...offset), max: x.max + Math.max(...offset), pending: x.pending }, node.output);
+  }
+  q.set(node.output, { q: cur.q, scale: 0, min: cur.min, max: cur.max, pending: cur.pending, unit: scale.map((s) => s * 2 ** -x.scale) });
+}
+
+/** Saturation bounds as Requantize's j (relu: [0, 2^j − 1]; signed: [−2^(j−1), 2^(j−1) − 1]), or undefined. */
+function saturationBits(lo: number, hi: number, relu: boolean): number | undefined {
+  if (relu) {
+    if (lo > 0) return undefined;
+    const j = Math.log2(hi + 1);
+    return Number.isInteger(j) && j >= 1 ? j : undefined;
+  }
+  const j = Math.log2(hi + 1) + 1;
+  return Number.isInteger(j) && j >= 2 && lo === -(2 ** (j - 1)) ? j : undefined;
+}
+
+/**
+ * QuantizeLinear of an int8 accumulator with units (see the module header): one rescale with
+ * the multiplier unit/scale, the deferred ReLU and the saturation fused; returns false when
+ * the multiplier is an exact power-of-two ratio that needs half-to-even rounding (the caller
+ * then takes the general path).
+ */
+function requantizeUnits(q: Quantizer, node: RequantizeNode, x: Ref): boolean {
+  const unit = x.unit!;
+  const shape = q.shape(node.input);
+  const scale = broadcastTo(node.scale, shape);
+  const zero = broadcastTo(node.zeroPoint, shape);
+  const ratio = Array.from(unit, (u, i) => u / scale[i]!);
+  if (ratio.some((v) => !(v > 0) || !Number.isFinite(v))) throw new CompileError(`${describeSource(node.source)}: quantization scales must be positive`);
+  let k = -1;
+  const bits = REQUANT_BITS;
+  for (let t = 0; t <= 40 && k < 0; t++) if (ratio.every((v) => Number.isInteger(v * 2 ** t) && v * 2 ** t <= 2 ** bits)) k = t;
+  const exact = k >= 0;
+  if (exact && k > 0) return false;
+  if (!exact) k = Math.max(0, bits - 1 - Math.floor(Math.log2(Math.max(...ratio))));
+  // The multiplier is applied inside the rescale's gadget (Requantize): no wire of its own.
+  const multiplier = ratio.map((v) => Math.round(v * 2 ** k));
+  const scaled = multiplier.some((c) => c !== 1);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const c of new Set(multiplier)) {
+    min = Math.min(min, c * x.min, c * x.max);
+    max = Math.max(max, c * x.min, c * x.max);
+  }
+  if (!(Math.max(-min, max) < 2 ** 52)) return false;
+  const step = (suffix: string) => `${node.output}::${suffix}`;
+  const relu = x.relu !== undefined;
+  // The half-up quotient's width: statically, and from the calibrated range (before the ReLU) with headroom.
+  const [qmin, qmax] = [rescaleValue(min, k), rescaleValue(max, k)];
+  const calibrated = Math.ceil(q.range(x.relu ?? node.input) * Math.max(...scale.map((s) => 1 / s)) * 2 ** q.opts.headroomBits) + 1;
+  const width = Math.max(2, Math.min(signedBits(qmin, qmax), signedBits(-calibrated, calibrated)));
+  let lo = Math.max(qmin, -(2 ** (width - 1)));
+  let hi = Math.min(qmax, 2 ** (width - 1) - 1);
+  if (relu) [lo, hi] = [Math.max(lo, 0), Math.max(hi, 0)];
+  // Saturation to the type's range (less the zero point), in the gadget when the range has its shape.
+  const z = zero[0]!;
+  const uniformZero = zero.every((v) => v === z);
+  let saturate: number | undefined;
+  if (uniformZero && (lo < node.min - z || hi > node.max - z)) {
+    const j = saturationBits(node.min - z, node.max - z, relu);
+    if (j !== undefined && (relu ? j <= width - 2 : j <= width - 1)) {
+      saturate = j;
+      lo = Math.max(lo, node.min - z);
+      hi = Math.min(hi, node.max - z);
+    }
+  }
+  q.push({ kind: 'rescale', input: x.q, output: step('rounded'), shift: k, bits: width, relu, ...(scaled ? { multiplier } : {}), ...(saturate !== undefined ? { saturate } : {}), source: node.source });
+  const rounded = q.define(step('rounded'), { scale: 0, min: lo, max: hi, pending: false }, node.output);
+  finishRequantize(q, node, rounded, Array.from(zero));
+  return true;
+}
+
+/** Adds the zero point and clamps what is still outside [node.min, node.max] (one Max2 per bound). */
+function finishRequantize(q: Quantizer, node: RequantizeNode, rounded: Ref, zero: number[]): void {
+  let cur = rounded;
+  if (zero.some((z) => z !== 0)) {
+    const name = `${node.output}::offset`;
+    q.push({ kind: 'addConst', input: cur.q, output: name, constant: zero, source: node.source });
+    cur = q.define(name, { scale: 0, min: cur.min + Math.min(...zero), max: cur.max + Math.max(...zero), pending: false }, node.output);
+  }
+  const min = node.min > cur.min ? node.min : null;
+  const max = node.max < cur.max ? node.max : null;
+  if (min === null && max === null) {
+    q.set(node.output, cur === rounded ? cur : { ...cur, beforeZero: { ref: rounded, zero } });
+    return;
+  }
+  const width = (a: number, b: number, c: number) => Math.ceil(Math.log2(Math.max(b - c + 1, c - a, 1)));
+  const afterMin = min === null ? [cur.min, cur.max] : [Math.max(cur.min, min), Math.max(cur.max, min)];
+  q.push({ kind: 'clamp', input: cur.q, output: node.output, min, max, minBits: min === null ? 0 : width(cur.min, cur.max, min), maxBits: max === null ? 0 : width(afterMin[0]!, afterMin[1]!, max), source: node.source });
+  q.set(node.output, q.define(node.output, { scale: 0, min: max === null ? afterMin[0]! : Math.min(afterMin[0]!, max), max: max === null ? afterMin[1]! : Math.min(afterMin[1]!, max), pending: false }, node.output));
+}
 
 /** QuantizeLinear and the requantization of the QLinear ops. */
 function quantizeRequantize(q: Quantizer, node: RequantizeNode): void {
+  const held = q.exact(node.input, node);
+  if (held.unit && requantizeUnits(q, node, held)) return;
   const x = q.get(node.input, node);
+  // A value at a power-of-two scale 2^x.scale has the unit 2^−x.scale.
+  const unit = new Float64Array(sizeOf(q.shape(node.input))).fill(2 ** -x.scale);
+  if (!held.unit && requantizeUnits(q, node, { q: x.q, scale: 0, min: x.min, max: x.max, pending: x.pending, unit })) return;
   const shape = q.shape(node.input);
   const inverse = broadcastTo(node.scale, shape).map((s) => 1 / s);
   const zero = Array.from(broadcastTo(node.zeroPoint, shape));
@@ -55,20 +192,7 @@ function quantizeRequantize(q: Quantizer, node: RequantizeNode): void {
   const lo = Math.max(qmin, -(2 ** (bits - 1)));
   const hi = Math.min(qmax, 2 ** (bits - 1) - 1);
   cur = q.define(step('rounded'), { scale: 0, min: lo, max: hi, pending: false }, node.output);
-  if (zero.some((z) => z !== 0)) {
-    q.push({ kind: 'addConst', input: cur.q, output: step('offset'), constant: zero, source: node.source });
-    cur = q.define(step('offset'), { scale: 0, min: lo + Math.min(...zero), max: hi + Math.max(...zero), pending: false }, node.output);
-  }
-  const min = node.min > cur.min ? node.min : null;
-  const max = node.max < cur.max ? node.max : null;
-  if (min === null && max === null) {
-    q.set(node.output, cur);
-    return;
-  }
-  const width = (a: number, b: number, c: number) => Math.ceil(Math.log2(Math.max(b - c + 1, c - a, 1)));
-  const afterMin = min === null ? [cur.min, cur.max] : [Math.max(cur.min, min), Math.max(cur.max, min)];
-  q.push({ kind: 'clamp', input: cur.q, output: node.output, min, max, minBits: min === null ? 0 : width(cur.min, cur.max, min), maxBits: max === null ? 0 : width(afterMin[0]!, afterMin[1]!, max), source: node.source });
-  q.set(node.output, q.define(node.output, { scale: 0, min: max === null ? afterMin[0]! : Math.min(afterMin[0]!, max), max: max === null ? afterMin[1]! : Math.min(afterMin[1]!, max), pending: false }, node.output));
+  finishRequantize(q, node, cur, zero);
 }
 
 export const int8 = family({
@@ -89,6 +213,21 @@ export const int8 = family({
         return { lo: x.lo.map(f), hi: x.hi.map(f) };
       },
       quantize: quantizeRequantize,
+    },
+    dequantize: {
+      run(node, c) {
+        const shape = c.shape(node.input);
+        const s = broadcastTo(node.scale, shape);
+        const z = broadcastTo(node.zeroPoint, shape);
+        return c.value(node.input).map((v, i) => (v - z[i]!) * s[i]!);
+      },
+      interval(node, c) {
+        const x = c.interval(node.input);
+        const s = broadcastTo(node.scale, c.shape(node.input));
+        const z = broadcastTo(node.zeroPoint, c.shape(node.input));
+        return { lo: x.lo.map((v, i) => (v - z[i]!) * s[i]!), hi: x.hi.map((v, i) => (v - z[i]!) * s[i]!) };
+      },
+      quantize: quantizeDequantize,
     },
   },
   fixed: {},

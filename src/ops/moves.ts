@@ -213,9 +213,12 @@ export const moves = family({
       run: (node, c) => c.value(node.input),
       interval: (node, c) => c.interval(node.input),
       quantize(q, node) {
-        const x = q.get(node.input, node);
+        // An int8 value keeps its units (same order of elements) and its deferred ReLU.
+        const x = q.exact(node.input, node);
         q.push({ kind: 'reshape', input: x.q, output: node.output, shape: node.shape, source: node.source });
-        q.set(node.output, q.define(node.output, { ...x }, node.output));
+        const { unit, relu, ...plain } = x;
+        const out = q.define(node.output, plain, node.output);
+        q.set(node.output, unit ? { ...out, unit, ...(relu !== undefined ? { relu } : {}) } : out);
       },
     },
     transpose: {

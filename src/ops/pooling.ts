@@ -6,7 +6,8 @@
  * scale — exact for a uniform power-of-two divisor, otherwise a fixed-point multiplier per
  * output position whose extra bits the next rescale removes. MaxPool works on the
  * unrescaled accumulator (the rescale is monotone) with a comparison width from the static
- * and calibrated spans.
+ * and calibrated spans; an int8 accumulator (units per channel, src/quant/units.ts) is
+ * pooled as its integers, before its requantization.
  * Circuit cost: sumPool none; maxPool a MaxOf(n, b) per window of n > 1 taps: (n − 1)
  * comparisons Max2(b) of b + 3 constraints each, plus input bindings.
  */
@@ -16,6 +17,7 @@ import { avgDivisors, avgPoolForward, poolForward, windowMax, windowSum } from '
 import { windowTaps, type WindowTaps } from '../ir/window.js';
 import { CONV_CONVERTERS } from '../onnx/ops-conv.js';
 import type { QMaxPool, QModel, QSumPool } from '../quant/model.js';
+import { channelUnits, expandChannels } from '../quant/units.js';
 import { refuse } from '../reference/refuse.js';
 import { combine, type LinearExpr } from '../circuit/linear-expr.js';
 import type { Emitter, GadgetInstance } from '../circuit/emitter.js';
@@ -98,17 +100,24 @@ export const pooling = family({
         return { lo: poolForward(x.lo, g, windowMax), hi: poolForward(x.hi, g, windowMax) };
       },
       quantize(q, node) {
-        const x = q.get(node.input, node);
+        // An int8 value whose unit is one per channel is pooled as its integers (the unit is
+        // positive, so the maximum is the same element); its deferred ReLU commutes with it.
+        const held = q.exact(node.input, node);
+        const channels = held.unit && held.relu === undefined ? channelUnits(held.unit, q.shape(node.input), 1) : undefined;
+        const x = channels ? held : q.get(node.input, node);
         const taps = windowTaps(node.window, q.shape(node.input).slice(2), q.shape(node.output).slice(2));
         for (let o = 0; o < taps.outputs; o++) {
           if (taps.start[o + 1] === taps.start[o]) throw new CompileError(`${describeSource(node.source)}: a pooling window lies entirely in the padding`);
         }
         // Differences of two inputs: statically within ±(max − min); calibrated within ±2·range.
         const staticBits = Math.max(1, Math.ceil(Math.log2(x.max - x.min + 1)));
-        const calibrated = Math.ceil(q.range(node.input) * 2 ** (x.scale + q.opts.headroomBits));
+        const perUnit = channels ? 1 / Math.min(...channels) : 2 ** x.scale;
+        const calibrated = Math.ceil(q.range(node.input) * perUnit * 2 ** q.opts.headroomBits);
         const bits = Math.max(1, Math.min(staticBits, Math.ceil(Math.log2(2 * calibrated + 1))));
         q.push({ kind: 'maxPool', input: x.q, output: node.output, window: node.window, bits, source: node.source });
-        q.set(node.output, q.define(node.output, { ...x }, node.output));
+        const { unit: _unit, ...plain } = x;
+        const out = q.define(node.output, plain, node.output);
+        q.set(node.output, channels ? { ...out, unit: expandChannels(channels, q.shape(node.output), 1) } : out);
       },
     },
     avgPool: {

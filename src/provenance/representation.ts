@@ -16,6 +16,7 @@
  * threads, integers do not, so a checker reproduces every distance bit for bit.
  */
 import { InputError, ProvenanceError } from '../shared/errors.js';
+import { saturateQuotient } from '../shared/rounding.js';
 import { describeSource } from '../ir/graph.js';
 import { quantizeInput, rescaleHalfEven, rescaleValue, runReference } from '../reference/execute.js';
 import type { QModel } from '../quant/model.js';
@@ -88,15 +89,15 @@ function compilePlan(truncated: QModel): RepresentationModel['plan'] {
         return y;
       });
     } else if (node.kind === 'rescale') {
-      const { shift, relu, halfEven } = node;
+      const { shift, halfEven } = node;
       const lo = -(2 ** (node.bits - 1));
       const hi = 2 ** (node.bits - 1) - 1;
       plan.push((x) => {
         const y = new Float64Array(x.length);
         for (let i = 0; i < x.length; i++) {
-          const q = rescaleValue(x[i]!, shift);
+          const q = rescaleValue(node.multiplier ? x[i]! * node.multiplier[i]! : x[i]!, shift);
           if (q < lo || q > hi) throw new InputError(`the input drives ${describeSource(node.source)} outside its calibrated range: value ${q} at index ${i} is not in [${lo}, ${hi}]`);
-          y[i] = halfEven ? rescaleHalfEven(x[i]!, shift) : relu && q < 0 ? 0 : q;
+          y[i] = halfEven ? rescaleHalfEven(x[i]!, shift) : saturateQuotient(q, node.relu, node.saturate);
         }
         return y;
       });

@@ -93,6 +93,10 @@ export interface QAddConst extends QNodeBase {
  * q = floor((x + 2^(shift−1)) / 2^shift) (q = x when shift is 0), with q range-checked to
  * `bits` signed bits; y = relu ? max(q, 0) : q. With `halfEven` (never with relu), exact
  * halves round to the even neighbour instead of up (ONNX QuantizeLinear rounding).
+ * With `multiplier` (one positive integer per element), x is first multiplied by it; with
+ * `saturate` = j, y is then clamped to j bits: [0, 2^j − 1] with relu (j ≤ bits − 2),
+ * [−2^(j−1), 2^(j−1) − 1] without (j ≤ bits − 1): an int8/uint8 requantization, proven from
+ * the one decomposition (the Requantize gadget). Neither is used with halfEven.
  */
 export interface QRescale extends QNodeBase {
   kind: 'rescale';
@@ -100,6 +104,8 @@ export interface QRescale extends QNodeBase {
   bits: number;
   relu: boolean;
   halfEven?: boolean;
+  multiplier?: number[];
+  saturate?: number;
 }
 
 /** Same integers, new shape. */
@@ -286,9 +292,22 @@ export interface OutputTransform {
   log?: true;
 }
 
+/**
+ * An int8 model's input quantization (its leading ONNX QuantizeLinear, applied outside the
+ * circuit like every input quantization): X = clamp(round_half_even(float32(x / scale[i])) +
+ * zeroPoint[i], min, max), with scale and zeroPoint one value for all or one per element.
+ * The model input's `scale` is then 0: the public input integers are X.
+ */
+export interface InputQuantization {
+  scale: number[];
+  zeroPoint: number[];
+  min: number;
+  max: number;
+}
+
 /** A quantized model: what the reference executor runs and the emitter compiles. */
 export interface QModel {
-  input: { name: string; shape: Shape; scale: number; bits: number };
+  input: { name: string; shape: Shape; scale: number; bits: number; quantization?: InputQuantization };
   output: { name: string; shape: Shape; scale: number; min: number; max: number; transform?: OutputTransform };
   nodes: QNode[];
   values: Record<string, QValueInfo>;

@@ -9,12 +9,13 @@
  * The per-op rules are in the operator modules (src/ops/), found through the registry.
  */
 import { CompileError } from '../shared/errors.js';
-import type { Graph, IrNode } from '../ir/graph.js';
+import { nodeInputs, type Graph, type IrNode } from '../ir/graph.js';
+import { broadcastTo } from '../ir/gather.js';
 import type { FloatOp } from '../ops/types.js';
 import { FLOAT_OPS } from '../ops/registry.js';
 import type { Ranges } from './ranges.js';
-import { DEFAULT_QUANT_OPTIONS, type QModel, type QuantOptions } from './model.js';
-import { Quantizer, scaleFor } from './quantizer.js';
+import { DEFAULT_QUANT_OPTIONS, type InputQuantization, type QModel, type QuantOptions } from './model.js';
+import { Quantizer, scaleFor, signedBits } from './quantizer.js';
 
 export { Quantizer, scaleFor, signedBits, type Ref } from './quantizer.js';
 
@@ -29,20 +30,58 @@ export function quantize(graph: Graph, ranges: Ranges, options: Partial<QuantOpt
     if (!Number.isInteger(v) || v < 0 || v > 40) throw new CompileError(`expected ${k} to be an integer in [0, 40], got ${v}`);
   }
   const q = new Quantizer(graph, ranges, opts);
-  const inScale = scaleFor(q.range(graph.input.name), opts.inputBits);
-  const inMax = 2 ** (opts.inputBits - 1) - 1;
-  const inMin = -(2 ** (opts.inputBits - 1));
-  q.set(graph.input.name, q.define(graph.input.name, { scale: inScale, min: inMin, max: inMax, pending: false }, graph.input.name));
+  const leading = inputQuantization(graph);
+  let input: QModel['input'];
+  if (leading) {
+    // An int8 model's QuantizeLinear of its input: the public input integers are its output.
+    const { quantization, node } = leading;
+    const bits = signedBits(quantization.min, quantization.max);
+    input = { name: graph.input.name, shape: graph.input.shape, scale: 0, bits, quantization };
+    const ref = q.define(graph.input.name, { scale: 0, min: quantization.min, max: quantization.max, pending: false }, graph.input.name);
+    q.set(graph.input.name, ref);
+    q.set(node.output, ref);
+  } else {
+    const inScale = scaleFor(q.range(graph.input.name), opts.inputBits);
+    const inMax = 2 ** (opts.inputBits - 1) - 1;
+    const inMin = -(2 ** (opts.inputBits - 1));
+    input = { name: graph.input.name, shape: graph.input.shape, scale: inScale, bits: opts.inputBits };
+    q.set(graph.input.name, q.define(graph.input.name, { scale: inScale, min: inMin, max: inMax, pending: false }, graph.input.name));
+  }
 
-  for (const node of graph.nodes) quantizeWith(q, node);
+  for (const node of graph.nodes) if (node !== leading?.node) quantizeWith(q, node);
 
   const out = q.get(graph.output.name, graph.nodes[graph.nodes.length - 1]!);
   return {
-    input: { name: graph.input.name, shape: graph.input.shape, scale: inScale, bits: opts.inputBits },
+    input,
     output: { name: out.q, shape: graph.output.shape, scale: out.scale, min: out.min, max: out.max, transform: q.transform },
     nodes: q.nodes,
     values: q.values,
     options: opts,
+  };
+}
+
+/**
+ * The QuantizeLinear of the graph input, when it is the input's only reader and not the
+ * model's last step: it becomes the input quantization, applied outside the circuit.
+ */
+function inputQuantization(graph: Graph): { node: IrNode; quantization: InputQuantization } | undefined {
+  const readers = graph.nodes.filter((n) => nodeInputs(n).includes(graph.input.name));
+  const node = readers[0];
+  // (A model that is the QuantizeLinear alone keeps it in the circuit: there would be nothing else to prove.)
+  if (readers.length !== 1 || node?.kind !== 'requantize' || node.output === graph.output.name) return undefined;
+  const flat = (t: { data: Float64Array }) => Array.from(t.data);
+  const scale = broadcastTo(node.scale, graph.input.shape);
+  const zero = broadcastTo(node.zeroPoint, graph.input.shape);
+  const uniform = (a: Float64Array) => a.every((v) => v === a[0]);
+  if (!scale.every((v) => v > 0 && Number.isFinite(v)) || !zero.every(Number.isInteger)) return undefined;
+  return {
+    node,
+    quantization: {
+      scale: uniform(scale) ? [scale[0]!] : flat({ data: scale }),
+      zeroPoint: uniform(zero) ? [zero[0]!] : flat({ data: zero }),
+      min: node.min,
+      max: node.max,
+    },
   };
 }
 

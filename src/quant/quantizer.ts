@@ -21,6 +21,19 @@ export interface Ref {
   max: number;
   /** An accumulator that must be rescaled before anything but addition, pooling or reshaping. */
   pending: boolean;
+  /**
+   * int8 (QDQ) values: the real value of element i is q·unit[i] (scale is then 0), with a
+   * positive unit that need not be a power of two. Only the int8-aware rules read such a
+   * value as it is (`exact`); every other rule gets it converted (`get`).
+   */
+  unit?: Float64Array;
+  /**
+   * With `unit`: a ReLU not yet applied (real value max(q, 0)·unit), for the next
+   * requantization to fuse; names the float value before the ReLU (its calibrated range).
+   */
+  relu?: string;
+  /** An int8 value with its zero point added: the value before (zero = the constant added), for a DequantizeLinear to take back. */
+  beforeZero?: { ref: Ref; zero: number[] };
 }
 
 /** The scale that fits `maxAbs` into signed `bits`: floor(log2((2^(bits−1) − 1) / maxAbs)). */
@@ -55,11 +68,51 @@ export class Quantizer {
     return this.graph.shapes.get(floatName)!;
   }
 
-  /** The fixed-point value holding a float value. */
+  /**
+   * The fixed-point value holding a float value, at a power-of-two scale: an int8 value with
+   * a unit (and a deferred ReLU) is converted first, once (see `plain`).
+   */
   get(floatName: string, node: IrNode): Ref {
+    const ref = this.exact(floatName, node);
+    if (!ref.unit) return ref;
+    const plain = this.plain(ref, floatName, node.source);
+    this.state.set(floatName, plain);
+    return plain;
+  }
+
+  /** The value as it is held, an int8 value with its unit included (for the int8-aware rules). */
+  exact(floatName: string, node: IrNode): Ref {
     const ref = this.state.get(floatName);
     if (!ref) throw new CompileError(`${describeSource(node.source)}: input "${floatName}" has no quantized value`);
     return ref;
+  }
+
+  /**
+   * An int8 value with a unit at a power-of-two scale instead: its deferred ReLU applied
+   * (a range-checked ReLU), then multiplied by the unit held to weightBits significant bits
+   * (a free constant multiply; the result is an accumulator, rescaled when needed).
+   */
+  plain(x: Ref, floatName: string, source: NodeSource): Ref {
+    let cur: Ref = { q: x.q, scale: x.scale, min: x.min, max: x.max, pending: x.pending };
+    if (x.relu) {
+      const name = `${floatName}::relu`;
+      this.push({ kind: 'rescale', input: cur.q, output: name, shift: 0, bits: signedBits(cur.min, cur.max), relu: true, source });
+      cur = this.define(name, { scale: 0, min: Math.max(cur.min, 0), max: Math.max(cur.max, 0), pending: false }, floatName);
+    }
+    const unit = x.unit!;
+    let uMax = 0;
+    for (const u of unit) uMax = Math.max(uMax, u);
+    const shift = scaleFor(uMax, this.opts.weightBits);
+    const constant = Array.from(unit, (u) => Math.round(u * 2 ** shift));
+    const name = `${floatName}::units`;
+    this.push({ kind: 'mulConst', input: cur.q, output: name, constant, weightScale: shift, source });
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const k of new Set(constant)) {
+      lo = Math.min(lo, k * cur.min, k * cur.max);
+      hi = Math.max(hi, k * cur.min, k * cur.max);
+    }
+    return this.define(name, { scale: cur.scale + shift, min: lo, max: hi, pending: true }, floatName);
   }
 
   /** Records which fixed-point value holds a float value. */

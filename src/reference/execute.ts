@@ -6,7 +6,8 @@
  */
 import { InputError } from '../shared/errors.js';
 import { sizeOf } from '../ir/graph.js';
-import type { QModel, QNode } from '../quant/model.js';
+import type { InputQuantization, QModel, QNode } from '../quant/model.js';
+import { roundHalfEven } from '../shared/rounding.js';
 import { FIXED_OPS } from '../ops/registry.js';
 import type { FixedOp, ReferenceContext } from '../ops/types.js';
 
@@ -17,9 +18,10 @@ export { rescaleHalfEven, rescaleValue } from '../shared/rounding.js';
  * @throws {InputError} for non-finite values or values outside the input range
  */
 export function quantizeInput(model: Pick<QModel, 'input'>, input: ArrayLike<number>): number[] {
-  const { shape, scale, bits } = model.input;
+  const { shape, scale, bits, quantization } = model.input;
   const expected = sizeOf(shape);
   if (input.length !== expected) throw new InputError(`expected ${expected} input values for shape [${shape.join(', ')}], got ${input.length}`);
+  if (quantization) return quantizeAffine(quantization, input);
   const lo = -(2 ** (bits - 1));
   const hi = 2 ** (bits - 1) - 1;
   const out = new Array<number>(expected);
@@ -33,6 +35,30 @@ export function quantizeInput(model: Pick<QModel, 'input'>, input: ArrayLike<num
     out[i] = q;
   }
   return out;
+}
+
+/**
+ * An int8 model's input quantization (ONNX QuantizeLinear, in float32 like onnxruntime):
+ * clamp(round_half_even(float32(x / scale)) + zeroPoint, min, max).
+ */
+function quantizeAffine(p: InputQuantization, input: ArrayLike<number>): number[] {
+  return Array.from({ length: input.length }, (_, i) => {
+    const v = input[i]!;
+    if (!Number.isFinite(v)) throw new InputError(`input value at flat index ${i} is ${v}; inputs must be finite numbers`);
+    const s = p.scale.length === 1 ? p.scale[0]! : p.scale[i]!;
+    const z = p.zeroPoint.length === 1 ? p.zeroPoint[0]! : p.zeroPoint[i]!;
+    return Math.min(Math.max(roundHalfEven(Math.fround(v / s)) + z, p.min), p.max);
+  });
+}
+
+/**
+ * The float values the input integers stand for: v · 2^−scale, or (v − zeroPoint)·scale for
+ * an int8 model's input (what onnxruntime is given on the TEE path).
+ */
+export function dequantizeInput(model: Pick<QModel, 'input'>, raw: ArrayLike<number>): Float32Array {
+  const { scale, quantization: p } = model.input;
+  if (!p) return Float32Array.from(raw, (v) => v / 2 ** scale);
+  return Float32Array.from(raw, (v, i) => (v - (p.zeroPoint.length === 1 ? p.zeroPoint[0]! : p.zeroPoint[i]!)) * (p.scale.length === 1 ? p.scale[0]! : p.scale[i]!));
 }
 
 /**

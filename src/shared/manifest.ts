@@ -84,7 +84,17 @@ export const manifestSchema = z.object({
   }),
   compileOptions: z.record(z.string(), z.unknown()),
   io: z.object({
-    input: z.object({ name: z.string(), shape: z.array(z.number()), scale: z.number(), bits: z.number(), min: z.number(), max: z.number(), visibility: z.enum(['public', 'hashed']) }),
+    input: z.object({
+      name: z.string(),
+      shape: z.array(z.number()),
+      scale: z.number(),
+      bits: z.number(),
+      min: z.number(),
+      max: z.number(),
+      visibility: z.enum(['public', 'hashed']),
+      /** An int8 model's input quantization (its leading QuantizeLinear), applied outside the circuit. */
+      quantization: z.object({ scale: z.array(z.number()), zeroPoint: z.array(z.number()), min: z.number(), max: z.number() }).optional(),
+    }),
     output: z.object({
       shape: z.array(z.number()),
       scale: z.number(),

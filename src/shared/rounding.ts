@@ -20,3 +20,14 @@ export function rescaleHalfEven(x: number, shift: number): number {
   const tie = (x + 2 ** (shift - 1)) % 2 ** shift === 0;
   return tie && q % 2 !== 0 ? q - 1 : q;
 }
+
+/**
+ * A rescale's output from its half-up quotient q (already range-checked): ReLU, then the
+ * saturation to `saturate` bits when given ([0, 2^j − 1] after ReLU, else
+ * [−2^(j−1), 2^(j−1) − 1]), as the Requantize gadget proves it.
+ */
+export function saturateQuotient(q: number, relu: boolean, saturate: number | undefined): number {
+  const y = relu && q < 0 ? 0 : q;
+  if (saturate === undefined) return y;
+  return relu ? Math.min(y, 2 ** saturate - 1) : Math.min(Math.max(y, -(2 ** (saturate - 1))), 2 ** (saturate - 1) - 1);
+}

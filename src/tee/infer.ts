@@ -26,7 +26,7 @@ import { readCheckedArtifact } from '../shared/artifacts-check.js';
 import { assembleReceipt, isPublicReceipt, publicInput, type Attestation, type PublicReceipt, type Receipt, type TeeOutput } from '../shared/receipt.js';
 import type { Manifest } from '../shared/manifest.js';
 import { OrtModel } from '../onnx/runtime.js';
-import { quantizeInput } from '../reference/execute.js';
+import { dequantizeInput, quantizeInput } from '../reference/execute.js';
 import type { QModel } from '../quant/model.js';
 import { loadArtifacts, type Artifacts } from '../prove/artifacts.js';
 import { proveInferenceTimed } from '../prove/prove.js';
@@ -73,7 +73,7 @@ function createSession(artifacts: TeeArtifacts): Promise<OrtModel> {
 /** Runs the model on the dequantized input integers (a fixed-batch graph included: see OrtModel). */
 async function runSession(session: OrtModel, model: QModel, inputRaw: readonly number[]): Promise<TeeOutput> {
   const { input, output } = model;
-  const x = Float32Array.from(inputRaw, (v) => v / 2 ** input.scale);
+  const x = dequantizeInput({ input }, inputRaw);
   const result = await session.runOutputs(x, input.shape);
   const final = Array.from(result[session.outputName]!);
   const values = session.logitsName ? Array.from(result[session.logitsName]!) : final;

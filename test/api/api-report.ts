@@ -59,7 +59,13 @@ export function apiReport(dtsPath: string): string {
     } else if (f & ts.SymbolFlags.Interface) {
       out.push(`interface ${name} {`, ...members(checker.getDeclaredTypeOfSymbol(symbol), decl), '}');
     } else if (f & ts.SymbolFlags.TypeAlias) {
-      out.push(`type ${name} = ${typeText(checker.getDeclaredTypeOfSymbol(symbol), FLAGS | ts.TypeFormatFlags.InTypeAlias)}`);
+      // a union's members print in the checker's creation order, which follows the order files are read (the IR unions
+      // are assembled by declaration merging): sort them so the report does not depend on it
+      const declared = checker.getDeclaredTypeOfSymbol(symbol);
+      const text = declared.isUnion() && declared.aliasSymbol === symbol && declared.types.every((m) => m.aliasSymbol || m.symbol)
+        ? declared.types.map((m) => typeText(m)).sort().join(' | ')
+        : typeText(declared, FLAGS | ts.TypeFormatFlags.InTypeAlias);
+      out.push(`type ${name} = ${text}`);
     } else if (f & ts.SymbolFlags.Variable) {
       const type = checker.getTypeOfSymbolAtLocation(symbol, decl);
       // zod schemas: their inferred types are named by the aliases exported beside them; the schema's own type is long and internal.

@@ -8,8 +8,8 @@
  * - every layer output (y = Σ w·x) costs one;
  * - every public output costs one unless it is a bare private signal (a public input or a
  *   constant cannot be substituted for it).
- * - a convolution read only by a max pooling whose windows all have the same number (≥ 2)
- *   of taps is emitted inside the pooling's template: its outputs stay expressions there,
+ * - a convolution read only by a max pooling whose windows all have every tap of the
+ *   pooling kernel (≥ 2) is emitted inside the pooling's template: its outputs stay expressions there,
  *   so they cost nothing and the comparisons need no input bindings.
  * What each element is follows from the node kinds: layer, gadget and product outputs are
  * private signals, the model input public ones; sums and scaled values are expressions;
@@ -28,6 +28,8 @@ const O1 = {
   rescale: (k: number, b: number) => k + b + 2,
   max2: (b: number) => b + 3,
   argMax: (n: number, b: number) => n * (b + 4) + (n === 2 ? 1 : 2),
+  /** Requantize(k, b, j, relu, c) (test/circuits/requantize.test.ts). */
+  requantize: (k: number, b: number, j: number, relu: boolean) => k + b + (j === 0 ? 2 : relu ? (b === j + 2 ? 3 : 5) : b === j + 1 ? 5 : 10),
 };
 
 const fill = (n: number, k: Kind): Kind[] => new Array<Kind>(n).fill(k);
@@ -49,7 +51,7 @@ export function expectedConstraintsO1(model: QModel): number {
     if (node.kind !== 'conv' || node.output === model.output.name) return undefined;
     const r = readers(node.output);
     const pool = r.length === 1 && r[0]!.kind === 'maxPool' ? r[0]! : undefined;
-    return pool && pool.kind === 'maxPool' && (uniformTaps(pool) ?? 0) >= 2 ? pool : undefined;
+    return pool && pool.kind === 'maxPool' && (uniformTaps(pool) ?? 0) >= 2 && uniformTaps(pool) === sizeOf(pool.window.kernel) ? pool : undefined;
   };
   const fused = new Set(model.nodes.filter((m) => fusedInto(m)).map((m) => m.output));
   let n = 0;
@@ -65,8 +67,10 @@ export function expectedConstraintsO1(model: QModel): number {
         break;
       case 'rescale':
       case 'leakyRelu':
-        // RescaleHalfEven adds the tie flag and its check (two constraints).
-        n += bind(x) + x.length * (O1.rescale(node.shift, node.bits) + (node.kind === 'rescale' && node.halfEven ? 2 : 0));
+        // RescaleHalfEven adds the tie flag and its check (two constraints); a multiplier or a
+        // saturation makes it a Requantize gadget.
+        if (node.kind === 'rescale' && (node.multiplier || node.saturate !== undefined)) n += bind(x) + x.length * O1.requantize(node.shift, node.bits, node.saturate ?? 0, node.relu);
+        else n += bind(x) + x.length * (O1.rescale(node.shift, node.bits) + (node.kind === 'rescale' && node.halfEven ? 2 : 0));
         y = fill(count, 'private');
         break;
       case 'maxPool': {

@@ -18,7 +18,10 @@ import { releaseCurve } from '../../src/shared/curve.js';
 import type { PublicReceipt as Receipt } from '../../src/shared/receipt.js';
 import { loadVerifierKey, verifyProof, type VerifierKey } from '../../src/verify/verify.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
-import { TAMPER_CASES } from '../verify/tampering-cases.js';
+import { MODES, tamperCasesFor } from '../verify/tampering-cases.js';
+
+/** The table's cases for the public tiny model. */
+const TAMPER_CASES = tamperCasesFor(MODES.public);
 
 let key: VerifierKey;
 let receipt: Receipt;

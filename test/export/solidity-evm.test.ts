@@ -17,8 +17,11 @@ import { releaseCurve } from '../../src/shared/curve.js';
 import type { PublicReceipt as Receipt } from '../../src/shared/receipt.js';
 import { loadVerifierKey, verifyProof, type VerifierKey } from '../../src/verify/verify.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
-import { resealDigest, TAMPER_CASES } from '../verify/tampering-cases.js';
+import { resealDigest, MODES, tamperCasesFor } from '../verify/tampering-cases.js';
 import { deployExport, type DeployedModel } from '../helpers/zkinfer-chain.js';
+
+/** The table's cases for the public tiny model. */
+const TAMPER_CASES = tamperCasesFor(MODES.public);
 
 const NONCE = '5eed'.repeat(8);
 const CREATED = '2026-12-01T10:00:00.000Z';

@@ -9,11 +9,18 @@
  * (unknown fields, malformed values) — a verifier that takes typed arguments (a contract)
  * cannot even express them; `binding` cases are refused by the checks around the proof;
  * `proof` cases reach the pairing check itself.
+ *
+ * The table serves every visibility: a case names the receipts it `applies` to (a public
+ * output, a hashed input, …), and {@link tamperCasesFor} picks the cases of one honest
+ * receipt. Hashed receipts add the commitment cases — an altered commitment, one written at
+ * or above the field modulus, input and output commitments swapped, raw values smuggled in
+ * beside a commitment or in its place, the receipt sealed (no proof).
  */
 import { bn254 } from '@noble/curves/bn254.js';
 import { FIELD_MODULUS } from '../../src/shared/field.js';
 import { receiptContext } from '../../src/shared/context.js';
-import { inputCommitment, receiptDigest, type PublicReceipt as Receipt } from '../../src/shared/receipt.js';
+import { inputCommitment, isHashedOutput, receiptDigest, type PublicReceipt, type Receipt } from '../../src/shared/receipt.js';
+import { SEALED_NO_PROOF } from '../../src/verify/verify.js';
 import { softmax } from '../../src/ir/float-exec.js';
 import type { Manifest } from '../../src/build/manifest.js';
 
@@ -21,6 +28,8 @@ import type { Manifest } from '../../src/build/manifest.js';
 export interface TamperCase {
   name: string;
   layer: 'json' | 'binding' | 'proof';
+  /** The honest receipts it applies to, by their visibilities (default: every proven receipt). */
+  applies?: (mode: ReceiptMode) => boolean;
   /** Returns the tampered receipt as JSON-ready data (never mutates its argument). */
   tamper(receipt: Receipt, manifest: Manifest): unknown;
   /** The TypeScript verifier's reason (exact string, or a pattern where it embeds values). */
@@ -31,19 +40,49 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const q = bn254.fields.Fp.ORDER;
 
 /** Recomputes values and probabilities from the raw output integers, as a forger would. */
-export function resealOutput(r: Receipt, manifest: Manifest): void {
+export function resealOutput(r: PublicReceipt, manifest: Manifest): void {
   r.output.values = r.output.raw.map((v) => v / 2 ** r.output.scale);
   const t = manifest.io.output.transform;
   if (t) r.output.probabilities = Array.from(softmax(r.output.values, r.output.shape, t.axis, t.coerce2d));
 }
 
 /** Recomputes the digest, as a forger would. */
-export function resealDigest(r: Receipt): Receipt {
+export function resealDigest<R extends Receipt>(r: R): R {
   r.digest = receiptDigest(r);
   return r;
 }
 
-const nOut = (r: Receipt) => r.output.raw.length;
+/** What decides which cases apply to a receipt: its visibilities, and whether its output has probabilities. */
+export interface ReceiptMode {
+  input: 'public' | 'hashed';
+  output: 'public' | 'hashed';
+  probabilities: boolean;
+}
+
+/** The mode of a receipt. */
+export function modeOf(r: Receipt): ReceiptMode {
+  return { input: r.input.visibility, output: isHashedOutput(r.output) ? 'hashed' : 'public', probabilities: !isHashedOutput(r.output) && r.output.probabilities !== undefined };
+}
+
+/** The tiny test model's modes (it ends in a Softmax). */
+export const MODES = {
+  public: { input: 'public', output: 'public', probabilities: true },
+  hashedInput: { input: 'hashed', output: 'public', probabilities: true },
+  hashedBoth: { input: 'hashed', output: 'hashed', probabilities: false },
+} as const satisfies Record<string, ReceiptMode>;
+
+const publicOutput = (m: ReceiptMode) => m.output === 'public';
+const publicInput = (m: ReceiptMode) => m.input === 'public';
+const hashedInput = (m: ReceiptMode) => m.input === 'hashed';
+const hashedOutput = (m: ReceiptMode) => m.output === 'hashed';
+const bothHashed = (m: ReceiptMode) => hashedInput(m) && hashedOutput(m);
+
+const nOut = (r: Receipt) => (isHashedOutput(r.output) ? 1 : r.output.raw.length);
+/** The index of a hashed tensor's commitment signal (the output's run comes first). */
+const commitmentIndex = (r: Receipt, of: 'input' | 'output') => (of === 'output' ? 0 : nOut(r));
+const withCommitment = (r: Receipt, of: 'input' | 'output', value: string) => {
+  (r[of] as { commitment: string }).commitment = value;
+};
 
 /** A point of the twist curve that is not in G2's prime-order subgroup. */
 function nonSubgroupG2(): [[string, string], [string, string], ['1', '0']] {
@@ -60,12 +99,19 @@ function nonSubgroupG2(): [[string, string], [string, string], ['1', '0']] {
   }
 }
 
+/** The cases of the table that apply to a receipt of a mode (or to one honest receipt). */
+export function tamperCasesFor(mode: ReceiptMode | Receipt): TamperCase[] {
+  const m = 'format' in mode ? modeOf(mode) : mode;
+  return TAMPER_CASES.filter((c) => c.applies?.(m) ?? true);
+}
+
 export const TAMPER_CASES: readonly TamperCase[] = [
   {
     name: 'altered output (values, probabilities and digest re-sealed)',
     layer: 'binding',
+    applies: publicOutput,
     tamper: (receipt, m) => {
-      const r = clone(receipt);
+      const r = clone(receipt) as PublicReceipt;
       r.output.raw[1]! += 1;
       resealOutput(r, m);
       return resealDigest(r);
@@ -75,8 +121,9 @@ export const TAMPER_CASES: readonly TamperCase[] = [
   {
     name: 'altered output public signal with the receipt altered to match',
     layer: 'proof',
+    applies: publicOutput,
     tamper: (receipt, m) => {
-      const r = clone(receipt);
+      const r = clone(receipt) as PublicReceipt;
       r.publicSignals![0] = ((BigInt(r.publicSignals![0]!) + 1n) % FIELD_MODULUS).toString();
       r.output.raw[0]! += 1;
       resealOutput(r, m);
@@ -180,8 +227,9 @@ export const TAMPER_CASES: readonly TamperCase[] = [
   {
     name: 'out-of-range input with the receipt and commitment altered to match',
     layer: 'binding',
+    applies: (m) => publicInput(m) && publicOutput(m),
     tamper: (receipt, m) => {
-      const r = clone(receipt);
+      const r = clone(receipt) as PublicReceipt;
       const big = m.io.input.max + 1;
       r.input.raw[0] = big;
       r.input.commitment = inputCommitment(r.input);
@@ -193,8 +241,9 @@ export const TAMPER_CASES: readonly TamperCase[] = [
   {
     name: 'forged probabilities (weight moved to the lowest logit)',
     layer: 'binding',
+    applies: (m) => publicOutput(m) && m.probabilities,
     tamper: (receipt) => {
-      const r = clone(receipt);
+      const r = clone(receipt) as PublicReceipt;
       const p = r.output.probabilities!;
       const lo = r.output.values.indexOf(Math.min(...r.output.values));
       const hi = p.indexOf(Math.max(...p));
@@ -216,8 +265,9 @@ export const TAMPER_CASES: readonly TamperCase[] = [
   {
     name: 'an extra output value',
     layer: 'binding',
+    applies: publicOutput,
     tamper: (receipt) => {
-      const r = clone(receipt);
+      const r = clone(receipt) as PublicReceipt;
       r.output.values.push(0.5);
       return r;
     },
@@ -243,7 +293,7 @@ export const TAMPER_CASES: readonly TamperCase[] = [
     name: 'an unknown proof field',
     layer: 'json',
     tamper: (receipt) => {
-      const r = clone(receipt) as Receipt & { proof: Record<string, unknown> };
+      const r = clone(receipt) as unknown as { proof: Record<string, unknown> };
       r.proof.pi_z = ['1', '2', '1'];
       return r;
     },
@@ -272,5 +322,129 @@ export const TAMPER_CASES: readonly TamperCase[] = [
     layer: 'json',
     tamper: (receipt) => ({ ...clone(receipt), format: 'zkinfer.receipt/1' }),
     reason: 'receipt format zkinfer.receipt/1 is not supported (this verifier reads zkinfer.receipt/2); prove the inference again',
+  },
+  // ------------------------------------------------------------ hashed inputs and outputs
+  ...(['input', 'output'] as const).flatMap((of): TamperCase[] => {
+    const applies = of === 'input' ? hashedInput : hashedOutput;
+    const commitmentOf = (r: Receipt) => BigInt((r[of] as { commitment: string }).commitment);
+    return [
+      {
+        name: `altered ${of} commitment (digest re-sealed)`,
+        layer: 'binding',
+        applies,
+        tamper: (receipt) => {
+          const r = clone(receipt);
+          withCommitment(r, of, ((commitmentOf(r) + 1n) % FIELD_MODULUS).toString());
+          return resealDigest(r);
+        },
+        reason: `the ${of} commitment in the receipt differs from the proven public signal`,
+      },
+      {
+        name: `altered ${of} commitment with its signal altered to match (digest re-sealed)`,
+        layer: 'proof',
+        applies,
+        tamper: (receipt) => {
+          const r = clone(receipt);
+          const c = ((commitmentOf(r) + 1n) % FIELD_MODULUS).toString();
+          withCommitment(r, of, c);
+          r.publicSignals![commitmentIndex(r, of)] = c;
+          return resealDigest(r);
+        },
+        reason: 'the Groth16 proof does not verify',
+      },
+      {
+        name: `${of} commitment written as c + r in the receipt (digest re-sealed)`,
+        layer: 'binding',
+        applies,
+        tamper: (receipt) => {
+          const r = clone(receipt);
+          withCommitment(r, of, (commitmentOf(r) + FIELD_MODULUS).toString());
+          return resealDigest(r);
+        },
+        reason: `the ${of} commitment in the receipt differs from the proven public signal`,
+      },
+      {
+        name: `${of} commitment written as c + r in the receipt and its signal (digest re-sealed)`,
+        layer: 'binding',
+        applies,
+        tamper: (receipt) => {
+          const r = clone(receipt);
+          const c = (commitmentOf(r) + FIELD_MODULUS).toString();
+          withCommitment(r, of, c);
+          r.publicSignals![commitmentIndex(r, of)] = c;
+          return resealDigest(r);
+        },
+        reason: /^public signal \d+ is not a canonical field element$/,
+      },
+      {
+        name: `raw ${of} values smuggled in beside the ${of} commitment`,
+        layer: 'json',
+        applies,
+        tamper: (receipt) => {
+          const r = clone(receipt);
+          return { ...r, [of]: { ...r[of], raw: [1, 2, 3] } };
+        },
+        reason: of === 'input' ? 'malformed receipt: "input": unknown field "raw"' : /^malformed receipt: "output": /,
+      },
+      {
+        name: `hashed ${of} presented as public (values in place of the commitment, digest re-sealed)`,
+        layer: 'binding',
+        applies,
+        tamper: (receipt, m) => {
+          const r = clone(receipt) as unknown as PublicReceipt;
+          const d = m.io[of];
+          const raw = Array.from({ length: d.shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.min(d.max, i));
+          if (of === 'input') r.input = { visibility: 'public', shape: d.shape, scale: d.scale, raw, commitment: inputCommitment({ shape: d.shape, scale: d.scale, raw }) };
+          else {
+            r.output = { shape: d.shape, scale: d.scale, raw, values: [], semantics: m.io.output.semantics };
+            resealOutput(r, m);
+          }
+          return resealDigest(r);
+        },
+        reason: `the receipt ${of} is public, the manifest declares it hashed`,
+      },
+    ];
+  }),
+  {
+    name: 'input and output commitments swapped in the receipt (digest re-sealed)',
+    layer: 'binding',
+    applies: bothHashed,
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      const [i, o] = [r.input.commitment, (r.output as { commitment: string }).commitment];
+      withCommitment(r, 'input', o);
+      withCommitment(r, 'output', i);
+      return resealDigest(r);
+    },
+    reason: 'the output commitment in the receipt differs from the proven public signal',
+  },
+  {
+    name: 'input and output commitments swapped in the receipt and the signals (digest re-sealed)',
+    layer: 'proof',
+    applies: bothHashed,
+    tamper: (receipt) => {
+      const r = clone(receipt);
+      const [i, o] = [r.input.commitment, (r.output as { commitment: string }).commitment];
+      withCommitment(r, 'input', o);
+      withCommitment(r, 'output', i);
+      const s = r.publicSignals!;
+      [s[commitmentIndex(r, 'input')], s[commitmentIndex(r, 'output')]] = [s[commitmentIndex(r, 'output')]!, s[commitmentIndex(r, 'input')]!];
+      return resealDigest(r);
+    },
+    reason: 'the Groth16 proof does not verify',
+  },
+  {
+    name: 'sealed: the commitments under an attestation, the proof removed',
+    layer: 'json',
+    applies: bothHashed,
+    tamper: (receipt) => {
+      const { proof: _p, publicSignals: _s, keyId: _k, ...r } = clone(receipt);
+      return {
+        ...r,
+        enclaveKey: '11'.repeat(32),
+        attestation: { provider: 'dev', format: 'zkinfer.dev-attestation/1', hardware: false, document: 'e30=', digest: r.digest, nonce: r.nonce, createdAt: r.createdAt },
+      };
+    },
+    reason: SEALED_NO_PROOF,
   },
 ];

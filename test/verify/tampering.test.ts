@@ -15,7 +15,10 @@ import { releaseCurve } from '../../src/shared/curve.js';
 import { receiptContext } from '../../src/shared/context.js';
 import type { PublicReceipt as Receipt } from '../../src/shared/receipt.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
-import { TAMPER_CASES } from './tampering-cases.js';
+import { MODES, tamperCasesFor } from './tampering-cases.js';
+
+/** The table's cases for the public tiny model. */
+const TAMPER_CASES = tamperCasesFor(MODES.public);
 
 let key: VerifierKey;
 let receipt: Receipt;

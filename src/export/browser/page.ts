@@ -47,15 +47,16 @@ function render(verdict: PageVerdict): void {
   const summary = $('summary');
   summary.replaceChildren();
   if (s) {
-    const argmax = s.output.indexOf(Math.max(...s.output));
     const rows: [string, string][] = [
       ['model id', s.modelId],
       ['key id', s.keyId ?? '(none)'],
       ['nonce', s.nonce],
       ['created', s.createdAt],
-      ['output', `[${s.output.join(', ')}]`],
-      ['argmax', String(argmax)],
     ];
+    // a hashed tensor is shown by its salted Poseidon commitment: the receipt holds no values of it
+    if (s.inputCommitment !== undefined) rows.push(['input commitment', s.inputCommitment]);
+    if (s.outputCommitment !== undefined) rows.push(['output commitment', s.outputCommitment]);
+    if (s.output) rows.push(['output', `[${s.output.join(', ')}]`], ['argmax', String(s.output.indexOf(Math.max(...s.output)))]);
     if (s.probabilities) rows.push(['probabilities', `[${s.probabilities.map((p) => p.toFixed(4)).join(', ')}]`]);
     for (const [k, v] of rows) summary.append(element('dt', k), element('dd', v));
   }

@@ -32,7 +32,22 @@ export interface PageVerdict {
   /** Time to reach the verdict, in ms. */
   ms: number;
   /** What the receipt says, when it could be read. */
-  summary?: { modelId: string; keyId: string | null; nonce: string; createdAt: string; output: number[]; probabilities?: number[] };
+  summary?: ReceiptSummary;
+}
+
+/** What a receipt says, for display: a hashed tensor is shown by its commitment, never by values (it has none). */
+export interface ReceiptSummary {
+  modelId: string;
+  keyId: string | null;
+  nonce: string;
+  createdAt: string;
+  /** The input's salted Poseidon commitment (decimal), when the input is hashed. */
+  inputCommitment?: string;
+  /** The output values, when the output is public. */
+  output?: number[];
+  probabilities?: number[];
+  /** The output's salted Poseidon commitment (decimal), when the output is hashed. */
+  outputCommitment?: string;
 }
 
 /**
@@ -79,7 +94,7 @@ export async function warmUp(): Promise<void> {
   await (snarkjs as unknown as { curves: { getCurveFromName(name: string): Promise<unknown> } }).curves.getCurveFromName('bn128');
 }
 
-const CHECKS = ['Receipt schema (zkinfer.receipt/2, no unknown field)', 'Receipt fields (model, shapes, input commitment, digest, semantics, freshness)', 'Output values and probabilities, from the proven integers', 'Proof points (canonical, on the curve, B in G2’s subgroup)', 'Key, public signals (canonical, declared ranges, equal to the receipt) and context', 'Groth16 pairing check'] as const;
+const CHECKS = ['Receipt schema (zkinfer.receipt/2, no unknown field)', 'Receipt fields (model, shapes, input commitment, digest, semantics, freshness)', 'Output values and probabilities, from the proven integers', 'Proof points (canonical, on the curve, B in G2’s subgroup)', 'Key, public signals (canonical, declared ranges, values and commitments equal to the receipt) and context', 'Groth16 pairing check'] as const;
 
 /**
  * Verifies a receipt's JSON text with the library's verifyProof, and runs its checks one by
@@ -110,7 +125,14 @@ export async function verifyReceiptText(text: string, key: VerifierKey, options:
   row(4, bindings !== undefined && bindings !== fields && bindings !== output && bindings !== points ? bindings : undefined);
   if (bindings !== undefined) checks.push({ name: CHECKS[5], status: 'not run', detail: 'a check above failed' });
   else row(5, verdict.valid ? undefined : verdict.reason);
-  const summary = { modelId: r.modelId, keyId: r.keyId, nonce: r.nonce, createdAt: r.createdAt, output: outputValues(r.output) ?? [], probabilities: isHashedOutput(r.output) ? undefined : r.output.probabilities };
+  const summary: ReceiptSummary = {
+    modelId: r.modelId,
+    keyId: r.keyId,
+    nonce: r.nonce,
+    createdAt: r.createdAt,
+    ...(r.input.visibility === 'hashed' ? { inputCommitment: r.input.commitment } : {}),
+    ...(isHashedOutput(r.output) ? { outputCommitment: r.output.commitment } : { output: outputValues(r.output), probabilities: r.output.probabilities }),
+  };
   return { valid: verdict.valid, reason: verdict.reason, checks, ms, summary };
 }
 

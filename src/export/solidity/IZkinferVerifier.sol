@@ -5,15 +5,15 @@ pragma solidity ^0.8.24;
 /// @notice The TypeScript encoder (zkinfer export --target calldata, or the library's
 /// encodeReceiptCall) fills this from a receipt after the checks a contract cannot make:
 /// the JSON schema, the presentation fields (output values, probabilities, semantics), the
-/// input commitment and digest strings. Everything here is checked on-chain.
+/// commitment and digest strings. Everything here is checked on-chain.
 struct ZkinferReceipt {
     /// receipt.modelId (32 bytes)
     bytes32 modelId;
     /// receipt.keyId: SHA-256 of the verification key's canonical JSON
     bytes32 keyId;
-    /// receipt.input.raw, row-major (empty when the input is not public)
+    /// receipt.input.raw, row-major (must be empty when the input is hashed: its commitment is a public signal)
     int256[] input;
-    /// receipt.output.raw, row-major (empty when the output is not public)
+    /// receipt.output.raw, row-major (must be empty when the output is hashed: its commitment is a public signal)
     int256[] output;
     /// receipt.publicSignals, in the circuit's order (outputs, inputs, then the context)
     uint256[] publicSignals;
@@ -43,8 +43,9 @@ interface IZkinferVerifier {
 
     /// @notice Verifies a receipt as verifyReceipt does, then returns what a registry records.
     /// @return inputCommitment the receipt's input commitment (public input: SHA-256 of the canonical
-    /// JSON {raw, scale, shape}, equal to receipt.input.commitment)
-    /// @return outputCommitment the output's commitment, or zero when the output is public (then the
-    /// output itself is the record)
+    /// JSON {raw, scale, shape}, equal to receipt.input.commitment; hashed input: its salted Poseidon
+    /// commitment, the proven public signal, as 32 bytes big-endian)
+    /// @return outputCommitment the hashed output's salted Poseidon commitment (its proven signal), or
+    /// zero when the output is public (then the output itself is the record)
     function verifiedCommitments(ZkinferReceipt calldata r) external view returns (bytes32 inputCommitment, bytes32 outputCommitment);
 }

@@ -3,17 +3,21 @@
  * before it because a contract cannot make them. The exported verifier takes typed values
  * (ZkinferReceipt in IZkinferVerifier.sol): it never sees the receipt's JSON, so it cannot
  * refuse unknown fields or malformed values, and it does not receive the presentation fields
- * (output values, probabilities, semantics) nor the input commitment and digest strings.
+ * (output values, probabilities, semantics) nor the commitment and digest strings (a hashed
+ * tensor's commitment reaches it as its public signal, and no value of it is sent).
  * {@link encodeReceiptForChain} runs exactly those checks with the library's own code
- * (parseReceipt, checkReceiptFields, checkProvenOutput from src/verify/verify.ts) and
- * refuses to encode a receipt that fails them; the contract checks everything else. Together
+ * (parseReceipt, checkReceiptFields, checkProvenOutput from src/verify/verify.ts; the
+ * commitment strings against their signals, {@link checkCommitmentCopies}) and refuses to
+ * encode a receipt that fails them; the contract checks everything else. Together
  * they give the verdict `zkinfer verify` gives, for every case of the tampering table.
  */
 import { createContract } from 'micro-eth-signer/abi.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { Manifest } from '../../shared/manifest.js';
 import { ExportError } from '../../shared/errors.js';
-import { isPublicReceipt, type Receipt } from '../../shared/receipt.js';
+import { decodeSigned, FIELD_MODULUS } from '../../shared/field.js';
+import { publicSignalCount, publicSignalLayout } from '../../shared/layout.js';
+import { isHashedOutput, type Receipt } from '../../shared/receipt.js';
 import { checkProvenOutput, checkReceiptFields, parseReceipt, type VerifyOptions } from '../../verify/verify.js';
 
 /** The ZkinferReceipt struct's fields, as IZkinferVerifier.sol declares them (a test checks they agree with the compiled ABI). */
@@ -91,15 +95,15 @@ const ints = (xs: readonly number[] | undefined, where: string): bigint[] =>
 export function receiptCallArgs(receipt: Receipt): ReceiptCallArgs {
   const proof = receipt.proof;
   if (!proof || !receipt.publicSignals) throw new ExportError('the receipt carries no proof');
-  if (!isPublicReceipt(receipt)) throw new ExportError('the receipt has a hashed input or output; the Solidity verifier checks public tensors only');
   if (typeof receipt.nonce !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(receipt.nonce)) throw new ExportError('nonce is not hex bytes');
   const ms = Date.parse(receipt.createdAt);
   if (!Number.isSafeInteger(ms) || ms < 0) throw new ExportError('createdAt is not a time after 1970');
   return {
     modelId: id32(receipt.modelId, 'modelId'),
     keyId: id32(receipt.keyId, 'keyId'),
-    input: ints(receipt.input.raw, 'input.raw'),
-    output: ints(receipt.output.raw, 'output.raw'),
+    // a hashed tensor sends no integers: its commitment is its public signal
+    input: receipt.input.visibility === 'public' ? ints(receipt.input.raw, 'input.raw') : [],
+    output: isHashedOutput(receipt.output) ? [] : ints(receipt.output.raw, 'output.raw'),
     publicSignals: receipt.publicSignals.map((s, i) => uint(s, `publicSignals[${i}]`)),
     nonce: hexToBytes(receipt.nonce),
     createdAtMs: BigInt(ms),
@@ -137,10 +141,38 @@ export function encodeReceiptForChain(receipt: string | Receipt, manifest: Manif
   if (!parsed.receipt) return { ok: false, reason: parsed.reason! };
   const r = parsed.receipt;
   if (!r.proof || !r.publicSignals) return { ok: false, reason: 'the receipt carries no proof' };
-  const problem = checkReceiptFields(r, manifest, options) ?? checkProvenOutput(r, manifest);
+  const problem = checkReceiptFields(r, manifest, options) ?? checkProvenOutput(r, manifest) ?? checkCommitmentCopies(r, manifest);
   if (problem) return { ok: false, reason: problem };
   const args = receiptCallArgs(r);
   return { ok: true, args, ...encodeReceiptArgs(args) };
+}
+
+/**
+ * The receipt's copies of its commitments against the proven signals. A contract reads a
+ * hashed tensor's commitment from its public signal and never receives the receipt's
+ * `commitment` string, so this check is the encoder's. It runs where verify's walk over the
+ * layout reaches it — the number of signals right, every one canonical, the segments before
+ * it holding — so that a receipt with another fault first gets the contract's reason for
+ * that fault, as verify gives it.
+ * @returns verify's reason, or undefined
+ */
+export function checkCommitmentCopies(r: Receipt, manifest: Manifest): string | undefined {
+  const layout = publicSignalLayout(manifest.io);
+  const signals = r.publicSignals ?? [];
+  if (signals.length !== publicSignalCount(layout) || signals.some((s) => BigInt(s) >= FIELD_MODULUS)) return undefined;
+  for (const segment of layout) {
+    if (segment.kind === 'context') return undefined;
+    const tensor = r[segment.of];
+    if (segment.kind === 'values') {
+      if (!('raw' in tensor)) return undefined;
+      for (let i = 0; i < segment.count; i++) {
+        const v = decodeSigned(BigInt(signals[segment.start + i]!));
+        if (v < BigInt(segment.min) || v > BigInt(segment.max) || v !== BigInt(tensor.raw[i]!)) return undefined; // the contract's to refuse
+      }
+    } else if (!('visibility' in tensor) || tensor.visibility !== 'hashed') return undefined;
+    else if (BigInt(signals[segment.start]!) !== BigInt(tensor.commitment)) return `the ${segment.of} commitment in the receipt differs from the proven public signal`;
+  }
+  return undefined;
 }
 
 /** The struct's values as JSON (integers as decimal strings, bytes as 0x hex), for ethers, viem or cast. */

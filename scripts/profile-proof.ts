@@ -7,6 +7,9 @@
  * phases between them (reading the key, the A/B/C evaluations, joining A·B − C). Prints one JSON
  * line per run and a markdown table of medians, with the number of points (wires) in each
  * multi-exponentiation and the domain size.
+ * With `--engine zkinfer` it profiles zkinfer's own prover (src/prove/groth16.ts) instead, by
+ * the phase marks that prover reports (its multi-exponentiations then run one after another).
+ * `--threads N` builds the curve with N threads first (default: snarkjs's, one per core).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +21,9 @@ import { readInputFile } from '../src/shared/input.js';
 import { receiptContext } from '../src/shared/context.js';
 import { releaseCurve } from '../src/shared/curve.js';
 import { encodeSigned } from '../src/shared/field.js';
+import { randomSalt } from '../src/shared/commitment.js';
+import { proveGroth16, readGroth16Key, type ProverCurve } from '../src/prove/groth16.js';
+import { warmCurve } from '../src/prove/curve-threads.js';
 import { median, table } from './lib/bench-report.js';
 
 const arg = (name: string, fallback?: string): string | undefined => {
@@ -28,6 +34,8 @@ const dir = arg('--artifacts');
 if (!dir) throw new Error('usage: profile-proof.ts --artifacts <dir> [--input <input.json>] [--runs 3]');
 const inputPath = arg('--input', 'examples/lenet/input.json')!;
 const runs = Number(arg('--runs', '3'));
+const engine = arg('--engine', 'snarkjs');
+const threads = arg('--threads');
 
 type Fn = (...args: unknown[]) => Promise<unknown>;
 interface Curve {
@@ -62,14 +70,52 @@ function zkeyCounts(bytes: Uint8Array): { nVars: number; nPublic: number; domain
   return { nVars: v.getUint32(h + 72, true), nPublic: v.getUint32(h + 76, true), domainSize: v.getUint32(h + 80, true), nonZero, points, coefs: v.getUint32(sections.get(4)![0], true) };
 }
 
+/** Profiles src/prove/groth16.ts by its phase marks. */
+async function profileZkinfer(artifacts: ReturnType<typeof loadArtifacts>, input: number[], context: bigint, extra: Record<string, bigint>): Promise<void> {
+  const curve = await (snarkjs as unknown as { curves: { getCurveFromName(n: string): Promise<ProverCurve> } }).curves.getCurveFromName('bn128');
+  const key = readGroth16Key(readFileSync(artifacts.zkeyPath));
+  const { createRequire } = await import('node:module');
+  const builder = createRequire(import.meta.url)(join(artifacts.wasmPath, '..', 'witness_calculator.js')) as (code: Uint8Array) => Promise<{ calculateWTNSBin(i: unknown, s: boolean): Promise<Uint8Array> }>;
+  const calculator = await builder(readFileSync(artifacts.wasmPath));
+  const rows = new Map<string, number[]>();
+  const add = (name: string, ms: number) => rows.set(name, [...(rows.get(name) ?? []), ms]);
+  for (let run = 0; run < runs; run++) {
+    const w0 = performance.now();
+    const wtns = await calculator.calculateWTNSBin({ in: input.map((v) => encodeSigned(BigInt(v))), ctx: context, ...extra }, true);
+    let last = performance.now();
+    add('witness (circom wasm)', last - w0);
+    await proveGroth16(curve, key, wtns, (phase) => {
+      const now = performance.now();
+      add(phase, now - last);
+      last = now;
+    });
+    const end = performance.now();
+    add('rest (blinding, final point arithmetic)', end - last);
+    add('total (witness + proof)', end - w0);
+  }
+  const total = median(rows.get('total (witness + proof)')!);
+  const body = table(['part', `median of ${runs} (ms)`, 'share'], [...rows].map(([name, ms]) => [name, median(ms).toFixed(0), name.startsWith('total') ? '' : `${((median(ms) / total) * 100).toFixed(1)} %`]));
+  process.stdout.write(`zkinfer prover; wires ${key.nVars}, public ${key.nPublic}, domain ${key.domainSize} (2^${key.power})\n\n${body}\n`);
+}
+
 async function main(): Promise<void> {
+  if (threads !== undefined) await warmCurve(Number(threads));
   const artifacts = loadArtifacts(dir!);
   const zkey = readFileSync(artifacts.zkeyPath);
   const counts = zkeyCounts(zkey);
   const prover = new Prover(artifacts);
   const input = quantizeInput(artifacts.model, readInputFile(inputPath, artifacts.model.input.shape).values);
   const context = receiptContext({ modelId: artifacts.manifest.modelId, createdAt: new Date().toISOString(), nonce: '00' });
-  await prover.prove(input, context); // warm: the witness program, the curve and its threads
+  // hashed tensors need their salts as private inputs (a fresh one per tensor, as `prove` draws)
+  const extra: Record<string, bigint> = {};
+  if (artifacts.manifest.io.input.visibility === 'hashed') extra.inSalt = randomSalt();
+  if (artifacts.manifest.io.output.visibility === 'hashed') extra.outSalt = randomSalt();
+  await prover.prove(input, context, extra); // warm: the witness program, the curve and its threads
+  if (engine === 'zkinfer') {
+    await profileZkinfer(artifacts, input, context, extra);
+    await releaseCurve();
+    return;
+  }
 
   const curves = (snarkjs as unknown as { curves: { getCurveFromName(n: string): Promise<Curve> } }).curves;
   const curve = await curves.getCurveFromName('bn128');
@@ -97,7 +143,7 @@ async function main(): Promise<void> {
   const calculator = await builder(readFileSync(artifacts.wasmPath));
   for (let run = 0; run < runs; run++) {
     const w0 = performance.now();
-    const wtns = await calculator.calculateWTNSBin({ in: input.map((v) => encodeSigned(BigInt(v))), ctx: context }, true);
+    const wtns = await calculator.calculateWTNSBin({ in: input.map((v) => encodeSigned(BigInt(v))), ctx: context, ...extra }, true);
     const w1 = performance.now();
     const marks: Array<[string, number]> = [];
     events = [];

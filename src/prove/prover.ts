@@ -1,13 +1,15 @@
 /**
  * A warm prover for one artifacts folder: the zkey is read into memory once and the
  * circuit's witness calculator (circom's generated wasm runner) is instantiated once, so
- * each proof pays only for the witness and the Groth16 arithmetic. snarkjs's
- * `groth16.fullProve` instead re-reads the zkey and recompiles the witness wasm per call.
+ * each proof pays only for the witness and the Groth16 arithmetic (./groth16.ts, on
+ * snarkjs's curve). snarkjs's `groth16.fullProve` instead re-reads the zkey and recompiles
+ * the witness wasm per call.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
+import { proveGroth16, readGroth16Key, type Groth16Key, type ProverCurve } from './groth16.js';
 import { ProveError } from '../shared/errors.js';
 import { encodeSigned } from '../shared/field.js';
 import type { Artifacts } from './artifacts.js';
@@ -23,16 +25,23 @@ const requireHere = createRequire(import.meta.url);
 /** Proves witnesses for one compiled model, keeping its key and witness program loaded. */
 export class Prover {
   private calculator?: Promise<WitnessCalculator>;
-  private readonly zkey: Uint8Array;
+  private readonly key: Groth16Key;
+  private readonly zkey?: Uint8Array;
   private readonly wasm: Uint8Array;
   private readonly builder: WitnessCalculatorBuilder;
 
   /**
    * @throws {ProveError} when the zkey, wasm or witness calculator cannot be loaded
    */
-  constructor(artifacts: Pick<Artifacts, 'zkeyPath' | 'wasmPath'>) {
+  /**
+   * @param options.engine `zkinfer` (default: ./groth16.ts) or `snarkjs` (its own
+   *   `groth16.prove` on the in-memory key: the reference, kept for comparisons)
+   */
+  constructor(artifacts: Pick<Artifacts, 'zkeyPath' | 'wasmPath'>, options: { engine?: 'zkinfer' | 'snarkjs' } = {}) {
     try {
-      this.zkey = readFileSync(artifacts.zkeyPath);
+      const zkey = readFileSync(artifacts.zkeyPath);
+      this.key = readGroth16Key(zkey);
+      if (options.engine === 'snarkjs') this.zkey = zkey;
       this.wasm = readFileSync(artifacts.wasmPath);
       this.builder = requireHere(join(dirname(artifacts.wasmPath), 'witness_calculator.js')) as WitnessCalculatorBuilder;
     } catch (cause) {
@@ -59,7 +68,13 @@ export class Prover {
     }
     const t1 = performance.now();
     try {
-      const { proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey } as never, { type: 'mem', data: wtns });
+      let result: { proof: snarkjs.Groth16Proof; publicSignals: string[] };
+      if (this.zkey) result = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey } as never, { type: 'mem', data: wtns });
+      else {
+        const curve = await (snarkjs as unknown as { curves: { getCurveFromName(name: string): Promise<ProverCurve> } }).curves.getCurveFromName('bn128'); // cached per thread (./curve-threads.ts)
+        result = await proveGroth16(curve, this.key, wtns);
+      }
+      const { proof, publicSignals } = result;
       return { proof, publicSignals, witnessMs: t1 - t0, proveMs: performance.now() - t1 };
     } catch (cause) {
       throw new ProveError(`proving failed: ${(cause as Error).message?.split('\n')[0] ?? 'unknown error'}`, { cause });

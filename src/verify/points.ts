@@ -20,11 +20,23 @@ function coordinate(value: string, where: string): bigint | string {
   return v < BASE_FIELD_MODULUS ? v : `${where} is not a canonical base-field element (≥ q)`;
 }
 
+/** Whether an affine point of the twist satisfies its curve equation y² = x³ + b'. */
+function onTwist(x: { c0: bigint; c1: bigint }, y: { c0: bigint; c1: bigint }): boolean {
+  const Fp2 = bn254.fields.Fp2;
+  return Fp2.eql(Fp2.sqr(y), Fp2.add(Fp2.mul(Fp2.sqr(x), x), bn254.G2.Point.CURVE().b));
+}
+
+/** The problem line for a B outside G2's prime-order subgroup. */
+export const G2_SUBGROUP_PROBLEM = 'pi_b is not in the prime-order subgroup of G2';
+
 /**
  * Checks a proof's points.
+ * @param options.g2Subgroup whether to check B's subgroup membership here (default true);
+ *   false only for a caller that checks it itself (./groth16-wasm.ts does, in WebAssembly,
+ *   ~10× faster than the BigInt check here), reporting {@link G2_SUBGROUP_PROBLEM}
  * @returns the first problem as one line, or undefined when the points are valid
  */
-export function checkProofPoints(proof: Proof): string | undefined {
+export function checkProofPoints(proof: Proof, options: { g2Subgroup?: boolean } = {}): string | undefined {
   const g1 = (name: 'pi_a' | 'pi_c'): string | undefined => {
     const p = proof[name];
     const x = coordinate(p[0], `${name}.x`);
@@ -49,12 +61,19 @@ export function checkProofPoints(proof: Proof): string | undefined {
     if (typeof v === 'string') return v;
     parts.push(v);
   }
+  const x = { c0: parts[0]!, c1: parts[1]! };
+  const y = { c0: parts[2]!, c1: parts[3]! };
+  if (options.g2Subgroup === false) {
+    // (0, 0) is how the point at infinity is written in affine form; it is not on the twist
+    if (x.c0 === 0n && x.c1 === 0n && y.c0 === 0n && y.c1 === 0n) return 'pi_b is the point at infinity';
+    return onTwist(x, y) ? undefined : 'pi_b is not a point of G2';
+  }
   try {
-    const point = bn254.G2.Point.fromAffine({ x: { c0: parts[0]!, c1: parts[1]! }, y: { c0: parts[2]!, c1: parts[3]! } });
+    const point = bn254.G2.Point.fromAffine({ x, y });
     if (point.is0()) return 'pi_b is the point at infinity';
     point.assertValidity();
   } catch (e) {
-    return /subgroup/.test((e as Error).message) ? 'pi_b is not in the prime-order subgroup of G2' : 'pi_b is not a point of G2';
+    return /subgroup/.test((e as Error).message) ? G2_SUBGROUP_PROBLEM : 'pi_b is not a point of G2';
   }
   return undefined;
 }

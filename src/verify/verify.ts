@@ -20,7 +20,8 @@ import { inputCommitment, isHashedOutput, PROBABILITY_TOLERANCE, receiptDigest, 
 import { softmax } from '../ir/float-exec.js';
 import { computeKeyId, type Manifest } from '../shared/manifest.js';
 import { openArtifacts, readArtifactJson, type ArtifactsFolder } from '../shared/artifacts.js';
-import { checkProofPoints } from './points.js';
+import { checkProofPoints, G2_SUBGROUP_PROBLEM } from './points.js';
+import { g2InSubgroup, verifyGroth16Wasm, type WasmCurve } from './groth16-wasm.js';
 import { verifyGroth16Noble } from './groth16-noble.js';
 
 /** Verification material: the manifest and its verification key. */
@@ -38,10 +39,12 @@ export interface VerifyOptions {
   /** Oldest receipt accepted, by its (proven) createdAt, in seconds. */
   maxAgeSeconds?: number;
   /**
-   * Which implementation runs the pairing check: snarkjs (default; fastest once its curve
-   * is built) or @noble/curves (no curve to build: faster for one receipt in a fresh process).
+   * Which implementation runs the pairing check: `wasm` (default: zkinfer's check on
+   * snarkjs's WebAssembly curve, with the key's constant parts prepared once — fastest once
+   * the curve is built, ./groth16-wasm.ts), `snarkjs` (snarkjs's own `groth16.verify`) or
+   * `noble` (@noble/curves: no curve to build, faster for one receipt in a fresh process).
    */
-  engine?: 'snarkjs' | 'noble';
+  engine?: 'wasm' | 'snarkjs' | 'noble';
   /** The time of verification, for maxAgeSeconds; default now. */
   now?: Date;
 }
@@ -207,6 +210,11 @@ function checkFreshness(receipt: Receipt, options: VerifyOptions): string | unde
  * @returns the reason it fails, or undefined when every binding holds
  */
 export function checkBindings(receipt: Receipt, key: VerifierKey, options: VerifyOptions = {}): string | undefined {
+  return bindingProblem(receipt, key, options, true);
+}
+
+/** {@link checkBindings}; with `g2Subgroup` false, B's subgroup membership is left to the caller. */
+function bindingProblem(receipt: Receipt, key: VerifierKey, options: VerifyOptions, g2Subgroup: boolean): string | undefined {
   const { manifest } = key;
   const keyProblem = checkKey(key, options);
   if (keyProblem) return keyProblem;
@@ -227,7 +235,7 @@ export function checkBindings(receipt: Receipt, key: VerifierKey, options: Verif
     const problem = checkSegment(segment, signals, receipt);
     if (problem) return problem;
   }
-  return receipt.proof ? checkProofPoints(receipt.proof) : 'the receipt carries no proof';
+  return receipt.proof ? checkProofPoints(receipt.proof, { g2Subgroup }) : 'the receipt carries no proof';
 }
 
 /** "10 outputs, 784 inputs, the context": what a layout's signals are, for messages. */
@@ -277,14 +285,19 @@ export async function verifyProof(receipt: Receipt | string, key: VerifierKey, o
     r = parsed.receipt;
   } else r = receipt;
   if (!r.proof) return invalid('the receipt carries no proof', r);
-  const binding = checkBindings(r, key, options);
+  const engine = options.engine ?? 'wasm';
+  // the wasm engine checks B's subgroup membership itself, in WebAssembly (the BigInt check is most of the bindings' time)
+  const binding = bindingProblem(r, key, options, engine !== 'wasm');
   if (binding) return invalid(binding, r);
   let ok: boolean;
   try {
-    ok =
-      options.engine === 'noble'
-        ? verifyGroth16Noble(key.vkey, r.publicSignals!, r.proof)
-        : await (await import('snarkjs')).groth16.verify(key.vkey, r.publicSignals!, r.proof, undefined);
+    if (engine === 'noble') ok = verifyGroth16Noble(key.vkey, r.publicSignals!, r.proof);
+    else if (engine === 'snarkjs') ok = await (await import('snarkjs')).groth16.verify(key.vkey, r.publicSignals!, r.proof, undefined);
+    else {
+      const curve = (await ((await import('snarkjs')) as unknown as { curves: { getCurveFromName(n: string): Promise<WasmCurve> } }).curves.getCurveFromName('bn128'));
+      if (!g2InSubgroup(curve, r.proof)) return invalid(G2_SUBGROUP_PROBLEM, r);
+      ok = await verifyGroth16Wasm(curve, key.vkey, r.publicSignals!, r.proof);
+    }
   } catch (e) {
     return invalid(`the Groth16 proof is malformed (${(e as Error).message?.split('\n')[0]})`, r);
   }

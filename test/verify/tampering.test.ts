@@ -41,7 +41,7 @@ describe('the honest receipt', () => {
 });
 
 describe('every tampering case is rejected with its reason', () => {
-  for (const engine of ['snarkjs', 'noble'] as const) {
+  for (const engine of ['wasm', 'snarkjs', 'noble'] as const) {
     for (const c of TAMPER_CASES) {
       it(`${c.name} (${engine} pairing)`, async () => {
         const verdict = await verifyProof(JSON.stringify(c.tamper(receipt, key.manifest)), key, { engine });
@@ -52,7 +52,8 @@ describe('every tampering case is rejected with its reason', () => {
     }
   }
 
-  it('the honest receipt verifies with both pairing engines', async () => {
+  it('the honest receipt verifies with every pairing engine', async () => {
+    expect(await verifyProof(receipt, key, { engine: 'wasm' })).toMatchObject({ valid: true });
     expect(await verifyProof(receipt, key, { engine: 'snarkjs' })).toMatchObject({ valid: true });
     expect(await verifyProof(receipt, key, { engine: 'noble' })).toMatchObject({ valid: true });
   });

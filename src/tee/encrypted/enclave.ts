@@ -108,6 +108,8 @@ export interface EncryptedSession {
   readonly enclaveKey: EnclaveKey;
   /** @internal */
   readonly privateKey: CryptoKey;
+  /** @internal The public half as a CryptoKey: HPKE's decapsulation needs it, and derives it from the private key (two Web Crypto calls) when it is not given. */
+  readonly publicCryptoKey: CryptoKey;
   /** @internal */
   readonly replay: ReplayCache;
   /** @internal */
@@ -154,6 +156,7 @@ export async function createEncryptedSession(artifacts: TeeArtifacts, options: E
     publicKey,
     enclaveKey,
     privateKey: pair.privateKey,
+    publicCryptoKey: pair.publicKey,
     replay: new ReplayCache(options.replayCacheSize ?? DEFAULT_REPLAY_CACHE_SIZE),
     windowMs: windowSeconds * 1000,
     now,
@@ -188,7 +191,7 @@ export async function handleEncryptedRequest(session: EncryptedSession, request:
   let ctx: Awaited<ReturnType<typeof suite.createRecipientContext>>;
   let plainBytes: ArrayBuffer;
   try {
-    ctx = await suite.createRecipientContext({ recipientKey: session.privateKey, enc: Buffer.from(req.enc, 'base64'), info: requestInfo(req) });
+    ctx = await suite.createRecipientContext({ recipientKey: { privateKey: session.privateKey, publicKey: session.publicCryptoKey }, enc: Buffer.from(req.enc, 'base64'), info: requestInfo(req) });
     plainBytes = await ctx.open(Buffer.from(req.ciphertext, 'base64'), requestAad(req));
   } catch (cause) {
     return refuse('encrypted request: cannot decrypt (the message or its header was altered, or it is encrypted to another key)', cause);

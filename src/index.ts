@@ -88,4 +88,4 @@ export type { ExportOptions, ExportResult, ExportTarget } from './export/export.
 export { encodeReceiptForChain, receiptCallArgs, encodeReceiptArgs, callArgsJson, RECEIPT_TUPLE } from './export/solidity/calldata.js';
 export type { ReceiptCallArgs, ChainCall } from './export/solidity/calldata.js';
 export { verifyReceiptText, keyFromJson, fetchKey, warmUp } from './export/browser/verify-receipt.js';
-export type { PageVerdict, CheckRow } from './export/browser/verify-receipt.js';
+export type { PageVerdict, CheckRow, ReceiptSummary } from './export/browser/verify-receipt.js';

@@ -56,7 +56,7 @@ async function exampleArtifacts(dir: string, inputVisibility: 'public' | 'hashed
   const fresh = () => {
     if (!existsSync(join(dir, 'manifest.json'))) return false;
     const m = readManifest(dir);
-    return m.files.onnx.sha256 === sha256File(onnx) && Boolean(m.keyId) && m.io.input.visibility === inputVisibility && m.io.output.visibility === outputVisibility;
+    return m.files.onnx?.sha256 === sha256File(onnx) && Boolean(m.keyId) && m.io.input.visibility === inputVisibility && m.io.output.visibility === outputVisibility;
   };
   if (!fresh()) {
     process.stderr.write(`compiling ${onnx} (${inputVisibility} input, ${outputVisibility} output) with setup into ${dir} (once)\n`);

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs expects a positive integer, got ${flag('--runs', '')}`);
   const dir = flag('--out', '/tmp/zkinfer-bench-tee-path');
   const onnx = join(EXAMPLE, 'model.onnx');
-  const fresh = existsSync(join(dir, 'manifest.json')) && readManifest(dir).files.onnx.sha256 === sha256File(onnx);
+  const fresh = existsSync(join(dir, 'manifest.json')) && readManifest(dir).files.onnx?.sha256 === sha256File(onnx);
   if (!fresh) await compileModel(onnx, { outDir: dir, calibrationPath: join(EXAMPLE, 'calibration.jsonl'), skipSetup: true });
 
   const artifacts = loadTeeArtifacts(dir);

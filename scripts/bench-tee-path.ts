@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const onnx = join(EXAMPLE, 'model.onnx');
 
   let compileSeconds: number | undefined;
-  const fresh = existsSync(join(dir, 'manifest.json')) && readManifest(dir).files.onnx.sha256 === sha256File(onnx);
+  const fresh = existsSync(join(dir, 'manifest.json')) && readManifest(dir).files.onnx?.sha256 === sha256File(onnx);
   if (!fresh) {
     const t0 = performance.now();
     await compileModel(onnx, { outDir: dir, calibrationPath: join(EXAMPLE, 'calibration.jsonl'), skipSetup: true });

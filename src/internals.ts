@@ -14,6 +14,8 @@ export { FIELD_MODULUS, encodeSigned, decodeSigned } from './shared/field.js';
 export { canonicalJson, sha256Hex, sha256Json } from './shared/hash.js';
 export { receiptDigest, inputCommitment, sealedReceiptDigest } from './shared/receipt.js';
 export { commitTensor, packValues, packing, randomSalt } from './shared/commitment.js';
+export { commitWeights, segmentSignal, weightSegments } from './quant/weights.js';
+export type { WeightSegment } from './quant/weights.js';
 export type { Packing, ValueRange } from './shared/commitment.js';
 export { commitmentRange } from './shared/opening.js';
 export { receiptContext, contextPreimage, CONTEXT_DOMAIN } from './shared/context.js';

@@ -9,11 +9,13 @@
  * replaced only when forced, and the keys of an unchanged circuit (same r1cs hash) are kept,
  * so receipts made with them stay valid.
  */
-import { constants, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompileError, InvalidArgumentError } from '../shared/errors.js';
+import { CompileError, EXIT, InvalidArgumentError } from '../shared/errors.js';
+import { randomSalt } from '../shared/commitment.js';
+import { CONSTRAINTS_PER_COMMITTED_WEIGHT, commitWeights, graphWeightCount, MAX_HASHED_CONSTRAINTS, MAX_HASHED_WEIGHTS, segmentValues, stripWeights, weightLayers, weightSegments, WEIGHTS_FORMAT, type PrivateWeights, type WeightSegment } from '../quant/weights.js';
 import { canonicalJson, sha256File, sha256Hex } from '../shared/hash.js';
 import { readInputLines } from '../shared/input.js';
 import { writeFileAtomicSync } from '../shared/fs.js';
@@ -25,11 +27,13 @@ import { quantize } from '../quant/quantize.js';
 import { DEFAULT_QUANT_OPTIONS, type QModel, type QuantOptions } from '../quant/model.js';
 import { measureError, type ErrorReport } from '../reference/error.js';
 import { emitCircuit } from '../circuit/emit.js';
+import { convProducts } from '../circuit/emit-layers.js';
+import { sizeOf } from '../ir/graph.js';
 import { VISIBILITIES, type Visibility } from '../shared/layout.js';
 import { compileCircom } from './circom.js';
 import { directSetup, groth16Setup, setupManifestBlock, type DirectSetupResult, type LocalSetupMethod, type SetupResult } from './setup.js';
 import { filePtau, sha256File as sha256FileStreamed } from './ptau.js';
-import { computeKeyId, computeModelId, MANIFEST_FORMAT, PROVENANCE_RECORD_FORMAT, provenanceSchema, type Manifest, type Provenance, type ProvenanceStatus } from './manifest.js';
+import { computeKeyId, computeModelId, MANIFEST_FORMAT, PROVENANCE_RECORD_FORMAT, provenanceSchema, type Manifest, type Provenance, type ProvenanceStatus, type WeightsDeclaration } from './manifest.js';
 import { checkOutDir, createStaging, inspectOutDir, relativeTo } from './out-dir.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -82,6 +86,20 @@ export interface CompileOptions {
   inputVisibility?: Visibility;
   /** Output visibility: `public` (default) or `hashed`. */
   outputVisibility?: Visibility;
+  /**
+   * Weight visibility: `public` (default: the quantized weights are constants of the circuit)
+   * or `hashed` (the dense layers' weights and biases are private signals bound to a public
+   * salted Poseidon commitment; src/quant/weights.ts). Hashed needs `weightsOut`.
+   */
+  weights?: Visibility;
+  /**
+   * Where a `hashed`-weights compile writes the private weights file (the salt and the
+   * quantized weights, mode 0600): the model owner's secret, needed to prove. Must lie outside
+   * `outDir`; an existing file is replaced only with `force`.
+   */
+  weightsOut?: string;
+  /** The most weights a `hashed`-weights compile accepts (default {@link MAX_HASHED_WEIGHTS}). */
+  maxWeights?: number;
   quant?: Partial<QuantOptions>;
   /** Provenance block, or the path of a JSON file holding one: free text, or a signed record. */
   provenance?: Provenance | string;
@@ -157,6 +175,7 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
   for (const [name, v] of [['inputVisibility', options.inputVisibility], ['outputVisibility', options.outputVisibility]] as const) {
     if (v !== undefined && !VISIBILITIES.includes(v)) throw new InvalidArgumentError(`expected ${name} to be public or hashed, got ${JSON.stringify(v)}`);
   }
+  const hashedWeights = checkWeightOptions(options);
   if (options.localSetup !== undefined && options.localSetup !== 'direct' && options.localSetup !== 'snarkjs') {
     throw new InvalidArgumentError(`expected localSetup to be "direct" or "snarkjs", got ${JSON.stringify(options.localSetup)}`);
   }
@@ -173,8 +192,11 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
   const staging = createStaging(target);
   try {
     const result = await build(onnxPath, bytes, provenance, provenanceStatus, staging.dir, target, previous, options, timed);
+    // the owner's weights are written (mode 0600, outside the folder) before the folder is published
+    if (hashedWeights && result.privateWeights) writeFileAtomicSync(resolve(options.weightsOut!), `${JSON.stringify(result.privateWeights)}\n`, { mode: 0o600, overwrite: options.force ?? false });
     staging.commit(state.kind === 'artifacts' || state.kind === 'other');
-    return { ...result, dir: target, timings };
+    const { privateWeights: _secret, ...published } = result;
+    return { ...published, dir: target, timings };
   } catch (e) {
     staging.discard();
     throw e;
@@ -211,12 +233,19 @@ async function build(
   previous: Manifest | undefined,
   options: CompileOptions,
   timed: <T>(name: string, f: () => Promise<T> | T) => Promise<T>,
-): Promise<Omit<CompileResult, 'dir' | 'timings'>> {
+): Promise<Omit<CompileResult, 'dir' | 'timings'> & { privateWeights?: PrivateWeights }> {
   const progress = options.onProgress ?? (() => {});
   const warn = options.onWarning ?? (() => {});
   progress({ stage: 'import', message: `importing ${basename(onnxPath)}` });
   const graph = await timed('import', () => optimize(importOnnx(bytes, { batch: options.batch, file: onnxPath })));
   if (graph.originalBatch !== undefined) warn(`${onnxPath}: batch dimension ${graph.originalBatch} replaced by ${graph.input.shape[0]}`);
+  const hashedWeights = options.weights === 'hashed';
+  if (hashedWeights) {
+    // before calibration and circom: each private weight costs ~14 constraints
+    const count = graphWeightCount(graph);
+    const limit = options.maxWeights ?? MAX_HASHED_WEIGHTS;
+    if (count > limit) throw new CompileError(`${onnxPath}: ${count} weights exceed the limit of ${limit} for --weights hashed (about 14 constraints each); use a smaller model or raise --max-weights`);
+  }
 
   const quantOptions: QuantOptions = { ...DEFAULT_QUANT_OPTIONS, ...options.quant };
   let calibrationInputs: Float64Array[] = [];
@@ -257,13 +286,33 @@ async function build(
 
   progress({ stage: 'emit', message: 'emitting circuit' });
   const visibility = { input: options.inputVisibility ?? 'public', output: options.outputVisibility ?? 'public' } as const;
-  const emitted = await timed('emit', () => emitCircuit(model, visibility));
-  const onnxCopy = join(dir, 'model.onnx');
-  writeFileSync(onnxCopy, bytes); // the bytes compiled, whatever happened to the file since
+  let weights: { declaration: WeightsDeclaration; salt: bigint } | undefined;
+  if (hashedWeights) {
+    let segments: WeightSegment[];
+    try {
+      segments = weightSegments(model, quantOptions.weightBits);
+    } catch (cause) {
+      throw new CompileError(`${onnxPath}: ${(cause as Error).message}`, { cause });
+    }
+    const count = segments.reduce((a, g) => a + g.count, 0);
+    const products = privateProducts(model);
+    const limit = Math.round(MAX_HASHED_CONSTRAINTS * ((options.maxWeights ?? MAX_HASHED_WEIGHTS) / MAX_HASHED_WEIGHTS));
+    const estimate = products + CONSTRAINTS_PER_COMMITTED_WEIGHT * count;
+    if (estimate > limit) {
+      throw new CompileError(`${onnxPath}: with private weights the circuit would have about ${estimate} constraints (${products} products, ${count} weights), over the limit of ${limit} for --weights hashed; use a smaller model or raise --max-weights`);
+    }
+    const salt = randomSalt();
+    const commitment = await commitWeights(segments, segmentValues(model, segments), salt);
+    weights = { declaration: { visibility: 'hashed', commitment: commitment.toString(), count, segments }, salt };
+  }
+  const emitted = await timed('emit', () => emitCircuit(model, { ...visibility, ...(weights ? { weights: weights.declaration.segments } : {}) }));
+  // A model with private weights publishes neither its ONNX file nor its weights (quantized.json keeps the rest).
+  const onnxCopy = weights ? undefined : join(dir, 'model.onnx');
+  if (onnxCopy) writeFileSync(onnxCopy, bytes); // the bytes compiled, whatever happened to the file since
   const circuitPath = join(dir, 'circuit.circom');
   writeFileSync(circuitPath, emitted.source);
   const quantizedPath = join(dir, 'quantized.json');
-  writeFileSync(quantizedPath, canonicalJson(model));
+  writeFileSync(quantizedPath, canonicalJson(weights ? stripWeights(model) : model));
 
   progress({ stage: 'circom', message: 'compiling circuit with circom' });
   const circom = await timed('circom', () => compileCircom(circuitPath, { outDir: dir, includePaths: [CIRCUITS_DIR], optimization: MODEL_OPTIMIZATION }));
@@ -315,18 +364,18 @@ async function build(
 
   progress({ stage: 'manifest', message: 'writing manifest' });
   // Visibility is recorded (and so enters the model id) only when a tensor is hashed: public models keep their ids.
-  const hashed = visibility.input !== 'public' || visibility.output !== 'public';
-  const compileOptions = { batch: graph.input.shape[0], quant: quantOptions, calibration: calibrationInfo!, ...(hashed ? { visibility } : {}) };
-  const onnxSha256 = sha256File(onnxCopy);
+  const hashed = visibility.input !== 'public' || visibility.output !== 'public' || weights !== undefined;
+  const compileOptions = { batch: graph.input.shape[0], quant: quantOptions, calibration: calibrationInfo!, ...(hashed ? { visibility: { ...visibility, ...(weights ? { weights: 'hashed' } : {}) } } : {}) };
+  const onnxSha256 = onnxCopy ? sha256File(onnxCopy) : null;
   const vkey = setup ? JSON.parse(readFileSync(setup.vkeyPath, 'utf8')) : undefined;
   const rel = (p: string) => ({ path: relativeTo(dir, p), sha256: sha256File(p) });
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name: provenance?.name ?? basename(onnxPath).replace(/\.onnx$/, ''),
-    modelId: computeModelId({ onnxSha256, compileOptions, provenance, r1csSha256 }),
+    modelId: computeModelId({ onnxSha256, compileOptions, provenance, r1csSha256, ...(weights ? { weightsCommitment: weights.declaration.commitment } : {}) }),
     keyId: vkey ? computeKeyId(vkey) : null,
     files: {
-      onnx: rel(onnxCopy),
+      onnx: onnxCopy ? rel(onnxCopy) : null,
       circuit: rel(circuitPath),
       quantized: rel(quantizedPath),
       r1cs: rel(circom.r1csPath),
@@ -355,6 +404,7 @@ async function build(
         semantics: model.output.transform ? `logits: the final ${model.output.transform.log ? 'LogSoftmax' : 'Softmax'} is monotone and applied outside the circuit; the circuit proves its input` : 'the model output',
         transform: model.output.transform,
       },
+      ...(weights ? { weights: weights.declaration } : {}),
     },
     quantization: {
       options: quantOptions,
@@ -373,7 +423,42 @@ async function build(
   };
   const manifestPath = join(dir, 'manifest.json');
   writeFileAtomicSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { manifest, model, error, keys };
+  const privateWeights: PrivateWeights | undefined = weights
+    ? { format: WEIGHTS_FORMAT, modelId: manifest.modelId, commitment: weights.declaration.commitment, salt: weights.salt.toString(), layers: weightLayers(model) }
+    : undefined;
+  return { manifest, model, error, keys, ...(privateWeights ? { privateWeights } : {}) };
+}
+
+/** The products of private weights by signals: one constraint each (dense: rows · in · out; convolution: every in-bounds tap). */
+function privateProducts(model: QModel): number {
+  let n = 0;
+  for (const node of model.nodes) {
+    if (node.kind === 'linear') n += (sizeOf(model.values[node.input]!.shape) / node.inFeatures) * node.inFeatures * node.outFeatures;
+    else if (node.kind === 'conv') n += convProducts(node, model.values[node.input]!.shape, model.values[node.output]!.shape);
+  }
+  return n;
+}
+
+/**
+ * Checks the weight options before any work.
+ * @returns whether the weights are hashed
+ * @throws {InvalidArgumentError} for a bad visibility, a missing or misplaced weights file, or a bad limit
+ * @throws {CompileError} (usage) when the weights file exists and `force` is not set
+ */
+function checkWeightOptions(options: CompileOptions): boolean {
+  const v = options.weights;
+  if (v !== undefined && !VISIBILITIES.includes(v)) throw new InvalidArgumentError(`expected weights to be public or hashed, got ${JSON.stringify(v)}`);
+  if (options.maxWeights !== undefined && !(Number.isSafeInteger(options.maxWeights) && options.maxWeights > 0)) throw new InvalidArgumentError(`expected maxWeights to be a positive integer, got ${options.maxWeights}`);
+  if (v !== 'hashed') {
+    if (options.weightsOut !== undefined) throw new InvalidArgumentError('a weights file (weightsOut) is written only with hashed weights');
+    return false;
+  }
+  if (options.weightsOut === undefined) throw new InvalidArgumentError('hashed weights need a private weights file outside the artifacts folder (weightsOut; --weights-out <file>)');
+  const file = resolve(options.weightsOut);
+  const inside = relative(resolve(options.outDir), file);
+  if (!inside.startsWith('..') && !isAbsolute(inside)) throw new InvalidArgumentError(`${options.weightsOut}: the private weights file must lie outside the artifacts folder ${options.outDir}, which is published`);
+  if (existsSync(file) && !options.force) throw new CompileError(`${options.weightsOut}: exists; the private weights file is never overwritten without --force`, { exitCode: EXIT.usage });
+  return true;
 }
 
 function loadProvenance(p: CompileOptions['provenance']): Provenance | undefined {

@@ -65,12 +65,12 @@ export function checkOutDir(dir: string, state: OutDirState, onnxSha256: string,
     if (force) return undefined;
     throw new CompileError(`${dir}: not empty and not a zkinfer artifacts folder; choose another --out, or pass --force to replace the folder`, { exitCode: EXIT.usage });
   }
-  const same = state.manifest.files.onnx.sha256 === onnxSha256;
+  const onnx = state.manifest.files.onnx;
+  // A model with private weights publishes no ONNX hash: which model it holds cannot be told, so replacing it needs --force.
+  const same = onnx !== null && onnx.sha256 === onnxSha256;
   if (!same && !force) {
-    throw new CompileError(
-      `${dir}: holds the artifacts of another model (${state.manifest.name}, ONNX sha256 ${state.manifest.files.onnx.sha256.slice(0, 12)}…); choose another --out, or pass --force to replace them`,
-      { exitCode: EXIT.usage },
-    );
+    const what = onnx ? `another model (${state.manifest.name}, ONNX sha256 ${onnx.sha256.slice(0, 12)}…)` : `a model with private weights (${state.manifest.name})`;
+    throw new CompileError(`${dir}: holds the artifacts of ${what}; choose another --out, or pass --force to replace them`, { exitCode: EXIT.usage });
   }
   if (state.foreign.length > 0 && !force) {
     const shown = state.foreign.length > 3 ? `${state.foreign.slice(0, 3).join(', ')}, … (${state.foreign.length})` : state.foreign.join(', ');

@@ -54,14 +54,52 @@ export function denseTemplate(name: string, node: QLinear, rows: number): string
 }
 
 /**
+ * The dense template of a model with private weights (`--weights hashed`, src/quant/weights.ts):
+ * the weights w[o·n + i] and biases b[o] are input signals, so every product w·x is a signal
+ * and a constraint (rows · m · n of them), and y[r][o] = b[o] + Σ_i p[r][o][i] is bound by one
+ * linear constraint per output, as in {@link denseTemplate}.
+ */
+export function denseHashedTemplate(name: string, node: Pick<QLinear, 'inFeatures' | 'outFeatures'>, rows: number): string {
+  const { inFeatures: n, outFeatures: m } = node;
+  const chunk = Math.max(1, Math.ceil(Math.sqrt(n)));
+  return [
+    `template ${name}() {`,
+    `    signal input x[${rows * n}];`,
+    `    signal input w[${m * n}];`,
+    `    signal input b[${m}];`,
+    `    signal output y[${rows * m}];`,
+    `    signal p[${rows * m * n}];`,
+    `    for (var r = 0; r < ${rows}; r++) {`,
+    `        var xr = r * ${n};`,
+    `        for (var o = 0; o < ${m}; o++) {`,
+    '            var acc = b[o];',
+    `            var wo = o * ${n};`,
+    `            var po = (r * ${m} + o) * ${n};`,
+    `            for (var c = 0; c < ${n}; c += ${chunk}) {`,
+    '                var part = 0;',
+    `                for (var i = c; i < c + ${chunk} && i < ${n}; i++) {`,
+    '                    p[po + i] <== w[wo + i] * x[xr + i];',
+    '                    part += p[po + i];',
+    '                }',
+    '                acc += part;',
+    '            }',
+    `            y[r * ${m} + o] <== acc;`,
+    '        }',
+    '    }',
+    '}',
+  ].join('\n');
+}
+
+/**
  * A template computing an ONNX Conv (zero padding, groups, strides, dilations) over
  * [N, C, …spatial] with any number of spatial axes, as nested loops (see convAccumulate).
  */
-export function convTemplate(name: string, node: QConv, input: Shape, output: Shape): string {
+export function convTemplate(name: string, node: QConv, input: Shape, output: Shape, hashed = false): string {
   const rank = input.length - 2;
   const code = new CircomBlock();
   const outChannels = output[1]!;
   const outSpatial = output.slice(2);
+  if (hashed) code.add('var pc = 0;');
   convChannelLoops(code, node, input, output);
   let yIndex = `n * ${outChannels} + m`;
   for (let a = 0; a < rank; a++) {
@@ -69,11 +107,33 @@ export function convTemplate(name: string, node: QConv, input: Shape, output: Sh
     code.add(`var b${a} = ${windowStart(node, a)};`);
     yIndex = `(${yIndex}) * ${outSpatial[a]} + o${a}`;
   }
-  convAccumulate(code, node, input, false);
+  convAccumulate(code, node, input, false, hashed);
   code.add(`y[${yIndex}] <== acc;`);
   for (let a = 0; a < rank; a++) code.close();
   code.closeAll();
-  return [...convHeader(name, node, input, output, sizeOf(output)), ...code.lines, '}'].join('\n');
+  return [...convHeader(name, node, input, output, sizeOf(output), hashed), ...code.lines, '}'].join('\n');
+}
+
+/**
+ * The number of products of a convolution: one per in-bounds tap of every output
+ * (batch × output channels × input channels per group × Π over the spatial axes of the
+ * in-bounds (output position, kernel tap) pairs). With private weights each is a constraint.
+ */
+export function convProducts(node: Pick<QConv, 'group' | 'window'>, input: Shape, output: Shape): number {
+  const rank = input.length - 2;
+  const { kernel, strides, pads, dilations } = node.window;
+  let n = input[0]! * output[1]! * (input[1]! / node.group);
+  for (let a = 0; a < rank; a++) {
+    let count = 0;
+    for (let o = 0; o < output[2 + a]!; o++) {
+      for (let k = 0; k < kernel[a]!; k++) {
+        const p = o * strides[a]! - pads[a]! + k * dilations[a]!;
+        if (p >= 0 && p < input[2 + a]!) count++;
+      }
+    }
+    n *= count;
+  }
+  return n;
 }
 
 /** Lines of a loop-template body with indentation tracking. */
@@ -95,10 +155,24 @@ export class CircomBlock {
   }
 }
 
-/** The weight and bias functions and the opening lines of a conv-based template with `outputs` outputs. */
-export function convHeader(name: string, node: QConv, input: Shape, output: Shape, outputs: number): string[] {
+/**
+ * The weight and bias functions and the opening lines of a conv-based template with `outputs`
+ * outputs; with `hashed` (private weights), weights and biases are input signals and every
+ * product is a signal `p[·]`, numbered by the var `pc` in the order {@link convAccumulate} visits them.
+ */
+export function convHeader(name: string, node: QConv, input: Shape, output: Shape, outputs: number, hashed = false): string[] {
   const outChannels = output[1]!;
   const cPerGroup = input[1]! / node.group;
+  if (hashed) {
+    return [
+      `template ${name}() {`,
+      `    signal input x[${sizeOf(input)}];`,
+      `    signal input w[${outChannels * cPerGroup * sizeOf(node.window.kernel)}];`,
+      `    signal input b[${outChannels}];`,
+      `    signal output y[${outputs}];`,
+      `    signal p[${convProducts(node, input, output)}];`,
+    ];
+  }
   return [
     arrayFunction(`${name}_w`, node.weight),
     arrayFunction(`${name}_b`, node.bias),
@@ -127,7 +201,7 @@ export function convChannelLoops(code: CircomBlock, node: QConv, input: Shape, o
  * big integers, so this saves about a third of the compile time), and an axis is
  * bounds-checked only when it is padded.
  */
-export function convAccumulate(code: CircomBlock, node: QConv, input: Shape, declareStarts = true): void {
+export function convAccumulate(code: CircomBlock, node: QConv, input: Shape, declareStarts = true, hashed = false): void {
   const rank = input.length - 2;
   const channels = input[1]!;
   const cPerGroup = channels / node.group;
@@ -152,7 +226,11 @@ export function convAccumulate(code: CircomBlock, node: QConv, input: Shape, dec
     code.open(`for (var k${a} = 0; k${a} < ${kernel[a]}; k${a}++) {`);
     code.add(`var p${a} = ${dilations[a] === 1 ? `b${a} + k${a}` : `b${a} + k${a} * ${dilations[a]}`};`);
     if (padded) code.open(`if (p${a} >= 0 && p${a} < ${inSpatial[a]}) {`);
-    if (last) code.add(`row += w[wr + k${a}] * x[xr + p${a}];`);
+    if (last && hashed) {
+      code.add(`p[pc] <== w[wr + k${a}] * x[xr + p${a}];`);
+      code.add('row += p[pc];');
+      code.add('pc++;');
+    } else if (last) code.add(`row += w[wr + k${a}] * x[xr + p${a}];`);
     else {
       code.add(`var xa${a} = ${xPrev} * ${inSpatial[a]} + p${a};`);
       code.add(`var wa${a} = ${wPrev} * ${kernel[a]} + k${a};`);

@@ -21,6 +21,7 @@ import { Emitter } from './emitter.js';
 import { convPoolAt, convPoolTemplate } from './emit-conv-pool.js';
 import type { Visibility } from '../shared/layout.js';
 import { commitmentRange } from '../shared/opening.js';
+import { segmentSignal, type WeightSegment } from '../quant/weights.js';
 
 export { Emitter, type GadgetInstance } from './emitter.js';
 
@@ -34,7 +35,7 @@ export interface EmittedCircuit {
   outputs: number;
   /** Number of public input value signals (after the outputs; 0 when the input is hashed). */
   inputs: number;
-  /** Number of commitment signals (output's, then input's, each in place of its values). */
+  /** Number of commitment signals (output's, then input's, each in place of its values; then the weights'). */
   commitments: number;
   /** Number of context signals (after the inputs): 1. */
   context: 1;
@@ -49,6 +50,12 @@ export interface EmitOptions {
   input?: Visibility;
   /** Output visibility (default public). */
   output?: Visibility;
+  /**
+   * The weight segments of a model with private weights (`--weights hashed`, src/quant/weights.ts):
+   * dense layers read them from private inputs, and a public input `weightsCommitment` must
+   * equal their salted commitment chain. Absent: weights are circuit constants.
+   */
+  weights?: readonly WeightSegment[];
 }
 
 /** The declared integer range of the model's input: `bits`-bit signed. */
@@ -72,7 +79,8 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
   const outputVisibility = options.output ?? 'public';
   const nIn = sizeOf(model.input.shape);
   const nOut = sizeOf(model.output.shape);
-  const em = new Emitter(model);
+  const weights = options.weights;
+  const em = new Emitter(model, weights !== undefined);
   em.set(model.input.name, Array.from({ length: nIn }, (_, i) => signalExpr(`in[${i}]`)));
 
   model.nodes.forEach((node, index) => {
@@ -98,6 +106,18 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
   };
   if (outputVisibility === 'hashed') commit('out', commitmentRange({ min: model.output.min, max: model.output.max }), nOut);
   if (inputVisibility === 'hashed') commit('in', inputRange(model), nIn);
+  // Private weights: each segment is absorbed into one chain started by the weight salt.
+  weights?.forEach((seg, k) => {
+    const bits = Math.max(1, (BigInt(seg.max) - BigInt(seg.min)).toString(2).length);
+    em.gadgets.TensorCommitment = (em.gadgets.TensorCommitment ?? 0) + 1;
+    em.lines.push(
+      `    // weight commitment, segment ${k}: ${seg.tensor} of step ${seg.node}, ${seg.count} values in [${seg.min}, ${seg.max}], ${bits} bits each`,
+      `    component wCommit${k} = TensorCommitment(${seg.count}, ${seg.min}, ${bits});`,
+      `    wCommit${k}.in <== ${segmentSignal(seg)};`,
+      `    wCommit${k}.salt <== ${k === 0 ? 'wSalt' : `wCommit${k - 1}.out`};`,
+    );
+  });
+  if (weights) em.lines.push(`    weightsCommitment === wCommit${weights.length - 1}.out;`);
 
   const source = [
     'pragma circom 2.1.0;',
@@ -111,6 +131,7 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
     `    signal input in[${nIn}];`,
     ...(inputVisibility === 'hashed' ? ['    signal input inSalt;'] : []),
     ...(outputVisibility === 'hashed' ? ['    signal input outSalt;'] : []),
+    ...(weights ? [...weights.map((seg) => `    signal input ${segmentSignal(seg)}[${seg.count}];`), '    signal input wSalt;', '    signal input weightsCommitment;'] : []),
     '    signal input ctx;',
     // public outputs come first in the public signals, in declaration order: output, then input commitment
     outputVisibility === 'hashed' ? `    signal out[${nOut}];\n    signal output outCommitment;` : `    signal output out[${nOut}];`,
@@ -121,14 +142,14 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
     '    ctxSquare <== ctx * ctx;',
     '}',
     '',
-    `component main {public [${inputVisibility === 'public' ? 'in, ' : ''}ctx]} = ${name}();`,
+    `component main {public [${inputVisibility === 'public' ? 'in, ' : ''}${weights ? 'weightsCommitment, ' : ''}ctx]} = ${name}();`,
     '',
   ].join('\n');
   return {
     source,
     outputs: outputVisibility === 'public' ? nOut : 0,
     inputs: inputVisibility === 'public' ? nIn : 0,
-    commitments: (inputVisibility === 'hashed' ? 1 : 0) + (outputVisibility === 'hashed' ? 1 : 0),
+    commitments: (inputVisibility === 'hashed' ? 1 : 0) + (outputVisibility === 'hashed' ? 1 : 0) + (weights ? 1 : 0),
     context: 1,
     gadgets: em.gadgets,
   };
@@ -136,7 +157,8 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
 
 /** Emits one node with its operator module's rule, or a convolution and the max pooling after it together. */
 function emitWith<N extends QNode>(em: Emitter, node: N, index: number): void {
-  const fused = convPoolAt(em.model, index);
+  // with private weights the convolution's products are signals of its own template: no fusion
+  const fused = em.hashedWeights ? undefined : convPoolAt(em.model, index);
   if (fused) {
     // A convolution read only by a max pooling is emitted with it, at the pooling's step.
     if (node.kind === 'conv') return;

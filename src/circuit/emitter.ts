@@ -24,7 +24,14 @@ export class Emitter {
   readonly gadgets: Record<string, number> = {};
   private readonly env = new Map<string, LinearExpr[]>();
 
-  constructor(readonly model: QModel) {}
+  /**
+   * @param hashedWeights whether dense layers read their weights from private input signals
+   *   (`w<step>`, `b<step>` of main) instead of constants (`--weights hashed`)
+   */
+  constructor(
+    readonly model: QModel,
+    readonly hashedWeights = false,
+  ) {}
 
   /** The expressions of a value, one per element (row-major). */
   get(name: string, source: Parameters<typeof describeSource>[0]): LinearExpr[] {

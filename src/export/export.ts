@@ -53,6 +53,9 @@ export async function exportVerifier(artifactsDir: string, options: ExportOption
     throw new ExportError(`unknown export target ${JSON.stringify(options.target)}; expected one of ${EXPORT_TARGETS.join(', ')}`, { exitCode: EXIT.usage });
   }
   const key = loadExportKey(artifactsDir);
+  if (key.manifest.io.weights) {
+    throw new ExportError(`${artifactsDir}: the ${options.target} verifier checks models with public weights only; this model's weights are private (verify its receipts with \`zkinfer verify\`)`);
+  }
   const files = options.target === 'solidity' ? solidityExportFiles(key, buildSolidityExport(key)) : await browserExportFiles(key);
   writeExportFolder(options.outDir, files, options.force ?? false);
   return { target: options.target, outDir: options.outDir, files: [...files.keys()].sort(), modelId: key.manifest.modelId, keyId: key.manifest.keyId! };

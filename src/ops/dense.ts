@@ -18,7 +18,7 @@ import { LINEAR_CONVERTERS } from '../onnx/ops-linear.js';
 import { CONV_CONVERTERS } from '../onnx/ops-conv.js';
 import { scaleFor, type Ref } from '../quant/quantizer.js';
 import { expandChannels, integerSteps, uniformUnit } from '../quant/units.js';
-import { convTemplate, denseTemplate } from '../circuit/emit-layers.js';
+import { convTemplate, denseHashedTemplate, denseTemplate } from '../circuit/emit-layers.js';
 import { bindCost, fillKinds } from '../circuit/gadget-cost.js';
 import { family } from './types.js';
 
@@ -165,7 +165,14 @@ export const denseOps = family({
         const x = em.get(node.input, node.source);
         const rows = x.length / node.inFeatures;
         const name = `Dense${index}`;
-        em.set(node.output, em.layer(index, denseTemplate(name, node, rows), name, x, rows * node.outFeatures));
+        if (!em.hashedWeights) {
+          em.set(node.output, em.layer(index, denseTemplate(name, node, rows), name, x, rows * node.outFeatures));
+          return;
+        }
+        // private weights: the main template's w<step> and b<step> inputs (src/quant/weights.ts)
+        const y = em.layer(index, denseHashedTemplate(name, node, rows), name, x, rows * node.outFeatures);
+        em.lines.push(`    s${index}.w <== w${index};`, `    s${index}.b <== b${index};`);
+        em.set(node.output, y);
       },
     },
     conv: {
@@ -176,7 +183,10 @@ export const denseOps = family({
         const input = em.model.values[node.input]!.shape;
         const output = em.model.values[node.output]!.shape;
         const name = `Conv${index}`;
-        em.set(node.output, em.layer(index, convTemplate(name, node, input, output), name, x, sizeOf(output)));
+        const y = em.layer(index, convTemplate(name, node, input, output, em.hashedWeights), name, x, sizeOf(output));
+        // private weights: the main template's w<step> and b<step> inputs (src/quant/weights.ts)
+        if (em.hashedWeights) em.lines.push(`    s${index}.w <== w${index};`, `    s${index}.b <== b${index};`);
+        em.set(node.output, y);
       },
     },
   },

@@ -163,6 +163,7 @@ interface Todo {
  */
 export async function proveBatch(artifacts: Artifacts, inputsPath: string, outDir: string, options: BatchOptions = {}): Promise<BatchSummary> {
   const t0 = performance.now();
+  if (artifacts.manifest.io.weights && !artifacts.weights) throw new ProveError(`${artifacts.dir}: the model's weights are private: load its owner's weights file first (withPrivateWeights; zkinfer prove --weights <file>)`);
   const { records, failures } = readInputLines(inputsPath, artifacts.model.input.shape);
   const total = records.length + failures.length;
   const lock = lockOutDir(outDir);

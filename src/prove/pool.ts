@@ -150,7 +150,7 @@ export class ProverPool {
     assertCount(this.threadsPerWorker, 'threadsPerWorker', 1);
     assertCount(maxQueue, 'maxQueue', 0);
     this.capacity = this.workers + maxQueue;
-    const workerData: ProveWorkerData = { dir: artifacts.dir, threads: this.threadsPerWorker };
+    const workerData: ProveWorkerData = { dir: artifacts.dir, threads: this.threadsPerWorker, ...(artifacts.weights ? { weights: artifacts.weights.file } : {}) };
     this.#piscina = new Piscina<ProveTask, ProveTaskResult>({
       filename: WORKER_FILE,
       minThreads: this.workers,

@@ -13,7 +13,8 @@ import { workerData } from 'piscina';
 import { InputError, ProveError } from '../shared/errors.js';
 import type { Receipt } from '../shared/receipt.js';
 import type { Opening } from '../shared/opening.js';
-import { loadArtifacts, type Artifacts } from './artifacts.js';
+import { loadArtifacts, withPrivateWeights, type Artifacts } from './artifacts.js';
+import type { PrivateWeights } from '../quant/weights.js';
 import { proveWithOpening } from './prove.js';
 import { warmCurve } from './curve-threads.js';
 
@@ -23,6 +24,8 @@ export interface ProveWorkerData {
   dir: string;
   /** snarkjs curve threads for this worker; undefined: snarkjs's default (one per core). */
   threads?: number;
+  /** A model with private weights: its owner's weights file, loaded into the worker's artifacts. */
+  weights?: PrivateWeights;
 }
 
 /** Posted by a worker once it has loaded the artifacts and built its curve (or failed to). */
@@ -48,7 +51,8 @@ export type ProveTaskResult =
 
 const data = workerData as ProveWorkerData;
 const ready: Promise<Artifacts> = (async () => {
-  const artifacts = loadArtifacts(data.dir, { checkHashes: false });
+  let artifacts = loadArtifacts(data.dir, { checkHashes: false });
+  if (data.weights) artifacts = await withPrivateWeights(artifacts, data.weights);
   await warmCurve(data.threads);
   return artifacts;
 })();

@@ -7,7 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ProveError } from '../shared/errors.js';
-import { decodeSigned } from '../shared/field.js';
+import { decodeSigned, encodeSigned } from '../shared/field.js';
+import { segmentSignal } from '../quant/weights.js';
 import { assertNonce, isReceiptTime, receiptTimeNow } from '../shared/nonce.js';
 import { InvalidArgumentError } from '../shared/errors.js';
 import { receiptContext } from '../shared/context.js';
@@ -57,6 +58,7 @@ export function buildReceipt(
   commitments: { input?: bigint; output?: bigint } = {},
 ): Receipt {
   const { manifest, model } = artifacts;
+  const weights = manifest.io.weights ? { weights: { visibility: 'hashed' as const, commitment: manifest.io.weights.commitment } } : {};
   let input: Receipt['input'];
   if (manifest.io.input.visibility === 'hashed') {
     if (commitments.input === undefined) throw new ProveError('the model\'s input is hashed: its commitment is required');
@@ -78,7 +80,7 @@ export function buildReceipt(
       ...(model.output.transform ? { probabilities: finalOutput(model, outputRaw) } : {}),
     };
   }
-  return assembleReceipt(manifest, { input, output, nonce, createdAt });
+  return assembleReceipt(manifest, { input, output, ...weights, nonce, createdAt });
 }
 
 function checkOptions(options: ProveOptions): { nonce: string; createdAt: string } {
@@ -101,6 +103,7 @@ export async function proveInferenceTimed(artifacts: Artifacts, input: ArrayLike
   const { nonce, createdAt } = checkOptions(options);
   for (const [k, v] of Object.entries(options.salts ?? {})) if (v !== undefined) assertFieldElement(v, `salts.${k}`);
   const { model, manifest } = artifacts;
+  if (manifest.io.weights && !artifacts.weights) throw new ProveError(`${artifacts.dir}: the model's weights are private: load its owner's weights file first (withPrivateWeights; zkinfer prove --weights <file>)`);
   const inputRaw = quantizeInput(model, input);
   const expected = runReference(model, inputRaw);
   let prover = provers.get(artifacts);
@@ -113,9 +116,14 @@ export async function proveInferenceTimed(artifacts: Artifacts, input: ArrayLike
   const salts: { input?: bigint; output?: bigint } = {};
   if (io.input.visibility === 'hashed') salts.input = options.salts?.input ?? randomSalt();
   if (io.output.visibility === 'hashed') salts.output = options.salts?.output ?? randomSalt();
-  const extra: Record<string, bigint> = {};
+  const extra: Record<string, bigint | bigint[]> = {};
   if (salts.input !== undefined) extra.inSalt = salts.input;
   if (salts.output !== undefined) extra.outSalt = salts.output;
+  if (io.weights && artifacts.weights) {
+    io.weights.segments.forEach((seg, k) => (extra[segmentSignal(seg)] = artifacts.weights!.values[k]!.map((v) => encodeSigned(BigInt(v)))));
+    extra.wSalt = artifacts.weights.salt;
+    extra.weightsCommitment = BigInt(io.weights.commitment);
+  }
   const result = await prover.prove(inputRaw, context, extra);
   const signals = result.publicSignals;
   const layout = publicSignalLayout(io);
@@ -128,11 +136,16 @@ export async function proveInferenceTimed(artifacts: Artifacts, input: ArrayLike
         if (v !== expected[i]) throw new ProveError(`the circuit's output ${i} (${v}) differs from the reference executor (${expected[i]}); this is a compiler bug`);
       });
     } else if (segment.kind === 'commitment') {
+      const of = segment.of;
+      if (of === 'weights') {
+        if (signals[segment.start] !== io.weights?.commitment) throw new ProveError("the proof does not carry the manifest's weight commitment; recompile the artifacts");
+        continue;
+      }
       // the commitment the circuit computed must be the one circomlibjs computes from the reference values
-      const values = segment.of === 'input' ? inputRaw : expected;
-      const want = await commitTensor(values, commitmentRange(io[segment.of]), salts[segment.of]!);
-      if (BigInt(signals[segment.start]!) !== want) throw new ProveError(`the circuit's ${segment.of} commitment differs from the one recomputed off-circuit; this is a compiler bug`);
-      commitments[segment.of] = want;
+      const values = of === 'input' ? inputRaw : expected;
+      const want = await commitTensor(values, commitmentRange(io[of]), salts[of]!);
+      if (BigInt(signals[segment.start]!) !== want) throw new ProveError(`the circuit's ${of} commitment differs from the one recomputed off-circuit; this is a compiler bug`);
+      commitments[of] = want;
     } else if (segment.kind === 'context' && signals[segment.start] !== context.toString()) {
       throw new ProveError('the proof does not carry the receipt context as its last public signal; recompile the artifacts');
     }

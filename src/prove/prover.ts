@@ -52,11 +52,11 @@ export class Prover {
   /**
    * Computes the witness for the input integers and the receipt context, and a Groth16 proof.
    * @param context the receipt context field element (src/shared/context.ts)
-   * @param extra further private inputs by signal name (the salts `inSalt`, `outSalt` of hashed tensors)
+   * @param extra further inputs by signal name (the salts `inSalt`, `outSalt` of hashed tensors; private weights, their salt and commitment)
    * @returns snarkjs's proof and public signals, and the time of each part in ms
    * @throws {ProveError} when the witness cannot be computed (an input the circuit rejects) or proving fails
    */
-  async prove(inputRaw: readonly number[], context: bigint, extra: Readonly<Record<string, bigint>> = {}): Promise<{ proof: snarkjs.Groth16Proof; publicSignals: string[]; witnessMs: number; proveMs: number }> {
+  async prove(inputRaw: readonly number[], context: bigint, extra: Readonly<Record<string, bigint | readonly bigint[]>> = {}): Promise<{ proof: snarkjs.Groth16Proof; publicSignals: string[]; witnessMs: number; proveMs: number }> {
     const t0 = performance.now();
     let wtns: Uint8Array;
     try {

@@ -87,6 +87,7 @@ export interface AttributionModel {
  */
 export function loadAttributionModel(dir: string): AttributionModel {
   const manifest = readManifest(dir);
+  if (manifest.io.weights) throw new ProvenanceError(`${dir}: the model's weights are private (--weights hashed); attribution needs the public model`);
   const path = join(dir, manifest.files.quantized.path);
   let bytes: Buffer;
   try {
@@ -109,7 +110,9 @@ export function loadAttributionModel(dir: string): AttributionModel {
 export function datasetBoundToModel(m: AttributionModel, commitment: DatasetCommitment, commitmentSource: string): boolean {
   const p = m.manifest.provenance;
   if (!p || p.format !== PROVENANCE_RECORD_FORMAT) return false;
-  const check = checkProvenanceRecord(p, { where: `${join(m.dir, 'manifest.json')} provenance`, onnx: { sha256: m.manifest.files.onnx.sha256, name: m.manifest.files.onnx.path } });
+  const onnx = m.manifest.files.onnx;
+  if (!onnx) throw new ProvenanceError(`${join(m.dir, 'manifest.json')}: the model's weights are private (--weights hashed); attribution needs the public model`);
+  const check = checkProvenanceRecord(p, { where: `${join(m.dir, 'manifest.json')} provenance`, onnx: { sha256: onnx.sha256, name: onnx.path } });
   if (!check.record.datasets.some((d) => d.root === commitment.root && d.leafCount === commitment.leafCount)) {
     throw new ProvenanceError(`${commitmentSource}: dataset ${commitment.root.slice(0, 16)}… is not among the training datasets the model's signed provenance record names`);
   }

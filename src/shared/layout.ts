@@ -9,7 +9,8 @@
  * signal per element, each a signed integer encoded in the field (x < 0 as p − |x|) that must
  * lie in the range the manifest declares; for a hashed tensor one signal, its salted Poseidon
  * commitment (src/shared/commitment.ts), any canonical field element; the output's run first,
- * then the input's, and last the receipt context (src/shared/context.ts).
+ * then the input's, then (for a model with private weights) the weight commitment, and last the
+ * receipt context (src/shared/context.ts).
  */
 
 /** Whether a tensor's values are public signals or private behind a salted Poseidon commitment. */
@@ -22,14 +23,19 @@ export const VISIBILITIES: readonly Visibility[] = ['public', 'hashed'];
 export interface IoDeclaration {
   input: { shape: readonly number[]; min: number; max: number; visibility: string };
   output: { shape: readonly number[]; min: number; max: number; visibility: string };
+  /** Present for a model with private weights (`--weights hashed`): their commitment is a public signal. */
+  weights?: { visibility: string };
 }
 
 /** A run of consecutive public signals. */
 export type SignalSegment =
   /** One signal per element of the input or output tensor (row-major), each a signed integer in [min, max]. */
   | { kind: 'values'; of: 'input' | 'output'; start: number; count: number; min: number; max: number }
-  /** The salted Poseidon commitment to a hashed input or output tensor: one canonical field element. */
-  | { kind: 'commitment'; of: 'input' | 'output'; start: number; count: 1 }
+  /**
+   * The salted Poseidon commitment to a hashed input or output tensor, or to a model's private
+   * weights (src/quant/weights.ts): one canonical field element.
+   */
+  | { kind: 'commitment'; of: 'input' | 'output' | 'weights'; start: number; count: 1 }
   /** The receipt context: SHA-256 of model id, time and nonce, reduced below 2^253. */
   | { kind: 'context'; start: number; count: 1 };
 
@@ -53,6 +59,11 @@ export function publicSignalLayout(io: IoDeclaration): SignalSegment[] {
     const count = size(d.shape);
     segments.push({ kind: 'values', of, start, count, min: d.min, max: d.max });
     start += count;
+  }
+  if (io.weights !== undefined) {
+    if (io.weights.visibility !== 'hashed') throw new RangeError(`weights visibility ${JSON.stringify(io.weights.visibility)} has no public-signal layout in this version`);
+    segments.push({ kind: 'commitment', of: 'weights', start, count: 1 });
+    start += 1;
   }
   segments.push({ kind: 'context', start, count: 1 });
   return segments;

@@ -68,13 +68,24 @@ export type Phase2Contribution = z.infer<typeof phase2ContributionSchema>;
 export const phase2ChainSchema = z.strictObject({ circuitHash: hexBytes(64), contributions: z.array(phase2ContributionSchema) });
 export type Phase2Chain = z.infer<typeof phase2ChainSchema>;
 
+/** The manifest's declaration of private weights. */
+export const weightsDeclarationSchema = z.strictObject({
+  visibility: z.literal('hashed'),
+  commitment: z.string().regex(/^(0|[1-9][0-9]*)$/).max(80),
+  /** Weights and biases committed. */
+  count: z.number().int().positive(),
+  segments: z.array(z.strictObject({ node: z.number().int().min(0), tensor: z.enum(['weight', 'bias']), count: z.number().int().positive(), min: z.number().int(), max: z.number().int() })).min(1),
+});
+export type WeightsDeclaration = z.infer<typeof weightsDeclarationSchema>;
+
 export const manifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
   name: z.string(),
   modelId: z.string().regex(/^[0-9a-f]{64}$/),
   keyId: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
   files: z.object({
-    onnx: fileSchema,
+    /** The ONNX file compiled; null for a model with private weights, whose ONNX file stays with its owner. */
+    onnx: fileSchema.nullable(),
     circuit: fileSchema,
     quantized: fileSchema,
     r1cs: fileSchema,
@@ -104,9 +115,15 @@ export const manifestSchema = z.object({
       semantics: z.string(),
       transform: z.object({ kind: z.literal('softmax'), axis: z.number(), coerce2d: z.boolean(), log: z.literal(true).optional() }).optional(),
     }),
+    /**
+     * Private weights (`--weights hashed`, src/quant/weights.ts): the public commitment, a
+     * decimal field element, and the committed segments (what the circuit range-checks and
+     * hashes, in order). Absent: the weights are circuit constants.
+     */
+    weights: weightsDeclarationSchema.optional(),
   }),
   quantization: z.record(z.string(), z.unknown()),
-  circuit: z.object({ constraints: z.number(), wires: z.number(), publicInputs: z.number(), publicOutputs: z.number(), commitmentSignals: z.number().int().min(0).max(2).optional(), contextSignals: z.literal(1), gadgets: z.record(z.string(), z.number()), optimization: z.string() }),
+  circuit: z.object({ constraints: z.number(), wires: z.number(), publicInputs: z.number(), publicOutputs: z.number(), commitmentSignals: z.number().int().min(0).max(3).optional(), contextSignals: z.literal(1), gadgets: z.record(z.string(), z.number()), optimization: z.string() }),
   setup: z
     .object({
       /**
@@ -133,8 +150,13 @@ export const manifestSchema = z.object({
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 
-/** Computes the model id from its parts. */
-export function computeModelId(parts: { onnxSha256: string; compileOptions: unknown; provenance: unknown; r1csSha256: string }): string {
+/**
+ * Computes the model id from its parts. A model with private weights is named by its weight
+ * commitment in place of its ONNX hash (which would let anyone holding a candidate model
+ * confirm it); a public model's id is unchanged.
+ */
+export function computeModelId(parts: { onnxSha256: string | null; compileOptions: unknown; provenance: unknown; r1csSha256: string; weightsCommitment?: string }): string {
+  if (parts.weightsCommitment !== undefined) return sha256Json({ weights: parts.weightsCommitment, options: parts.compileOptions, provenance: parts.provenance ?? null, r1cs: parts.r1csSha256 });
   return sha256Json({ onnx: parts.onnxSha256, options: parts.compileOptions, provenance: parts.provenance ?? null, r1cs: parts.r1csSha256 });
 }
 

@@ -130,12 +130,20 @@ export type HashedInput = z.infer<typeof hashedInputSchema>;
 export type PublicOutput = z.infer<typeof publicOutputSchema>;
 export type HashedOutput = z.infer<typeof hashedOutputSchema>;
 
+/**
+ * The private weights a proof used (a model compiled with `--weights hashed`): only their
+ * salted Poseidon commitment, a decimal field element equal to the proof's weight signal and
+ * to the manifest's.
+ */
+export const hashedWeightsSchema = z.strictObject({ visibility: z.literal('hashed'), commitment: decimal });
+
 export const receiptSchema = z.strictObject({
   format: z.literal(RECEIPT_FORMAT),
   modelId: hex(64),
   keyId: hex(64).nullable(),
   input: z.discriminatedUnion('visibility', [publicInputSchema, hashedInputSchema]),
   output: z.union([publicOutputSchema, hashedOutputSchema]),
+  weights: hashedWeightsSchema.optional(),
   nonce,
   createdAt: time,
   digest: hex(64),
@@ -232,9 +240,18 @@ export function publicInput(model: { input: { shape: readonly number[]; scale: n
  */
 export function assembleReceipt<I extends Receipt['input'], O extends Receipt['output']>(
   manifest: { modelId: string; keyId: string | null },
-  blocks: { input: I; output: O; nonce: string; createdAt: string },
+  blocks: { input: I; output: O; weights?: Receipt['weights']; nonce: string; createdAt: string },
 ): Receipt & { input: I; output: O } {
-  const body = { format: RECEIPT_FORMAT, modelId: manifest.modelId, keyId: manifest.keyId, input: blocks.input, output: blocks.output, nonce: blocks.nonce, createdAt: blocks.createdAt } as const;
+  const body = {
+    format: RECEIPT_FORMAT,
+    modelId: manifest.modelId,
+    keyId: manifest.keyId,
+    input: blocks.input,
+    output: blocks.output,
+    ...(blocks.weights ? { weights: blocks.weights } : {}),
+    nonce: blocks.nonce,
+    createdAt: blocks.createdAt,
+  } as const;
   return { ...body, digest: receiptDigest(body) };
 }
 
@@ -245,14 +262,16 @@ export function isHashedOutput(output: PublicOutput | HashedOutput): output is H
 
 /**
  * The receipt digest that attestations sign. A hashed output is represented by its commitment
- * in place of its integers.
+ * in place of its integers; the weight commitment of a model with private weights is covered
+ * too (absent otherwise, so public models' digests are unchanged).
  */
-export function receiptDigest(r: Pick<Receipt, 'format' | 'modelId' | 'input' | 'output' | 'nonce' | 'createdAt'>): string {
+export function receiptDigest(r: Pick<Receipt, 'format' | 'modelId' | 'input' | 'output' | 'nonce' | 'createdAt'> & { weights?: Receipt['weights'] }): string {
   return sha256Json({
     format: r.format,
     modelId: r.modelId,
     inputCommitment: r.input.commitment,
     output: isHashedOutput(r.output) ? { shape: r.output.shape, scale: r.output.scale, commitment: r.output.commitment } : { shape: r.output.shape, scale: r.output.scale, raw: r.output.raw },
+    ...(r.weights ? { weightsCommitment: r.weights.commitment } : {}),
     nonce: r.nonce,
     createdAt: r.createdAt,
   });

@@ -53,6 +53,7 @@ const onnxBytes = new WeakMap<TeeArtifacts, Uint8Array>();
 export function loadTeeArtifacts(folder: string | ArtifactsFolder): TeeArtifacts {
   const opened = openArtifacts(folder);
   const { dir, manifest } = opened;
+  if (!manifest.files.onnx || manifest.io.weights) throw new ZkinferError(`${dir}: the model's weights are private (--weights hashed); the TEE path needs the ONNX file and serves public-weight models only`);
   const onnx = readCheckedArtifact(opened, 'onnx');
   const model = JSON.parse(readCheckedArtifact(opened, 'quantized').toString('utf8')) as QModel;
   const artifacts: TeeArtifacts = { dir, manifest, model, onnxPath: join(dir, manifest.files.onnx.path) };

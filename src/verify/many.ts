@@ -207,7 +207,7 @@ export async function verifyReceiptFiles(files: readonly string[], key: Verifier
 export async function verifyMany(paths: readonly string[], key: VerifierKey, options: VerifyManyOptions = {}): Promise<VerifyManySummary> {
   const t0 = performance.now();
   assertVerifyOptions(options);
-  const expect: VerifyOptions = { keyIds: options.keyIds, nonce: options.nonce, maxAgeSeconds: options.maxAgeSeconds, now: options.now ?? new Date() };
+  const expect: VerifyOptions = { keyIds: options.keyIds, nonce: options.nonce, maxAgeSeconds: options.maxAgeSeconds, now: options.now ?? new Date(), weightsCommitments: options.weightsCommitments };
   const concurrency = options.concurrency ?? os.availableParallelism();
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError(`expected concurrency to be a positive integer, got ${concurrency}`);
   const threads = Math.min(concurrency, Math.floor(paths.length / MIN_RECEIPTS_PER_THREAD));

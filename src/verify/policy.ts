@@ -138,7 +138,7 @@ export interface EvaluateOptions {
   /** The time of evaluation; default now. */
   now?: Date;
   /** What the caller expects of the receipt: its nonce, its maximum age, pinned key ids (added to the policy's trustedKeyIds). */
-  expect?: Pick<VerifyOptions, 'nonce' | 'maxAgeSeconds' | 'keyIds'>;
+  expect?: Pick<VerifyOptions, 'nonce' | 'maxAgeSeconds' | 'keyIds' | 'weightsCommitments'>;
   /**
    * Pins another Nitro root (hex SHA-256 of its DER) instead of the AWS Nitro root. For
    * tests with a throw-away CA only: deliberately not part of the policy file.

@@ -47,6 +47,12 @@ export interface VerifyOptions {
   engine?: 'wasm' | 'snarkjs' | 'noble';
   /** The time of verification, for maxAgeSeconds; default now. */
   now?: Date;
+  /**
+   * Weight commitments the caller trusts (decimal field elements, pinned through a trusted
+   * channel) for a model with private weights: when given, the manifest's and the receipt's
+   * weight commitment must be one of them.
+   */
+  weightsCommitments?: readonly string[];
 }
 
 /** The outcome for one receipt. */
@@ -71,6 +77,9 @@ export function assertVerifyOptions(options: VerifyOptions): void {
   if (options.nonce !== undefined) assertNonce(options.nonce, 'options.nonce');
   if (options.maxAgeSeconds !== undefined && !(Number.isFinite(options.maxAgeSeconds) && options.maxAgeSeconds > 0)) throw new InvalidArgumentError(`expected the maximum age to be a positive number of seconds, got ${options.maxAgeSeconds}`);
   if (options.now !== undefined && Number.isNaN(options.now.getTime())) throw new InvalidArgumentError('expected a valid verification time');
+  for (const c of options.weightsCommitments ?? []) {
+    if (!/^(0|[1-9][0-9]*)$/.test(c) || c.length > 80 || BigInt(c) >= FIELD_MODULUS) throw new InvalidArgumentError(`expected a weight commitment as a decimal field element, got ${JSON.stringify(c)}`);
+  }
 }
 
 /**
@@ -159,6 +168,14 @@ export function checkReceiptFields(receipt: Receipt, manifest: Manifest, options
   if (outputVisibility !== output.visibility) return `the receipt output is ${outputVisibility}, the manifest declares it ${output.visibility}`;
   if (receipt.input.shape.join() !== input.shape.join() || receipt.input.scale !== input.scale || (receipt.input.visibility === 'public' && receipt.input.raw.length !== nIn)) return 'the receipt input does not have the shape and scale the manifest declares';
   if (receipt.output.shape.join() !== output.shape.join() || receipt.output.scale !== output.scale || (!isHashedOutput(receipt.output) && receipt.output.raw.length !== nOut)) return 'the receipt output does not have the shape and scale the manifest declares';
+  const weights = manifest.io.weights;
+  if (!weights && receipt.weights) return 'the receipt carries a weight commitment, the manifest declares public weights';
+  if (weights && !receipt.weights) return 'the receipt carries no weight commitment, the manifest declares private weights';
+  if (weights && receipt.weights!.commitment !== weights.commitment) return "the receipt's weight commitment differs from the manifest's";
+  if (options.weightsCommitments && options.weightsCommitments.length > 0) {
+    if (!weights) return 'a weight commitment is pinned, but the model has public weights';
+    if (!options.weightsCommitments.includes(weights.commitment)) return `the weight commitment ${short(weights.commitment)} is not a trusted one (pinned: ${options.weightsCommitments.map(short).join(', ')})`;
+  }
   if (receipt.input.visibility === 'public' && inputCommitment(receipt.input) !== receipt.input.commitment) return 'the input commitment does not match the input';
   if (receiptDigest(receipt) !== receipt.digest) return 'the receipt digest does not match its contents';
   const out = receipt.output;
@@ -258,6 +275,9 @@ function checkSegment(segment: SignalSegment, signals: readonly string[], receip
       return undefined;
     }
     case 'commitment': {
+      if (segment.of === 'weights') {
+        return receipt.weights === undefined || BigInt(signals[segment.start]!) !== BigInt(receipt.weights.commitment) ? 'the weight commitment in the receipt differs from the proven public signal' : undefined;
+      }
       const tensor = receipt[segment.of];
       if (!('visibility' in tensor) || tensor.visibility !== 'hashed') return `the receipt ${segment.of} is public, the layout expects its commitment`;
       return BigInt(signals[segment.start]!) !== BigInt(tensor.commitment) ? `the ${segment.of} commitment in the receipt differs from the proven public signal` : undefined;

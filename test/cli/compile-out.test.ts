@@ -116,7 +116,7 @@ describe('compile --out', () => {
     const refused = zkinfer('compile', modelB, '--out', dir, '--calibration', calibration, ...quantArgs);
     expect(refused.code).toBe(2);
     expect(refused.stderr.trimEnd().split('\n').at(-1)).toBe(
-      `error: ${dir}: holds the artifacts of another model (a, ONNX sha256 ${a.manifest.files.onnx.sha256.slice(0, 12)}…); choose another --out, or pass --force to replace them`,
+      `error: ${dir}: holds the artifacts of another model (a, ONNX sha256 ${a.manifest.files.onnx!.sha256.slice(0, 12)}…); choose another --out, or pass --force to replace them`,
     );
     expect(snapshot(dir)).toEqual(before);
 
@@ -133,7 +133,7 @@ describe('compile --out', () => {
     const forced = zkinfer('compile', modelB, '--out', dir, '--calibration', calibration, '--force', '--skip-setup', ...quantArgs);
     expect(forced.stderr.split('\n').filter((l) => l.startsWith('error'))).toEqual([]);
     expect(forced.code).toBe(0);
-    expect(readManifest(dir).files.onnx.sha256).toBe(sha256File(modelB));
+    expect(readManifest(dir).files.onnx!.sha256).toBe(sha256File(modelB));
     expect(siblings(parent)).toEqual(['art']);
   });
 
@@ -219,6 +219,6 @@ describe('compile --out', () => {
     mkdirSync(dir);
     const result = await compileModel(modelA, { outDir: dir, calibrationPath: calibration, quant, skipSetup: true });
     expect(result.dir).toBe(dir);
-    expect(readManifest(dir).files.onnx.sha256).toBe(sha256File(modelA));
+    expect(readManifest(dir).files.onnx!.sha256).toBe(sha256File(modelA));
   });
 });

@@ -34,7 +34,7 @@ describe('compile', () => {
   it('writes a manifest with hashes, scales, the constraint count and the local-setup warning', () => {
     const m = readManifest(tiny.dir);
     expect(m.files.r1cs.sha256).toBe(sha256File(join(tiny.dir, m.files.r1cs.path)));
-    expect(m.files.onnx.sha256).toBe(sha256File(tiny.onnxPath));
+    expect(m.files.onnx!.sha256).toBe(sha256File(tiny.onnxPath));
     const [step] = m.quantization.steps as { shift: number; bits: number; relu: boolean }[];
     // 5 hidden units: shift + bits booleanity, bit sum, input binding and ReLU product each; 3 outputs; the context's square
     expect(m.circuit.constraints).toBe(5 * (step!.shift + step!.bits + 3) + 3 + 1);

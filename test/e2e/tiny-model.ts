@@ -17,7 +17,7 @@ import type { LocalSetupMethod } from '../../src/build/setup.js';
 import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
 
 /** Options of {@link compileTinyModel}. */
-export type TinyModelOptions = { skipSetup?: boolean; localSetup?: LocalSetupMethod } & Pick<CompileOptions, 'inputVisibility' | 'outputVisibility'>;
+export type TinyModelOptions = { skipSetup?: boolean; localSetup?: LocalSetupMethod } & Pick<CompileOptions, 'inputVisibility' | 'outputVisibility' | 'weights'>;
 
 /** A compiled tiny model: its artifacts folder, ONNX file, compile result and the work folder holding them. */
 export interface TinyModel {
@@ -82,6 +82,7 @@ async function lockOrWait(entry: string, lock: string): Promise<boolean> {
  * @param options.localSetup how the local setup makes the keys (default: compile's default, direct);
  *   tests of the phase-2 chain need `snarkjs`.
  * @param options.inputVisibility, options.outputVisibility hashed input or output.
+ * @param options.weights `hashed`: private weights, written to `<work>/weights.private.json`.
  */
 export async function compileTinyModel(options: TinyModelOptions = {}): Promise<TinyModel> {
   const entry = join(CACHE, cacheKey(options));
@@ -136,6 +137,7 @@ async function compileTinyModelUncached(options: TinyModelOptions): Promise<Tiny
     ...(options.skipSetup ? { skipSetup: true } : { localSetup: options.localSetup }),
     ...(options.inputVisibility ? { inputVisibility: options.inputVisibility } : {}),
     ...(options.outputVisibility ? { outputVisibility: options.outputVisibility } : {}),
+    ...(options.weights === 'hashed' ? { weights: 'hashed' as const, weightsOut: join(work, 'weights.private.json') } : {}),
   });
   return { dir, onnxPath, result, work };
 }

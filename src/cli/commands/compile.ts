@@ -48,9 +48,15 @@ export function registerCompileCommand(program: Command): void {
     .option('--provenance <file.json>', 'signed provenance record (checked), or free text (authors, data sources, licence; labelled unverified)')
     .option('--input-visibility <mode>', 'public (default): the input values are public signals; hashed: they stay private and a salted Poseidon commitment is public', visibilityOption('--input-visibility'))
     .option('--output-visibility <mode>', 'public (default) or hashed, as --input-visibility for the output', visibilityOption('--output-visibility'))
+    .option('--weights <mode>', 'public (default): the quantized weights are circuit constants; hashed: the dense layers\' weights are private signals and their salted Poseidon commitment is public (needs --weights-out)', visibilityOption('--weights'))
+    .option('--weights-out <file>', 'with --weights hashed: the private weights file to write (salt and weights, mode 0600; outside --out, which is published)')
+    .option('--max-weights <n>', 'with --weights hashed: the most weights accepted (default 65536)', intOption('--max-weights', 1, 2 ** 30))
     .option('--skip-setup', 'compile the circuit only, without Groth16 keys')
     .option('--json', 'print the manifest summary as JSON')
     .action(async (model: string, opts) => {
+      if (opts.weightsOut !== undefined && opts.weights !== 'hashed') throw new InvalidArgumentError('--weights-out applies to --weights hashed');
+      if (opts.weights === 'hashed' && opts.weightsOut === undefined) throw new InvalidArgumentError('--weights hashed needs --weights-out <file> (the private weights, kept outside --out)');
+      if (opts.maxWeights !== undefined && opts.weights !== 'hashed') throw new InvalidArgumentError('--max-weights applies to --weights hashed');
       if (opts.ptauUnchecked && !opts.ptau) throw new InvalidArgumentError('--ptau-unchecked applies to a --ptau file');
       if (opts.localSetup && opts.ptau) throw new InvalidArgumentError('--local-setup applies to a local setup; a --ptau file is always set up through snarkjs');
       const progress = new Progress();
@@ -70,6 +76,9 @@ export function registerCompileCommand(program: Command): void {
           batch: opts.batch,
           inputVisibility: opts.inputVisibility,
           outputVisibility: opts.outputVisibility,
+          weights: opts.weights,
+          weightsOut: opts.weightsOut,
+          maxWeights: opts.maxWeights,
           quant,
           provenance: opts.provenance,
           provenanceChecker: checkProvenanceForCompile,
@@ -91,6 +100,7 @@ export function registerCompileCommand(program: Command): void {
           modelId: m.modelId,
           keyId: m.keyId,
           constraints: m.circuit.constraints,
+          ...(m.io.weights ? { weightsCommitment: m.io.weights.commitment, weightsFile: opts.weightsOut } : {}),
           argmaxAgreement: result.error.argmaxAgreement,
           maxAbsError: result.error.maxAbsError,
           provenance: m.provenanceStatus?.status ?? null,
@@ -106,6 +116,7 @@ export function registerCompileCommand(program: Command): void {
               `  model id     ${m.modelId}\n` +
               `  key id       ${m.keyId ?? '(no setup)'}\n` +
               `  constraints  ${m.circuit.constraints}\n` +
+              (m.io.weights ? `  weights      private: ${m.io.weights.count} committed to ${m.io.weights.commitment}\n               salt and weights in ${opts.weightsOut} (mode 0600): keep it private; prove needs it\n` : '') +
               `  calibration  argmax agreement ${(result.error.argmaxAgreement * 100).toFixed(1)}% on ${result.error.inputs} inputs, max |error| ${result.error.maxAbsError.toPrecision(3)}\n` +
               `  setup        ${summary.setup}\n` +
               (m.provenanceStatus ? `  provenance   ${m.provenanceStatus.status === 'verified' ? 'signed record, verified' : 'free text, unverified'}\n` : '') +

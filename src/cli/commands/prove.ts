@@ -21,9 +21,21 @@ import type { Receipt } from '../../shared/receipt.js';
 import type { Opening } from '../../shared/opening.js';
 import { openingPathFor } from '../../shared/opening-path.js';
 import type { BatchProgress, BatchSummary } from '../../prove/batch.js';
+import type { Artifacts } from '../../prove/artifacts.js';
 import { Progress } from '../output.js';
 
 const requireHere = createRequire(import.meta.url);
+
+/** Loads the owner's weights into artifacts with private weights; refuses a missing or superfluous --weights. */
+async function withWeights(artifacts: Artifacts, file: string | undefined): Promise<Artifacts> {
+  if (!artifacts.manifest.io.weights) {
+    if (file !== undefined) throw new InvalidArgumentError(`--weights: ${artifacts.dir} has public weights; it takes no weights file`);
+    return artifacts;
+  }
+  if (file === undefined) throw new InvalidArgumentError(`${artifacts.dir}: the model's weights are private: pass the weights file compile wrote (--weights <file>)`);
+  const { withPrivateWeights } = await import('../../prove/artifacts.js');
+  return withPrivateWeights(artifacts, file);
+}
 
 /** Registers the prove command. */
 export function registerProveCommand(program: Command): void {
@@ -37,6 +49,7 @@ export function registerProveCommand(program: Command): void {
     .option('--nonce <hex>', 'nonce bound into the proof (the verifier\'s challenge; default: random 16 bytes)')
     .option('--workers <n>', 'batch: prover worker threads (default: one per core)', parseCount('--workers'))
     .option('--threads <n>', 'batch: snarkjs threads inside each worker (default: 1)', parseCount('--threads'))
+    .option('--weights <file>', 'the private weights file compile wrote, for a model compiled with --weights hashed')
     .option('--force', 'one input: overwrite an existing receipt file')
     .option('--json', 'print a JSON summary')
     .action(async (dir: string, opts) => {
@@ -56,7 +69,8 @@ export function registerProveCommand(program: Command): void {
           try {
             progress.update('prove', `loading ${dir}`);
             const [{ proveWithOpening }, { warmCurve }] = await Promise.all([import('../../prove/prove.js'), import('../../prove/curve-threads.js')]);
-            const artifacts = loadArtifacts(dir);
+            let artifacts = loadArtifacts(dir);
+            artifacts = await withWeights(artifacts, opts.weights);
             const { io } = artifacts.manifest;
             if (io.input.visibility === 'hashed' || io.output.visibility === 'hashed') checkReceiptOut(openingPathFor(opts.out), Boolean(opts.force), 'the opening');
             const input = readInputFile(opts.input, artifacts.model.input.shape);
@@ -102,7 +116,7 @@ export function registerProveCommand(program: Command): void {
           import('../../verify/kept.js'),
           import('../../verify/verify.js'),
         ]);
-        const artifacts = loadArtifacts(dir);
+        const artifacts = await withWeights(loadArtifacts(dir), opts.weights);
         let workers: number | undefined = opts.workers;
         if (workers !== undefined) {
           const capped = capWorkers(workers);

@@ -175,9 +175,14 @@ function parseKeyIds(values: string[] | undefined): string[] | undefined {
   return values;
 }
 
-function modeOf(opts: { artifacts: string; policy?: string; stakes?: string; at?: string; nonce?: string; maxAge?: string; keyId?: string[] }): Mode {
+function parseWeightsCommitments(values: string[] | undefined): string[] | undefined {
+  for (const v of values ?? []) if (!/^(0|[1-9][0-9]{0,79})$/.test(v)) throw new InvalidArgumentError(`expected --weights-commitment to be a decimal field element (the model owner's weight commitment), got ${JSON.stringify(v)}`);
+  return values;
+}
+
+function modeOf(opts: { artifacts: string; policy?: string; stakes?: string; at?: string; nonce?: string; maxAge?: string; keyId?: string[]; weightsCommitment?: string[] }): Mode {
   if (opts.nonce !== undefined) assertNonce(opts.nonce, '--nonce');
-  const expect: VerifyOptions = { nonce: opts.nonce, maxAgeSeconds: parseMaxAge(opts.maxAge), keyIds: parseKeyIds(opts.keyId), now: parseAt(opts.at) };
+  const expect: VerifyOptions = { nonce: opts.nonce, maxAgeSeconds: parseMaxAge(opts.maxAge), keyIds: parseKeyIds(opts.keyId), now: parseAt(opts.at), weightsCommitments: parseWeightsCommitments(opts.weightsCommitment) };
   if (!opts.policy) {
     if (opts.stakes !== undefined) throw new InvalidArgumentError('--stakes applies to a policy: give --policy <file>');
     return { kind: 'proof', key: loadVerifierKey(opts.artifacts), expect };
@@ -196,6 +201,7 @@ export function registerVerifyCommand(program: Command): void {
     .option('--artifacts <dir>', 'the compiled model folder (manifest and verification key)')
     .option('--policy <policy.json>', 'evaluate each receipt under this policy: accepted, proof-required or rejected')
     .option('--key-id <hex>', 'trust only this verification key id (repeatable); get it from the model publisher through a trusted channel', collect)
+    .option('--weights-commitment <decimal>', 'a model with private weights: trust only this weight commitment (repeatable); get it from the model owner through a trusted channel', collect)
     .option('--nonce <hex>', 'the nonce every receipt must carry (your challenge)')
     .option('--max-age <seconds>', 'refuse receipts created longer ago than this')
     .option('--stakes <n>', 'the request stakes, compared with the policy stakesThreshold (default 0)')

@@ -162,6 +162,7 @@ export function checkCommitmentCopies(r: Receipt, manifest: Manifest): string | 
   if (signals.length !== publicSignalCount(layout) || signals.some((s) => BigInt(s) >= FIELD_MODULUS)) return undefined;
   for (const segment of layout) {
     if (segment.kind === 'context') return undefined;
+    if (segment.of === 'weights') return undefined; // the exporters refuse private-weight models
     const tensor = r[segment.of];
     if (segment.kind === 'values') {
       if (!('raw' in tensor)) return undefined;

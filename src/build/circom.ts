@@ -24,7 +24,7 @@ import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { CompileError, InvalidArgumentError } from '../shared/errors.js';
-import { workerEntryFile } from '../shared/worker-thread.js';
+import { workerEntryFile, workerExecArgv } from '../shared/worker-thread.js';
 import type { CircomWorkerData, CircomWorkerMessage, RunOutcome } from './circom-worker.js';
 
 /** Options for {@link compileCircom}. */
@@ -151,6 +151,7 @@ function runInWorker(module: WebAssembly.Module, runs: string[][], signal: Abort
     const data: CircomWorkerData = { indexPath: CIRCOM2_INDEX, wasiPath: CIRCOM2_WASI, module, runs };
     const worker = new Worker(WORKER_FILE, {
       workerData: data,
+      execArgv: workerExecArgv(),
       stdout: true,
       stderr: true,
     });

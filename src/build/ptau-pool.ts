@@ -5,7 +5,7 @@
  */
 
 import { Worker } from 'node:worker_threads';
-import { workerEntryFile } from '../shared/worker-thread.js';
+import { workerEntryFile, workerExecArgv } from '../shared/worker-thread.js';
 
 /** The fixed-base worker's entry: ptau-worker.js when compiled, its loader shim from the sources. */
 export const PTAU_WORKER_FILE = workerEntryFile(import.meta.url, 'ptau-worker');
@@ -67,7 +67,7 @@ export class FixedBasePool {
    * @param workerFile the worker's entry file: the fixed-base worker, or an extension of it (zkey-direct-worker.ts).
    */
   static async start(threads: number, init: PoolInit, workerFile: string = PTAU_WORKER_FILE): Promise<FixedBasePool> {
-    const workers = Array.from({ length: threads }, () => new Worker(workerFile));
+    const workers = Array.from({ length: threads }, () => new Worker(workerFile, { execArgv: workerExecArgv() }));
     const pool = new FixedBasePool(workers);
     try {
       await Promise.all(workers.map((_, i) => pool.call(i, {

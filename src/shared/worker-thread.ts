@@ -41,3 +41,18 @@ export function workerEntryFile(moduleUrl: string, name: string): string {
   const fromSources = moduleUrl.endsWith('.ts');
   return fileURLToPath(new URL(`./${name}${fromSources ? '.mjs' : '.js'}`, moduleUrl));
 }
+
+/**
+ * Node options for a worker thread started from a file: the process's own, without
+ * `--input-type` (meaningful only for `-e`/stdin input, and refused by a worker that runs a
+ * file, so a process started with `node --input-type=module -e …` can still start workers).
+ */
+export function workerExecArgv(): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const a = process.execArgv[i]!;
+    if (a === '--input-type') i++;
+    else if (!a.startsWith('--input-type=')) out.push(a);
+  }
+  return out;
+}

@@ -40,7 +40,7 @@ export interface TeeArtifacts {
   onnxPath: string;
 }
 
-/** The ONNX bytes each loaded artifacts folder was checked with (what its session runs). */
+/** The ONNX bytes each loaded artifacts folder was checked with, until its session is created from them. */
 const onnxBytes = new WeakMap<TeeArtifacts, Uint8Array>();
 
 /**
@@ -67,6 +67,7 @@ export function loadTeeArtifacts(folder: string | ArtifactsFolder): TeeArtifacts
  */
 function createSession(artifacts: TeeArtifacts): Promise<OrtModel> {
   const bytes = onnxBytes.get(artifacts) ?? readFileSync(artifacts.onnxPath);
+  onnxBytes.delete(artifacts); // the session holds the model from here on
   return OrtModel.load(bytes, { file: artifacts.onnxPath, exposeLogits: artifacts.manifest.io.output.transform !== undefined });
 }
 

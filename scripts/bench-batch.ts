@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compileModel } from '../src/build/compile.js';
+import { compileModel } from '../src/compile/compile.js';
 import { readManifest } from '../src/shared/manifest.js';
 import { loadArtifacts } from '../src/prove/artifacts.js';
 import { proveBatch } from '../src/prove/batch.js';

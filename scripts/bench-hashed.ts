@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg, cpus, totalmem } from 'node:os';
-import { compileModel } from '../src/build/compile.js';
+import { compileModel } from '../src/compile/compile.js';
 import { loadArtifacts } from '../src/prove/artifacts.js';
 import { proveWithOpening } from '../src/prove/prove.js';
 import { Prover } from '../src/prove/prover.js';

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
-import { compileModel } from '../src/build/compile.js';
+import { compileModel } from '../src/compile/compile.js';
 import { readManifest } from '../src/shared/manifest.js';
 import { importOnnx } from '../src/onnx/import.js';
 import { optimize } from '../src/ir/optimize.js';

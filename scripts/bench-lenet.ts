@@ -10,8 +10,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileModel } from '../src/build/compile.js';
-import { directSetup } from '../src/build/setup.js';
+import { compileModel } from '../src/compile/compile.js';
+import { directSetup } from '../src/compile/setup.js';
 import { receiptContext } from '../src/shared/context.js';
 import { Prover } from '../src/prove/prover.js';
 import { measureError } from '../src/reference/error.js';

@@ -10,9 +10,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileModel } from '../src/build/compile.js';
-import { localPtau } from '../src/build/ptau.js';
-import { directSetup, groth16Setup, readR1csHeader, requiredPower } from '../src/build/setup.js';
+import { compileModel } from '../src/compile/compile.js';
+import { localPtau } from '../src/compile/ptau.js';
+import { directSetup, groth16Setup, readR1csHeader, requiredPower } from '../src/compile/setup.js';
 import { median, table, writeSection } from './lib/bench-report.js';
 import { flag } from './lib/args.js';
 

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { compileModel } from '../src/build/compile.js';
+import { compileModel } from '../src/compile/compile.js';
 import { loadArtifacts, withPrivateWeights, type Artifacts } from '../src/prove/artifacts.js';
 import { proveInference } from '../src/prove/prove.js';
 import { loadVerifierKey, verifyProof, type VerifierKey } from '../src/verify/verify.js';

@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileModel } from '../src/build/compile.js';
+import { compileModel } from '../src/compile/compile.js';
 import { DEFAULT_FASHION_MNIST_DIR, loadFashionMnist } from '../src/data/fashion-mnist.js';
 import type { Artifacts } from '../src/prove/artifacts.js';
 import { buildReceipt } from '../src/prove/prove.js';

@@ -12,8 +12,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { localPtau } from '../src/build/ptau.js';
-import { groth16Setup } from '../src/build/setup.js';
+import { localPtau } from '../src/compile/ptau.js';
+import { groth16Setup } from '../src/compile/setup.js';
 import { table, writeSection } from './lib/bench-report.js';
 import { flag } from './lib/args.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
-import { compileModel } from '../src/build/compile.js';
+import { compileModel } from '../src/compile/compile.js';
 import { loadArtifacts } from '../src/prove/artifacts.js';
 import { proveInference } from '../src/prove/prove.js';
 import { loadVerifierKey, verifyProof } from '../src/verify/verify.js';

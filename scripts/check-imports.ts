@@ -4,7 +4,7 @@
  * (type-only imports included) and every dynamic `import('…')` of a relative module counts.
  *
  * Stage order (earliest first): shared, ir (the float IR the importer produces, its executor
- * and optimizer), onnx, quant, reference, circuit, build, prove,
+ * and optimizer), onnx, quant, reference, circuit, compile, prove,
  * tee, verify, export, provenance, serve, data, cli; src/index.ts and src/types come last.
  * The operator modules (src/ops/) are the plug-in layer between the stages: a stage reaches
  * them only through src/ops/registry.ts (and the interfaces in src/ops/types.ts), and an
@@ -18,7 +18,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Stage folders of src/, earliest first. */
-export const STAGES = ['shared', 'ir', 'onnx', 'quant', 'reference', 'circuit', 'build', 'prove', 'tee', 'verify', 'export', 'provenance', 'serve', 'data', 'cli'] as const;
+export const STAGES = ['shared', 'ir', 'onnx', 'quant', 'reference', 'circuit', 'compile', 'prove', 'tee', 'verify', 'export', 'provenance', 'serve', 'data', 'cli'] as const;
 
 /** Modules of src/ops/ a stage may import. */
 const OPS_ENTRY = new Set(['ops/registry.ts', 'ops/types.ts']);

@@ -8,7 +8,7 @@ pragma circom 2.1.0;
 //
 // Why: circomlib's template gives every linear layer output a signal and a linear constraint
 // (`out[i] <== lc`). circom's --O2 substitutes those away, but zkinfer compiles models with
-// --O1 (see MODEL_OPTIMIZATION in src/build/compile.ts), which keeps them: Poseidon(16) then
+// --O1 (see MODEL_OPTIMIZATION in src/compile/compile.ts), which keeps them: Poseidon(16) then
 // costs ~2,150 constraints instead of 612. Here only the S-boxes (x^5: three multiplications)
 // are constraints, under any optimization level. Agreement with circomlibjs (and so with
 // circomlib's template) is tested on random inputs of every arity the commitment uses.

@@ -5,7 +5,7 @@
  * gadget's own constraints: binding a gadget (or layer) input to a linear expression that is
  * neither a bare signal nor a constant costs one linear constraint, every layer output costs
  * one, and every public output costs one unless it is a bare private signal.
- * test/circuit/cost.ts predicts the same counts independently, and the compiled circuits are
+ * test/model-circuits/cost.ts predicts the same counts independently, and the compiled circuits are
  * checked against it.
  */
 import { sizeOf } from '../ir/graph.js';

@@ -1,5 +1,5 @@
 /**
- * Gadget costs under circom's O1 (asserted by the gadget tests in test/circuits) and the cost
+ * Gadget costs under circom's O1 (asserted by the gadget tests in test/gadgets) and the cost
  * of binding inputs, for the operator modules' cost rules (see ./cost.ts).
  */
 import type { ElementKind } from '../ops/types.js';

@@ -1,12 +1,12 @@
 /**
  * Writes an export folder without losing anything of the user's: the files are written to a
- * staging folder beside the target (src/build/out-dir.ts, the same mechanism compile uses)
+ * staging folder beside the target (src/compile/out-dir.ts, the same mechanism compile uses)
  * and moved into place only when all of them are written. A folder that exists and is not
  * empty is refused unless the caller forces its replacement; a file in the way is refused.
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createStaging } from '../build/out-dir.js';
+import { createStaging } from '../compile/out-dir.js';
 import { EXIT, ExportError } from '../shared/errors.js';
 
 /**

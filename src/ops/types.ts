@@ -7,7 +7,7 @@
  *   (`float[kind].quantize`, which also propagates scale and static bounds);
  * - reference: the exact integer semantics of its fixed-point kinds (`fixed[kind].reference`);
  * - circuit: the Circom it emits for them (`fixed[kind].emit`) and its O1 constraint cost
- *   (`fixed[kind].cost`, checked against test/circuit/cost.ts and the compiled circuits).
+ *   (`fixed[kind].cost`, checked against test/model-circuits/cost.ts and the compiled circuits).
  * The registry (./registry.ts) is typed as mapped types over the IR kinds, so a kind
  * without a handler does not type-check.
  */

@@ -5,14 +5,14 @@
  * `minContributions` secret contributions (beacons are public randomness and do not count).
  *
  * The chain is read from the manifest and checked against the verification key with pairings
- * (src/build/phase2-chain.ts), so a manifest cannot claim a contribution the key does not carry;
+ * (src/compile/phase2-chain.ts), so a manifest cannot claim a contribution the key does not carry;
  * that the key derives from the r1cs and a public ceremony file is `zkinfer setup verify`'s check.
  * Names are claims a contributor wrote into the key; hashes are what identifies a contribution.
  */
 import { z } from 'zod';
 import { ZkinferError } from '../shared/errors.js';
 import type { Manifest } from '../shared/manifest.js';
-import { contributionLabel, verifyPhase2Chain } from '../build/phase2-chain.js';
+import { contributionLabel, verifyPhase2Chain } from '../compile/phase2-chain.js';
 
 /** The policy fields this module reads (merged into the policy schema by policy.ts). */
 export const setupPolicyShape = {

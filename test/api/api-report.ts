@@ -77,5 +77,7 @@ export function apiReport(dtsPath: string): string {
   }
   // types from modules the entry does not export print as import("<path>"): keep the path relative to dist/
   const dist = dtsPath.slice(0, dtsPath.lastIndexOf('/') + 1);
-  return `${out.join('\n').split(dist).join('dist/')}\n`;
+  // string-literal unions print in the order the checker met the literals, which moves with unrelated edits: sort them
+  const sortedLiterals = (text: string) => text.replace(/"[^"]*"(?: \| "[^"]*")+/g, (u) => u.split(' | ').sort().join(' | '));
+  return `${sortedLiterals(out.join('\n')).split(dist).join('dist/')}\n`;
 }

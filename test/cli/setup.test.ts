@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../../src/build/manifest.js';
-import { defaultCacheDir } from '../../src/build/ptau.js';
+import { readManifest } from '../../src/compile/manifest.js';
+import { defaultCacheDir } from '../../src/compile/ptau.js';
 import { releaseCurve } from '../../src/shared/curve.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
 

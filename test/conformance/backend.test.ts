@@ -9,11 +9,11 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { emitCircuit } from '../../src/circuit/emit.js';
-import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
+import { MODEL_OPTIMIZATION } from '../../src/compile/compile.js';
 import { runReference } from '../../src/reference/execute.js';
 import { encodeSigned } from '../../src/shared/field.js';
 import { compileTestCircuit, removeTestCircuits } from '../helpers/circuit.js';
-import { expectedConstraintsO1 } from '../circuit/cost.js';
+import { expectedConstraintsO1 } from '../model-circuits/cost.js';
 import { debianData, skipWithout, titled } from '../helpers/system-deps.js';
 import { conformanceTable, NODE_TESTS_DIR, runCase, runConformance } from './backend.js';
 

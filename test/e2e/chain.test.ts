@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileModel } from '../../src/build/compile.js';
+import { compileModel } from '../../src/compile/compile.js';
 import { loadArtifacts, type Artifacts } from '../../src/prove/artifacts.js';
 import { proveWithOpening } from '../../src/prove/prove.js';
 import { loadVerifierKey, type VerifierKey } from '../../src/verify/verify.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileModel, type CompileResult } from '../../src/build/compile.js';
+import { compileModel, type CompileResult } from '../../src/compile/compile.js';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
 import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { releaseCurve } from '../../src/shared/curve.js';

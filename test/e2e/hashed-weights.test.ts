@@ -268,7 +268,7 @@ describe('private weights with a hashed input and output', () => {
 
 describe('a CNN with private convolution and dense weights', () => {
   it('proves the same output integers as with public weights (one product per tap), verifies, and publishes no weight', async () => {
-    const { compileModel } = await import('../../src/build/compile.js');
+    const { compileModel } = await import('../../src/compile/compile.js');
     const onnx = join(import.meta.dirname, '../fixtures/models/fixed_cnn_b10.onnx');
     const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/models/fixed_batch.json'), 'utf8')) as { calibration: number[][][][][] };
     const calibration = join(tiny.work, 'cnn-calibration.jsonl');
@@ -296,7 +296,7 @@ describe('a CNN with private convolution and dense weights', () => {
 
 describe('a padded, strided convolution with private weights', () => {
   it('counts one product per in-bounds tap and proves the reference output', async () => {
-    const { compileModel } = await import('../../src/build/compile.js');
+    const { compileModel } = await import('../../src/compile/compile.js');
     const r = rng(9);
     const onnx = join(tiny.work, 'conv-padded.onnx');
     writeFileSync(onnx, buildModel({
@@ -335,7 +335,7 @@ describe('a padded, strided convolution with private weights', () => {
 
 describe('limits and refusals', () => {
   it('refuses, before calibration and circom, a model with more weights than the limit', async () => {
-    const { compileModel } = await import('../../src/build/compile.js');
+    const { compileModel } = await import('../../src/compile/compile.js');
     const out = join(tiny.work, 'too-many');
     await expect(compileModel(pub.onnxPath, { outDir: out, weights: 'hashed', weightsOut: join(tiny.work, 'w2.json'), maxWeights: 52 })).rejects.toThrow(
       `${pub.onnxPath}: 53 weights exceed the limit of 52 for --weights hashed (about 14 constraints each); use a smaller model or raise --max-weights`,
@@ -345,7 +345,7 @@ describe('limits and refusals', () => {
   });
 
   it('refuses, before circom, a convolution whose products bring the estimate over 16 constraints per allowed weight', async () => {
-    const { compileModel } = await import('../../src/build/compile.js');
+    const { compileModel } = await import('../../src/compile/compile.js');
     const r = rng(5);
     const onnx = join(tiny.work, 'conv-only.onnx');
     writeFileSync(onnx, buildModel({
@@ -363,7 +363,7 @@ describe('limits and refusals', () => {
   }, 120_000);
 
   it('refuses a weights file inside the artifacts folder, a missing one, and an existing one without force', async () => {
-    const { compileModel } = await import('../../src/build/compile.js');
+    const { compileModel } = await import('../../src/compile/compile.js');
     const out = join(tiny.work, 'other');
     await expect(compileModel(pub.onnxPath, { outDir: out, weights: 'hashed', weightsOut: join(out, 'w.json') })).rejects.toThrow(`${join(out, 'w.json')}: the private weights file must lie outside the artifacts folder ${out}, which is published`);
     await expect(compileModel(pub.onnxPath, { outDir: out, weights: 'hashed' })).rejects.toThrow('hashed weights need a private weights file outside the artifacts folder');

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileModel } from '../../src/build/compile.js';
+import { compileModel } from '../../src/compile/compile.js';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
 import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { releaseCurve } from '../../src/shared/curve.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileModel } from '../../src/build/compile.js';
+import { compileModel } from '../../src/compile/compile.js';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
 import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { releaseCurve } from '../../src/shared/curve.js';
@@ -21,7 +21,7 @@ import { closeTeeArtifacts, inferAttested, loadTeeArtifacts } from '../../src/te
 import { createDevProvider } from '../../src/tee/dev/dev.js';
 import { verifyReceiptAttestation } from '../../src/tee/receipt-attestation.js';
 import { checkProvenOutput, loadVerifierKey, verifyProof } from '../../src/verify/verify.js';
-import { readManifest } from '../../src/build/manifest.js';
+import { readManifest } from '../../src/compile/manifest.js';
 import { softmax } from '../../src/ir/float-exec.js';
 
 const DIR = new URL('../fixtures/robust/', import.meta.url);

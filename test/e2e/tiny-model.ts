@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileModel, type CompileOptions, type CompileResult } from '../../src/build/compile.js';
-import type { LocalSetupMethod } from '../../src/build/setup.js';
+import { compileModel, type CompileOptions, type CompileResult } from '../../src/compile/compile.js';
+import type { LocalSetupMethod } from '../../src/compile/setup.js';
 import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
 
 /** Options of {@link compileTinyModel}. */

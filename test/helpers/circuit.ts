@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { compileCircom, type CircomCompileResult } from '../../src/build/circom.js';
+import { compileCircom, type CircomCompileResult } from '../../src/compile/circom.js';
 import { checkWitness, getSignal, readR1cs, readSymbols, setSignals, type R1cs, type SymbolTable } from './r1cs.js';
 
 /** Input signals by name; values may be negative (encoded mod p) and nested arrays. */

@@ -20,11 +20,11 @@ import { quantize } from '../../src/quant/quantize.js';
 import { quantizeInput, runReference } from '../../src/reference/execute.js';
 import { emitCircuit } from '../../src/circuit/emit.js';
 import { predictConstraints } from '../../src/circuit/cost.js';
-import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
+import { MODEL_OPTIMIZATION } from '../../src/compile/compile.js';
 import { encodeSigned } from '../../src/shared/field.js';
 import { compileTestCircuit, removeTestCircuits } from '../helpers/circuit.js';
 import { rng } from '../helpers/onnx-builder.js';
-import { expectedConstraintsO1 } from '../circuit/cost.js';
+import { expectedConstraintsO1 } from '../model-circuits/cost.js';
 import onnxProto from 'onnx-proto';
 
 afterAll(removeTestCircuits);

@@ -1,6 +1,6 @@
 /**
  * The constraint cost each operator module states (src/circuit/cost.ts over the registry)
- * equals the independent prediction of test/circuit/cost.ts — which the compiled circuits
+ * equals the independent prediction of test/model-circuits/cost.ts — which the compiled circuits
  * are checked against — on every quantized model of the ONNX backend node tests and on the
  * example model.
  */
@@ -11,7 +11,7 @@ import { importOnnx } from '../../src/onnx/import.js';
 import { optimize } from '../../src/ir/optimize.js';
 import { intervalRanges } from '../../src/quant/calibrate.js';
 import { quantize } from '../../src/quant/quantize.js';
-import { expectedConstraintsO1 } from '../circuit/cost.js';
+import { expectedConstraintsO1 } from '../model-circuits/cost.js';
 import { debianData, skipWithout, titled } from '../helpers/system-deps.js';
 import { NODE_TESTS_DIR, runConformance } from '../conformance/backend.js';
 
@@ -19,7 +19,7 @@ const testData = debianData('libonnx-testdata', NODE_TESTS_DIR);
 const skip = skipWithout(testData);
 
 describe('operator modules: constraint costs', () => {
-  it('the LeNet example: the modules predict what test/circuit/cost.ts predicts', () => {
+  it('the LeNet example: the modules predict what test/model-circuits/cost.ts predicts', () => {
     const graph = optimize(importOnnx(readFileSync(new URL('../../examples/lenet/model.onnx', import.meta.url))));
     const model = quantize(graph, intervalRanges(graph));
     expect(predictConstraints(model)).toBe(expectedConstraintsO1(model));

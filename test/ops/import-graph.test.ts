@@ -19,11 +19,11 @@ describe('import graph of src/', () => {
     expect(report.violations.map(({ from, to }) => ({ from, to }))).toEqual([]);
   });
 
-  it('reads the manifest schema from shared/: no module outside build/ imports build/manifest.ts', async () => {
+  it('reads the manifest schema from shared/: no module outside compile/ imports compile/manifest.ts', async () => {
     const { readdirSync, readFileSync } = await import('node:fs');
     const src = resolve(__dirname, '../../src');
     const importers = (readdirSync(src, { recursive: true }) as string[])
-      .filter((f) => f.endsWith('.ts') && !f.startsWith('build/') && /['"](?:\.\.?\/)+build\/manifest\.js['"]/.test(readFileSync(resolve(src, f), 'utf8')));
+      .filter((f) => f.endsWith('.ts') && !f.startsWith('compile/') && /['"](?:\.\.?\/)+compile\/manifest\.js['"]/.test(readFileSync(resolve(src, f), 'utf8')));
     expect(importers).toEqual([]);
   });
 

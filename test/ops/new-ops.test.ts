@@ -1,7 +1,7 @@
 /**
  * The ops added through the operator modules (src/ops/): float semantics against
  * onnxruntime, and for every one that costs constraints a compiled circuit whose constraint
- * count is what test/circuit/cost.ts predicts, whose witness equals the reference executor,
+ * count is what test/model-circuits/cost.ts predicts, whose witness equals the reference executor,
  * and which rejects forged witnesses — other public outputs, and other outputs of the gadget
  * that produced them together with the public output.
  */
@@ -15,13 +15,13 @@ import { quantize } from '../../src/quant/quantize.js';
 import { finalOutput } from '../../src/reference/error.js';
 import { quantizeInput, runReference } from '../../src/reference/execute.js';
 import { emitCircuit } from '../../src/circuit/emit.js';
-import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
+import { MODEL_OPTIMIZATION } from '../../src/compile/compile.js';
 import { encodeSigned } from '../../src/shared/field.js';
 import { erf } from '../../src/shared/math.js';
 import { compileTestCircuit, removeTestCircuits } from '../helpers/circuit.js';
 import { buildModel, randomArray, rng, type ModelSpec } from '../helpers/onnx-builder.js';
 import { checkAgainstOrt } from '../helpers/ort-check.js';
-import { checkModelCircuit } from '../circuit/check-model.js';
+import { checkModelCircuit } from '../model-circuits/check-model.js';
 
 const { onnx } = onnxProto;
 

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileModel, type CompileResult } from '../../src/build/compile.js';
+import { compileModel, type CompileResult } from '../../src/compile/compile.js';
 import { commitDataset, type DatasetCommitment } from '../../src/provenance/commitment.js';
 import { readContributorMap } from '../../src/provenance/contributors.js';
 import { readSamplesAt } from '../../src/provenance/dataset.js';

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileModel } from '../../src/build/compile.js';
+import { compileModel } from '../../src/compile/compile.js';
 import type { DatasetCommitment } from '../../src/provenance/commitment.js';
 import { generateSigningKey, readKeyFile, writeKeyFile, type SigningKey } from '../../src/provenance/keys.js';
 import { checkProvenanceRecord, signContribution, signedBytes, signRecord, type ProvenanceRecord } from '../../src/provenance/record.js';

@@ -22,7 +22,7 @@ import { receiptContext } from '../../src/shared/context.js';
 import { inputCommitment, isHashedOutput, receiptDigest, type PublicReceipt, type Receipt } from '../../src/shared/receipt.js';
 import { SEALED_NO_PROOF } from '../../src/verify/verify.js';
 import { softmax } from '../../src/ir/float-exec.js';
-import type { Manifest } from '../../src/build/manifest.js';
+import type { Manifest } from '../../src/compile/manifest.js';
 
 /** One tampering case. */
 export interface TamperCase {

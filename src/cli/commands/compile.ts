@@ -61,7 +61,7 @@ export function registerCompileCommand(program: Command): void {
       if (opts.ptauUnchecked && !opts.ptau) throw new InvalidArgumentError('--ptau-unchecked applies to a --ptau file');
       if (opts.localSetup && opts.ptau) throw new InvalidArgumentError('--local-setup applies to a local setup; a --ptau file is always set up through snarkjs');
       const progress = new Progress();
-      const [{ compileModel }, { checkProvenanceForCompile }] = await Promise.all([import('../../build/compile.js'), import('../../provenance/record.js')]);
+      const [{ compileModel }, { checkProvenanceForCompile }] = await Promise.all([import('../../compile/compile.js'), import('../../provenance/record.js')]);
       const t0 = performance.now();
       const quant = Object.fromEntries(
         Object.entries({ inputBits: opts.inputBits, weightBits: opts.weightBits, activationBits: opts.activationBits }).filter(([, v]) => v !== undefined),

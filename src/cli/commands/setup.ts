@@ -1,23 +1,23 @@
 /**
  * `zkinfer setup contribute|beacon|verify`: multi-party phase 2 of a model's Groth16 key
- * (src/build/phase2.ts). The commands parse, call the library and print; contribution hashes
+ * (src/compile/phase2.ts). The commands parse, call the library and print; contribution hashes
  * are printed in full, since a contributor publishes theirs and others compare them.
  */
 import type { Command } from 'commander';
-import type { Phase2Result, SetupReport } from '../../build/phase2.js';
+import type { Phase2Result, SetupReport } from '../../compile/phase2.js';
 import type { Phase2Contribution } from '../../shared/manifest.js';
 import { releaseCurve } from '../../shared/curve.js';
 import { InvalidArgumentError } from '../../shared/errors.js';
 
 // The library modules are imported when a command runs, so `zkinfer --help` stays fast.
-let beaconPhase2: typeof import('../../build/phase2.js').beaconPhase2;
-let contributePhase2: typeof import('../../build/phase2.js').contributePhase2;
-let verifySetup: typeof import('../../build/phase2.js').verifySetup;
-let contributionLabel: typeof import('../../build/phase2-chain.js').contributionLabel;
+let beaconPhase2: typeof import('../../compile/phase2.js').beaconPhase2;
+let contributePhase2: typeof import('../../compile/phase2.js').contributePhase2;
+let verifySetup: typeof import('../../compile/phase2.js').verifySetup;
+let contributionLabel: typeof import('../../compile/phase2-chain.js').contributionLabel;
 
 /** Imports the library modules the commands use. */
 async function loadSetup(): Promise<void> {
-  const [m0, m1] = await Promise.all([import('../../build/phase2.js'), import('../../build/phase2-chain.js')]);
+  const [m0, m1] = await Promise.all([import('../../compile/phase2.js'), import('../../compile/phase2-chain.js')]);
   ({ beaconPhase2, contributePhase2, verifySetup } = m0);
   ({ contributionLabel } = m1);
 }

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { compileCircom } from '../../src/build/circom.js';
+import { compileCircom } from '../../src/compile/circom.js';
 import { CompileError, InvalidArgumentError } from '../../src/shared/errors.js';
 import { FIELD_MODULUS } from '../../src/shared/field.js';
 import { checkWitness, readR1cs, readSymbols } from '../helpers/r1cs.js';

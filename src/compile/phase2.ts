@@ -2,7 +2,7 @@
  * Multi-party phase 2 for a compiled model: `setup contribute`, `setup beacon` and
  * `setup verify` as library functions.
  *
- * Whoever knows a key's δ can forge a proof for any output (test/build/phase2-forgery.test.ts),
+ * Whoever knows a key's δ can forge a proof for any output (test/compile/phase2-forgery.test.ts),
  * and the compiling party could have kept its own contribution's secret. So a key others can
  * trust needs a contribution from someone they trust to have discarded theirs: an auditor runs
  * {@link contributePhase2} on the artifacts and publishes the contribution hash it prints; a

@@ -1,6 +1,6 @@
 /**
  * Shared material for the TEE-path tests: a "hardware" provider that makes Nitro-format
- * documents signed by a throw-away CA (test/tee/helpers.ts), pinned through the policy's
+ * documents signed by a throw-away CA (test/attestation/helpers.ts), pinned through the policy's
  * test-only `nitroRootFingerprint` option, and a helper that re-attests a receipt with
  * another TEE output (a lying TEE whose documents are genuine).
  */
@@ -8,11 +8,11 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { receiptDigest, type PublicReceipt as Receipt, type TeeOutput } from '../../src/shared/receipt.js';
 import { ATTESTATION_FORMATS } from '../../src/tee/registry.js';
 import type { AttestationProvider } from '../../src/tee/provider.js';
-import { createTestChain, testDocument, TEST_AT, type TestChain } from '../tee/helpers.js';
+import { createTestChain, testDocument, TEST_AT, type TestChain } from '../attestation/helpers.js';
 
 export { TEST_AT, createTestChain };
 
-/** PCR0–2 of test documents (test/tee/helpers.ts `testPayload`): 48 bytes of 0xa0, 0xa1, 0xa2. */
+/** PCR0–2 of test documents (test/attestation/helpers.ts `testPayload`): 48 bytes of 0xa0, 0xa1, 0xa2. */
 export const TEST_PCRS = { pcr0: 'a0'.repeat(48), pcr1: 'a1'.repeat(48), pcr2: 'a2'.repeat(48) };
 
 /** Debug-enclave PCRs: 0–2 all zero. */

@@ -13,7 +13,7 @@
  * each deltaAfter following from the one before, beacons recomputed from their public value,
  * and the last deltaAfter against the verification key's [δ]₂ — without the zkey's large
  * sections. That the key as a whole derives from the r1cs and a ptau is `setup verify`'s job
- * (snarkjs `zkey verify`, src/build/phase2.ts).
+ * (snarkjs `zkey verify`, src/compile/phase2.ts).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';

@@ -13,8 +13,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatePreparedPtau, inspectPtau, localPtau, type PtauInfo } from '../../src/build/ptau.js';
-import { groth16Setup } from '../../src/build/setup.js';
+import { generatePreparedPtau, inspectPtau, localPtau, type PtauInfo } from '../../src/compile/ptau.js';
+import { groth16Setup } from '../../src/compile/setup.js';
 import { InputError, InvalidArgumentError } from '../../src/shared/errors.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -196,7 +196,7 @@ describe('groth16Setup', () => {
   it('lets the process exit afterwards (snarkjs worker threads are terminated)', async () => {
     const script = join(tmp, 'exit-check.mts');
     await writeFile(script, [
-      `import { groth16Setup } from ${JSON.stringify(join(root, 'src/build/setup.ts'))};`,
+      `import { groth16Setup } from ${JSON.stringify(join(root, 'src/compile/setup.ts'))};`,
       `const r = await groth16Setup(${JSON.stringify(circuit.r1cs)}, ${JSON.stringify(join(tmp, 'out-exit'))}, { cacheDir: ${JSON.stringify(cacheDir)} });`,
       `console.log('set up', r.power);`,
     ].join('\n'));

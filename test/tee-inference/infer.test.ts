@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileModel } from '../../src/build/compile.js';
+import { compileModel } from '../../src/compile/compile.js';
 import { importOnnx } from '../../src/onnx/import.js';
 import { optimize } from '../../src/ir/optimize.js';
 import { runFloat, softmax } from '../../src/ir/float-exec.js';

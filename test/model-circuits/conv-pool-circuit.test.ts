@@ -1,7 +1,7 @@
 /**
  * A convolution read only by a max pooling is emitted inside the pooling's template
  * (src/circuit/emit-conv-pool.ts): its outputs never become signals. The fused circuit
- * still equals the reference executor exactly, costs exactly what test/circuit/cost.ts
+ * still equals the reference executor exactly, costs exactly what test/model-circuits/cost.ts
  * predicts (one linear constraint per convolution output fewer than emitted apart), and
  * refuses forged running maxima, sign bits and outputs.
  */
@@ -11,7 +11,7 @@ import { optimize } from '../../src/ir/optimize.js';
 import { calibrate } from '../../src/quant/calibrate.js';
 import { quantize } from '../../src/quant/quantize.js';
 import { emitCircuit } from '../../src/circuit/emit.js';
-import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
+import { MODEL_OPTIMIZATION } from '../../src/compile/compile.js';
 import { quantizeInput, runReference } from '../../src/reference/execute.js';
 import { encodeSigned, FIELD_MODULUS } from '../../src/shared/field.js';
 import { compileTestCircuit, removeTestCircuits } from '../helpers/circuit.js';

@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blake2b512File, KNOWN_CEREMONY_PTAU, type KnownPtau } from '../../src/build/ptau-ceremony.js';
-import { filePtau, generatePreparedPtau, localPtau, type PtauInfo } from '../../src/build/ptau.js';
-import { groth16Setup, setupManifestBlock } from '../../src/build/setup.js';
+import { blake2b512File, KNOWN_CEREMONY_PTAU, type KnownPtau } from '../../src/compile/ptau-ceremony.js';
+import { filePtau, generatePreparedPtau, localPtau, type PtauInfo } from '../../src/compile/ptau.js';
+import { groth16Setup, setupManifestBlock } from '../../src/compile/setup.js';
 import { InputError } from '../../src/shared/errors.js';
 import { releaseCurve } from '../../src/shared/curve.js';
 

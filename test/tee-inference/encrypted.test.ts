@@ -6,7 +6,7 @@
  * enclave) and to the decrypted output, and no raw value in anything the operator sees;
  * tampered messages, another key, replays and stale requests are refused; the policy
  * accepts a sealed receipt by attestation only where it allows, never by proof. With
- * Nitro-format documents from a throw-away CA (test/tee/helpers.ts), the key is trusted
+ * Nitro-format documents from a throw-away CA (test/attestation/helpers.ts), the key is trusted
  * only with the enclave's PCRs allowed, and a receipt attested by another enclave is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * The manifest's schema, reader and identities live in src/shared/manifest.ts, so that
- * prove, tee, verify and serve read an artifacts folder without importing build/. This
+ * prove, tee, verify and serve read an artifacts folder without importing compile/. This
  * module re-exports them for the build stage's own modules.
  */
 export { computeKeyId, computeModelId, manifestSchema, MANIFEST_FORMAT, phase2ChainSchema, phase2ContributionSchema, PROVENANCE_RECORD_FORMAT, provenanceSchema, provenanceStatusSchema, readManifest, weightsDeclarationSchema } from '../shared/manifest.js';

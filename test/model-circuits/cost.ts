@@ -1,6 +1,6 @@
 /**
  * The exact constraint count of a model circuit under O1 (MODEL_OPTIMIZATION), predicted
- * from the quantized model and the gadget costs asserted in test/circuits. Under O1 circom
+ * from the quantized model and the gadget costs asserted in test/gadgets. Under O1 circom
  * removes only equalities between a signal and another signal or a constant, and never
  * removes a public signal. So besides each gadget's own constraints:
  * - binding a gadget (or layer) input to a linear expression that is neither a bare signal
@@ -23,12 +23,12 @@ import type { QModel } from '../../src/quant/model.js';
 /** What the circuit holds for one element of a value. */
 type Kind = 'private' | 'public' | 'const' | 'expr';
 
-/** Gadget costs under O1 (test/circuits): internal constraints, excluding input bindings. */
+/** Gadget costs under O1 (test/gadgets): internal constraints, excluding input bindings. */
 const O1 = {
   rescale: (k: number, b: number) => k + b + 2,
   max2: (b: number) => b + 3,
   argMax: (n: number, b: number) => n * (b + 4) + (n === 2 ? 1 : 2),
-  /** Requantize(k, b, j, relu, c) (test/circuits/requantize.test.ts). */
+  /** Requantize(k, b, j, relu, c) (test/gadgets/requantize.test.ts). */
   requantize: (k: number, b: number, j: number, relu: boolean) => k + b + (j === 0 ? 2 : relu ? (b === j + 2 ? 3 : 5) : b === j + 1 ? 5 : 10),
 };
 

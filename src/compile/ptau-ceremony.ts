@@ -3,7 +3,7 @@
  *
  * A ptau file's header and points say nothing about who knew τ: zkinfer's own local file,
  * generated with a τ this machine saw, passes snarkjs's `powersoftau verify` like any other
- * (test/build/ptau.test.ts). What does say something is identity: a file byte-identical to one
+ * (test/compile/ptau.test.ts). What does say something is identity: a file byte-identical to one
  * a public ceremony published is that ceremony's output. zkinfer therefore accepts a `--ptau`
  * file as a ceremony file only when its BLAKE2b-512 hash is one of the published hashes below.
  *

@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beaconPhase2, contributePhase2, verifySetup, type Phase2Result } from '../../src/build/phase2.js';
-import { readZkeyChain } from '../../src/build/phase2-chain.js';
-import { readManifest, type Manifest } from '../../src/build/manifest.js';
-import { defaultCacheDir, generatePreparedPtau } from '../../src/build/ptau.js';
+import { beaconPhase2, contributePhase2, verifySetup, type Phase2Result } from '../../src/compile/phase2.js';
+import { readZkeyChain } from '../../src/compile/phase2-chain.js';
+import { readManifest, type Manifest } from '../../src/compile/manifest.js';
+import { defaultCacheDir, generatePreparedPtau } from '../../src/compile/ptau.js';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
 import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { loadVerifierKey, verifyProof } from '../../src/verify/verify.js';
@@ -197,7 +197,7 @@ describe('process lifetime', () => {
   it('lets a process that used only the phase-2 module exit after releaseCurve', async () => {
     const script = join(tiny.work, 'exit-check.mts');
     writeFileSync(script, [
-      `import { verifySetup } from ${JSON.stringify(join(root, 'src/build/phase2.ts'))};`,
+      `import { verifySetup } from ${JSON.stringify(join(root, 'src/compile/phase2.ts'))};`,
       `import { releaseCurve } from ${JSON.stringify(join(root, 'src/shared/curve.ts'))};`,
       `for (const dir of ${JSON.stringify([tiny.dir, steps.at(-1)!.dir])}) await verifySetup(dir, { ptauPath: ${JSON.stringify(ptauPath)} });`,
       'await releaseCurve();',

@@ -1,6 +1,6 @@
 /**
  * Intel TDX on the TEE path: the `tdx` provider (configfs-tsm, driven here through a stand-in
- * quote source that makes quotes with the throw-away DCAP PKI of test/tee/tdx-helpers.ts),
+ * quote source that makes quotes with the throw-away DCAP PKI of test/attestation/tdx-helpers.ts),
  * receipts whose TDX evidence binds digest ‖ SHA-256(nonce), and the policy's
  * `vendors.tdx` rules: measurement allowlist, accepted TCB statuses, debug TDs, collateral
  * that expired before the evaluation (then the attestation is that old), wrong binding,
@@ -21,7 +21,7 @@ import { configfsQuoteSource, TdxProvider, type TdxQuoteSource } from '../../src
 import { INTEL_SGX_ROOT_CA_SHA256 } from '../../src/tee/tdx/verify.js';
 import { evaluateReceipt, loadPolicyKey, parsePolicy, type EvaluateOptions } from '../../src/verify/policy.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
-import { createTdxTestPki, makeTdxCollateral, makeTdxQuote, TDX_TEST_AT, TEST_MRTD, TEST_RTMR0, type QuoteSpec, type TdxTestPki } from '../tee/tdx-helpers.js';
+import { createTdxTestPki, makeTdxCollateral, makeTdxQuote, TDX_TEST_AT, TEST_MRTD, TEST_RTMR0, type QuoteSpec, type TdxTestPki } from '../attestation/tdx-helpers.js';
 import { clone } from './helpers.js';
 
 const x = [0.1, 0.2, -0.3, 0.4, -0.5, 0.6];

@@ -1,13 +1,13 @@
 /**
  * The whole-model circuit check shared by the model, CNN and residual circuit tests: the
- * constraint count is exactly what test/circuit/cost.ts predicts, the witness equals the
+ * constraint count is exactly what test/model-circuits/cost.ts predicts, the witness equals the
  * reference executor on every input, the honest witness satisfies every constraint, and
  * any other value of any public output breaks one.
  */
 import { expect } from 'vitest';
 import type { QModel } from '../../src/quant/model.js';
 import { emitCircuit, type EmittedCircuit } from '../../src/circuit/emit.js';
-import { MODEL_OPTIMIZATION } from '../../src/build/compile.js';
+import { MODEL_OPTIMIZATION } from '../../src/compile/compile.js';
 import { quantizeInput, runReference } from '../../src/reference/execute.js';
 import { encodeSigned, FIELD_MODULUS } from '../../src/shared/field.js';
 import { compileTestCircuit } from '../helpers/circuit.js';

@@ -44,7 +44,10 @@ reference, witness, Groth16 for all N slots, receipts). CPU per inference: the p
 batch divided by the inferences proven — less sensitive to other jobs than wall time. The runs go round the Ns (run 1 of every
 N, then run 2, …), so a change of load touches every N alike.
 
-${table(['N (inferences per proof)', 'constraints', 'domain', 'proofs for ' + count, 'time per proof (p50)', 'CPU per inference', 'inferences/min', 'verify <dir>'], [...rows].sort((a, b) => Number(a[0]) - Number(b[0])))}
+${table(
+  ['N (inferences per proof)', 'constraints', 'domain', 'proofs for ' + count, 'time per proof (p50)', 'CPU per inference', 'inferences/min', 'verify <dir>'],
+  [...rows].sort((a, b) => Number(a[0]) - Number(b[0])),
+)}
 
 ${final ? '' : '(run in progress) '}Best so far: N = ${best.n} at ${best.perMinute.toFixed(1)} inferences/min (target ≥ 400).`;
   if (!opts['no-write']) writeSection('Batch proving: inferences per proof', body);
@@ -69,9 +72,17 @@ const example = resolve('examples/fashion-mnist');
 mkdirSync(work, { recursive: true });
 
 const inputs = join(work, `inputs-${count}.jsonl`);
-const lines = readFileSync(join(example, 'calibration.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+const lines = readFileSync(join(example, 'calibration.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '');
 if (lines.length < count) throw new Error(`the calibration set has ${lines.length} inputs, fewer than --count ${count}`);
-writeFileSync(inputs, `${lines.slice(0, count).map((l, i) => JSON.stringify({ id: `img-${i}`, input: (JSON.parse(l) as { input: unknown }).input })).join('\n')}\n`);
+writeFileSync(
+  inputs,
+  `${lines
+    .slice(0, count)
+    .map((l, i) => JSON.stringify({ id: `img-${i}`, input: (JSON.parse(l) as { input: unknown }).input }))
+    .join('\n')}\n`,
+);
 
 const loadStart = loadavg()[0]!;
 const started = new Date().toISOString();
@@ -122,7 +133,9 @@ for (let run = 0; run < runs; run++) {
       const v = await verifyMany(listReceiptFiles([out]), key);
       if (v.valid !== count) throw new Error(`N=${n}: ${v.invalid} receipts invalid: ${v.results.find((r) => !r.valid)?.reason}`);
       m.verify = { valid: v.valid, seconds: v.seconds };
-      log(`N=${n} run ${run + 1}: ${m.perMinute.at(-1)!.toFixed(1)} inferences/min, proof p50 ${m.proofSeconds.at(-1)!.toFixed(2)} s, CPU ${m.cpuPerInference.at(-1)!.toFixed(2)} s per inference; verify ${v.valid}/${count} valid in ${v.seconds.toFixed(2)} s; load ${loadavg()[0]!.toFixed(2)}`);
+      log(
+        `N=${n} run ${run + 1}: ${m.perMinute.at(-1)!.toFixed(1)} inferences/min, proof p50 ${m.proofSeconds.at(-1)!.toFixed(2)} s, CPU ${m.cpuPerInference.at(-1)!.toFixed(2)} s per inference; verify ${v.valid}/${count} valid in ${v.seconds.toFixed(2)} s; load ${loadavg()[0]!.toFixed(2)}`,
+      );
     } finally {
       await pool.close();
       releaseCurve();
@@ -149,4 +162,3 @@ for (let run = 0; run < runs; run++) {
   report(false);
 }
 report(true);
-

@@ -239,7 +239,12 @@ async function main(): Promise<void> {
       ['model', 'page ready after navigation (3 loads, median)', 'verdict after load (verifyProof), median / p90', 'click to rendered checks, median / p90'],
       rows.map((r) =>
         r.browser
-          ? [r.label, ms(median(r.browser.loadMs)), `${ms(median(r.browser.verdictMs))} / ${ms(quantile(r.browser.verdictMs, 0.9))}`, `${ms(median(r.browser.showMs))} / ${ms(quantile(r.browser.showMs, 0.9))}`]
+          ? [
+              r.label,
+              ms(median(r.browser.loadMs)),
+              `${ms(median(r.browser.verdictMs))} / ${ms(quantile(r.browser.verdictMs, 0.9))}`,
+              `${ms(median(r.browser.showMs))} / ${ms(quantile(r.browser.showMs, 0.9))}`,
+            ]
           : [r.label, 'no chromium', '—', '—'],
       ),
     ),
@@ -253,15 +258,34 @@ async function main(): Promise<void> {
         const exec = median(r.verifyExec.map(Number));
         const [muls, adds] = [median(r.ecMuls), median(r.ecAdds)];
         const calls = 100 * (muls + adds + 1);
-        return [r.label, r.mode, gas(tx), gas(21_000), gas(median(r.calldataGas)), gas(181_000), `${gas(6_000 * muls)} (${muls})`, `${gas(150 * adds)} (${adds})`, gas(calls), gas(exec - 181_000 - 6_000 * muls - 150 * adds - calls)];
+        return [
+          r.label,
+          r.mode,
+          gas(tx),
+          gas(21_000),
+          gas(median(r.calldataGas)),
+          gas(181_000),
+          `${gas(6_000 * muls)} (${muls})`,
+          `${gas(150 * adds)} (${adds})`,
+          gas(calls),
+          gas(exec - 181_000 - 6_000 * muls - 150 * adds - calls),
+        ];
       }),
     ),
     '',
     table(
       ['target', 'measured', 'status'],
       [
-        ['verifyReceipt ≤ 250,000 gas, hashed-input receipt', hashed.length ? hashed.map((r) => `${r.label}: transaction ${span(r.verifyTx)}, execution ${span(r.verifyExec)}`).join('; ') : 'public mode only (table above)', gasTarget],
-        ['browser verification of one receipt ≤ 100 ms after load', browserVerdicts.length ? `max median ${ms(Math.max(...rows.filter((r) => r.browser).map((r) => median(r.browser!.verdictMs))))}` : 'not measured', browserVerdicts.length ? (rows.every((r) => !r.browser || median(r.browser.verdictMs) <= 100) ? 'met' : 'not met') : 'not measured'],
+        [
+          'verifyReceipt ≤ 250,000 gas, hashed-input receipt',
+          hashed.length ? hashed.map((r) => `${r.label}: transaction ${span(r.verifyTx)}, execution ${span(r.verifyExec)}`).join('; ') : 'public mode only (table above)',
+          gasTarget,
+        ],
+        [
+          'browser verification of one receipt ≤ 100 ms after load',
+          browserVerdicts.length ? `max median ${ms(Math.max(...rows.filter((r) => r.browser).map((r) => median(r.browser!.verdictMs))))}` : 'not measured',
+          browserVerdicts.length ? (rows.every((r) => !r.browser || median(r.browser.verdictMs) <= 100) ? 'met' : 'not met') : 'not measured',
+        ],
       ],
     ),
   ].join('\n');

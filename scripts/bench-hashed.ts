@@ -37,7 +37,12 @@ const load = loadavg()[0]!.toFixed(2);
 
 if (!existsSync(join(out, 'manifest.json'))) {
   const t0 = performance.now();
-  await compileModel(join(example, 'model.onnx'), { outDir: out, calibrationPath: join(example, 'calibration.jsonl'), inputVisibility: 'hashed', onProgress: (p) => process.stderr.write(`${p.stage}: ${p.message}\n`) });
+  await compileModel(join(example, 'model.onnx'), {
+    outDir: out,
+    calibrationPath: join(example, 'calibration.jsonl'),
+    inputVisibility: 'hashed',
+    onProgress: (p) => process.stderr.write(`${p.stage}: ${p.message}\n`),
+  });
   process.stderr.write(`compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 const artifacts = loadArtifacts(out);
@@ -90,7 +95,8 @@ for (let i = 0; i <= runs; i++) {
 const opened = await checkOpening(last!.receipt, last!.opening!, key.manifest.io);
 if (!opened.valid) throw new Error(`opening refused: ${opened.reason}`);
 const m = artifacts.manifest;
-process.stdout.write(`Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at start ${load}, at end ${loadavg()[0]!.toFixed(2)}; curve threads ${threads}; ${new Date().toISOString().slice(0, 10)}
+process.stdout
+  .write(`Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at start ${load}, at end ${loadavg()[0]!.toFixed(2)}; curve threads ${threads}; ${new Date().toISOString().slice(0, 10)}
 
 | measure | value | target |
 |---|---|---|
@@ -100,6 +106,10 @@ process.stdout.write(`Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length
 | verification, warm (bindings + Groth16), median of ${runs} | ${median(verify).toFixed(1)} ms | ≤ 15 ms |
 | same loop, witness + Groth16 only: snarkjs \`groth16.prove\` (previous) / zkinfer's prover, median of ${runs} | ${(median(engineProve.snarkjs) / 1000).toFixed(2)} s / ${(median(engineProve.zkinfer) / 1000).toFixed(2)} s | |
 | same loop, verification: snarkjs \`groth16.verify\` engine (previous default) / wasm engine, median of ${runs} | ${median(engineVerify.snarkjs).toFixed(1)} ms / ${median(engineVerify.wasm).toFixed(1)} ms | |
-${baseline ? `| same load, public input (${baselineDir}, ${baseline.artifacts.manifest.circuit.constraints} constraints): proof / verification | ${(median(baseProve) / 1000).toFixed(2)} s / ${median(baseVerify).toFixed(1)} ms | |
-` : ''}`);
+${
+  baseline
+    ? `| same load, public input (${baselineDir}, ${baseline.artifacts.manifest.circuit.constraints} constraints): proof / verification | ${(median(baseProve) / 1000).toFixed(2)} s / ${median(baseVerify).toFixed(1)} ms | |
+`
+    : ''
+}`);
 await releaseCurve();

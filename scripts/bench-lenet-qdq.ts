@@ -80,7 +80,14 @@ async function main() {
     const circuit = readManifest(process.argv[arg('--artifacts') + 1]!).circuit;
     if (circuit.constraints !== qdqPredicted) throw new Error(`the artifacts hold ${circuit.constraints} constraints, the cost model predicts ${qdqPredicted}`);
     wires = circuit.wires.toLocaleString('en-US');
-    rows.push(['gadgets (QDQ)', Object.entries(circuit.gadgets).map(([k, v]) => `${v} ${k}`).join(', '), '', '']);
+    rows.push([
+      'gadgets (QDQ)',
+      Object.entries(circuit.gadgets)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', '),
+      '',
+      '',
+    ]);
   } else if (arg('--skip-circom') < 0) {
     log('compiling the QDQ LeNet (circom, no setup)…');
     const compiled = await compileModel(join(example, 'model-int8.onnx'), {
@@ -93,7 +100,14 @@ async function main() {
     if (qdqCount !== qdqPredicted) throw new Error(`circom counted ${qdqCount} constraints, the cost model ${qdqPredicted}`);
     wires = compiled.manifest.circuit.wires.toLocaleString('en-US');
     circom = `${((compiled.timings.circom ?? 0) / 1000).toFixed(1)} s`;
-    rows.push(['gadgets (QDQ)', Object.entries(compiled.manifest.circuit.gadgets).map(([k, v]) => `${v} ${k}`).join(', '), '', '']);
+    rows.push([
+      'gadgets (QDQ)',
+      Object.entries(compiled.manifest.circuit.gadgets)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', '),
+      '',
+      '',
+    ]);
   }
   rows.unshift(
     ['constraints, QDQ LeNet', qdqCount.toLocaleString('en-US'), `≤ float (${floatCount.toLocaleString('en-US')})`, qdqCount <= floatCount ? 'met' : 'missed'],

@@ -49,7 +49,14 @@ async function main() {
   rows.push(['constraints', constraints.toLocaleString('en-US'), '≤ 131,000 (issue 13; issue 3: ≤ 200,000)', status(constraints <= 131_000)]);
   const publicSignals = compiled.manifest.circuit.publicInputs + compiled.manifest.circuit.publicOutputs + compiled.manifest.circuit.contextSignals;
   rows.push(['Groth16 evaluation domain (constraints + public signals + 1)', `2^${Math.ceil(Math.log2(constraints + publicSignals + 1))}`, '2^17', '']);
-  rows.push(['gadgets', Object.entries(gadgets).map(([k, v]) => `${v} ${k}`).join(', '), '', '']);
+  rows.push([
+    'gadgets',
+    Object.entries(gadgets)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', '),
+    '',
+    '',
+  ]);
   rows.push(['compile without setup', `${compileSeconds.toFixed(1)} s`, '≤ 60 s', status(compileSeconds <= 60)]);
   rows.push([`of which circom (${compiled.manifest.circuit.optimization})`, `${((t.circom ?? 0) / 1000).toFixed(1)} s`, '', '']);
   rows.push(['of which import, calibrate, quantize, measure, emit', `${(((t.import ?? 0) + (t.calibrate ?? 0) + (t.quantize ?? 0) + (t.measure ?? 0) + (t.emit ?? 0)) / 1000).toFixed(1)} s`, '', '']);
@@ -93,7 +100,12 @@ async function main() {
   });
   await ort.close();
   rows.push([`argmax agreement with float onnxruntime (${report.inputs} test images)`, `${(report.argmaxAgreement * 100).toFixed(2)} %`, '≥ 99 %', status(report.argmaxAgreement >= 0.99)]);
-  rows.push(['test accuracy, quantized / float (provenance.json)', `${((correct / images.length) * 100).toFixed(2)} % / ${(JSON.parse(readFileSync(join(example, 'provenance.json'), 'utf8')).testAccuracy * 100).toFixed(2)} %`, '', '']);
+  rows.push([
+    'test accuracy, quantized / float (provenance.json)',
+    `${((correct / images.length) * 100).toFixed(2)} % / ${(JSON.parse(readFileSync(join(example, 'provenance.json'), 'utf8')).testAccuracy * 100).toFixed(2)} %`,
+    '',
+    '',
+  ]);
   rows.push(['max / mean absolute logit error', `${report.maxAbsError.toFixed(3)} / ${report.meanAbsError.toFixed(4)}`, '', '']);
   rows.push(['test images outside the calibrated range', `${report.outOfRange}`, '', '']);
 

@@ -21,7 +21,11 @@ const runs = Number(arg('--runs', '3'));
 const snarkjsRuns = Number(arg('--snarkjs-runs', '1'));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-interface Measure { wall: number; cpu: number; stages: Record<string, number> }
+interface Measure {
+  wall: number;
+  cpu: number;
+  stages: Record<string, number>;
+}
 
 async function measure(run: (onProgress: (e: { stage: string }) => void) => Promise<unknown>): Promise<Measure> {
   const stages: Record<string, number> = {};
@@ -51,15 +55,21 @@ async function main(): Promise<void> {
     if (!r1cs) {
       log('compiling examples/lenet without keys…');
       const compiled = await compileModel('examples/lenet/model.onnx', {
-        outDir: join(work, 'lenet'), calibrationPath: 'examples/lenet/calibration.jsonl', provenance: 'examples/lenet/provenance.json',
-        quant: { inputBits: 8, weightBits: 8, activationBits: 9 }, skipSetup: true,
+        outDir: join(work, 'lenet'),
+        calibrationPath: 'examples/lenet/calibration.jsonl',
+        provenance: 'examples/lenet/provenance.json',
+        quant: { inputBits: 8, weightBits: 8, activationBits: 9 },
+        skipSetup: true,
       });
       r1cs = join(compiled.dir, compiled.manifest.files.r1cs.path);
     }
     const header = await readR1csHeader(r1cs);
     const power = requiredPower(header);
     const rows: string[][] = [];
-    const fmt = (m: Measure) => Object.entries(m.stages).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
+    const fmt = (m: Measure) =>
+      Object.entries(m.stages)
+        .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+        .join(', ');
     const report = (label: string, ms: Measure[]) => {
       for (const m of ms) console.log(JSON.stringify({ bench: label, power, ...m }));
       if (ms.length === 0) return;

@@ -25,13 +25,21 @@ const root = resolve(import.meta.dirname, '..');
 const work = arg('--work', '/tmp/zkinfer-bench-private-weights');
 const runs = Number(arg('--runs', '5'));
 const onnx = join(root, 'test/fixtures/models/mlp_196_32_10.onnx');
-const loadStart = loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadStart = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 mkdirSync(work, { recursive: true });
 
 /** A [1,1,28,28] image to [1,1,14,14]: the mean of each 2×2 block (as scripts/make_reduced_mlp.py). */
 function downsample(x: number[][][][]): number[][][][] {
   const img = x[0]![0]!;
-  return [[Array.from({ length: 14 }, (_, r) => Array.from({ length: 14 }, (_, c) => Math.round(((img[2 * r]![2 * c]! + img[2 * r]![2 * c + 1]! + img[2 * r + 1]![2 * c]! + img[2 * r + 1]![2 * c + 1]!) / 4) * 1e4) / 1e4))]];
+  return [
+    [
+      Array.from({ length: 14 }, (_, r) =>
+        Array.from({ length: 14 }, (_, c) => Math.round(((img[2 * r]![2 * c]! + img[2 * r]![2 * c + 1]! + img[2 * r + 1]![2 * c]! + img[2 * r + 1]![2 * c + 1]!) / 4) * 1e4) / 1e4),
+      ),
+    ],
+  ];
 }
 const calibration = join(work, 'calibration.jsonl');
 const lines = readFileSync(join(root, 'examples/fashion-mnist/calibration.jsonl'), 'utf8').trim().split('\n');
@@ -42,7 +50,10 @@ const publicDir = join(work, 'public');
 const hashedDir = join(work, 'hashed');
 const weightsFile = join(work, 'weights.private.json');
 const compileTimes: Record<string, number> = {};
-for (const [dir, hashed] of [[publicDir, false], [hashedDir, true]] as const) {
+for (const [dir, hashed] of [
+  [publicDir, false],
+  [hashedDir, true],
+] as const) {
   if (existsSync(join(dir, 'manifest.json')) && (!hashed || existsSync(weightsFile))) continue;
   const t0 = performance.now();
   await compileModel(onnx, { outDir: dir, calibrationPath: calibration, force: true, ...(hashed ? { weights: 'hashed' as const, weightsOut: weightsFile } : {}) });
@@ -56,7 +67,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const times = { public: { prove: [] as number[], verify: [] as number[] }, hashed: { prove: [] as number[], verify: [] as number[] } };
 const outputs: string[] = [];
 for (let i = 0; i <= runs; i++) {
-  for (const [name, m] of [['public', pub], ['hashed', hid]] as [keyof typeof times, { artifacts: Artifacts; key: VerifierKey }][]) {
+  for (const [name, m] of [
+    ['public', pub],
+    ['hashed', hid],
+  ] as [keyof typeof times, { artifacts: Artifacts; key: VerifierKey }][]) {
     const t0 = performance.now();
     const receipt = await proveInference(m.artifacts, input, { nonce: `0${i}` });
     const t1 = performance.now();
@@ -71,13 +85,22 @@ for (let i = 0; i <= runs; i++) {
     times[name].verify.push(t2 - t1);
   }
 }
-if (outputs[0] !== outputs[1]) throw new Error('the hashed-weights proof\'s output differs from the public-weights one');
+if (outputs[0] !== outputs[1]) throw new Error("the hashed-weights proof's output differs from the public-weights one");
 const cp = pub.artifacts.manifest.circuit.constraints;
 const ch = hid.artifacts.manifest.circuit.constraints;
 const weights = hid.artifacts.manifest.io.weights!.count;
-const loadEnd = loadavg().map((l) => l.toFixed(2)).join(' ');
-process.stdout.write(`Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${new Date().toISOString()}; load average at start ${loadStart}, at end ${loadEnd}
-${Object.keys(compileTimes).length ? `compile: ${Object.entries(compileTimes).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}\n` : ''}
+const loadEnd = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
+process.stdout
+  .write(`Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${new Date().toISOString()}; load average at start ${loadStart}, at end ${loadEnd}
+${
+  Object.keys(compileTimes).length
+    ? `compile: ${Object.entries(compileTimes)
+        .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+        .join(', ')}\n`
+    : ''
+}
 | 196-32-10 MLP, ${weights} weights and biases | public weights | --weights hashed |
 |---|---|---|
 | constraints (circom ${hid.artifacts.manifest.circuit.optimization}) | ${cp} | ${ch} |

@@ -53,10 +53,11 @@ interface ModelSpec {
   input: (work: string) => string;
 }
 
-const fixedBatch = () => JSON.parse(readFileSync(join(root, 'test/fixtures/models/fixed_batch.json'), 'utf8')) as {
-  calibration: number[][][][];
-  models: Record<string, { input: { shape: number[]; data: number[] } }>;
-};
+const fixedBatch = () =>
+  JSON.parse(readFileSync(join(root, 'test/fixtures/models/fixed_batch.json'), 'utf8')) as {
+    calibration: number[][][][];
+    models: Record<string, { input: { shape: number[]; data: number[] } }>;
+  };
 
 /** A [1,1,28,28] image to [1,1,14,14]: the mean of each 2×2 block (as scripts/make_reduced_mlp.py). */
 function downsample(x: number[][][][]): number[][][][] {
@@ -102,7 +103,12 @@ const MODELS: readonly ModelSpec[] = [
     batch: 1,
     calibration: (work) => {
       const path = join(work, 'cnn-calibration.jsonl');
-      writeFileSync(path, `${fixedBatch().calibration.map((input) => JSON.stringify({ input })).join('\n')}\n`);
+      writeFileSync(
+        path,
+        `${fixedBatch()
+          .calibration.map((input) => JSON.stringify({ input }))
+          .join('\n')}\n`,
+      );
       return path;
     },
     input: (work) => {
@@ -115,7 +121,11 @@ const MODELS: readonly ModelSpec[] = [
 ];
 
 /** Gas of one exported verifier (which accepted the proof and refused it with a signal changed): execution, whole transaction, deployed code size. */
-interface Gas { execution: number; transaction: number; codeBytes: number }
+interface Gas {
+  execution: number;
+  transaction: number;
+  codeBytes: number;
+}
 
 /** What one child measures for one (model, system) pair. */
 interface Result {
@@ -292,7 +302,18 @@ async function child(model: ModelSpec, system: System, dir: string, runs: number
       const bytes = lagrangeBytes(publicSignals, domainPower);
       if (bytes > maxZkeyBytes) {
         const skipped = `proving key ≥ ${(bytes / 2 ** 30).toFixed(1)} GiB (${n(publicSignals)} public signals × 5 × 2^${domainPower} × 32 B of Lagrange polynomials), over the --max-zkey-gib limit of ${(maxZkeyBytes / 2 ** 30).toFixed(0)} GiB`;
-        return { model: model.key, system, r1csConstraints: header.nConstraints, publicSignals, gates, ptauPower: power, ptauSeconds: null, skipped, peakRssMiB: process.resourceUsage().maxRSS / 1024, load: { start: load0, end: loadavg()[0]! } };
+        return {
+          model: model.key,
+          system,
+          r1csConstraints: header.nConstraints,
+          publicSignals,
+          gates,
+          ptauPower: power,
+          ptauSeconds: null,
+          skipped,
+          peakRssMiB: process.resourceUsage().maxRSS / 1024,
+          load: { start: load0, end: loadavg()[0]! },
+        };
       }
     }
     log(`${model.key}/${system}: ptau 2^${power}…`);
@@ -454,7 +475,7 @@ function extrapolation(all: readonly Result[]): string {
     if (!g || !full || full.measured || !small?.measured) continue;
     // n / log2 n: how a bucket multi-exponentiation grows, the slowest-growing part of the prover
     const [dF, dS] = [domainPower(full), domainPower(small)];
-    const factor = (2 ** dF / dF) / (2 ** dS / dS);
+    const factor = 2 ** dF / dF / (2 ** dS / dS);
     const wall = median(small.measured.proveMs) * factor;
     const cpu = median(small.measured.proveCpuMs) * factor;
     let line = `- ${NAMES[system]} on the example MLP (${n(full.gates)} gates, domain 2^${domainPower(full)}, ${n(full.publicSignals)} public signals; not run: ${full.skipped}): proving time **at least** ${ms(wall)} (CPU ${ms(cpu)}) — the reduced MLP's measured time × ${s2(factor)} = (2^${dF}/${dF}) / (2^${dS}/${dS}), the growth of a multi-exponentiation (n / log n), the slowest-growing part of the prover (FFTs grow as n log n, the loops over public signals as n × signals), not counting the ${s1(full.publicSignals / small.publicSignals)}× more public signals — that is **at least ${s1(wall / median(g.proveMs))}× Groth16's** measured ${ms(median(g.proveMs))} (CPU ≥ ${s1(cpu / median(g.proveCpuMs))}×).`;
@@ -482,7 +503,14 @@ async function main(): Promise<void> {
 
   if (process.argv.includes('--child')) {
     const [modelKey, system, dir] = [arg('--model')!, arg('--system') as System, arg('--dir')!];
-    const result = await child(MODELS.find((m) => m.key === modelKey)!, system, dir, runs, cacheDir, Number(arg('--max-zkey-gib') ?? 4) * 2 ** 30);
+    const result = await child(
+      MODELS.find((m) => m.key === modelKey)!,
+      system,
+      dir,
+      runs,
+      cacheDir,
+      Number(arg('--max-zkey-gib') ?? 4) * 2 ** 30,
+    );
     writeFileSync(arg('--result')!, JSON.stringify(result));
     return;
   }
@@ -507,7 +535,25 @@ async function main(): Promise<void> {
         const resultPath = join(work, `${model.key}-${system}.json`);
         await promisify(execFile)(
           process.execPath,
-          [...process.execArgv, fileURLToPath(import.meta.url), '--child', '--model', model.key, '--system', system, '--dir', compiled.dir, '--runs', String(runs), '--cache-dir', cacheDir, '--max-zkey-gib', arg('--max-zkey-gib') ?? '4', '--result', resultPath],
+          [
+            ...process.execArgv,
+            fileURLToPath(import.meta.url),
+            '--child',
+            '--model',
+            model.key,
+            '--system',
+            system,
+            '--dir',
+            compiled.dir,
+            '--runs',
+            String(runs),
+            '--cache-dir',
+            cacheDir,
+            '--max-zkey-gib',
+            arg('--max-zkey-gib') ?? '4',
+            '--result',
+            resultPath,
+          ],
           { cwd: root, maxBuffer: 64 * 2 ** 20 },
         ).catch((e: { stderr?: string; message: string }) => {
           throw new Error(`${model.key}/${system} failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' | ')}`);

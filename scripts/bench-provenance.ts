@@ -70,11 +70,20 @@ async function main(): Promise<void> {
     const one = join(work, 'one.json');
     writeNewFile(one, jsonText({ format: 'zkinfer.contributors/1', contributors: [{ id: 'all' }], assign: [{ from: 0, to: 10000, contributor: 'all' }] }));
     const peak = (split: string, mapPath: string) => {
-      const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, 'bin/zkinfer.js', 'dataset', 'commit', DATA, '--split', split, '--contributors', mapPath, '--out', join(work, `${split}.json`), '--force'], { encoding: 'utf8' });
+      const r = spawnSync(
+        '/usr/bin/time',
+        ['-f', '%M', process.execPath, 'bin/zkinfer.js', 'dataset', 'commit', DATA, '--split', split, '--contributors', mapPath, '--out', join(work, `${split}.json`), '--force'],
+        { encoding: 'utf8' },
+      );
       if (r.status !== 0) throw new Error(`zkinfer dataset commit failed: ${r.stderr}`);
       return Number(r.stderr.trim().split('\n').at(-1)) * 1024;
     };
-    rows.push(['peak RSS of `zkinfer dataset commit` (whole process), 10,000 / 60,000 images', `${mb(peak('t10k', one))} / ${mb(peak('train', join(EX, 'provenance/contributors.json')))}`, 'bounded (streaming)', '']);
+    rows.push([
+      'peak RSS of `zkinfer dataset commit` (whole process), 10,000 / 60,000 images',
+      `${mb(peak('t10k', one))} / ${mb(peak('train', join(EX, 'provenance/contributors.json')))}`,
+      'bounded (streaming)',
+      '',
+    ]);
   }
 
   log('compile the example with its signed record (no setup)…');
@@ -92,7 +101,11 @@ async function main(): Promise<void> {
   const model = loadAttributionModel(artifacts);
 
   log('typed-array plan against the reference executor (1,000 training images)…');
-  const first = await readSamplesAt(DATA, Array.from({ length: 1000 }, (_, i) => i), { split: 'train' });
+  const first = await readSamplesAt(
+    DATA,
+    Array.from({ length: 1000 }, (_, i) => i),
+    { split: 'train' },
+  );
   const inputs = [...first.values()].map((x) => sampleInput(model.rm, x, { divisor: 255 }, 'sample'));
   const [planReps, planMs] = await timed(() => inputs.map((x) => representationOf(model.rm, x)));
   const [refReps, refMs] = await timed(() => inputs.map((x) => representationOf(model.rm, x, { reference: true })));
@@ -136,7 +149,11 @@ async function main(): Promise<void> {
   const cli: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, ['bin/zkinfer.js', 'attribute', receiptPath, '--artifacts', artifacts, '--dataset', DATA, '--commitment', commitPath, '--index', indexPath, '--out', join(work, `a${i}.json`)], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['bin/zkinfer.js', 'attribute', receiptPath, '--artifacts', artifacts, '--dataset', DATA, '--commitment', commitPath, '--index', indexPath, '--out', join(work, `a${i}.json`)],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`zkinfer attribute failed: ${r.stderr}`);
     cli.push(performance.now() - t0);
   }
@@ -177,7 +194,7 @@ async function main(): Promise<void> {
   rows.push(['`dataset verify-membership`, one sample (16 hashes)', `${verifyMs.toFixed(2)} ms`, '', '']);
 
   const body = [
-    'Measured by `npx tsx scripts/bench-provenance.ts` on the 60,000 training images of Debian\'s `dataset-fashion-mnist`,',
+    "Measured by `npx tsx scripts/bench-provenance.ts` on the 60,000 training images of Debian's `dataset-fashion-mnist`,",
     'with the example contributor map (`examples/fashion-mnist/provenance/`) and the example model compiled with its signed',
     'record. "Warm" means the representation index is on disk; each warm run reads and checks it again (checksum, binding,',
     'tree root), ranks, builds the Merkle paths and reads the ten neighbours from the gzipped IDX file. Receipts are built',

@@ -88,7 +88,9 @@ function timeCommand(args: string[]): Promise<{ ms: number; maxRssMb: number; co
 }
 
 function firstLines(n: number): string[] {
-  const lines = readFileSync(opts.inputs!, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(opts.inputs!, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   if (lines.length < n) throw new Error(`${opts.inputs}: ${lines.length} lines, need ${n}`);
   return lines.slice(0, n);
 }
@@ -120,7 +122,16 @@ async function phaseSweep([w, t, m]: string[]): Promise<PhaseResult> {
   const seconds = (performance.now() - t1) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await pool.close();
-  return { workers: pool.workers, threads: pool.threadsPerWorker, startMs, cpuMsPerProof: (cpu.user + cpu.system) / 1000 / count, proofsPerMinute: (count / seconds) * 60, p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95), maxRssMb: rssMb() };
+  return {
+    workers: pool.workers,
+    threads: pool.threadsPerWorker,
+    startMs,
+    cpuMsPerProof: (cpu.user + cpu.system) / 1000 / count,
+    proofsPerMinute: (count / seconds) * 60,
+    p50Ms: percentile(ms, 50),
+    p95Ms: percentile(ms, 95),
+    maxRssMb: rssMb(),
+  };
 }
 
 /** (a) proveBatch over the first n lines, default pool split. */
@@ -230,7 +241,10 @@ async function main(): Promise<void> {
     '',
     '| workers × threads | start-up (until ready) | proofs/min (steady) | CPU time per proof | p50 | p95 | peak RSS |',
     '|---|---|---|---|---|---|---|',
-    ...sweep.map((s) => `| ${s.workers} × ${s.threads} | ${sec(s.startMs as number)} | ${fmt(s.proofsPerMinute as number)} | ${sec(s.cpuMsPerProof as number)} | ${sec(s.p50Ms as number)} | ${sec(s.p95Ms as number)} | ${s.maxRssMb} MB |`),
+    ...sweep.map(
+      (s) =>
+        `| ${s.workers} × ${s.threads} | ${sec(s.startMs as number)} | ${fmt(s.proofsPerMinute as number)} | ${sec(s.cpuMsPerProof as number)} | ${sec(s.p50Ms as number)} | ${sec(s.p95Ms as number)} | ${s.maxRssMb} MB |`,
+    ),
     '',
     'CPU time per proof (all threads of the process) does not depend on what else the machine runs: on idle cores, a split of W workers can reach at most W proofs at a time, and the cores bound it to cores ÷ CPU time per proof.',
     '',

@@ -51,7 +51,10 @@ const loadStart = loadavg()[0]!;
 const models = new ModelRegistry([dir]);
 const held = models.all()[0]!;
 const modelId = held.manifest.modelId;
-const nested = readFileSync(args.inputs, 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as { input: unknown[] }).input);
+const nested = readFileSync(args.inputs, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim())
+  .map((l) => (JSON.parse(l) as { input: unknown[] }).input);
 const inputAt = (i: number) => nested[i % nested.length]!;
 const flat = (i: number) => Array.from(flattenInput(inputAt(i), held.model.input.shape, 'input'));
 const ms = (x: number) => `${x.toFixed(2)} ms`;
@@ -97,9 +100,21 @@ try {
     const addEverysec = await addLatency(backend, 5_000_000);
     fsyncMode('always');
     execFileSync('redis-cli', ['-p', String(redis.port), 'flushall']);
-    rows.push(['one job added to Redis (BullMQ `addBulk`), the part of a request that waits for the disk', '100 jobs', `median ${ms(addAlways)} with \`appendfsync always\`, ${ms(addEverysec)} with \`everysec\``, '', 'reference']);
+    rows.push([
+      'one job added to Redis (BullMQ `addBulk`), the part of a request that waits for the disk',
+      '100 jobs',
+      `median ${ms(addAlways)} with \`appendfsync always\`, ${ms(addEverysec)} with \`everysec\``,
+      '',
+      'reference',
+    ]);
     const t = await inferLatency(base, 0);
-    rows.push(['`POST /v1/infer`, warm server, Redis backend (API path alone: no prover running), `appendfsync always`', `${REQUESTS} requests`, `median ${ms(median(t))}, p95 ${ms(quantile(t, 0.95))}`, '≤ 5 ms median', median(t) <= 5 ? 'met' : 'not met']);
+    rows.push([
+      '`POST /v1/infer`, warm server, Redis backend (API path alone: no prover running), `appendfsync always`',
+      `${REQUESTS} requests`,
+      `median ${ms(median(t))}, p95 ${ms(quantile(t, 0.95))}`,
+      '≤ 5 ms median',
+      median(t) <= 5 ? 'met' : 'not met',
+    ]);
     fsyncMode('everysec');
     const e = await inferLatency(base, 500_000);
     rows.push(['the same, `appendfsync everysec`', `${REQUESTS} requests`, `median ${ms(median(e))}, p95 ${ms(quantile(e, 0.95))}`, '≤ 5 ms median', median(e) <= 5 ? 'met' : 'not met']);
@@ -128,7 +143,13 @@ try {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     const t = await inferLatency(base, 1_000_000);
-    rows.push([`\`POST /v1/infer\`, warm server, embedded pool (${defaultPoolShape().workers} provers busy with the queued proofs)`, `${REQUESTS} requests`, `median ${ms(median(t))}, p95 ${ms(quantile(t, 0.95))}`, '', 'under load']);
+    rows.push([
+      `\`POST /v1/infer\`, warm server, embedded pool (${defaultPoolShape().workers} provers busy with the queued proofs)`,
+      `${REQUESTS} requests`,
+      `median ${ms(median(t))}, p95 ${ms(quantile(t, 0.95))}`,
+      '',
+      'under load',
+    ]);
     await app.close();
     await backend.closeReporting();
   }
@@ -182,7 +203,13 @@ try {
     const seconds = (performance.now() - t0) / 1000;
     const queueRate = (PROOFS / seconds) * 60;
     const ratio = queueRate / poolRate;
-    rows.push(['proof throughput, BullMQ queue, 2 `zkinfer worker` processes × 1 prover (warm)', `${PROOFS} proofs`, `${queueRate.toFixed(1)} proofs/min (${(ratio * 100).toFixed(0)} % of the pool)`, '≥ 90 % of the pool', ratio >= 0.9 ? 'met' : 'not met']);
+    rows.push([
+      'proof throughput, BullMQ queue, 2 `zkinfer worker` processes × 1 prover (warm)',
+      `${PROOFS} proofs`,
+      `${queueRate.toFixed(1)} proofs/min (${(ratio * 100).toFixed(0)} % of the pool)`,
+      '≥ 90 % of the pool',
+      ratio >= 0.9 ? 'met' : 'not met',
+    ]);
 
     // 3. queue overhead, one job at a time on an idle queue
     const event = (id: string, kind: string) =>
@@ -211,7 +238,13 @@ try {
         await event(id, 'completed');
         if (i >= 5) overhead.push(started.at! - t0);
       }
-      rows.push([`queue overhead: enqueue (\`addBulk\`) → worker start, idle queue, \`appendfsync ${mode}\``, `${OVERHEAD} jobs`, `median ${ms(median(overhead))}, p95 ${ms(quantile(overhead, 0.95))}`, '≤ 10 ms median', median(overhead) <= 10 ? 'met' : 'not met']);
+      rows.push([
+        `queue overhead: enqueue (\`addBulk\`) → worker start, idle queue, \`appendfsync ${mode}\``,
+        `${OVERHEAD} jobs`,
+        `median ${ms(median(overhead))}, p95 ${ms(quantile(overhead, 0.95))}`,
+        '≤ 10 ms median',
+        median(overhead) <= 10 ? 'met' : 'not met',
+      ]);
     }
     fsyncMode('always');
     await backend.close();

@@ -70,10 +70,23 @@ component main = Chain(${constraints});
     const now = performance.now();
     stages[lastStage] = round((now - last) / 1000);
     delete stages.start;
-    rows.push([`full local setup, ${constraints}-constraint circuit (2^${result.power}), fresh cache`, `${round((now - t0) / 1000)} s`, Object.entries(stages).map(([k, v]) => `${k} ${v} s`).join(', ')]);
-    console.log(JSON.stringify({
-      bench: 'groth16Setup', constraints, power: result.power, seconds: round((now - t0) / 1000), stages, threads,
-    }));
+    rows.push([
+      `full local setup, ${constraints}-constraint circuit (2^${result.power}), fresh cache`,
+      `${round((now - t0) / 1000)} s`,
+      Object.entries(stages)
+        .map(([k, v]) => `${k} ${v} s`)
+        .join(', '),
+    ]);
+    console.log(
+      JSON.stringify({
+        bench: 'groth16Setup',
+        constraints,
+        power: result.power,
+        seconds: round((now - t0) / 1000),
+        stages,
+        threads,
+      }),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -83,4 +96,7 @@ function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
-writeSection('Local setup (powers of tau and Groth16 keys)', `snarkjs's own path (new, contribute, prepare phase2) took 55 s at 2^12 and 16 minutes at 2^16 on this machine.\n\n${table(['measure', 'time', 'detail'], rows)}`);
+writeSection(
+  'Local setup (powers of tau and Groth16 keys)',
+  `snarkjs's own path (new, contribute, prepare phase2) took 55 s at 2^12 and 16 minutes at 2^16 on this machine.\n\n${table(['measure', 'time', 'detail'], rows)}`,
+);

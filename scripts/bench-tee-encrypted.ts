@@ -38,7 +38,6 @@ import { summary } from './lib/stats.js';
 
 const EXAMPLE = new URL('../examples/fashion-mnist/', import.meta.url).pathname;
 
-
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 async function main(): Promise<void> {
@@ -57,7 +56,15 @@ async function main(): Promise<void> {
   const session = await createEncryptedSession(artifacts, { provider });
   const enclave = await verifyEnclaveKey(session.enclaveKey, { modelId: manifest.modelId });
 
-  const times = { plain: [] as number[], plainChecked: [] as number[], encrypted: [] as number[], clientEncrypt: [] as number[], enclave: [] as number[], clientDecrypt: [] as number[], commitInput: [] as number[] };
+  const times = {
+    plain: [] as number[],
+    plainChecked: [] as number[],
+    encrypted: [] as number[],
+    clientEncrypt: [] as number[],
+    enclave: [] as number[],
+    clientDecrypt: [] as number[],
+    commitInput: [] as number[],
+  };
   // Process CPU time (all threads: onnxruntime's, the libuv pool's Web Crypto work): on a
   // shared, loaded machine it is not inflated by waiting for a core, as wall time is.
   const cpu = { plain: [] as number[], plainChecked: [] as number[], encrypted: [] as number[] };
@@ -111,25 +118,48 @@ async function main(): Promise<void> {
   const cpuOverChecked = round(c.encrypted.medianMs - c.plainChecked.medianMs);
   const cpuOverPlain = round(c.encrypted.medianMs - c.plain.medianMs);
   const load = loadavg()[0]!;
-  console.log(JSON.stringify({ node: process.version, platform: `${process.platform}-${process.arch}`, cpu: cpus()[0]?.model, model: 'examples/fashion-mnist/model.onnx (784-128-10 MLP)', ...s, cpuTime: c, overheadOverPlainCheckedMs: overChecked, overheadOverPlainMs: overPlain, cpuOverheadOverPlainCheckedMs: cpuOverChecked, cpuOverheadOverPlainMs: cpuOverPlain, loadAverageAtEnd: load, outputMismatches: mismatches, targetOverheadMs: 5 }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        cpu: cpus()[0]?.model,
+        model: 'examples/fashion-mnist/model.onnx (784-128-10 MLP)',
+        ...s,
+        cpuTime: c,
+        overheadOverPlainCheckedMs: overChecked,
+        overheadOverPlainMs: overPlain,
+        cpuOverheadOverPlainCheckedMs: cpuOverChecked,
+        cpuOverheadOverPlainMs: cpuOverPlain,
+        loadAverageAtEnd: load,
+        outputMismatches: mismatches,
+        targetOverheadMs: 5,
+      },
+      null,
+      2,
+    ),
+  );
   const ms = (x: { medianMs: number; p90Ms: number }) => `${x.medianMs.toFixed(2)} ms (p90 ${x.p90Ms.toFixed(2)} ms)`;
   writeSection(
     'Encrypted TEE path (issue 9)',
     `examples/fashion-mnist (784-128-10 MLP), dev provider, client and enclave in one warm process (no network), ${runs} requests of each kind interleaved on the same inputs; HPKE DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM (@hpke/core, native Web Crypto); target ≤ 5 ms over the plain request. \`npx tsx scripts/bench-tee-encrypted.ts --runs ${runs}\`.\n\n` +
-      table(['measure', 'median (p90)'], [
-        ['plain request (`inferAttested`: quantize, onnxruntime, receipt, dev attestation)', ms(s.plain)],
-        ['plain request + client verifies the receipt attestation', ms(s.plainChecked)],
-        ['**encrypted request** (client encrypt + enclave decrypt, run, commit, attest, encrypt + client verify, decrypt, check)', ms(s.encrypted)],
-        ['of which client encrypt (quantize, input commitment, HPKE seal)', ms(s.clientEncrypt)],
-        ['of which enclave (HPKE open, onnxruntime, 2 commitments, dev attestation, response sealed)', ms(s.enclave)],
-        ['of which client decrypt (attestation verified, response opened, output commitment checked)', ms(s.clientDecrypt)],
-        ['one salted Poseidon input commitment (784 values, 8 bits)', ms(s.commitInput)],
-        ['**overhead over the plain request with the client check**', `${overChecked.toFixed(2)} ms (medians) — target ≤ 5 ms: ${overChecked <= 5 ? 'met' : 'not met'}`],
-        ['overhead over the plain request alone', `${overPlain.toFixed(2)} ms (medians)`],
-        ['CPU time (all threads): plain / plain + check / encrypted', `${ms(c.plain)} / ${ms(c.plainChecked)} / ${ms(c.encrypted)}`],
-        ['**CPU-time overhead over the plain request with the client check**', `${cpuOverChecked.toFixed(2)} ms (medians) — target ≤ 5 ms: ${cpuOverChecked <= 5 ? 'met' : 'not met'}`],
-        ['CPU-time overhead over the plain request alone', `${cpuOverPlain.toFixed(2)} ms (medians)`],
-      ]) +
+      table(
+        ['measure', 'median (p90)'],
+        [
+          ['plain request (`inferAttested`: quantize, onnxruntime, receipt, dev attestation)', ms(s.plain)],
+          ['plain request + client verifies the receipt attestation', ms(s.plainChecked)],
+          ['**encrypted request** (client encrypt + enclave decrypt, run, commit, attest, encrypt + client verify, decrypt, check)', ms(s.encrypted)],
+          ['of which client encrypt (quantize, input commitment, HPKE seal)', ms(s.clientEncrypt)],
+          ['of which enclave (HPKE open, onnxruntime, 2 commitments, dev attestation, response sealed)', ms(s.enclave)],
+          ['of which client decrypt (attestation verified, response opened, output commitment checked)', ms(s.clientDecrypt)],
+          ['one salted Poseidon input commitment (784 values, 8 bits)', ms(s.commitInput)],
+          ['**overhead over the plain request with the client check**', `${overChecked.toFixed(2)} ms (medians) — target ≤ 5 ms: ${overChecked <= 5 ? 'met' : 'not met'}`],
+          ['overhead over the plain request alone', `${overPlain.toFixed(2)} ms (medians)`],
+          ['CPU time (all threads): plain / plain + check / encrypted', `${ms(c.plain)} / ${ms(c.plainChecked)} / ${ms(c.encrypted)}`],
+          ['**CPU-time overhead over the plain request with the client check**', `${cpuOverChecked.toFixed(2)} ms (medians) — target ≤ 5 ms: ${cpuOverChecked <= 5 ? 'met' : 'not met'}`],
+          ['CPU-time overhead over the plain request alone', `${cpuOverPlain.toFixed(2)} ms (medians)`],
+        ],
+      ) +
       `\n\nLoad average at the end: ${load.toFixed(2)} on ${cpus().length} cores. Wall times on a loaded shared machine include waiting for a core; CPU times do not.` +
       `\n\nOutputs of the two paths differed in ${mismatches} of ${runs + 30} requests.`,
   );

@@ -31,7 +31,6 @@ import { summary } from './lib/stats.js';
 
 const EXAMPLE = new URL('../examples/fashion-mnist/', import.meta.url).pathname;
 
-
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 async function timeEach(runs: number, f: (i: number) => Promise<unknown> | unknown): Promise<number[]> {
@@ -116,13 +115,16 @@ async function main(): Promise<void> {
   writeSection(
     'TEE fast path (issue 5)',
     `examples/fashion-mnist (784-128-10 MLP) in onnxruntime-node, one warm process, ${requestSummary.runs} requests; target ≤ 20 ms per request.\n\n` +
-      table(['measure', 'median (p90)'], [
-        ['`inferAttested` request (quantize input, onnxruntime, receipt, dev attestation)', ms(requestSummary)],
-        ['of which onnxruntime inference', ms(summary(inner.inferMs))],
-        ['of which dev attestation', ms(summary(inner.attestMs))],
-        ['dev attestation verification', ms(summary(verify))],
-        ['cold start (session + first request)', `${round(coldMs)} ms`],
-      ]),
+      table(
+        ['measure', 'median (p90)'],
+        [
+          ['`inferAttested` request (quantize input, onnxruntime, receipt, dev attestation)', ms(requestSummary)],
+          ['of which onnxruntime inference', ms(summary(inner.inferMs))],
+          ['of which dev attestation', ms(summary(inner.attestMs))],
+          ['dev attestation verification', ms(summary(verify))],
+          ['cold start (session + first request)', `${round(coldMs)} ms`],
+        ],
+      ),
   );
 }
 

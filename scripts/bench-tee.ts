@@ -57,8 +57,16 @@ async function main(): Promise<void> {
     results.push({ file, bytes: bytes.length, runs, verify: summary(verify), cold: summary(cold), decodeOnly: summary(decode) });
   }
   console.log(JSON.stringify({ node: process.version, platform: `${process.platform}-${process.arch}`, documents: results }, null, 2));
-  const rows = results.map((r) => [r.file, `${r.verify.medianMs.toFixed(2)} ms (p90 ${r.verify.p90Ms.toFixed(2)})`, `${r.cold.medianMs.toFixed(2)} ms (p90 ${r.cold.p90Ms.toFixed(2)})`, `${r.decodeOnly.medianMs.toFixed(3)} ms`]);
-  writeSection('Attestation verification (issue 5)', `Full verification of each recorded AWS Nitro document at its valid time (COSE ES384 signature, chain to the pinned root, validity, policy), ${runs} runs after 20 warm-up runs; target ≤ 10 ms per document. "Warm" reuses the parsed certificates and imported keys of the chain (a bounded memo keyed by the certificate bytes; every check and every signature still runs); "cold" empties those memos before each run.\n\n${table(['document', 'warm median', 'cold median', 'decode only (median)'], rows)}`);
+  const rows = results.map((r) => [
+    r.file,
+    `${r.verify.medianMs.toFixed(2)} ms (p90 ${r.verify.p90Ms.toFixed(2)})`,
+    `${r.cold.medianMs.toFixed(2)} ms (p90 ${r.cold.p90Ms.toFixed(2)})`,
+    `${r.decodeOnly.medianMs.toFixed(3)} ms`,
+  ]);
+  writeSection(
+    'Attestation verification (issue 5)',
+    `Full verification of each recorded AWS Nitro document at its valid time (COSE ES384 signature, chain to the pinned root, validity, policy), ${runs} runs after 20 warm-up runs; target ≤ 10 ms per document. "Warm" reuses the parsed certificates and imported keys of the chain (a bounded memo keyed by the certificate bytes; every check and every signature still runs); "cold" empties those memos before each run.\n\n${table(['document', 'warm median', 'cold median', 'decode only (median)'], rows)}`,
+  );
 }
 
 main().catch((error: unknown) => {

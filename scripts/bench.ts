@@ -39,7 +39,12 @@ async function main() {
   rows.push(['784-128-10 MLP: constraints', `${constraints}`, '≤ 6,000', constraints <= 6000 ? 'met' : 'missed']);
   rows.push(['circomlib-ml equivalent (1 per multiply + 517 per ReLU)', `${784 * 128 + 128 * 10 + 517 * 128}`, '—', 'reference']);
   const setupSeconds = (t.setup ?? 0) / 1000;
-  rows.push([compiled.manifest.setup?.method === 'direct' ? 'local setup from nothing (direct keys from a local τ)' : 'local setup from nothing (ptau + zkey + contribution + beacon)', `${setupSeconds.toFixed(1)} s`, '≤ 60 s', setupSeconds <= 60 ? 'met' : 'missed']);
+  rows.push([
+    compiled.manifest.setup?.method === 'direct' ? 'local setup from nothing (direct keys from a local τ)' : 'local setup from nothing (ptau + zkey + contribution + beacon)',
+    `${setupSeconds.toFixed(1)} s`,
+    '≤ 60 s',
+    setupSeconds <= 60 ? 'met' : 'missed',
+  ]);
   rows.push(['circom compile (O1) of the emitted circuit', `${((t.circom ?? 0) / 1000).toFixed(1)} s`, '—', '']);
   rows.push(['whole compile incl. setup', `${compileSeconds.toFixed(1)} s`, '—', '']);
 

@@ -146,7 +146,8 @@ export function checkImports(srcDir: string): ImportReport {
       const toOps = to.startsWith('ops/');
       if (toOps && !fromOps && !OPS_ENTRY.has(to)) violations.push({ from, to, rule: 'a stage reaches an operator module only through ops/registry.ts' });
       else if (fromOps && !toOps && stageOf(to) > STAGES.indexOf('circuit')) violations.push({ from, to, rule: 'an operator module uses no stage after circuit' });
-      else if (!fromOps && !toOps && stageOf(to) > stageOf(from)) violations.push({ from, to, rule: `earlier stage imports a later one (${STAGES[stageOf(from)] ?? 'top'} → ${STAGES[stageOf(to)] ?? 'top'})` });
+      else if (!fromOps && !toOps && stageOf(to) > stageOf(from))
+        violations.push({ from, to, rule: `earlier stage imports a later one (${STAGES[stageOf(from)] ?? 'top'} → ${STAGES[stageOf(to)] ?? 'top'})` });
     }
   }
   return { modules: files.length, edges, cycles: findCycles(graph), violations };

@@ -27,7 +27,7 @@ async function step(title: string, argv: string[]): Promise<void> {
 await step('compile (hashed input)', ['compile', join(example, 'model.onnx'), '--out', out, '--calibration', join(example, 'calibration.jsonl'), '--input-visibility', 'hashed']);
 await step('prove (clinic, for the patient)', ['prove', out, '--input', patient, '--out', receipt, '--force']);
 await step('verify (anyone)', ['verify', receipt, '--artifacts', out]);
-await step('open (auditor, with the patient\'s opening)', ['open', receipt, '--opening', opening, '--artifacts', out]);
+await step("open (auditor, with the patient's opening)", ['open', receipt, '--opening', opening, '--artifacts', out]);
 
 const r = JSON.parse(readFileSync(receipt, 'utf8'));
 const o = JSON.parse(readFileSync(opening, 'utf8'));

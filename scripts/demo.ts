@@ -21,7 +21,18 @@ async function step(title: string, argv: string[]): Promise<number> {
   return seconds;
 }
 
-const compile = await step('compile', ['compile', join(example, 'model.onnx'), '--out', out, '--calibration', join(example, 'calibration.jsonl'), '--provenance', join(example, 'provenance', 'record.json')]);
+const compile = await step('compile', [
+  'compile',
+  join(example, 'model.onnx'),
+  '--out',
+  out,
+  '--calibration',
+  join(example, 'calibration.jsonl'),
+  '--provenance',
+  join(example, 'provenance', 'record.json'),
+]);
 const prove = await step('prove', ['prove', out, '--input', join(example, 'input.json'), '--out', receipt, '--force']);
 const verify = await step('verify', ['verify', receipt, '--artifacts', out]);
-process.stdout.write(`\nverdict: valid — the proof shows this exact model produced this output.\ntimings: compile ${compile.toFixed(1)} s, prove ${prove.toFixed(2)} s, verify ${verify.toFixed(2)} s\n`);
+process.stdout.write(
+  `\nverdict: valid — the proof shows this exact model produced this output.\ntimings: compile ${compile.toFixed(1)} s, prove ${prove.toFixed(2)} s, verify ${verify.toFixed(2)} s\n`,
+);

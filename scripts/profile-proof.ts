@@ -56,12 +56,22 @@ function zkeyCounts(bytes: Uint8Array): { nVars: number; nPublic: number; domain
   const h = sections.get(2)![0];
   const nonZero: Record<number, number> = {};
   const points: Record<number, number> = {};
-  for (const [id, size] of [[5, 64], [6, 64], [7, 128], [8, 64], [9, 64]] as const) {
+  for (const [id, size] of [
+    [5, 64],
+    [6, 64],
+    [7, 128],
+    [8, 64],
+    [9, 64],
+  ] as const) {
     const [at, len] = sections.get(id)!;
     let n = 0;
     for (let p = at; p < at + len; p += size) {
       let zero = true;
-      for (let k = 0; k < size; k += 4) if (v.getUint32(p + k, true) !== 0) { zero = false; break; }
+      for (let k = 0; k < size; k += 4)
+        if (v.getUint32(p + k, true) !== 0) {
+          zero = false;
+          break;
+        }
       if (!zero) n++;
     }
     nonZero[id] = n;
@@ -75,7 +85,9 @@ async function profileZkinfer(artifacts: ReturnType<typeof loadArtifacts>, input
   const curve = await (snarkjs as unknown as { curves: { getCurveFromName(n: string): Promise<ProverCurve> } }).curves.getCurveFromName('bn128');
   const key = readGroth16Key(readFileSync(artifacts.zkeyPath));
   const { createRequire } = await import('node:module');
-  const builder = createRequire(import.meta.url)(join(artifacts.wasmPath, '..', 'witness_calculator.js')) as (code: Uint8Array) => Promise<{ calculateWTNSBin(i: unknown, s: boolean): Promise<Uint8Array> }>;
+  const builder = createRequire(import.meta.url)(join(artifacts.wasmPath, '..', 'witness_calculator.js')) as (
+    code: Uint8Array,
+  ) => Promise<{ calculateWTNSBin(i: unknown, s: boolean): Promise<Uint8Array> }>;
   const calculator = await builder(readFileSync(artifacts.wasmPath));
   const rows = new Map<string, number[]>();
   const add = (name: string, ms: number) => rows.set(name, [...(rows.get(name) ?? []), ms]);
@@ -94,7 +106,10 @@ async function profileZkinfer(artifacts: ReturnType<typeof loadArtifacts>, input
     add('total (witness + proof)', end - w0);
   }
   const total = median(rows.get('total (witness + proof)')!);
-  const body = table(['part', `median of ${runs} (ms)`, 'share'], [...rows].map(([name, ms]) => [name, median(ms).toFixed(0), name.startsWith('total') ? '' : `${((median(ms) / total) * 100).toFixed(1)} %`]));
+  const body = table(
+    ['part', `median of ${runs} (ms)`, 'share'],
+    [...rows].map(([name, ms]) => [name, median(ms).toFixed(0), name.startsWith('total') ? '' : `${((median(ms) / total) * 100).toFixed(1)} %`]),
+  );
   process.stdout.write(`zkinfer prover; wires ${key.nVars}, public ${key.nPublic}, domain ${key.domainSize} (2^${key.power})\n\n${body}\n`);
 }
 
@@ -139,7 +154,9 @@ async function main(): Promise<void> {
   const rows = new Map<string, number[]>();
   const add = (name: string, ms: number) => rows.set(name, [...(rows.get(name) ?? []), ms]);
   const { createRequire } = await import('node:module');
-  const builder = createRequire(import.meta.url)(join(artifacts.wasmPath, '..', 'witness_calculator.js')) as (code: Uint8Array) => Promise<{ calculateWTNSBin(i: unknown, s: boolean): Promise<Uint8Array> }>;
+  const builder = createRequire(import.meta.url)(join(artifacts.wasmPath, '..', 'witness_calculator.js')) as (
+    code: Uint8Array,
+  ) => Promise<{ calculateWTNSBin(i: unknown, s: boolean): Promise<Uint8Array> }>;
   const calculator = await builder(readFileSync(artifacts.wasmPath));
   for (let run = 0; run < runs; run++) {
     const w0 = performance.now();
@@ -174,11 +191,14 @@ async function main(): Promise<void> {
     'A/B/C evaluations at the constraints (JavaScript)': `${counts.coefs} A and B coefficients`,
   };
   const total = median(rows.get('total (witness + proof)')!);
-  const body = table(['part', `median of ${runs} (ms)`, 'share', 'size'], [...rows].map(([name, ms]) => {
-    const m = median(ms);
-    const fft = /^(I?FFT|coset)/.test(name) ? `${counts.domainSize} elements` : '';
-    return [name, m.toFixed(0), name.startsWith('total') ? '' : `${((m / total) * 100).toFixed(1)} %`, size[name] ?? fft];
-  }));
+  const body = table(
+    ['part', `median of ${runs} (ms)`, 'share', 'size'],
+    [...rows].map(([name, ms]) => {
+      const m = median(ms);
+      const fft = /^(I?FFT|coset)/.test(name) ? `${counts.domainSize} elements` : '';
+      return [name, m.toFixed(0), name.startsWith('total') ? '' : `${((m / total) * 100).toFixed(1)} %`, size[name] ?? fft];
+    }),
+  );
   process.stdout.write(`wires ${counts.nVars}, public ${counts.nPublic}, domain ${counts.domainSize} (2^${Math.log2(counts.domainSize)})\n\n${body}\n`);
   await releaseCurve();
 }

@@ -10,7 +10,20 @@
  * Every export is named here one by one (no `export *`), so a change to the public surface
  * shows up in review; test/api/index.test.ts snapshots the names and the declared types.
  */
-export { ZkinferError, InvalidArgumentError, OnnxImportError, CompileError, InputError, ProveError, VerifyError, AttestationError, ProvenanceError, ExportError, EXIT, exitCodeOf } from './shared/errors.js';
+export {
+  ZkinferError,
+  InvalidArgumentError,
+  OnnxImportError,
+  CompileError,
+  InputError,
+  ProveError,
+  VerifyError,
+  AttestationError,
+  ProvenanceError,
+  ExportError,
+  EXIT,
+  exitCodeOf,
+} from './shared/errors.js';
 export { readInputFile, readInputLines, flattenInput } from './shared/input.js';
 export type { InputRecord, InputFailure } from './shared/input.js';
 export { RECEIPT_FORMAT, PROBABILITY_TOLERANCE, receiptSchema, isHashedOutput, isPublicReceipt, sealedReceiptSchema, isSealedReceipt } from './shared/receipt.js';

@@ -54,7 +54,16 @@ export { verifyGroth16Batch } from './verify/groth16-batch.js';
 export { decodeNitroAttestation } from './tee/nitro/document.js';
 export { verifyDevAttestation } from './tee/dev/dev.js';
 export { encodeNsmAttestationRequest } from './tee/nitro/provider.js';
-export { EncryptedRequestError, HPKE_SUITE, ENCLAVE_KEY_FORMAT, ENCRYPTED_REQUEST_FORMAT, ENCRYPTED_RESPONSE_FORMAT, enclaveKeySchema, encryptedRequestSchema, encryptedResponseSchema } from './tee/encrypted/protocol.js';
+export {
+  EncryptedRequestError,
+  HPKE_SUITE,
+  ENCLAVE_KEY_FORMAT,
+  ENCRYPTED_REQUEST_FORMAT,
+  ENCRYPTED_RESPONSE_FORMAT,
+  enclaveKeySchema,
+  encryptedRequestSchema,
+  encryptedResponseSchema,
+} from './tee/encrypted/protocol.js';
 export type { EnclaveKey, EncryptedRequest, EncryptedResponse } from './tee/encrypted/protocol.js';
 export { describeKey } from './verify/policy.js';
 export { hashLeaf, hashNode, MerkleRootBuilder, MerkleTree, rootFromInclusionProof, verifyInclusion } from './provenance/merkle.js';

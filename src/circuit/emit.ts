@@ -88,7 +88,10 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
   const nOut = sizeOf(model.output.shape);
   const weights = options.weights;
   const em = new Emitter(model, weights !== undefined);
-  em.set(model.input.name, Array.from({ length: nIn }, (_, i) => signalExpr(`in[${i}]`)));
+  em.set(
+    model.input.name,
+    Array.from({ length: nIn }, (_, i) => signalExpr(`in[${i}]`)),
+  );
 
   model.nodes.forEach((node, index) => {
     em.lines.push(`    // step ${index}: ${node.kind} from ${commentText(describeSource(node.source))}`);
@@ -187,9 +190,7 @@ function inferencesMain(name: string, n: number, io: { nIn: number; nOut: number
     `    for (var i = 0; i < ${n}; i++) {`,
     `        m[i] = ${name}();`,
     // every input of the copy first, then its outputs (circom computes a component once its inputs are set)
-    ...(io.input === 'hashed'
-      ? ['        m[i].in <== in[i];', '        m[i].inSalt <== inSalt[i];']
-      : [`        for (var j = 0; j < ${io.nIn}; j++) m[i].in[j] <== pub[i][${outLen} + j];`]),
+    ...(io.input === 'hashed' ? ['        m[i].in <== in[i];', '        m[i].inSalt <== inSalt[i];'] : [`        for (var j = 0; j < ${io.nIn}; j++) m[i].in[j] <== pub[i][${outLen} + j];`]),
     ...(io.output === 'hashed' ? ['        m[i].outSalt <== outSalt[i];'] : []),
     `        m[i].ctx <== pub[i][${k - 1}];`,
     ...(io.output === 'hashed' ? ['        m[i].outCommitment === pub[i][0];'] : [`        for (var j = 0; j < ${io.nOut}; j++) m[i].out[j] === pub[i][j];`]),

@@ -305,7 +305,7 @@ export async function compileCircom(sourcePath: string, options: CircomCompileOp
   }
   if (outcome.crash) {
     const stackHint = /out of bounds|call stack/i.test(outcome.crash.message)
-      ? 'This usually means the fixed 1 MiB stack of circom2\'s WebAssembly build overflowed: the parser ' +
+      ? "This usually means the fixed 1 MiB stack of circom2's WebAssembly build overflowed: the parser " +
         'recurses once per operator, so a flat sum of a few hundred terms is too deep; write long sums as ' +
         'a balanced tree of parenthesised groups.\n'
       : '';

@@ -15,7 +15,20 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { fileURLToPath } from 'node:url';
 import { CompileError, EXIT, InvalidArgumentError } from '../shared/errors.js';
 import { randomSalt } from '../shared/commitment.js';
-import { CONSTRAINTS_PER_COMMITTED_WEIGHT, commitWeights, graphWeightCount, MAX_HASHED_CONSTRAINTS, MAX_HASHED_WEIGHTS, segmentValues, stripWeights, weightLayers, weightSegments, WEIGHTS_FORMAT, type PrivateWeights, type WeightSegment } from '../quant/weights.js';
+import {
+  CONSTRAINTS_PER_COMMITTED_WEIGHT,
+  commitWeights,
+  graphWeightCount,
+  MAX_HASHED_CONSTRAINTS,
+  MAX_HASHED_WEIGHTS,
+  segmentValues,
+  stripWeights,
+  weightLayers,
+  weightSegments,
+  WEIGHTS_FORMAT,
+  type PrivateWeights,
+  type WeightSegment,
+} from '../quant/weights.js';
 import { canonicalJson, sha256File, sha256Hex } from '../shared/hash.js';
 import { readInputLines } from '../shared/input.js';
 import { writeFileAtomicSync } from '../shared/fs.js';
@@ -34,7 +47,17 @@ import { MAX_INFERENCES } from '../shared/shared-proof.js';
 import { compileCircom } from './circom.js';
 import { directSetup, groth16Setup, setupManifestBlock, type DirectSetupResult, type LocalSetupMethod, type SetupResult } from './setup.js';
 import { filePtau, sha256File as sha256FileStreamed } from './ptau.js';
-import { computeKeyId, computeModelId, MANIFEST_FORMAT, PROVENANCE_RECORD_FORMAT, provenanceSchema, type Manifest, type Provenance, type ProvenanceStatus, type WeightsDeclaration } from './manifest.js';
+import {
+  computeKeyId,
+  computeModelId,
+  MANIFEST_FORMAT,
+  PROVENANCE_RECORD_FORMAT,
+  provenanceSchema,
+  type Manifest,
+  type Provenance,
+  type ProvenanceStatus,
+  type WeightsDeclaration,
+} from './manifest.js';
 import { checkOutDir, createStaging, inspectOutDir, relativeTo } from './out-dir.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -179,7 +202,10 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
   } catch (cause) {
     throw new CompileError(`${onnxPath}: cannot read model (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
   }
-  for (const [name, v] of [['inputVisibility', options.inputVisibility], ['outputVisibility', options.outputVisibility]] as const) {
+  for (const [name, v] of [
+    ['inputVisibility', options.inputVisibility],
+    ['outputVisibility', options.outputVisibility],
+  ] as const) {
     if (v !== undefined && !VISIBILITIES.includes(v)) throw new InvalidArgumentError(`expected ${name} to be public or hashed, got ${JSON.stringify(v)}`);
   }
   const hashedWeights = checkWeightOptions(options);
@@ -190,8 +216,10 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
     throw new InvalidArgumentError('localSetup applies to a local setup; a ptauPath is always set up through snarkjs');
   }
   const inferences = options.inferences ?? 1;
-  if (!Number.isInteger(inferences) || inferences < 1 || inferences > MAX_INFERENCES) throw new InvalidArgumentError(`expected inferences to be an integer in [1, ${MAX_INFERENCES}], got ${inferences}`);
-  if (inferences > 1 && options.weights === 'hashed') throw new InvalidArgumentError('inferences above 1 and hashed weights cannot be combined in this version (a shared proof holds public or committed tensors per slot, not private weights)');
+  if (!Number.isInteger(inferences) || inferences < 1 || inferences > MAX_INFERENCES)
+    throw new InvalidArgumentError(`expected inferences to be an integer in [1, ${MAX_INFERENCES}], got ${inferences}`);
+  if (inferences > 1 && options.weights === 'hashed')
+    throw new InvalidArgumentError('inferences above 1 and hashed weights cannot be combined in this version (a shared proof holds public or committed tensors per slot, not private weights)');
   const provenance = loadProvenance(options.provenance);
   const provenanceStatus = provenance === undefined ? null : checkProvenance(provenance, bytes, onnxPath, options);
   // A --ptau that is no public ceremony file is refused before the long steps, not after them.
@@ -217,7 +245,13 @@ export async function compileModel(onnxPath: string, options: CompileOptions): P
  * Keys a recompile may keep: this model's earlier ones, for the same r1cs, whole, from the same
  * ptau, or made the way an explicit `localSetup` asks.
  */
-async function reusableKeys(target: string, previous: Manifest | undefined, r1csSha256: string, ptauPath: string | undefined, localSetup: LocalSetupMethod | undefined): Promise<{ zkey: string; vkey: string } | undefined> {
+async function reusableKeys(
+  target: string,
+  previous: Manifest | undefined,
+  r1csSha256: string,
+  ptauPath: string | undefined,
+  localSetup: LocalSetupMethod | undefined,
+): Promise<{ zkey: string; vkey: string } | undefined> {
   if (!previous || previous.files.r1cs.sha256 !== r1csSha256 || !previous.files.zkey || !previous.files.vkey || !previous.setup || !previous.keyId) return undefined;
   if (localSetup !== undefined && (previous.setup.method ?? 'snarkjs') !== localSetup) return undefined;
   const zkey = join(target, previous.files.zkey.path);
@@ -254,7 +288,8 @@ async function build(
     // before calibration and circom: each private weight costs ~14 constraints
     const count = graphWeightCount(graph);
     const limit = options.maxWeights ?? MAX_HASHED_WEIGHTS;
-    if (count > limit) throw new CompileError(`${onnxPath}: ${count} weights exceed the limit of ${limit} for --weights hashed (about 14 constraints each); use a smaller model or raise --max-weights`);
+    if (count > limit)
+      throw new CompileError(`${onnxPath}: ${count} weights exceed the limit of ${limit} for --weights hashed (about 14 constraints each); use a smaller model or raise --max-weights`);
   }
 
   const quantOptions: QuantOptions = { ...DEFAULT_QUANT_OPTIONS, ...options.quant };
@@ -310,7 +345,9 @@ async function build(
     const limit = Math.round(MAX_HASHED_CONSTRAINTS * ((options.maxWeights ?? MAX_HASHED_WEIGHTS) / MAX_HASHED_WEIGHTS));
     const estimate = products + CONSTRAINTS_PER_COMMITTED_WEIGHT * count;
     if (estimate > limit) {
-      throw new CompileError(`${onnxPath}: with private weights the circuit would have about ${estimate} constraints (${products} products, ${count} weights), over the limit of ${limit} for --weights hashed; use a smaller model or raise --max-weights`);
+      throw new CompileError(
+        `${onnxPath}: with private weights the circuit would have about ${estimate} constraints (${products} products, ${count} weights), over the limit of ${limit} for --weights hashed; use a smaller model or raise --max-weights`,
+      );
     }
     const salt = randomSalt();
     const commitment = await commitWeights(segments, segmentValues(model, segments), salt);
@@ -336,7 +373,10 @@ async function build(
     progress({ stage: 'setup', message: 'circuit unchanged: keeping the existing keys' });
     const zkeyPath = join(dir, previous!.files.zkey!.path);
     const vkeyPath = join(dir, previous!.files.vkey!.path);
-    for (const [from, to] of [[kept.zkey, zkeyPath], [kept.vkey, vkeyPath]] as const) {
+    for (const [from, to] of [
+      [kept.zkey, zkeyPath],
+      [kept.vkey, vkeyPath],
+    ] as const) {
       mkdirSync(dirname(to), { recursive: true });
       copyFileSync(from, to, constants.COPYFILE_FICLONE);
     }
@@ -357,12 +397,13 @@ async function build(
     }
     if (!options.skipSetup) {
       const direct = options.ptauPath === undefined && (options.localSetup ?? 'direct') === 'direct';
-      progress({ stage: 'setup', message: options.ptauPath ? `Groth16 setup with ${basename(options.ptauPath)}` : direct ? 'Groth16 keys computed directly from a local τ' : 'Groth16 setup with a local powers-of-tau' });
+      progress({
+        stage: 'setup',
+        message: options.ptauPath ? `Groth16 setup with ${basename(options.ptauPath)}` : direct ? 'Groth16 keys computed directly from a local τ' : 'Groth16 setup with a local powers-of-tau',
+      });
       const onProgress = (e: { stage: string; done?: number; total?: number }) => progress({ stage: 'setup', message: e.stage, done: e.done, total: e.total });
       const made = await timed<SetupResult | DirectSetupResult>('setup', () =>
-        direct
-          ? directSetup(circom.r1csPath, dir, { onProgress })
-          : groth16Setup(circom.r1csPath, dir, { ptauPath: options.ptauPath, ptauUnchecked: options.ptauUnchecked, onProgress }),
+        direct ? directSetup(circom.r1csPath, dir, { onProgress }) : groth16Setup(circom.r1csPath, dir, { ptauPath: options.ptauPath, ptauUnchecked: options.ptauUnchecked, onProgress }),
       );
       setup = {
         zkeyPath: made.zkeyPath,
@@ -377,7 +418,13 @@ async function build(
   // Visibility is recorded (and so enters the model id) only when a tensor is hashed: public models keep their ids.
   const hashed = visibility.input !== 'public' || visibility.output !== 'public' || weights !== undefined;
   // Likewise the inferences per proof: recorded only above 1.
-  const compileOptions = { batch: graph.input.shape[0], quant: quantOptions, calibration: calibrationInfo!, ...(hashed ? { visibility: { ...visibility, ...(weights ? { weights: 'hashed' } : {}) } } : {}), ...(inferences > 1 ? { inferences } : {}) };
+  const compileOptions = {
+    batch: graph.input.shape[0],
+    quant: quantOptions,
+    calibration: calibrationInfo!,
+    ...(hashed ? { visibility: { ...visibility, ...(weights ? { weights: 'hashed' } : {}) } } : {}),
+    ...(inferences > 1 ? { inferences } : {}),
+  };
   const onnxSha256 = onnxCopy ? sha256File(onnxCopy) : null;
   const vkey = setup ? JSON.parse(readFileSync(setup.vkeyPath, 'utf8')) : undefined;
   const rel = (p: string) => ({ path: relativeTo(dir, p), sha256: sha256File(p) });
@@ -413,19 +460,33 @@ async function build(
         min: model.output.min,
         max: model.output.max,
         visibility: visibility.output,
-        semantics: model.output.transform ? `logits: the final ${model.output.transform.log ? 'LogSoftmax' : 'Softmax'} is monotone and applied outside the circuit; the circuit proves its input` : 'the model output',
+        semantics: model.output.transform
+          ? `logits: the final ${model.output.transform.log ? 'LogSoftmax' : 'Softmax'} is monotone and applied outside the circuit; the circuit proves its input`
+          : 'the model output',
         transform: model.output.transform,
       },
       ...(weights ? { weights: weights.declaration } : {}),
     },
     quantization: {
       options: quantOptions,
-      steps: model.nodes.filter((n) => n.kind === 'rescale').map((n) => ({ node: n.source, shift: n.kind === 'rescale' ? n.shift : 0, bits: n.kind === 'rescale' ? n.bits : 0, relu: n.kind === 'rescale' && n.relu })),
+      steps: model.nodes
+        .filter((n) => n.kind === 'rescale')
+        .map((n) => ({ node: n.source, shift: n.kind === 'rescale' ? n.shift : 0, bits: n.kind === 'rescale' ? n.bits : 0, relu: n.kind === 'rescale' && n.relu })),
       weightScales: model.nodes.flatMap((n) => (n.kind === 'linear' ? [{ node: n.source, scale: n.weightScale }] : [])),
       calibration: calibrationInfo!,
       error,
     },
-    circuit: { constraints: circom.constraints, wires: circom.wires, publicInputs: emitted.inputs, publicOutputs: emitted.outputs, ...(hashed ? { commitmentSignals: emitted.commitments } : {}), contextSignals: emitted.context, ...(inferences > 1 ? { inferences } : {}), gadgets: emitted.gadgets, optimization: MODEL_OPTIMIZATION },
+    circuit: {
+      constraints: circom.constraints,
+      wires: circom.wires,
+      publicInputs: emitted.inputs,
+      publicOutputs: emitted.outputs,
+      ...(hashed ? { commitmentSignals: emitted.commitments } : {}),
+      contextSignals: emitted.context,
+      ...(inferences > 1 ? { inferences } : {}),
+      gadgets: emitted.gadgets,
+      optimization: MODEL_OPTIMIZATION,
+    },
     setup: setup ? setup.block : null,
     tolerance: { maxAbsOutputError: Math.max(error.maxAbsError * 2, 2 ** -model.output.scale) },
     tools: toolVersions(circom.compilerVersion),
@@ -460,7 +521,8 @@ function privateProducts(model: QModel): number {
 function checkWeightOptions(options: CompileOptions): boolean {
   const v = options.weights;
   if (v !== undefined && !VISIBILITIES.includes(v)) throw new InvalidArgumentError(`expected weights to be public or hashed, got ${JSON.stringify(v)}`);
-  if (options.maxWeights !== undefined && !(Number.isSafeInteger(options.maxWeights) && options.maxWeights > 0)) throw new InvalidArgumentError(`expected maxWeights to be a positive integer, got ${options.maxWeights}`);
+  if (options.maxWeights !== undefined && !(Number.isSafeInteger(options.maxWeights) && options.maxWeights > 0))
+    throw new InvalidArgumentError(`expected maxWeights to be a positive integer, got ${options.maxWeights}`);
   if (v !== 'hashed') {
     if (options.weightsOut !== undefined) throw new InvalidArgumentError('a weights file (weightsOut) is written only with hashed weights');
     return false;
@@ -468,7 +530,8 @@ function checkWeightOptions(options: CompileOptions): boolean {
   if (options.weightsOut === undefined) throw new InvalidArgumentError('hashed weights need a private weights file outside the artifacts folder (weightsOut; --weights-out <file>)');
   const file = resolve(options.weightsOut);
   const inside = relative(resolve(options.outDir), file);
-  if (!inside.startsWith('..') && !isAbsolute(inside)) throw new InvalidArgumentError(`${options.weightsOut}: the private weights file must lie outside the artifacts folder ${options.outDir}, which is published`);
+  if (!inside.startsWith('..') && !isAbsolute(inside))
+    throw new InvalidArgumentError(`${options.weightsOut}: the private weights file must lie outside the artifacts folder ${options.outDir}, which is published`);
   if (existsSync(file) && !options.force) throw new CompileError(`${options.weightsOut}: exists; the private weights file is never overwritten without --force`, { exitCode: EXIT.usage });
   return true;
 }

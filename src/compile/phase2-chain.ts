@@ -213,7 +213,8 @@ export async function verifyPhase2Chain(chain: Phase2Chain, vkDelta2?: unknown):
     if (k.type === 'beacon') {
       if (!k.beacon) fail(i, 'a beacon without its value');
       const { value, iterationsExp } = k.beacon!;
-      if (!(iterationsExp >= MIN_BEACON_ITERATIONS_EXP && iterationsExp <= MAX_BEACON_ITERATIONS_EXP)) fail(i, `beacon iterations 2^${iterationsExp} outside 2^${MIN_BEACON_ITERATIONS_EXP}..2^${MAX_BEACON_ITERATIONS_EXP}`);
+      if (!(iterationsExp >= MIN_BEACON_ITERATIONS_EXP && iterationsExp <= MAX_BEACON_ITERATIONS_EXP))
+        fail(i, `beacon iterations 2^${iterationsExp} outside 2^${MIN_BEACON_ITERATIONS_EXP}..2^${MAX_BEACON_ITERATIONS_EXP}`);
       const rng = new ff.ChaCha(await beaconSeed(value, iterationsExp));
       const x = c.Fr.fromRng(rng);
       const s = c.G1.toAffine(c.G1.fromRng(rng));
@@ -231,7 +232,11 @@ export async function verifyPhase2Chain(chain: Phase2Chain, vkDelta2?: unknown):
     }
     if (!c.G2.isValid(d2) || c.G2.isZero(d2)) throw new VerifyError('verification key: vk_delta_2 is not a valid G2 point');
     if (!(await sameRatio(c.G1.g, delta, c.G2.g, d2))) {
-      throw new VerifyError(chain.contributions.length === 0 ? 'verification key: its δ is not 1, but the chain has no contributions' : `verification key: its δ is not the δ after the last contribution ${contributionLabel(chain.contributions.length - 1, chain.contributions.at(-1)!)}`);
+      throw new VerifyError(
+        chain.contributions.length === 0
+          ? 'verification key: its δ is not 1, but the chain has no contributions'
+          : `verification key: its δ is not the δ after the last contribution ${contributionLabel(chain.contributions.length - 1, chain.contributions.at(-1)!)}`,
+      );
     }
   }
 }

@@ -222,7 +222,8 @@ async function loadSource(artifactsDir: string, options: { checkChain?: boolean;
 
 function compareChains(zkeyPath: string, key: Phase2Chain, recorded: Phase2Chain): void {
   if (key.circuitHash !== recorded.circuitHash) throw new VerifyError(`${zkeyPath}: the key's circuit hash is not the one the manifest records`);
-  if (key.contributions.length !== recorded.contributions.length) throw new VerifyError(`${zkeyPath}: the key has ${key.contributions.length} phase-2 contributions, the manifest records ${recorded.contributions.length}`);
+  if (key.contributions.length !== recorded.contributions.length)
+    throw new VerifyError(`${zkeyPath}: the key has ${key.contributions.length} phase-2 contributions, the manifest records ${recorded.contributions.length}`);
   key.contributions.forEach((k, i) => {
     const r = recorded.contributions[i]!;
     const { by: _by, ...rest } = r;
@@ -282,10 +283,13 @@ async function writeWithNewKey(
   try {
     const skip = new Set([join(source.dir, zkeyRel), join(source.dir, vkeyRel), join(source.dir, 'manifest.json')]);
     // Everything but the key and the manifest is copied as it is (never the output folder itself).
-    await cp(source.dir, temp, { recursive: true, filter: (src) => {
-      const path = resolve(src);
-      return path === source.dir || (!skip.has(path) && path !== temp && path !== out);
-    } });
+    await cp(source.dir, temp, {
+      recursive: true,
+      filter: (src) => {
+        const path = resolve(src);
+        return path === source.dir || (!skip.has(path) && path !== temp && path !== out);
+      },
+    });
     const newZkey = join(temp, zkeyRel);
     const snarkjs = await loadSnarkjs();
     const logger = errorCollector();
@@ -356,8 +360,12 @@ function errorCollector(): Logger {
   let lastError = '';
   const ignore = (): void => undefined;
   return {
-    debug: ignore, info: ignore, warn: ignore,
-    error: (msg: string) => { lastError = msg; },
+    debug: ignore,
+    info: ignore,
+    warn: ignore,
+    error: (msg: string) => {
+      lastError = msg;
+    },
     last: () => (lastError ? `: ${lastError}` : ''),
   };
 }

@@ -53,9 +53,7 @@ const HEZ: Array<[power: number, blake2b512: string]> = [
  * `powersOfTau28_hez_final.ptau`, the others `powersOfTau28_hez_final_NN.ptau`).
  */
 export const KNOWN_CEREMONY_PTAU: readonly KnownPtau[] = Object.freeze(
-  HEZ.map(([power, blake2b512]) =>
-    Object.freeze({ name: power === 28 ? 'powersOfTau28_hez_final.ptau' : `powersOfTau28_hez_final_${String(power).padStart(2, '0')}.ptau`, power, blake2b512 }),
-  ),
+  HEZ.map(([power, blake2b512]) => Object.freeze({ name: power === 28 ? 'powersOfTau28_hez_final.ptau' : `powersOfTau28_hez_final_${String(power).padStart(2, '0')}.ptau`, power, blake2b512 })),
 );
 
 /** BLAKE2b-512 of a file, hex (what `b2sum` prints). */

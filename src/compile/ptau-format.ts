@@ -146,8 +146,19 @@ export async function readPtauHeader(path: string): Promise<PtauHeader> {
     const ceremonyPower = h.getUint32(40, true);
     if (power < 1 || power > 28) throw new InputError(`${path}: powers-of-tau file has invalid power ${power}`);
     const n = 2 ** power;
-    const expected: Array<[number, number]> = [[2, (2 * n - 1) * G1_BYTES], [3, n * G2_BYTES], [4, n * G1_BYTES], [5, n * G1_BYTES], [6, G2_BYTES]];
-    const lagrange: Array<[number, number]> = [[12, (4 * n - 1) * G1_BYTES], [13, (2 * n - 1) * G2_BYTES], [14, (2 * n - 1) * G1_BYTES], [15, (2 * n - 1) * G1_BYTES]];
+    const expected: Array<[number, number]> = [
+      [2, (2 * n - 1) * G1_BYTES],
+      [3, n * G2_BYTES],
+      [4, n * G1_BYTES],
+      [5, n * G1_BYTES],
+      [6, G2_BYTES],
+    ];
+    const lagrange: Array<[number, number]> = [
+      [12, (4 * n - 1) * G1_BYTES],
+      [13, (2 * n - 1) * G2_BYTES],
+      [14, (2 * n - 1) * G1_BYTES],
+      [15, (2 * n - 1) * G1_BYTES],
+    ];
     for (const [id, bytes] of expected) {
       const s = sections.get(id);
       if (!s || s[1] !== bytes) throw new InputError(`${path}: powers-of-tau section ${id} is missing or has the wrong size for power ${power}`);

@@ -19,14 +19,9 @@ import { randomFillSync } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { open, type FileHandle } from 'node:fs/promises';
 import { blake2b } from '@noble/hashes/blake2.js';
-import {
-  encodeHeaderSection, encodePreamble, encodeSectionHeader, G1_BYTES, G2_BYTES, preparedSectionSizes, sectionOffsets,
-} from './ptau-format.js';
+import { encodeHeaderSection, encodePreamble, encodeSectionHeader, G1_BYTES, G2_BYTES, preparedSectionSizes, sectionOffsets } from './ptau-format.js';
 import { FixedBasePool, type GroupName, type Multiplier, type PointsRequest } from './ptau-pool.js';
-import {
-  blake2b512, contributionsSectionBytes, encodeContributionsSection, encodePublicKey, firstChallengeHash, g2sp,
-  toPartialHash, type KeyPart,
-} from './ptau-transcript.js';
+import { blake2b512, contributionsSectionBytes, encodeContributionsSection, encodePublicKey, firstChallengeHash, g2sp, toPartialHash, type KeyPart } from './ptau-transcript.js';
 import { loadFfjavascript, type Bn128, type Ffjavascript, type Rpr } from './ptau-deps.js';
 
 /** Progress of a generation: stage name, and units done of total in that stage. */
@@ -46,7 +41,12 @@ export const LOCAL_CONTRIBUTION_NAME = 'zkinfer local single-party setup';
 /** BN254 scalar field modulus r, big-endian bytes, for rejection sampling. */
 const R_BE = Uint8Array.from(Buffer.from('30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001', 'hex'));
 
-interface Job { req: PointsRequest; section: number; within: number; hashIndex: number | undefined }
+interface Job {
+  req: PointsRequest;
+  section: number;
+  within: number;
+  hashIndex: number | undefined;
+}
 
 /**
  * Writes a prepared ptau of 2^power to `path` (overwriting it). Callers wanting atomicity write to
@@ -89,7 +89,9 @@ export async function writePreparedPtau(power: number, path: string, options: Ge
     const nHashed = jobs.filter((j) => j.hashIndex !== undefined).length;
     let nextC = 0;
     let resolveResponse!: () => void;
-    const responseDone = new Promise<void>((r) => { resolveResponse = r; });
+    const responseDone = new Promise<void>((r) => {
+      resolveResponse = r;
+    });
     if (nHashed === 0) resolveResponse();
 
     let done = 0;
@@ -114,7 +116,13 @@ export async function writePreparedPtau(power: number, path: string, options: Ge
       const next = blake2b512();
       next.update(responseHash);
       const first: Record<number, Rpr> = {};
-      for (const [id, group, count] of [[2, 'G1', 2], [3, 'G2', 2], [4, 'G1', 1], [5, 'G1', 1], [6, 'G2', 1]] as const) {
+      for (const [id, group, count] of [
+        [2, 'G1', 2],
+        [3, 'G2', 2],
+        [4, 'G1', 1],
+        [5, 'G1', 1],
+        [6, 'G2', 1],
+      ] as const) {
         const size = sizes.find(([s]) => s === id)![1];
         const sG = group === 'G1' ? G1_BYTES : G2_BYTES;
         const chunk = sG * 16384;
@@ -128,8 +136,15 @@ export async function writePreparedPtau(power: number, path: string, options: Ge
         }
       }
       const section = encodeContributionsSection(curve, {
-        tauG1: first[2], tauG2: first[3], alphaG1: first[4], betaG1: first[5], betaG2: first[6],
-        key, partialHash, nextChallenge: next.digest(), name: LOCAL_CONTRIBUTION_NAME,
+        tauG1: first[2],
+        tauG2: first[3],
+        alphaG1: first[4],
+        betaG1: first[5],
+        betaG2: first[6],
+        key,
+        partialHash,
+        nextChallenge: next.digest(),
+        name: LOCAL_CONTRIBUTION_NAME,
       });
       await file.write(section, 0, section.length, offsets.get(7)!);
     });
@@ -152,8 +167,7 @@ async function loadSecrets(pool: FixedBasePool, maxLevel: number): Promise<void>
       x.fill(0);
     }
     try {
-      const replies = await Promise.all(Array.from({ length: pool.size }, (_, i) =>
-        pool.call(i, { kind: 'setSecrets', secrets, maxLevel })));
+      const replies = await Promise.all(Array.from({ length: pool.size }, (_, i) => pool.call(i, { kind: 'setSecrets', secrets, maxLevel })));
       if (replies.every((r) => r.ok === true)) return;
     } finally {
       secrets.fill(0);
@@ -170,7 +184,10 @@ export function sampleFr(): Uint8Array {
     be[0] &= 0x3f;
     let lt = false;
     for (let i = 0; i < 32; i++) {
-      if (be[i] !== R_BE[i]) { lt = be[i] < R_BE[i]; break; }
+      if (be[i] !== R_BE[i]) {
+        lt = be[i] < R_BE[i];
+        break;
+      }
     }
     if (lt) {
       const le = be.slice().reverse();
@@ -186,7 +203,10 @@ function chooseWindow(points: number): number {
   let bestCost = Infinity;
   for (let w = 2; w <= 16; w++) {
     const cost = Math.ceil(254 / w) * (1.3 * 2 ** w + points);
-    if (cost < bestCost) { best = w; bestCost = cost; }
+    if (cost < bestCost) {
+      best = w;
+      bestCost = cost;
+    }
   }
   return best;
 }
@@ -202,16 +222,17 @@ export async function loadTables(pool: FixedBasePool, points: Record<GroupName, 
     const w = chooseWindow(points[group]);
     const windows = Math.ceil(254 / w);
     const sA = group === 'G1' ? G1_BYTES : G2_BYTES;
-    const parts = await Promise.all(Array.from({ length: pool.size }, (_, i) => {
-      const mine = Array.from({ length: windows }, (_, j) => j).filter((j) => j % pool.size === i);
-      return pool.call(i, { kind: 'buildTable', group, w, windows: mine });
-    }));
+    const parts = await Promise.all(
+      Array.from({ length: pool.size }, (_, i) => {
+        const mine = Array.from({ length: windows }, (_, j) => j).filter((j) => j % pool.size === i);
+        return pool.call(i, { kind: 'buildTable', group, w, windows: mine });
+      }),
+    );
     const table = new Uint8Array(windows * (sA << w));
     for (let j = 0; j < windows; j++) {
       table.set((parts[j % pool.size].windows as Uint8Array[])[Math.floor(j / pool.size)], j * (sA << w));
     }
-    await Promise.all(Array.from({ length: pool.size }, (_, i) =>
-      pool.call(i, { kind: 'setTable', group, w, windows, bytes: table })));
+    await Promise.all(Array.from({ length: pool.size }, (_, i) => pool.call(i, { kind: 'setTable', group, w, windows, bytes: table })));
     progress({ stage: 'tables', done: ++done, total: groups.length });
   }
 }
@@ -235,7 +256,10 @@ async function proveKnowledge(pool: FixedBasePool, curve: Bn128, ff: Ffjavascrip
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let pos = 0;
-  for (const p of parts) { out.set(p, pos); pos += p.length; }
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
   return out;
 }
 
@@ -249,16 +273,16 @@ function planJobs(power: number, chunk: Record<GroupName, number>): { jobs: Job[
   const jobs: Job[] = [];
   let hashIndex = 0;
   const chunkOf = (group: GroupName): number => Math.max(1, Math.floor(chunk[group]));
-  const add = (section: number, group: GroupName, within: number, count: number,
-    make: (start: number, count: number) => PointsRequest, hashed: boolean): void => {
+  const add = (section: number, group: GroupName, within: number, count: number, make: (start: number, count: number) => PointsRequest, hashed: boolean): void => {
     const sG = group === 'G1' ? G1_BYTES : G2_BYTES;
     for (let start = 0; start < count; start += chunkOf(group)) {
       const k = Math.min(chunkOf(group), count - start);
       jobs.push({ req: make(start, k), section, within: within + start * sG, hashIndex: hashed ? hashIndex++ : undefined });
     }
   };
-  const powers = (group: GroupName, mult: Multiplier) => (start: number, count: number): PointsRequest =>
-    ({ kind: 'points', group, scalars: 'powers', mult, start, count, compressed: true });
+  const powers =
+    (group: GroupName, mult: Multiplier) =>
+    (start: number, count: number): PointsRequest => ({ kind: 'points', group, scalars: 'powers', mult, start, count, compressed: true });
   add(2, 'G1', 0, 2 * n - 1, powers('G1', 'one'), true);
   add(3, 'G2', 0, n, powers('G2', 'one'), true);
   add(4, 'G1', 0, n, powers('G1', 'alpha'), true);
@@ -268,8 +292,7 @@ function planJobs(power: number, chunk: Record<GroupName, number>): { jobs: Job[
     const sG = group === 'G1' ? G1_BYTES : G2_BYTES;
     for (let level = 0; level <= top; level++) {
       const truncated = level === power + 1;
-      add(section, group, (2 ** level - 1) * sG, 2 ** level, (start, count) =>
-        ({ kind: 'points', group, scalars: 'lagrange', mult, level, start, count, truncated, compressed: false }), false);
+      add(section, group, (2 ** level - 1) * sG, 2 ** level, (start, count) => ({ kind: 'points', group, scalars: 'lagrange', mult, level, start, count, truncated, compressed: false }), false);
     }
   };
   lagrange(12, 'G1', 'one', power + 1);
@@ -280,8 +303,7 @@ function planJobs(power: number, chunk: Record<GroupName, number>): { jobs: Job[
 }
 
 /** Runs the jobs with at most two in flight per worker, handing each result to `onResult`. */
-async function runJobs(pool: FixedBasePool, jobs: Job[],
-  onResult: (job: Job, lem: Uint8Array, compressed: Uint8Array | undefined) => Promise<void>): Promise<void> {
+async function runJobs(pool: FixedBasePool, jobs: Job[], onResult: (job: Job, lem: Uint8Array, compressed: Uint8Array | undefined) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async (worker: number): Promise<void> => {
     while (next < jobs.length) {

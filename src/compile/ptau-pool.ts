@@ -23,16 +23,30 @@ export type Multiplier = 'one' | 'tau' | 'alpha' | 'beta' | 'gamma' | 'delta' | 
 export type PointsRequest =
   | { kind: 'points'; group: GroupName; scalars: 'powers'; mult: Multiplier; start: number; count: number; compressed: boolean }
   | {
-      kind: 'points'; group: GroupName; scalars: 'lagrange'; mult: Multiplier; level: number; start: number; count: number;
-      truncated: boolean; compressed: boolean; stride?: number;
+      kind: 'points';
+      group: GroupName;
+      scalars: 'lagrange';
+      mult: Multiplier;
+      level: number;
+      start: number;
+      count: number;
+      truncated: boolean;
+      compressed: boolean;
+      stride?: number;
     }
   | { kind: 'points'; group: GroupName; scalars: 'mults'; mults: Multiplier[]; count: number; compressed: boolean }
   | { kind: 'points'; group: GroupName; scalars: 'given'; values: Uint8Array; count: number; compressed: boolean };
 
 /** Affine LEM points, plus their compressed encoding when asked. */
-export interface PointsReply { lem: Uint8Array; compressed?: Uint8Array }
+export interface PointsReply {
+  lem: Uint8Array;
+  compressed?: Uint8Array;
+}
 
-interface Pending { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void }
+interface Pending {
+  resolve: (v: Record<string, unknown>) => void;
+  reject: (e: Error) => void;
+}
 
 /** Init data: the BN254 wasm, the roots of unity and the generators (all public). */
 export interface PoolInit {
@@ -58,7 +72,9 @@ export class FixedBasePool {
         else p.resolve(msg);
       });
       w.on('error', (e) => this.fail(e));
-      w.on('exit', (code) => { if (code !== 0) this.fail(new Error(`fixed-base worker exited with code ${code}`)); });
+      w.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`fixed-base worker exited with code ${code}`));
+      });
     }
   }
 
@@ -70,10 +86,16 @@ export class FixedBasePool {
     const workers = Array.from({ length: threads }, () => new Worker(workerFile, { execArgv: workerExecArgv() }));
     const pool = new FixedBasePool(workers);
     try {
-      await Promise.all(workers.map((_, i) => pool.call(i, {
-        kind: 'init', code: init.code, roots: init.roots,
-        groups: { G1: { prefix: 'g1m', n8: 32, gen: init.g1 }, G2: { prefix: 'g2m', n8: 64, gen: init.g2 } },
-      })));
+      await Promise.all(
+        workers.map((_, i) =>
+          pool.call(i, {
+            kind: 'init',
+            code: init.code,
+            roots: init.roots,
+            groups: { G1: { prefix: 'g1m', n8: 32, gen: init.g1 }, G2: { prefix: 'g2m', n8: 64, gen: init.g2 } },
+          }),
+        ),
+      );
     } catch (e) {
       await pool.close();
       throw e;

@@ -43,8 +43,7 @@ export function toPartialHash(hasher: ReturnType<typeof blake2b.create>): Uint8A
   const names = ['v0l', 'v0h', 'v1l', 'v1h', 'v2l', 'v2h', 'v3l', 'v3h', 'v4l', 'v4h', 'v5l', 'v5h', 'v6l', 'v6h', 'v7l', 'v7h'];
   const buffer = h.buffer;
   const { length, pos } = h;
-  if (!(buffer instanceof Uint8Array) || buffer.length !== 128 || typeof length !== 'number' || typeof pos !== 'number'
-    || names.some((n) => typeof h[n] !== 'number')) {
+  if (!(buffer instanceof Uint8Array) || buffer.length !== 128 || typeof length !== 'number' || typeof pos !== 'number' || names.some((n) => typeof h[n] !== 'number')) {
     throw new Error('unexpected @noble/hashes BLAKE2b internals: cannot export a partial hash');
   }
   const out = new Uint8Array(216);
@@ -83,8 +82,7 @@ export function firstChallengeHash(curve: Bn128, power: number): Uint8Array {
 }
 
 /** g2_sp of a proof of knowledge (snarkjs `keypair.getG2sp`), affine. */
-export function g2sp(curve: Bn128, ChaCha: new (seed: number[]) => ChaChaRng, personalization: number,
-  challenge: Uint8Array, g1s: Rpr, g1sx: Rpr): Rpr {
+export function g2sp(curve: Bn128, ChaCha: new (seed: number[]) => ChaChaRng, personalization: number, challenge: Uint8Array, g1s: Rpr, g1sx: Rpr): Rpr {
   const h = blake2b.create({ dkLen: 64 });
   h.update(new Uint8Array([personalization]));
   h.update(challenge);
@@ -97,10 +95,18 @@ export function g2sp(curve: Bn128, ChaCha: new (seed: number[]) => ChaChaRng, pe
 }
 
 /** Proof of knowledge of one secret: g1_s, g1_s·x, g2_sp·x (affine LEM). */
-export interface KeyPart { g1s: Rpr; g1sx: Rpr; g2spx: Rpr }
+export interface KeyPart {
+  g1s: Rpr;
+  g1sx: Rpr;
+  g2spx: Rpr;
+}
 
 /** The public key of a contribution, in snarkjs order. */
-export interface PtauPublicKey { tau: KeyPart; alpha: KeyPart; beta: KeyPart }
+export interface PtauPublicKey {
+  tau: KeyPart;
+  alpha: KeyPart;
+  beta: KeyPart;
+}
 
 /** Encodes a public key uncompressed (for the response hash) or as LEM (for the file). */
 export function encodePublicKey(curve: Bn128, key: PtauPublicKey, form: 'uncompressed' | 'lem'): Uint8Array {
@@ -111,15 +117,25 @@ export function encodePublicKey(curve: Bn128, key: PtauPublicKey, form: 'uncompr
     else curve[g].toRprUncompressed(out, pos, p);
     pos += g === 'G1' ? 64 : 128;
   };
-  for (const k of [key.tau, key.alpha, key.beta]) { put('G1', k.g1s); put('G1', k.g1sx); }
+  for (const k of [key.tau, key.alpha, key.beta]) {
+    put('G1', k.g1s);
+    put('G1', k.g1sx);
+  }
   for (const k of [key.tau, key.alpha, key.beta]) put('G2', k.g2spx);
   return out;
 }
 
 /** One contribution record (snarkjs `writeContribution`, type 0 = ordinary contribution). */
 export interface Contribution {
-  tauG1: Rpr; tauG2: Rpr; alphaG1: Rpr; betaG1: Rpr; betaG2: Rpr;
-  key: PtauPublicKey; partialHash: Uint8Array; nextChallenge: Uint8Array; name: string;
+  tauG1: Rpr;
+  tauG2: Rpr;
+  alphaG1: Rpr;
+  betaG1: Rpr;
+  betaG2: Rpr;
+  key: PtauPublicKey;
+  partialHash: Uint8Array;
+  nextChallenge: Uint8Array;
+  name: string;
 }
 
 function nameBytes(name: string): Uint8Array {
@@ -139,15 +155,21 @@ export function encodeContributionsSection(curve: Bn128, c: Contribution): Uint8
   const out = new Uint8Array(contributionsSectionBytes(c.name));
   const v = new DataView(out.buffer);
   let pos = 0;
-  const put = (b: Uint8Array): void => { out.set(b, pos); pos += b.length; };
-  v.setUint32(pos, 1, true); pos += 4;
+  const put = (b: Uint8Array): void => {
+    out.set(b, pos);
+    pos += b.length;
+  };
+  v.setUint32(pos, 1, true);
+  pos += 4;
   for (const p of [c.tauG1, c.tauG2, c.alphaG1, c.betaG1, c.betaG2]) put(p);
   put(encodePublicKey(curve, c.key, 'lem'));
   put(c.partialHash);
   put(c.nextChallenge);
-  v.setUint32(pos, 0, true); pos += 4;                 // type: contribution (not beacon)
-  v.setUint32(pos, 2 + name.length, true); pos += 4;   // parameters length
-  put(new Uint8Array([1, name.length]));               // parameter 1: name
+  v.setUint32(pos, 0, true);
+  pos += 4; // type: contribution (not beacon)
+  v.setUint32(pos, 2 + name.length, true);
+  pos += 4; // parameters length
+  put(new Uint8Array([1, name.length])); // parameter 1: name
   put(name);
   return out;
 }

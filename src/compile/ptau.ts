@@ -58,7 +58,11 @@ export interface FilePtauOptions {
 }
 
 /** What a ptau file's header says. */
-export interface PtauSummary { power: number; prepared: boolean; ceremonyPower: number }
+export interface PtauSummary {
+  power: number;
+  prepared: boolean;
+  ceremonyPower: number;
+}
 
 const inFlight = new Map<string, Promise<PtauInfo>>();
 
@@ -132,7 +136,8 @@ async function findCached(dir: string, power: number): Promise<PtauInfo | undefi
     throw new InputError(`${path}: cached powers-of-tau file is damaged; delete it to regenerate`, { cause: e });
   }
   const sha256 = await sha256File(path);
-  if (sha256 !== recorded) throw new InputError(`${path}: cached powers-of-tau file does not match the SHA-256 recorded in its name when it was written (corrupted or replaced); delete it to regenerate`);
+  if (sha256 !== recorded)
+    throw new InputError(`${path}: cached powers-of-tau file does not match the SHA-256 recorded in its name when it was written (corrupted or replaced); delete it to regenerate`);
   return { path, power: summary.power, origin: 'local-single-party', sha256 };
 }
 

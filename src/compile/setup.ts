@@ -138,13 +138,11 @@ export async function groth16Setup(r1csPath: string, outDir: string, options: Se
 
     progress({ stage: 'zkey-contribute' });
     const entropy = Buffer.from(options.entropy ?? randomBytes(32)).toString('hex');
-    const contribution = await step('contribute', () =>
-      snarkjs.zKey.contribute(z[0], z[1], 'zkinfer local contribution', entropy, logger));
+    const contribution = await step('contribute', () => snarkjs.zKey.contribute(z[0], z[1], 'zkinfer local contribution', entropy, logger));
 
     progress({ stage: 'zkey-beacon' });
     const beacon = beaconHash ?? createHash('sha256').update(contribution).digest('hex');
-    const final = await step('beacon', () =>
-      snarkjs.zKey.beacon(z[1], z[2], 'zkinfer beacon', beacon, BEACON_ITERATIONS_EXP, logger));
+    const final = await step('beacon', () => snarkjs.zKey.beacon(z[1], z[2], 'zkinfer beacon', beacon, BEACON_ITERATIONS_EXP, logger));
     if (final === false) throw new CompileError(`${r1csPath}: snarkjs beacon failed${logger.last()}`);
 
     progress({ stage: 'vkey' });
@@ -214,8 +212,10 @@ export const DIRECT_SETUP_NOTE =
 
 /** The manifest's note for each ptau origin. */
 export const SETUP_NOTES = {
-  'local-single-party': 'LOCAL SINGLE-PARTY SETUP: this machine generated the powers of tau and discarded them; whoever ran it could have kept them and forged proofs. Recompile with --ptau <file from a public ceremony> for keys others can trust.',
-  'public-ceremony': 'powers of tau from a published public ceremony file (BLAKE2b-512 matches); phase 2: one contribution and a beacon by the compiling party, who could have kept its secret: add independent contributions with `zkinfer setup contribute` for keys others can trust',
+  'local-single-party':
+    'LOCAL SINGLE-PARTY SETUP: this machine generated the powers of tau and discarded them; whoever ran it could have kept them and forged proofs. Recompile with --ptau <file from a public ceremony> for keys others can trust.',
+  'public-ceremony':
+    'powers of tau from a published public ceremony file (BLAKE2b-512 matches); phase 2: one contribution and a beacon by the compiling party, who could have kept its secret: add independent contributions with `zkinfer setup contribute` for keys others can trust',
   unverified: 'UNVERIFIED POWERS OF TAU: the file matches no published ceremony file and was used with --ptau-unchecked; whoever made it may know tau and could forge proofs.',
 } as const;
 
@@ -244,8 +244,12 @@ function errorCollector(): SnarkjsLogger & { last(): string } {
   let lastError = '';
   const ignore = (): void => undefined;
   return {
-    debug: ignore, info: ignore, warn: ignore,
-    error: (msg: string) => { lastError = msg; },
+    debug: ignore,
+    info: ignore,
+    warn: ignore,
+    error: (msg: string) => {
+      lastError = msg;
+    },
     last: () => (lastError ? `: ${lastError}` : ''),
   };
 }

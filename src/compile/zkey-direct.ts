@@ -175,7 +175,11 @@ export function coefficientsSection(sys: R1csSystem): Uint8Array {
   return out;
 }
 
-interface PointJob { req: PointsRequest; section: number; within: number }
+interface PointJob {
+  req: PointsRequest;
+  section: number;
+  within: number;
+}
 
 /**
  * Computes a Groth16 key for the r1cs directly from freshly drawn τ, α, β, γ, δ and writes it in
@@ -211,8 +215,15 @@ export async function writeDirectZkey(r1csPath: string, zkeyPath: string, option
     await loadTables(pool, { G1: 3 * sys.nVars + n, G2: sys.nVars }, (e) => progress({ stage: 'tables', done: e.done, total: e.total }));
 
     const sizes: Array<[number, number]> = [
-      [1, 4], [2, HEADER2_BYTES], [3, (sys.nPublic + 1) * G1_BYTES], [4, coefs.length], [5, sys.nVars * G1_BYTES],
-      [6, sys.nVars * G1_BYTES], [7, sys.nVars * G2_BYTES], [8, nC * G1_BYTES], [9, n * G1_BYTES],
+      [1, 4],
+      [2, HEADER2_BYTES],
+      [3, (sys.nPublic + 1) * G1_BYTES],
+      [4, coefs.length],
+      [5, sys.nVars * G1_BYTES],
+      [6, sys.nVars * G1_BYTES],
+      [7, sys.nVars * G2_BYTES],
+      [8, nC * G1_BYTES],
+      [9, n * G1_BYTES],
     ];
     const offsets = new Map<number, number>();
     let pos = 12;
@@ -264,7 +275,11 @@ export async function writeDirectZkey(r1csPath: string, zkeyPath: string, option
     const hSize = Math.max(1, Math.floor(chunk.G1));
     for (let j = 0; j < n; j += hSize) {
       const m = Math.min(hSize, n - j);
-      jobs.push({ section: 9, within: j * G1_BYTES, req: { kind: 'points', group: 'G1', scalars: 'lagrange', mult: 'deltaInv', level: sys.power + 1, start: 2 * j + 1, stride: 2, count: m, truncated: false, compressed: false } });
+      jobs.push({
+        section: 9,
+        within: j * G1_BYTES,
+        req: { kind: 'points', group: 'G1', scalars: 'lagrange', mult: 'deltaInv', level: sys.power + 1, start: 2 * j + 1, stride: 2, count: m, truncated: false, compressed: false },
+      });
     }
     const total = jobs.reduce((s, j) => s + j.req.count, 0);
     let done = 0;

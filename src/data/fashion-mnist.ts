@@ -28,9 +28,7 @@ export const FASHION_MNIST_SIDE = 28;
 export const FASHION_MNIST_PIXELS = FASHION_MNIST_SIDE * FASHION_MNIST_SIDE;
 
 /** Class names by label (0..9). */
-export const FASHION_MNIST_CLASSES = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
-] as const;
+export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
 
 export type FashionMnistSplit = 'train' | 'test';
 
@@ -70,10 +68,9 @@ export function findFashionMnistFiles(split: FashionMnistSplit, dir?: string): F
       const path = join(base, name);
       if (existsSync(path)) return path;
     }
-    throw new InputError(
-      `Fashion-MNIST ${split} data not found (no ${stem}.gz or ${stem} in ${base}); install it with: ${FASHION_MNIST_INSTALL_HINT}`,
-      { details: `or pass a directory holding the IDX files, or set ${FASHION_MNIST_DIR_ENV}` },
-    );
+    throw new InputError(`Fashion-MNIST ${split} data not found (no ${stem}.gz or ${stem} in ${base}); install it with: ${FASHION_MNIST_INSTALL_HINT}`, {
+      details: `or pass a directory holding the IDX files, or set ${FASHION_MNIST_DIR_ENV}`,
+    });
   };
   return { images: find(STEMS[split].images), labels: find(STEMS[split].labels) };
 }

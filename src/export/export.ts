@@ -54,7 +54,8 @@ export async function exportVerifier(artifactsDir: string, options: ExportOption
   }
   const key = loadExportKey(artifactsDir);
   const inferences = key.manifest.circuit.inferences;
-  if (inferences !== undefined && inferences > 1) throw new ExportError(`${artifactsDir}: the ${options.target} verifier checks one inference per proof; this model proves ${inferences} per proof (verify its receipts with \`zkinfer verify\`)`);
+  if (inferences !== undefined && inferences > 1)
+    throw new ExportError(`${artifactsDir}: the ${options.target} verifier checks one inference per proof; this model proves ${inferences} per proof (verify its receipts with \`zkinfer verify\`)`);
   if (key.manifest.io.weights) {
     throw new ExportError(`${artifactsDir}: the ${options.target} verifier checks models with public weights only; this model's weights are private (verify its receipts with \`zkinfer verify\`)`);
   }

@@ -56,7 +56,8 @@ function g1(value: unknown, where: string): G1Affine {
 }
 
 function g2(value: unknown, where: string): G2Affine {
-  if (!Array.isArray(value) || value.length !== 3 || !value.every((c) => Array.isArray(c) && c.length === 2)) throw new ExportError(`verification key: ${where} is not a G2 point [[x0, x1], [y0, y1], [z0, z1]]`);
+  if (!Array.isArray(value) || value.length !== 3 || !value.every((c) => Array.isArray(c) && c.length === 2))
+    throw new ExportError(`verification key: ${where} is not a G2 point [[x0, x1], [y0, y1], [z0, z1]]`);
   const [x, y, z] = (value as unknown[][]).map((c, i) => ({ c0: decimal(c[0], `${where}[${i}][0]`), c1: decimal(c[1], `${where}[${i}][1]`) })) as [G2Affine['x'], G2Affine['x'], G2Affine['x']];
   if (Fp2.is0(z)) return { x: { c0: 0n, c1: 0n }, y: { c0: 0n, c1: 0n } };
   const zi = Fp2.inv(z);

@@ -58,10 +58,19 @@ function optimizeOnce(graph: Graph): Graph {
     const q0 = out[out.length - 3];
     const dq = out[out.length - 2];
     if (
-      feeds && node.kind === 'requantize' && (prev.kind === 'maxPool' || prev.kind === 'reshape') &&
-      q0?.kind === 'requantize' && dq?.kind === 'dequantize' && dq.input === q0.output && prev.input === dq.output &&
-      users.get(q0.output) === 1 && users.get(dq.output) === 1 &&
-      sameQuantization(dq, node) && sameQuantization(q0, node) && q0.min === node.min && q0.max === node.max
+      feeds &&
+      node.kind === 'requantize' &&
+      (prev.kind === 'maxPool' || prev.kind === 'reshape') &&
+      q0?.kind === 'requantize' &&
+      dq?.kind === 'dequantize' &&
+      dq.input === q0.output &&
+      prev.input === dq.output &&
+      users.get(q0.output) === 1 &&
+      users.get(dq.output) === 1 &&
+      sameQuantization(dq, node) &&
+      sameQuantization(q0, node) &&
+      q0.min === node.min &&
+      q0.max === node.max
     ) {
       out.splice(out.length - 2, 2, { ...prev, input: q0.output, output: node.output });
       continue;

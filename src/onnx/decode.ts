@@ -82,21 +82,30 @@ export function tensorFromProto(t: TensorProto, where: string): ConstTensor {
     }
     for (let i = 0; i < count; i++) {
       switch (dtype) {
-        case 'float32': data[i] = view.getFloat32(4 * i, true); break;
-        case 'float64': data[i] = view.getFloat64(8 * i, true); break;
-        case 'int64': data[i] = Number(view.getBigInt64(8 * i, true)); break;
-        case 'int32': data[i] = view.getInt32(4 * i, true); break;
-        case 'int8': data[i] = view.getInt8(i); break;
-        case 'uint8': data[i] = view.getUint8(i); break;
-        default: dtype satisfies never;
+        case 'float32':
+          data[i] = view.getFloat32(4 * i, true);
+          break;
+        case 'float64':
+          data[i] = view.getFloat64(8 * i, true);
+          break;
+        case 'int64':
+          data[i] = Number(view.getBigInt64(8 * i, true));
+          break;
+        case 'int32':
+          data[i] = view.getInt32(4 * i, true);
+          break;
+        case 'int8':
+          data[i] = view.getInt8(i);
+          break;
+        case 'uint8':
+          data[i] = view.getUint8(i);
+          break;
+        default:
+          dtype satisfies never;
       }
     }
   } else {
-    const typed: ArrayLike<unknown> =
-      dtype === 'float32' ? t.floatData ?? [] :
-      dtype === 'float64' ? t.doubleData ?? [] :
-      dtype === 'int64' ? t.int64Data ?? [] :
-      t.int32Data ?? []; // int32, int8 and uint8 are stored in int32_data
+    const typed: ArrayLike<unknown> = dtype === 'float32' ? (t.floatData ?? []) : dtype === 'float64' ? (t.doubleData ?? []) : dtype === 'int64' ? (t.int64Data ?? []) : (t.int32Data ?? []); // int32, int8 and uint8 are stored in int32_data
     if (typed.length !== count) {
       throw new OnnxImportError(`${where}: tensor "${t.name ?? ''}" has ${typed.length} values, expected ${count} for shape [${shape.join(', ')}]`);
     }
@@ -109,7 +118,10 @@ export function tensorFromProto(t: TensorProto, where: string): ConstTensor {
 export class Attributes {
   private readonly byName = new Map<string, AttributeProto>();
 
-  constructor(node: NodeProto, private readonly where: string) {
+  constructor(
+    node: NodeProto,
+    private readonly where: string,
+  ) {
     for (const a of node.attribute ?? []) this.byName.set(a.name ?? '', a);
   }
 

@@ -57,7 +57,11 @@ class Importer {
   private readonly opset: number;
   private originalBatch?: number;
 
-  constructor(private readonly model: ModelProto, private readonly file: string, private readonly options: ImportOptions) {
+  constructor(
+    private readonly model: ModelProto,
+    private readonly file: string,
+    private readonly options: ImportOptions,
+  ) {
     this.opset = this.readOpset();
   }
 

@@ -36,7 +36,12 @@ const quantizeLinear: Converter = (ctx) => {
   if (!range) fail(ctx, `QuantizeLinear to ${zp.dtype} is not supported (uint8 or int8)`);
   const zero = alongAxis(ctx, zp, shape, 'y_zero_point');
   if (x.value.kind === 'const') {
-    const q = foldConstants(ctx, foldConstants(ctx, x.value.tensor, scale, (v, s) => roundHalfEven(v / s)), zero, (v, z) => Math.min(Math.max(v + z, range[0]), range[1]));
+    const q = foldConstants(
+      ctx,
+      foldConstants(ctx, x.value.tensor, scale, (v, s) => roundHalfEven(v / s)),
+      zero,
+      (v, z) => Math.min(Math.max(v + z, range[0]), range[1]),
+    );
     return ctx.setConst({ ...q, dtype: zp.dtype });
   }
   ctx.emit({ kind: 'requantize', input: x.name, output: ctx.outputName, scale, zeroPoint: zero, min: range[0], max: range[1], source: ctx.source }, shape, true);
@@ -109,7 +114,8 @@ const qlinearMatMul: Converter = (ctx) => {
   const b = constInput(ctx, 3, 'b');
   const shape = integerMatMul(ctx, computedInput(ctx, 0, 'a'), constInput(ctx, 2, 'a_zero_point'), b, constInput(ctx, 5, 'b_zero_point'), acc);
   const n = b.shape[1]!;
-  if (aScale.data.length !== 1 || yScale.data.length !== 1 || (bScale.data.length !== 1 && bScale.data.length !== n)) fail(ctx, 'QLinearMatMul needs scalar a_scale and y_scale and a scalar or per-column b_scale');
+  if (aScale.data.length !== 1 || yScale.data.length !== 1 || (bScale.data.length !== 1 && bScale.data.length !== n))
+    fail(ctx, 'QLinearMatMul needs scalar a_scale and y_scale and a scalar or per-column b_scale');
   const scale: ConstTensor = { dtype: 'float64', shape: bScale.data.length === 1 ? [] : [n], data: bScale.data.map((s) => yScale.data[0]! / (aScale.data[0]! * s)) };
   requantize(ctx, acc, shape, scale, constInput(ctx, 7, 'y_zero_point'));
 };
@@ -118,7 +124,8 @@ const qlinearConv: Converter = (ctx) => {
   const [xScale, wScale, yScale] = [constInput(ctx, 1, 'x_scale'), constInput(ctx, 4, 'w_scale'), constInput(ctx, 6, 'y_scale')];
   const w = constInput(ctx, 3, 'w');
   const m = w.shape[0]!;
-  if (xScale.data.length !== 1 || yScale.data.length !== 1 || (wScale.data.length !== 1 && wScale.data.length !== m)) fail(ctx, 'QLinearConv needs scalar x_scale and y_scale and a scalar or per-channel w_scale');
+  if (xScale.data.length !== 1 || yScale.data.length !== 1 || (wScale.data.length !== 1 && wScale.data.length !== m))
+    fail(ctx, 'QLinearConv needs scalar x_scale and y_scale and a scalar or per-channel w_scale');
   const bias = ctx.inputs[8] ? Float64Array.from(constInput(ctx, 8, 'B').data) : undefined;
   const acc = ctx.temp('acc');
   const x = computedInput(ctx, 0, 'x');

@@ -153,13 +153,23 @@ export class OrtModel {
     const meta = this.session.inputMetadata?.[0];
     const type = meta && meta.isTensor ? meta.type : 'float32';
     const data =
-      type === 'uint8' ? Uint8Array.from(input) : type === 'int8' ? Int8Array.from(input) : type === 'int32' ? Int32Array.from(input) : type === 'float64' ? Float64Array.from(input) : Float32Array.from(input);
+      type === 'uint8'
+        ? Uint8Array.from(input)
+        : type === 'int8'
+          ? Int8Array.from(input)
+          : type === 'int32'
+            ? Int32Array.from(input)
+            : type === 'float64'
+              ? Float64Array.from(input)
+              : Float32Array.from(input);
     const feeds = { [this.inputName]: new ort.Tensor(type as 'float32', data as Float32Array, shape as number[]) };
     let out: ort.InferenceSession.OnnxValueMapType;
     try {
       out = await this.session.run(feeds);
     } catch (cause) {
-      const reason = String((cause as Error)?.message ?? cause).replace(/\s+/g, ' ').trim();
+      const reason = String((cause as Error)?.message ?? cause)
+        .replace(/\s+/g, ' ')
+        .trim();
       throw new ZkinferError(`${this.prefix}onnxruntime failed to run the model on an input of shape [${shape.join(', ')}]: ${reason}`, { cause });
     }
     const result: Record<string, { data: Float32Array; dims: readonly number[] }> = {};

@@ -218,7 +218,8 @@ export const activation = family({
       cost: (node, c) => ({
         constraints:
           bindCost(c.kinds(node.input)) +
-          c.kinds(node.input).length * (isRequantize(node) ? GADGET_COST_O1.requantize(node.shift, node.bits, node.saturate ?? 0, node.relu) : GADGET_COST_O1.rescale(node.shift, node.bits) + (node.halfEven ? 2 : 0)),
+          c.kinds(node.input).length *
+            (isRequantize(node) ? GADGET_COST_O1.requantize(node.shift, node.bits, node.saturate ?? 0, node.relu) : GADGET_COST_O1.rescale(node.shift, node.bits) + (node.halfEven ? 2 : 0)),
         output: fillKinds(sizeOf(c.shape(node.output)), 'private'),
       }),
       reference: (node, c) =>
@@ -234,7 +235,13 @@ export const activation = family({
           isRequantize(node)
             ? `Requantize(${node.shift}, ${node.bits}, ${node.saturate ?? 0}, ${node.relu ? 1 : 0}, ${node.multiplier?.[i] ?? 1})`
             : `${node.halfEven ? 'RescaleHalfEven' : node.relu ? 'RescaleRelu' : 'RescaleSigned'}(${node.shift}, ${node.bits})`;
-        em.set(node.output, em.instantiate(index, em.get(node.input, node.source).map((e, i) => ({ call: call(i), inputs: [['in', e] as const] }))));
+        em.set(
+          node.output,
+          em.instantiate(
+            index,
+            em.get(node.input, node.source).map((e, i) => ({ call: call(i), inputs: [['in', e] as const] })),
+          ),
+        );
       },
     },
     clamp: {
@@ -271,11 +278,31 @@ export const activation = family({
         let y = em.get(node.input, node.source);
         if (node.min !== null) {
           const c = constantExpr(node.min);
-          y = em.instantiate(index, y.map((e) => ({ call: `Max2(${node.minBits})`, inputs: [['a', e], ['c', c]] as const })), 'lo');
+          y = em.instantiate(
+            index,
+            y.map((e) => ({
+              call: `Max2(${node.minBits})`,
+              inputs: [
+                ['a', e],
+                ['c', c],
+              ] as const,
+            })),
+            'lo',
+          );
         }
         if (node.max !== null) {
           const c = constantExpr(node.max);
-          const maxima = em.instantiate(index, y.map((e) => ({ call: `Max2(${node.maxBits})`, inputs: [['a', e], ['c', c]] as const })), 'hi');
+          const maxima = em.instantiate(
+            index,
+            y.map((e) => ({
+              call: `Max2(${node.maxBits})`,
+              inputs: [
+                ['a', e],
+                ['c', c],
+              ] as const,
+            })),
+            'hi',
+          );
           // min(m, c) = m + c − max(m, c)
           y = y.map((e, i) => combine([e, maxima[i]!], [1, -1], 0, node.max!));
         }
@@ -283,7 +310,10 @@ export const activation = family({
       },
     },
     leakyRelu: {
-      cost: (node, c) => ({ constraints: bindCost(c.kinds(node.input)) + c.kinds(node.input).length * GADGET_COST_O1.rescale(node.shift, node.bits), output: fillKinds(sizeOf(c.shape(node.output)), 'private') }),
+      cost: (node, c) => ({
+        constraints: bindCost(c.kinds(node.input)) + c.kinds(node.input).length * GADGET_COST_O1.rescale(node.shift, node.bits),
+        output: fillKinds(sizeOf(c.shape(node.output)), 'private'),
+      }),
       reference: (node, c) =>
         c.value(node.input).map((v, i) => {
           const q = rescaleValue(v, node.shift);
@@ -292,7 +322,13 @@ export const activation = family({
         }),
       emit(em, node, index) {
         const call = (i: number) => `RescaleLeakyRelu(${node.shift}, ${node.bits}, ${node.positive}, ${node.negative[node.negative.length === 1 ? 0 : i]})`;
-        em.set(node.output, em.instantiate(index, em.get(node.input, node.source).map((e, i) => ({ call: call(i), inputs: [['in', e]] as const }))));
+        em.set(
+          node.output,
+          em.instantiate(
+            index,
+            em.get(node.input, node.source).map((e, i) => ({ call: call(i), inputs: [['in', e]] as const })),
+          ),
+        );
       },
     },
     squash: {
@@ -324,16 +360,44 @@ export const activation = family({
         }),
       emit(em, node, index) {
         const x = em.get(node.input, node.source);
-        const [sign, abs] = em.instantiateWith(index, x.map((e) => ({ call: `RescaleAbs(${node.shift}, ${node.bits})`, inputs: [['in', e]] as const })), '', ['sign', 'out']) as [LinearExpr[], LinearExpr[]];
+        const [sign, abs] = em.instantiateWith(
+          index,
+          x.map((e) => ({ call: `RescaleAbs(${node.shift}, ${node.bits})`, inputs: [['in', e]] as const })),
+          '',
+          ['sign', 'out'],
+        ) as [LinearExpr[], LinearExpr[]];
         const line = (u: LinearExpr, i: number) => combine([u], [node.slopes[i]!], 0, node.offsets[i]!);
         let h = abs.map((u) => line(u, 0));
         for (let i = 1; i < node.slopes.length; i++) {
           const lines = abs.map((u) => line(u, i));
-          const maxima = em.instantiate(index, h.map((e, j) => ({ call: `Max2(${node.compareBits[i - 1]})`, inputs: [['a', e], ['c', lines[j]!]] as const })), `m${i}`);
+          const maxima = em.instantiate(
+            index,
+            h.map((e, j) => ({
+              call: `Max2(${node.compareBits[i - 1]})`,
+              inputs: [
+                ['a', e],
+                ['c', lines[j]!],
+              ] as const,
+            })),
+            `m${i}`,
+          );
           // min(h, line) = h + line − max(h, line)
           h = h.map((e, j) => combine([e, lines[j]!, maxima[j]!], [1, 1, -1], 0, 0));
         }
-        em.set(node.output, em.instantiate(index, h.map((e, j) => ({ call: `SignApply(${node.centre})`, inputs: [['sign', sign[j]!], ['in', e]] as const })), 's'));
+        em.set(
+          node.output,
+          em.instantiate(
+            index,
+            h.map((e, j) => ({
+              call: `SignApply(${node.centre})`,
+              inputs: [
+                ['sign', sign[j]!],
+                ['in', e],
+              ] as const,
+            })),
+            's',
+          ),
+        );
       },
     },
   },

@@ -124,7 +124,10 @@ function variadic(op: 'max' | 'min' | 'sum' | 'mean'): Converter {
 
 export const composite = family({
   onnx: {
-    Neg: unaryOp((v) => -v, (b, x) => b.binary('mul', x, { tensor: scalar(-1) }, true)),
+    Neg: unaryOp(
+      (v) => -v,
+      (b, x) => b.binary('mul', x, { tensor: scalar(-1) }, true),
+    ),
     Abs: unaryOp(Math.abs, (b, x, ctx) => b.unary(x, (i, output) => ({ kind: 'leakyRelu', input: i, output, slope: scalar(-1), source: ctx.source }), true)),
     HardSigmoid: (ctx) => {
       const alpha = ctx.attrs.float('alpha', 0.2);

@@ -177,7 +177,8 @@ export const denseOps = family({
     },
     conv: {
       cost: (node, c) => ({ constraints: bindCost(c.kinds(node.input)) + sizeOf(c.shape(node.output)), output: fillKinds(sizeOf(c.shape(node.output)), 'private') }),
-      reference: (node, c) => Array.from(convForward(c.value(node.input), node.weight, node.bias, { input: c.shape(node.input), output: c.shape(node.output), group: node.group, window: node.window })),
+      reference: (node, c) =>
+        Array.from(convForward(c.value(node.input), node.weight, node.bias, { input: c.shape(node.input), output: c.shape(node.output), group: node.group, window: node.window })),
       emit(em, node, index) {
         const x = em.get(node.input, node.source);
         const input = em.model.values[node.input]!.shape;

@@ -131,12 +131,20 @@ export const elementwise = family({
     addConst: {
       cost: (node, c) => ({ constraints: 0, output: fillKinds(sizeOf(c.shape(node.output)), 'expr') }),
       reference: (node, c) => c.value(node.input).map((v, i) => v + node.constant[i]!),
-      emit: (em, node) => em.set(node.output, em.get(node.input, node.source).map((e, i) => addConstant(e, node.constant[i]!))),
+      emit: (em, node) =>
+        em.set(
+          node.output,
+          em.get(node.input, node.source).map((e, i) => addConstant(e, node.constant[i]!)),
+        ),
     },
     mulConst: {
       cost: (node, c) => ({ constraints: 0, output: fillKinds(sizeOf(c.shape(node.output)), 'expr') }),
       reference: (node, c) => c.value(node.input).map((v, i) => v * node.constant[i]!),
-      emit: (em, node) => em.set(node.output, em.get(node.input, node.source).map((e, i) => combine([e], node.constant, i, 0))),
+      emit: (em, node) =>
+        em.set(
+          node.output,
+          em.get(node.input, node.source).map((e, i) => combine([e], node.constant, i, 0)),
+        ),
     },
     add: {
       cost: (node, c) => ({ constraints: 0, output: fillKinds(sizeOf(c.shape(node.output)), 'expr') }),
@@ -157,7 +165,10 @@ export const elementwise = family({
         const x = em.get(node.input, node.source);
         const b = em.get(node.other, node.source);
         const weights = [2 ** node.shiftA, (node.subtract ? -1 : 1) * 2 ** node.shiftB];
-        em.set(node.output, Array.from(ia, (i, k) => combine([x[i]!, b[ib[k]!]!], weights, 0, 0)));
+        em.set(
+          node.output,
+          Array.from(ia, (i, k) => combine([x[i]!, b[ib[k]!]!], weights, 0, 0)),
+        );
       },
     },
     mul: {
@@ -180,7 +191,10 @@ export const elementwise = family({
         em.gadgets.Product = (em.gadgets.Product ?? 0) + ia.length;
         em.lines.push(`    signal ${name}[${ia.length}];`);
         ia.forEach((i, k) => em.lines.push(`    ${name}[${k}] <== (${formatExpr(x[i]!)}) * (${formatExpr(b[ib[k]!]!)});`));
-        em.set(node.output, Array.from(ia, (_, k) => signalExpr(`${name}[${k}]`)));
+        em.set(
+          node.output,
+          Array.from(ia, (_, k) => signalExpr(`${name}[${k}]`)),
+        );
       },
     },
   },

@@ -90,7 +90,10 @@ export const finalOps = family({
             lanes.push(node.selectLast ? lane.reverse() : lane);
           }
         }
-        const outs = em.instantiate(index, lanes.map((lane) => ({ call: `ArgMax(${len}, ${node.bits})`, inputs: lane.map((e, j) => [`in[${j}]`, e] as const) })));
+        const outs = em.instantiate(
+          index,
+          lanes.map((lane) => ({ call: `ArgMax(${len}, ${node.bits})`, inputs: lane.map((e, j) => [`in[${j}]`, e] as const) })),
+        );
         // With selectLast the lane is reversed: the last maximum is at len − 1 − (first in reverse).
         em.set(node.output, node.selectLast ? outs.map((e) => combine([e], [-1], 0, len - 1)) : outs);
       },

@@ -53,8 +53,8 @@ const slice: Converter = (ctx) => {
   const shape = shapeOf(x);
   const rank = shape.length;
   const old = ctx.opset < 10;
-  const starts = old ? ctx.attrs.ints('starts') : intsInput(ctx, 1, 'starts') ?? fail(ctx, 'missing starts');
-  const ends = old ? ctx.attrs.ints('ends') : intsInput(ctx, 2, 'ends') ?? fail(ctx, 'missing ends');
+  const starts = old ? ctx.attrs.ints('starts') : (intsInput(ctx, 1, 'starts') ?? fail(ctx, 'missing starts'));
+  const ends = old ? ctx.attrs.ints('ends') : (intsInput(ctx, 2, 'ends') ?? fail(ctx, 'missing ends'));
   const axes = (old ? (ctx.attrs.has('axes') ? ctx.attrs.ints('axes') : undefined) : intsInput(ctx, 3, 'axes')) ?? starts.map((_, i) => i);
   const steps = (old ? undefined : intsInput(ctx, 4, 'steps')) ?? starts.map(() => 1);
   if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) fail(ctx, 'starts, ends, axes and steps must have the same length');
@@ -80,7 +80,12 @@ const slice: Converter = (ctx) => {
     out[a] = Math.max(0, Math.ceil((e - b) / s));
   });
   if (sizeOf(out) === 0) fail(ctx, `the slice of [${shape.join(', ')}] is empty`);
-  emitMove(ctx, x, out, indexMap(shape, out, (o) => o.map((v, a) => begin[a]! + v * step[a]!)));
+  emitMove(
+    ctx,
+    x,
+    out,
+    indexMap(shape, out, (o) => o.map((v, a) => begin[a]! + v * step[a]!)),
+  );
 };
 
 const gather: Converter = (ctx) => {
@@ -94,11 +99,16 @@ const gather: Converter = (ctx) => {
   const r = indices.shape.length;
   const out = [...shape.slice(0, axis), ...indices.shape, ...shape.slice(axis + 1)];
   const ist = strides(indices.shape);
-  emitMove(ctx, x, out, indexMap(shape, out, (o) => {
-    let k = 0;
-    for (let j = 0; j < r; j++) k += o[axis + j]! * ist[j]!;
-    return [...o.slice(0, axis), idx[k]!, ...o.slice(axis + r)];
-  }));
+  emitMove(
+    ctx,
+    x,
+    out,
+    indexMap(shape, out, (o) => {
+      let k = 0;
+      for (let j = 0; j < r; j++) k += o[axis + j]! * ist[j]!;
+      return [...o.slice(0, axis), idx[k]!, ...o.slice(axis + r)];
+    }),
+  );
 };
 
 const split: Converter = (ctx) => {
@@ -123,7 +133,13 @@ const split: Converter = (ctx) => {
     if (name === '' && i > 0) return;
     if (size === 0) fail(ctx, `output ${i} would be empty`);
     const out = shape.map((d, a) => (a === axis ? size : d));
-    emitMove(ctx, x, out, indexMap(shape, out, (o) => o.map((v, a) => (a === axis ? v + begin : v))), name || ctx.outputName);
+    emitMove(
+      ctx,
+      x,
+      out,
+      indexMap(shape, out, (o) => o.map((v, a) => (a === axis ? v + begin : v))),
+      name || ctx.outputName,
+    );
   });
 };
 
@@ -141,7 +157,12 @@ const tile: Converter = (ctx) => {
   const repeats = Array.from(constInput(ctx, 1, 'repeats').data);
   if (repeats.length !== shape.length || repeats.some((r) => !Number.isInteger(r) || r < 1)) fail(ctx, `repeats [${repeats.join(', ')}] must be one positive integer per axis`);
   const out = shape.map((d, a) => d * repeats[a]!);
-  emitMove(ctx, x, out, indexMap(shape, out, (o) => o.map((v, a) => v % shape[a]!)));
+  emitMove(
+    ctx,
+    x,
+    out,
+    indexMap(shape, out, (o) => o.map((v, a) => v % shape[a]!)),
+  );
 };
 
 /** The input coordinate of output coordinate `o` along an axis of nearest-neighbour resizing. */
@@ -220,7 +241,12 @@ function resize(upsample: boolean): Converter {
     }
     if (out.some((d) => !(d >= 1))) fail(ctx, `output shape [${out.join(', ')}] is empty`);
     const lookup = shape.map((d, a) => Array.from({ length: out[a]! }, (_, o) => (out[a] === d && scale[a] === 1 ? o : nearest(ctx, coord, rounding, o, d, out[a]!, scale[a]!))));
-    emitMove(ctx, x, out, indexMap(shape, out, (o) => o.map((v, a) => lookup[a]![v]!)));
+    emitMove(
+      ctx,
+      x,
+      out,
+      indexMap(shape, out, (o) => o.map((v, a) => lookup[a]![v]!)),
+    );
   };
 }
 
@@ -304,7 +330,10 @@ export const gatherOps = family({
       },
       emit(em, node) {
         const parts = node.parts.map((p) => ('value' in p ? em.get(p.value, node.source).map((e) => (p.shift === 0 ? e : combine([e], [2 ** p.shift], 0, 0))) : p.constant.map(constantExpr)));
-        em.set(node.output, node.part.map((p, i) => parts[p]![node.index[i]!]!));
+        em.set(
+          node.output,
+          node.part.map((p, i) => parts[p]![node.index[i]!]!),
+        );
       },
     },
   },

@@ -129,7 +129,17 @@ function requantizeUnits(q: Quantizer, node: RequantizeNode, x: Ref): boolean {
       hi = Math.min(hi, node.max - z);
     }
   }
-  q.push({ kind: 'rescale', input: x.q, output: step('rounded'), shift: k, bits: width, relu, ...(scaled ? { multiplier } : {}), ...(saturate !== undefined ? { saturate } : {}), source: node.source });
+  q.push({
+    kind: 'rescale',
+    input: x.q,
+    output: step('rounded'),
+    shift: k,
+    bits: width,
+    relu,
+    ...(scaled ? { multiplier } : {}),
+    ...(saturate !== undefined ? { saturate } : {}),
+    source: node.source,
+  });
   const rounded = q.define(step('rounded'), { scale: 0, min: lo, max: hi, pending: false }, node.output);
   finishRequantize(q, node, rounded, Array.from(zero));
   return true;
@@ -151,8 +161,20 @@ function finishRequantize(q: Quantizer, node: RequantizeNode, rounded: Ref, zero
   }
   const width = (a: number, b: number, c: number) => Math.ceil(Math.log2(Math.max(b - c + 1, c - a, 1)));
   const afterMin = min === null ? [cur.min, cur.max] : [Math.max(cur.min, min), Math.max(cur.max, min)];
-  q.push({ kind: 'clamp', input: cur.q, output: node.output, min, max, minBits: min === null ? 0 : width(cur.min, cur.max, min), maxBits: max === null ? 0 : width(afterMin[0]!, afterMin[1]!, max), source: node.source });
-  q.set(node.output, q.define(node.output, { scale: 0, min: max === null ? afterMin[0]! : Math.min(afterMin[0]!, max), max: max === null ? afterMin[1]! : Math.min(afterMin[1]!, max), pending: false }, node.output));
+  q.push({
+    kind: 'clamp',
+    input: cur.q,
+    output: node.output,
+    min,
+    max,
+    minBits: min === null ? 0 : width(cur.min, cur.max, min),
+    maxBits: max === null ? 0 : width(afterMin[0]!, afterMin[1]!, max),
+    source: node.source,
+  });
+  q.set(
+    node.output,
+    q.define(node.output, { scale: 0, min: max === null ? afterMin[0]! : Math.min(afterMin[0]!, max), max: max === null ? afterMin[1]! : Math.min(afterMin[1]!, max), pending: false }, node.output),
+  );
 }
 
 /** QuantizeLinear and the requantization of the QLinear ops. */

@@ -24,10 +24,14 @@ const constant: Converter = (ctx) => {
   const { attrs } = ctx;
   if (attrs.has('value')) ctx.setConst(attrs.tensor('value'));
   else if (attrs.has('value_float')) ctx.setConst({ dtype: 'float32', shape: [], data: Float64Array.of(attrs.float('value_float')) });
-  else if (attrs.has('value_floats')) { const v = attrs.floats('value_floats'); ctx.setConst({ dtype: 'float32', shape: [v.length], data: Float64Array.from(v) }); }
-  else if (attrs.has('value_int')) ctx.setConst({ dtype: 'int64', shape: [], data: Float64Array.of(attrs.int('value_int')) });
-  else if (attrs.has('value_ints')) { const v = attrs.ints('value_ints'); ctx.setConst({ dtype: 'int64', shape: [v.length], data: Float64Array.from(v) }); }
-  else fail(ctx, `Constant without a supported value attribute (found: ${attrs.names().join(', ') || 'none'})`);
+  else if (attrs.has('value_floats')) {
+    const v = attrs.floats('value_floats');
+    ctx.setConst({ dtype: 'float32', shape: [v.length], data: Float64Array.from(v) });
+  } else if (attrs.has('value_int')) ctx.setConst({ dtype: 'int64', shape: [], data: Float64Array.of(attrs.int('value_int')) });
+  else if (attrs.has('value_ints')) {
+    const v = attrs.ints('value_ints');
+    ctx.setConst({ dtype: 'int64', shape: [v.length], data: Float64Array.from(v) });
+  } else fail(ctx, `Constant without a supported value attribute (found: ${attrs.names().join(', ') || 'none'})`);
 };
 
 const identity: Converter = (ctx) => {
@@ -86,7 +90,7 @@ export function reshapeTarget(ctx: ConvertContext, opType: string, inShape: Shap
     case 'Reshape': {
       const spec = arg ? Array.from(arg.data) : attrs.ints('shape');
       const allowZero = attrs.int('allowzero', 0) === 1;
-      const shape = spec.map((d, i) => (d === 0 && !allowZero ? inShape[i] ?? NaN : d));
+      const shape = spec.map((d, i) => (d === 0 && !allowZero ? (inShape[i] ?? NaN) : d));
       if (ctx.batchOverride && shape[0] === ctx.batchOverride.original) shape[0] = ctx.batchOverride.batch;
       const unknown = shape.filter((d) => d === -1).length;
       if (unknown > 1 || shape.some((d) => Number.isNaN(d) || d < -1)) fail(ctx, `invalid target shape [${spec.join(', ')}] for input [${inShape.join(', ')}]`);
@@ -154,7 +158,10 @@ const concat: Converter = (ctx) => {
 const transpose: Converter = (ctx) => {
   const x = input(ctx, 0, 'data');
   const shape = shapeOf(x);
-  const perm = ctx.attrs.ints('perm', shape.map((_, i) => shape.length - 1 - i));
+  const perm = ctx.attrs.ints(
+    'perm',
+    shape.map((_, i) => shape.length - 1 - i),
+  );
   if (perm.length !== shape.length || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) fail(ctx, `perm [${perm.join(', ')}] is not a permutation of ${shape.length} axes`);
   const out = transposeShape(shape, perm);
   if (x.value.kind === 'const') return ctx.setConst(gatherConst(x.value.tensor, out, transposeIndex(shape, perm)));
@@ -258,12 +265,18 @@ export const moves = family({
     concat: {
       run: (node, c) => {
         const parts = node.parts.map((p) => ('value' in p ? { shape: c.shape(p.value), data: c.value(p.value) } : { shape: p.constant.shape, data: p.constant.data }));
-        const { part, index } = concatIndex(parts.map((p) => p.shape), node.axis);
+        const { part, index } = concatIndex(
+          parts.map((p) => p.shape),
+          node.axis,
+        );
         return Float64Array.from(part, (p, i) => parts[p]!.data[index[i]!]!);
       },
       interval: (node, c) => {
         const parts = node.parts.map((p) => ('value' in p ? { shape: c.shape(p.value), v: c.interval(p.value) } : { shape: p.constant.shape, v: { lo: p.constant.data, hi: p.constant.data } }));
-        const { part, index } = concatIndex(parts.map((p) => p.shape), node.axis);
+        const { part, index } = concatIndex(
+          parts.map((p) => p.shape),
+          node.axis,
+        );
         return { lo: Float64Array.from(part, (p, i) => parts[p]!.v.lo[index[i]!]!), hi: Float64Array.from(part, (p, i) => parts[p]!.v.hi[index[i]!]!) };
       },
       quantize(q, node) {
@@ -307,7 +320,10 @@ export const moves = family({
       },
       emit: (em, node) => {
         const x = em.get(node.input, node.source);
-        em.set(node.output, Array.from(transposeIndex(em.model.values[node.input]!.shape, node.perm), (i) => x[i]!));
+        em.set(
+          node.output,
+          Array.from(transposeIndex(em.model.values[node.input]!.shape, node.perm), (i) => x[i]!),
+        );
       },
     },
     pad: {
@@ -319,18 +335,29 @@ export const moves = family({
       emit: (em, node) => {
         const x = em.get(node.input, node.source);
         const fill: LinearExpr = constantExpr(node.fill);
-        em.set(node.output, Array.from(padIndex(em.model.values[node.input]!.shape, node.pads, node.mode), (i) => (i < 0 ? fill : x[i]!)));
+        em.set(
+          node.output,
+          Array.from(padIndex(em.model.values[node.input]!.shape, node.pads, node.mode), (i) => (i < 0 ? fill : x[i]!)),
+        );
       },
     },
     concat: {
       cost(node, c) {
-        const parts = node.parts.map((p) => ('value' in p ? { shape: c.shape(p.value), kinds: c.kinds(p.value).map((k): ElementKind => (p.shift === 0 ? k : 'expr')) } : { shape: p.shape, kinds: fillKinds(p.constant.length, 'const') }));
-        const { part, index } = concatIndex(parts.map((p) => p.shape), node.axis);
+        const parts = node.parts.map((p) =>
+          'value' in p ? { shape: c.shape(p.value), kinds: c.kinds(p.value).map((k): ElementKind => (p.shift === 0 ? k : 'expr')) } : { shape: p.shape, kinds: fillKinds(p.constant.length, 'const') },
+        );
+        const { part, index } = concatIndex(
+          parts.map((p) => p.shape),
+          node.axis,
+        );
         return { constraints: 0, output: Array.from(part, (p, i) => parts[p]!.kinds[index[i]!]!) };
       },
       reference: (node, c) => {
         const parts = node.parts.map((p) => ('value' in p ? { shape: c.shape(p.value), data: c.value(p.value), k: 2 ** p.shift } : { shape: p.shape, data: p.constant, k: 1 }));
-        const { part, index } = concatIndex(parts.map((p) => p.shape), node.axis);
+        const { part, index } = concatIndex(
+          parts.map((p) => p.shape),
+          node.axis,
+        );
         return Array.from(part, (p, i) => parts[p]!.data[index[i]!]! * parts[p]!.k);
       },
       emit: (em, node) => {
@@ -339,8 +366,14 @@ export const moves = family({
             ? { shape: em.model.values[p.value]!.shape, exprs: em.get(p.value, node.source).map((e) => (p.shift === 0 ? e : combine([e], [2 ** p.shift], 0, 0))) }
             : { shape: p.shape, exprs: p.constant.map(constantExpr) },
         );
-        const { part, index: at } = concatIndex(parts.map((p) => p.shape), node.axis);
-        em.set(node.output, Array.from(part, (p, i) => parts[p]!.exprs[at[i]!]!));
+        const { part, index: at } = concatIndex(
+          parts.map((p) => p.shape),
+          node.axis,
+        );
+        em.set(
+          node.output,
+          Array.from(part, (p, i) => parts[p]!.exprs[at[i]!]!),
+        );
       },
     },
   },

@@ -159,7 +159,10 @@ export const pooling = family({
       emit(em, node) {
         const { windows, outputs } = windowsOf(em, node);
         const mult = (i: number) => (node.multiplier.length > 0 ? node.multiplier[i % outputs]! : 1);
-        em.set(node.output, windows.map((w, i) => combine(w, new Array<number>(w.length).fill(mult(i)), 0, 0)));
+        em.set(
+          node.output,
+          windows.map((w, i) => combine(w, new Array<number>(w.length).fill(mult(i)), 0, 0)),
+        );
       },
     },
     maxPool: {

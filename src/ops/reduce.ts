@@ -128,15 +128,39 @@ export const reduceOps = family({
       },
       emit(em, node) {
         const x = em.get(node.input, node.source);
-        em.set(node.output, node.windows.map((w) => (w.length === 1 ? x[w[0]!]! : combine(w.map((i) => x[i]!), new Array<number>(w.length).fill(1), 0, 0))));
+        em.set(
+          node.output,
+          node.windows.map((w) =>
+            w.length === 1
+              ? x[w[0]!]!
+              : combine(
+                  w.map((i) => x[i]!),
+                  new Array<number>(w.length).fill(1),
+                  0,
+                  0,
+                ),
+          ),
+        );
       },
     },
     reduceMax: {
-      cost: (node, c) => windowMaxCost(node.windows.map((w) => w.map((i) => c.kinds(node.input)[i]!)), node.bits),
+      cost: (node, c) =>
+        windowMaxCost(
+          node.windows.map((w) => w.map((i) => c.kinds(node.input)[i]!)),
+          node.bits,
+        ),
       reference: (node, c) => node.windows.map((w) => foldMax(node, c.value(node.input), w)),
       emit(em, node, index) {
         const x = em.get(node.input, node.source);
-        em.set(node.output, emitWindowMax(em, index, node.windows.map((w) => w.map((i) => x[i]!)), node.bits));
+        em.set(
+          node.output,
+          emitWindowMax(
+            em,
+            index,
+            node.windows.map((w) => w.map((i) => x[i]!)),
+            node.bits,
+          ),
+        );
       },
     },
   },

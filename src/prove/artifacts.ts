@@ -59,7 +59,8 @@ export async function withPrivateWeights(artifacts: Artifacts, weights: string |
   const where = typeof weights === 'string' ? weights : 'weights';
   if (!declared) throw new ProveError(`${artifacts.dir}: the model's weights are public (compiled without --weights hashed); it takes no weights file`);
   const file = typeof weights === 'string' ? readPrivateWeights(weights) : weights;
-  if (file.modelId !== artifacts.manifest.modelId) throw new ProveError(`${where}: the weights are for model ${file.modelId.slice(0, 16)}…, the artifacts are model ${artifacts.manifest.modelId.slice(0, 16)}…`);
+  if (file.modelId !== artifacts.manifest.modelId)
+    throw new ProveError(`${where}: the weights are for model ${file.modelId.slice(0, 16)}…, the artifacts are model ${artifacts.manifest.modelId.slice(0, 16)}…`);
   try {
     const { model, salt, values } = await applyWeights(artifacts.model, declared.segments, declared.commitment, file);
     return { ...artifacts, model, weights: { salt, values, file } };

@@ -165,7 +165,8 @@ interface Todo {
  */
 export async function proveBatch(artifacts: Artifacts, inputsPath: string, outDir: string, options: BatchOptions = {}): Promise<BatchSummary> {
   const t0 = performance.now();
-  if (artifacts.manifest.io.weights && !artifacts.weights) throw new ProveError(`${artifacts.dir}: the model's weights are private: load its owner's weights file first (withPrivateWeights; zkinfer prove --weights <file>)`);
+  if (artifacts.manifest.io.weights && !artifacts.weights)
+    throw new ProveError(`${artifacts.dir}: the model's weights are private: load its owner's weights file first (withPrivateWeights; zkinfer prove --weights <file>)`);
   const { records, failures } = readInputLines(inputsPath, artifacts.model.input.shape);
   const total = records.length + failures.length;
   const lock = lockOutDir(outDir);
@@ -306,7 +307,10 @@ async function proveLocked(
     let result: PooledSharedProof;
     try {
       tFirst ??= performance.now();
-      result = await pool!.proveShared(group.map((t) => ({ values: t.record.values })), { signal, abortRunning: false });
+      result = await pool!.proveShared(
+        group.map((t) => ({ values: t.record.values })),
+        { signal, abortRunning: false },
+      );
     } catch (e) {
       if (e instanceof ProofAbortedError && signal.aborted) return 'stop';
       if (e instanceof SharedInputError && group[e.index]) {
@@ -439,7 +443,12 @@ function isSameReceipt(path: string, artifacts: Artifacts, inputRaw: number[]): 
     const parsed = receiptSchema.safeParse(JSON.parse(text));
     if (!parsed.success || (!parsed.data.proof && !parsed.data.sharedProof) || !parsed.data.publicSignals) return false;
     const r = parsed.data;
-    return r.modelId === artifacts.manifest.modelId && r.keyId === artifacts.manifest.keyId && (r.input.visibility === 'public' ? r.input.raw.join() === inputRaw.join() : keptOpening(path, r, inputRaw)) && receiptDigest(r) === r.digest;
+    return (
+      r.modelId === artifacts.manifest.modelId &&
+      r.keyId === artifacts.manifest.keyId &&
+      (r.input.visibility === 'public' ? r.input.raw.join() === inputRaw.join() : keptOpening(path, r, inputRaw)) &&
+      receiptDigest(r) === r.digest
+    );
   } catch {
     return false;
   }

@@ -288,11 +288,18 @@ export class ProverPool {
         this.#pump();
         this.#maybeIdle();
       };
-      this.#piscina.run(job.task, { signal: abortRunning ? signal ?? null : null }).then(
+      this.#piscina.run(job.task, { signal: abortRunning ? (signal ?? null) : null }).then(
         (result) =>
           settle(() => {
             if (result.ok && 'shared' in result) job.resolve({ shared: result.shared, workerMs: result.workerMs, latencyMs: performance.now() - job.submitted, threadId: result.threadId });
-            else if (result.ok) job.resolve({ receipt: result.receipt, ...(result.opening ? { opening: result.opening } : {}), workerMs: result.workerMs, latencyMs: performance.now() - job.submitted, threadId: result.threadId });
+            else if (result.ok)
+              job.resolve({
+                receipt: result.receipt,
+                ...(result.opening ? { opening: result.opening } : {}),
+                workerMs: result.workerMs,
+                latencyMs: performance.now() - job.submitted,
+                threadId: result.threadId,
+              });
             else if (result.kind === 'input' && result.index !== undefined) job.reject(new SharedInputError(result.message, result.index));
             else if (result.kind === 'input') job.reject(new InputError(result.message));
             else job.reject(new ProveError(result.message, result.causeMessage ? { cause: new Error(result.causeMessage) } : {}));

@@ -72,14 +72,14 @@ export function buildReceipt(
   const weights = manifest.io.weights ? { weights: { visibility: 'hashed' as const, commitment: manifest.io.weights.commitment } } : {};
   let input: Receipt['input'];
   if (manifest.io.input.visibility === 'hashed') {
-    if (commitments.input === undefined) throw new ProveError('the model\'s input is hashed: its commitment is required');
+    if (commitments.input === undefined) throw new ProveError("the model's input is hashed: its commitment is required");
     input = { visibility: 'hashed', shape: [...model.input.shape], scale: model.input.scale, commitment: commitments.input.toString() };
   } else {
     input = publicInput(model, inputRaw);
   }
   let output: Receipt['output'];
   if (manifest.io.output.visibility === 'hashed') {
-    if (commitments.output === undefined) throw new ProveError('the model\'s output is hashed: its commitment is required');
+    if (commitments.output === undefined) throw new ProveError("the model's output is hashed: its commitment is required");
     output = { visibility: 'hashed', shape: [...model.output.shape], scale: model.output.scale, semantics: manifest.io.output.semantics, commitment: commitments.output.toString() };
   } else {
     output = {
@@ -116,8 +116,10 @@ export async function proveInferenceTimed(artifacts: Artifacts, input: ArrayLike
   for (const [k, v] of Object.entries(options.salts ?? {})) if (v !== undefined) assertFieldElement(v, `salts.${k}`);
   const { model, manifest } = artifacts;
   const inferences = inferencesOf(manifest);
-  if (inferences !== 1) throw new ProveError(`${artifacts.dir}: compiled for ${inferences ?? 'a malformed number of'} inferences per proof; prove it with shared proofs (proveShared, or zkinfer prove)`);
-  if (manifest.io.weights && !artifacts.weights) throw new ProveError(`${artifacts.dir}: the model's weights are private: load its owner's weights file first (withPrivateWeights; zkinfer prove --weights <file>)`);
+  if (inferences !== 1)
+    throw new ProveError(`${artifacts.dir}: compiled for ${inferences ?? 'a malformed number of'} inferences per proof; prove it with shared proofs (proveShared, or zkinfer prove)`);
+  if (manifest.io.weights && !artifacts.weights)
+    throw new ProveError(`${artifacts.dir}: the model's weights are private: load its owner's weights file first (withPrivateWeights; zkinfer prove --weights <file>)`);
   const inputRaw = quantizeInput(model, input);
   const expected = runReference(model, inputRaw);
   const prover = proverFor(artifacts);

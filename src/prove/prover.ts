@@ -56,7 +56,11 @@ export class Prover {
    * @returns snarkjs's proof and public signals, and the time of each part in ms
    * @throws {ProveError} when the witness cannot be computed (an input the circuit rejects) or proving fails
    */
-  async prove(inputRaw: readonly number[], context: bigint, extra: Readonly<Record<string, bigint | readonly bigint[]>> = {}): Promise<{ proof: snarkjs.Groth16Proof; publicSignals: string[]; witnessMs: number; proveMs: number }> {
+  async prove(
+    inputRaw: readonly number[],
+    context: bigint,
+    extra: Readonly<Record<string, bigint | readonly bigint[]>> = {},
+  ): Promise<{ proof: snarkjs.Groth16Proof; publicSignals: string[]; witnessMs: number; proveMs: number }> {
     return this.proveSignals({ in: inputRaw.map((v) => encodeSigned(BigInt(v))), ctx: context, ...extra });
   }
 

@@ -54,7 +54,8 @@ export interface SharedProveResult {
 export async function proveShared(artifacts: Artifacts, inputs: readonly SharedInput[], options: { createdAt?: string } = {}): Promise<SharedProveResult> {
   const { manifest, model } = artifacts;
   const n = inferencesOf(manifest);
-  if (n === undefined || n < 2) throw new ProveError(`${artifacts.dir}: compiled for ${n ?? 'a malformed number of'} inference${n === 1 ? '' : 's'} per proof; shared proofs need artifacts compiled with --inferences N (N ≥ 2)`);
+  if (n === undefined || n < 2)
+    throw new ProveError(`${artifacts.dir}: compiled for ${n ?? 'a malformed number of'} inference${n === 1 ? '' : 's'} per proof; shared proofs need artifacts compiled with --inferences N (N ≥ 2)`);
   if (!manifest.keyId) throw new ProveError(`${artifacts.dir}: compiled without a setup (no key id)`);
   if (inputs.length < 1 || inputs.length > n) throw new InvalidArgumentError(`expected 1 to ${n} inputs for one shared proof, got ${inputs.length}`);
   const { createdAt } = checkOptions({ createdAt: options.createdAt, nonce: '00' });

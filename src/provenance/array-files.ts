@@ -45,7 +45,16 @@ export async function readIdxHeader(reader: ByteReader): Promise<ArrayHeader> {
 }
 
 const NPY_KINDS: Record<string, ArrayHeader['dtype']> = {
-  u1: 'uint8', i1: 'int8', u2: 'uint16', i2: 'int16', i4: 'int32', u4: 'uint32', i8: 'int64', u8: 'uint64', f4: 'float32', f8: 'float64',
+  u1: 'uint8',
+  i1: 'int8',
+  u2: 'uint16',
+  i2: 'int16',
+  i4: 'int32',
+  u4: 'uint32',
+  i8: 'int64',
+  u8: 'uint64',
+  f4: 'float32',
+  f8: 'float64',
 };
 
 /**
@@ -67,7 +76,11 @@ export async function readNpyHeader(reader: ByteReader): Promise<ArrayHeader> {
   if (fortran[1] === 'True') throw new ProvenanceError(`${reader.path}: Fortran-ordered arrays are not supported; save it C-ordered (numpy.ascontiguousarray)`);
   const dtype = NPY_KINDS[`${descr[2]}${descr[3]}`];
   if (!dtype) throw new ProvenanceError(`${reader.path}: NPY dtype '${descr[1]}${descr[2]}${descr[3]}' is not supported`);
-  const shape = shapeText[1]!.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const shape = shapeText[1]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ProvenanceError(`${reader.path}: malformed NPY shape (${shapeText[1]})`);
   const width = Number(descr[3]);
   return { dtype, width, shape, littleEndian: width === 1 || descr[1] === '<' || (descr[1] === '=' && isLittleEndianHost()) || descr[1] === '|' };

@@ -96,7 +96,8 @@ export function loadAttributionModel(dir: string): AttributionModel {
     throw new ProvenanceError(`${path}: missing quantized model (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
   }
   const quantizedSha256 = sha256Hex(bytes);
-  if (quantizedSha256 !== manifest.files.quantized.sha256) throw new ProvenanceError(`${path}: does not match the manifest (sha256 ${quantizedSha256.slice(0, 12)}…, expected ${manifest.files.quantized.sha256.slice(0, 12)}…)`);
+  if (quantizedSha256 !== manifest.files.quantized.sha256)
+    throw new ProvenanceError(`${path}: does not match the manifest (sha256 ${quantizedSha256.slice(0, 12)}…, expected ${manifest.files.quantized.sha256.slice(0, 12)}…)`);
   const model = JSON.parse(bytes.toString('utf8')) as QModel;
   return { dir, manifest, model, quantizedSha256, rm: representationModel(model) };
 }
@@ -222,8 +223,10 @@ export interface ReceiptToAttribute {
 export async function attributeReceipts(a: Attributor, receipts: readonly ReceiptToAttribute[], k: number, options: { openInput?: InputOpener } = {}): Promise<Attribution[]> {
   const { manifest, rm, model } = a.model;
   const ranked = receipts.map(({ receipt, where }) => {
-    if (receipt.modelId !== manifest.modelId) throw new ProvenanceError(`${where}: the receipt is for model ${receipt.modelId.slice(0, 16)}…, the artifacts are model ${manifest.modelId.slice(0, 16)}…`);
-    if (receipt.input.shape.join() !== model.input.shape.join() || receipt.input.scale !== model.input.scale) throw new ProvenanceError(`${where}: the receipt input does not have the model's shape and scale`);
+    if (receipt.modelId !== manifest.modelId)
+      throw new ProvenanceError(`${where}: the receipt is for model ${receipt.modelId.slice(0, 16)}…, the artifacts are model ${manifest.modelId.slice(0, 16)}…`);
+    if (receipt.input.shape.join() !== model.input.shape.join() || receipt.input.scale !== model.input.scale)
+      throw new ProvenanceError(`${where}: the receipt input does not have the model's shape and scale`);
     const raw = queryInput(receipt, where, options.openInput);
     const size = model.input.shape.reduce((x, y) => x * y, 1);
     if (raw.length !== size) throw new ProvenanceError(`${where}: the receipt input has ${raw.length} values, the model takes ${size}`);

@@ -48,7 +48,13 @@ export type RecomputedIndex = Awaited<ReturnType<typeof buildIndex>>;
  * attributions with one pass over the data).
  * @throws {ProvenanceError} when the data does not match the commitment
  */
-export function recomputeRepresentations(m: AttributionModel, commitment: DatasetCommitment, dataPath: string, transform: { divisor: number }, options: Pick<CheckAttributionOptions, 'split' | 'commitmentSource' | 'onProgress'> = {}): Promise<RecomputedIndex> {
+export function recomputeRepresentations(
+  m: AttributionModel,
+  commitment: DatasetCommitment,
+  dataPath: string,
+  transform: { divisor: number },
+  options: Pick<CheckAttributionOptions, 'split' | 'commitmentSource' | 'onProgress'> = {},
+): Promise<RecomputedIndex> {
   return buildIndex(m.rm, { modelId: m.manifest.modelId, quantizedSha256: m.quantizedSha256 }, commitment, dataPath, {
     split: options.split ?? commitment.source.split,
     transform,
@@ -64,7 +70,13 @@ export function recomputeRepresentations(m: AttributionModel, commitment: Datase
  *   an exhaustive check without another pass over the data
  * @throws {ProvenanceError} only when the data given does not match the commitment
  */
-export async function checkAttribution(value: unknown, m: AttributionModel, commitment: DatasetCommitment, options: CheckAttributionOptions = {}, recomputed?: RecomputedIndex): Promise<AttributionVerdict> {
+export async function checkAttribution(
+  value: unknown,
+  m: AttributionModel,
+  commitment: DatasetCommitment,
+  options: CheckAttributionOptions = {},
+  recomputed?: RecomputedIndex,
+): Promise<AttributionVerdict> {
   const where = options.where ?? 'attribution';
   const exhaustive = recomputed !== undefined || options.dataPath !== undefined;
   const fail = (reason: string): AttributionVerdict => ({ valid: false, reason: `${where}: ${reason}`, exhaustive });
@@ -75,7 +87,8 @@ export async function checkAttribution(value: unknown, m: AttributionModel, comm
 
   // The model, the dataset and the receipt named.
   if (a.modelId !== manifest.modelId) return fail(`made with model ${a.modelId.slice(0, 16)}…, the artifacts are model ${manifest.modelId.slice(0, 16)}…`);
-  if (a.dataset.root !== commitment.root || a.dataset.leafCount !== commitment.leafCount) return fail(`ranks dataset ${a.dataset.root.slice(0, 16)}…, not the committed ${commitment.root.slice(0, 16)}…`);
+  if (a.dataset.root !== commitment.root || a.dataset.leafCount !== commitment.leafCount)
+    return fail(`ranks dataset ${a.dataset.root.slice(0, 16)}…, not the committed ${commitment.root.slice(0, 16)}…`);
   let bound: boolean;
   try {
     bound = datasetBoundToModel(m, commitment, options.commitmentSource ?? 'the commitment');
@@ -85,13 +98,15 @@ export async function checkAttribution(value: unknown, m: AttributionModel, comm
   }
   if (a.dataset.boundToModel !== bound) return fail(`says the dataset is ${a.dataset.boundToModel ? '' : 'not '}bound to the model by its signed provenance record; it is${bound ? '' : ' not'}`);
   const r = a.representation;
-  if (r.value !== rm.spec.value || r.size !== rm.spec.size || r.scale !== rm.spec.scale) return fail(`representation "${r.value}" (${r.size} values) is not the model's penultimate value "${rm.spec.value}" (${rm.spec.size})`);
+  if (r.value !== rm.spec.value || r.size !== rm.spec.size || r.scale !== rm.spec.scale)
+    return fail(`representation "${r.value}" (${r.size} values) is not the model's penultimate value "${rm.spec.value}" (${rm.spec.size})`);
   if (a.input.shape.join() !== model.input.shape.join() || a.input.scale !== model.input.scale || a.input.raw.length !== model.input.shape.reduce((x, y) => x * y, 1)) {
     return fail("the input does not have the model's shape and scale");
   }
   if (options.receipt) {
     const rc = options.receipt;
-    if (rc.digest !== a.receipt.digest || rc.input.commitment !== a.receipt.inputCommitment || rc.modelId !== a.modelId) return fail('it answers another receipt (digest, input commitment or model differ)');
+    if (rc.digest !== a.receipt.digest || rc.input.commitment !== a.receipt.inputCommitment || rc.modelId !== a.modelId)
+      return fail('it answers another receipt (digest, input commitment or model differ)');
     if (options.openInput) {
       if (options.openInput(rc).join() !== a.input.raw.join()) return fail("its input differs from the receipt's opened input");
     } else if (rc.input.visibility !== 'public' || rc.input.raw.join() !== a.input.raw.join()) return fail("its input differs from the receipt's");
@@ -126,7 +141,8 @@ export async function checkAttribution(value: unknown, m: AttributionModel, comm
     if (d !== n.distance) return fail(`${at} (sample ${n.index}): distance ${n.distance} is stated, re-execution gives ${d}`);
     if (i > 0) {
       const p = a.neighbours[i - 1]!;
-      if (p.distance > n.distance || (p.distance === n.distance && p.index >= n.index)) return fail(`${at} (sample ${n.index}, distance ${n.distance}) is ranked after sample ${p.index} (distance ${p.distance}): not in (distance, index) order`);
+      if (p.distance > n.distance || (p.distance === n.distance && p.index >= n.index))
+        return fail(`${at} (sample ${n.index}, distance ${n.distance}) is ranked after sample ${p.index} (distance ${p.distance}): not in (distance, index) order`);
     }
   }
   const shares = sharesOf(a.neighbours);

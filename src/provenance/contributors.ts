@@ -21,9 +21,7 @@ import { readJsonFile } from './files.js';
 export const CONTRIBUTORS_FORMAT = 'zkinfer.contributors/1';
 
 /** Contributor ids: ASCII letters, digits and . _ @ + -, up to 128, starting with a letter or digit. */
-export const contributorIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/, 'expected a contributor id: letters, digits and . _ @ + - (at most 128), starting with a letter or digit');
+export const contributorIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/, 'expected a contributor id: letters, digits and . _ @ + - (at most 128), starting with a letter or digit');
 
 /** A 32-byte Ed25519 public key as lowercase hex. */
 export const publicKeyHexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'expected an Ed25519 public key: 64 lowercase hex digits');
@@ -73,9 +71,7 @@ export function parseContributorMap(value: unknown, where: string): ContributorM
     map.assign.forEach((r, i) => {
       if (!ids.has(r.contributor)) throw new ProvenanceError(`${where}: "assign.${i}.contributor": "${r.contributor}" is not declared in "contributors"`);
       if (r.from !== next) {
-        throw new ProvenanceError(
-          `${where}: "assign.${i}": range [${r.from}, ${r.to}) should start at ${next} (ranges must be in order, contiguous from 0, without gaps or overlaps)`,
-        );
+        throw new ProvenanceError(`${where}: "assign.${i}": range [${r.from}, ${r.to}) should start at ${next} (ranges must be in order, contiguous from 0, without gaps or overlaps)`);
       }
       if (r.to <= r.from) throw new ProvenanceError(`${where}: "assign.${i}": range [${r.from}, ${r.to}) is empty`);
       next = r.to;

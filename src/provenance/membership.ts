@@ -110,7 +110,9 @@ export async function proveMembership(commitment: DatasetCommitment, requested: 
   requested.forEach((r, i) => {
     if (!found.has(i)) {
       const h = Buffer.from(hashSample(r.sample)).toString('hex');
-      throw new ProvenanceError(`${r.where}: the sample (sha256 ${h.slice(0, 16)}…) is not in the committed dataset (${commitment.leafCount} samples, root ${commitment.root.slice(0, 16)}…); no proof written`);
+      throw new ProvenanceError(
+        `${r.where}: the sample (sha256 ${h.slice(0, 16)}…) is not in the committed dataset (${commitment.leafCount} samples, root ${commitment.root.slice(0, 16)}…); no proof written`,
+      );
     }
   });
   const tree = new MerkleTree(hashes);
@@ -145,7 +147,13 @@ export function checkMembershipEntry(commitment: DatasetCommitment, entry: Membe
   }
   if (!commitment.contributors.some((c) => c.id === entry.contributor)) return `${where}: contributor "${entry.contributor}" is not in the commitment`;
   const leaf = hashLeaf(leafData(hashSample(sample), entry.contributor));
-  const ok = verifyInclusion(entry.index, commitment.leafCount, leaf, entry.path.map((h) => Buffer.from(h, 'hex')), Buffer.from(commitment.root, 'hex'));
+  const ok = verifyInclusion(
+    entry.index,
+    commitment.leafCount,
+    leaf,
+    entry.path.map((h) => Buffer.from(h, 'hex')),
+    Buffer.from(commitment.root, 'hex'),
+  );
   return ok ? undefined : `${where}: the Merkle path does not lead from sample ${entry.index} (contributor "${entry.contributor}") to the committed root`;
 }
 
@@ -167,7 +175,11 @@ export function verifyMembership(commitment: DatasetCommitment, proof: unknown, 
   if (!parsed.success) return { valid: false, reasons: [`${where}: invalid membership proof at ${zodIssue(parsed.error)}`], entries: 0 };
   const p = parsed.data as MembershipProof;
   if (p.datasetRoot !== commitment.root || p.leafCount !== commitment.leafCount) {
-    return { valid: false, reasons: [`${where}: proves membership in dataset ${p.datasetRoot.slice(0, 16)}… (${p.leafCount} samples), not the committed ${commitment.root.slice(0, 16)}… (${commitment.leafCount})`], entries: 0 };
+    return {
+      valid: false,
+      reasons: [`${where}: proves membership in dataset ${p.datasetRoot.slice(0, 16)}… (${p.leafCount} samples), not the committed ${commitment.root.slice(0, 16)}… (${commitment.leafCount})`],
+      entries: 0,
+    };
   }
   const reasons = p.proofs.flatMap((e, i) => checkMembershipEntry(commitment, e, `${where} "proofs.${i}"`) ?? []);
   return { valid: reasons.length === 0, reasons, entries: p.proofs.length };

@@ -97,7 +97,7 @@ export class MerkleTree {
       for (const level of innerLevels) this.levels.push(level.slice());
       return;
     }
-    for (let level = this.levels[0]!; level.length >= 2; ) {
+    for (let level = this.levels[0]!; level.length >= 2;) {
       const up: Uint8Array[] = new Array(level.length >> 1);
       for (let i = 0; i < up.length; i++) up[i] = hashNode(level[2 * i]!, level[2 * i + 1]!);
       this.levels.push(up);

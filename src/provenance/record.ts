@@ -105,7 +105,7 @@ export interface RecordInput {
 /** A record's datasets as listed in it. */
 function datasetEntries(input: RecordInput): RecordDataset[] {
   return input.datasets.map(({ commitment: c, name }) => ({
-    ...(name ?? c.name ? { name: name ?? c.name } : {}),
+    ...((name ?? c.name) ? { name: name ?? c.name } : {}),
     root: c.root,
     leafCount: c.leafCount,
     contributors: c.contributors.map((x) => ({ ...x })),
@@ -196,9 +196,7 @@ export function checkProvenanceRecord(value: unknown, options: CheckRecordOption
     throw new ProvenanceError(`${where}: signed by trainer key ${record.trainer.publicKey.slice(0, 16)}…, which is not a trusted trainer key`);
   }
   if (options.onnx && options.onnx.sha256 !== record.model.onnxSha256) {
-    throw new ProvenanceError(
-      `${where}: the record is for an ONNX file with sha256 ${record.model.onnxSha256.slice(0, 16)}…, not ${options.onnx.name} (sha256 ${options.onnx.sha256.slice(0, 16)}…)`,
-    );
+    throw new ProvenanceError(`${where}: the record is for an ONNX file with sha256 ${record.model.onnxSha256.slice(0, 16)}…, not ${options.onnx.name} (sha256 ${options.onnx.sha256.slice(0, 16)}…)`);
   }
   const signed = record.contributions.map((c) => ({ datasetRoot: c.datasetRoot, contributor: c.contributor }));
   const unsigned = record.datasets.flatMap((d) =>

@@ -86,7 +86,13 @@ export function decodeIndex(bytes: Uint8Array, expected: IndexBinding, where: st
   const damaged = (why: string) => new ProvenanceError(`${where}: the representation index is damaged (${why}); delete it to rebuild`);
   if (buf.length < 12 + 32 || !buf.subarray(0, 8).equals(MAGIC)) throw damaged('bad magic');
   const body = buf.subarray(0, buf.length - 32);
-  if (!createHash('sha256').update(body).digest().equals(buf.subarray(buf.length - 32))) throw damaged('checksum mismatch');
+  if (
+    !createHash('sha256')
+      .update(body)
+      .digest()
+      .equals(buf.subarray(buf.length - 32))
+  )
+    throw damaged('checksum mismatch');
   const headerLen = buf.readUInt32LE(8);
   let header: Record<string, any>;
   try {

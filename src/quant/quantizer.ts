@@ -56,7 +56,11 @@ export class Quantizer {
   private readonly state = new Map<string, Ref>();
   transform?: OutputTransform;
 
-  constructor(readonly graph: Graph, private readonly ranges: Ranges, readonly opts: QuantOptions) {}
+  constructor(
+    readonly graph: Graph,
+    private readonly ranges: Ranges,
+    readonly opts: QuantOptions,
+  ) {}
 
   /** Largest |value| of a float value (calibrated or interval), 0 if unknown. */
   range(floatName: string): number {

@@ -76,7 +76,11 @@ export interface WeightSegment {
 /** A weight segment's circuit signal name: `w<node>` or `b<node>`. */
 export const segmentSignal = (s: Pick<WeightSegment, 'node' | 'tensor'>): string => `${s.tensor === 'weight' ? 'w' : 'b'}${s.node}`;
 
-const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/, 'expected a decimal field element').max(80).refine((s) => BigInt(s) < FIELD_MODULUS, 'expected a field element below p');
+const decimal = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)$/, 'expected a decimal field element')
+  .max(80)
+  .refine((s) => BigInt(s) < FIELD_MODULUS, 'expected a field element below p');
 
 /** The private weights file: the model owner's secret. */
 export const privateWeightsSchema = z.strictObject({
@@ -191,12 +195,7 @@ export function weightLayers(model: QModel): PrivateWeights['layers'] {
  * @returns the full model and the weights' circuit inputs
  * @throws {RangeError} naming what does not match
  */
-export async function applyWeights(
-  stripped: QModel,
-  segments: readonly WeightSegment[],
-  commitment: string,
-  weights: PrivateWeights,
-): Promise<{ model: QModel; salt: bigint; values: number[][] }> {
+export async function applyWeights(stripped: QModel, segments: readonly WeightSegment[], commitment: string, weights: PrivateWeights): Promise<{ model: QModel; salt: bigint; values: number[][] }> {
   if (weights.commitment !== commitment) throw new RangeError(`the weights file is for weight commitment ${weights.commitment.slice(0, 16)}…, the artifacts declare ${commitment.slice(0, 16)}…`);
   const byNode = new Map(weights.layers.map((l) => [l.node, l]));
   const nodes = stripped.nodes.map((n, i) => {

@@ -28,7 +28,8 @@ export function readTokens(path: string): Buffer[] {
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    if (line.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(line)) throw new InvalidArgumentError(`${path}:${i + 1}: a token must be at least ${MIN_TOKEN_LENGTH} printable characters without spaces`);
+    if (line.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(line))
+      throw new InvalidArgumentError(`${path}:${i + 1}: a token must be at least ${MIN_TOKEN_LENGTH} printable characters without spaces`);
     tokens.push(digest(line));
   });
   if (tokens.length === 0) throw new InvalidArgumentError(`${path}: no tokens (one a line)`);

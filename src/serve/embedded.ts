@@ -117,11 +117,14 @@ export class EmbeddedBackend implements JobBackend {
             job.state = 'waiting';
             job.error = message;
             this.#waiting++;
-            const timer = setTimeout(() => {
-              this.#timers.delete(timer);
-              this.#waiting--;
-              this.#enqueue(job);
-            }, this.#options.backoffMs * 2 ** (job.attempts - 1));
+            const timer = setTimeout(
+              () => {
+                this.#timers.delete(timer);
+                this.#waiting--;
+                this.#enqueue(job);
+              },
+              this.#options.backoffMs * 2 ** (job.attempts - 1),
+            );
             this.#timers.add(timer);
           }
           this.#settle(lane);

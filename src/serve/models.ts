@@ -41,11 +41,14 @@ export class ModelRegistry {
       const { manifest } = tee;
       // A hashed model's openings (values and salts) belong to the data owner; the service has nowhere to hand them.
       if (manifest.io.input.visibility !== 'public' || manifest.io.output.visibility !== 'public') {
-        throw new InvalidArgumentError(`${dir}: the service serves models with public input and output; this model's input is ${manifest.io.input.visibility} and output ${manifest.io.output.visibility} (prove it with \`zkinfer prove\`, which writes the opening)`);
+        throw new InvalidArgumentError(
+          `${dir}: the service serves models with public input and output; this model's input is ${manifest.io.input.visibility} and output ${manifest.io.output.visibility} (prove it with \`zkinfer prove\`, which writes the opening)`,
+        );
       }
       // One job proves one inference and writes one receipt with its own proof; shared proofs are batch proving's.
       const inferences = manifest.circuit.inferences;
-      if (inferences !== undefined && inferences > 1) throw new InvalidArgumentError(`${dir}: the service proves one inference per proof; this model proves ${inferences} per proof (prove it with \`zkinfer prove --inputs\`)`);
+      if (inferences !== undefined && inferences > 1)
+        throw new InvalidArgumentError(`${dir}: the service proves one inference per proof; this model proves ${inferences} per proof (prove it with \`zkinfer prove --inputs\`)`);
       const held = this.#models.get(manifest.modelId);
       if (held) throw new InvalidArgumentError(`${dir}: holds model ${manifest.modelId}, already loaded from ${held.dir}`);
       this.#models.set(manifest.modelId, { dir: tee.dir, manifest, model: tee.model, tee, key: loadPolicyKey(folder), provable: manifest.files.zkey !== null && manifest.keyId !== null });

@@ -41,7 +41,15 @@ export interface RedisBackendOptions {
   jobOptions?: JobsOptions;
 }
 
-const STATE: Record<string, JobStatus['state']> = { waiting: 'waiting', 'waiting-children': 'waiting', prioritized: 'waiting', delayed: 'waiting', active: 'active', completed: 'completed', failed: 'failed' };
+const STATE: Record<string, JobStatus['state']> = {
+  waiting: 'waiting',
+  'waiting-children': 'waiting',
+  prioritized: 'waiting',
+  delayed: 'waiting',
+  active: 'active',
+  completed: 'completed',
+  failed: 'failed',
+};
 
 /** Proof jobs on BullMQ queues. */
 export class RedisBackend implements JobBackend {

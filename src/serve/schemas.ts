@@ -78,7 +78,10 @@ export const healthResponseSchema = z.object({ status: z.enum(['ok', 'unavailabl
  */
 export function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0]!;
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+  const path = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+    .join('.')
+    .replace(/\.\[/g, '[');
   if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}${path ? ` in ${path}` : ''}`;
   return path ? `${path}: ${issue.message}` : issue.message;
 }
@@ -98,14 +101,21 @@ export function openApiDocument(version: string): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: { title: 'zkinfer', version, description: 'Verifiable inference: TEE-attested answers at once, Groth16 proofs in the background.' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a token from the server\'s --tokens file; without --tokens only loopback clients are served' } } },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: "a token from the server's --tokens file; without --tokens only loopback clients are served" } } },
     paths: {
       '/v1/infer': {
         post: {
           summary: 'run the fast path: the attested receipt at once, and the id of the job proving it',
           security: auth,
           requestBody: body(inferRequestSchema),
-          responses: { '200': ok('the attested receipt and the proof job', inferResponseSchema), ...common, '401': err('missing or wrong bearer token'), '403': err('not a loopback client (no --tokens)'), '404': err('unknown model'), '503': err('the job queue is full or unavailable') },
+          responses: {
+            '200': ok('the attested receipt and the proof job', inferResponseSchema),
+            ...common,
+            '401': err('missing or wrong bearer token'),
+            '403': err('not a loopback client (no --tokens)'),
+            '404': err('unknown model'),
+            '503': err('the job queue is full or unavailable'),
+          },
         },
       },
       '/v1/prove': {
@@ -113,7 +123,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: 'queue proofs for one input or many; the same model, input and nonce give the same job',
           security: auth,
           requestBody: body(proveRequestSchema),
-          responses: { '202': ok('the jobs, in the order of the inputs', proveResponseSchema), ...common, '401': err('missing or wrong bearer token'), '403': err('not a loopback client (no --tokens)'), '404': err('unknown model'), '503': err('the job queue is full or unavailable') },
+          responses: {
+            '202': ok('the jobs, in the order of the inputs', proveResponseSchema),
+            ...common,
+            '401': err('missing or wrong bearer token'),
+            '403': err('not a loopback client (no --tokens)'),
+            '404': err('unknown model'),
+            '503': err('the job queue is full or unavailable'),
+          },
         },
       },
       '/v1/jobs/{id}': {

@@ -71,7 +71,10 @@ export type Phase2Chain = z.infer<typeof phase2ChainSchema>;
 /** The manifest's declaration of private weights. */
 export const weightsDeclarationSchema = z.strictObject({
   visibility: z.literal('hashed'),
-  commitment: z.string().regex(/^(0|[1-9][0-9]*)$/).max(80),
+  commitment: z
+    .string()
+    .regex(/^(0|[1-9][0-9]*)$/)
+    .max(80),
   /** Weights and biases committed. */
   count: z.number().int().positive(),
   segments: z.array(z.strictObject({ node: z.number().int().min(0), tensor: z.enum(['weight', 'bias']), count: z.number().int().positive(), min: z.number().int(), max: z.number().int() })).min(1),
@@ -82,7 +85,10 @@ export const manifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
   name: z.string(),
   modelId: z.string().regex(/^[0-9a-f]{64}$/),
-  keyId: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  keyId: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
   files: z.object({
     /** The ONNX file compiled; null for a model with private weights, whose ONNX file stays with its owner. */
     onnx: fileSchema.nullable(),
@@ -123,7 +129,17 @@ export const manifestSchema = z.object({
     weights: weightsDeclarationSchema.optional(),
   }),
   quantization: z.record(z.string(), z.unknown()),
-  circuit: z.object({ constraints: z.number(), wires: z.number(), publicInputs: z.number(), publicOutputs: z.number(), commitmentSignals: z.number().int().min(0).max(3).optional(), contextSignals: z.literal(1), inferences: z.number().int().min(2).optional(), gadgets: z.record(z.string(), z.number()), optimization: z.string() }),
+  circuit: z.object({
+    constraints: z.number(),
+    wires: z.number(),
+    publicInputs: z.number(),
+    publicOutputs: z.number(),
+    commitmentSignals: z.number().int().min(0).max(3).optional(),
+    contextSignals: z.literal(1),
+    inferences: z.number().int().min(2).optional(),
+    gadgets: z.record(z.string(), z.number()),
+    optimization: z.string(),
+  }),
   setup: z
     .object({
       /**

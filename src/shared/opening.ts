@@ -18,7 +18,11 @@ import { isHashedOutput, type Receipt } from './receipt.js';
 
 export const OPENING_FORMAT = 'zkinfer.opening/1';
 
-const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/, 'expected a decimal field element').max(80).refine((s) => BigInt(s) < FIELD_MODULUS, 'expected a field element below p');
+const decimal = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)$/, 'expected a decimal field element')
+  .max(80)
+  .refine((s) => BigInt(s) < FIELD_MODULUS, 'expected a field element below p');
 const tensorOpeningSchema = z.strictObject({ raw: z.array(z.number().int()), salt: decimal });
 
 export const openingSchema = z.strictObject({

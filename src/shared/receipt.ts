@@ -34,7 +34,10 @@ export const RECEIPT_FORMAT = 'zkinfer.receipt/2';
 export const PROBABILITY_TOLERANCE = 1e-9;
 
 const hex = (len?: number) => (len ? z.string().regex(new RegExp(`^[0-9a-f]{${len}}$`)) : z.string().regex(/^[0-9a-f]*$/));
-const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/, 'expected a decimal field element').max(80);
+const decimal = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)$/, 'expected a decimal field element')
+  .max(80);
 const nonce = z.string().refine(isNonce, 'expected 2 to 1024 lowercase hex digits (an even number)');
 const time = z.string().refine(isReceiptTime, 'expected an ISO 8601 UTC time with milliseconds, as 2026-12-02T07:04:44.123Z');
 const integers = z.array(z.number().int());
@@ -69,25 +72,24 @@ export type TeeOutput = z.infer<typeof teeOutputSchema>;
  * `document` is evidence; every other field says what it must bind, and a verifier checks
  * each against the document and the receipt.
  */
-export const attestationSchema = z
-  .strictObject({
-    /** Who made the document: an attestation vendor's name (`dev`, `nitro`, …: the registry in src/tee/registry.ts decides which exist). */
-    provider: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected an attestation vendor name'),
-    /** The document's encoding (each vendor's `format`, src/tee/registry.ts `ATTESTATION_FORMATS`). */
-    format: z.string(),
-    /** Whether the provider claims hardware backing; a verifier decides from the format, never from this flag. */
-    hardware: z.boolean(),
-    /** The attestation document, base64 (dev: JSON; nitro: the NSM's COSE_Sign1 CBOR; see each vendor). */
-    document: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
-    /** The receipt digest the document carries as user data (the TEE receipt's digest). */
-    digest: hex(64),
-    /** The nonce the document carries; equal to the receipt nonce. */
-    nonce,
-    /** When the TEE asked for the document; equal to the receipt's createdAt, which the digest binds (verifiers use the document's signed time). */
-    createdAt: time,
-    /** The TEE's output whose integers the attested digest covers. */
-    output: teeOutputSchema,
-  });
+export const attestationSchema = z.strictObject({
+  /** Who made the document: an attestation vendor's name (`dev`, `nitro`, …: the registry in src/tee/registry.ts decides which exist). */
+  provider: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected an attestation vendor name'),
+  /** The document's encoding (each vendor's `format`, src/tee/registry.ts `ATTESTATION_FORMATS`). */
+  format: z.string(),
+  /** Whether the provider claims hardware backing; a verifier decides from the format, never from this flag. */
+  hardware: z.boolean(),
+  /** The attestation document, base64 (dev: JSON; nitro: the NSM's COSE_Sign1 CBOR; see each vendor). */
+  document: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
+  /** The receipt digest the document carries as user data (the TEE receipt's digest). */
+  digest: hex(64),
+  /** The nonce the document carries; equal to the receipt nonce. */
+  nonce,
+  /** When the TEE asked for the document; equal to the receipt's createdAt, which the digest binds (verifiers use the document's signed time). */
+  createdAt: time,
+  /** The TEE's output whose integers the attested digest covers. */
+  output: teeOutputSchema,
+});
 export type Attestation = z.infer<typeof attestationSchema>;
 
 /** A public input: its integers, and their SHA-256 commitment (see {@link inputCommitment}). */
@@ -141,7 +143,11 @@ export const sharedProofRefSchema = z.strictObject({
   /** SHA-256 of the shared-proof file's canonical content; the file is `proofs/<digest>.json` beside the receipt. */
   digest: hex(64),
   /** The receipt's slot: its public signals are the proof's `[slot·K, (slot+1)·K)`. */
-  slot: z.number().int().min(0).max(MAX_INFERENCES - 1),
+  slot: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_INFERENCES - 1),
 });
 export type SharedProofRef = z.infer<typeof sharedProofRefSchema>;
 /**

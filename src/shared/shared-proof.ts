@@ -29,7 +29,10 @@ export const SHARED_PROOF_FORMAT = 'zkinfer.shared-proof/1';
 export const SHARED_PROOF_DIR = 'proofs';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/, 'expected a decimal field element').max(80);
+const decimal = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)$/, 'expected a decimal field element')
+  .max(80);
 
 /** A shared-proof file. */
 export const sharedProofSchema = z.strictObject({

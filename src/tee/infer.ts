@@ -53,7 +53,8 @@ const onnxBytes = new WeakMap<TeeArtifacts, Uint8Array>();
 export function loadTeeArtifacts(folder: string | ArtifactsFolder): TeeArtifacts {
   const opened = openArtifacts(folder);
   const { dir, manifest } = opened;
-  if (!manifest.files.onnx || manifest.io.weights) throw new ZkinferError(`${dir}: the model's weights are private (--weights hashed); the TEE path needs the ONNX file and serves public-weight models only`);
+  if (!manifest.files.onnx || manifest.io.weights)
+    throw new ZkinferError(`${dir}: the model's weights are private (--weights hashed); the TEE path needs the ONNX file and serves public-weight models only`);
   const onnx = readCheckedArtifact(opened, 'onnx');
   const model = JSON.parse(readCheckedArtifact(opened, 'quantized').toString('utf8')) as QModel;
   const artifacts: TeeArtifacts = { dir, manifest, model, onnxPath: join(dir, manifest.files.onnx.path) };
@@ -154,7 +155,9 @@ export async function inferAttested(artifacts: TeeArtifacts, input: ArrayLike<nu
   }
   const { manifest, model } = artifacts;
   if (manifest.io.input.visibility !== 'public' || manifest.io.output.visibility !== 'public') {
-    throw new ZkinferError(`${artifacts.dir}: the TEE path serves models with public input and output; this model's input is ${manifest.io.input.visibility} and output ${manifest.io.output.visibility} (prove it with \`zkinfer prove\`)`);
+    throw new ZkinferError(
+      `${artifacts.dir}: the TEE path serves models with public input and output; this model's input is ${manifest.io.input.visibility} and output ${manifest.io.output.visibility} (prove it with \`zkinfer prove\`)`,
+    );
   }
   const t0 = performance.now();
   const { inputRaw, output } = await runTee(artifacts, input);

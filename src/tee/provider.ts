@@ -51,7 +51,10 @@ export const MAX_PUBLIC_KEY_BYTES = 1024;
  * @throws {InvalidArgumentError} "expected <name> to be 1 to 512 bytes, got N"
  */
 export function assertRequest(request: AttestationRequest): void {
-  for (const [name, bytes] of [['userData', request.userData], ['nonce', request.nonce]] as const) {
+  for (const [name, bytes] of [
+    ['userData', request.userData],
+    ['nonce', request.nonce],
+  ] as const) {
     if (!(bytes instanceof Uint8Array) || bytes.length === 0 || bytes.length > MAX_BINDING_BYTES) {
       throw new InvalidArgumentError(`expected ${name} to be 1 to ${MAX_BINDING_BYTES} bytes, got ${bytes instanceof Uint8Array ? bytes.length : typeof bytes}`);
     }

@@ -75,7 +75,8 @@ export async function verifyReceiptAttestation(receipt: Receipt, options: Receip
     const t = options.outputTransform ?? fail('the attested output has probabilities, but the model has no output transform');
     const expected = softmax(values, output.shape, t.axis, t.coerce2d, t.log === true);
     for (let i = 0; i < n; i++) {
-      if (!(Math.abs(expected[i]! - probabilities[i]!) <= PROBABILITY_CONSISTENCY)) fail(`attested probability ${i} (${probabilities[i]}) is not the ${t.log ? 'log-softmax' : 'softmax'} of the attested logits (${expected[i]})`);
+      if (!(Math.abs(expected[i]! - probabilities[i]!) <= PROBABILITY_CONSISTENCY))
+        fail(`attested probability ${i} (${probabilities[i]}) is not the ${t.log ? 'log-softmax' : 'softmax'} of the attested logits (${expected[i]})`);
     }
   }
   const attested = receiptDigest({ ...receipt, output: { ...output, raw } });
@@ -125,6 +126,9 @@ export async function verifySealedReceiptAttestation(receipt: SealedReceipt, opt
     ...(rootFingerprint ? { rootFingerprint } : {}),
     ...(options.devPublicKeys ? { devPublicKeys: options.devPublicKeys } : {}),
   });
-  if (evidence.encryptionKey !== receipt.enclaveKey) fail(`the attestation document carries ${evidence.encryptionKey === undefined ? 'no encryption key' : `encryption key ${evidence.encryptionKey.slice(0, 16)}…`}, not the receipt's enclave key ${receipt.enclaveKey.slice(0, 16)}…`);
+  if (evidence.encryptionKey !== receipt.enclaveKey)
+    fail(
+      `the attestation document carries ${evidence.encryptionKey === undefined ? 'no encryption key' : `encryption key ${evidence.encryptionKey.slice(0, 16)}…`}, not the receipt's enclave key ${receipt.enclaveKey.slice(0, 16)}…`,
+    );
   return { provider: vendor.name, ...evidence };
 }

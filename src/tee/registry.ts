@@ -13,7 +13,17 @@ import type { NitroProviderOptions } from './nitro/provider.js';
 import type { TdxProviderOptions } from './tdx/provider.js';
 import { tdxVendor } from './tdx/vendor.js';
 import type { AttestationProvider } from './provider.js';
-import { vendorDistrust, vendorPolicySchema, wordList, type AttestationEvidence, type AttestationVendor, type PolicyView, type VendorPolicy, type VendorVerification, type VerifyEvidenceOptions } from './vendor.js';
+import {
+  vendorDistrust,
+  vendorPolicySchema,
+  wordList,
+  type AttestationEvidence,
+  type AttestationVendor,
+  type PolicyView,
+  type VendorPolicy,
+  type VendorVerification,
+  type VerifyEvidenceOptions,
+} from './vendor.js';
 
 /** Every vendor, in the order `attest verify` tries to recognise their documents. */
 export const VENDORS: readonly AttestationVendor[] = [devVendor, nitroVendor, tdxVendor];

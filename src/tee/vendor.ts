@@ -195,7 +195,11 @@ export function vendorPolicySchema(vendor: AttestationVendor): z.ZodType<VendorP
   });
   const shape: Record<string, z.ZodType> = {};
   if (spec) shape.measurements = z.array(entry).optional();
-  if (vendor.tcbStatuses) shape.acceptedTcbStatuses = z.array(z.enum(vendor.tcbStatuses as [string, ...string[]])).min(1, 'expected at least one status').optional();
+  if (vendor.tcbStatuses)
+    shape.acceptedTcbStatuses = z
+      .array(z.enum(vendor.tcbStatuses as [string, ...string[]]))
+      .min(1, 'expected at least one status')
+      .optional();
   return z.strictObject(shape) as z.ZodType<VendorPolicy>;
 }
 

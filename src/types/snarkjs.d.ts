@@ -8,7 +8,14 @@ declare module 'snarkjs' {
     curve: string;
   }
   export const groth16: {
-    fullProve(input: Record<string, unknown>, wasm: string | Uint8Array, zkey: string | Uint8Array, logger?: unknown, wtnsCalcOptions?: unknown, proverOptions?: unknown): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
+    fullProve(
+      input: Record<string, unknown>,
+      wasm: string | Uint8Array,
+      zkey: string | Uint8Array,
+      logger?: unknown,
+      wtnsCalcOptions?: unknown,
+      proverOptions?: unknown,
+    ): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
     prove(zkey: string | Uint8Array, wtns: string | Uint8Array | { type: string; data?: Uint8Array }, logger?: unknown): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
     verify(vkey: unknown, publicSignals: string[], proof: Groth16Proof, logger?: unknown): Promise<boolean>;
   };

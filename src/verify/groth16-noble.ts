@@ -64,8 +64,7 @@ function smallMsm(points: readonly G1[], scalars: readonly bigint[]): G1 {
 
 const prepared = new WeakMap<object, PreparedKey>();
 const g1 = (p: Affine1): G1 => bn254.G1.Point.fromAffine({ x: BigInt(p[0]), y: BigInt(p[1]) });
-const g2 = (p: Affine2): G2 =>
-  bn254.G2.Point.fromAffine({ x: { c0: BigInt(p[0][0]), c1: BigInt(p[0][1]) }, y: { c0: BigInt(p[1][0]), c1: BigInt(p[1][1]) } });
+const g2 = (p: Affine2): G2 => bn254.G2.Point.fromAffine({ x: { c0: BigInt(p[0][0]), c1: BigInt(p[0][1]) }, y: { c0: BigInt(p[1][0]), c1: BigInt(p[1][1]) } });
 
 function prepare(vkey: Record<string, unknown>): PreparedKey {
   let key = prepared.get(vkey);

@@ -72,7 +72,11 @@ type Affine1 = readonly [string, string, ...string[]];
 type Affine2 = readonly [readonly [string, string], readonly [string, string], ...unknown[]];
 const g1 = (curve: WasmCurve, p: Affine1): Point => curve.G1.fromObject([BigInt(p[0]), BigInt(p[1]), 1n]);
 const g2 = (curve: WasmCurve, p: Affine2): Point =>
-  curve.G2.fromObject([[BigInt(p[0][0]), BigInt(p[0][1])], [BigInt(p[1][0]), BigInt(p[1][1])], [1n, 0n]]);
+  curve.G2.fromObject([
+    [BigInt(p[0][0]), BigInt(p[0][1])],
+    [BigInt(p[1][0]), BigInt(p[1][1])],
+    [1n, 0n],
+  ]);
 
 function prepare(curve: WasmCurve, vkey: Record<string, unknown>): PreparedKey {
   let byCurve = prepared.get(vkey);

@@ -144,7 +144,13 @@ export function listReceiptFiles(targets: readonly string[]): string[] {
       out.push(t);
       continue;
     }
-    if (isDir) out.push(...readdirSync(t).filter(isReceiptName).sort().map((f) => join(t, f)));
+    if (isDir)
+      out.push(
+        ...readdirSync(t)
+          .filter(isReceiptName)
+          .sort()
+          .map((f) => join(t, f)),
+      );
     else out.push(t);
   }
   return out;
@@ -163,10 +169,8 @@ export async function verifyReceiptFile(file: string, key: VerifierKey, options:
     return { file, valid: false, reason: `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, ms: performance.now() - t0 };
   }
   const verdict = await verifyProof(text, key, options, readSharedProofBeside(file, sharedRefOf(text)));
-  return { file, valid: verdict.valid, reason: verdict.reason, output: (verdict.receipt && outputValues(verdict.receipt.output)), ms: performance.now() - t0 };
+  return { file, valid: verdict.valid, reason: verdict.reason, output: verdict.receipt && outputValues(verdict.receipt.output), ms: performance.now() - t0 };
 }
-
-
 
 /**
  * Reads and verifies receipt files together: each receipt's bindings are checked on its
@@ -269,7 +273,12 @@ function planChunks(paths: readonly string[], key: VerifierKey, refuse: (i: numb
     const names = claimants.map((i) => basename(paths[i]!)).join(', ');
     for (const i of claimants) {
       duplicated.add(i);
-      refuse(i, { file: paths[i]!, valid: false, reason: `slot ${n} of the shared proof ${digest!.slice(0, 16)}… is claimed by ${claimants.length} receipts (${names}); a slot proves one inference`, ms: 0 });
+      refuse(i, {
+        file: paths[i]!,
+        valid: false,
+        reason: `slot ${n} of the shared proof ${digest!.slice(0, 16)}… is claimed by ${claimants.length} receipts (${names}); a slot proves one inference`,
+        ms: 0,
+      });
     }
   }
   const kept = [...groups.values(), ...singles].map((g) => g.filter((i) => !duplicated.has(i))).filter((g) => g.length > 0);

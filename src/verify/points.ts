@@ -56,7 +56,12 @@ export function checkProofPoints(proof: Proof, options: { g2Subgroup?: boolean }
   if (bad) return bad;
   const b = proof.pi_b;
   const parts: bigint[] = [];
-  for (const [i, j, name] of [[0, 0, 'pi_b.x.c0'], [0, 1, 'pi_b.x.c1'], [1, 0, 'pi_b.y.c0'], [1, 1, 'pi_b.y.c1']] as const) {
+  for (const [i, j, name] of [
+    [0, 0, 'pi_b.x.c0'],
+    [0, 1, 'pi_b.x.c1'],
+    [1, 0, 'pi_b.y.c0'],
+    [1, 1, 'pi_b.y.c1'],
+  ] as const) {
     const v = coordinate(b[i][j], name);
     if (typeof v === 'string') return v;
     parts.push(v);

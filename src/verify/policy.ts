@@ -60,31 +60,33 @@ const measurement = z
   .refine((entry) => Object.keys(entry).length > 0, 'an entry must list at least one PCR');
 
 /** The policy file's schema; unknown keys are errors (a misspelt rule must not be ignored). */
-export const policySchema = z.strictObject({
-  /** Accepted AWS Nitro measurements; an attestation must match every PCR of one entry (the same as vendors.nitro.measurements). */
-  allowedPcrs: z.array(measurement).default([]),
-  /** Per attestation vendor (src/tee/registry.ts): accepted measurements named as the vendor names them, and accepted TCB statuses. */
-  vendors: vendorPoliciesSchema.optional(),
-  /** Oldest attestation (by its signed time) that counts. */
-  maxAttestationAgeSeconds: z.number().positive().default(300),
-  /** Let `dev` attestations count (development only). */
-  acceptDevAttestations: z.boolean().default(false),
-  /** Dev keys accepted when acceptDevAttestations is true (hex Ed25519 public keys); required with it: anyone can make a dev key. */
-  devPublicKeys: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes of lowercase hex')).optional(),
-  /** Largest stakes a request may have to be accepted on an attestation alone. */
-  stakesThreshold: z.number().nonnegative().default(0),
-  /** Largest |TEE − proven| output difference, or "manifest" for the manifest's maxAbsOutputError. */
-  tolerance: z.union([z.number().nonnegative(), z.literal('manifest')]).default('manifest'),
-  /** Verification key ids trusted for proofs (received through a trusted channel); empty: the artifacts' key, unpinned. */
-  trustedKeyIds: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'expected a key id of 64 lowercase hex digits')).default([]),
-  /** Keys from a local single-party setup: "warn" (default), "accept" or "refuse". */
-  localSetup: z.enum(['accept', 'warn', 'refuse']).default('warn'),
-  /** requireContributions, minContributions: who must have contributed to the key (setup-policy.ts). */
-  ...setupPolicyShape,
-}).refine((p) => !p.acceptDevAttestations || (p.devPublicKeys?.length ?? 0) > 0, {
-  message: 'acceptDevAttestations needs devPublicKeys: anyone can make a dev key, so the accepted ones must be pinned',
-  path: ['devPublicKeys'],
-});
+export const policySchema = z
+  .strictObject({
+    /** Accepted AWS Nitro measurements; an attestation must match every PCR of one entry (the same as vendors.nitro.measurements). */
+    allowedPcrs: z.array(measurement).default([]),
+    /** Per attestation vendor (src/tee/registry.ts): accepted measurements named as the vendor names them, and accepted TCB statuses. */
+    vendors: vendorPoliciesSchema.optional(),
+    /** Oldest attestation (by its signed time) that counts. */
+    maxAttestationAgeSeconds: z.number().positive().default(300),
+    /** Let `dev` attestations count (development only). */
+    acceptDevAttestations: z.boolean().default(false),
+    /** Dev keys accepted when acceptDevAttestations is true (hex Ed25519 public keys); required with it: anyone can make a dev key. */
+    devPublicKeys: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes of lowercase hex')).optional(),
+    /** Largest stakes a request may have to be accepted on an attestation alone. */
+    stakesThreshold: z.number().nonnegative().default(0),
+    /** Largest |TEE − proven| output difference, or "manifest" for the manifest's maxAbsOutputError. */
+    tolerance: z.union([z.number().nonnegative(), z.literal('manifest')]).default('manifest'),
+    /** Verification key ids trusted for proofs (received through a trusted channel); empty: the artifacts' key, unpinned. */
+    trustedKeyIds: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'expected a key id of 64 lowercase hex digits')).default([]),
+    /** Keys from a local single-party setup: "warn" (default), "accept" or "refuse". */
+    localSetup: z.enum(['accept', 'warn', 'refuse']).default('warn'),
+    /** requireContributions, minContributions: who must have contributed to the key (setup-policy.ts). */
+    ...setupPolicyShape,
+  })
+  .refine((p) => !p.acceptDevAttestations || (p.devPublicKeys?.length ?? 0) > 0, {
+    message: 'acceptDevAttestations needs devPublicKeys: anyone can make a dev key, so the accepted ones must be pinned',
+    path: ['devPublicKeys'],
+  });
 export type Policy = z.infer<typeof policySchema>;
 
 /** The built-in policy: no measurement is allowed, so only proofs accept. */
@@ -224,13 +226,15 @@ export async function evaluateReceipt(receipt: Receipt | SealedReceipt, options:
       const unverified = manifest.setup?.ptau?.origin === 'unverified';
       if (!v.valid) failures.push(`proof: ${v.reason}`);
       else if (local && policy.localSetup === 'refuse') failures.push(`proof: ${describeKey(manifest)}; the policy refuses local single-party keys (localSetup: "refuse")`);
-      else if (unverified && policy.localSetup === 'refuse') failures.push(`proof: ${describeKey(manifest)}; the policy refuses keys whose powers of tau are not a verified ceremony file (localSetup: "refuse")`);
+      else if (unverified && policy.localSetup === 'refuse')
+        failures.push(`proof: ${describeKey(manifest)}; the policy refuses keys whose powers of tau are not a verified ceremony file (localSetup: "refuse")`);
       else {
         proofValid = true;
         const pinned = (expect.keyIds?.length ?? 0) > 0 ? ', a trusted key id' : ', not pinned (trustedKeyIds is empty)';
         reasons.push(`proof: valid Groth16 proof under ${describeKey(manifest)}${pinned}`);
         if (local && policy.localSetup === 'warn') reasons.push('warning: the proof key comes from a local single-party setup; whoever ran it could forge proofs (localSetup: "warn")');
-        if (unverified && policy.localSetup === 'warn') reasons.push('warning: the proof key was made from an unverified powers-of-tau file; whoever made that file could forge proofs (localSetup: "warn")');
+        if (unverified && policy.localSetup === 'warn')
+          reasons.push('warning: the proof key was made from an unverified powers-of-tau file; whoever made that file could forge proofs (localSetup: "warn")');
       }
     }
   }
@@ -239,21 +243,31 @@ export async function evaluateReceipt(receipt: Receipt | SealedReceipt, options:
   let untrusted: string[] = [];
   if (receipt.attestation) {
     try {
-      attestation = await verifyReceiptAttestation(receipt, { outputTransform: manifest.io.output.transform, devPublicKeys: policy.devPublicKeys, nitroRootFingerprint: options.nitroRootFingerprint, rootFingerprints: options.rootFingerprints, now });
+      attestation = await verifyReceiptAttestation(receipt, {
+        outputTransform: manifest.io.output.transform,
+        devPublicKeys: policy.devPublicKeys,
+        nitroRootFingerprint: options.nitroRootFingerprint,
+        rootFingerprints: options.rootFingerprints,
+        now,
+      });
     } catch (e) {
       if (!(e instanceof AttestationError)) throw e;
       failures.push(`attestation: ${e.message}`);
     }
     if (attestation) {
       untrusted = distrust(attestation, policy, now, stakes);
-      if (untrusted.length === 0) reasons.push(`attestation: valid ${attestation.provider} attestation, ${attestation.timestamp === undefined ? `verified at ${attestation.verifiedAt}` : `${Math.max(0, Math.round((now.getTime() - attestation.timestamp) / 1000))} s old`}`);
+      if (untrusted.length === 0)
+        reasons.push(
+          `attestation: valid ${attestation.provider} attestation, ${attestation.timestamp === undefined ? `verified at ${attestation.verifiedAt}` : `${Math.max(0, Math.round((now.getTime() - attestation.timestamp) / 1000))} s old`}`,
+        );
     }
   }
 
   if (proofValid && attestation) {
     const tolerance = policy.tolerance === 'manifest' ? manifest.tolerance.maxAbsOutputError : policy.tolerance;
     const { distance, index } = outputDistance(receipt, manifest);
-    if (!(distance <= tolerance)) failures.push(`cross-check: the TEE output differs from the proven output by ${distance.toPrecision(3)} at index ${index}, more than the tolerance ${tolerance.toPrecision(3)}`);
+    if (!(distance <= tolerance))
+      failures.push(`cross-check: the TEE output differs from the proven output by ${distance.toPrecision(3)} at index ${index}, more than the tolerance ${tolerance.toPrecision(3)}`);
     else reasons.push(`cross-check: the TEE and proven outputs agree within ${tolerance.toPrecision(3)} (largest difference ${distance.toPrecision(3)})`);
   }
 
@@ -292,7 +306,12 @@ async function evaluateSealed(receipt: SealedReceipt, options: EvaluateOptions, 
   if (mismatch) return { verdict: 'rejected', by: [], reasons: [mismatch] };
   let attestation: VerifiedAttestation;
   try {
-    attestation = await verifySealedReceiptAttestation(receipt, { devPublicKeys: policy.devPublicKeys, nitroRootFingerprint: options.nitroRootFingerprint, rootFingerprints: options.rootFingerprints, now });
+    attestation = await verifySealedReceiptAttestation(receipt, {
+      devPublicKeys: policy.devPublicKeys,
+      nitroRootFingerprint: options.nitroRootFingerprint,
+      rootFingerprints: options.rootFingerprints,
+      now,
+    });
   } catch (e) {
     if (!(e instanceof AttestationError)) throw e;
     return { verdict: 'rejected', by: [], reasons: [`attestation: ${e.message}`] };
@@ -323,7 +342,10 @@ export interface EnclaveKeyVerdict {
  * @throws {EncryptedRequestError} for a malformed key file
  * @throws {VerifyError} when `options.policy` is not a valid policy
  */
-export async function evaluateEnclaveKey(key: EnclaveKey | string | unknown, options: { policy: Policy; modelId?: string; now?: Date; rootFingerprints?: Readonly<Record<string, string>> }): Promise<EnclaveKeyVerdict> {
+export async function evaluateEnclaveKey(
+  key: EnclaveKey | string | unknown,
+  options: { policy: Policy; modelId?: string; now?: Date; rootFingerprints?: Readonly<Record<string, string>> },
+): Promise<EnclaveKeyVerdict> {
   const policy = parsePolicy(options.policy);
   const now = options.now ?? new Date();
   let enclave: VerifiedEnclaveKey;

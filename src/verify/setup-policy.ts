@@ -42,12 +42,12 @@ function chainProblem(manifest: Manifest, vkey: Record<string, unknown>, keyObje
   if (!p) {
     const chain = manifest.setup!.phase2!;
     p = verifyPhase2Chain(chain, vkey.vk_delta_2).then(
-          () => undefined,
-          (e: unknown) => {
-            if (e instanceof ZkinferError) return e.message;
-            throw e;
-          },
-        );
+      () => undefined,
+      (e: unknown) => {
+        if (e instanceof ZkinferError) return e.message;
+        throw e;
+      },
+    );
     cache.set(keyObject, p);
   }
   return p;
@@ -61,7 +61,11 @@ export function describeKeySetup(manifest: Manifest): string {
   const setup = manifest.setup;
   if (!setup) return 'setup: none (compiled without keys)';
   if (setup.method === 'direct') return 'setup: local direct keys (τ drawn and discarded by the compiling party); no phase-2 contributions: the compiling party could forge proofs';
-  const origin = setup.localSingleParty ? 'local single-party powers of tau' : setup.ptau?.origin === 'public-ceremony' ? `public ceremony powers of tau (${setup.ptau.ceremony ?? 'published file'})` : `${setup.ptau?.origin} powers of tau`;
+  const origin = setup.localSingleParty
+    ? 'local single-party powers of tau'
+    : setup.ptau?.origin === 'public-ceremony'
+      ? `public ceremony powers of tau (${setup.ptau.ceremony ?? 'published file'})`
+      : `${setup.ptau?.origin} powers of tau`;
   const chain = setup.phase2;
   if (!chain) return `setup: ${origin}; ${setup.contributions} phase-2 contributions by the compiling party (the manifest records no chain)`;
   const who = chain.contributions
@@ -80,17 +84,27 @@ export function describeKeySetup(manifest: Manifest): string {
 export async function checkKeySetup(manifest: Manifest, vkey: Record<string, unknown> | null | undefined, rules: SetupRules, keyObject: object = manifest): Promise<SetupFindings> {
   if (rules.requireContributions === undefined && rules.minContributions === undefined) return { failures: [], reasons: [] };
   const chain = manifest.setup?.phase2;
-  if (!chain || !vkey) return { failures: [`setup: the key's contribution chain is unknown (${!vkey ? 'no verification key' : manifest.setup?.method === 'direct' ? 'a direct local key has none' : 'the manifest records none'}), so requireContributions and minContributions cannot be met`], reasons: [] };
+  if (!chain || !vkey)
+    return {
+      failures: [
+        `setup: the key's contribution chain is unknown (${!vkey ? 'no verification key' : manifest.setup?.method === 'direct' ? 'a direct local key has none' : 'the manifest records none'}), so requireContributions and minContributions cannot be met`,
+      ],
+      reasons: [],
+    };
   const problem = await chainProblem(manifest, vkey, keyObject);
   if (problem) return { failures: [`setup: the manifest's contribution chain does not match the key: ${problem}`], reasons: [] };
   const failures: string[] = [];
   const reasons = [describeKeySetup(manifest)];
   if (rules.requireContributions !== undefined) {
     const found = chain.contributions.findIndex((c) => rules.requireContributions!.some((r) => r.toLowerCase() === c.hash || r === c.name));
-    if (found < 0) failures.push(`setup: none of requireContributions (${rules.requireContributions.map((r) => (/^[0-9a-fA-F]{128}$/.test(r) ? `${r.slice(0, 16)}…` : JSON.stringify(r))).join(', ')}) is in the key's chain`);
+    if (found < 0)
+      failures.push(
+        `setup: none of requireContributions (${rules.requireContributions.map((r) => (/^[0-9a-fA-F]{128}$/.test(r) ? `${r.slice(0, 16)}…` : JSON.stringify(r))).join(', ')}) is in the key's chain`,
+      );
     else reasons.push(`setup: required contribution ${contributionLabel(found, chain.contributions[found]!)} is in the key's chain`);
   }
   const secret = chain.contributions.filter((c) => c.type === 'contribution').length;
-  if (rules.minContributions !== undefined && secret < rules.minContributions) failures.push(`setup: the key has ${secret} phase-2 contributions (beacons excluded), fewer than minContributions ${rules.minContributions}`);
+  if (rules.minContributions !== undefined && secret < rules.minContributions)
+    failures.push(`setup: the key has ${secret} phase-2 contributions (beacons excluded), fewer than minContributions ${rules.minContributions}`);
   return { failures: failures.length > 0 ? [...failures, ...reasons.slice(0, 1)] : [], reasons };
 }

@@ -77,10 +77,12 @@ const KEY_ID = /^[0-9a-f]{64}$/;
 export function assertVerifyOptions(options: VerifyOptions): void {
   for (const id of options.keyIds ?? []) if (!KEY_ID.test(id)) throw new InvalidArgumentError(`expected a key id of 64 lowercase hex digits, got ${JSON.stringify(id)}`);
   if (options.nonce !== undefined) assertNonce(options.nonce, 'options.nonce');
-  if (options.maxAgeSeconds !== undefined && !(Number.isFinite(options.maxAgeSeconds) && options.maxAgeSeconds > 0)) throw new InvalidArgumentError(`expected the maximum age to be a positive number of seconds, got ${options.maxAgeSeconds}`);
+  if (options.maxAgeSeconds !== undefined && !(Number.isFinite(options.maxAgeSeconds) && options.maxAgeSeconds > 0))
+    throw new InvalidArgumentError(`expected the maximum age to be a positive number of seconds, got ${options.maxAgeSeconds}`);
   if (options.now !== undefined && Number.isNaN(options.now.getTime())) throw new InvalidArgumentError('expected a valid verification time');
   for (const c of options.weightsCommitments ?? []) {
-    if (!/^(0|[1-9][0-9]*)$/.test(c) || c.length > 80 || BigInt(c) >= FIELD_MODULUS) throw new InvalidArgumentError(`expected a weight commitment as a decimal field element, got ${JSON.stringify(c)}`);
+    if (!/^(0|[1-9][0-9]*)$/.test(c) || c.length > 80 || BigInt(c) >= FIELD_MODULUS)
+      throw new InvalidArgumentError(`expected a weight commitment as a decimal field element, got ${JSON.stringify(c)}`);
   }
 }
 
@@ -168,15 +170,18 @@ export function checkReceiptFields(receipt: Receipt, manifest: Manifest, options
   if (receipt.input.visibility !== input.visibility) return `the receipt input is ${receipt.input.visibility}, the manifest declares it ${input.visibility}`;
   const outputVisibility = isHashedOutput(receipt.output) ? 'hashed' : 'public';
   if (outputVisibility !== output.visibility) return `the receipt output is ${outputVisibility}, the manifest declares it ${output.visibility}`;
-  if (receipt.input.shape.join() !== input.shape.join() || receipt.input.scale !== input.scale || (receipt.input.visibility === 'public' && receipt.input.raw.length !== nIn)) return 'the receipt input does not have the shape and scale the manifest declares';
-  if (receipt.output.shape.join() !== output.shape.join() || receipt.output.scale !== output.scale || (!isHashedOutput(receipt.output) && receipt.output.raw.length !== nOut)) return 'the receipt output does not have the shape and scale the manifest declares';
+  if (receipt.input.shape.join() !== input.shape.join() || receipt.input.scale !== input.scale || (receipt.input.visibility === 'public' && receipt.input.raw.length !== nIn))
+    return 'the receipt input does not have the shape and scale the manifest declares';
+  if (receipt.output.shape.join() !== output.shape.join() || receipt.output.scale !== output.scale || (!isHashedOutput(receipt.output) && receipt.output.raw.length !== nOut))
+    return 'the receipt output does not have the shape and scale the manifest declares';
   const weights = manifest.io.weights;
   if (!weights && receipt.weights) return 'the receipt carries a weight commitment, the manifest declares public weights';
   if (weights && !receipt.weights) return 'the receipt carries no weight commitment, the manifest declares private weights';
   if (weights && receipt.weights!.commitment !== weights.commitment) return "the receipt's weight commitment differs from the manifest's";
   if (options.weightsCommitments && options.weightsCommitments.length > 0) {
     if (!weights) return 'a weight commitment is pinned, but the model has public weights';
-    if (!options.weightsCommitments.includes(weights.commitment)) return `the weight commitment ${short(weights.commitment)} is not a trusted one (pinned: ${options.weightsCommitments.map(short).join(', ')})`;
+    if (!options.weightsCommitments.includes(weights.commitment))
+      return `the weight commitment ${short(weights.commitment)} is not a trusted one (pinned: ${options.weightsCommitments.map(short).join(', ')})`;
   }
   if (receipt.input.visibility === 'public' && inputCommitment(receipt.input) !== receipt.input.commitment) return 'the input commitment does not match the input';
   if (receiptDigest(receipt) !== receipt.digest) return 'the receipt digest does not match its contents';
@@ -206,7 +211,8 @@ export function checkProvenOutput(receipt: Receipt, manifest: Manifest): string 
   if (t && out.probabilities) {
     const expected = softmax(out.values, out.shape, t.axis, t.coerce2d, t.log === true);
     for (let i = 0; i < out.raw.length; i++) {
-      if (!(Math.abs(out.probabilities[i]! - expected[i]!) <= PROBABILITY_TOLERANCE)) return `output probability ${i} (${out.probabilities[i]}) is not the ${t.log ? 'log-softmax' : 'softmax'} of the proven logits (${expected[i]})`;
+      if (!(Math.abs(out.probabilities[i]! - expected[i]!) <= PROBABILITY_TOLERANCE))
+        return `output probability ${i} (${out.probabilities[i]}) is not the ${t.log ? 'log-softmax' : 'softmax'} of the proven logits (${expected[i]})`;
     }
   }
   return undefined;
@@ -289,7 +295,9 @@ function checkSegment(segment: SignalSegment, signals: readonly string[], receip
     }
     case 'commitment': {
       if (segment.of === 'weights') {
-        return receipt.weights === undefined || BigInt(signals[segment.start]!) !== BigInt(receipt.weights.commitment) ? 'the weight commitment in the receipt differs from the proven public signal' : undefined;
+        return receipt.weights === undefined || BigInt(signals[segment.start]!) !== BigInt(receipt.weights.commitment)
+          ? 'the weight commitment in the receipt differs from the proven public signal'
+          : undefined;
       }
       const tensor = receipt[segment.of];
       if (!('visibility' in tensor) || tensor.visibility !== 'hashed') return `the receipt ${segment.of} is public, the layout expects its commitment`;
@@ -344,7 +352,7 @@ export async function pairingCheck(key: VerifierKey, publicSignals: readonly str
     if (engine === 'noble') ok = verifyGroth16Noble(key.vkey, [...publicSignals], proof);
     else if (engine === 'snarkjs') ok = await (await import('snarkjs')).groth16.verify(key.vkey, [...publicSignals], proof, undefined);
     else {
-      const curve = (await ((await import('snarkjs')) as unknown as { curves: { getCurveFromName(n: string): Promise<WasmCurve> } }).curves.getCurveFromName('bn128'));
+      const curve = await ((await import('snarkjs')) as unknown as { curves: { getCurveFromName(n: string): Promise<WasmCurve> } }).curves.getCurveFromName('bn128');
       if (!g2InSubgroup(curve, proof)) return G2_SUBGROUP_PROBLEM;
       ok = await verifyGroth16Wasm(curve, key.vkey, [...publicSignals], proof);
     }

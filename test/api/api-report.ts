@@ -52,7 +52,13 @@ export function apiReport(dtsPath: string): string {
       const type = checker.getTypeOfSymbolAtLocation(symbol, decl);
       const ctors = type.getConstructSignatures().map((s) => `  new${checker.signatureToString(s, undefined, FLAGS)}`);
       const statics = checker.getPropertiesOfType(type).filter((p) => p.getName() !== 'prototype' && !hidden(p));
-      out.push(`class ${name} {`, ...ctors, ...statics.map((p) => `  static ${memberName(p)}: ${typeText(checker.getTypeOfSymbolAtLocation(p, decl))}`), ...members(checker.getDeclaredTypeOfSymbol(symbol), decl), '}');
+      out.push(
+        `class ${name} {`,
+        ...ctors,
+        ...statics.map((p) => `  static ${memberName(p)}: ${typeText(checker.getTypeOfSymbolAtLocation(p, decl))}`),
+        ...members(checker.getDeclaredTypeOfSymbol(symbol), decl),
+        '}',
+      );
     } else if (f & ts.SymbolFlags.Function) {
       const type = checker.getTypeOfSymbolAtLocation(symbol, decl);
       for (const s of type.getCallSignatures()) out.push(`function ${name}${checker.signatureToString(s, undefined, FLAGS)}`);
@@ -62,9 +68,13 @@ export function apiReport(dtsPath: string): string {
       // a union's members print in the checker's creation order, which follows the order files are read (the IR unions
       // are assembled by declaration merging): sort them so the report does not depend on it
       const declared = checker.getDeclaredTypeOfSymbol(symbol);
-      const text = declared.isUnion() && declared.aliasSymbol === symbol && declared.types.every((m) => m.aliasSymbol || m.symbol)
-        ? declared.types.map((m) => typeText(m)).sort().join(' | ')
-        : typeText(declared, FLAGS | ts.TypeFormatFlags.InTypeAlias);
+      const text =
+        declared.isUnion() && declared.aliasSymbol === symbol && declared.types.every((m) => m.aliasSymbol || m.symbol)
+          ? declared.types
+              .map((m) => typeText(m))
+              .sort()
+              .join(' | ')
+          : typeText(declared, FLAGS | ts.TypeFormatFlags.InTypeAlias);
       out.push(`type ${name} = ${text}`);
     } else if (f & ts.SymbolFlags.Variable) {
       const type = checker.getTypeOfSymbolAtLocation(symbol, decl);

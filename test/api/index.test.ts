@@ -23,7 +23,11 @@ it('exports exactly the documented internals, none of them also in the public AP
 });
 
 it('`zkinfer/internals` is the compiled src/internals.ts', () => {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', "const m = await import('zkinfer/internals'); console.log(JSON.stringify({ url: import.meta.resolve('zkinfer/internals'), keys: Object.keys(m).sort() }));"], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', "const m = await import('zkinfer/internals'); console.log(JSON.stringify({ url: import.meta.resolve('zkinfer/internals'), keys: Object.keys(m).sort() }));"],
+    { cwd: root, encoding: 'utf8' },
+  );
   expect(r.stderr).toBe('');
   const { url, keys } = JSON.parse(r.stdout) as { url: string; keys: string[] };
   expect(url).toBe(`file://${join(root, 'dist/internals.js')}`);

@@ -60,7 +60,9 @@ describe('zkinfer attest verify', () => {
   it('reads URL-safe base64 with line breaks', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zkinfer-attest-'));
     const path = join(dir, 'doc.txt');
-    const text = Buffer.from(EU_WEST_1.bytes).toString('base64url').replace(/(.{76})/g, '$1\n');
+    const text = Buffer.from(EU_WEST_1.bytes)
+      .toString('base64url')
+      .replace(/(.{76})/g, '$1\n');
     writeFileSync(path, text);
     expect(await run(path, '--at', EU_WEST_1.at.toISOString())).toBe(0);
   });

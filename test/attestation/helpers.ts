@@ -9,13 +9,7 @@ import './reflect-shim.js';
 import { readFileSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import {
-  BasicConstraintsExtension,
-  Extension,
-  KeyUsageFlags,
-  KeyUsagesExtension,
-  X509CertificateGenerator,
-} from '@peculiar/x509';
+import { BasicConstraintsExtension, Extension, KeyUsageFlags, KeyUsagesExtension, X509CertificateGenerator } from '@peculiar/x509';
 import { decode, encode } from 'cborg';
 
 /** A recorded Nitro document with the time window in which it verifies. */
@@ -117,19 +111,30 @@ export const TEST_AT = new Date('2030-01-01T12:00:00Z');
 const DAY = 86_400_000;
 
 const caDefaults = (): CertSpec => ({
-  curve: 'P-384', hash: 'SHA-384', ca: true, keyUsage: KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign | KeyUsageFlags.digitalSignature,
-  notBefore: new Date(TEST_AT.getTime() - DAY), notAfter: new Date(TEST_AT.getTime() + DAY), extensions: [],
+  curve: 'P-384',
+  hash: 'SHA-384',
+  ca: true,
+  keyUsage: KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign | KeyUsageFlags.digitalSignature,
+  notBefore: new Date(TEST_AT.getTime() - DAY),
+  notAfter: new Date(TEST_AT.getTime() + DAY),
+  extensions: [],
 });
 const leafDefaults = (): CertSpec => ({
-  curve: 'P-384', hash: 'SHA-384', ca: false, keyUsage: KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation,
-  notBefore: new Date(TEST_AT.getTime() - 3_600_000), notAfter: new Date(TEST_AT.getTime() + 3_600_000), extensions: [],
+  curve: 'P-384',
+  hash: 'SHA-384',
+  ca: false,
+  keyUsage: KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation,
+  notBefore: new Date(TEST_AT.getTime() - 3_600_000),
+  notAfter: new Date(TEST_AT.getTime() + 3_600_000),
+  extensions: [],
 });
 
 async function generateKeys(spec: CertSpec): Promise<CryptoKeyPair> {
   if (spec.rsa) {
-    return crypto.subtle.generateKey(
-      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify'],
-    ) as Promise<CryptoKeyPair>;
+    return crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, [
+      'sign',
+      'verify',
+    ]) as Promise<CryptoKeyPair>;
   }
   return crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: spec.curve }, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 }
@@ -155,16 +160,14 @@ let serial = 1;
  * Generates a root, `intermediates.length` intermediates and a leaf, each overridable.
  * @param overrides - changes to the root, each intermediate and the leaf specs
  */
-export async function createTestChain(overrides: {
-  root?: Partial<CertSpec>;
-  intermediates?: Array<Partial<CertSpec>>;
-  leaf?: Partial<CertSpec>;
-} = {}): Promise<TestChain> {
-  const specs: CertSpec[] = [
-    { ...caDefaults(), ...overrides.root },
-    ...(overrides.intermediates ?? [{}, {}]).map((o) => ({ ...caDefaults(), ...o })),
-    { ...leafDefaults(), ...overrides.leaf },
-  ];
+export async function createTestChain(
+  overrides: {
+    root?: Partial<CertSpec>;
+    intermediates?: Array<Partial<CertSpec>>;
+    leaf?: Partial<CertSpec>;
+  } = {},
+): Promise<TestChain> {
+  const specs: CertSpec[] = [{ ...caDefaults(), ...overrides.root }, ...(overrides.intermediates ?? [{}, {}]).map((o) => ({ ...caDefaults(), ...o })), { ...leafDefaults(), ...overrides.leaf }];
   const ders: Uint8Array[] = [];
   let issuerKeys: CryptoKeyPair | undefined;
   let issuerName = '';

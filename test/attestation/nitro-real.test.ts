@@ -51,10 +51,12 @@ describe('recorded AWS Nitro documents', () => {
     const notAfter = new Date(doc.leafNotAfter);
     await expect(verifyNitroAttestation(doc.bytes, { at: notBefore, allowDebug: true })).resolves.toBeTruthy();
     await expect(verifyNitroAttestation(doc.bytes, { at: notAfter, allowDebug: true })).resolves.toBeTruthy();
-    await expect(verifyNitroAttestation(doc.bytes, { at: new Date(notBefore.getTime() - 1), allowDebug: true }))
-      .rejects.toThrow(new AttestationError(`certificate chain: certificate is not valid before ${doc.leafNotBefore}`));
-    await expect(verifyNitroAttestation(doc.bytes, { at: new Date(notAfter.getTime() + 1000), allowDebug: true }))
-      .rejects.toThrow(new AttestationError(`certificate chain: certificate expired at ${doc.leafNotAfter}`));
+    await expect(verifyNitroAttestation(doc.bytes, { at: new Date(notBefore.getTime() - 1), allowDebug: true })).rejects.toThrow(
+      new AttestationError(`certificate chain: certificate is not valid before ${doc.leafNotBefore}`),
+    );
+    await expect(verifyNitroAttestation(doc.bytes, { at: new Date(notAfter.getTime() + 1000), allowDebug: true })).rejects.toThrow(
+      new AttestationError(`certificate chain: certificate expired at ${doc.leafNotAfter}`),
+    );
   });
 
   it.each(REAL_DOCUMENTS)('$file is rejected when another root is pinned', async (doc) => {
@@ -68,8 +70,7 @@ describe('recorded AWS Nitro documents', () => {
   });
 
   it('refuses the debug enclave by default and accepts it with allowDebug', async () => {
-    await expect(verifyNitroAttestation(DEBUG.bytes, { at: DEBUG.at }))
-      .rejects.toThrow(new AttestationError('attestation policy: debug enclave (PCR0, PCR1 and PCR2 are all zero) refused'));
+    await expect(verifyNitroAttestation(DEBUG.bytes, { at: DEBUG.at })).rejects.toThrow(new AttestationError('attestation policy: debug enclave (PCR0, PCR1 and PCR2 are all zero) refused'));
     const result = await verifyNitroAttestation(DEBUG.bytes, { at: DEBUG.at, allowDebug: true });
     expect(result.debug).toBe(true);
     expect(result.pcrs[0]).toBe('00'.repeat(48));
@@ -111,19 +112,22 @@ describe('nonce, user data and PCR policy on recorded documents', () => {
   });
 
   it('rejects another nonce', async () => {
-    await expect(verifyNitroAttestation(EU_WEST_1.bytes, { at, expectedNonce: '00'.repeat(32) }))
-      .rejects.toThrow(new AttestationError(`attestation policy: nonce ${nonce} does not match the expected ${'00'.repeat(32)}`));
+    await expect(verifyNitroAttestation(EU_WEST_1.bytes, { at, expectedNonce: '00'.repeat(32) })).rejects.toThrow(
+      new AttestationError(`attestation policy: nonce ${nonce} does not match the expected ${'00'.repeat(32)}`),
+    );
   });
 
   it('rejects other user data (the receipt digest it should bind)', async () => {
     const digest = 'ff'.repeat(32);
-    await expect(verifyNitroAttestation(EU_WEST_1.bytes, { at, expectedUserData: digest }))
-      .rejects.toThrow(new AttestationError(`attestation policy: user_data ${userData} does not match the expected ${digest}`));
+    await expect(verifyNitroAttestation(EU_WEST_1.bytes, { at, expectedUserData: digest })).rejects.toThrow(
+      new AttestationError(`attestation policy: user_data ${userData} does not match the expected ${digest}`),
+    );
   });
 
   it('shortens long values in binding messages', async () => {
-    await expect(verifyNitroAttestation(DEBUG.bytes, { at: DEBUG.at, allowDebug: true, expectedNonce: 'ab' }))
-      .rejects.toThrow(new AttestationError(`attestation policy: nonce ${'01'.repeat(32)}… (1024 bytes) does not match the expected ab`));
+    await expect(verifyNitroAttestation(DEBUG.bytes, { at: DEBUG.at, allowDebug: true, expectedNonce: 'ab' })).rejects.toThrow(
+      new AttestationError(`attestation policy: nonce ${'01'.repeat(32)}… (1024 bytes) does not match the expected ab`),
+    );
   });
 
   it('matches a PCR allowlist given as an array or a named map', async () => {
@@ -131,19 +135,24 @@ describe('nonce, user data and PCR policy on recorded documents', () => {
     const other = 'aa'.repeat(48);
     const asArray = await verifyNitroAttestation(OPENGRADIENT.bytes, { at: OPENGRADIENT.at, pcrAllowlist: [{ pcr0: other }, { pcr0: pcrs[0].toUpperCase(), pcr1: pcrs[1] }] });
     expect(asArray.pcrAllowlistEntry).toBe('1');
-    const asMap = await verifyNitroAttestation(OPENGRADIENT.bytes, { at: OPENGRADIENT.at, pcrAllowlist: { staging: { pcr0: other }, prod: { pcr0: pcrs[0], pcr1: pcrs[1], pcr2: pcrs[2], pcr8: pcrs[8] } } });
+    const asMap = await verifyNitroAttestation(OPENGRADIENT.bytes, {
+      at: OPENGRADIENT.at,
+      pcrAllowlist: { staging: { pcr0: other }, prod: { pcr0: pcrs[0], pcr1: pcrs[1], pcr2: pcrs[2], pcr8: pcrs[8] } },
+    });
     expect(asMap.pcrAllowlistEntry).toBe('prod');
   });
 
   it('rejects PCRs that match no allowlist entry', async () => {
     const { pcrs } = await verifyNitroAttestation(OPENGRADIENT.bytes, { at: OPENGRADIENT.at });
-    await expect(verifyNitroAttestation(OPENGRADIENT.bytes, { at: OPENGRADIENT.at, pcrAllowlist: [{ pcr0: pcrs[0], pcr1: 'bb'.repeat(48) }] }))
-      .rejects.toThrow(new AttestationError('attestation policy: PCRs match no allowlist entry'));
+    await expect(verifyNitroAttestation(OPENGRADIENT.bytes, { at: OPENGRADIENT.at, pcrAllowlist: [{ pcr0: pcrs[0], pcr1: 'bb'.repeat(48) }] })).rejects.toThrow(
+      new AttestationError('attestation policy: PCRs match no allowlist entry'),
+    );
   });
 
   it('refuses the debug enclave before looking at the allowlist', async () => {
-    await expect(verifyNitroAttestation(DEBUG.bytes, { at: DEBUG.at, pcrAllowlist: [{ pcr0: '00'.repeat(48) }] }))
-      .rejects.toThrow(new AttestationError('attestation policy: debug enclave (PCR0, PCR1 and PCR2 are all zero) refused'));
+    await expect(verifyNitroAttestation(DEBUG.bytes, { at: DEBUG.at, pcrAllowlist: [{ pcr0: '00'.repeat(48) }] })).rejects.toThrow(
+      new AttestationError('attestation policy: debug enclave (PCR0, PCR1 and PCR2 are all zero) refused'),
+    );
   });
 });
 

@@ -51,7 +51,17 @@ describe('COSE_Sign1 envelope', () => {
     ['EdDSA (-8)', 0, encode(new Map([[1, -8]])), 'COSE_Sign1: unsupported algorithm -8, expected ES384 (-35)'],
     ['algorithm as text', 0, encode(new Map([[1, 'ES384']])), 'COSE_Sign1: unsupported algorithm "ES384", expected ES384 (-35)'],
     ['algorithm as bytes', 0, encode(new Map([[1, new Uint8Array([0x22])]])), 'COSE_Sign1: unsupported algorithm a byte string, expected ES384 (-35)'],
-    ['a crit header', 0, encode(new Map<number, unknown>([[1, -35], [2, [99]]])), 'COSE_Sign1: critical header parameters are not supported'],
+    [
+      'a crit header',
+      0,
+      encode(
+        new Map<number, unknown>([
+          [1, -35],
+          [2, [99]],
+        ]),
+      ),
+      'COSE_Sign1: critical header parameters are not supported',
+    ],
     ['unprotected header as an array', 1, [], 'COSE_Sign1: unprotected header must be a map, got an array'],
     ['unprotected header null', 1, null, 'COSE_Sign1: unprotected header must be a map, got null'],
     ['a label in both headers', 1, new Map([[1, -35]]), 'COSE_Sign1: header label 1 appears in both protected and unprotected headers'],
@@ -61,7 +71,12 @@ describe('COSE_Sign1 envelope', () => {
     ['signature as an array', 3, [1, 2], 'COSE_Sign1: signature must be a byte string, got an array'],
     ['a 95-byte signature', 3, new Uint8Array(95), 'COSE_Sign1: ES384 signature must be 96 bytes, got 95'],
     ['a 97-byte signature', 3, new Uint8Array(97), 'COSE_Sign1: ES384 signature must be 96 bytes, got 97'],
-    ['a DER-encoded signature', 3, concat([0x30, 0x66, 0x02, 0x31, 0x00], new Uint8Array(48).fill(0x81), [0x02, 0x31, 0x00], new Uint8Array(48).fill(0x81)), 'COSE_Sign1: ES384 signature must be 96 bytes, got 104'],
+    [
+      'a DER-encoded signature',
+      3,
+      concat([0x30, 0x66, 0x02, 0x31, 0x00], new Uint8Array(48).fill(0x81), [0x02, 0x31, 0x00], new Uint8Array(48).fill(0x81)),
+      'COSE_Sign1: ES384 signature must be 96 bytes, got 104',
+    ],
   ])('rejects %s', async (_name, index, value, message) => {
     expect(await reason(withCoseItem(doc, index as number, value))).toBe(message);
   });
@@ -102,12 +117,26 @@ describe('attestation document fields', () => {
     ['timestamp', 0, 'field "timestamp" must be positive, got 0'],
     ['pcrs', [new Uint8Array(48)], 'field "pcrs" must be a map, got an array'],
     ['pcrs', new Map(), 'field "pcrs" must have 1 to 32 entries, got 0'],
-    ['pcrs', new Map([[0, new Uint8Array(48)], [32, new Uint8Array(48)]]), 'field "pcrs" has key 32, expected an index in [0, 31]'],
+    [
+      'pcrs',
+      new Map([
+        [0, new Uint8Array(48)],
+        [32, new Uint8Array(48)],
+      ]),
+      'field "pcrs" has key 32, expected an index in [0, 31]',
+    ],
     ['pcrs', new Map([[-1, new Uint8Array(48)]]), 'field "pcrs" has key -1, expected an index in [0, 31]'],
     ['pcrs', new Map([['0', new Uint8Array(48)]]), 'field "pcrs" has key a text string, expected an index in [0, 31]'],
     ['pcrs', new Map([[0, new Uint8Array(20)]]), 'field "pcrs[0]" must be 32, 48 or 64 bytes, got 20'],
     ['pcrs', new Map([[0, '00']]), 'field "pcrs[0]" must be a byte string, got a text string'],
-    ['pcrs', new Map([[0, new Uint8Array(48)], [2, new Uint8Array(48)]]), 'field "pcrs" has no PCR1'],
+    [
+      'pcrs',
+      new Map([
+        [0, new Uint8Array(48)],
+        [2, new Uint8Array(48)],
+      ]),
+      'field "pcrs" has no PCR1',
+    ],
     ['certificate', 'MIIC...', 'field "certificate" must be a byte string, got a text string'],
     ['certificate', new Uint8Array(0), 'field "certificate" must not be empty'],
     ['certificate', new Uint8Array(1025), 'field "certificate" is 1025 bytes, more than the 1024 allowed'],
@@ -181,7 +210,9 @@ describe('attestation document fields', () => {
     expect(await reason(set('cabundle', [bundle[0], bundle[1], bundle[1], bundle[3]]))).toBe('certificate chain: cabundle[2] issuer does not match the subject of cabundle[1]');
     const otherLeaf = payloadOf(OPENGRADIENT.bytes).get('certificate');
     expect(await reason(set('certificate', otherLeaf))).toBe('certificate chain: certificate issuer does not match the subject of cabundle[3]');
-    expect(await reason(set('cabundle', bundle.slice(1)))).toBe('certificate chain: cabundle[0] is not the pinned root (its SHA-256 is 363614ba50b1482327c72d20551a13786a2040683c05e15dfb95145bf236832f)');
+    expect(await reason(set('cabundle', bundle.slice(1)))).toBe(
+      'certificate chain: cabundle[0] is not the pinned root (its SHA-256 is 363614ba50b1482327c72d20551a13786a2040683c05e15dfb95145bf236832f)',
+    );
     expect(await reason(set('cabundle', bundle.slice(0, 3)))).toBe('certificate chain: certificate issuer does not match the subject of cabundle[2]');
   });
 });

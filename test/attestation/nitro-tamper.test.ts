@@ -107,20 +107,26 @@ describe('random mutations (fast-check)', () => {
   };
 
   it('decoding never crashes: it returns or throws one AttestationError line', () => {
-    fc.assert(fc.property(mutation, ({ doc, edits }) => {
-      try {
-        decodeNitroAttestation(apply(doc.bytes, edits));
-      } catch (error) {
-        return error instanceof AttestationError && !error.message.includes('\n');
-      }
-      return true;
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(mutation, ({ doc, edits }) => {
+        try {
+          decodeNitroAttestation(apply(doc.bytes, edits));
+        } catch (error) {
+          return error instanceof AttestationError && !error.message.includes('\n');
+        }
+        return true;
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('verification never accepts a mutated document', async () => {
-    await fc.assert(fc.asyncProperty(mutation, async ({ doc, edits }) => {
-      const result = await outcome(doc, apply(doc.bytes, edits));
-      return result !== 'accepted' && !result.startsWith('crash') && !result.startsWith('multi-line');
-    }), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(mutation, async ({ doc, edits }) => {
+        const result = await outcome(doc, apply(doc.bytes, edits));
+        return result !== 'accepted' && !result.startsWith('crash') && !result.startsWith('multi-line');
+      }),
+      { numRuns: 150 },
+    );
   });
 });

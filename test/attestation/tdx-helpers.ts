@@ -98,7 +98,11 @@ export async function createTdxTestPki(platform: PlatformSpec = DEFAULT_PLATFORM
   };
 }
 
-const pem = (der: Uint8Array) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+const pem = (der: Uint8Array) =>
+  `-----BEGIN CERTIFICATE-----\n${Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
 const sign = async (key: CryptoKey, data: Uint8Array) => new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new Uint8Array(data)));
 const le = (n: number, bytes: number) => Uint8Array.from({ length: bytes }, (_, i) => Math.floor(n / 256 ** i) % 256);
 const concat = (...parts: Uint8Array[]) => {
@@ -144,16 +148,40 @@ export async function makeTdxQuote(pki: TdxTestPki, spec: Partial<QuoteSpec> = {
   const s = { ...DEFAULT_QUOTE, ...spec };
   const header = concat(Uint8Array.from([4, 0, 2, 0, 0x81, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('939a7233f79c4ca9940a0db3957f0607', 'hex'), filled(20, 0));
   const body = concat(
-    Uint8Array.from(s.teeTcbSvn), filled(48, 0x5b), s.mrSignerSeam, filled(8, 0), s.tdAttributes, Uint8Array.from([0xe7, 0x02, 0x06, 0, 0, 0, 0, 0]),
-    s.mrTd, filled(48, 0), filled(48, 0), filled(48, 0), s.rtmr0, filled(48, 0xe1), filled(48, 0xe2), filled(48, 0), s.reportData,
+    Uint8Array.from(s.teeTcbSvn),
+    filled(48, 0x5b),
+    s.mrSignerSeam,
+    filled(8, 0),
+    s.tdAttributes,
+    Uint8Array.from([0xe7, 0x02, 0x06, 0, 0, 0, 0, 0]),
+    s.mrTd,
+    filled(48, 0),
+    filled(48, 0),
+    filled(48, 0),
+    s.rtmr0,
+    filled(48, 0xe1),
+    filled(48, 0xe2),
+    filled(48, 0),
+    s.reportData,
   );
   const attestationKeys = await newKeys();
   const attestationKey = new Uint8Array(await crypto.subtle.exportKey('raw', attestationKeys.publicKey)).subarray(1);
   const signature = await sign(attestationKeys.privateKey, concat(header, body));
   const authData = Uint8Array.from({ length: 32 }, (_, i) => i);
   const qeReport = concat(
-    filled(16, 3), le(0, 4), filled(28, 0), Uint8Array.from([0x11, ...filled(15, 0)]), filled(32, 0xee), filled(32, 0), Buffer.from(s.qeMrSigner, 'hex'), filled(96, 0),
-    le(2, 2), le(s.qeIsvSvn, 2), filled(60, 0), sha256(concat(attestationKey, authData)), filled(32, 0),
+    filled(16, 3),
+    le(0, 4),
+    filled(28, 0),
+    Uint8Array.from([0x11, ...filled(15, 0)]),
+    filled(32, 0xee),
+    filled(32, 0),
+    Buffer.from(s.qeMrSigner, 'hex'),
+    filled(96, 0),
+    le(2, 2),
+    le(s.qeIsvSvn, 2),
+    filled(60, 0),
+    sha256(concat(attestationKey, authData)),
+    filled(32, 0),
   );
   const qeSignature = await sign(pki.keys.pck.privateKey, qeReport);
   const chain = new TextEncoder().encode(`${pem(pki.der.pck)}${pem(pki.der.pckCa)}${pem(pki.der.root)}\0`);
@@ -172,10 +200,7 @@ export function platformLevel(sgx: number[], pcesvn: number, tdx: number[], tcbS
 }
 const SGX_LEVEL = [2, 2, 2, 2, 3, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0];
 const TDX_LEVEL = [5, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-export const DEFAULT_LEVELS: Level[] = [
-  platformLevel(SGX_LEVEL, 11, TDX_LEVEL, 'UpToDate'),
-  platformLevel(SGX_LEVEL, 5, TDX_LEVEL, 'OutOfDate', ['INTEL-SA-00000']),
-];
+export const DEFAULT_LEVELS: Level[] = [platformLevel(SGX_LEVEL, 11, TDX_LEVEL, 'UpToDate'), platformLevel(SGX_LEVEL, 5, TDX_LEVEL, 'OutOfDate', ['INTEL-SA-00000'])];
 const identityLevel = (isvsvn: number, tcbStatus: string, advisoryIDs?: string[]): Level => ({ tcb: { isvsvn }, tcbDate: '2029-01-01T00:00:00Z', tcbStatus, ...(advisoryIDs ? { advisoryIDs } : {}) });
 export const DEFAULT_MODULE_LEVELS = [identityLevel(4, 'UpToDate'), identityLevel(2, 'OutOfDate', ['INTEL-SA-00001'])];
 export const DEFAULT_QE_LEVELS = [identityLevel(4, 'UpToDate'), identityLevel(2, 'OutOfDate', ['INTEL-SA-00002'])];
@@ -200,23 +225,51 @@ export interface CollateralSpec {
  */
 export async function makeTdxCollateral(pki: TdxTestPki, spec: Partial<CollateralSpec> = {}): Promise<Uint8Array> {
   const s: CollateralSpec = {
-    tcbLevels: DEFAULT_LEVELS, moduleLevels: DEFAULT_MODULE_LEVELS, qeLevels: DEFAULT_QE_LEVELS, fmspc: FMSPC, revokedPcks: [], revokedCas: [],
-    issued: new Date(TDX_TEST_AT.getTime() - DAY), nextUpdate: new Date(TDX_TEST_AT.getTime() + 30 * DAY), ...spec,
+    tcbLevels: DEFAULT_LEVELS,
+    moduleLevels: DEFAULT_MODULE_LEVELS,
+    qeLevels: DEFAULT_QE_LEVELS,
+    fmspc: FMSPC,
+    revokedPcks: [],
+    revokedCas: [],
+    issued: new Date(TDX_TEST_AT.getTime() - DAY),
+    nextUpdate: new Date(TDX_TEST_AT.getTime() + 30 * DAY),
+    ...spec,
   };
   const iso = (d: Date) => d.toISOString().replace(/\.000Z$/, 'Z');
   const tcbInfo = JSON.stringify({
-    id: 'TDX', version: 3, issueDate: iso(s.issued), nextUpdate: iso(s.nextUpdate), fmspc: s.fmspc.toUpperCase(), pceId: '0000', tcbType: 0, tcbEvaluationDataNumber: 17,
+    id: 'TDX',
+    version: 3,
+    issueDate: iso(s.issued),
+    nextUpdate: iso(s.nextUpdate),
+    fmspc: s.fmspc.toUpperCase(),
+    pceId: '0000',
+    tcbType: 0,
+    tcbEvaluationDataNumber: 17,
     tdxModule: { mrsigner: '00'.repeat(48), attributes: '00'.repeat(8), attributesMask: 'FF'.repeat(8) },
     tdxModuleIdentities: [{ id: 'TDX_01', mrsigner: '00'.repeat(48), attributes: '00'.repeat(8), attributesMask: 'FF'.repeat(8), tcbLevels: s.moduleLevels }],
     tcbLevels: s.tcbLevels,
   });
   const qeIdentity = JSON.stringify({
-    id: 'TD_QE', version: 2, issueDate: iso(s.issued), nextUpdate: iso(s.nextUpdate), tcbEvaluationDataNumber: 17, miscselect: '00000000', miscselectMask: 'FFFFFFFF',
-    attributes: '11000000000000000000000000000000', attributesMask: 'FBFFFFFFFFFFFFFF0000000000000000', mrsigner: QE_MRSIGNER.toUpperCase(), isvprodid: 2, tcbLevels: s.qeLevels,
+    id: 'TD_QE',
+    version: 2,
+    issueDate: iso(s.issued),
+    nextUpdate: iso(s.nextUpdate),
+    tcbEvaluationDataNumber: 17,
+    miscselect: '00000000',
+    miscselectMask: 'FFFFFFFF',
+    attributes: '11000000000000000000000000000000',
+    attributesMask: 'FBFFFFFFFFFFFFFF0000000000000000',
+    mrsigner: QE_MRSIGNER.toUpperCase(),
+    isvprodid: 2,
+    tcbLevels: s.qeLevels,
   });
   const crl = async (issuer: string, key: CryptoKey, revoked: string[]) => {
     const list = await X509CrlGenerator.create({
-      issuer, thisUpdate: s.issued, nextUpdate: s.nextUpdate, signingKey: key, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      issuer,
+      thisUpdate: s.issued,
+      nextUpdate: s.nextUpdate,
+      signingKey: key,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
       // With a reason code, as Intel's entries have (an entry without one gets an empty, invalid extensions SEQUENCE here).
       entries: revoked.map((serialNumber) => ({ serialNumber, revocationDate: s.issued, reason: X509CrlReason.keyCompromise })),
     });
@@ -224,15 +277,21 @@ export async function makeTdxCollateral(pki: TdxTestPki, spec: Partial<Collatera
   };
   const signHex = async (text: string) => Buffer.from(await sign(pki.keys.tcbSigner.privateKey, new TextEncoder().encode(text))).toString('hex');
   const signingChain = `${pem(pki.der.tcbSigner)}${pem(pki.der.root)}`;
-  return new TextEncoder().encode(JSON.stringify({
-    pck_crl_issuer_chain: `${pem(pki.der.pckCa)}${pem(pki.der.root)}`,
-    root_ca_crl: await crl(ROOT, pki.keys.root.privateKey, s.revokedCas),
-    pck_crl: await crl(PCK_CA, pki.keys.pckCa.privateKey, s.revokedPcks),
-    tcb_info_issuer_chain: signingChain,
-    tcb_info: tcbInfo,
-    tcb_info_signature: await signHex(tcbInfo),
-    qe_identity_issuer_chain: signingChain,
-    qe_identity: qeIdentity,
-    qe_identity_signature: await signHex(qeIdentity),
-  }, null, 2));
+  return new TextEncoder().encode(
+    JSON.stringify(
+      {
+        pck_crl_issuer_chain: `${pem(pki.der.pckCa)}${pem(pki.der.root)}`,
+        root_ca_crl: await crl(ROOT, pki.keys.root.privateKey, s.revokedCas),
+        pck_crl: await crl(PCK_CA, pki.keys.pckCa.privateKey, s.revokedPcks),
+        tcb_info_issuer_chain: signingChain,
+        tcb_info: tcbInfo,
+        tcb_info_signature: await signHex(tcbInfo),
+        qe_identity_issuer_chain: signingChain,
+        qe_identity: qeIdentity,
+        qe_identity_signature: await signHex(qeIdentity),
+      },
+      null,
+      2,
+    ),
+  );
 }

@@ -58,8 +58,21 @@ describe('the recorded TDX quote', () => {
     expect(result.td).toEqual(EXPECTED);
     expect(result.tdxModule).toEqual({ id: 'TDX_01', status: 'UpToDate' });
     expect(result.tcbDate).toBe('2024-03-13T00:00:00Z');
-    expect(result.qe).toEqual({ mrEnclave: 'e5a3a7b5d830c2953b98534c6c59a3a34fdc34e933f7f5898f0a85cf08846bca', mrSigner: 'dc9e2a7c6f948f17474e34a7fc43ed030f7c1563f1babddf6340c82e0e54a8c5', isvProdId: 2, isvSvn: 6 });
-    expect(result.platform).toEqual({ ppid: '811dca2a26b952e85bb6448b097ba4fd', tcbComponents: [3, 3, 2, 2, 4, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0], pceSvn: 11, cpuSvn: '03030202040100050000000000000000', pceId: '0000', fmspc: 'b0c06f000000', sgxType: 1 });
+    expect(result.qe).toEqual({
+      mrEnclave: 'e5a3a7b5d830c2953b98534c6c59a3a34fdc34e933f7f5898f0a85cf08846bca',
+      mrSigner: 'dc9e2a7c6f948f17474e34a7fc43ed030f7c1563f1babddf6340c82e0e54a8c5',
+      isvProdId: 2,
+      isvSvn: 6,
+    });
+    expect(result.platform).toEqual({
+      ppid: '811dca2a26b952e85bb6448b097ba4fd',
+      tcbComponents: [3, 3, 2, 2, 4, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0],
+      pceSvn: 11,
+      cpuSvn: '03030202040100050000000000000000',
+      pceId: '0000',
+      fmspc: 'b0c06f000000',
+      sgxType: 1,
+    });
     expect(result.pckCertificateChain.map((c) => c.subject.split(',')[0])).toEqual(['CN=Intel SGX Root CA', 'CN=Intel SGX PCK Platform CA', 'CN=Intel SGX PCK Certificate']);
     expect(result.pckCertificateChain[0]!.sha256).toBe(INTEL_SGX_ROOT_CA_SHA256);
     expect(result.validity).toEqual({ notBefore: NOT_BEFORE, notAfter: NOT_AFTER });
@@ -89,15 +102,20 @@ describe('the recorded TDX quote', () => {
   });
 
   it('is refused with another root pinned', async () => {
-    await expect(verifyTdxQuote(QUOTE, { collateral: COLLATERAL, at: AT, rootFingerprint: 'ab'.repeat(32) }))
-      .rejects.toThrow(new AttestationError(`certificate chain: PCK chain[2] is not the pinned root (its SHA-256 is ${INTEL_SGX_ROOT_CA_SHA256})`));
+    await expect(verifyTdxQuote(QUOTE, { collateral: COLLATERAL, at: AT, rootFingerprint: 'ab'.repeat(32) })).rejects.toThrow(
+      new AttestationError(`certificate chain: PCK chain[2] is not the pinned root (its SHA-256 is ${INTEL_SGX_ROOT_CA_SHA256})`),
+    );
   });
 
   it('applies the policy options: report data, debug, accepted statuses', async () => {
     await expect(verifyTdxQuote(QUOTE, { collateral: COLLATERAL, at: AT, expectedReportData: EXPECTED.reportData })).resolves.toBeTruthy();
     const other = `00${EXPECTED.reportData.slice(2)}`;
-    await expect(verifyTdxQuote(QUOTE, { collateral: COLLATERAL, at: AT, expectedReportData: other })).rejects.toThrow(new AttestationError(`policy: report data ${EXPECTED.reportData} does not match the expected ${other}`));
-    await expect(verifyTdxQuote(QUOTE, { collateral: COLLATERAL, at: AT, acceptedTcbStatuses: ['OutOfDate'] })).rejects.toThrow(new AttestationError('policy: TCB status UpToDate is not accepted (accepted: OutOfDate)'));
+    await expect(verifyTdxQuote(QUOTE, { collateral: COLLATERAL, at: AT, expectedReportData: other })).rejects.toThrow(
+      new AttestationError(`policy: report data ${EXPECTED.reportData} does not match the expected ${other}`),
+    );
+    await expect(verifyTdxQuote(QUOTE, { collateral: COLLATERAL, at: AT, acceptedTcbStatuses: ['OutOfDate'] })).rejects.toThrow(
+      new AttestationError('policy: TCB status UpToDate is not accepted (accepted: OutOfDate)'),
+    );
   });
 
   it.each([
@@ -105,7 +123,10 @@ describe('the recorded TDX quote', () => {
     [{ collateral: COLLATERAL, at: 'yesterday' }, 'invalid option at: expected a valid Date'],
     [{ collateral: COLLATERAL, rootFingerprint: 'abcd' }, 'invalid option rootFingerprint: expected 64 hex digits (a SHA-256)'],
     [{ collateral: COLLATERAL, expectedReportData: 'abcd' }, 'invalid option expectedReportData: expected 64 bytes'],
-    [{ collateral: COLLATERAL, acceptedTcbStatuses: ['Fine'] }, 'invalid option acceptedTcbStatuses.0: Invalid option: expected one of "UpToDate"|"SWHardeningNeeded"|"ConfigurationNeeded"|"ConfigurationAndSWHardeningNeeded"|"OutOfDate"|"OutOfDateConfigurationNeeded"|"Revoked"'],
+    [
+      { collateral: COLLATERAL, acceptedTcbStatuses: ['Fine'] },
+      'invalid option acceptedTcbStatuses.0: Invalid option: expected one of "UpToDate"|"SWHardeningNeeded"|"ConfigurationNeeded"|"ConfigurationAndSWHardeningNeeded"|"OutOfDate"|"OutOfDateConfigurationNeeded"|"Revoked"',
+    ],
   ])('refuses malformed options: %#', async (options, message) => {
     await expect(verifyTdxQuote(QUOTE, options as never)).rejects.toThrow(new InvalidArgumentError(message));
   });
@@ -125,7 +146,7 @@ describe('a byte flipped in the quote', () => {
     [2, 'TDX quote: attestation key type 3 is not supported (expected 2, ECDSA-256 with P-256)'],
     [4, 'TDX quote: TEE type 0x80 is not TDX (0x81)'],
     [8, SIG],
-    [12, 'TDX quote: QE vendor id 929a7233f79c4ca9940a0db3957f0607 is not Intel\'s (939a7233f79c4ca9940a0db3957f0607)'],
+    [12, "TDX quote: QE vendor id 929a7233f79c4ca9940a0db3957f0607 is not Intel's (939a7233f79c4ca9940a0db3957f0607)"],
     [30, SIG],
     [48, SIG],
     [64, SIG],
@@ -203,15 +224,29 @@ describe('the recorded quote through the vendor registry', () => {
     expect(evidence).toEqual({
       vendor: 'tdx',
       hardware: true,
-      measurements: { mrtd: EXPECTED.mrTd, rtmr0: EXPECTED.rtmr0, rtmr1: EXPECTED.rtmr1, rtmr2: EXPECTED.rtmr2, rtmr3: EXPECTED.rtmr3, mrconfigid: EXPECTED.mrConfigId, mrowner: EXPECTED.mrOwner, mrownerconfig: EXPECTED.mrOwnerConfig, mrseam: EXPECTED.mrSeam },
+      measurements: {
+        mrtd: EXPECTED.mrTd,
+        rtmr0: EXPECTED.rtmr0,
+        rtmr1: EXPECTED.rtmr1,
+        rtmr2: EXPECTED.rtmr2,
+        rtmr3: EXPECTED.rtmr3,
+        mrconfigid: EXPECTED.mrConfigId,
+        mrowner: EXPECTED.mrOwner,
+        mrownerconfig: EXPECTED.mrOwnerConfig,
+        mrseam: EXPECTED.mrSeam,
+      },
       reportData: EXPECTED.reportData,
       debug: false,
       tcbStatus: 'UpToDate',
       validity: { notBefore: NOT_BEFORE, notAfter: NOT_AFTER },
       verifiedAt: AT.toISOString(),
     });
-    await expect(verifyAttestation(QUOTE, { at: AT })).rejects.toThrow(new InvalidArgumentError('invalid option collateral: an Intel TDX quote is verified with its collateral (TCB info, QE identity, CRLs)'));
-    await expect(verifyAttestation(QUOTE, { collateral: COLLATERAL, at: AT, expectedNonce: 'ab' })).rejects.toThrow(new InvalidArgumentError('invalid option expectedNonce: an Intel TDX quote has no nonce field (bind it in the report data)'));
+    await expect(verifyAttestation(QUOTE, { at: AT })).rejects.toThrow(
+      new InvalidArgumentError('invalid option collateral: an Intel TDX quote is verified with its collateral (TCB info, QE identity, CRLs)'),
+    );
+    await expect(verifyAttestation(QUOTE, { collateral: COLLATERAL, at: AT, expectedNonce: 'ab' })).rejects.toThrow(
+      new InvalidArgumentError('invalid option expectedNonce: an Intel TDX quote has no nonce field (bind it in the report data)'),
+    );
     await expect(verifyAttestation(QUOTE, { collateral: COLLATERAL, at: AT, expectedUserData: EXPECTED.reportData })).resolves.toBeTruthy();
   });
 });

@@ -41,27 +41,31 @@ describe('TCB status', () => {
     const old = await createTdxTestPki({ tcbComponents: [3, 3, 2, 2, 4, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0], pceSvn: 7, fmspc: '90c06f000000' });
     const c = await makeTdxCollateral(old);
     const quote = await makeTdxQuote(old);
-    await expect(verifyTdxQuote(quote, { collateral: c, at: TDX_TEST_AT, rootFingerprint: old.rootFingerprint }))
-      .rejects.toThrow(new AttestationError('policy: TCB status OutOfDate is not accepted (accepted: UpToDate); advisories INTEL-SA-00000'));
+    await expect(verifyTdxQuote(quote, { collateral: c, at: TDX_TEST_AT, rootFingerprint: old.rootFingerprint })).rejects.toThrow(
+      new AttestationError('policy: TCB status OutOfDate is not accepted (accepted: UpToDate); advisories INTEL-SA-00000'),
+    );
     const result = await verifyTdxQuote(quote, { collateral: c, at: TDX_TEST_AT, rootFingerprint: old.rootFingerprint, acceptedTcbStatuses: ['UpToDate', 'OutOfDate'] });
     expect(result).toMatchObject({ tcbStatus: 'OutOfDate', platformTcbStatus: 'OutOfDate', advisoryIds: ['INTEL-SA-00000'] });
   });
 
   it('a platform below every level is not supported', async () => {
     const low = await createTdxTestPki({ tcbComponents: [1, 3, 2, 2, 4, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0], pceSvn: 11, fmspc: '90c06f000000' });
-    await expect(verifyTdxQuote(await makeTdxQuote(low), { collateral: await makeTdxCollateral(low), at: TDX_TEST_AT, rootFingerprint: low.rootFingerprint }))
-      .rejects.toThrow(new AttestationError("TCB: the platform's SGX TCB (components 1.3.2.2.4.1.0.5.0.0.0.0.0.0.0.0, PCESVN 11) is below every level of the TCB info"));
+    await expect(verifyTdxQuote(await makeTdxQuote(low), { collateral: await makeTdxCollateral(low), at: TDX_TEST_AT, rootFingerprint: low.rootFingerprint })).rejects.toThrow(
+      new AttestationError("TCB: the platform's SGX TCB (components 1.3.2.2.4.1.0.5.0.0.0.0.0.0.0.0, PCESVN 11) is below every level of the TCB info"),
+    );
   });
 
   it('TEE_TCB_SVN: bytes 0–1 are judged by the module identity when the module version is above 0, else by the level', async () => {
     // Module version 1: TEE_TCB_SVN[0] = 4 is below the level's 5 but only bytes 2… count there.
     await expect(verifyTdxQuote(await makeTdxQuote(pki, { teeTcbSvn: [4, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }), options())).resolves.toMatchObject({ tcbStatus: 'UpToDate' });
     // TEE_TCB_SVN[2] = 1 is below every level's 2.
-    await expect(verifyTdxQuote(await makeTdxQuote(pki, { teeTcbSvn: [6, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }), options()))
-      .rejects.toThrow(new AttestationError("TCB: the TD's TEE_TCB_SVN 06010100000000000000000000000000 is below every level of the TCB info"));
+    await expect(verifyTdxQuote(await makeTdxQuote(pki, { teeTcbSvn: [6, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }), options())).rejects.toThrow(
+      new AttestationError("TCB: the TD's TEE_TCB_SVN 06010100000000000000000000000000 is below every level of the TCB info"),
+    );
     // Module version 0: no module identity, and byte 0 is compared with the level (4 < 5).
-    await expect(verifyTdxQuote(await makeTdxQuote(pki, { teeTcbSvn: [4, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }), options()))
-      .rejects.toThrow(new AttestationError("TCB: the TD's TEE_TCB_SVN 04000200000000000000000000000000 is below every level of the TCB info"));
+    await expect(verifyTdxQuote(await makeTdxQuote(pki, { teeTcbSvn: [4, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }), options())).rejects.toThrow(
+      new AttestationError("TCB: the TD's TEE_TCB_SVN 04000200000000000000000000000000 is below every level of the TCB info"),
+    );
     await expect(verifyTdxQuote(await makeTdxQuote(pki, { teeTcbSvn: [5, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }), options())).resolves.not.toHaveProperty('tdxModule');
   });
 
@@ -84,7 +88,10 @@ describe('TCB status', () => {
 
   it('a revoked module or QE level makes the status Revoked', async () => {
     const col = await makeTdxCollateral(pki, { moduleLevels: [...DEFAULT_MODULE_LEVELS, { tcb: { isvsvn: 0 }, tcbDate: '2028-01-01T00:00:00Z', tcbStatus: 'Revoked' }] });
-    await expect(verifyTdxQuote(await makeTdxQuote(pki, { teeTcbSvn: [1, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }), { ...options(ALL), collateral: col })).resolves.toMatchObject({ tcbStatus: 'Revoked', tdxModule: { id: 'TDX_01', status: 'Revoked' } });
+    await expect(verifyTdxQuote(await makeTdxQuote(pki, { teeTcbSvn: [1, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }), { ...options(ALL), collateral: col })).resolves.toMatchObject({
+      tcbStatus: 'Revoked',
+      tdxModule: { id: 'TDX_01', status: 'Revoked' },
+    });
     const qe = await makeTdxCollateral(pki, { qeLevels: [...DEFAULT_QE_LEVELS, { tcb: { isvsvn: 1 }, tcbDate: '2028-01-01T00:00:00Z', tcbStatus: 'Revoked' }] });
     await expect(verifyTdxQuote(await makeTdxQuote(pki, { qeIsvSvn: 1 }), { ...options(ALL), collateral: qe })).resolves.toMatchObject({ tcbStatus: 'Revoked', qeTcbStatus: 'Revoked' });
   });
@@ -97,39 +104,45 @@ describe('TCB status', () => {
 
 describe('identities', () => {
   it('the TDX module must be the identity for its version, signed by its signer, with zero SEAM attributes', async () => {
-    await expect(verifyTdxQuote(await makeTdxQuote(pki, { teeTcbSvn: [6, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }), options()))
-      .rejects.toThrow(new AttestationError("TCB: the TCB info has no TDX module identity TDX_02 for the quote's module version 2"));
-    await expect(verifyTdxQuote(await makeTdxQuote(pki, { mrSignerSeam: new Uint8Array(48).fill(1) }), options()))
-      .rejects.toThrow(new AttestationError(`TCB: MRSIGNERSEAM ${'01'.repeat(48)} is not the TDX module signer ${'00'.repeat(48)}`));
-    await expect(verifyTdxQuote(await makeTdxQuote(pki, { teeTcbSvn: [1, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }), options()))
-      .rejects.toThrow(new AttestationError('TCB: the TDX module\'s ISVSVN 1 is below every level of TDX_01'));
+    await expect(verifyTdxQuote(await makeTdxQuote(pki, { teeTcbSvn: [6, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }), options())).rejects.toThrow(
+      new AttestationError("TCB: the TCB info has no TDX module identity TDX_02 for the quote's module version 2"),
+    );
+    await expect(verifyTdxQuote(await makeTdxQuote(pki, { mrSignerSeam: new Uint8Array(48).fill(1) }), options())).rejects.toThrow(
+      new AttestationError(`TCB: MRSIGNERSEAM ${'01'.repeat(48)} is not the TDX module signer ${'00'.repeat(48)}`),
+    );
+    await expect(verifyTdxQuote(await makeTdxQuote(pki, { teeTcbSvn: [1, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }), options())).rejects.toThrow(
+      new AttestationError("TCB: the TDX module's ISVSVN 1 is below every level of TDX_01"),
+    );
   });
 
   it('the QE must be the QE identity', async () => {
-    await expect(verifyTdxQuote(await makeTdxQuote(pki, { qeMrSigner: '66'.repeat(32) }), options()))
-      .rejects.toThrow(new AttestationError(`TCB: the QE's MRSIGNER ${'66'.repeat(32)} is not the QE identity's ${'55'.repeat(32)}`));
-    await expect(verifyTdxQuote(await makeTdxQuote(pki, { qeIsvSvn: 1 }), options()))
-      .rejects.toThrow(new AttestationError("TCB: the QE's ISVSVN 1 is below every level of the QE identity"));
+    await expect(verifyTdxQuote(await makeTdxQuote(pki, { qeMrSigner: '66'.repeat(32) }), options())).rejects.toThrow(
+      new AttestationError(`TCB: the QE's MRSIGNER ${'66'.repeat(32)} is not the QE identity's ${'55'.repeat(32)}`),
+    );
+    await expect(verifyTdxQuote(await makeTdxQuote(pki, { qeIsvSvn: 1 }), options())).rejects.toThrow(new AttestationError("TCB: the QE's ISVSVN 1 is below every level of the QE identity"));
   });
 
-  it('the PCK certificate must be for the TCB info\'s FMSPC', async () => {
+  it("the PCK certificate must be for the TCB info's FMSPC", async () => {
     const col = await makeTdxCollateral(pki, { fmspc: '00906ed50000' });
-    await expect(verifyTdxQuote(await makeTdxQuote(pki), { ...options(), collateral: col }))
-      .rejects.toThrow(new AttestationError("TCB: the PCK certificate's FMSPC 90c06f000000 is not the TCB info's 00906ed50000"));
+    await expect(verifyTdxQuote(await makeTdxQuote(pki), { ...options(), collateral: col })).rejects.toThrow(
+      new AttestationError("TCB: the PCK certificate's FMSPC 90c06f000000 is not the TCB info's 00906ed50000"),
+    );
   });
 });
 
 describe('revocation', () => {
   it('a PCK certificate on the PCK CRL is refused', async () => {
     const col = await makeTdxCollateral(pki, { revokedPcks: ['0fff', pki.serials.pck] });
-    await expect(verifyTdxQuote(await makeTdxQuote(pki), { ...options(), collateral: col }))
-      .rejects.toThrow(new AttestationError(`revocation: PCK chain[0] (serial ${pki.serials.pck}) is revoked by pck_crl`));
+    await expect(verifyTdxQuote(await makeTdxQuote(pki), { ...options(), collateral: col })).rejects.toThrow(
+      new AttestationError(`revocation: PCK chain[0] (serial ${pki.serials.pck}) is revoked by pck_crl`),
+    );
   });
 
   it('a CA on the root CA CRL is refused', async () => {
     const col = await makeTdxCollateral(pki, { revokedCas: [pki.serials.pckCa] });
-    await expect(verifyTdxQuote(await makeTdxQuote(pki), { ...options(), collateral: col }))
-      .rejects.toThrow(new AttestationError(`revocation: PCK chain[1] (serial ${pki.serials.pckCa}) is revoked by root_ca_crl`));
+    await expect(verifyTdxQuote(await makeTdxQuote(pki), { ...options(), collateral: col })).rejects.toThrow(
+      new AttestationError(`revocation: PCK chain[1] (serial ${pki.serials.pckCa}) is revoked by root_ca_crl`),
+    );
   });
 
   it('other serials revoke nothing', async () => {
@@ -145,7 +158,7 @@ describe('debug TDs and the collateral window', () => {
     await expect(verifyTdxQuote(quote, options({ allowDebug: true }))).resolves.toMatchObject({ debug: true });
   });
 
-  it('the window is the collateral\'s; outside it the bounding item is named', async () => {
+  it("the window is the collateral's; outside it the bounding item is named", async () => {
     const quote = await makeTdxQuote(pki);
     const result = await verifyTdxQuote(quote, options());
     expect(result.validity).toEqual({ notBefore: '2029-12-31T12:00:00.000Z', notAfter: '2030-01-31T12:00:00.000Z' });

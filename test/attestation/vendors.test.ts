@@ -31,7 +31,9 @@ describe('the vendor registry', () => {
   });
 
   it('refuses an unknown vendor by name', async () => {
-    await expect(verifyAttestation(EU_WEST_1.bytes, { vendor: 'sev' })).rejects.toThrow(new InvalidArgumentError(`expected an attestation vendor (${VENDOR_NAMES.slice(0, -1).join(', ')} or ${VENDOR_NAMES.at(-1)}), got "sev"`));
+    await expect(verifyAttestation(EU_WEST_1.bytes, { vendor: 'sev' })).rejects.toThrow(
+      new InvalidArgumentError(`expected an attestation vendor (${VENDOR_NAMES.slice(0, -1).join(', ')} or ${VENDOR_NAMES.at(-1)}), got "sev"`),
+    );
     expect(() => createAttestationProvider('sev')).toThrow(InvalidArgumentError);
   });
 });
@@ -62,8 +64,12 @@ describe('Nitro evidence in vendor-neutral terms', () => {
   it('reports a debug enclave (when allowed) and refuses options Nitro has no use for', async () => {
     await expect(verifyAttestation(DEBUG.bytes, { at: DEBUG.at })).rejects.toThrow(new AttestationError('attestation policy: debug enclave (PCR0, PCR1 and PCR2 are all zero) refused'));
     expect((await verifyAttestation(DEBUG.bytes, { at: DEBUG.at, allowDebug: true })).evidence.debug).toBe(true);
-    await expect(verifyAttestation(EU_WEST_1.bytes, { at: EU_WEST_1.at, collateral: new Uint8Array(1) })).rejects.toThrow(new InvalidArgumentError('invalid option collateral: AWS Nitro Enclaves documents have no collateral'));
-    await expect(verifyAttestation(EU_WEST_1.bytes, { at: EU_WEST_1.at, acceptedTcbStatuses: ['OutOfDate'] })).rejects.toThrow(new InvalidArgumentError('invalid option acceptedTcbStatuses: AWS Nitro Enclaves documents have no TCB status'));
+    await expect(verifyAttestation(EU_WEST_1.bytes, { at: EU_WEST_1.at, collateral: new Uint8Array(1) })).rejects.toThrow(
+      new InvalidArgumentError('invalid option collateral: AWS Nitro Enclaves documents have no collateral'),
+    );
+    await expect(verifyAttestation(EU_WEST_1.bytes, { at: EU_WEST_1.at, acceptedTcbStatuses: ['OutOfDate'] })).rejects.toThrow(
+      new InvalidArgumentError('invalid option acceptedTcbStatuses: AWS Nitro Enclaves documents have no TCB status'),
+    );
   });
 });
 
@@ -73,10 +79,22 @@ describe('dev evidence', () => {
     const userData = new Uint8Array(32).fill(7);
     const doc = await provider.attest({ userData, nonce: hexToBytes('abcd') });
     const { evidence, summary } = await verifyAttestation(doc, { expectedUserData: userData, expectedNonce: 'abcd', at: new Date(0) });
-    expect(evidence).toEqual({ vendor: 'dev', hardware: false, measurements: {}, reportData: '07'.repeat(32), nonce: 'abcd', publicKey: provider.publicKey, debug: false, timestamp: 1_700_000_000_000, verifiedAt: new Date(0).toISOString() });
+    expect(evidence).toEqual({
+      vendor: 'dev',
+      hardware: false,
+      measurements: {},
+      reportData: '07'.repeat(32),
+      nonce: 'abcd',
+      publicKey: provider.publicKey,
+      debug: false,
+      timestamp: 1_700_000_000_000,
+      verifiedAt: new Date(0).toISOString(),
+    });
     expect(summary[0]).toBe('  hardware    no (a local Ed25519 key; the default policy refuses it)');
     await expect(verifyAttestation(doc, { expectedNonce: 'abce' })).rejects.toThrow(new AttestationError('dev attestation: nonce abcd does not match the expected abce'));
-    await expect(verifyAttestation(doc, { rootFingerprint: '00'.repeat(32) })).rejects.toThrow(new InvalidArgumentError('invalid option rootFingerprint: dev attestation documents have no root certificate'));
+    await expect(verifyAttestation(doc, { rootFingerprint: '00'.repeat(32) })).rejects.toThrow(
+      new InvalidArgumentError('invalid option rootFingerprint: dev attestation documents have no root certificate'),
+    );
   });
 });
 
@@ -98,7 +116,9 @@ describe('policy sections by vendor', () => {
     expect(distrustEvidence(evidence, parsePolicy({ vendors: { nitro: { measurements: [other, { pcr0: pcr0!.toUpperCase(), pcr2 }] } } }))).toEqual([]);
     expect(distrustEvidence(evidence, parsePolicy({ allowedPcrs: [{ pcr0 }], vendors: { nitro: { measurements: [other] } } }))).toEqual([]);
     expect(distrustEvidence(evidence, parsePolicy({ vendors: { nitro: { measurements: [other] } } }))).toEqual(['attestation: PCRs match no vendors.nitro.measurements entry']);
-    expect(distrustEvidence(evidence, parsePolicy({ vendors: { nitro: { measurements: [] } } }))).toEqual(['attestation: the policy allows no nitro measurement (vendors.nitro.measurements is empty)']);
+    expect(distrustEvidence(evidence, parsePolicy({ vendors: { nitro: { measurements: [] } } }))).toEqual([
+      'attestation: the policy allows no nitro measurement (vendors.nitro.measurements is empty)',
+    ]);
     expect(distrustEvidence({ ...evidence, debug: true }, parsePolicy({ vendors: { nitro: { measurements: [other] } } }))).toEqual(['attestation: debug enclave (PCR0, PCR1 and PCR2 are all zero)']);
   });
 

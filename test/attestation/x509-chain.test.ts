@@ -73,7 +73,11 @@ describe('test PKI: rejected chains', () => {
     ['a leaf that is a CA', { leaf: { ca: true } }, 'certificate is a CA certificate, expected an end-entity certificate'],
     ['a leaf without key usage', { leaf: { keyUsage: undefined } }, 'certificate has no key usage extension'],
     ['a leaf without digitalSignature', { leaf: { keyUsage: KeyUsageFlags.keyCertSign } }, 'certificate key usage does not include digitalSignature'],
-    ['a leaf with an unknown critical extension', { leaf: { extensions: [new Extension('1.2.3.4', true, new Uint8Array([0x05, 0x00]))] } }, 'certificate has an unsupported critical extension 1.2.3.4'],
+    [
+      'a leaf with an unknown critical extension',
+      { leaf: { extensions: [new Extension('1.2.3.4', true, new Uint8Array([0x05, 0x00]))] } },
+      'certificate has an unsupported critical extension 1.2.3.4',
+    ],
     ['a leaf on P-256', { leaf: { curve: 'P-256' } }, 'certificate key is P-256, expected P-384 for ES384'],
     ['a leaf with an RSA key', { leaf: { rsa: true } }, 'certificate has an unsupported public key (expected EC P-256 or P-384, uncompressed)'],
     ['an intermediate signed with SHA-512', { intermediates: [{ hash: 'SHA-512' }, {}] }, 'cabundle[1] uses an unsupported signature algorithm (expected ECDSA with SHA-256 or SHA-384)'],
@@ -81,29 +85,29 @@ describe('test PKI: rejected chains', () => {
     const chain = await createTestChain(overrides);
     // A non-P-384 leaf key cannot make an ES384 signature: sign with another key, the chain fails first.
     const p384Leaf = overrides?.leaf?.curve !== 'P-256' && !overrides?.leaf?.rsa;
-    const signer = p384Leaf ? chain.leafKeys.privateKey : (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign']) as CryptoKeyPair).privateKey;
+    const signer = p384Leaf ? chain.leafKeys.privateKey : ((await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign'])) as CryptoKeyPair).privateKey;
     expect(await verdict(chain, {}, await signDocument(testPayload(chain), signer))).toBe(`certificate chain: ${message}`);
   });
 
-  it('rejects an intermediate signed by a key other than its issuer\'s', async () => {
-    const intruder = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign', 'verify']) as CryptoKeyPair;
+  it("rejects an intermediate signed by a key other than its issuer's", async () => {
+    const intruder = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign', 'verify'])) as CryptoKeyPair;
     const chain = await createTestChain({ intermediates: [{}, { signWith: intruder.privateKey }] });
     expect(await verdict(chain)).toBe('certificate chain: cabundle[2] signature does not verify with the key of cabundle[1]');
   });
 
-  it('rejects a leaf signed by a key other than its issuer\'s', async () => {
-    const intruder = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign', 'verify']) as CryptoKeyPair;
+  it("rejects a leaf signed by a key other than its issuer's", async () => {
+    const intruder = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign', 'verify'])) as CryptoKeyPair;
     const chain = await createTestChain({ leaf: { signWith: intruder.privateKey } });
     expect(await verdict(chain)).toBe('certificate chain: certificate signature does not verify with the key of cabundle[2]');
   });
 
   it('rejects a pinned root whose self-signature is wrong', async () => {
-    const intruder = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign', 'verify']) as CryptoKeyPair;
+    const intruder = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign', 'verify'])) as CryptoKeyPair;
     const chain = await createTestChain({ root: { signWith: intruder.privateKey } });
     expect(await verdict(chain)).toBe('certificate chain: cabundle[0] self-signature does not verify');
   });
 
-  it('rejects a document signed by a key other than the leaf\'s', async () => {
+  it("rejects a document signed by a key other than the leaf's", async () => {
     const chain = await createTestChain();
     const other = await createTestChain({ intermediates: [] });
     const doc = await signDocument(testPayload(chain), other.leafKeys.privateKey);
@@ -112,8 +116,7 @@ describe('test PKI: rejected chains', () => {
 });
 
 describe('test PKI: validity in time', () => {
-  const chainAt = (leaf: Partial<{ notBefore: Date; notAfter: Date }>, intermediate: Partial<{ notBefore: Date; notAfter: Date }> = {}) =>
-    createTestChain({ intermediates: [intermediate, {}], leaf });
+  const chainAt = (leaf: Partial<{ notBefore: Date; notAfter: Date }>, intermediate: Partial<{ notBefore: Date; notAfter: Date }> = {}) => createTestChain({ intermediates: [intermediate, {}], leaf });
 
   it('rejects an expired leaf, naming its end of validity', async () => {
     const notAfter = new Date(TEST_AT.getTime() - HOUR);
@@ -134,7 +137,7 @@ describe('test PKI: validity in time', () => {
   });
 
   it('reports validity only after the signatures: a forged, expired leaf is a signature failure', async () => {
-    const intruder = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign', 'verify']) as CryptoKeyPair;
+    const intruder = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign', 'verify'])) as CryptoKeyPair;
     const chain = await createTestChain({ leaf: { signWith: intruder.privateKey, notBefore: new Date(0), notAfter: new Date(1000) } });
     expect(await verdict(chain)).toBe('certificate chain: certificate signature does not verify with the key of cabundle[2]');
   });

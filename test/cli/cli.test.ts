@@ -194,7 +194,16 @@ describe('trustworthy receipts from the command line', () => {
 
   it('under a policy, a crafted receipt gets its own verdict and the run goes on', () => {
     const r = JSON.parse(readFileSync(honest, 'utf8'));
-    r.attestation = { provider: 'dev', format: 'zkinfer.dev-attestation/1', hardware: false, document: '', digest: r.digest, nonce: 'abc', createdAt: r.createdAt, output: { raw: r.output.raw, values: r.output.values } };
+    r.attestation = {
+      provider: 'dev',
+      format: 'zkinfer.dev-attestation/1',
+      hardware: false,
+      document: '',
+      digest: r.digest,
+      nonce: 'abc',
+      createdAt: r.createdAt,
+      output: { raw: r.output.raw, values: r.output.values },
+    };
     const crafted = join(tiny.work, 'crafted.json');
     writeFileSync(crafted, JSON.stringify(r));
     const policy = join(tiny.work, 'accept-local.json');

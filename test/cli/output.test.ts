@@ -9,7 +9,17 @@ import { CompileError } from '../../src/shared/errors.js';
 
 function stream(isTTY: boolean) {
   const chunks: string[] = [];
-  const s = { isTTY, columns: 120, write: (c: string) => (chunks.push(String(c)), true), on: () => s, once: () => s, removeListener: () => s, cursorTo: () => true, clearLine: () => true, moveCursor: () => true };
+  const s = {
+    isTTY,
+    columns: 120,
+    write: (c: string) => (chunks.push(String(c)), true),
+    on: () => s,
+    once: () => s,
+    removeListener: () => s,
+    cursorTo: () => true,
+    clearLine: () => true,
+    moveCursor: () => true,
+  };
   return { stream: s as unknown as NodeJS.WriteStream, text: () => chunks.join(''), chunks };
 }
 

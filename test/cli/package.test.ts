@@ -86,12 +86,15 @@ describe('the zkinfer package', () => {
   it('--help loads commander and the command definitions, none of the heavy modules', () => {
     // a module resolution hook that names every module the process loads
     const work = mkdtempSync(join(tmpdir(), 'zkinfer-pkg-'));
-    writeFileSync(join(work, 'hooks.mjs'), "export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(`LOADED ${r.url}\\n`); return r; }\n");
+    writeFileSync(join(work, 'hooks.mjs'), 'export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(`LOADED ${r.url}\\n`); return r; }\n');
     writeFileSync(join(work, 'register.mjs'), "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
     const r = node(['--import', join(work, 'register.mjs'), pkg.bin.zkinfer!, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: zkinfer [options] [command]');
-    const loaded = r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice('LOADED '.length));
+    const loaded = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('LOADED '))
+      .map((l) => l.slice('LOADED '.length));
     expect(loaded).toContain(`file://${join(root, 'dist/cli/main.js')}`);
     const packages = [...new Set(loaded.map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1]).filter((p) => p !== undefined))];
     expect(packages).toEqual(['commander']);

@@ -24,7 +24,13 @@ import { FIELD_MODULUS } from '../../src/shared/field.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
 
 type Vkey = Record<string, unknown> & { IC: string[][]; vk_alpha_1: string[]; vk_beta_2: string[][]; vk_gamma_2: string[][]; vk_delta_2: string[][]; nPublic: number };
-interface Proof { pi_a: string[]; pi_b: string[][]; pi_c: string[]; protocol: string; curve: string }
+interface Proof {
+  pi_a: string[];
+  pi_b: string[][];
+  pi_c: string[];
+  protocol: string;
+  curve: string;
+}
 const snarkjs = snarkjsModule as unknown as {
   zKey: {
     newZKey(r1cs: string, ptau: string, out: string): Promise<unknown>;
@@ -68,10 +74,28 @@ function forge(vkey: Vkey, beta1: P1, d: bigint, signals: bigint[]): Proof {
   const vkx = signals.reduce((acc, s, i) => (s === 0n ? acc : acc.add(g1(vkey.IC[i + 1]!).multiply(s))), g1(vkey.IC[0]!));
   const A = alpha1.add(G1.Point.BASE.multiply(a));
   const B = g2(vkey.vk_beta_2).add(G2.Point.BASE.multiply(b));
-  const C = alpha1.multiply(b).add(beta1.multiply(a)).add(G1.Point.BASE.multiply(Fr.mul(a, b))).subtract(vkx).multiply(Fr.inv(d));
-  const p1 = (p: P1) => { const { x, y } = p.toAffine(); return [x.toString(), y.toString(), '1']; };
+  const C = alpha1
+    .multiply(b)
+    .add(beta1.multiply(a))
+    .add(G1.Point.BASE.multiply(Fr.mul(a, b)))
+    .subtract(vkx)
+    .multiply(Fr.inv(d));
+  const p1 = (p: P1) => {
+    const { x, y } = p.toAffine();
+    return [x.toString(), y.toString(), '1'];
+  };
   const { x, y } = B.toAffine();
-  return { pi_a: p1(A), pi_b: [[x.c0.toString(), x.c1.toString()], [y.c0.toString(), y.c1.toString()], ['1', '0']], pi_c: p1(C), protocol: 'groth16', curve: 'bn128' };
+  return {
+    pi_a: p1(A),
+    pi_b: [
+      [x.c0.toString(), x.c1.toString()],
+      [y.c0.toString(), y.c1.toString()],
+      ['1', '0'],
+    ],
+    pi_c: p1(C),
+    protocol: 'groth16',
+    curve: 'bn128',
+  };
 }
 
 /** Public signals for a chosen output (outputs first, then the inputs and the receipt context), as snarkjs takes them. */
@@ -93,14 +117,17 @@ beforeAll(async () => {
 afterAll(releaseCurve);
 
 describe('a key whose δ is known', () => {
-  it('the forger\'s δ is the key\'s: δ·G₂ = [δ]₂, and γ is G₂ (snarkjs)', () => {
+  it("the forger's δ is the key's: δ·G₂ = [δ]₂, and γ is G₂ (snarkjs)", () => {
     expect(g2(known.vk_delta_2).equals(G2.Point.BASE.multiply(delta))).toBe(true);
     expect(g2(known.vk_gamma_2).equals(G2.Point.BASE)).toBe(true);
     expect(known.nPublic).toBe(3 + 6 + 1); // outputs, inputs, the receipt context
   });
 
   it('gives proofs of any output, on any input, that snarkjs groth16.verify accepts', async () => {
-    for (const outputs of [[7777n, -7777n, 0n], [1n, 2n, 3n]]) {
+    for (const outputs of [
+      [7777n, -7777n, 0n],
+      [1n, 2n, 3n],
+    ]) {
       const signals = statement(outputs, [10n, -20n, 30n, 0n, 0n, 127n, 12345n]);
       const proof = forge(known, knownBeta1, delta, signals);
       expect(await snarkjs.groth16.verify(known, signals.map(String), proof)).toBe(true);

@@ -40,12 +40,18 @@ async function snarkjsVerify(dir: string): Promise<{ ok: boolean; hashes: string
   const m = readManifest(dir);
   const info: string[] = [];
   const ignore = (): void => undefined;
-  const ok = await (snarkjs as unknown as { zKey: { verifyFromR1cs(...a: unknown[]): Promise<boolean> } }).zKey.verifyFromR1cs(
-    join(dir, m.files.r1cs.path), ptauPath, join(dir, m.files.zkey!.path), { info: (s: string) => info.push(s), debug: ignore, warn: ignore, error: ignore });
-  const found = info.flatMap((s) => {
-    const match = /^contribution #(\d+) (.*):\n([\s\S]*)$/.exec(s);
-    return match ? [{ i: Number(match[1]), name: match[2]!, hash: match[3]!.replace(/\s+/g, '') }] : [];
-  }).sort((a, b) => a.i - b.i);
+  const ok = await (snarkjs as unknown as { zKey: { verifyFromR1cs(...a: unknown[]): Promise<boolean> } }).zKey.verifyFromR1cs(join(dir, m.files.r1cs.path), ptauPath, join(dir, m.files.zkey!.path), {
+    info: (s: string) => info.push(s),
+    debug: ignore,
+    warn: ignore,
+    error: ignore,
+  });
+  const found = info
+    .flatMap((s) => {
+      const match = /^contribution #(\d+) (.*):\n([\s\S]*)$/.exec(s);
+      return match ? [{ i: Number(match[1]), name: match[2]!, hash: match[3]!.replace(/\s+/g, '') }] : [];
+    })
+    .sort((a, b) => a.i - b.i);
   return { ok, hashes: found.map((f) => f.hash), names: found.map((f) => f.name) };
 }
 
@@ -61,7 +67,10 @@ describe('setup verify on a fresh compile', () => {
     const m = readManifest(tiny.dir);
     expect(report).toMatchObject({ modelId: m.modelId, keyId: m.keyId, onlyCompilingParty: true, ptau: { path: ptauPath, sameAsManifest: true } });
     expect(report.ptau.ceremony).toBeUndefined();
-    expect(report.chain.contributions.map((c) => [c.name, c.type, c.by])).toEqual([['zkinfer local contribution', 'contribution', 'compile'], ['zkinfer beacon', 'beacon', 'compile']]);
+    expect(report.chain.contributions.map((c) => [c.name, c.type, c.by])).toEqual([
+      ['zkinfer local contribution', 'contribution', 'compile'],
+      ['zkinfer beacon', 'beacon', 'compile'],
+    ]);
     const theirs = await snarkjsVerify(tiny.dir);
     expect(theirs.ok).toBe(true);
     expect(report.chain.contributions.map((c) => c.hash)).toEqual(theirs.hashes);
@@ -158,7 +167,7 @@ async function tamperedCopy(from: string, name: string, edit: (zkey: Buffer) => 
 }
 
 describe('setup verify refuses', () => {
-  it('a tampered contribution (bob\'s δ put in place of carol\'s)', async () => {
+  it("a tampered contribution (bob's δ put in place of carol's)", async () => {
     const dir = await tamperedCopy(steps.at(-1)!.dir, 'tampered-chain', (zkey) => {
       const { contributions } = zkeyLayout(zkey);
       zkey.copy(zkey, contributions[4]!, contributions[3]!, contributions[3]! + 64);
@@ -174,15 +183,17 @@ describe('setup verify refuses', () => {
       const [start] = zkeyLayout(zkey).lSection;
       zkey.copy(zkey, start, start + 64, start + 128); // L[0] := L[1]
     });
-    await expect(verifySetup(dir, { ptauPath })).rejects.toThrow(new VerifyError(
-      `${join(dir, 'circuit.zkey')}: the key is not the one circuit.r1cs and ${ptauPath} give with its contributions: L section does not match`));
+    await expect(verifySetup(dir, { ptauPath })).rejects.toThrow(
+      new VerifyError(`${join(dir, 'circuit.zkey')}: the key is not the one circuit.r1cs and ${ptauPath} give with its contributions: L section does not match`),
+    );
   });
 
   it('a key made from another ptau than the one given', async () => {
     const other = join(tiny.work, 'other.ptau');
     await generatePreparedPtau(readManifest(tiny.dir).setup!.ptau!.power, other);
-    await expect(verifySetup(steps.at(-1)!.dir, { ptauPath: other })).rejects.toThrow(new VerifyError(
-      `${join(steps.at(-1)!.dir, 'circuit.zkey')}: the key is not the one circuit.r1cs and ${other} give with its contributions: INVALID:  Invalid alpha1`));
+    await expect(verifySetup(steps.at(-1)!.dir, { ptauPath: other })).rejects.toThrow(
+      new VerifyError(`${join(steps.at(-1)!.dir, 'circuit.zkey')}: the key is not the one circuit.r1cs and ${other} give with its contributions: INVALID:  Invalid alpha1`),
+    );
   });
 
   it('a zkey that is not the one the manifest names', async () => {
@@ -196,13 +207,16 @@ describe('setup verify refuses', () => {
 describe('process lifetime', () => {
   it('lets a process that used only the phase-2 module exit after releaseCurve', async () => {
     const script = join(tiny.work, 'exit-check.mts');
-    writeFileSync(script, [
-      `import { verifySetup } from ${JSON.stringify(join(root, 'src/compile/phase2.ts'))};`,
-      `import { releaseCurve } from ${JSON.stringify(join(root, 'src/shared/curve.ts'))};`,
-      `for (const dir of ${JSON.stringify([tiny.dir, steps.at(-1)!.dir])}) await verifySetup(dir, { ptauPath: ${JSON.stringify(ptauPath)} });`,
-      'await releaseCurve();',
-      "console.log('exited');",
-    ].join('\n'));
+    writeFileSync(
+      script,
+      [
+        `import { verifySetup } from ${JSON.stringify(join(root, 'src/compile/phase2.ts'))};`,
+        `import { releaseCurve } from ${JSON.stringify(join(root, 'src/shared/curve.ts'))};`,
+        `for (const dir of ${JSON.stringify([tiny.dir, steps.at(-1)!.dir])}) await verifySetup(dir, { ptauPath: ${JSON.stringify(ptauPath)} });`,
+        'await releaseCurve();',
+        "console.log('exited');",
+      ].join('\n'),
+    );
     // Without loading snarkjs before building the curve, an orphaned curve's threads keep the child alive until the timeout.
     const { stdout } = await run(process.execPath, ['--import', 'tsx', script], { cwd: root, timeout: 90_000 });
     expect(stdout.trim()).toBe('exited');
@@ -217,8 +231,9 @@ describe('outputs', () => {
     mkdirSync(join(work, 'receipts'));
     writeFileSync(join(work, 'receipts', 'keep.json'), '{}');
     const before = readdirSync(work).sort();
-    await expect(beaconPhase2(work, { beacon: 'ab' })).rejects.toThrow(new InputError(
-      `${work}: this would replace the folder's key and invalidate its receipts; give --out <new folder>, or --force to replace it`, { exitCode: EXIT.usage }));
+    await expect(beaconPhase2(work, { beacon: 'ab' })).rejects.toThrow(
+      new InputError(`${work}: this would replace the folder's key and invalidate its receipts; give --out <new folder>, or --force to replace it`, { exitCode: EXIT.usage }),
+    );
     await expect(contributePhase2(base, { out: work })).rejects.toThrow(new InputError(`${work}: exists and is not empty; give --force to replace it`, { exitCode: EXIT.usage }));
     expect(readManifest(work).keyId).toBe(steps[0]!.manifest.keyId);
 

@@ -56,8 +56,12 @@ describe('the published ceremony table', () => {
     expect(new Set(KNOWN_CEREMONY_PTAU.map((k) => k.blake2b512)).size).toBe(21);
     for (const k of KNOWN_CEREMONY_PTAU) expect(k.blake2b512).toMatch(/^[0-9a-f]{128}$/);
     // two rows as the README prints them
-    expect(KNOWN_CEREMONY_PTAU.find((k) => k.power === 16)!.blake2b512).toBe('6a6277a2f74e1073601b4f9fed6e1e55226917efb0f0db8a07d98ab01df1ccf43eb0e8c3159432acd4960e2f29fe84a4198501fa54c8dad9e43297453efec125');
-    expect(KNOWN_CEREMONY_PTAU.find((k) => k.power === 12)!.blake2b512).toBe('ded2694169b7b08e898f736d5de95af87c3f1a64594013351b1a796dbee393bd825f88f9468c84505ddd11eb0b1465ac9b43b9064aa8ec97f2b73e04758b8a4a');
+    expect(KNOWN_CEREMONY_PTAU.find((k) => k.power === 16)!.blake2b512).toBe(
+      '6a6277a2f74e1073601b4f9fed6e1e55226917efb0f0db8a07d98ab01df1ccf43eb0e8c3159432acd4960e2f29fe84a4198501fa54c8dad9e43297453efec125',
+    );
+    expect(KNOWN_CEREMONY_PTAU.find((k) => k.power === 12)!.blake2b512).toBe(
+      'ded2694169b7b08e898f736d5de95af87c3f1a64594013351b1a796dbee393bd825f88f9468c84505ddd11eb0b1465ac9b43b9064aa8ec97f2b73e04758b8a4a',
+    );
   });
 
   it('hashes files with BLAKE2b-512 as b2sum does (checked against @noble/hashes)', async () => {
@@ -67,7 +71,7 @@ describe('the published ceremony table', () => {
 });
 
 describe('--ptau files', () => {
-  it('refuses zkinfer\'s own known-tau cache file', async () => {
+  it("refuses zkinfer's own known-tau cache file", async () => {
     await expect(filePtau(local.path)).rejects.toThrow(new InputError(refusal(local.path)));
     await expect(groth16Setup(r1cs, join(tmp, 'out-refused'), { ptauPath: local.path })).rejects.toThrow(new InputError(refusal(local.path)));
   });
@@ -78,7 +82,14 @@ describe('--ptau files', () => {
     const known: KnownPtau[] = [...KNOWN_CEREMONY_PTAU, { name: 'test_final_04.ptau', power: 4, blake2b512: Buffer.from(blake2b(await readFile(file), { dkLen: 64 })).toString('hex') }];
     await expect(filePtau(local.path, { known })).rejects.toThrow(refusal(local.path));
     const setup = await groth16Setup(r1cs, join(tmp, 'out-published'), { ptauPath: file, knownPtau: known });
-    expect(setup.ptau).toEqual({ path: file, power: 4, origin: 'public-ceremony', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), blake2b512: known.at(-1)!.blake2b512, ceremony: 'test_final_04.ptau' });
+    expect(setup.ptau).toEqual({
+      path: file,
+      power: 4,
+      origin: 'public-ceremony',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      blake2b512: known.at(-1)!.blake2b512,
+      ceremony: 'test_final_04.ptau',
+    });
     const block = setupManifestBlock(setup);
     expect(block).toMatchObject({ localSingleParty: false, ptau: { origin: 'public-ceremony', ceremony: 'test_final_04.ptau' } });
     expect(block.note).toMatch(/^powers of tau from a published public ceremony file/);
@@ -101,8 +112,9 @@ describe('the local cache', () => {
     const bytes = await readFile(first.path);
     bytes[bytes.length - 7] ^= 1; // one bit in the last Lagrange point
     await writeFile(first.path, bytes);
-    await expect(localPtau(3, { cacheDir: dir })).rejects.toThrow(new InputError(
-      `${first.path}: cached powers-of-tau file does not match the SHA-256 recorded in its name when it was written (corrupted or replaced); delete it to regenerate`));
+    await expect(localPtau(3, { cacheDir: dir })).rejects.toThrow(
+      new InputError(`${first.path}: cached powers-of-tau file does not match the SHA-256 recorded in its name when it was written (corrupted or replaced); delete it to regenerate`),
+    );
   });
 
   it('refuses a valid ptau put in place of a cached one', async () => {

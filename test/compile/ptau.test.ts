@@ -20,7 +20,10 @@ import { InputError, InvalidArgumentError } from '../../src/shared/errors.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
 
-interface Proof { proof: unknown; publicSignals: string[] }
+interface Proof {
+  proof: unknown;
+  publicSignals: string[];
+}
 interface SnarkjsForTests {
   powersOfTau: {
     verify(path: string): Promise<boolean>;
@@ -71,7 +74,9 @@ describe('localPtau', () => {
   it('generates a prepared 2^6 file that snarkjs verifies', async () => {
     const events: Array<{ stage: string; done: number; total: number }> = [];
     local = await localPtau(6, { cacheDir, onProgress: (e) => events.push(e) });
-    const sha256 = createHash('sha256').update(await readFile(local.path)).digest('hex');
+    const sha256 = createHash('sha256')
+      .update(await readFile(local.path))
+      .digest('hex');
     // the cache file's name records the SHA-256 of its content, checked on every reuse
     expect(local).toEqual({
       path: join(cacheDir, 'ptau', `local-bn254-06-${sha256}.ptau`),
@@ -131,8 +136,9 @@ describe('inspectPtau', () => {
   it('tells an unprepared file (snarkjs powersoftau new) from a prepared one', async () => {
     unprepared = join(tmp, 'unprepared.ptau');
     await snarkjs.powersOfTau.newAccumulator(await snarkjs.curves.getCurveFromName('bn128'), 3, unprepared);
-    await expect(inspectPtau(unprepared)).rejects.toThrow(new InputError(
-      `${unprepared}: powers-of-tau file is not prepared for phase 2 (no Lagrange sections); run \`snarkjs powersoftau prepare phase2\` on it or use a *_final_*.ptau file`));
+    await expect(inspectPtau(unprepared)).rejects.toThrow(
+      new InputError(`${unprepared}: powers-of-tau file is not prepared for phase 2 (no Lagrange sections); run \`snarkjs powersoftau prepare phase2\` on it or use a *_final_*.ptau file`),
+    );
     expect(await inspectPtau(unprepared, { requirePrepared: false })).toEqual({ power: 3, prepared: false, ceremonyPower: 3 });
   });
 });
@@ -176,30 +182,31 @@ describe('groth16Setup', () => {
   it('rejects a user ptau that is too small for the circuit', async () => {
     const small = join(tmp, 'small.ptau');
     await generatePreparedPtau(1, small);
-    await expect(groth16Setup(circuit.r1cs, join(tmp, 'out-small'), { ptauPath: small })).rejects.toThrow(new InputError(
-      `${small}: powers-of-tau file of 2^1 is too small for ${circuit.r1cs}, which needs 2^2 (constraints + public signals + 1 = 4)`));
+    await expect(groth16Setup(circuit.r1cs, join(tmp, 'out-small'), { ptauPath: small })).rejects.toThrow(
+      new InputError(`${small}: powers-of-tau file of 2^1 is too small for ${circuit.r1cs}, which needs 2^2 (constraints + public signals + 1 = 4)`),
+    );
   });
 
   it('rejects an unprepared user ptau', async () => {
-    await expect(groth16Setup(circuit.r1cs, join(tmp, 'out-unprepared'), { ptauPath: unprepared })).rejects.toThrow(
-      `${unprepared}: powers-of-tau file is not prepared for phase 2`);
+    await expect(groth16Setup(circuit.r1cs, join(tmp, 'out-unprepared'), { ptauPath: unprepared })).rejects.toThrow(`${unprepared}: powers-of-tau file is not prepared for phase 2`);
   });
 
   it('rejects bad inputs before doing any work', async () => {
-    await expect(groth16Setup(circuit.r1cs, join(tmp, 'out-bad'), { beaconHash: 'xyz' })).rejects.toThrow(
-      new InvalidArgumentError('expected beaconHash to be 1–255 bytes of hex, got "xyz"'));
+    await expect(groth16Setup(circuit.r1cs, join(tmp, 'out-bad'), { beaconHash: 'xyz' })).rejects.toThrow(new InvalidArgumentError('expected beaconHash to be 1–255 bytes of hex, got "xyz"'));
     const notR1cs = join(tmp, 'circuit', 'mul.circom');
-    await expect(groth16Setup(notR1cs, join(tmp, 'out-bad'))).rejects.toThrow(
-      new InputError(`${notR1cs}: not an r1cs file (expected magic "r1cs")`));
+    await expect(groth16Setup(notR1cs, join(tmp, 'out-bad'))).rejects.toThrow(new InputError(`${notR1cs}: not an r1cs file (expected magic "r1cs")`));
   });
 
   it('lets the process exit afterwards (snarkjs worker threads are terminated)', async () => {
     const script = join(tmp, 'exit-check.mts');
-    await writeFile(script, [
-      `import { groth16Setup } from ${JSON.stringify(join(root, 'src/compile/setup.ts'))};`,
-      `const r = await groth16Setup(${JSON.stringify(circuit.r1cs)}, ${JSON.stringify(join(tmp, 'out-exit'))}, { cacheDir: ${JSON.stringify(cacheDir)} });`,
-      `console.log('set up', r.power);`,
-    ].join('\n'));
+    await writeFile(
+      script,
+      [
+        `import { groth16Setup } from ${JSON.stringify(join(root, 'src/compile/setup.ts'))};`,
+        `const r = await groth16Setup(${JSON.stringify(circuit.r1cs)}, ${JSON.stringify(join(tmp, 'out-exit'))}, { cacheDir: ${JSON.stringify(cacheDir)} });`,
+        `console.log('set up', r.power);`,
+      ].join('\n'),
+    );
     // Without the termination, the child never exits and is killed at the timeout.
     const { stdout } = await run(process.execPath, ['--import', 'tsx', script], { cwd: root, timeout: 60_000 });
     expect(stdout.trim()).toBe('set up 2');

@@ -27,7 +27,11 @@ import { compileTinyModel } from '../e2e/tiny-model.js';
 import { resealDigest, resealOutput } from '../verify/tampering-cases.js';
 import { compileTestCircuit, type TestCircuit } from '../helpers/circuit.js';
 
-interface Proof { pi_a: string[]; pi_b: string[][]; pi_c: string[] }
+interface Proof {
+  pi_a: string[];
+  pi_b: string[][];
+  pi_c: string[];
+}
 const snarkjs = snarkjsModule as unknown as {
   zKey: {
     newZKey(r1cs: string, ptau: string, out: string): Promise<unknown>;
@@ -69,8 +73,7 @@ const section = (bytes: Buffer, id: number): Buffer => {
   return bytes.subarray(at, at + size);
 };
 /** Which points of a section are the point at infinity (all-zero affine encoding). */
-const zeros = (s: Buffer, size: number): boolean[] =>
-  Array.from({ length: s.length / size }, (_, i) => s.subarray(i * size, (i + 1) * size).every((b) => b === 0));
+const zeros = (s: Buffer, size: number): boolean[] => Array.from({ length: s.length / size }, (_, i) => s.subarray(i * size, (i + 1) * size).every((b) => b === 0));
 
 let circuit: TestCircuit;
 let work: string;
@@ -91,7 +94,7 @@ beforeAll(async () => {
 afterAll(releaseCurve);
 
 describe('a direct key', () => {
-  it('proves with snarkjs\'s prover, and snarkjs\'s verifier accepts the proof', async () => {
+  it("proves with snarkjs's prover, and snarkjs's verifier accepts the proof", async () => {
     const vkey = await snarkjs.zKey.exportVerificationKey(join(work, 'direct.zkey'));
     const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, circuit.compiled.wasmPath, join(work, 'direct.zkey'));
     expect(publicSignals).toHaveLength(3);
@@ -114,7 +117,7 @@ describe('a direct key', () => {
     expect(await snarkjs.groth16.verify(vkey, publicSignals, foreign.proof)).toBe(false);
   });
 
-  it('has the structure snarkjs\'s zkey new gives the same r1cs: counts, domain, coefficients, zero points, IC', async () => {
+  it("has the structure snarkjs's zkey new gives the same r1cs: counts, domain, coefficients, zero points, IC", async () => {
     const d = sections(direct);
     const r = sections(reference);
     for (let id = 1; id <= 9; id++) expect([id, d.get(id)![1]]).toEqual([id, r.get(id)![1]]);
@@ -123,7 +126,14 @@ describe('a direct key', () => {
     // n8q, q, n8r, r, nVars, nPublic, domain size (the points after them are the keys' own)
     expect(section(direct, 2).subarray(0, 84)).toEqual(section(reference, 2).subarray(0, 84));
     expect(section(direct, 4)).toEqual(section(reference, 4));
-    for (const [id, size] of [[3, 64], [5, 64], [6, 64], [7, 128], [8, 64], [9, 64]] as const) {
+    for (const [id, size] of [
+      [3, 64],
+      [5, 64],
+      [6, 64],
+      [7, 128],
+      [8, 64],
+      [9, 64],
+    ] as const) {
       const z = zeros(section(direct, id), size);
       expect([id, z]).toEqual([id, zeros(section(reference, id), size)]);
       expect([id, section(direct, id).equals(section(reference, id))]).toEqual([id, false]);
@@ -162,14 +172,15 @@ describe('compile with a direct local setup (the default)', () => {
   });
 
   it('setup verify, contribute and beacon refuse the key in one line saying why', async () => {
-    const why = 'it is a local, development-grade key computed directly from a τ the compiling machine drew (--local-setup direct), with no powers-of-tau file and no phase-2 transcript; recompile with --ptau <public ceremony file> for a key that can be verified and contributed to';
+    const why =
+      'it is a local, development-grade key computed directly from a τ the compiling machine drew (--local-setup direct), with no powers-of-tau file and no phase-2 transcript; recompile with --ptau <public ceremony file> for a key that can be verified and contributed to';
     const ptau = await localPtau(7);
     await expect(verifySetup(tiny.dir, { ptauPath: ptau.path })).rejects.toThrow(`${tiny.dir}: the key cannot be verified: ${why}`);
     await expect(contributePhase2(tiny.dir, { out: join(tiny.work, 'c') })).rejects.toThrow(`${tiny.dir}: the key cannot take contributions: ${why}`);
     await expect(beaconPhase2(tiny.dir, { beacon: 'ab', out: join(tiny.work, 'b') })).rejects.toThrow(`${tiny.dir}: the key cannot take a beacon: ${why}`);
   });
 
-  it('the policy\'s localSetup covers it: refuse rejects, warn warns', async () => {
+  it("the policy's localSetup covers it: refuse rejects, warn warns", async () => {
     const receipt = await proveInference(loadArtifacts(tiny.dir), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], { nonce: '0b' });
     const key = loadPolicyKey(tiny.dir);
     const refused = await evaluateReceipt(receipt, { key, policy: parsePolicy({ localSetup: 'refuse' }) });

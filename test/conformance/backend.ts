@@ -154,6 +154,9 @@ export function conformanceTable(byOp: Map<string, CaseResult[]>): string {
 }
 
 function shorten(reason: string): string {
-  const r = reason.replace(/^node \d+ "[^"]*" \(\w+\): /, '').replace(/; supported ops: .*/, '').replace(/\|/g, '/');
+  const r = reason
+    .replace(/^node \d+ "[^"]*" \(\w+\): /, '')
+    .replace(/; supported ops: .*/, '')
+    .replace(/\|/g, '/');
   return r.length > 90 ? `${r.slice(0, 87)}…` : r;
 }

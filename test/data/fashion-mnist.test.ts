@@ -36,7 +36,10 @@ const EXAMPLES = ['fashion-mnist', 'lenet'] as const;
 const exampleDir = (name: string) => new URL(`../../examples/${name}/`, import.meta.url);
 const readJson = (example: string, name: string): any => JSON.parse(readFileSync(new URL(name, exampleDir(example)), 'utf8'));
 const readJsonl = (example: string, name: string): any[] =>
-  readFileSync(new URL(name, exampleDir(example)), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  readFileSync(new URL(name, exampleDir(example)), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 const PACKAGE_DIR = process.env[FASHION_MNIST_DIR_ENV] ?? DEFAULT_FASHION_MNIST_DIR;
 const fashionMnist = debianData('dataset-fashion-mnist', PACKAGE_DIR);

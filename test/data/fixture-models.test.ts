@@ -26,9 +26,7 @@ const expected: Record<string, FixtureRecord> = JSON.parse(readFileSync(new URL(
 
 describe('fixture models (test/fixtures/models)', () => {
   it('lists the six fixtures', () => {
-    expect(Object.keys(expected).sort()).toEqual(
-      ['gemm_transb_alpha', 'keras_like_mlp', 'matmul_add_reshape', 'mlp_batch4', 'mlp_softmax', 'unsupported_op'].sort(),
-    );
+    expect(Object.keys(expected).sort()).toEqual(['gemm_transb_alpha', 'keras_like_mlp', 'matmul_add_reshape', 'mlp_batch4', 'mlp_softmax', 'unsupported_op'].sort());
   });
 
   for (const [name, rec] of Object.entries(expected)) {

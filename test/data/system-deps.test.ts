@@ -28,7 +28,9 @@ describe('tests that need Debian packages, on a machine without them', () => {
     expect(status, output).toBe(0);
     expect(output).toContain(skipNote(debianData('dataset-fashion-mnist', MISSING)));
     expect(output).toContain(skipNote(debianData('libonnx-testdata', MISSING)));
-    expect(output).toContain('skipped: Debian package dataset-fashion-mnist (/nonexistent/zkinfer-no-such-package) is not installed; install it with: apt-get install dataset-fashion-mnist (CI installs it)');
+    expect(output).toContain(
+      'skipped: Debian package dataset-fashion-mnist (/nonexistent/zkinfer-no-such-package) is not installed; install it with: apt-get install dataset-fashion-mnist (CI installs it)',
+    );
   });
 
   it('fail instead when the packages are required (as in CI)', () => {

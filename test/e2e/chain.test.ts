@@ -51,7 +51,12 @@ beforeAll(async () => {
   // calibrated on the top of A's committed range, so B's input scale is A's output scale
   const top = (2 ** (width - 1) - 1) / 2 ** scale;
   writeFileSync(join(work, 'calibration.jsonl'), `${JSON.stringify({ input: [[top, -top, 0]] })}\n`);
-  await compileModel(onnxPath, { outDir: join(work, 'artifacts'), calibrationPath: join(work, 'calibration.jsonl'), quant: { inputBits: width, weightBits: 8, activationBits: 10 }, inputVisibility: 'hashed' });
+  await compileModel(onnxPath, {
+    outDir: join(work, 'artifacts'),
+    calibrationPath: join(work, 'calibration.jsonl'),
+    quant: { inputBits: width, weightBits: 8, activationBits: 10 },
+    inputVisibility: 'hashed',
+  });
   b = loadArtifacts(join(work, 'artifacts'));
   keyA = loadVerifierKey(first.dir);
   keyB = loadVerifierKey(join(work, 'artifacts'));
@@ -59,12 +64,12 @@ beforeAll(async () => {
 afterAll(releaseCurve);
 
 describe('a pipeline of two models through a hashed value', () => {
-  it('B reads A\'s output integers at the same scale and committed range', () => {
+  it("B reads A's output integers at the same scale and committed range", () => {
     expect(b.manifest.io.input.scale).toBe(a.manifest.io.output.scale);
     expect(commitmentRange(b.manifest.io.input)).toEqual(commitmentRange(a.manifest.io.output));
   });
 
-  it('A\'s output commitment is B\'s input commitment; the chain verifies; another salt breaks the link', async () => {
+  it("A's output commitment is B's input commitment; the chain verifies; another salt breaks the link", async () => {
     const first = await proveWithOpening(a, x, { nonce: 'aa' });
     const hidden = first.opening!.output!;
     expect(first.receipt.output).not.toHaveProperty('raw');
@@ -78,11 +83,30 @@ describe('a pipeline of two models through a hashed value', () => {
     const second = await proveWithOpening(b, between, { nonce: 'bb', salts: { input: BigInt(hidden.salt) } });
     expect(second.opening!.input!.raw).toEqual(hidden.raw);
     expect(second.receipt.input.commitment).toBe((first.receipt.output as { commitment: string }).commitment);
-    expect(await verifyChain([{ receipt: first.receipt, key: keyA }, { receipt: second.receipt, key: keyB }])).toMatchObject({ valid: true });
+    expect(
+      await verifyChain([
+        { receipt: first.receipt, key: keyA },
+        { receipt: second.receipt, key: keyB },
+      ]),
+    ).toMatchObject({ valid: true });
 
     const unlinked = await proveWithOpening(b, between, { nonce: 'cc' });
-    expect((await verifyChain([{ receipt: first.receipt, key: keyA }, { receipt: unlinked.receipt, key: keyB }])).reason).toBe("link 0: receipt 0's output commitment differs from receipt 1's input commitment");
+    expect(
+      (
+        await verifyChain([
+          { receipt: first.receipt, key: keyA },
+          { receipt: unlinked.receipt, key: keyB },
+        ])
+      ).reason,
+    ).toBe("link 0: receipt 0's output commitment differs from receipt 1's input commitment");
     const swapped: Receipt = JSON.parse(JSON.stringify(second.receipt));
-    expect((await verifyChain([{ receipt: swapped, key: keyB }, { receipt: first.receipt, key: keyA }])).reason).toMatch(/^link 0: receipt 0's output is public/);
+    expect(
+      (
+        await verifyChain([
+          { receipt: swapped, key: keyB },
+          { receipt: first.receipt, key: keyA },
+        ])
+      ).reason,
+    ).toMatch(/^link 0: receipt 0's output is public/);
   });
 });

@@ -57,7 +57,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('compile --weights hashed', () => {
-  it('publishes no ONNX file and no weight value; the owner\'s weights file is mode 0600 and outside the folder', () => {
+  it("publishes no ONNX file and no weight value; the owner's weights file is mode 0600 and outside the folder", () => {
     const m = stripped.manifest;
     expect(m.files.onnx).toBeNull();
     expect(existsSync(join(tiny.dir, 'model.onnx'))).toBe(false);
@@ -92,7 +92,15 @@ describe('compile --weights hashed', () => {
       ['weight', 15, -128, 127],
       ['bias', 3, w.segments[3]!.min, w.segments[3]!.max],
     ]);
-    expect((await commitWeights(w.segments, secret.layers.flatMap((l) => [l.weight, l.bias]), BigInt(secret.salt))).toString()).toBe(w.commitment);
+    expect(
+      (
+        await commitWeights(
+          w.segments,
+          secret.layers.flatMap((l) => [l.weight, l.bias]),
+          BigInt(secret.salt),
+        )
+      ).toString(),
+    ).toBe(w.commitment);
     expect(stripped.manifest.modelId).toBe(secret.modelId);
     expect(stripped.manifest.compileOptions.visibility).toEqual({ input: 'public', output: 'public', weights: 'hashed' });
     const io = stripped.manifest.io;
@@ -123,7 +131,7 @@ describe('compile --weights hashed', () => {
 });
 
 describe('prove and verify with private weights', () => {
-  it('the output equals the public-weights model\'s exactly (same quantized model), and the receipt carries only the weight commitment', async () => {
+  it("the output equals the public-weights model's exactly (same quantized model), and the receipt carries only the weight commitment", async () => {
     const raw = quantizeInput(pub.result.model, x);
     expect('raw' in receipt.output && receipt.output.raw).toEqual(runReference(pub.result.model, raw));
     expect(receipt.weights).toEqual({ visibility: 'hashed', commitment: secret.commitment });
@@ -137,7 +145,9 @@ describe('prove and verify with private weights', () => {
     expect(await verifyProof(receipt, key)).toMatchObject({ valid: true });
     expect(await verifyProof(receipt, key, { weightsCommitments: [secret.commitment] })).toMatchObject({ valid: true });
     const other = (BigInt(secret.commitment) + 1n).toString();
-    expect((await verifyProof(receipt, key, { weightsCommitments: [other] })).reason).toBe(`the weight commitment ${secret.commitment.slice(0, 16)}… is not a trusted one (pinned: ${other.slice(0, 16)}…)`);
+    expect((await verifyProof(receipt, key, { weightsCommitments: [other] })).reason).toBe(
+      `the weight commitment ${secret.commitment.slice(0, 16)}… is not a trusted one (pinned: ${other.slice(0, 16)}…)`,
+    );
   });
 
   it('refuses a receipt whose weight commitment was changed or removed, and a proof under another weight commitment', async () => {
@@ -157,7 +167,7 @@ describe('prove and verify with private weights', () => {
   });
 
   it('refuses to prove without the weights, or with a weights file whose weight, salt or model differs', async () => {
-    await expect(proveInference(stripped, x)).rejects.toThrow('the model\'s weights are private: load its owner\'s weights file first');
+    await expect(proveInference(stripped, x)).rejects.toThrow("the model's weights are private: load its owner's weights file first");
     const bad = clone(secret);
     bad.layers[0]!.weight[0] = bad.layers[0]!.weight[0]! === 0 ? 1 : 0;
     await expect(withPrivateWeights(stripped, bad)).rejects.toThrow('weights: the weights and salt do not match the weight commitment');
@@ -167,12 +177,12 @@ describe('prove and verify with private weights', () => {
     outOfRange.layers[0]!.weight[0] = 128;
     await expect(withPrivateWeights(stripped, outOfRange)).rejects.toThrow('weights: w0: value 0 is 128, outside the declared range [-128, 127]');
     await expect(withPrivateWeights(stripped, { ...clone(secret), modelId: '0'.repeat(64) })).rejects.toThrow(`weights: the weights are for model 0000000000000000…`);
-    await expect(withPrivateWeights(loadArtifacts(pub.dir), secret)).rejects.toThrow('the model\'s weights are public');
+    await expect(withPrivateWeights(loadArtifacts(pub.dir), secret)).rejects.toThrow("the model's weights are public");
   });
 });
 
 describe('batch prove with private weights', () => {
-  it('the pool\'s workers load the owner\'s weights; every receipt verifies; without them the batch is refused', async () => {
+  it("the pool's workers load the owner's weights; every receipt verifies; without them the batch is refused", async () => {
     const { proveBatch } = await import('../../src/prove/batch.js');
     const inputs = join(tiny.work, 'batch.jsonl');
     writeFileSync(inputs, `${JSON.stringify({ id: 'a', input: [x] })}\n${JSON.stringify({ id: 'b', input: [x.map((v) => -v)] })}\n`);
@@ -278,8 +288,14 @@ describe('a CNN with private convolution and dense weights', () => {
     const hid = await compileModel(onnx, { outDir: join(tiny.work, 'cnn-hashed'), batch: 1, calibrationPath: calibration, weights: 'hashed', weightsOut: wfile });
     const w = hid.manifest.io.weights!;
     expect(w.segments.map((s) => [hid.model.nodes[s.node]!.kind, s.tensor])).toEqual([
-      ['conv', 'weight'], ['conv', 'bias'], ['conv', 'weight'], ['conv', 'bias'],
-      ['linear', 'weight'], ['linear', 'bias'], ['linear', 'weight'], ['linear', 'bias'],
+      ['conv', 'weight'],
+      ['conv', 'bias'],
+      ['conv', 'weight'],
+      ['conv', 'bias'],
+      ['linear', 'weight'],
+      ['linear', 'bias'],
+      ['linear', 'weight'],
+      ['linear', 'bias'],
     ]);
     const cnnSecret = privateWeightsSchema.parse(JSON.parse(readFileSync(wfile, 'utf8')));
     const published = readFileSync(join(tiny.work, 'cnn-hashed', 'quantized.json'), 'utf8') + readFileSync(join(tiny.work, 'cnn-hashed', 'circuit.circom'), 'utf8');
@@ -299,12 +315,18 @@ describe('a padded, strided convolution with private weights', () => {
     const { compileModel } = await import('../../src/compile/compile.js');
     const r = rng(9);
     const onnx = join(tiny.work, 'conv-padded.onnx');
-    writeFileSync(onnx, buildModel({
-      input: { name: 'x', dims: [1, 2, 7, 6] },
-      output: { name: 'y' },
-      nodes: [{ op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['y'], attrs: { kernel_shape: [3, 3], pads: [1, 2, 1, 0], strides: [2, 1] }, name: 'conv' }],
-      initializers: [{ name: 'W', dims: [3, 2, 3, 3], values: randomArray(r, 54) }, { name: 'B', dims: [3], values: randomArray(r, 3, -0.2, 0.2) }],
-    }));
+    writeFileSync(
+      onnx,
+      buildModel({
+        input: { name: 'x', dims: [1, 2, 7, 6] },
+        output: { name: 'y' },
+        nodes: [{ op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['y'], attrs: { kernel_shape: [3, 3], pads: [1, 2, 1, 0], strides: [2, 1] }, name: 'conv' }],
+        initializers: [
+          { name: 'W', dims: [3, 2, 3, 3], values: randomArray(r, 54) },
+          { name: 'B', dims: [3], values: randomArray(r, 3, -0.2, 0.2) },
+        ],
+      }),
+    );
     const pubConv = await compileModel(onnx, { outDir: join(tiny.work, 'conv-padded-public') });
     const wfile = join(tiny.work, 'conv-padded-w.json');
     const hid = await compileModel(onnx, { outDir: join(tiny.work, 'conv-padded-hashed'), weights: 'hashed', weightsOut: wfile });
@@ -348,12 +370,18 @@ describe('limits and refusals', () => {
     const { compileModel } = await import('../../src/compile/compile.js');
     const r = rng(5);
     const onnx = join(tiny.work, 'conv-only.onnx');
-    writeFileSync(onnx, buildModel({
-      input: { name: 'x', dims: [1, 1, 16, 16] },
-      output: { name: 'y' },
-      nodes: [{ op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['y'], attrs: { kernel_shape: [3, 3] }, name: 'conv' }],
-      initializers: [{ name: 'W', dims: [4, 1, 3, 3], values: randomArray(r, 36) }, { name: 'B', dims: [4], values: randomArray(r, 4, -0.2, 0.2) }],
-    }));
+    writeFileSync(
+      onnx,
+      buildModel({
+        input: { name: 'x', dims: [1, 1, 16, 16] },
+        output: { name: 'y' },
+        nodes: [{ op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['y'], attrs: { kernel_shape: [3, 3] }, name: 'conv' }],
+        initializers: [
+          { name: 'W', dims: [4, 1, 3, 3], values: randomArray(r, 36) },
+          { name: 'B', dims: [4], values: randomArray(r, 4, -0.2, 0.2) },
+        ],
+      }),
+    );
     const out = join(tiny.work, 'conv-limited');
     // 40 weights: 4 × 14 × 14 × 9 = 7,056 products + 13 × 40 = 7,576 > 16 × 40 = 640
     await expect(compileModel(onnx, { outDir: out, weights: 'hashed', weightsOut: join(tiny.work, 'conv-w.json'), maxWeights: 40 })).rejects.toThrow(
@@ -365,10 +393,14 @@ describe('limits and refusals', () => {
   it('refuses a weights file inside the artifacts folder, a missing one, and an existing one without force', async () => {
     const { compileModel } = await import('../../src/compile/compile.js');
     const out = join(tiny.work, 'other');
-    await expect(compileModel(pub.onnxPath, { outDir: out, weights: 'hashed', weightsOut: join(out, 'w.json') })).rejects.toThrow(`${join(out, 'w.json')}: the private weights file must lie outside the artifacts folder ${out}, which is published`);
+    await expect(compileModel(pub.onnxPath, { outDir: out, weights: 'hashed', weightsOut: join(out, 'w.json') })).rejects.toThrow(
+      `${join(out, 'w.json')}: the private weights file must lie outside the artifacts folder ${out}, which is published`,
+    );
     await expect(compileModel(pub.onnxPath, { outDir: out, weights: 'hashed' })).rejects.toThrow('hashed weights need a private weights file outside the artifacts folder');
     writeFileSync(join(tiny.work, 'exists.json'), '{}');
-    await expect(compileModel(pub.onnxPath, { outDir: out, weights: 'hashed', weightsOut: join(tiny.work, 'exists.json') })).rejects.toThrow(`${join(tiny.work, 'exists.json')}: exists; the private weights file is never overwritten without --force`);
+    await expect(compileModel(pub.onnxPath, { outDir: out, weights: 'hashed', weightsOut: join(tiny.work, 'exists.json') })).rejects.toThrow(
+      `${join(tiny.work, 'exists.json')}: exists; the private weights file is never overwritten without --force`,
+    );
   });
 });
 
@@ -408,7 +440,9 @@ describe('CLI: compile --weights hashed --weights-out, prove --weights, verify -
     const t0 = performance.now();
     const big = cli('compile', pub.onnxPath, '--out', join(pub.work, 'cli-big'), '--weights', 'hashed', '--weights-out', join(pub.work, 'big.json'), '--max-weights', '10');
     // compile prints one plain line per step off a terminal: only the import ran
-    expect(big.stderr).toBe(`import    importing tiny.onnx\nerror: ${pub.onnxPath}: 53 weights exceed the limit of 10 for --weights hashed (about 14 constraints each); use a smaller model or raise --max-weights\n`);
+    expect(big.stderr).toBe(
+      `import    importing tiny.onnx\nerror: ${pub.onnxPath}: 53 weights exceed the limit of 10 for --weights hashed (about 14 constraints each); use a smaller model or raise --max-weights\n`,
+    );
     expect(big.status).toBe(1);
     expect(performance.now() - t0).toBeLessThan(20_000);
     const noFile = cli('compile', pub.onnxPath, '--out', join(pub.work, 'cli-big'), '--weights', 'hashed');

@@ -64,7 +64,12 @@ describe('compile --input-visibility hashed', () => {
 describe('prove and verify with a hashed input', () => {
   it('the receipt carries the commitment circomlibjs computes, and none of the input values', async () => {
     const raw = quantizeInput(artifacts.model, x);
-    expect(receipt.input).toEqual({ visibility: 'hashed', shape: [1, 6], scale: artifacts.model.input.scale, commitment: (await commitTensor(raw, commitmentRange(artifacts.manifest.io.input), SALT)).toString() });
+    expect(receipt.input).toEqual({
+      visibility: 'hashed',
+      shape: [1, 6],
+      scale: artifacts.model.input.scale,
+      commitment: (await commitTensor(raw, commitmentRange(artifacts.manifest.io.input), SALT)).toString(),
+    });
     expect(receipt.publicSignals![3]).toBe(receipt.input.commitment);
     const text = JSON.stringify(receipt, null, 2);
     expect(text).not.toMatch(/"raw"\s*:\s*\[\s*-?\d+\s*,\s*-?\d+\s*,\s*-?\d+\s*,\s*-?\d+\s*,\s*-?\d+\s*,\s*-?\d+\s*\]/); // no 6-value array

@@ -78,7 +78,10 @@ describe('prove and verify', () => {
     // re-seal the digest so the check that fails is the proof binding, not the digest
     const { receiptDigest } = await import('../../src/shared/receipt.js');
     r.digest = receiptDigest(r);
-    expect(await verifyProof(r, loadVerifierKey(tiny.dir))).toMatchObject({ valid: false, reason: `output 1 in the receipt (${r.output.raw[1]}) differs from the proven public signal (${receipt.output.raw[1]})` });
+    expect(await verifyProof(r, loadVerifierKey(tiny.dir))).toMatchObject({
+      valid: false,
+      reason: `output 1 in the receipt (${r.output.raw[1]}) differs from the proven public signal (${receipt.output.raw[1]})`,
+    });
   });
 
   it('rejects an altered output public signal with its receipt altered to match', async () => {
@@ -104,7 +107,10 @@ describe('prove and verify', () => {
     const key = loadVerifierKey(tiny.dir);
     const other = clone(key.vkey) as { vk_alpha_1: string[] };
     other.vk_alpha_1 = [...(key.vkey as { vk_beta_1?: string[]; vk_alpha_1: string[] }).vk_alpha_1].reverse();
-    expect(await verifyProof(receipt, { ...key, vkey: other })).toMatchObject({ valid: false, reason: `the verification key does not match the manifest's key id ${key.manifest.keyId!.slice(0, 16)}…` });
+    expect(await verifyProof(receipt, { ...key, vkey: other })).toMatchObject({
+      valid: false,
+      reason: `the verification key does not match the manifest's key id ${key.manifest.keyId!.slice(0, 16)}…`,
+    });
   });
 
   it('rejects a public signal shifted by the field modulus', async () => {
@@ -135,6 +141,9 @@ describe('prove and verify', () => {
     const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
     m.modelId = 'a'.repeat(64);
     writeFileSync(manifestPath, JSON.stringify(m));
-    expect(await verifyProof(receipt, loadVerifierKey(other))).toMatchObject({ valid: false, reason: `the receipt is for model ${receipt.modelId.slice(0, 16)}…, the artifacts are model aaaaaaaaaaaaaaaa…` });
+    expect(await verifyProof(receipt, loadVerifierKey(other))).toMatchObject({
+      valid: false,
+      reason: `the receipt is for model ${receipt.modelId.slice(0, 16)}…, the artifacts are model aaaaaaaaaaaaaaaa…`,
+    });
   });
 });

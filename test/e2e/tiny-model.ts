@@ -36,7 +36,10 @@ function hashTree(hash: ReturnType<typeof createHash>, path: string): void {
   if (statSync(path).isDirectory()) {
     for (const name of readdirSync(path).sort()) hashTree(hash, join(path, name));
   } else {
-    hash.update(`${path.slice(ROOT.length)}\0`).update(readFileSync(path)).update('\0');
+    hash
+      .update(`${path.slice(ROOT.length)}\0`)
+      .update(readFileSync(path))
+      .update('\0');
   }
 }
 

@@ -47,7 +47,9 @@ describe('the browser bundle', () => {
     const dir = mkdtempSync(join(tmpdir(), 'zkinfer-seam-'));
     const entry = join(dir, 'entry.js');
     writeFileSync(entry, "import { createHash } from 'node:crypto'; export const h = createHash;");
-    const failure = await build({ entryPoints: [entry], bundle: true, write: false, platform: 'browser', format: 'esm', logLevel: 'silent', plugins: [nodeBuiltinsSeam] }).catch((e: { errors: { text: string }[] }) => e.errors[0]!.text);
+    const failure = await build({ entryPoints: [entry], bundle: true, write: false, platform: 'browser', format: 'esm', logLevel: 'silent', plugins: [nodeBuiltinsSeam] }).catch(
+      (e: { errors: { text: string }[] }) => e.errors[0]!.text,
+    );
     expect(failure).toBe(`node:crypto (imported by ${entry}) is not available in the browser and has no seam in src/export/browser/bundle.ts`);
   });
 

@@ -100,7 +100,10 @@ describe.skipIf(skipped).each([
       expect(ts.valid, c.name).toBe(false);
       const out = await verifyInPage(text);
       expect(out.verdict, c.name).toBe(`INVALID ${ts.reason}`);
-      expect(out.checks.some((row) => row.startsWith('failed: ')), c.name).toBe(true);
+      expect(
+        out.checks.some((row) => row.startsWith('failed: ')),
+        c.name,
+      ).toBe(true);
       if (c.name === 'altered input commitment (digest re-sealed)') await page.screenshot({ path: join(SHOTS, `browser-verifier-${label}-tampered.png`), fullPage: true });
     }
   });

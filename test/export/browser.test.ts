@@ -91,7 +91,10 @@ describe.skipIf(skipped)(titled('the browser verifier in Chromium', chromium, sk
       const ts = await verifyProof(text, key);
       const out = await verifyInPage(text);
       expect(out.verdict, c.name).toBe(`INVALID ${ts.reason}`);
-      expect(out.checks.some((row) => row.startsWith('failed: ')), c.name).toBe(true);
+      expect(
+        out.checks.some((row) => row.startsWith('failed: ')),
+        c.name,
+      ).toBe(true);
       if (c.name.startsWith('altered output (values')) await page.screenshot({ path: join(SHOTS, 'browser-verifier-tampered.png'), fullPage: true });
     }
   });
@@ -136,7 +139,10 @@ window.wrongKey = async (keyId) => fetchKey('./keys', keyId).then(() => 'loaded'
     const embed = await context.newPage();
     await embed.goto(`http://127.0.0.1:${port}/embed.html`);
     await embed.waitForFunction(() => typeof (window as unknown as { run?: unknown }).run === 'function');
-    const verdict = await embed.evaluate(([id, text]) => (window as unknown as { run(a: string, b: string): Promise<{ valid: boolean }> }).run(id, text), [key.manifest.keyId!, JSON.stringify(receipt)] as const);
+    const verdict = await embed.evaluate(([id, text]) => (window as unknown as { run(a: string, b: string): Promise<{ valid: boolean }> }).run(id, text), [
+      key.manifest.keyId!,
+      JSON.stringify(receipt),
+    ] as const);
     expect(verdict).toMatchObject({ valid: true });
     const missing = await embed.evaluate((id) => (window as unknown as { wrongKey(a: string): Promise<string> }).wrongKey(id), 'ef'.repeat(32));
     expect(missing).toBe(`http://127.0.0.1:${port}/keys/${'ef'.repeat(32)}.json: HTTP 404`);

@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(releaseCurve);
 
 describe('the export command', () => {
-  it('lists the library\'s targets (it names them itself so --help loads no export code)', async () => {
+  it("lists the library's targets (it names them itself so --help loads no export code)", async () => {
     const { EXPORT_TARGETS } = await import('../../src/export/export.js');
     const { readFileSync: read } = await import('node:fs');
     const cli = read('src/cli/commands/export.ts', 'utf8');

@@ -26,7 +26,7 @@ const CASES: Case[] = [
   { n: 784, min: -512, bits: 10 },
 ];
 
-const maxOf = (c: Case) => (BigInt(c.min) + (1n << BigInt(c.bits)) - 1n);
+const maxOf = (c: Case) => BigInt(c.min) + (1n << BigInt(c.bits)) - 1n;
 
 function multiCircuit(cases: readonly Case[]): string {
   const body = cases.flatMap((c, i) => [
@@ -49,8 +49,7 @@ function randomValues(c: Case): bigint[] {
   });
 }
 
-const single = (n: number, min: number, bits: number) =>
-  `pragma circom 2.1.0;\ninclude "zkinfer/commitment.circom";\ncomponent main = TensorCommitment(${n}, ${min}, ${bits});\n`;
+const single = (n: number, min: number, bits: number) => `pragma circom 2.1.0;\ninclude "zkinfer/commitment.circom";\ncomponent main = TensorCommitment(${n}, ${min}, ${bits});\n`;
 
 describe('TensorCommitment(n, min, bits) agrees with commitTensor (circomlibjs Poseidon)', () => {
   it('on random tensors of every width a range can have (1–16, 20, 24, 31, 32, 42, 48, 53 bits) across packing and chunk boundaries', async () => {
@@ -82,7 +81,11 @@ describe('TensorCommitment(n, min, bits) agrees with commitTensor (circomlibjs P
 
   it('has exactly n·(bits + 1) range-check constraints, one per packed element, and 3·(8t + rounds) + 1 per Poseidon call', async () => {
     const counts: Record<string, number> = {};
-    for (const [n, min, bits] of [[1, 0, 2], [784, -512, 10], [10, -4096, 13]] as const) {
+    for (const [n, min, bits] of [
+      [1, 0, 2],
+      [784, -512, 10],
+      [10, -4096, 13],
+    ] as const) {
       counts[`${n}x${bits}`] = (await compileTestCircuit(single(n, min, bits), { optimization: 'O1' })).compiled.constraints;
     }
     expect(counts).toMatchInlineSnapshot(`
@@ -134,15 +137,26 @@ describe('TensorCommitment rejects forged witnesses', () => {
     // u0 + 16·u1 is the same for (u0, u1) = (8, 9) and (24, 8): value 0 = 16 (u0 = 24 ≥ 2^4), value 1 = 0
     const spilled = [16n, 0n, 0n, 0n, 0n, 0n];
     const wide = { min: -8, max: 23 };
-    expect(packValues(values.map((v) => v), wide)).not.toEqual(packValues(spilled, wide)); // 5-bit packing tells them apart
+    expect(
+      packValues(
+        values.map((v) => v),
+        wide,
+      ),
+    ).not.toEqual(packValues(spilled, wide)); // 5-bit packing tells them apart
     const u = (v: bigint) => v - BigInt(MIN);
     expect(u(values[0]!) + 16n * u(values[1]!)).toBe(u(spilled[0]!) + 16n * u(spilled[1]!));
     // bits of 24 = 8 + 16: b3 = 1 and an extra 16 carried as b3 = 2 → (b0..b3) = (0, 0, 0, 3) sums to 24
     const forged = c.forge(w, {
       'main.in[0]': encodeSigned(16n),
       'main.in[1]': encodeSigned(0n),
-      'main.b[0][0]': 0n, 'main.b[0][1]': 0n, 'main.b[0][2]': 0n, 'main.b[0][3]': 3n,
-      'main.b[1][0]': 0n, 'main.b[1][1]': 0n, 'main.b[1][2]': 0n, 'main.b[1][3]': 1n,
+      'main.b[0][0]': 0n,
+      'main.b[0][1]': 0n,
+      'main.b[0][2]': 0n,
+      'main.b[0][3]': 3n,
+      'main.b[1][0]': 0n,
+      'main.b[1][1]': 0n,
+      'main.b[1][2]': 0n,
+      'main.b[1][3]': 1n,
     });
     expect(c.get(forged, 'main.out')).toBe(c.get(w, 'main.out'));
     expect(c.check(forged).length).toBeGreaterThan(0);

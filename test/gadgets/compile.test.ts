@@ -77,9 +77,7 @@ describe('compileCircom', () => {
     expect(result.log).toContain(`wires: ${result.wires}`);
 
     // The generated CommonJS witness calculator loads inside this ESM package.
-    const builder = createRequire(import.meta.url)(result.witnessCalculatorPath) as (
-      code: Uint8Array,
-    ) => Promise<{ calculateWitness(i: object, s: boolean): Promise<bigint[]> }>;
+    const builder = createRequire(import.meta.url)(result.witnessCalculatorPath) as (code: Uint8Array) => Promise<{ calculateWitness(i: object, s: boolean): Promise<bigint[]> }>;
     const wc = await builder(await readFile(result.wasmPath));
     const w = await wc.calculateWitness({ a: 5n }, true);
     expect(checkWitness(r1cs, w)).toEqual([]);
@@ -129,13 +127,9 @@ describe('compileCircom', () => {
   });
 
   it('checks its arguments and the source file', async () => {
-    await expect(compileCircom(path.join(dir, 'absent.circom'), { outDir: dir })).rejects.toThrow(
-      new CompileError(`circom source ${path.join(dir, 'absent.circom')} cannot be read`),
-    );
+    await expect(compileCircom(path.join(dir, 'absent.circom'), { outDir: dir })).rejects.toThrow(new CompileError(`circom source ${path.join(dir, 'absent.circom')} cannot be read`));
     await expect(compileCircom('x.circom', { outDir: '' })).rejects.toThrow(new InvalidArgumentError('expected options.outDir to be a non-empty string, got '));
-    await expect(compileCircom('x.circom', { outDir: dir, optimization: 'O3' as 'O2' })).rejects.toThrow(
-      new InvalidArgumentError('expected options.optimization to be one of O0, O1, O2, got O3'),
-    );
+    await expect(compileCircom('x.circom', { outDir: dir, optimization: 'O3' as 'O2' })).rejects.toThrow(new InvalidArgumentError('expected options.optimization to be one of O0, O1, O2, got O3'));
   });
 
   it('can be aborted', async () => {

@@ -30,13 +30,7 @@ export function survivingBits(c: TestCircuit, n: number): string[] {
  * given) that satisfies all constraints for the public input `main.in = x`. All other wires are 0.
  * @returns the satisfying witnesses
  */
-export function satisfyingAssignments(
-  c: TestCircuit,
-  x: bigint,
-  free: readonly string[],
-  domain: readonly bigint[],
-  outs?: readonly bigint[],
-): bigint[][] {
+export function satisfyingAssignments(c: TestCircuit, x: bigint, free: readonly string[], domain: readonly bigint[], outs?: readonly bigint[]): bigint[][] {
   const base = new Array<bigint>(c.r1cs.nWires).fill(0n);
   base[0] = 1n;
   const freeWires = free.map((name) => c.symbols.get(name)!.wire);

@@ -22,13 +22,22 @@ const twoSlope = (q: bigint, p: bigint, n: bigint) => q * (q >= 0n ? p : n);
 describe('RescaleLeakyRelu(k, b, p, n)', () => {
   it('costs k + b + 1 constraints under O2 and k + b + 2 under O1', async () => {
     const counts: Record<string, [number, number]> = {};
-    for (const [k, b] of [[0, 4], [3, 8], [10, 12]] as const) counts[`${k},${b}`] = [(await leaky(k, b, 16, 3, 'O1')).compiled.constraints, (await leaky(k, b, 16, 3, 'O2')).compiled.constraints];
+    for (const [k, b] of [
+      [0, 4],
+      [3, 8],
+      [10, 12],
+    ] as const)
+      counts[`${k},${b}`] = [(await leaky(k, b, 16, 3, 'O1')).compiled.constraints, (await leaky(k, b, 16, 3, 'O2')).compiled.constraints];
     expect(counts).toEqual({ '0,4': [6, 5], '3,8': [13, 12], '10,12': [24, 23] });
   });
 
   for (const level of ['O1', 'O2'] as const) {
     describe(`under ${level}`, () => {
-      for (const [p, n] of [[8n, 1n], [4n, -3n], [1n, 0n]] as const) {
+      for (const [p, n] of [
+        [8n, 1n],
+        [4n, -3n],
+        [1n, 0n],
+      ] as const) {
         it(`k=2, b=4, p=${p}, n=${n}: every input gives q·(q ≥ 0 ? p : n) or is refused`, async () => {
           const c = await leaky(2, 4, Number(p), Number(n), level);
           const [lo, hi] = rescaleInputRange(2, 4);
@@ -104,7 +113,12 @@ function claim(c: TestCircuit, honest: readonly bigint[], xs: readonly bigint[],
 describe('ArgMax(n, b)', () => {
   it('costs n·(b + 2) constraints under O2 and n·(b + 4) + 2 under O1 (n·(b + 4) + 1 for n = 2, where out = sel[1] is an equality)', async () => {
     const counts: Record<string, [number, number]> = {};
-    for (const [n, b] of [[2, 3], [5, 8], [10, 12]] as const) counts[`${n},${b}`] = [(await argMax(n, b, 'O1')).compiled.constraints, (await argMax(n, b, 'O2')).compiled.constraints];
+    for (const [n, b] of [
+      [2, 3],
+      [5, 8],
+      [10, 12],
+    ] as const)
+      counts[`${n},${b}`] = [(await argMax(n, b, 'O1')).compiled.constraints, (await argMax(n, b, 'O2')).compiled.constraints];
     expect(counts).toEqual({ '2,3': [15, 10], '5,8': [62, 50], '10,12': [162, 140] });
   });
 
@@ -134,7 +148,12 @@ describe('ArgMax(n, b)', () => {
       it('rejects every other claimed index, a later tied maximum included, and forged outputs', async () => {
         const b = 8;
         const c = await argMax(5, b, level);
-        for (const xs of [[3n, 7n, 7n, -2n, 7n], [-5n, -5n, -5n, -5n, -5n], [100n, -100n, 0n, 99n, 100n], [1n, 2n, 3n, 4n, 5n]]) {
+        for (const xs of [
+          [3n, 7n, 7n, -2n, 7n],
+          [-5n, -5n, -5n, -5n, -5n],
+          [100n, -100n, 0n, 99n, 100n],
+          [1n, 2n, 3n, 4n, 5n],
+        ]) {
           const honest = await c.witness({ in: xs });
           const idx = firstMax(xs);
           expect(c.check(claim(c, honest, xs, idx, b))).toEqual([]);

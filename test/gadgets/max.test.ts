@@ -90,7 +90,13 @@ describe('Max2(b)', () => {
       it('rejects forged witnesses', async () => {
         const b = 8;
         const c = await max2(b, level);
-        for (const [a, x] of [[5n, -3n], [-3n, 5n], [7n, 7n], [-100n, -101n], [127n, -128n]] as const) {
+        for (const [a, x] of [
+          [5n, -3n],
+          [-3n, 5n],
+          [7n, 7n],
+          [-100n, -101n],
+          [127n, -128n],
+        ] as const) {
           const honest = await c.witness({ a, c: x });
           const out = a > x ? a : x;
           const bits = toBits(a - x + (1n << BigInt(b)), b + 1);
@@ -119,7 +125,12 @@ describe('Max2(b)', () => {
 describe('MaxOf(n, b)', () => {
   it('costs (n − 1)·(b + 2) constraints under O2', async () => {
     const counts: Record<string, number> = {};
-    for (const [n, b] of [[2, 5], [4, 10], [9, 3]] as const) counts[`${n},${b}`] = (await maxOf(n, b, 'O2')).compiled.constraints;
+    for (const [n, b] of [
+      [2, 5],
+      [4, 10],
+      [9, 3],
+    ] as const)
+      counts[`${n},${b}`] = (await maxOf(n, b, 'O2')).compiled.constraints;
     expect(counts).toEqual({ '2,5': 7, '4,10': 36, '9,3': 40 });
   });
 
@@ -138,7 +149,11 @@ describe('MaxOf(n, b)', () => {
 
   it('rejects forged outputs and forged intermediate maxima', async () => {
     const c = await maxOf(4, 12, 'O1');
-    for (const xs of [[3n, -7n, 12n, 12n], [-5n, -6n, -7n, -8n], [0n, 2000n, -2000n, 1n]]) {
+    for (const xs of [
+      [3n, -7n, 12n, 12n],
+      [-5n, -6n, -7n, -8n],
+      [0n, 2000n, -2000n, 1n],
+    ]) {
       const honest = await c.witness({ in: xs });
       const m = xs.reduce((p, v) => (v > p ? v : p));
       for (const other of [...xs.filter((v) => v !== m), m + 1n, m - 1n]) {

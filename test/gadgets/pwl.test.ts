@@ -15,7 +15,11 @@ const abs = (k: number, b: number, level: 'O1' | 'O2'): Promise<TestCircuit> => 
 describe('RescaleAbs(k, b)', () => {
   it('costs k + b + 1 constraints under O2 and k + b + 2 under O1', async () => {
     const counts: Record<string, [number, number]> = {};
-    for (const [k, b] of [[0, 4], [3, 8]] as const) counts[`${k},${b}`] = [(await abs(k, b, 'O1')).compiled.constraints, (await abs(k, b, 'O2')).compiled.constraints];
+    for (const [k, b] of [
+      [0, 4],
+      [3, 8],
+    ] as const)
+      counts[`${k},${b}`] = [(await abs(k, b, 'O1')).compiled.constraints, (await abs(k, b, 'O2')).compiled.constraints];
     expect(counts).toEqual({ '0,4': [6, 5], '3,8': [13, 12] });
   });
 
@@ -63,7 +67,12 @@ describe('SignApply(c)', () => {
   it('costs one constraint and computes c ± in', async () => {
     const c = await compileTestCircuit(gadgetCircuit('SignApply(100)', ['sign', 'in']), { optimization: 'O1' });
     expect(c.compiled.constraints).toBe(1);
-    for (const [sign, x] of [[1n, 7n], [0n, 7n], [1n, -3n], [0n, -3n]] as const) {
+    for (const [sign, x] of [
+      [1n, 7n],
+      [0n, 7n],
+      [1n, -3n],
+      [0n, -3n],
+    ] as const) {
       const w = await c.witness({ sign, in: x });
       expect(decodeSigned(c.get(w, 'main.out'))).toBe(sign === 1n ? 100n + x : 100n - x);
       expect(c.check(c.forge(w, { 'main.out': decodeSigned(c.get(w, 'main.out')) + 1n })).length).toBeGreaterThan(0);

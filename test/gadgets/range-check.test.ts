@@ -7,8 +7,7 @@ import { bit, range, satisfyingAssignments, survivingBits, toBits } from './harn
 
 afterAll(removeTestCircuits);
 
-const rangeCheck = (b: number, level: 'O1' | 'O2'): Promise<TestCircuit> =>
-  compileTestCircuit(gadgetCircuit(`RangeCheckSigned(${b})`), { optimization: level });
+const rangeCheck = (b: number, level: 'O1' | 'O2'): Promise<TestCircuit> => compileTestCircuit(gadgetCircuit(`RangeCheckSigned(${b})`), { optimization: level });
 
 describe('RangeCheckSigned(b)', () => {
   it('has exactly b constraints under O2 and b + 1 under O1', async () => {
@@ -36,7 +35,10 @@ describe('RangeCheckSigned(b)', () => {
         const [lo, hi] = signedRange(16);
         await fc.assert(
           fc.asyncProperty(fc.bigInt({ min: 4n * lo, max: 4n * hi }), async (x) => {
-            const ok = await c.witness({ in: x }).then((w) => c.check(w).length === 0, () => false);
+            const ok = await c.witness({ in: x }).then(
+              (w) => c.check(w).length === 0,
+              () => false,
+            );
             return ok === (x >= lo && x <= hi);
           }),
           { numRuns: 300 },

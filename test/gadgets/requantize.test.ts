@@ -41,7 +41,15 @@ const CASES: Params[] = [
 describe('Requantize(k, b, j, relu, c)', () => {
   it('costs k + b + 2 (no saturation), + 3 / + 5 (ReLU, one / more bits above j), + 5 / + 10 (signed) under O1', async () => {
     const counts: Record<string, number> = {};
-    for (const p of [{ k: 3, b: 9, j: 7, relu: true, c: 1 }, { k: 3, b: 10, j: 7, relu: true, c: 5 }, { k: 3, b: 9, j: 8, relu: false, c: 1 }, { k: 3, b: 10, j: 8, relu: false, c: 3 }, { k: 0, b: 9, j: 7, relu: true, c: 1 }, { k: 3, b: 9, j: 0, relu: true, c: 7 }, { k: 3, b: 9, j: 0, relu: false, c: 7 }]) {
+    for (const p of [
+      { k: 3, b: 9, j: 7, relu: true, c: 1 },
+      { k: 3, b: 10, j: 7, relu: true, c: 5 },
+      { k: 3, b: 9, j: 8, relu: false, c: 1 },
+      { k: 3, b: 10, j: 8, relu: false, c: 3 },
+      { k: 0, b: 9, j: 7, relu: true, c: 1 },
+      { k: 3, b: 9, j: 0, relu: true, c: 7 },
+      { k: 3, b: 9, j: 0, relu: false, c: 7 },
+    ]) {
       counts[call(p)] = (await circuit(p)).compiled.constraints;
     }
     expect(counts).toEqual({
@@ -86,7 +94,8 @@ describe('Requantize(k, b, j, relu, c)', () => {
           'the unsaturated quotient': { 'main.out': rescale(x * BigInt(p.c), p.k) },
           'out ½': { 'main.out': (FIELD_MODULUS + 1n) / 2n },
         };
-        for (let i = 0; i < n; i++) forgeries[`bit ${i} flipped`] = { [`main.bits[${i}]`]: 1n - ((BigInt(x) * BigInt(p.c) + (1n << BigInt(n - 1)) + (p.k > 0 ? 1n << BigInt(p.k - 1) : 0n)) >> BigInt(i) & 1n) };
+        for (let i = 0; i < n; i++)
+          forgeries[`bit ${i} flipped`] = { [`main.bits[${i}]`]: 1n - (((BigInt(x) * BigInt(p.c) + (1n << BigInt(n - 1)) + (p.k > 0 ? 1n << BigInt(p.k - 1) : 0n)) >> BigInt(i)) & 1n) };
         for (const s of ['main.sat', 'main.zero', 'main.none', 'main.all', 'main.sE', 'main.p1', 'main.p2']) {
           for (const v of [0n, 1n, 2n, FIELD_MODULUS - 1n]) forgeries[`${s} = ${v}`] = { [s]: v };
         }

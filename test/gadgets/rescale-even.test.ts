@@ -27,7 +27,12 @@ function halfEven(x: bigint, k: number): bigint {
 describe('RescaleHalfEven(k, b)', () => {
   it('costs k + b + 3 constraints under O2 and k + b + 4 under O1', async () => {
     const counts: Record<string, [number, number]> = {};
-    for (const [k, b] of [[1, 2], [4, 8], [20, 12]] as const) counts[`${k},${b}`] = [(await circuit(k, b, 'O1')).compiled.constraints, (await circuit(k, b, 'O2')).compiled.constraints];
+    for (const [k, b] of [
+      [1, 2],
+      [4, 8],
+      [20, 12],
+    ] as const)
+      counts[`${k},${b}`] = [(await circuit(k, b, 'O1')).compiled.constraints, (await circuit(k, b, 'O2')).compiled.constraints];
     expect(counts).toEqual({ '1,2': [7, 6], '4,8': [16, 15], '20,12': [36, 35] });
   });
 

@@ -29,7 +29,10 @@ describe('RescaleRelu extremes', () => {
 
   it('does not output the negative quotient or drop a positive one', async () => {
     const c = await compileTestCircuit(gadgetCircuit('RescaleRelu(8, 16)'));
-    for (const [x, q] of [[-1000n, rescale(-1000n, 8)], [1000n, rescale(1000n, 8)]] as const) {
+    for (const [x, q] of [
+      [-1000n, rescale(-1000n, 8)],
+      [1000n, rescale(1000n, 8)],
+    ] as const) {
       const honest = await c.witness({ in: x });
       expect(decodeSigned(c.get(honest, 'main.out'))).toBe(relu(q));
       expect(c.check(c.forge(honest, { 'main.out': q < 0n ? q : 0n })).length).toBeGreaterThan(0);

@@ -35,8 +35,7 @@ export function boundaryInputs(k: number, b: number): bigint[] {
 
 /** Declares the shared tests for one rescale template. */
 export function describeRescale({ template, activation, counts }: RescaleSuiteOptions): void {
-  const circuit = (k: number, b: number, level: 'O1' | 'O2'): Promise<TestCircuit> =>
-    compileTestCircuit(gadgetCircuit(`${template}(${k}, ${b})`), { optimization: level });
+  const circuit = (k: number, b: number, level: 'O1' | 'O2'): Promise<TestCircuit> => compileTestCircuit(gadgetCircuit(`${template}(${k}, ${b})`), { optimization: level });
   const model = (x: bigint, k: number): bigint => activation(rescale(x, k));
 
   describe(`${template}(k, b)`, () => {
@@ -51,7 +50,12 @@ export function describeRescale({ template, activation, counts }: RescaleSuiteOp
 
     for (const level of LEVELS) {
       describe(`under ${level}`, () => {
-        for (const [k, b] of [[2, 3], [8, 16], [0, 4], [100, 100]] as const) {
+        for (const [k, b] of [
+          [2, 3],
+          [8, 16],
+          [0, 4],
+          [100, 100],
+        ] as const) {
           it(`k=${k}, b=${b}: boundary inputs give the model's output and satisfy the r1cs`, async () => {
             const c = await circuit(k, b, level);
             for (const x of boundaryInputs(k, b)) {
@@ -116,7 +120,10 @@ export function describeRescale({ template, activation, counts }: RescaleSuiteOp
         it('rejects forged witnesses', async () => {
           let checked = 0;
           let total = 0;
-          for (const [k, b] of [[2, 3], [8, 16]] as const) {
+          for (const [k, b] of [
+            [2, 3],
+            [8, 16],
+          ] as const) {
             const c = await circuit(k, b, level);
             const n = k + b;
             const K = 1n << BigInt(k);

@@ -180,13 +180,7 @@ export function getSignal(witness: readonly bigint[], symbols: SymbolTable, name
  * @param options.skipEliminated silently skip signals without a wire (default: throw)
  * @throws {Error} for an unknown signal, or an eliminated one unless skipped
  */
-export function setSignals(
-  witness: readonly bigint[],
-  symbols: SymbolTable,
-  values: Readonly<Record<string, bigint>>,
-  prime: bigint,
-  options: { skipEliminated?: boolean } = {},
-): bigint[] {
+export function setSignals(witness: readonly bigint[], symbols: SymbolTable, values: Readonly<Record<string, bigint>>, prime: bigint, options: { skipEliminated?: boolean } = {}): bigint[] {
   const out = [...witness];
   for (const [name, value] of Object.entries(values)) {
     if (options.skipEliminated && symbols.has(name) && !hasWire(symbols, name)) continue;

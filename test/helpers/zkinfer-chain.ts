@@ -60,12 +60,28 @@ export async function deployExport(built: SolidityExport, chain?: TestChain): Pr
     verify: (calldata) => c.call(v.address, hexToBytes(calldata as `0x${string}`)),
     verifyTx: (calldata) => c.send(v.address, hexToBytes(calldata as `0x${string}`)),
     register: (args, from = 0) =>
-      c.send(r.address, registryAbi.register!.encodeInput({ modelId: hexToBytes(args.modelId as `0x${string}`), keyId: hexToBytes(args.keyId as `0x${string}`), verifier: args.verifier.toString(), provenanceHash: hexToBytes(args.provenanceHash as `0x${string}`) }), from),
+      c.send(
+        r.address,
+        registryAbi.register!.encodeInput({
+          modelId: hexToBytes(args.modelId as `0x${string}`),
+          keyId: hexToBytes(args.keyId as `0x${string}`),
+          verifier: args.verifier.toString(),
+          provenanceHash: hexToBytes(args.provenanceHash as `0x${string}`),
+        }),
+        from,
+      ),
     submit: (calldata, from = 0) => c.send(r.address, hexToBytes(calldata as `0x${string}`), from),
     recorded: (outcome) =>
       outcome.logs
         .filter(([address, topics]) => bytesToHex(address) === r.address.toString() && bytesToHex(topics[0]!) === recordedTopic)
-        .map(([, topics, data]) => hexBytes(registryEvents.ReceiptRecorded!.decode(topics.map((t) => bytesToHex(t)), bytesToHex(data)))),
+        .map(([, topics, data]) =>
+          hexBytes(
+            registryEvents.ReceiptRecorded!.decode(
+              topics.map((t) => bytesToHex(t)),
+              bytesToHex(data),
+            ),
+          ),
+        ),
     modelOf: async (modelId) => {
       const out = await c.call(r.address, registryAbi.modelOf!.encodeInput(hexToBytes(modelId as `0x${string}`)));
       if (!out.ok) throw new Error(`modelOf failed: ${out.reason}`);

@@ -57,7 +57,10 @@ describe('convolutional circuits equal the reference executor', () => {
     const model = quantize(graph, calibrate(graph, calib), { inputBits: 8, weightBits: 7, activationBits: 9 });
     const kinds = model.nodes.map((n) => n.kind);
     expect(kinds).toEqual(['conv', 'maxPool', 'rescale', 'mulConst', 'addConst', 'rescale', 'conv', 'rescale', 'sumPool', 'reshape', 'linear']);
-    const emitted = await checkModel(model, Array.from({ length: 6 }, () => randomArray(r, 128, -0.9, 0.9)));
+    const emitted = await checkModel(
+      model,
+      Array.from({ length: 6 }, () => randomArray(r, 128, -0.9, 0.9)),
+    );
     // Only the pooled values (4 × 4 × 4) are rescaled after the first conv, not the 4 × 8 × 8 conv outputs.
     expect(emitted.gadgets).toEqual({ MaxOf: 64, RescaleRelu: 64 + 12, RescaleSigned: 64 });
   });
@@ -75,13 +78,30 @@ describe('convolutional circuits equal the reference executor', () => {
         output: { name: 'y' },
         nodes: [{ op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['y'], attrs }],
         initializers: [
-          { name: 'W', dims: weight, values: randomArray(r, weight.reduce((a, b) => a * b, 1)) },
+          {
+            name: 'W',
+            dims: weight,
+            values: randomArray(
+              r,
+              weight.reduce((a, b) => a * b, 1),
+            ),
+          },
           { name: 'B', dims: [weight[0]!], values: randomArray(r, weight[0]!) },
         ],
       });
       const graph = optimize(importOnnx(bytes));
-      const model = quantize(graph, calibrate(graph, Array.from({ length: 8 }, () => Float64Array.from(randomArray(r, n)))), { inputBits: 8, weightBits: 7, activationBits: 9 });
-      await checkModel(model, Array.from({ length: 3 }, () => randomArray(r, n, -0.9, 0.9)));
+      const model = quantize(
+        graph,
+        calibrate(
+          graph,
+          Array.from({ length: 8 }, () => Float64Array.from(randomArray(r, n))),
+        ),
+        { inputBits: 8, weightBits: 7, activationBits: 9 },
+      );
+      await checkModel(
+        model,
+        Array.from({ length: 3 }, () => randomArray(r, n, -0.9, 0.9)),
+      );
     }
   });
 });

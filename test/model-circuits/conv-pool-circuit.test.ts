@@ -31,7 +31,14 @@ function convPoolModel(seed: number, dims: number[], weight: number[], convAttrs
   ];
   if (tail) nodes.push({ op: 'Flatten', inputs: ['r'], outputs: ['f'] }, { op: 'Gemm', inputs: ['f', 'W2'], outputs: ['y'], attrs: { transB: 1 } } as never);
   const initializers = [
-    { name: 'W', dims: weight, values: randomArray(r, weight.reduce((a, b) => a * b, 1)) },
+    {
+      name: 'W',
+      dims: weight,
+      values: randomArray(
+        r,
+        weight.reduce((a, b) => a * b, 1),
+      ),
+    },
     { name: 'B', dims: [weight[0]!], values: randomArray(r, weight[0]!, -0.2, 0.2) },
   ];
   return buildModel({ input: { name: 'x', dims }, output: { name: 'y' }, nodes, initializers: tail ? [...initializers, { name: 'W2', dims: [3, 18], values: randomArray(r, 54) }] : initializers });
@@ -40,7 +47,14 @@ function convPoolModel(seed: number, dims: number[], weight: number[], convAttrs
 function quantized(bytes: Uint8Array, n: number, seed: number) {
   const r = rng(seed);
   const graph = optimize(importOnnx(bytes));
-  return quantize(graph, calibrate(graph, Array.from({ length: 8 }, () => Float64Array.from(randomArray(r, n)))), { inputBits: 8, weightBits: 7, activationBits: 9 });
+  return quantize(
+    graph,
+    calibrate(
+      graph,
+      Array.from({ length: 8 }, () => Float64Array.from(randomArray(r, n))),
+    ),
+    { inputBits: 8, weightBits: 7, activationBits: 9 },
+  );
 }
 
 describe('a convolution fused with the max pooling after it', () => {
@@ -48,7 +62,10 @@ describe('a convolution fused with the max pooling after it', () => {
     const bytes = convPoolModel(11, [1, 2, 6, 6], [2, 1, 3, 3], { pads: [1, 1, 1, 1], group: 2 }, { kernel_shape: [2, 2], strides: [2, 2] }, true);
     const model = quantized(bytes, 72, 12);
     expect(model.nodes.map((n) => n.kind).slice(0, 2)).toEqual(['conv', 'maxPool']);
-    const emitted = await checkModelCircuit(model, Array.from({ length: 4 }, () => randomArray(rng(13), 72, -0.9, 0.9)));
+    const emitted = await checkModelCircuit(
+      model,
+      Array.from({ length: 4 }, () => randomArray(rng(13), 72, -0.9, 0.9)),
+    );
     expect(emitted.source).toContain('template ConvPool1()');
     expect(emitted.source).not.toContain('template Conv0()');
     expect(emitted.gadgets.MaxOf).toBe(2 * 3 * 3);
@@ -62,7 +79,10 @@ describe('a convolution fused with the max pooling after it', () => {
     for (const [dims, weight, convAttrs, poolAttrs] of cases) {
       const n = dims.reduce((a, b) => a * b, 1);
       const model = quantized(convPoolModel(21, dims, weight, convAttrs, poolAttrs, false), n, 22);
-      const emitted = await checkModelCircuit(model, Array.from({ length: 3 }, () => randomArray(rng(23), n, -0.9, 0.9)));
+      const emitted = await checkModelCircuit(
+        model,
+        Array.from({ length: 3 }, () => randomArray(rng(23), n, -0.9, 0.9)),
+      );
       expect(emitted.source).toMatch(/template ConvPool1\(\)/);
     }
   });
@@ -93,12 +113,7 @@ describe('a convolution fused with the max pooling after it', () => {
         const run = names.find((n) => hasWire(circuit.symbols, n))!;
         const sign = `main.s1.win[${win}].cmp[${t}][${top}]`;
         const value = circuit.get(honest, run);
-        const forgeries: Record<string, bigint>[] = [
-          { [run]: value + 1n },
-          { [run]: value + FIELD_MODULUS - 1n },
-          { [sign]: 1n - circuit.get(honest, sign) },
-          { [sign]: (FIELD_MODULUS + 1n) / 2n },
-        ];
+        const forgeries: Record<string, bigint>[] = [{ [run]: value + 1n }, { [run]: value + FIELD_MODULUS - 1n }, { [sign]: 1n - circuit.get(honest, sign) }, { [sign]: (FIELD_MODULUS + 1n) / 2n }];
         for (const f of forgeries) {
           const forged = circuit.forge(honest, f, { skipEliminated: true });
           if (forged.every((v, i) => v === honest[i])) continue;

@@ -153,7 +153,10 @@ export function expectedConstraintsO1(model: QModel): number {
         const parts = node.parts.map((p) =>
           'value' in p ? { shape: shape(p.value), kinds: kinds.get(p.value)!.map((k): Kind => (p.shift === 0 ? k : 'expr')) } : { shape: p.shape, kinds: fill(p.constant.length, 'const') },
         );
-        const { part, index } = concatIndex(parts.map((p) => p.shape), node.axis);
+        const { part, index } = concatIndex(
+          parts.map((p) => p.shape),
+          node.axis,
+        );
         y = Array.from(part, (p, i) => parts[p]!.kinds[index[i]!]!);
         break;
       }

@@ -69,7 +69,10 @@ describe('whole-model circuits equal the reference executor', () => {
     const model = quantize(graph, intervalRanges(graph), { inputBits: 8, weightBits: 6, activationBits: 8 });
     expect(model.nodes.filter((n) => n.kind === 'rescale').map((n) => (n.kind === 'rescale' ? n.relu : null))).toEqual([true, false]);
     const r = rng(5);
-    await checkModel(model, Array.from({ length: 12 }, () => randomArray(r, 6)));
+    await checkModel(
+      model,
+      Array.from({ length: 12 }, () => randomArray(r, 6)),
+    );
   });
 
   it('the torch MLP exported with batch 4, compiled for batch 1', async () => {
@@ -78,7 +81,10 @@ describe('whole-model circuits equal the reference executor', () => {
     const r = rng(6);
     const calib = Array.from({ length: 32 }, () => Float64Array.from(randomArray(r, 12)));
     const model = quantize(graph, calibrate(graph, calib), { inputBits: 8, weightBits: 8, activationBits: 10 });
-    await checkModel(model, Array.from({ length: 8 }, () => randomArray(r, 12, -0.8, 0.8)));
+    await checkModel(
+      model,
+      Array.from({ length: 8 }, () => randomArray(r, 12, -0.8, 0.8)),
+    );
   });
 
   it('keeps ONNX names inside their comments: a name with a line break cannot add code to the circuit', async () => {

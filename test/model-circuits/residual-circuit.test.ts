@@ -62,7 +62,24 @@ describe('circuits with residual connections, gates and moves equal the referenc
       9,
       32,
     );
-    expect(model.nodes.map((n) => n.kind)).toEqual(['conv', 'rescale', 'clamp', 'add', 'pad', 'conv', 'leakyRelu', 'add', 'rescale', 'mul', 'transpose', 'concat', 'reshape', 'rescale', 'linear', 'argMax']);
+    expect(model.nodes.map((n) => n.kind)).toEqual([
+      'conv',
+      'rescale',
+      'clamp',
+      'add',
+      'pad',
+      'conv',
+      'leakyRelu',
+      'add',
+      'rescale',
+      'mul',
+      'transpose',
+      'concat',
+      'reshape',
+      'rescale',
+      'linear',
+      'argMax',
+    ]);
     const emitted = await checkModel(model, inputs);
     expect(Object.keys(emitted.gadgets).sort()).toEqual(['ArgMax', 'Max2', 'Product', 'RescaleLeakyRelu', 'RescaleRelu', 'RescaleSigned']);
   });

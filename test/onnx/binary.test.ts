@@ -91,9 +91,27 @@ describe('moves', () => {
 
 describe('activations', () => {
   it('Clip as ReLU6 (opset 13 inputs), with one bound, and with attributes (opset 9)', async () => {
-    await checkAgainstOrt({ input: { name: 'x', dims: [1, 8] }, output: { name: 'y' }, nodes: [{ op: 'Clip', inputs: ['x', 'lo', 'hi'], outputs: ['y'] }], initializers: [{ name: 'lo', dims: [], values: [0] }, { name: 'hi', dims: [], values: [2] }] });
-    await checkAgainstOrt({ input: { name: 'x', dims: [1, 8] }, output: { name: 'y' }, nodes: [{ op: 'Clip', inputs: ['x', '', 'hi'], outputs: ['y'] }], initializers: [{ name: 'hi', dims: [], values: [0.5] }] });
-    await checkAgainstOrt({ input: { name: 'x', dims: [1, 8] }, output: { name: 'y' }, opset: 9, nodes: [{ op: 'Clip', inputs: ['x'], outputs: ['y'], attrs: { min: { float: -1 }, max: { float: 1.5 } } }] });
+    await checkAgainstOrt({
+      input: { name: 'x', dims: [1, 8] },
+      output: { name: 'y' },
+      nodes: [{ op: 'Clip', inputs: ['x', 'lo', 'hi'], outputs: ['y'] }],
+      initializers: [
+        { name: 'lo', dims: [], values: [0] },
+        { name: 'hi', dims: [], values: [2] },
+      ],
+    });
+    await checkAgainstOrt({
+      input: { name: 'x', dims: [1, 8] },
+      output: { name: 'y' },
+      nodes: [{ op: 'Clip', inputs: ['x', '', 'hi'], outputs: ['y'] }],
+      initializers: [{ name: 'hi', dims: [], values: [0.5] }],
+    });
+    await checkAgainstOrt({
+      input: { name: 'x', dims: [1, 8] },
+      output: { name: 'y' },
+      opset: 9,
+      nodes: [{ op: 'Clip', inputs: ['x'], outputs: ['y'], attrs: { min: { float: -1 }, max: { float: 1.5 } } }],
+    });
   });
 
   it('LeakyRelu (default and explicit alpha) and PRelu with a per-channel slope', async () => {
@@ -114,7 +132,12 @@ describe('activations', () => {
 
   it('ArgMax: axis, keepdims, select_last_index', async () => {
     await checkAgainstOrt({ input: { name: 'x', dims: [2, 5] }, output: { name: 'y' }, outputType: 'int64', nodes: [{ op: 'ArgMax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1 } }] });
-    await checkAgainstOrt({ input: { name: 'x', dims: [3, 4, 2] }, output: { name: 'y' }, outputType: 'int64', nodes: [{ op: 'ArgMax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1, keepdims: 0 } }] });
+    await checkAgainstOrt({
+      input: { name: 'x', dims: [3, 4, 2] },
+      output: { name: 'y' },
+      outputType: 'int64',
+      nodes: [{ op: 'ArgMax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1, keepdims: 0 } }],
+    });
     // Ties: Relu makes many zeros, so first and last index differ.
     for (const last of [0, 1]) {
       await checkAgainstOrt({
@@ -125,14 +148,21 @@ describe('activations', () => {
           { op: 'Clip', inputs: ['x', 'lo', 'hi'], outputs: ['c'] },
           { op: 'ArgMax', inputs: ['c'], outputs: ['y'], attrs: { axis: -1, select_last_index: last } },
         ],
-        initializers: [{ name: 'lo', dims: [], values: [-0.5] }, { name: 'hi', dims: [], values: [0.5] }],
+        initializers: [
+          { name: 'lo', dims: [], values: [-0.5] },
+          { name: 'hi', dims: [], values: [0.5] },
+        ],
       });
     }
   });
 
   it('Softmax or LogSoftmax then a final ArgMax along the same axis: the ArgMax of the logits is proven', async () => {
     for (const op of ['Softmax', 'LogSoftmax']) {
-      for (const [opset, axis] of [[13, 1], [11, 1], [13, -1]] as const) {
+      for (const [opset, axis] of [
+        [13, 1],
+        [11, 1],
+        [13, -1],
+      ] as const) {
         const graph = await checkAgainstOrt({
           input: { name: 'x', dims: [3, 5] },
           output: { name: 'y' },

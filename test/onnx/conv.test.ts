@@ -20,10 +20,7 @@ function convModel(dims: number[], weight: number[], attrs: NodeSpec['attrs'], b
     input: { name: 'x', dims },
     output: { name: post.length ? post[post.length - 1]!.outputs[0]! : 'y' },
     nodes: [{ op: 'Conv', inputs: bias ? ['x', 'W', 'B'] : ['x', 'W'], outputs: ['y'], attrs }, ...post],
-    initializers: [
-      { name: 'W', dims: weight, values: w(sizeOf(weight)) },
-      ...(bias ? [{ name: 'B', dims: [out], values: w(out) }] : []),
-    ],
+    initializers: [{ name: 'W', dims: weight, values: w(sizeOf(weight)) }, ...(bias ? [{ name: 'B', dims: [out], values: w(out) }] : [])],
   };
 }
 

@@ -70,9 +70,7 @@ describe('importing models from real exporters', () => {
 describe('import errors', () => {
   it('names the op, node and index of an unsupported op and lists the supported ones', () => {
     const bytes = readFileSync(fixture('unsupported_op.onnx'));
-    expect(() => importOnnx(bytes, { file: 'unsupported_op.onnx' })).toThrow(
-      `unsupported_op.onnx: node 1 "weird_cos" (Cos): unsupported op Cos; supported ops: ${SUPPORTED_OPS.join(', ')}`,
-    );
+    expect(() => importOnnx(bytes, { file: 'unsupported_op.onnx' })).toThrow(`unsupported_op.onnx: node 1 "weird_cos" (Cos): unsupported op Cos; supported ops: ${SUPPORTED_OPS.join(', ')}`);
   });
 
   it('refuses an opset below 9 for ops whose semantics changed since, naming the node', () => {
@@ -107,7 +105,9 @@ describe('import errors', () => {
     ]);
     expect(() => importOnnx(masked, { file: 'm.onnx' })).toThrow(new OnnxImportError('m.onnx: node 0 "drop" (Dropout): the mask output of Dropout is not supported'));
     const training = model(13, [{ op: 'Dropout', inputs: ['x', 'r', 'x'], outputs: ['y'], name: 'drop' }], [{ name: 'r', dims: [], values: [0.5] }]);
-    expect(() => importOnnx(training, { file: 't.onnx' })).toThrow(new OnnxImportError('t.onnx: node 0 "drop" (Dropout): Dropout in training mode is not supported (training_mode must be a constant false)'));
+    expect(() => importOnnx(training, { file: 't.onnx' })).toThrow(
+      new OnnxImportError('t.onnx: node 0 "drop" (Dropout): Dropout in training mode is not supported (training_mode must be a constant false)'),
+    );
   });
 
   it('rejects bytes that are not an ONNX model', () => {

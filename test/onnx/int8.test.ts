@@ -152,20 +152,27 @@ describe('int8 models against onnxruntime', () => {
   });
 
   it('ConvInteger: exact integer products of zero-point-shifted operands', async () => {
-    const bytes = withType(withInputType(buildModel({
-      input: { name: 'x', dims: [1, 1, 5, 5] },
-      output: { name: 'y' },
-      opset: 13,
-      nodes: [
-        { op: 'ConvInteger', inputs: ['x', 'w', 'xz', 'wz'], outputs: ['c'], attrs: { pads: [1, 0, 1, 0] } },
-        { op: 'Flatten', inputs: ['c'], outputs: ['f'] },
-      ],
-      initializers: [
-        { name: 'w', dims: [2, 1, 3, 3], values: ints(18, 0, 255), type: 'uint8' },
-        { name: 'xz', dims: [], values: [100], type: 'uint8' },
-        { name: 'wz', dims: [], values: [128], type: 'uint8' },
-      ],
-    }), 2), 6, 'output');
+    const bytes = withType(
+      withInputType(
+        buildModel({
+          input: { name: 'x', dims: [1, 1, 5, 5] },
+          output: { name: 'y' },
+          opset: 13,
+          nodes: [
+            { op: 'ConvInteger', inputs: ['x', 'w', 'xz', 'wz'], outputs: ['c'], attrs: { pads: [1, 0, 1, 0] } },
+            { op: 'Flatten', inputs: ['c'], outputs: ['f'] },
+          ],
+          initializers: [
+            { name: 'w', dims: [2, 1, 3, 3], values: ints(18, 0, 255), type: 'uint8' },
+            { name: 'xz', dims: [], values: [100], type: 'uint8' },
+            { name: 'wz', dims: [], values: [128], type: 'uint8' },
+          ],
+        }),
+        2,
+      ),
+      6,
+      'output',
+    );
     const graph = optimize(importOnnx(patch(bytes, (m) => (m.graph!.output![0]!.name = 'f'))));
     const ort = await OrtModel.load(patch(bytes, (m) => (m.graph!.output![0]!.name = 'f')));
     const inputs = Array.from({ length: 10 }, () => Float64Array.from(ints(25, 0, 255)));

@@ -27,7 +27,10 @@ describe('ops against onnxruntime', () => {
       input: { name: 'x', dims: [1, 4] },
       output: { name: 'y' },
       nodes: [{ op: 'Gemm', inputs: ['x', 'W', 'c'], outputs: ['y'], attrs: { beta: { float: 0.25 } } }],
-      initializers: [{ name: 'W', dims: [4, 2], values: w(8) }, { name: 'c', dims: [1], values: [1.5] }],
+      initializers: [
+        { name: 'W', dims: [4, 2], values: w(8) },
+        { name: 'c', dims: [1], values: [1.5] },
+      ],
     });
   });
 

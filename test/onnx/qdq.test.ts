@@ -40,7 +40,24 @@ describe('int8 QDQ CNN (exporter form)', () => {
   const model = quantize(graph, calibrate(graph, inputs.slice(0, 30)));
 
   it('imports as int8 arithmetic: pooling before requantization, no QDQ pair around MaxPool or Flatten', () => {
-    expect(graph.nodes.map((n) => n.kind)).toEqual(['requantize', 'dequantize', 'conv', 'maxPool', 'relu', 'requantize', 'dequantize', 'conv', 'relu', 'requantize', 'reshape', 'dequantize', 'linear', 'requantize', 'dequantize', 'softmax']);
+    expect(graph.nodes.map((n) => n.kind)).toEqual([
+      'requantize',
+      'dequantize',
+      'conv',
+      'maxPool',
+      'relu',
+      'requantize',
+      'dequantize',
+      'conv',
+      'relu',
+      'requantize',
+      'reshape',
+      'dequantize',
+      'linear',
+      'requantize',
+      'dequantize',
+      'softmax',
+    ]);
     // The input QuantizeLinear is the input quantization; the layers keep the int8 weights.
     expect(model.input).toMatchObject({ scale: 0, bits: 8, quantization: { zeroPoint: [0], min: -128, max: 127 } });
     const kinds = model.nodes.map((n) => (n.kind === 'rescale' ? `rescale(${n.relu ? 'relu, ' : ''}saturate ${n.saturate})` : n.kind));

@@ -49,9 +49,9 @@ describe('OrtModel on a fixed-batch graph (mlp_batch4: input [4,3,2,2] → [4,3]
       }
       expect(Array.from(await m.run(x, [4, 3, 2, 2]))).toEqual(full);
       // 9 rows: two full chunks and one chunk of 1 (filled up); rows repeat the batch's four
-      const nine = Array.from({ length: 9 }, (_, r) => x.slice((r % 4) * 12, (r % 4 + 1) * 12)).flat();
+      const nine = Array.from({ length: 9 }, (_, r) => x.slice((r % 4) * 12, ((r % 4) + 1) * 12)).flat();
       const got = Array.from(await m.run(nine, [9, 3, 2, 2]));
-      expect(got).toEqual(Array.from({ length: 9 }, (_, r) => full.slice((r % 4) * 3, (r % 4 + 1) * 3)).flat());
+      expect(got).toEqual(Array.from({ length: 9 }, (_, r) => full.slice((r % 4) * 3, ((r % 4) + 1) * 3)).flat());
     } finally {
       await m.close();
     }
@@ -61,7 +61,9 @@ describe('OrtModel on a fixed-batch graph (mlp_batch4: input [4,3,2,2] → [4,3]
     const m = await OrtModel.load(bytes, { file: 'mlp_batch4.onnx' });
     try {
       await expect(m.run(x.slice(0, 10), [1, 10])).rejects.toThrow(
-        new ZkinferError('mlp_batch4.onnx: onnxruntime failed to run the model on an input of shape [4, 10]: Invalid rank for input: input Got: 2 Expected: 4 Please fix either the inputs/outputs or the model.'),
+        new ZkinferError(
+          'mlp_batch4.onnx: onnxruntime failed to run the model on an input of shape [4, 10]: Invalid rank for input: input Got: 2 Expected: 4 Please fix either the inputs/outputs or the model.',
+        ),
       );
     } finally {
       await m.close();
@@ -73,7 +75,9 @@ describe('OrtModel on a fixed-batch graph (mlp_batch4: input [4,3,2,2] → [4,3]
     const flat = buildModel({ input: { name: 'x', dims: [2, 3] }, output: { name: 'y', dims: [1, 6] }, nodes: [{ op: 'Flatten', inputs: ['x'], outputs: ['y'], attrs: { axis: 0 } }] });
     const m = await OrtModel.load(flat, { file: 'flat.onnx' });
     try {
-      await expect(m.run([1, 2, 3], [1, 3])).rejects.toThrow(new ZkinferError('flat.onnx: output "y" has shape [1, 6], whose first dimension is not the graph\'s fixed batch 2; cannot run 1 row(s) on it'));
+      await expect(m.run([1, 2, 3], [1, 3])).rejects.toThrow(
+        new ZkinferError('flat.onnx: output "y" has shape [1, 6], whose first dimension is not the graph\'s fixed batch 2; cannot run 1 row(s) on it'),
+      );
     } finally {
       await m.close();
     }

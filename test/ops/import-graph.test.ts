@@ -22,8 +22,9 @@ describe('import graph of src/', () => {
   it('reads the manifest schema from shared/: no module outside compile/ imports compile/manifest.ts', async () => {
     const { readdirSync, readFileSync } = await import('node:fs');
     const src = resolve(__dirname, '../../src');
-    const importers = (readdirSync(src, { recursive: true }) as string[])
-      .filter((f) => f.endsWith('.ts') && !f.startsWith('compile/') && /['"](?:\.\.?\/)+compile\/manifest\.js['"]/.test(readFileSync(resolve(src, f), 'utf8')));
+    const importers = (readdirSync(src, { recursive: true }) as string[]).filter(
+      (f) => f.endsWith('.ts') && !f.startsWith('compile/') && /['"](?:\.\.?\/)+compile\/manifest\.js['"]/.test(readFileSync(resolve(src, f), 'utf8')),
+    );
     expect(importers).toEqual([]);
   });
 

@@ -41,63 +41,85 @@ const unary = (op: string, dims: number[], attrs: ModelSpec['nodes'][number]['at
 
 describe('new ops: float semantics against onnxruntime', () => {
   it('Slice with negative steps and axes, Gather with 2-D and negative indices', async () => {
-    await againstOrt(buildModel({
-      input: { name: 'x', dims: [3, 6, 4] },
-      output: { name: 'y' },
-      nodes: [{ op: 'Slice', inputs: ['x', 's', 'e', 'a', 'st'], outputs: ['y'] }],
-      initializers: [
-        { name: 's', dims: [2], values: [-1, 0], type: 'int64' },
-        { name: 'e', dims: [2], values: [-7, 3], type: 'int64' },
-        { name: 'a', dims: [2], values: [1, -1], type: 'int64' },
-        { name: 'st', dims: [2], values: [-2, 2], type: 'int64' },
-      ],
-    }));
-    await againstOrt(buildModel({
-      input: { name: 'x', dims: [4, 5] },
-      output: { name: 'y' },
-      nodes: [{ op: 'Gather', inputs: ['x', 'i'], outputs: ['y'], attrs: { axis: 1 } }],
-      initializers: [{ name: 'i', dims: [2, 2], values: [0, -1, 3, 3], type: 'int64' }],
-    }));
+    await againstOrt(
+      buildModel({
+        input: { name: 'x', dims: [3, 6, 4] },
+        output: { name: 'y' },
+        nodes: [{ op: 'Slice', inputs: ['x', 's', 'e', 'a', 'st'], outputs: ['y'] }],
+        initializers: [
+          { name: 's', dims: [2], values: [-1, 0], type: 'int64' },
+          { name: 'e', dims: [2], values: [-7, 3], type: 'int64' },
+          { name: 'a', dims: [2], values: [1, -1], type: 'int64' },
+          { name: 'st', dims: [2], values: [-2, 2], type: 'int64' },
+        ],
+      }),
+    );
+    await againstOrt(
+      buildModel({
+        input: { name: 'x', dims: [4, 5] },
+        output: { name: 'y' },
+        nodes: [{ op: 'Gather', inputs: ['x', 'i'], outputs: ['y'], attrs: { axis: 1 } }],
+        initializers: [{ name: 'i', dims: [2, 2], values: [0, -1, 3, 3], type: 'int64' }],
+      }),
+    );
   });
 
   it('Expand, Tile, Split (the second output), Resize nearest in every coordinate mode', async () => {
-    await againstOrt(buildModel({
-      input: { name: 'x', dims: [3, 1] },
-      output: { name: 'y' },
-      nodes: [{ op: 'Expand', inputs: ['x', 's'], outputs: ['y'] }],
-      initializers: [{ name: 's', dims: [3], values: [2, 1, 4], type: 'int64' }],
-    }));
-    await againstOrt(buildModel({
-      input: { name: 'x', dims: [2, 3] },
-      output: { name: 'y' },
-      nodes: [{ op: 'Tile', inputs: ['x', 'n'], outputs: ['y'] }],
-      initializers: [{ name: 'n', dims: [2], values: [2, 3], type: 'int64' }],
-    }));
-    await againstOrt(buildModel({
-      input: { name: 'x', dims: [2, 7] },
-      output: { name: 'y' },
-      nodes: [{ op: 'Split', inputs: ['x', 'sp'], outputs: ['a', 'y'], attrs: { axis: 1 } }],
-      initializers: [{ name: 'sp', dims: [2], values: [3, 4], type: 'int64' }],
-    }));
+    await againstOrt(
+      buildModel({
+        input: { name: 'x', dims: [3, 1] },
+        output: { name: 'y' },
+        nodes: [{ op: 'Expand', inputs: ['x', 's'], outputs: ['y'] }],
+        initializers: [{ name: 's', dims: [3], values: [2, 1, 4], type: 'int64' }],
+      }),
+    );
+    await againstOrt(
+      buildModel({
+        input: { name: 'x', dims: [2, 3] },
+        output: { name: 'y' },
+        nodes: [{ op: 'Tile', inputs: ['x', 'n'], outputs: ['y'] }],
+        initializers: [{ name: 'n', dims: [2], values: [2, 3], type: 'int64' }],
+      }),
+    );
+    await againstOrt(
+      buildModel({
+        input: { name: 'x', dims: [2, 7] },
+        output: { name: 'y' },
+        nodes: [{ op: 'Split', inputs: ['x', 'sp'], outputs: ['a', 'y'], attrs: { axis: 1 } }],
+        initializers: [{ name: 'sp', dims: [2], values: [3, 4], type: 'int64' }],
+      }),
+    );
     for (const mode of ['half_pixel', 'asymmetric', 'align_corners', 'pytorch_half_pixel', 'tf_half_pixel_for_nn']) {
       for (const nearest of ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']) {
-        await againstOrt(buildModel({
-          input: { name: 'x', dims: [1, 1, 3, 4] },
-          output: { name: 'y' },
-          nodes: [{ op: 'Resize', inputs: ['x', '', '', 'sz'], outputs: ['y'], attrs: { mode: { string: 'nearest' }, coordinate_transformation_mode: { string: mode }, nearest_mode: { string: nearest } } }],
-          initializers: [{ name: 'sz', dims: [4], values: [1, 1, 7, 3], type: 'int64' }],
-        }), 1);
+        await againstOrt(
+          buildModel({
+            input: { name: 'x', dims: [1, 1, 3, 4] },
+            output: { name: 'y' },
+            nodes: [
+              {
+                op: 'Resize',
+                inputs: ['x', '', '', 'sz'],
+                outputs: ['y'],
+                attrs: { mode: { string: 'nearest' }, coordinate_transformation_mode: { string: mode }, nearest_mode: { string: nearest } },
+              },
+            ],
+            initializers: [{ name: 'sz', dims: [4], values: [1, 1, 7, 3], type: 'int64' }],
+          }),
+          1,
+        );
       }
     }
   });
 
   it('ReduceSum, ReduceMean, ReduceMax over several axes, with and without keepdims', async () => {
-    await againstOrt(buildModel({
-      input: { name: 'x', dims: [2, 3, 4] },
-      output: { name: 'y' },
-      nodes: [{ op: 'ReduceSum', inputs: ['x', 'a'], outputs: ['y'], attrs: { keepdims: 0 } }],
-      initializers: [{ name: 'a', dims: [2], values: [0, -1], type: 'int64' }],
-    }));
+    await againstOrt(
+      buildModel({
+        input: { name: 'x', dims: [2, 3, 4] },
+        output: { name: 'y' },
+        nodes: [{ op: 'ReduceSum', inputs: ['x', 'a'], outputs: ['y'], attrs: { keepdims: 0 } }],
+        initializers: [{ name: 'a', dims: [2], values: [0, -1], type: 'int64' }],
+      }),
+    );
     await againstOrt(buildModel(unary('ReduceMean', [2, 3, 4], { axes: [1], keepdims: 1 })));
     await againstOrt(buildModel(unary('ReduceMax', [2, 3, 4], { axes: [0, 2], keepdims: 0 })));
   });
@@ -106,20 +128,28 @@ describe('new ops: float semantics against onnxruntime', () => {
     for (const op of ['Abs', 'Neg', 'HardSwish', 'Erf']) await againstOrt(buildModel(unary(op, [2, 5], {}, 14)));
     await againstOrt(buildModel(unary('HardSigmoid', [2, 5], { alpha: { float: 0.3 }, beta: { float: 0.4 } })));
     for (const op of ['Max', 'Min', 'Sum', 'Mean']) {
-      await againstOrt(buildModel({
-        input: { name: 'x', dims: [2, 3] },
-        output: { name: 'y' },
-        nodes: [
-          { op: 'Neg', inputs: ['x'], outputs: ['n'] },
-          { op, inputs: ['x', 'n', 'c'], outputs: ['y'] },
-        ],
-        initializers: [{ name: 'c', dims: [3], values: [0.5, -0.25, 1] }],
-      }));
+      await againstOrt(
+        buildModel({
+          input: { name: 'x', dims: [2, 3] },
+          output: { name: 'y' },
+          nodes: [
+            { op: 'Neg', inputs: ['x'], outputs: ['n'] },
+            { op, inputs: ['x', 'n', 'c'], outputs: ['y'] },
+          ],
+          initializers: [{ name: 'c', dims: [3], values: [0.5, -0.25, 1] }],
+        }),
+      );
     }
   });
 
   it('erf agrees with tabulated values to 1e-13', () => {
-    for (const [x, v] of [[0.5, 0.5204998778130465], [1, 0.8427007929497149], [2, 0.9953222650189527], [3.5, 0.9999992569016276], [-1.2, -0.9103139782296354]] as const) {
+    for (const [x, v] of [
+      [0.5, 0.5204998778130465],
+      [1, 0.8427007929497149],
+      [2, 0.9953222650189527],
+      [3.5, 0.9999992569016276],
+      [-1.2, -0.9103139782296354],
+    ] as const) {
       expect(Math.abs(erf(x) - v)).toBeLessThan(1e-13);
     }
   });
@@ -146,7 +176,13 @@ describe('new ops: float semantics against onnxruntime', () => {
 /** Imports, quantizes (calibrated on the inputs) and checks the compiled circuit on them. */
 async function checkCircuit(spec: ModelSpec, inputs: number[][]): Promise<void> {
   const graph = optimize(importOnnx(buildModel(spec)));
-  const model = quantize(graph, calibrate(graph, inputs.map((x) => Float64Array.from(x))));
+  const model = quantize(
+    graph,
+    calibrate(
+      graph,
+      inputs.map((x) => Float64Array.from(x)),
+    ),
+  );
   // The quantized reference stays near the float model.
   for (const x of inputs) {
     const float = runFloat(graph, Float64Array.from(x));
@@ -163,10 +199,14 @@ async function checkCircuit(spec: ModelSpec, inputs: number[][]): Promise<void> 
   let forgedInside = 0;
   for (const [, j, expr] of emitted.source.matchAll(/^\s+out\[(\d+)\] <== (.*);$/gm)) {
     // The gadget or product signals in the binding; one optimized away under O1 was merged into out[j] itself.
-    const terms = expr!.replace(/[()]/g, '').replace(/ - /g, ' + -').split(' + ').flatMap((t) => {
-      const m = t.match(/^(-)?((?:g|p)\d[\w[\].]*)$/);
-      return m ? [{ sign: m[1] ? -1n : 1n, name: `main.${m[2]}` }] : [];
-    });
+    const terms = expr!
+      .replace(/[()]/g, '')
+      .replace(/ - /g, ' + -')
+      .split(' + ')
+      .flatMap((t) => {
+        const m = t.match(/^(-)?((?:g|p)\d[\w[\].]*)$/);
+        return m ? [{ sign: m[1] ? -1n : 1n, name: `main.${m[2]}` }] : [];
+      });
     if (terms.length === 0) continue;
     const wired = terms.find((t) => {
       try {
@@ -194,56 +234,78 @@ describe('new ops: circuits', () => {
   });
 
   it('Max and Min of a computed and a constant operand, and of two computed operands', async () => {
-    await checkCircuit({
-      input: { name: 'x', dims: [1, 6] },
-      output: { name: 'y' },
-      nodes: [
-        { op: 'Neg', inputs: ['x'], outputs: ['n'] },
-        { op: 'Max', inputs: ['x', 'n'], outputs: ['m'] },
-        { op: 'Min', inputs: ['m', 'c'], outputs: ['y'] },
-      ],
-      initializers: [{ name: 'c', dims: [6], values: [0.5, -0.25, 1, 0, 0.75, 0.3] }],
-    }, inputsFor(6));
+    await checkCircuit(
+      {
+        input: { name: 'x', dims: [1, 6] },
+        output: { name: 'y' },
+        nodes: [
+          { op: 'Neg', inputs: ['x'], outputs: ['n'] },
+          { op: 'Max', inputs: ['x', 'n'], outputs: ['m'] },
+          { op: 'Min', inputs: ['m', 'c'], outputs: ['y'] },
+        ],
+        initializers: [{ name: 'c', dims: [6], values: [0.5, -0.25, 1, 0, 0.75, 0.3] }],
+      },
+      inputsFor(6),
+    );
   });
 
   it('Abs and HardSigmoid', async () => {
-    await checkCircuit({
-      input: { name: 'x', dims: [1, 5] },
-      output: { name: 'y' },
-      nodes: [
-        { op: 'Abs', inputs: ['x'], outputs: ['a'] },
-        { op: 'HardSigmoid', inputs: ['a'], outputs: ['y'], attrs: { alpha: { float: 0.75 }, beta: { float: 0.25 } } },
-      ],
-    }, inputsFor(5));
+    await checkCircuit(
+      {
+        input: { name: 'x', dims: [1, 5] },
+        output: { name: 'y' },
+        nodes: [
+          { op: 'Abs', inputs: ['x'], outputs: ['a'] },
+          { op: 'HardSigmoid', inputs: ['a'], outputs: ['y'], attrs: { alpha: { float: 0.75 }, beta: { float: 0.25 } } },
+        ],
+      },
+      inputsFor(5),
+    );
   });
 
   it('HardSwish and Erf', async () => {
-    await checkCircuit(unary('HardSwish', [1, 4], {}, 14), inputsFor(4).map((x) => x.map((v) => 4 * v)));
-    await checkCircuit(unary('Erf', [1, 4]), inputsFor(4).map((x) => x.map((v) => 2 * v)));
+    await checkCircuit(
+      unary('HardSwish', [1, 4], {}, 14),
+      inputsFor(4).map((x) => x.map((v) => 4 * v)),
+    );
+    await checkCircuit(
+      unary('Erf', [1, 4]),
+      inputsFor(4).map((x) => x.map((v) => 2 * v)),
+    );
   });
 
   it('the data moves and the free reductions cost nothing: Slice, Gather, Tile, Resize, ReduceMean, Sum', async () => {
-    const graph = optimize(importOnnx(buildModel({
-      input: { name: 'x', dims: [1, 1, 2, 3] },
-      output: { name: 'y' },
-      nodes: [
-        { op: 'Tile', inputs: ['x', 'n'], outputs: ['t'] },
-        { op: 'Slice', inputs: ['t', 's', 'e', 'ax'], outputs: ['sl'] },
-        { op: 'Gather', inputs: ['sl', 'i'], outputs: ['g'], attrs: { axis: 3 } },
-        { op: 'Resize', inputs: ['g', '', 'sc'], outputs: ['rz'] },
-        { op: 'Sum', inputs: ['rz', 'rz'], outputs: ['sm'] },
-        { op: 'ReduceMean', inputs: ['sm'], outputs: ['y'], attrs: { axes: [2], keepdims: 1 } },
-      ],
-      initializers: [
-        { name: 'n', dims: [4], values: [1, 1, 2, 2], type: 'int64' },
-        { name: 's', dims: [1], values: [1], type: 'int64' },
-        { name: 'e', dims: [1], values: [4], type: 'int64' },
-        { name: 'ax', dims: [1], values: [3], type: 'int64' },
-        { name: 'i', dims: [3], values: [2, 0, -2], type: 'int64' },
-        { name: 'sc', dims: [4], values: [1, 1, 2, 2] },
-      ],
-    })));
-    const model = quantize(graph, calibrate(graph, inputsFor(6).map((x) => Float64Array.from(x))));
+    const graph = optimize(
+      importOnnx(
+        buildModel({
+          input: { name: 'x', dims: [1, 1, 2, 3] },
+          output: { name: 'y' },
+          nodes: [
+            { op: 'Tile', inputs: ['x', 'n'], outputs: ['t'] },
+            { op: 'Slice', inputs: ['t', 's', 'e', 'ax'], outputs: ['sl'] },
+            { op: 'Gather', inputs: ['sl', 'i'], outputs: ['g'], attrs: { axis: 3 } },
+            { op: 'Resize', inputs: ['g', '', 'sc'], outputs: ['rz'] },
+            { op: 'Sum', inputs: ['rz', 'rz'], outputs: ['sm'] },
+            { op: 'ReduceMean', inputs: ['sm'], outputs: ['y'], attrs: { axes: [2], keepdims: 1 } },
+          ],
+          initializers: [
+            { name: 'n', dims: [4], values: [1, 1, 2, 2], type: 'int64' },
+            { name: 's', dims: [1], values: [1], type: 'int64' },
+            { name: 'e', dims: [1], values: [4], type: 'int64' },
+            { name: 'ax', dims: [1], values: [3], type: 'int64' },
+            { name: 'i', dims: [3], values: [2, 0, -2], type: 'int64' },
+            { name: 'sc', dims: [4], values: [1, 1, 2, 2] },
+          ],
+        }),
+      ),
+    );
+    const model = quantize(
+      graph,
+      calibrate(
+        graph,
+        inputsFor(6).map((x) => Float64Array.from(x)),
+      ),
+    );
     const emitted = emitCircuit(model);
     expect(emitted.gadgets).toEqual({});
     await checkModelCircuit(model, inputsFor(6));

@@ -29,7 +29,9 @@ beforeAll(async () => {
   const tiny = await compileTinyModel({ inputVisibility: 'hashed' });
   artifacts = loadArtifacts(tiny.dir);
   vkey = JSON.parse(readFileSync(artifacts.vkeyPath, 'utf8'));
-  const build = createRequire(import.meta.url)(join(dirname(artifacts.wasmPath), 'witness_calculator.js')) as (code: Uint8Array) => Promise<{ calculateWTNSBin(i: unknown, s: boolean): Promise<Uint8Array> }>;
+  const build = createRequire(import.meta.url)(join(dirname(artifacts.wasmPath), 'witness_calculator.js')) as (
+    code: Uint8Array,
+  ) => Promise<{ calculateWTNSBin(i: unknown, s: boolean): Promise<Uint8Array> }>;
   const calculator = await build(readFileSync(artifacts.wasmPath));
   const input = quantizeInput(artifacts.model, [0.5, -0.25, 0.75, 0.1, -0.6, 0.3]);
   const ctx = receiptContext({ modelId: artifacts.manifest.modelId, createdAt: '2026-12-02T10:00:00.000Z', nonce: 'ab' });

@@ -74,7 +74,11 @@ describe('attribution', () => {
     for (const s of testSamples.values()) {
       const raw = sampleInput(m.rm, s, { divisor: 255 }, 's');
       const rep = representationOf(m.rm, raw);
-      const float = await runOrt(truncated, Float64Array.from(raw, (v) => v / 2 ** m.model.input.scale), [1, 1, 4, 4]);
+      const float = await runOrt(
+        truncated,
+        Float64Array.from(raw, (v) => v / 2 ** m.model.input.scale),
+        [1, 1, 4, 4],
+      );
       // Worst case: each weight off by half its step, the bias by half a step at the accumulator
       // scale, the rescaled value by half its step (ReLU only shrinks differences).
       const fc1 = m.model.nodes.find((n) => n.kind === 'linear')! as { weightScale: number };
@@ -86,7 +90,11 @@ describe('attribution', () => {
 
   it('the typed-array plan equals the reference executor on every fixture sample', async () => {
     expect(m.rm.plan).toBeDefined();
-    const all = await readSamplesAt(IDX, Array.from({ length: 48 }, (_, i) => i), { split: 'train' });
+    const all = await readSamplesAt(
+      IDX,
+      Array.from({ length: 48 }, (_, i) => i),
+      { split: 'train' },
+    );
     for (const s of [...all.values(), ...testSamples.values()]) {
       const raw = sampleInput(m.rm, s, { divisor: 255 }, 's');
       expect(Array.from(representationOf(m.rm, raw))).toEqual(Array.from(representationOf(m.rm, raw, { reference: true })));
@@ -132,7 +140,10 @@ describe('attribution', () => {
     expect(seen[0]).toBe(`${path}: the representation index is damaged (checksum mismatch): rebuilding it`);
 
     // A JSONL dataset whose line 3 holds a value the 10-bit input cannot represent.
-    const lines = readFileSync(join(FIX, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(FIX, 'samples.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     lines[2].input[0][0][0][0] = 3;
     writeFileSync(join(work, 'wide.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n'));
     const wide = await commitDataset(join(work, 'wide.jsonl'), readContributorMap(join(FIX, 'contributors-field.json')));
@@ -167,15 +178,26 @@ describe('attribution', () => {
     const [n1, n2] = a.neighbours;
     expect(
       await check((x) => {
-        [x.neighbours[0], x.neighbours[1]] = [{ ...x.neighbours[1], rank: 1 }, { ...x.neighbours[0], rank: 2 }];
+        [x.neighbours[0], x.neighbours[1]] = [
+          { ...x.neighbours[1], rank: 1 },
+          { ...x.neighbours[0], rank: 2 },
+        ];
       }),
-    ).toEqual(n1!.distance === n2!.distance ? `a.json: neighbour 2 (sample ${n1!.index}, distance ${n1!.distance}) is ranked after sample ${n2!.index} (distance ${n2!.distance}): not in (distance, index) order` : expect.stringContaining('not in (distance, index) order'));
-    expect(await check((x) => (x.neighbours[2].distance += 1))).toBe(`a.json: neighbour 3 (sample ${a.neighbours[2]!.index}): distance ${a.neighbours[2]!.distance + 1} is stated, re-execution gives ${a.neighbours[2]!.distance}`);
+    ).toEqual(
+      n1!.distance === n2!.distance
+        ? `a.json: neighbour 2 (sample ${n1!.index}, distance ${n1!.distance}) is ranked after sample ${n2!.index} (distance ${n2!.distance}): not in (distance, index) order`
+        : expect.stringContaining('not in (distance, index) order'),
+    );
+    expect(await check((x) => (x.neighbours[2].distance += 1))).toBe(
+      `a.json: neighbour 3 (sample ${a.neighbours[2]!.index}): distance ${a.neighbours[2]!.distance + 1} is stated, re-execution gives ${a.neighbours[2]!.distance}`,
+    );
     expect(await check((x) => (x.neighbours[0].path[0] = x.neighbours[0].path[0].replace(/^./, (c: string) => (c === '0' ? '1' : '0'))))).toBe(
       `a.json: neighbour 1: the Merkle path does not lead from sample ${n1!.index} (contributor "${n1!.contributor}") to the committed root`,
     );
     const otherContributor = n1!.contributor === 'atelier-a' ? 'studio-b' : 'atelier-a';
-    expect(await check((x) => (x.neighbours[0].contributor = otherContributor))).toBe(`a.json: neighbour 1: the Merkle path does not lead from sample ${n1!.index} (contributor "${otherContributor}") to the committed root`);
+    expect(await check((x) => (x.neighbours[0].contributor = otherContributor))).toBe(
+      `a.json: neighbour 1: the Merkle path does not lead from sample ${n1!.index} (contributor "${otherContributor}") to the committed root`,
+    );
     expect(await check((x) => (x.shares[0].share += 0.1))).toBe('a.json: the contributor shares do not follow from the neighbours');
     expect(await check((x) => (x.input.raw[3] += 1))).toBe('a.json: the input does not match the receipt input commitment it names');
     expect(await check((x) => x.neighbours.pop())).toBe('a.json: lists 4 neighbours, k = 5 needs 5');

@@ -69,9 +69,26 @@ describe('zkinfer dataset / provenance / attribute', () => {
     ok(zkinfer('provenance', 'sign-contribution', p('c.json'), '--contributor', 'studio-b', '--key', p('studio.key.json'), '--out', p('studio.sig.json')));
     ok(
       zkinfer(
-        'provenance', 'sign-record', '--commitment', p('c.json'), '--onnx', model.onnxPath, '--training-script', 'scripts/make_provenance_fixtures.py',
-        '--hyperparameters', p('hyper.json'), '--key', p('trainer.key.json'), '--contribution', p('atelier.sig.json'), '--contribution', p('studio.sig.json'),
-        '--name', 'fixture-mlp', '--out', p('record.json'),
+        'provenance',
+        'sign-record',
+        '--commitment',
+        p('c.json'),
+        '--onnx',
+        model.onnxPath,
+        '--training-script',
+        'scripts/make_provenance_fixtures.py',
+        '--hyperparameters',
+        p('hyper.json'),
+        '--key',
+        p('trainer.key.json'),
+        '--contribution',
+        p('atelier.sig.json'),
+        '--contribution',
+        p('studio.sig.json'),
+        '--name',
+        'fixture-mlp',
+        '--out',
+        p('record.json'),
       ),
     );
     const r = ok(zkinfer('provenance', 'check', p('record.json'), '--onnx', model.onnxPath, '--commitment', p('c.json')));
@@ -88,7 +105,22 @@ describe('zkinfer dataset / provenance / attribute', () => {
     expect(bad.stderr).toMatch(new RegExp(`^error: ${p('tampered.json')}: the trainer's signature does not verify \\(key [0-9a-f]{16}…\\)\\n$`));
     expect(existsSync(p('bad-artifacts'))).toBe(false);
     const r = ok(
-      zkinfer('compile', model.onnxPath, '--out', p('artifacts'), '--calibration', model.calibrationPath, '--provenance', p('record.json'), '--input-bits', '10', '--weight-bits', '8', '--activation-bits', '10'),
+      zkinfer(
+        'compile',
+        model.onnxPath,
+        '--out',
+        p('artifacts'),
+        '--calibration',
+        model.calibrationPath,
+        '--provenance',
+        p('record.json'),
+        '--input-bits',
+        '10',
+        '--weight-bits',
+        '8',
+        '--activation-bits',
+        '10',
+      ),
     );
     expect(r.stdout).toContain('  provenance   signed record, verified\n');
   }, 300_000);
@@ -102,8 +134,12 @@ describe('zkinfer dataset / provenance / attribute', () => {
     const summary = JSON.parse(readFileSync(join(p('attributions'), 'summary.json'), 'utf8'));
     expect(summary.inferences).toBe(4);
     const check = ok(zkinfer('attribute', '--check', p('attributions'), '--artifacts', p('artifacts'), '--dataset', IDX, '--commitment', p('c.json')));
-    expect(check.stdout.trim().split('\n')).toEqual(['t0', 't1', 't2', 't3'].map((t) => `valid    ${join(p('attributions'), `${t}.attribution.json`)} (ranking checked against every committed sample)`));
-    const one = ok(zkinfer('attribute', '--check', join(p('attributions'), 't1.attribution.json'), '--receipt', join(p('receipts'), 't1.json'), '--artifacts', p('artifacts'), '--commitment', p('c.json')));
+    expect(check.stdout.trim().split('\n')).toEqual(
+      ['t0', 't1', 't2', 't3'].map((t) => `valid    ${join(p('attributions'), `${t}.attribution.json`)} (ranking checked against every committed sample)`),
+    );
+    const one = ok(
+      zkinfer('attribute', '--check', join(p('attributions'), 't1.attribution.json'), '--receipt', join(p('receipts'), 't1.json'), '--artifacts', p('artifacts'), '--commitment', p('c.json')),
+    );
     expect(one.stdout).toContain('listed neighbours only');
   }, 300_000);
 
@@ -114,7 +150,9 @@ describe('zkinfer dataset / provenance / attribute', () => {
     writeFileSync(p('t2-bad.json'), JSON.stringify(a));
     const r = zkinfer('attribute', '--check', p('t2-bad.json'), '--artifacts', p('artifacts'), '--commitment', p('c.json'));
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe(`invalid  ${p('t2-bad.json')}: neighbour 1 (sample ${a.neighbours[0].index}): distance ${a.neighbours[0].distance} is stated, re-execution gives ${a.neighbours[0].distance - 3}\n`);
+    expect(r.stdout).toBe(
+      `invalid  ${p('t2-bad.json')}: neighbour 1 (sample ${a.neighbours[0].index}): distance ${a.neighbours[0].distance} is stated, re-execution gives ${a.neighbours[0].distance - 3}\n`,
+    );
   });
 
   it('membership: a committed sample proves and verifies; one not in the set is refused, no file written', () => {
@@ -129,7 +167,9 @@ describe('zkinfer dataset / provenance / attribute', () => {
     // progress lines may precede it; the failure itself is exactly one line, the last
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines.filter((l) => l.startsWith('error:'))).toHaveLength(1);
-    expect(lines.at(-1)).toMatch(new RegExp(`^error: ${p('out.jsonl')}:1: the sample \\(sha256 [0-9a-f]{16}…\\) is not in the committed dataset \\(48 samples, root [0-9a-f]{16}…\\); no proof written$`));
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^error: ${p('out.jsonl')}:1: the sample \\(sha256 [0-9a-f]{16}…\\) is not in the committed dataset \\(48 samples, root [0-9a-f]{16}…\\); no proof written$`),
+    );
     expect(existsSync(p('out.proof.json'))).toBe(false);
     const proof = JSON.parse(readFileSync(p('in.proof.json'), 'utf8'));
     proof.proofs[0].contributor = 'atelier-a';

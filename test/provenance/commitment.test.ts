@@ -81,19 +81,33 @@ describe('dataset commitment', () => {
       }),
     );
     const moved = parseContributorMap(
-      { ...tensorMap, assign: [{ from: 0, to: 21, contributor: 'atelier-a' }, { from: 21, to: 36, contributor: 'studio-b' }, { from: 36, to: 48, contributor: 'atelier-a' }] },
+      {
+        ...tensorMap,
+        assign: [
+          { from: 0, to: 21, contributor: 'atelier-a' },
+          { from: 21, to: 36, contributor: 'studio-b' },
+          { from: 36, to: 48, contributor: 'atelier-a' },
+        ],
+      },
       'moved.json',
     );
     await add(join(FIX, 'idx'), { ...moved });
     const renamed = parseContributorMap(
-      { ...tensorMap, contributors: [{ id: 'studio-b' }, { id: 'atelier-z' }], assign: (tensorMap.assign as any[]).map((r: any) => ({ ...r, contributor: r.contributor === 'atelier-a' ? 'atelier-z' : r.contributor })) },
+      {
+        ...tensorMap,
+        contributors: [{ id: 'studio-b' }, { id: 'atelier-z' }],
+        assign: (tensorMap.assign as any[]).map((r: any) => ({ ...r, contributor: r.contributor === 'atelier-a' ? 'atelier-z' : r.contributor })),
+      },
       'renamed.json',
     );
     await add(join(FIX, 'idx'), renamed);
   });
 
   it('a JSONL sample change (one value, one label) changes the root; its id does not', async () => {
-    const lines = readFileSync(join(FIX, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(FIX, 'samples.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const write = (name: string, rows: any[]) => {
       const p = join(work, name);
       writeFileSync(p, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -124,9 +138,18 @@ describe('dataset commitment', () => {
 
   it('refuses maps that leave gaps, overlap, use undeclared ids, or do not fit the data', async () => {
     const base = { format: 'zkinfer.contributors/1', contributors: [{ id: 'a' }, { id: 'b' }] };
-    expect(() => parseContributorMap({ ...base, assign: [{ from: 0, to: 10, contributor: 'a' }, { from: 11, to: 48, contributor: 'b' }] }, 'm.json')).toThrow(
-      'm.json: "assign.1": range [11, 48) should start at 10 (ranges must be in order, contiguous from 0, without gaps or overlaps)',
-    );
+    expect(() =>
+      parseContributorMap(
+        {
+          ...base,
+          assign: [
+            { from: 0, to: 10, contributor: 'a' },
+            { from: 11, to: 48, contributor: 'b' },
+          ],
+        },
+        'm.json',
+      ),
+    ).toThrow('m.json: "assign.1": range [11, 48) should start at 10 (ranges must be in order, contiguous from 0, without gaps or overlaps)');
     expect(() => parseContributorMap({ ...base, assign: [{ from: 0, to: 48, contributor: 'c' }] }, 'm.json')).toThrow('m.json: "assign.0.contributor": "c" is not declared in "contributors"');
     expect(() => parseContributorMap({ ...base, contributors: [{ id: 'a' }, { id: 'a' }], assign: [{ from: 0, to: 1, contributor: 'a' }] }, 'm.json')).toThrow(
       'm.json: "contributors.1.id": contributor "a" is declared twice',
@@ -142,9 +165,9 @@ describe('dataset commitment', () => {
     await expect(commitDataset(join(FIX, 'idx'), long, { split: 'train', mapSource: 'long.json' })).rejects.toThrow(
       `long.json: ranges assign samples up to 50, but ${join(FIX, 'idx')} holds 48 samples`,
     );
-    await expect(commitDataset(join(FIX, 'samples.jsonl'), parseContributorMap({ ...base, contributors: [{ id: 'ana' }], assign: { field: 'who' } }, 'f.json'), { mapSource: 'f.json' })).rejects.toThrow(
-      `${join(FIX, 'samples.jsonl')}:2: contributor "ben" is not declared in f.json`,
-    );
+    await expect(
+      commitDataset(join(FIX, 'samples.jsonl'), parseContributorMap({ ...base, contributors: [{ id: 'ana' }], assign: { field: 'who' } }, 'f.json'), { mapSource: 'f.json' }),
+    ).rejects.toThrow(`${join(FIX, 'samples.jsonl')}:2: contributor "ben" is not declared in f.json`);
   });
 
   it('a folder with two splits needs --split; a truncated file is named', async () => {

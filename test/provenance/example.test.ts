@@ -48,8 +48,12 @@ describe('examples/fashion-mnist signed provenance record', () => {
     }
   });
 
-  it.skipIf(!datasetPresent)(`the commitment recomputes from Debian's Fashion-MNIST training split${datasetPresent ? '' : ' (skipped: dataset-fashion-mnist is not installed)'}`, async () => {
-    const c = await commitDataset(DEFAULT_FASHION_MNIST_DIR, readContributorMap(join(DIR, 'contributors.json')), { split: 'train', name: 'fashion-mnist-train' });
-    expect(c).toEqual(readCommitment(join(DIR, 'commitment.json')));
-  }, 120_000);
+  it.skipIf(!datasetPresent)(
+    `the commitment recomputes from Debian's Fashion-MNIST training split${datasetPresent ? '' : ' (skipped: dataset-fashion-mnist is not installed)'}`,
+    async () => {
+      const c = await commitDataset(DEFAULT_FASHION_MNIST_DIR, readContributorMap(join(DIR, 'contributors.json')), { split: 'train', name: 'fashion-mnist-train' });
+      expect(c).toEqual(readCommitment(join(DIR, 'commitment.json')));
+    },
+    120_000,
+  );
 });

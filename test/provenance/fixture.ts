@@ -52,8 +52,23 @@ export async function writeFixtureModel(work: string, seed = 5): Promise<{ onnxP
   });
   const onnxPath = join(work, `mlp-${seed}.onnx`);
   writeFileSync(onnxPath, bytes);
-  const samples = await readSamplesAt(IDX, Array.from({ length: TRAIN }, (_, i) => i), { split: 'train' });
-  const lines = [...samples.values()].map((s) => JSON.stringify({ input: [[chunk(Array.from(tensorValues(s as TensorSample), (v) => v / 255), 4)]] }));
+  const samples = await readSamplesAt(
+    IDX,
+    Array.from({ length: TRAIN }, (_, i) => i),
+    { split: 'train' },
+  );
+  const lines = [...samples.values()].map((s) =>
+    JSON.stringify({
+      input: [
+        [
+          chunk(
+            Array.from(tensorValues(s as TensorSample), (v) => v / 255),
+            4,
+          ),
+        ],
+      ],
+    }),
+  );
   const calibrationPath = join(work, 'calibration.jsonl');
   writeFileSync(calibrationPath, `${lines.join('\n')}\n`);
   return { onnxPath, calibrationPath };

@@ -66,9 +66,7 @@ describe('membership proofs', () => {
     expect(tamper({ path: [...entry.path.slice(0, -1), entry.path[0]] }).valid).toBe(false);
     expect(tamper({ path: entry.path.slice(1) }).valid).toBe(false);
     const other = { ...commitment, root: '00'.repeat(32) };
-    expect(verifyMembership(other, proof, 'p.json').reasons).toEqual([
-      `p.json: proves membership in dataset ${commitment.root.slice(0, 16)}… (48 samples), not the committed 0000000000000000… (48)`,
-    ]);
+    expect(verifyMembership(other, proof, 'p.json').reasons).toEqual([`p.json: proves membership in dataset ${commitment.root.slice(0, 16)}… (48 samples), not the committed 0000000000000000… (48)`]);
     expect(verifyMembership(commitment, { ...proof, format: 'x' }, 'p.json').reasons[0]).toBe('p.json: invalid membership proof at "format": Invalid input: expected "zkinfer.membership/1"');
   });
 

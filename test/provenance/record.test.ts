@@ -68,7 +68,16 @@ describe('signed provenance records', () => {
     const check = checkProvenanceRecord(record, { where: 'r.json', onnx: { sha256: sha256File(model.onnxPath), name: 'm.onnx' } });
     expect(check.signed.map((s) => s.contributor)).toEqual(['atelier-a', 'studio-b']);
     expect(check.unsigned).toEqual([]);
-    const partial = signRecord({ datasets: [{ commitment }], contributions: [signContribution(commitment, 'studio-b', keys.studio)], trainingScript: record.training.script, hyperparameters: {}, onnxSha256: record.model.onnxSha256 }, keys.trainer);
+    const partial = signRecord(
+      {
+        datasets: [{ commitment }],
+        contributions: [signContribution(commitment, 'studio-b', keys.studio)],
+        trainingScript: record.training.script,
+        hyperparameters: {},
+        onnxSha256: record.model.onnxSha256,
+      },
+      keys.trainer,
+    );
     expect(checkProvenanceRecord(partial).unsigned).toEqual([{ datasetRoot: commitment.root, contributor: 'atelier-a' }]);
   });
 
@@ -89,7 +98,8 @@ describe('signed provenance records', () => {
     expect(t((r) => (r.datasets[0].contributors[0].leaves += 1))).toThrow('r.json: "datasets.0": contributor counts sum to 49, not the leaf count 48');
 
     // A contribution re-signed by someone else, or with another count, inside a record the trainer signed.
-    const withContribution = (c: any) => signRecord({ datasets: [{ commitment }], contributions: [c], trainingScript: record.training.script, hyperparameters: {}, onnxSha256: record.model.onnxSha256 }, keys.trainer);
+    const withContribution = (c: any) =>
+      signRecord({ datasets: [{ commitment }], contributions: [c], trainingScript: record.training.script, hyperparameters: {}, onnxSha256: record.model.onnxSha256 }, keys.trainer);
     const good = signContribution(commitment, 'atelier-a', keys.atelier);
     expect(() => withContribution({ ...good, leafCount: 33 })).toThrow('record: "contributions.0": "atelier-a" signs 33 samples, the dataset assigns 32');
     expect(() => withContribution({ ...good, publicKey: hex(keys.mallory.publicKey) })).toThrow('record: "contributions.0": the signature of contributor "atelier-a" does not verify');
@@ -124,7 +134,11 @@ describe('compile --provenance', () => {
     const signed = await compileFixture(model.onnxPath, model.calibrationPath, join(work, 'signed'), path);
     expect(signed.manifest.provenance).toEqual(record);
     expect(signed.manifest.name).toBe('fixture-mlp');
-    expect(signed.manifest.provenanceStatus).toMatchObject({ status: 'verified', trainerKey: hex(keys.trainer.publicKey), signedContributors: record.contributions.map((c) => ({ datasetRoot: c.datasetRoot, contributor: c.contributor })) });
+    expect(signed.manifest.provenanceStatus).toMatchObject({
+      status: 'verified',
+      trainerKey: hex(keys.trainer.publicKey),
+      signedContributors: record.contributions.map((c) => ({ datasetRoot: c.datasetRoot, contributor: c.contributor })),
+    });
     const free = await compileFixture(model.onnxPath, model.calibrationPath, join(work, 'free'), { name: 'fixture-mlp', authors: ['zkinfer tests'] });
     expect(free.manifest.provenanceStatus).toEqual({ status: 'unverified', note: 'free-text provenance: nothing in it is signed or checked' });
     expect(free.manifest.modelId).not.toBe(signed.manifest.modelId);

@@ -48,7 +48,11 @@ const GLOBAL: NodeSpec = { op: 'GlobalAveragePool', inputs: [], outputs: [] };
 const MAX_2X2: NodeSpec = { op: 'MaxPool', inputs: [], outputs: [], attrs: { kernel_shape: [2, 2], strides: [2, 2] } };
 
 describe('quantized CNNs vs float onnxruntime', () => {
-  for (const [what, pool, size] of [['max pooling', MAX_2X2, 4], ['3×3 average pooling', AVG_3X3, 4], ['global average pooling', GLOBAL, 1]] as const) {
+  for (const [what, pool, size] of [
+    ['max pooling', MAX_2X2, 4],
+    ['3×3 average pooling', AVG_3X3, 4],
+    ['global average pooling', GLOBAL, 1],
+  ] as const) {
     it(`${what}: softmax outputs within 0.03, argmax agreement ≥ 97 % on 150 random inputs`, async () => {
       const { bytes, graph } = cnn(1, pool, size);
       const r = rng(2);
@@ -63,7 +67,10 @@ describe('quantized CNNs vs float onnxruntime', () => {
   }
 
   it('interval ranges are sound through Conv, max and average pooling: no corner of [−1, 1]^n leaves a range', () => {
-    for (const [pool, size] of [[MAX_2X2, 4], [AVG_3X3, 4]] as const) {
+    for (const [pool, size] of [
+      [MAX_2X2, 4],
+      [AVG_3X3, 4],
+    ] as const) {
       const { graph } = cnn(5, pool, size);
       const model = quantize(graph, intervalRanges(graph), { headroomBits: 0 });
       const r = rng(6);
@@ -81,7 +88,10 @@ describe('how pooling is quantized', () => {
     const model = quantize(graph, intervalRanges(graph));
     expect(model.nodes.map((n) => n.kind)).toEqual(['conv', 'maxPool', 'rescale', 'conv', 'maxPool', 'rescale', 'reshape', 'linear']);
     const rescales = model.nodes.filter((n) => n.kind === 'rescale').map((n) => model.values[n.output]!.shape);
-    expect(rescales).toEqual([[1, 4, 7, 7], [1, 6, 2, 2]]);
+    expect(rescales).toEqual([
+      [1, 4, 7, 7],
+      [1, 6, 2, 2],
+    ]);
     const pool = model.nodes[1]!;
     expect(pool.kind === 'maxPool' && model.values[pool.input]!.scale).toBe(model.values[pool.output]!.scale);
   });

@@ -53,7 +53,10 @@ const RELU6: NodeSpec[] = [{ op: 'Clip', inputs: ['zero', 'six'], outputs: [] }]
 const PRELU: NodeSpec[] = [{ op: 'PRelu', inputs: ['slope'], outputs: [] }];
 
 describe('quantized residual/gated models vs float onnxruntime', () => {
-  for (const [what, act] of [['ReLU6', RELU6], ['PRelu', PRELU]] as const) {
+  for (const [what, act] of [
+    ['ReLU6', RELU6],
+    ['PRelu', PRELU],
+  ] as const) {
     it(`${what}: outputs within 0.05 of onnxruntime, argmax agreement ≥ 95 % on 150 random inputs`, async () => {
       const bytes = buildModel(model(act));
       const graph = optimize(importOnnx(bytes));
@@ -70,7 +73,13 @@ describe('quantized residual/gated models vs float onnxruntime', () => {
   it('a final ArgMax is proven as an index: it equals onnxruntime’s on ≥ 95 % of random inputs', async () => {
     const bytes = buildModel(model(RELU6, [{ op: 'ArgMax', inputs: ['z'], outputs: ['y'], attrs: { axis: 1 } }], 'int64'));
     const graph = optimize(importOnnx(bytes));
-    const q = quantize(graph, calibrate(graph, Array.from({ length: 48 }, () => Float64Array.from(randomArray(r, 50)))));
+    const q = quantize(
+      graph,
+      calibrate(
+        graph,
+        Array.from({ length: 48 }, () => Float64Array.from(randomArray(r, 50))),
+      ),
+    );
     expect(q.output).toMatchObject({ scale: 0, min: 0, max: 5, shape: [1, 1] });
     const session = await ort.InferenceSession.create(bytes);
     let agree = 0;
@@ -110,7 +119,14 @@ describe('quantized residual/gated models vs float onnxruntime', () => {
         initializers: [{ name: 'W', dims: [16, 8], values: randomArray(r, 128, -1, 1) }],
       });
       const graph = optimize(importOnnx(bytes));
-      const q = quantize(graph, calibrate(graph, Array.from({ length: 64 }, () => Float64Array.from(randomArray(r, 8)))), { inputBits: 12, weightBits: 12, activationBits: 14 });
+      const q = quantize(
+        graph,
+        calibrate(
+          graph,
+          Array.from({ length: 64 }, () => Float64Array.from(randomArray(r, 8))),
+        ),
+        { inputBits: 12, weightBits: 12, activationBits: 14 },
+      );
       const test = Array.from({ length: 100 }, () => Float64Array.from(randomArray(r, 8, -0.9, 0.9)));
       const report = await measureError(q, test, (x) => runOrt(bytes, Float32Array.from(x), [1, 8]));
       expect(report.outOfRange).toBe(0);

@@ -126,7 +126,10 @@ describe('bad lines are one line each in failures.jsonl, and the batch goes on',
       const summary = JSON.parse(result.stdout);
       expect(summary).toMatchObject({ total: 14, failed: 11, aborted: false });
       expect(summary.proved + summary.skipped).toBe(3);
-      const written = readFileSync(join(out, 'failures.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+      const written = readFileSync(join(out, 'failures.jsonl'), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(written).toEqual(expected);
     }
     expect(receiptNames(out)).toEqual(['42.json', 'ok-1.json', 'ok-2.json']);

@@ -68,7 +68,10 @@ describe('proveBatch', () => {
       { line: 9, reason: `${inputs}:9: "input"[0][2] must be a number, got string` },
     ];
     expect(summary.failures).toEqual(expected);
-    const written = readFileSync(join(out, 'failures.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const written = readFileSync(join(out, 'failures.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(written).toEqual(expected);
     await expectComplete(out, ['good-a', 'good-b', 'line-8']);
     expect(events.at(-1)).toMatchObject({ done: 9, total: 9, proved: 3, failed: 6 });

@@ -24,7 +24,9 @@ export function writeTinyInputs(dir: string, name: string, n: number, seed = 7):
 /** Receipt files in a folder (every *.json). */
 export function receiptNames(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }

@@ -31,7 +31,14 @@ describe('ProverPool', () => {
     const pool = new ProverPool(artifacts, { workers: 2, threadsPerWorker: 1 });
     try {
       expect(pool.capacity).toBe(4);
-      const proofs = await Promise.all([0, 1, 2, 3].map((i) => pool.prove(input.map((v) => v + i / 10), { nonce: `0${i}` })));
+      const proofs = await Promise.all(
+        [0, 1, 2, 3].map((i) =>
+          pool.prove(
+            input.map((v) => v + i / 10),
+            { nonce: `0${i}` },
+          ),
+        ),
+      );
       for (const [i, p] of proofs.entries()) {
         expect(p.receipt.nonce).toBe(`0${i}`);
         expect((p.receipt.input as { raw: number[] }).raw).toEqual(input.map((v) => Math.round((v + i / 10) * 64)));

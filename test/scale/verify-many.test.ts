@@ -58,7 +58,9 @@ describe('verifyMany', () => {
       expect(summary.threads).toBe(concurrency === 1 ? 0 : 2);
       expect(summary).toMatchObject({ total: N, valid: N - 1, invalid: 1, unchecked: 0 });
       expect(summary.results.map((r) => r.file)).toEqual(paths);
-      expect(summary.results.filter((r) => !r.valid)).toEqual([{ file: join(folder, TAMPERED), valid: false, reason: 'the Groth16 proof does not verify', output: expect.any(Array), ms: expect.any(Number) }]);
+      expect(summary.results.filter((r) => !r.valid)).toEqual([
+        { file: join(folder, TAMPERED), valid: false, reason: 'the Groth16 proof does not verify', output: expect.any(Array), ms: expect.any(Number) },
+      ]);
       expect(events.map((e) => e.done)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
       expect(events.at(-1)).toMatchObject({ total: N, invalid: 1 });
     });
@@ -81,7 +83,11 @@ describe('verifyMany', () => {
 });
 
 /** Parses XML with Python's expat and returns the testcases as JSON. */
-function parseWithExpat(xml: string): { root: Record<string, string>; suite: Record<string, string>; cases: { attrs: Record<string, string>; failure?: { attrs: Record<string, string>; text: string } }[] } {
+function parseWithExpat(xml: string): {
+  root: Record<string, string>;
+  suite: Record<string, string>;
+  cases: { attrs: Record<string, string>; failure?: { attrs: Record<string, string>; text: string } }[];
+} {
   const path = join(tiny.work, `report-${Math.random().toString(16).slice(2)}.xml`);
   writeFileSync(path, xml);
   const code = [

@@ -110,7 +110,12 @@ describe('the API on the embedded pool', () => {
     const cases: [string, () => ReturnType<typeof post>, number, string][] = [
       ['malformed JSON', () => post('/v1/prove', '{"modelId": '), 400, 'malformed JSON body'],
       ['empty body', () => post('/v1/prove', ''), 400, 'empty JSON body'],
-      ['not JSON', () => app.inject({ method: 'POST', url: '/v1/prove', payload: 'x', headers: { 'content-type': 'text/plain' }, remoteAddress: '127.0.0.1' }), 415, 'expected Content-Type: application/json'],
+      [
+        'not JSON',
+        () => app.inject({ method: 'POST', url: '/v1/prove', payload: 'x', headers: { 'content-type': 'text/plain' }, remoteAddress: '127.0.0.1' }),
+        415,
+        'expected Content-Type: application/json',
+      ],
       ['an array body', () => post('/v1/prove', [1]), 400, 'expected a JSON object body'],
       ['a bad model id', () => post('/v1/prove', { modelId: 'xyz', input: tinyInput(0) }), 400, 'modelId: expected 64 lowercase hex digits'],
       ['an unknown field', () => post('/v1/prove', { modelId, input: tinyInput(0), extra: 1 }), 400, 'unknown field "extra"'],
@@ -122,7 +127,12 @@ describe('the API on the embedded pool', () => {
       ['a bad job id', () => app.inject({ method: 'GET', url: '/v1/jobs/nope' }), 400, 'expected the job id to be 64 lowercase hex digits'],
       ['an unknown job', () => app.inject({ method: 'GET', url: `/v1/jobs/${'cd'.repeat(32)}` }), 404, `unknown job ${'cd'.repeat(32)}`],
       ['a receipt of the wrong shape', () => post('/v1/verify', { receipt: { format: 'x' } }), 400, 'receipt.format: Invalid input: expected "zkinfer.receipt/2"'],
-      ['a bad policy', () => post('/v1/verify', { receipt: JSON.parse(readFileSync(join(receipts, readdirFirst(receipts)), 'utf8')), policy: { nope: true } }), 400, 'policy: invalid policy at "(root)": Unrecognized key: "nope"'],
+      [
+        'a bad policy',
+        () => post('/v1/verify', { receipt: JSON.parse(readFileSync(join(receipts, readdirFirst(receipts)), 'utf8')), policy: { nope: true } }),
+        400,
+        'policy: invalid policy at "(root)": Unrecognized key: "nope"',
+      ],
       ['too many inputs', () => post('/v1/prove', { modelId, inputs: Array.from({ length: 1001 }, (_, i) => tinyInput(i)) }), 400, 'inputs: Too big: expected array to have <=1000 items'],
       ['an oversize body', () => post('/v1/prove', { modelId, input: tinyInput(0), pad: 'x'.repeat(4 * 1024 * 1024) }), 413, 'request body over the limit of 4194304 bytes'],
       ['a proto-poisoning body', () => post('/v1/prove', '{"modelId": "x", "__proto__": {"a": 1}}'), 400, 'malformed JSON body'],

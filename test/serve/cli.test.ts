@@ -30,7 +30,11 @@ describe('zkinfer serve and worker on the command line', () => {
   it('usage errors are one line and exit 2', () => {
     expect(run(['serve', '--artifacts', tiny.dir, '--redis', 'http://x'])).toEqual({ code: 2, stdout: '', stderr: 'error: expected --redis to be a redis:// or rediss:// URL, got "http://x"\n' });
     expect(run(['serve', '--artifacts', tiny.dir, '--port', '70000'])).toEqual({ code: 2, stdout: '', stderr: 'error: expected --port to be at most 65535, got 70000\n' });
-    expect(run(['serve', '--artifacts', tiny.dir, '--redis', 'redis://127.0.0.1:1', '--workers', '2'])).toEqual({ code: 2, stdout: '', stderr: 'error: --workers applies to the embedded pool; with --redis, start `zkinfer worker` processes\n' });
+    expect(run(['serve', '--artifacts', tiny.dir, '--redis', 'redis://127.0.0.1:1', '--workers', '2'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: --workers applies to the embedded pool; with --redis, start `zkinfer worker` processes\n',
+    });
     expect(run(['worker', '--artifacts', tiny.dir])).toMatchObject({ code: 2, stderr: "error: required option '--redis <url>' not specified\n" });
     const help = run(['--help']).stdout;
     expect(help).toMatch(/\n {2}serve \[options\] +serve the JSON HTTP API/);
@@ -54,17 +58,26 @@ describe('zkinfer serve and worker on the command line', () => {
     expect(listening.backend).toBe('embedded');
     const models = (await (await fetch(`${listening.url}/v1/models`)).json()) as { models: { modelId: string }[] };
     const modelId = models.models[0]!.modelId;
-    const r = await fetch(`${listening.url}/v1/prove`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ modelId, inputs: Array.from({ length: 6 }, (_, i) => tinyInput(i)) }) });
+    const r = await fetch(`${listening.url}/v1/prove`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ modelId, inputs: Array.from({ length: 6 }, (_, i) => tinyInput(i)) }),
+    });
     expect(r.status).toBe(202);
     const { jobIds } = (await r.json()) as { jobIds: string[] };
     const exited = once(proc, 'exit');
     proc.kill('SIGTERM');
     const [code] = (await exited) as [number];
     expect([code, err]).toEqual([0, '']);
-    const events = out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; dropped?: string[] });
+    const events = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; dropped?: string[] });
     expect(events.map((e) => e.event)).toEqual(['listening', 'stopping', 'stopped']);
     const dropped = events[2]!.dropped!;
-    const proven = readdirSync(receipts).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    const proven = readdirSync(receipts)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -5));
     // the proof running at SIGTERM was finished; every job is either proven or named as dropped
     expect(proven.length).toBeGreaterThanOrEqual(1);
     expect([...proven, ...dropped].sort()).toEqual([...jobIds].sort());

@@ -53,7 +53,24 @@ export class WorkerProcess {
   readonly #waiters: { test: (e: WorkerEvent) => boolean; resolve: (e: WorkerEvent) => void }[] = [];
 
   constructor(redisUrl: string, artifacts: string, receipts: string, extra: string[] = []) {
-    const args = [join(root, 'bin/zkinfer.js'), 'worker', '--redis', redisUrl, '--artifacts', artifacts, '--receipts', receipts, '--workers', '1', '--lock-duration', '2000', '--stalled-interval', '1000', '--json', ...extra];
+    const args = [
+      join(root, 'bin/zkinfer.js'),
+      'worker',
+      '--redis',
+      redisUrl,
+      '--artifacts',
+      artifacts,
+      '--receipts',
+      receipts,
+      '--workers',
+      '1',
+      '--lock-duration',
+      '2000',
+      '--stalled-interval',
+      '1000',
+      '--json',
+      ...extra,
+    ];
     this.proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let buffer = '';
     this.proc.stdout!.on('data', (d: Buffer) => {

@@ -148,10 +148,14 @@ describe.skipIf(skipped)(titled('proof jobs on a BullMQ queue in a real Redis, p
       expect((await verifyProof(r, key)).valid).toBe(true);
       expect(r.attestation).toEqual(answers[i]!.json.receipt.attestation);
     }
-    const text = await eventually(async () => {
-      const t = await scrape();
-      return metric(t, 'zkinfer_proofs_total{outcome="completed"}') >= done0 + 200 ? t : undefined;
-    }, 30_000, 'the completion events');
+    const text = await eventually(
+      async () => {
+        const t = await scrape();
+        return metric(t, 'zkinfer_proofs_total{outcome="completed"}') >= done0 + 200 ? t : undefined;
+      },
+      30_000,
+      'the completion events',
+    );
     expect(metric(text, 'zkinfer_proofs_total{outcome="completed"}')).toBe(done0 + 200);
     expect(metric(text, 'zkinfer_inferences_total')).toBe(infer0 + 200);
     expect(metric(text, 'zkinfer_queue_depth')).toBe(0);
@@ -169,10 +173,14 @@ describe.skipIf(skipped)(titled('proof jobs on a BullMQ queue in a real Redis, p
     } finally {
       await queue.close();
     }
-    const job = await eventually(async () => {
-      const j = await backend.get(id);
-      return j?.state === 'failed' ? j : undefined;
-    }, 60_000, 'the refusal');
+    const job = await eventually(
+      async () => {
+        const j = await backend.get(id);
+        return j?.state === 'failed' ? j : undefined;
+      },
+      60_000,
+      'the refusal',
+    );
     expect(job.error).toBe(`job ${id} is for model ${modelId} with key ${'ee'.repeat(32)}; this worker holds model ${modelId} with key ${held.keyId}`);
     expect(job.attempts).toBe(1);
     await eventually(async () => (metric(await scrape(), 'zkinfer_proofs_total{outcome="failed"}') === failed0 + 1 ? true : undefined), 30_000, 'the failure count');

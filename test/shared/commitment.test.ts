@@ -13,7 +13,10 @@ describe('salted Poseidon commitments', () => {
   it('packs offset values least significant first, ⌊252 / b⌋ to an element', () => {
     expect(packing(784, { min: -512, max: 511 })).toEqual({ bits: 10, perElement: 25, elements: 32, rounds: 3 });
     expect(packValues([-1, 0, 1], { min: -2, max: 1 })).toEqual([1n | (2n << 2n) | (3n << 4n)]);
-    const wide = packValues(Array.from({ length: 26 }, (_, i) => i - 13), { min: -512, max: 511 });
+    const wide = packValues(
+      Array.from({ length: 26 }, (_, i) => i - 13),
+      { min: -512, max: 511 },
+    );
     expect(wide).toHaveLength(2);
     expect(wide[1]).toBe(BigInt(12 + 512));
   });

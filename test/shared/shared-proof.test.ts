@@ -96,7 +96,11 @@ describe('batch proving with shared proofs', () => {
     const groups = groupsOf(honest);
     expect(groups.map((g) => g.files.length)).toEqual([3, 3, 1]);
     expect(groups.map((g) => g.padding)).toEqual([[], [], [1, 2]]);
-    expect(readdirSync(honest).filter((f) => f.endsWith('.json')).sort()).toEqual(Array.from({ length: 7 }, (_, i) => `x-${i}.json`).sort());
+    expect(
+      readdirSync(honest)
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    ).toEqual(Array.from({ length: 7 }, (_, i) => `x-${i}.json`).sort());
     for (const g of groups) {
       const p = readJson<SharedProof>(join(honest, 'proofs', `${g.digest}.json`));
       expect(p.format).toBe(SHARED_PROOF_FORMAT);
@@ -118,7 +122,12 @@ describe('batch proving with shared proofs', () => {
   });
 
   it('proveShared refuses more inputs than slots and names a refused input by its index', async () => {
-    await expect(proveShared(artifacts, Array.from({ length: 4 }, () => ({ values: [0, 0, 0, 0, 0, 0] })))).rejects.toThrow('expected 1 to 3 inputs for one shared proof, got 4');
+    await expect(
+      proveShared(
+        artifacts,
+        Array.from({ length: 4 }, () => ({ values: [0, 0, 0, 0, 0, 0] })),
+      ),
+    ).rejects.toThrow('expected 1 to 3 inputs for one shared proof, got 4');
     await expect(proveShared(artifacts, [{ values: [0, 0, 0, 0, 0, 0] }, { values: [0, 0, 9, 0, 0, 0] }])).rejects.toMatchObject({ index: 1 });
   });
 

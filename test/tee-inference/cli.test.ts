@@ -40,15 +40,31 @@ describe('zkinfer infer', () => {
     const r = zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--nonce', 'abcd');
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`created a dev attestation key at ${join(cache, 'dev-attestation-key.json')} (not hardware; refused by the default policy)\n`);
-    expect(r.stdout).toMatch(new RegExp(`^inferred ${input} → ${out} in [\\d.]+ ms, attested by dev \\(not hardware\\) in [\\d.]+ ms\\n  output \\[-?\\d\\.\\d{4}, -?\\d\\.\\d{4}, -?\\d\\.\\d{4}\\]\\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(`^inferred ${input} → ${out} in [\\d.]+ ms, attested by dev \\(not hardware\\) in [\\d.]+ ms\\n  output \\[-?\\d\\.\\d{4}, -?\\d\\.\\d{4}, -?\\d\\.\\d{4}\\]\\n$`),
+    );
     const receipt = receiptSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
     expect(receipt).toMatchObject({ nonce: 'abcd', attestation: { provider: 'dev', hardware: false, nonce: 'abcd' } });
     expect(receipt.proof).toBeUndefined();
 
     const strict = zkinfer('verify', out, '--artifacts', tiny.dir, '--policy', policy('default.json', {}));
-    expect(strict).toEqual({ code: 1, stderr: expect.stringMatching(KEY_LINE), stdout: `proof-required  ${out}\n  - attestation: dev provider, not hardware; the policy does not accept dev attestations\n` });
+    expect(strict).toEqual({
+      code: 1,
+      stderr: expect.stringMatching(KEY_LINE),
+      stdout: `proof-required  ${out}\n  - attestation: dev provider, not hardware; the policy does not accept dev attestations\n`,
+    });
     const devKey = JSON.parse(readFileSync(join(cache, 'dev-attestation-key.json'), 'utf8')).publicKey as string;
-    const devOk = zkinfer('verify', out, '--artifacts', tiny.dir, '--policy', policy('dev.json', { acceptDevAttestations: true, devPublicKeys: [devKey], stakesThreshold: 5 }), '--stakes', '5', '--json');
+    const devOk = zkinfer(
+      'verify',
+      out,
+      '--artifacts',
+      tiny.dir,
+      '--policy',
+      policy('dev.json', { acceptDevAttestations: true, devPublicKeys: [devKey], stakesThreshold: 5 }),
+      '--stakes',
+      '5',
+      '--json',
+    );
     expect(devOk.code).toBe(0);
     expect(JSON.parse(devOk.stdout)).toEqual({
       accepted: true,
@@ -100,13 +116,21 @@ describe('zkinfer infer', () => {
 
   it('refuses bad options with one line', () => {
     const out = join(tiny.work, 'never.json');
-    expect(zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--nonce', 'xyz')).toEqual({ code: 2, stdout: '', stderr: 'error: expected --nonce to be 2 to 1024 lowercase hex digits (an even number, no 0x), got "xyz"\n' });
+    expect(zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--nonce', 'xyz')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: expected --nonce to be 2 to 1024 lowercase hex digits (an even number, no 0x), got "xyz"\n',
+    });
     expect(zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--attest', 'sgx')).toEqual({ code: 2, stdout: '', stderr: 'error: expected --attest to be dev, nitro or tdx, got "sgx"\n' });
     expect(existsSync(out)).toBe(false);
     const receipt = join(tiny.work, 'tee.json');
     expect(zkinfer('verify', receipt, '--artifacts', tiny.dir, '--stakes', '3')).toEqual({ code: 2, stdout: '', stderr: 'error: --stakes applies to a policy: give --policy <file>\n' });
     const typo = policy('typo.json', { maxAge: 3 });
     expect(zkinfer('verify', receipt, '--artifacts', tiny.dir, '--policy', typo)).toEqual({ code: 2, stdout: '', stderr: `error: ${typo}: invalid policy at "(root)": Unrecognized key: "maxAge"\n` });
-    expect(zkinfer('verify', receipt, '--artifacts', tiny.dir, '--policy', typo.replace('typo', 'default'), '--stakes', '-1')).toEqual({ code: 2, stdout: '', stderr: 'error: expected --stakes to be a non-negative number, got "-1"\n' });
+    expect(zkinfer('verify', receipt, '--artifacts', tiny.dir, '--policy', typo.replace('typo', 'default'), '--stakes', '-1')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: expected --stakes to be a non-negative number, got "-1"\n',
+    });
   });
 });

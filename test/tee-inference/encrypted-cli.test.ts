@@ -67,7 +67,10 @@ describe('zkinfer tee serve + infer --encrypt-to', () => {
     const r = zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--encrypt-to', keyFile, '--endpoint', url);
     expect(r).toMatchObject({ code: 1, stdout: '' });
     expect(r.stderr).toBe(`error: ${keyFile}: not encrypting to this enclave key: enclave key: dev provider, not hardware; the policy does not accept dev attestations\n`);
-    expect(zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--encrypt-to', keyFile)).toMatchObject({ code: 2, stderr: 'error: --encrypt-to needs --endpoint <url> (the enclave server, zkinfer tee serve)\n' });
+    expect(zkinfer('infer', tiny.dir, '--input', input, '--out', out, '--encrypt-to', keyFile)).toMatchObject({
+      code: 2,
+      stderr: 'error: --encrypt-to needs --endpoint <url> (the enclave server, zkinfer tee serve)\n',
+    });
   });
 
   it('round trip: a sealed receipt with no raw value, a private opening, accepted by attestation only where the policy allows', () => {
@@ -78,7 +81,11 @@ describe('zkinfer tee serve + infer --encrypt-to', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const opening = join(tiny.work, 'sealed.opening.json');
-    expect(r.stdout).toMatch(new RegExp(`^inferred ${input} encrypted to ${keyFile} → ${out} in [\\d.]+ ms, attested by dev \\(not hardware\\)\\n  output \\[-?\\d\\.\\d{4}, -?\\d\\.\\d{4}, -?\\d\\.\\d{4}\\]\\n  opening → ${opening} \\(input, output and salts: keep it private\\)\\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^inferred ${input} encrypted to ${keyFile} → ${out} in [\\d.]+ ms, attested by dev \\(not hardware\\)\\n  output \\[-?\\d\\.\\d{4}, -?\\d\\.\\d{4}, -?\\d\\.\\d{4}\\]\\n  opening → ${opening} \\(input, output and salts: keep it private\\)\\n$`,
+      ),
+    );
     const text = readFileSync(out, 'utf8');
     const receipt = sealedReceiptSchema.parse(JSON.parse(text));
     const open = JSON.parse(readFileSync(opening, 'utf8'));
@@ -87,17 +94,22 @@ describe('zkinfer tee serve + infer --encrypt-to', () => {
     expect(text).not.toContain('"raw"');
     // Its only numbers are shapes and scales; the raw integers (small, so they could be a
     // shape by chance) appear nowhere as a list, and no input float appears at all.
-    const numbers = (v: unknown, acc: number[] = []): number[] => (typeof v === 'number' ? [...acc, v] : v && typeof v === 'object' ? Object.values(v).reduce<number[]>((a, e) => numbers(e, a), acc) : acc);
+    const numbers = (v: unknown, acc: number[] = []): number[] =>
+      typeof v === 'number' ? [...acc, v] : v && typeof v === 'object' ? Object.values(v).reduce<number[]>((a, e) => numbers(e, a), acc) : acc;
     expect(numbers(receipt).sort()).toEqual([...receipt.input.shape, receipt.input.scale, ...receipt.output.shape, receipt.output.scale].sort());
     for (const raw of [open.input.raw, open.output.raw]) expect(text.replace(/\s/g, '')).not.toContain((raw as number[]).join(','));
     for (const v of x) expect(text).not.toMatch(new RegExp(`[\\[,:\\s]${String(v).replace('.', '\\.')}[,\\]}\\s]`)); // as a JSON number
 
     const accepted = zkinfer('verify', out, '--artifacts', tiny.dir, '--policy', devPolicy, '--nonce', receipt.nonce);
     expect(accepted.code).toBe(0);
-    expect(accepted.stdout).toMatch(/^accepted {8}\S+ \(by attestation\)\n {2}- attestation: valid dev attestation of the enclave key [0-9a-f]{16}…, \d+ s old\n {2}- sealed receipt: input and output are salted commitments; no proof can be attached \(encrypted TEE path\)\n$/);
+    expect(accepted.stdout).toMatch(
+      /^accepted {8}\S+ \(by attestation\)\n {2}- attestation: valid dev attestation of the enclave key [0-9a-f]{16}…, \d+ s old\n {2}- sealed receipt: input and output are salted commitments; no proof can be attached \(encrypted TEE path\)\n$/,
+    );
     const strict = zkinfer('verify', out, '--artifacts', tiny.dir, '--policy', file('default.json', {}));
     expect(strict.code).toBe(1);
-    expect(strict.stdout).toBe(`proof-required  ${out}\n  - attestation: dev provider, not hardware; the policy does not accept dev attestations\n  - sealed receipt: input and output are salted commitments; no proof can be attached (encrypted TEE path)\n`);
+    expect(strict.stdout).toBe(
+      `proof-required  ${out}\n  - attestation: dev provider, not hardware; the policy does not accept dev attestations\n  - sealed receipt: input and output are salted commitments; no proof can be attached (encrypted TEE path)\n`,
+    );
   });
 
   it('the server refuses a replayed request and a tampered one', async () => {
@@ -109,7 +121,9 @@ describe('zkinfer tee serve + infer --encrypt-to', () => {
     const fresh = await encryptRequest(enclave, manifest, x);
     const bytes = Buffer.from(fresh.request.ciphertext, 'base64');
     bytes[0]! ^= 1;
-    await expect(postEncryptedRequest(url, { ...fresh.request, ciphertext: bytes.toString('base64') })).rejects.toThrow('the enclave refused the request (HTTP 400): encrypted request: cannot decrypt');
+    await expect(postEncryptedRequest(url, { ...fresh.request, ciphertext: bytes.toString('base64') })).rejects.toThrow(
+      'the enclave refused the request (HTTP 400): encrypted request: cannot decrypt',
+    );
     const res = await fetch(new URL(`/v1/enclave-key?nonce=${'ab'.repeat(16)}`, url));
     const freshKey = await res.json();
     expect(freshKey).toMatchObject({ publicKey: enclave.key.publicKey, attestation: { nonce: 'ab'.repeat(16) } });

@@ -57,11 +57,14 @@ function flip(b64: string, index = 0): string {
 }
 
 describe('HPKE suite', () => {
-  it('interoperates with @hpke/core\'s stock suite both ways (seal, open, export)', async () => {
+  it("interoperates with @hpke/core's stock suite both ways (seal, open, export)", async () => {
     const info = new TextEncoder().encode('zkinfer interop');
     const aad = new Uint8Array([1, 2, 3]);
     const message = new TextEncoder().encode('x'.repeat(1000));
-    for (const [sender, recipient] of [[stockHpkeSuite(), hpkeSuite()], [hpkeSuite(), stockHpkeSuite()]] as const) {
+    for (const [sender, recipient] of [
+      [stockHpkeSuite(), hpkeSuite()],
+      [hpkeSuite(), stockHpkeSuite()],
+    ] as const) {
       const pair = await recipient.kem.generateKeyPair();
       const s = await sender.createSenderContext({ recipientPublicKey: pair.publicKey, info });
       const ct = await s.seal(message, aad);
@@ -83,7 +86,10 @@ describe('enclave key', () => {
     const { evidence } = await verifyEnclaveKey(key, { modelId: artifacts.manifest.modelId, now: at() });
     expect(evidence.encryptionKey).toBe(key.publicKey);
 
-    expect(await evaluateEnclaveKey(key, { policy: DEFAULT_POLICY, now: at() })).toMatchObject({ trusted: false, reasons: ['enclave key: dev provider, not hardware; the policy does not accept dev attestations'] });
+    expect(await evaluateEnclaveKey(key, { policy: DEFAULT_POLICY, now: at() })).toMatchObject({
+      trusted: false,
+      reasons: ['enclave key: dev provider, not hardware; the policy does not accept dev attestations'],
+    });
     expect(await evaluateEnclaveKey(key, { policy: devPolicy(), now: at(), modelId: artifacts.manifest.modelId })).toMatchObject({ trusted: true });
     const later = new Date(clock + 301_000);
     expect((await evaluateEnclaveKey(key, { policy: devPolicy(), now: later })).reasons).toEqual(['enclave key: 301 s old, older than maxAttestationAgeSeconds 300']);
@@ -93,7 +99,9 @@ describe('enclave key', () => {
     const other = await createEncryptedSession(artifacts, { provider: dev, now });
     const swapped = { ...clone(session.enclaveKey), publicKey: other.publicKey };
     await expect(verifyEnclaveKey(swapped, { now: at() })).rejects.toThrow(AttestationError);
-    await expect(verifyEnclaveKey(session.enclaveKey, { modelId: 'ab'.repeat(32), now: at() })).rejects.toThrow(`enclave key: it serves model ${artifacts.manifest.modelId.slice(0, 16)}…, not abababababababab…`);
+    await expect(verifyEnclaveKey(session.enclaveKey, { modelId: 'ab'.repeat(32), now: at() })).rejects.toThrow(
+      `enclave key: it serves model ${artifacts.manifest.modelId.slice(0, 16)}…, not abababababababab…`,
+    );
   });
 });
 
@@ -149,7 +157,10 @@ describe('round trip', () => {
     expect(await evaluateReceipt(result.receipt, { key, policy: DEFAULT_POLICY, now: at() })).toEqual({
       verdict: 'proof-required',
       by: [],
-      reasons: ['attestation: dev provider, not hardware; the policy does not accept dev attestations', 'sealed receipt: input and output are salted commitments; no proof can be attached (encrypted TEE path)'],
+      reasons: [
+        'attestation: dev provider, not hardware; the policy does not accept dev attestations',
+        'sealed receipt: input and output are salted commitments; no proof can be attached (encrypted TEE path)',
+      ],
     });
     const accepted = await evaluateReceipt(result.receipt, { key, policy: devPolicy(), now: at(), expect: { nonce: sent.requestId } });
     expect(accepted).toMatchObject({ verdict: 'accepted', by: ['attestation'] });
@@ -158,7 +169,9 @@ describe('round trip', () => {
     const forged: SealedReceipt = { ...clone(result.receipt), output: { ...result.receipt.output, commitment: '12345' } };
     expect((await evaluateReceipt(forged, { key, policy: devPolicy(), now: at() })).reasons).toEqual(['the receipt digest does not match its contents']);
     forged.digest = sealedReceiptDigest(forged);
-    expect((await evaluateReceipt(forged, { key, policy: devPolicy(), now: at() })).reasons).toEqual(['attestation: the attestation digest does not match the sealed receipt (commitments, enclave key, nonce and time)']);
+    expect((await evaluateReceipt(forged, { key, policy: devPolicy(), now: at() })).reasons).toEqual([
+      'attestation: the attestation digest does not match the sealed receipt (commitments, enclave key, nonce and time)',
+    ]);
     forged.attestation = { ...forged.attestation, digest: forged.digest };
     expect((await evaluateReceipt(forged, { key, policy: devPolicy(), now: at() })).reasons[0]).toMatch(/^attestation: dev attestation: user data [0-9a-f]+ does not match the expected/);
     expect((await evaluateReceipt(result.receipt, { key, policy: devPolicy(), now: at(), expect: { nonce: 'ab'.repeat(16) } })).verdict).toBe('rejected');
@@ -251,7 +264,10 @@ describe('with a Nitro enclave (documents from a throw-away CA)', () => {
     const nitroNow = () => TEST_AT.getTime();
     const nitro = await createEncryptedSession(artifacts, { provider: testNitroProvider(chain), now: nitroNow });
     const allowed = parsePolicy({ allowedPcrs: [TEST_PCRS] });
-    expect(await evaluateEnclaveKey(nitro.enclaveKey, { policy: DEFAULT_POLICY, now: TEST_AT, rootFingerprints: roots })).toMatchObject({ trusted: false, reasons: ['enclave key: the policy allows no enclave measurement (allowedPcrs is empty)'] });
+    expect(await evaluateEnclaveKey(nitro.enclaveKey, { policy: DEFAULT_POLICY, now: TEST_AT, rootFingerprints: roots })).toMatchObject({
+      trusted: false,
+      reasons: ['enclave key: the policy allows no enclave measurement (allowedPcrs is empty)'],
+    });
     const verdict = await evaluateEnclaveKey(nitro.enclaveKey, { policy: allowed, now: TEST_AT, rootFingerprints: roots });
     expect(verdict).toMatchObject({ trusted: true, enclave: { evidence: { vendor: 'nitro', encryptionKey: nitro.publicKey } } });
     // Without the pinned test root, the AWS root is required: refused.

@@ -83,7 +83,14 @@ describe('infer with the dev provider', () => {
     expect(attested.digest).toBe(receiptDigest(attested));
     expect(attested.nonce).toBe(NONCE);
     expect(attested.proof).toBeUndefined();
-    expect(attested.attestation).toMatchObject({ provider: 'dev', format: 'zkinfer.dev-attestation/1', hardware: false, digest: attested.digest, nonce: NONCE, output: { raw: attested.output.raw, values: attested.output.values } });
+    expect(attested.attestation).toMatchObject({
+      provider: 'dev',
+      format: 'zkinfer.dev-attestation/1',
+      hardware: false,
+      digest: attested.digest,
+      nonce: NONCE,
+      output: { raw: attested.output.raw, values: attested.output.values },
+    });
   });
 
   it('verifies as a dev attestation, and the default policy requires a proof', async () => {
@@ -103,7 +110,9 @@ describe('infer with the dev provider', () => {
   });
 
   it('refuses a bad nonce and an input outside the compiled range before any work', async () => {
-    await expect(inferAttested(artifacts, x, { provider: dev, nonce: 'abc' })).rejects.toThrow(new InvalidArgumentError('expected nonce to be 2 to 1024 lowercase hex digits (an even number, no 0x), got "abc"'));
+    await expect(inferAttested(artifacts, x, { provider: dev, nonce: 'abc' })).rejects.toThrow(
+      new InvalidArgumentError('expected nonce to be 2 to 1024 lowercase hex digits (an even number, no 0x), got "abc"'),
+    );
     await expect(inferAttested(artifacts, [9, 0, 0, 0, 0, 0], { provider: dev })).rejects.toThrow(InputError);
   });
 });
@@ -152,7 +161,9 @@ describe('tampered TEE output', () => {
     const caught = await evaluateReceipt(attachProof(lying, proven), options);
     expect(caught.verdict).toBe('rejected');
     const tolerance = artifacts.manifest.tolerance.maxAbsOutputError;
-    expect(caught.reasons).toEqual([expect.stringMatching(new RegExp(`^cross-check: the TEE output differs from the proven output by 0\\.\\d+ at index 1, more than the tolerance ${tolerance.toPrecision(3).replace('.', '\\.')}$`))]);
+    expect(caught.reasons).toEqual([
+      expect.stringMatching(new RegExp(`^cross-check: the TEE output differs from the proven output by 0\\.\\d+ at index 1, more than the tolerance ${tolerance.toPrecision(3).replace('.', '\\.')}$`)),
+    ]);
     // a looser tolerance from the policy accepts the same receipt
     expect(await evaluateReceipt(attachProof(lying, proven), { ...options, policy: { ...policy, tolerance: 1 } })).toMatchObject({ verdict: 'accepted' });
   });
@@ -196,7 +207,10 @@ describe('a model without output transform, compiled without setup', () => {
       receipt.output.values.forEach((v, i) => expect(Math.abs(v - expected.outputs[0].data[i])).toBeLessThan(0.01));
       const policyKey = loadPolicyKey(dir);
       expect(policyKey.vkey).toBeUndefined();
-      expect(await evaluateReceipt(receipt, { key: policyKey, policy: parsePolicy({ acceptDevAttestations: true, devPublicKeys: [dev.publicKey] }) })).toMatchObject({ verdict: 'accepted', by: ['attestation'] });
+      expect(await evaluateReceipt(receipt, { key: policyKey, policy: parsePolicy({ acceptDevAttestations: true, devPublicKeys: [dev.publicKey] }) })).toMatchObject({
+        verdict: 'accepted',
+        by: ['attestation'],
+      });
       await expect(inferAttested(gemm, expected.inputs[0].data, { provider: dev, prove: true })).rejects.toThrow(`${dir}: compiled without a setup (no zkey); run compile again without --skip-setup`);
     } finally {
       await closeTeeArtifacts(gemm);

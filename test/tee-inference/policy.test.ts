@@ -255,7 +255,10 @@ describe('key trust and freshness under a policy', () => {
     const r = await receiptFor('none', 'hw');
     const options = { key, policy: POLICY, now: TEST_AT, nitroRootFingerprint: rootFingerprint };
     expect((await evaluateReceipt(r, { ...options, expect: { nonce: NONCE } })).verdict).toBe('accepted');
-    expect(await evaluateReceipt(r, { ...options, expect: { nonce: 'ff'.repeat(16) } })).toEqual({ ...rejected, reasons: ['the receipt nonce 0123456789abcdef… is not the expected nonce ffffffffffffffff…'] });
+    expect(await evaluateReceipt(r, { ...options, expect: { nonce: 'ff'.repeat(16) } })).toEqual({
+      ...rejected,
+      reasons: ['the receipt nonce 0123456789abcdef… is not the expected nonce ffffffffffffffff…'],
+    });
     const later = new Date(Date.parse(r.createdAt) + 120_000);
     expect(await evaluateReceipt(r, { ...options, now: later, expect: { maxAgeSeconds: 60 } })).toEqual({ ...rejected, reasons: ['the receipt is 120 s old, older than the maximum age 60 s'] });
   });
@@ -286,7 +289,9 @@ describe('policy files', () => {
 
   it('acceptDevAttestations needs pinned devPublicKeys: anyone can make a dev key', () => {
     const open = file('open-dev.json', '{"acceptDevAttestations": true}');
-    expect(() => loadPolicy(open)).toThrow(new VerifyError(`${open}: invalid policy at "devPublicKeys": acceptDevAttestations needs devPublicKeys: anyone can make a dev key, so the accepted ones must be pinned`, { exitCode: 2 }));
+    expect(() => loadPolicy(open)).toThrow(
+      new VerifyError(`${open}: invalid policy at "devPublicKeys": acceptDevAttestations needs devPublicKeys: anyone can make a dev key, so the accepted ones must be pinned`, { exitCode: 2 }),
+    );
   });
 
   it('never takes a root override from the file', () => {

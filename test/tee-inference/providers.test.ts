@@ -90,7 +90,9 @@ describe('dev provider', () => {
     expect(() => verifyDevAttestation(edit((d) => (d.hardware = true)))).toThrow(/^dev attestation: malformed document at "hardware": /);
     expect(() => verifyDevAttestation(new TextEncoder().encode('not json'))).toThrow(new AttestationError('dev attestation: malformed document (not JSON)'));
     expect(() => verifyDevAttestation(bytes, { expectedNonce: 'cafe' })).toThrow(new AttestationError('dev attestation: nonce deadbeef does not match the expected cafe'));
-    expect(() => verifyDevAttestation(bytes, { expectedUserData: '22'.repeat(32) })).toThrow(new AttestationError(`dev attestation: user data ${'11'.repeat(32)} does not match the expected ${'22'.repeat(32)}`));
+    expect(() => verifyDevAttestation(bytes, { expectedUserData: '22'.repeat(32) })).toThrow(
+      new AttestationError(`dev attestation: user data ${'11'.repeat(32)} does not match the expected ${'22'.repeat(32)}`),
+    );
     expect(() => verifyDevAttestation(bytes, { publicKeys: ['ab'.repeat(32)] })).toThrow(new AttestationError(`dev attestation: key ${dev.publicKey} is not a trusted dev key`));
   });
 
@@ -105,20 +107,30 @@ describe('nitro provider', () => {
   it('encodes the NSM attestation request as serde_cbor does', () => {
     const expected = [
       'a1', // map(1)
-      '6b', Buffer.from('Attestation').toString('hex'), // text(11)
+      '6b',
+      Buffer.from('Attestation').toString('hex'), // text(11)
       'a3', // map(3), fields in declaration order
-      '69', Buffer.from('user_data').toString('hex'), // text(9)
-      '5820', '11'.repeat(32), // bytes(32)
-      '65', Buffer.from('nonce').toString('hex'), // text(5)
-      '44', 'deadbeef', // bytes(4)
-      '6a', Buffer.from('public_key').toString('hex'), // text(10)
+      '69',
+      Buffer.from('user_data').toString('hex'), // text(9)
+      '5820',
+      '11'.repeat(32), // bytes(32)
+      '65',
+      Buffer.from('nonce').toString('hex'), // text(5)
+      '44',
+      'deadbeef', // bytes(4)
+      '6a',
+      Buffer.from('public_key').toString('hex'), // text(10)
       'f6', // null
     ].join('');
     const encoded = encodeNsmAttestationRequest({ userData: digest, nonce });
     expect(bytesToHex(encoded)).toBe(expected);
     const decoded = decode(encoded, { useMaps: true }) as Map<string, Map<string, unknown>>;
     expect([...decoded.keys()]).toEqual(['Attestation']);
-    expect([...decoded.get('Attestation')!.entries()]).toEqual([['user_data', digest], ['nonce', nonce], ['public_key', null]]);
+    expect([...decoded.get('Attestation')!.entries()]).toEqual([
+      ['user_data', digest],
+      ['nonce', nonce],
+      ['public_key', null],
+    ]);
   });
 
   it('puts a public key (the HPKE key of the encrypted path) in the public_key field, up to 1024 bytes', () => {
@@ -126,7 +138,11 @@ describe('nitro provider', () => {
     const encoded = encodeNsmAttestationRequest({ userData: digest, nonce, publicKey: key });
     expect(bytesToHex(encoded).endsWith(`6a${Buffer.from('public_key').toString('hex')}5820${'5a'.repeat(32)}`)).toBe(true);
     const decoded = decode(encoded, { useMaps: true }) as Map<string, Map<string, unknown>>;
-    expect([...decoded.get('Attestation')!.entries()]).toEqual([['user_data', digest], ['nonce', nonce], ['public_key', key]]);
+    expect([...decoded.get('Attestation')!.entries()]).toEqual([
+      ['user_data', digest],
+      ['nonce', nonce],
+      ['public_key', key],
+    ]);
     expect(() => encodeNsmAttestationRequest({ userData: digest, nonce, publicKey: new Uint8Array(1025) })).toThrow(new InvalidArgumentError('expected publicKey to be 1 to 1024 bytes, got 1025'));
   });
 
@@ -171,7 +187,9 @@ describe('nitro provider', () => {
     const failing = join(work, 'failing-helper.sh');
     writeFileSync(failing, '#!/bin/sh\ncat > /dev/null\necho "NSM ioctl failed: Invalid argument" >&2\nexit 3\n');
     chmodSync(failing, 0o755);
-    await expect(createNitroProvider({ devicePath: device, helper: failing }).attest({ userData: digest, nonce })).rejects.toThrow(new AttestationError(`NSM helper ${failing} failed (exit 3): NSM ioctl failed: Invalid argument`));
+    await expect(createNitroProvider({ devicePath: device, helper: failing }).attest({ userData: digest, nonce })).rejects.toThrow(
+      new AttestationError(`NSM helper ${failing} failed (exit 3): NSM ioctl failed: Invalid argument`),
+    );
     const missing = join(work, 'no-such-helper');
     await expect(createNitroProvider({ devicePath: device, helper: missing }).attest({ userData: digest, nonce })).rejects.toThrow(
       new AttestationError(`cannot run the NSM helper ${missing} (ENOENT); build it from src/tee/nitro/nsm-helper.c, see docs/tee.md`),

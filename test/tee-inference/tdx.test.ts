@@ -36,7 +36,10 @@ let pki: TdxTestPki;
 let collateralPath: string;
 const receipts = new Map<string, Receipt>();
 
-const source = (spec: Partial<QuoteSpec> = {}, bind = true): TdxQuoteSource => (reportData) => makeTdxQuote(pki, bind ? { ...spec, reportData } : spec);
+const source =
+  (spec: Partial<QuoteSpec> = {}, bind = true): TdxQuoteSource =>
+  (reportData) =>
+    makeTdxQuote(pki, bind ? { ...spec, reportData } : spec);
 
 beforeAll(async () => {
   tiny = await compileTinyModel();
@@ -76,9 +79,15 @@ describe('the tdx provider', () => {
   it('is created by name and needs its collateral and a TD', async () => {
     expect(createAttestationProvider('tdx', { tdx: { collateral: collateralPath } })).toBeInstanceOf(TdxProvider);
     const request = { userData: new Uint8Array(32).fill(1), nonce: new Uint8Array([1]) };
-    await expect(new TdxProvider({ quoteSource: source() }).attest(request)).rejects.toThrow(new AttestationError('tdx provider: no collateral file (set ZKINFER_TDX_COLLATERAL or the collateral option)'));
-    await expect(new TdxProvider({ collateral: collateralPath, quoteSource: source() }).attest({ ...request, userData: new Uint8Array(31) })).rejects.toThrow(new InvalidArgumentError('expected userData to be the 32-byte receipt digest, got 31 bytes'));
-    await expect(new TdxProvider({ collateral: collateralPath, tsmDir: '/nonexistent/tsm/report' }).attest(request)).rejects.toThrow(new AttestationError('not inside an Intel TDX guest (/nonexistent/tsm/report not found)'));
+    await expect(new TdxProvider({ quoteSource: source() }).attest(request)).rejects.toThrow(
+      new AttestationError('tdx provider: no collateral file (set ZKINFER_TDX_COLLATERAL or the collateral option)'),
+    );
+    await expect(new TdxProvider({ collateral: collateralPath, quoteSource: source() }).attest({ ...request, userData: new Uint8Array(31) })).rejects.toThrow(
+      new InvalidArgumentError('expected userData to be the 32-byte receipt digest, got 31 bytes'),
+    );
+    await expect(new TdxProvider({ collateral: collateralPath, tsmDir: '/nonexistent/tsm/report' }).attest(request)).rejects.toThrow(
+      new AttestationError('not inside an Intel TDX guest (/nonexistent/tsm/report not found)'),
+    );
   });
 
   it('talks to configfs-tsm: a report folder without a TDX provider is refused and removed', async () => {
@@ -122,7 +131,11 @@ describe('the policy on TDX receipts', () => {
     const unbound = await evaluate('unbound', LISTED);
     expect(unbound.verdict).toBe('rejected');
     expect(unbound.reasons).toEqual([expect.stringMatching(/^attestation: TDX evidence: report data (42){64} is not the receipt digest ‖ SHA-256\(nonce\) [0-9a-f]{128}$/)]);
-    expect(await evaluate('good', LISTED, { rootFingerprints: {} })).toEqual({ verdict: 'rejected', by: [], reasons: [`attestation: certificate chain: PCK chain[2] is not the pinned root (its SHA-256 is ${pki.rootFingerprint})`] });
+    expect(await evaluate('good', LISTED, { rootFingerprints: {} })).toEqual({
+      verdict: 'rejected',
+      by: [],
+      reasons: [`attestation: certificate chain: PCK chain[2] is not the pinned root (its SHA-256 is ${pki.rootFingerprint})`],
+    });
     expect(INTEL_SGX_ROOT_CA_SHA256).not.toBe(pki.rootFingerprint);
   });
 });

@@ -50,32 +50,40 @@ describe('requireContributions and minContributions', () => {
     const m = loadPolicyKey(tiny.dir).manifest;
     expect(describeKeySetup(m)).toBe(soloLine(m));
     expect(await evaluate(soloReceipt, tiny.dir, { requireContributions: [audited.contribution.hash] })).toEqual({
-      verdict: 'rejected', by: [], reasons: [`setup: none of requireContributions (${audited.contribution.hash.slice(0, 16)}…) is in the key's chain`, soloLine(m)],
+      verdict: 'rejected',
+      by: [],
+      reasons: [`setup: none of requireContributions (${audited.contribution.hash.slice(0, 16)}…) is in the key's chain`, soloLine(m)],
     });
     expect(await evaluate(soloReceipt, tiny.dir, { minContributions: 2 })).toEqual({
-      verdict: 'rejected', by: [], reasons: ['setup: the key has 1 phase-2 contributions (beacons excluded), fewer than minContributions 2', soloLine(m)],
+      verdict: 'rejected',
+      by: [],
+      reasons: ['setup: the key has 1 phase-2 contributions (beacons excluded), fewer than minContributions 2', soloLine(m)],
     });
   });
 
-  it('the auditor\'s key is accepted, by hash or by name, and the verdict says who contributed', async () => {
+  it("the auditor's key is accepted, by hash or by name, and the verdict says who contributed", async () => {
     const hash = audited.contribution.hash;
     const [c1, c2] = audited.manifest.setup!.phase2!.contributions;
     const line = `setup: local single-party powers of tau; phase-2 contributions #1 "zkinfer local contribution" ${c1!.hash.slice(0, 16)}… (compiling party), #2 "zkinfer beacon" ${c2!.hash.slice(0, 16)}… (beacon) (compiling party), #3 "auditor" ${hash.slice(0, 16)}…`;
     expect(await evaluate(auditedReceipt, audited.dir, { requireContributions: ['someone else', hash.toUpperCase()], minContributions: 2 })).toEqual({
-      verdict: 'accepted', by: ['proof'], reasons: [line, 'setup: required contribution #3 "auditor" is in the key\'s chain', PROOF_OK, LOCAL_WARNING],
+      verdict: 'accepted',
+      by: ['proof'],
+      reasons: [line, 'setup: required contribution #3 "auditor" is in the key\'s chain', PROOF_OK, LOCAL_WARNING],
     });
     expect((await evaluate(auditedReceipt, audited.dir, { requireContributions: ['auditor'] })).verdict).toBe('accepted');
     expect((await evaluate(auditedReceipt, audited.dir, { minContributions: 3 })).verdict).toBe('rejected');
   });
 
-  it('a manifest claiming the auditor\'s contribution for a key that does not carry it is rejected', async () => {
+  it("a manifest claiming the auditor's contribution for a key that does not carry it is rejected", async () => {
     const dir = join(tiny.work, 'claims');
     cpSync(tiny.dir, dir, { recursive: true });
     const m: Manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     m.setup!.phase2!.contributions.push(audited.manifest.setup!.phase2!.contributions[2]!);
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
     expect(await evaluate(soloReceipt, dir, { requireContributions: ['auditor'] })).toEqual({
-      verdict: 'rejected', by: [], reasons: ['setup: the manifest\'s contribution chain does not match the key: verification key: its δ is not the δ after the last contribution #3 "auditor"'],
+      verdict: 'rejected',
+      by: [],
+      reasons: ['setup: the manifest\'s contribution chain does not match the key: verification key: its δ is not the δ after the last contribution #3 "auditor"'],
     });
   });
 

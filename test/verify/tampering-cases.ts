@@ -92,7 +92,11 @@ function nonSubgroupG2(): [[string, string], [string, string], ['1', '0']] {
   for (;;) {
     try {
       const y = Fp2.sqrt(Fp2.add(Fp2.mul(Fp2.sqr(x), x), b));
-      return [[x.c0.toString(), x.c1.toString()], [y.c0.toString(), y.c1.toString()], ['1', '0']];
+      return [
+        [x.c0.toString(), x.c1.toString()],
+        [y.c0.toString(), y.c1.toString()],
+        ['1', '0'],
+      ];
     } catch {
       x = Fp2.add(x, Fp2.ONE);
     }

@@ -83,13 +83,22 @@ describe("the caller's expectations", () => {
   it('a maximum age, measured from the proven createdAt', async () => {
     const at = (iso: string) => new Date(iso);
     expect(await verifyProof(receipt, key, { maxAgeSeconds: 60, now: at('2026-12-01T10:00:59.000Z') })).toMatchObject({ valid: true });
-    expect(await verifyProof(receipt, key, { maxAgeSeconds: 60, now: at('2026-12-01T10:02:00.000Z') })).toMatchObject({ valid: false, reason: 'the receipt is 120 s old, older than the maximum age 60 s' });
-    expect(await verifyProof(receipt, key, { maxAgeSeconds: 60, now: at('2026-12-01T09:50:00.000Z') })).toMatchObject({ valid: false, reason: 'the receipt is dated 600 s after the verification time' });
+    expect(await verifyProof(receipt, key, { maxAgeSeconds: 60, now: at('2026-12-01T10:02:00.000Z') })).toMatchObject({
+      valid: false,
+      reason: 'the receipt is 120 s old, older than the maximum age 60 s',
+    });
+    expect(await verifyProof(receipt, key, { maxAgeSeconds: 60, now: at('2026-12-01T09:50:00.000Z') })).toMatchObject({
+      valid: false,
+      reason: 'the receipt is dated 600 s after the verification time',
+    });
   });
 
   it('pinned key ids: the artifacts key must be one of them', async () => {
     expect(await verifyProof(receipt, key, { keyIds: [key.manifest.keyId!] })).toMatchObject({ valid: true });
-    expect(await verifyProof(receipt, key, { keyIds: ['ef'.repeat(32)] })).toMatchObject({ valid: false, reason: `the verification key ${key.manifest.keyId!.slice(0, 16)}… is not a trusted key id (pinned: efefefefefefefef…)` });
+    expect(await verifyProof(receipt, key, { keyIds: ['ef'.repeat(32)] })).toMatchObject({
+      valid: false,
+      reason: `the verification key ${key.manifest.keyId!.slice(0, 16)}… is not a trusted key id (pinned: efefefefefefefef…)`,
+    });
   });
 
   it('malformed expectations are refused at the boundary', async () => {

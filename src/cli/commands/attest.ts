@@ -83,7 +83,12 @@ function parseNonce(value: string | undefined): string | undefined {
 }
 
 function parseStatuses(value: string | undefined): string[] | undefined {
-  return value === undefined ? undefined : value.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+  return value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v.length > 0);
 }
 
 /**
@@ -120,9 +125,9 @@ export function registerAttestCommand(program: Command): void {
         if (flags.collateral !== undefined) options.collateral = new Uint8Array(await readBytes(flags.collateral));
         const vendor = detectVendor(document);
         const { report, summary } = await vendor.verify(document, options);
-        process.stdout.write(json
-          ? `${JSON.stringify({ valid: true, document: path, vendor: vendor.name, attestation: report }, null, 2)}\n`
-          : `${[`valid: ${path} is ${vendor.title}`, ...summary].join('\n')}\n`);
+        process.stdout.write(
+          json ? `${JSON.stringify({ valid: true, document: path, vendor: vendor.name, attestation: report }, null, 2)}\n` : `${[`valid: ${path} is ${vendor.title}`, ...summary].join('\n')}\n`,
+        );
         process.exitCode = 0;
       } catch (error) {
         const invalid = error instanceof AttestationError;

@@ -33,7 +33,15 @@ let parseReceipt: typeof import('../../verify/verify.js').parseReceipt;
 
 /** Imports the library modules the commands use. */
 async function loadAttribution(): Promise<void> {
-  const [m0, m1, m2, m3, m4, m5, m6] = await Promise.all([import('../../provenance/attribution.js'), import('../../provenance/check-attribution.js'), import('../../provenance/commitment.js'), import('../../provenance/files.js'), import('../../provenance/report.js'), import('../../verify/many.js'), import('../../verify/verify.js')]);
+  const [m0, m1, m2, m3, m4, m5, m6] = await Promise.all([
+    import('../../provenance/attribution.js'),
+    import('../../provenance/check-attribution.js'),
+    import('../../provenance/commitment.js'),
+    import('../../provenance/files.js'),
+    import('../../provenance/report.js'),
+    import('../../verify/many.js'),
+    import('../../verify/verify.js'),
+  ]);
   ({ attributeReceipts, loadAttributionModel, prepareAttribution } = m0);
   ({ checkAttribution, recomputeRepresentations } = m1);
   ({ readCommitment } = m2);
@@ -158,7 +166,9 @@ async function runAttribute(target: string | undefined, opts: Record<string, any
     else {
       process.stdout.write(
         `attributed ${attributions.length} receipt${attributions.length === 1 ? '' : 's'} (k = ${opts.k}) → ${opts.out} (summary.json, summary.csv, shares.svg)\n` +
-          summary.contributors.map((c) => `  ${c.contributor.padEnd(16)} ${(c.shareOfAll * 100).toFixed(1).padStart(5)} %  (${c.inferences} inference${c.inferences === 1 ? '' : 's'} supported)\n`).join('') +
+          summary.contributors
+            .map((c) => `  ${c.contributor.padEnd(16)} ${(c.shareOfAll * 100).toFixed(1).padStart(5)} %  (${c.inferences} inference${c.inferences === 1 ? '' : 's'} supported)\n`)
+            .join('') +
           `  time         ${seconds} s\n`,
       );
     }
@@ -178,7 +188,12 @@ async function runAttribute(target: string | undefined, opts: Record<string, any
 
 async function runCheck(opts: Record<string, any>, progress: Progress): Promise<void> {
   const target: string = opts.check;
-  const files = isDir(target) ? readdirSync(target).filter((f) => f.endsWith('.attribution.json')).sort().map((f) => join(target, f)) : [target];
+  const files = isDir(target)
+    ? readdirSync(target)
+        .filter((f) => f.endsWith('.attribution.json'))
+        .sort()
+        .map((f) => join(target, f))
+    : [target];
   if (files.length === 0) throw new ProvenanceError(`${target}: no *.attribution.json files in this folder`);
   if (opts.receipt && files.length > 1) throw new InvalidArgumentError('--receipt applies to one attribution, not a folder');
   const commitment = readCommitment(opts.commitment);
@@ -194,7 +209,13 @@ async function runCheck(opts: Record<string, any>, progress: Progress): Promise<
     if (opts.dataset && typeof divisor === 'number' && divisor > 0) {
       all = recomputed.get(divisor);
       if (!all) {
-        all = await recomputeRepresentations(model, commitment, opts.dataset, { divisor }, { split: opts.split, commitmentSource: opts.commitment, onProgress: progressOf(progress, 'recomputing every representation') });
+        all = await recomputeRepresentations(
+          model,
+          commitment,
+          opts.dataset,
+          { divisor },
+          { split: opts.split, commitmentSource: opts.commitment, onProgress: progressOf(progress, 'recomputing every representation') },
+        );
         progress.stop();
         recomputed.set(divisor, all);
       }
@@ -206,7 +227,11 @@ async function runCheck(opts: Record<string, any>, progress: Progress): Promise<
   if (opts.json) process.stdout.write(jsonText({ valid: failures === 0, results }));
   else {
     for (const r of results) {
-      process.stdout.write(r.valid ? `valid    ${r.file} (${r.exhaustive ? 'ranking checked against every committed sample' : 'listed neighbours only: pass --dataset to check that none nearer was left out'})\n` : `invalid  ${r.reason}\n`);
+      process.stdout.write(
+        r.valid
+          ? `valid    ${r.file} (${r.exhaustive ? 'ranking checked against every committed sample' : 'listed neighbours only: pass --dataset to check that none nearer was left out'})\n`
+          : `invalid  ${r.reason}\n`,
+      );
     }
   }
   process.exitCode = failures === 0 ? 0 : 1;

@@ -35,21 +35,33 @@ export function registerCompileCommand(program: Command): void {
     .command('compile')
     .description('compile an ONNX model into a circuit, keys and a manifest')
     .argument('<model>', 'the .onnx file')
-    .requiredOption('--out <dir>', 'artifacts folder to write (missing, empty, or this model\'s artifacts)')
+    .requiredOption('--out <dir>', "artifacts folder to write (missing, empty, or this model's artifacts)")
     .option('--force', 'replace an --out folder that holds something else, once the new one is complete')
     .option('--calibration <inputs.jsonl>', 'calibration inputs, one {"input": …} per line')
     .option('--ptau <file>', 'prepared powers-of-tau file from a public ceremony (default: a local single-party one)')
     .option('--ptau-unchecked', 'use a --ptau file that matches no published ceremony file; the manifest records it as unverified')
-    .option('--local-setup <method>', 'without --ptau: "direct" computes the keys from a local τ (default, fast, development grade), "snarkjs" makes them from the cached local powers of tau with a phase-2 contribution and beacon', localSetupOption)
+    .option(
+      '--local-setup <method>',
+      'without --ptau: "direct" computes the keys from a local τ (default, fast, development grade), "snarkjs" makes them from the cached local powers of tau with a phase-2 contribution and beacon',
+      localSetupOption,
+    )
     .option('--batch <n>', 'batch size to compile for', intOption('--batch', 1, 4096))
     .option('--inferences <n>', 'inferences proven by one proof (default 1): the circuit holds the model N times; batch proving fills shared proofs', intOption('--inferences', 1, 256))
     .option('--input-bits <n>', 'signed bits per input integer (default 10)', intOption('--input-bits', 2, 40))
     .option('--weight-bits <n>', 'signed bits per weight (default 10)', intOption('--weight-bits', 2, 40))
     .option('--activation-bits <n>', 'signed bits per activation (default 12)', intOption('--activation-bits', 2, 40))
     .option('--provenance <file.json>', 'signed provenance record (checked), or free text (authors, data sources, licence; labelled unverified)')
-    .option('--input-visibility <mode>', 'public (default): the input values are public signals; hashed: they stay private and a salted Poseidon commitment is public', visibilityOption('--input-visibility'))
+    .option(
+      '--input-visibility <mode>',
+      'public (default): the input values are public signals; hashed: they stay private and a salted Poseidon commitment is public',
+      visibilityOption('--input-visibility'),
+    )
     .option('--output-visibility <mode>', 'public (default) or hashed, as --input-visibility for the output', visibilityOption('--output-visibility'))
-    .option('--weights <mode>', 'public (default): the quantized weights are circuit constants; hashed: the dense layers\' weights are private signals and their salted Poseidon commitment is public (needs --weights-out)', visibilityOption('--weights'))
+    .option(
+      '--weights <mode>',
+      "public (default): the quantized weights are circuit constants; hashed: the dense layers' weights are private signals and their salted Poseidon commitment is public (needs --weights-out)",
+      visibilityOption('--weights'),
+    )
     .option('--weights-out <file>', 'with --weights hashed: the private weights file to write (salt and weights, mode 0600; outside --out, which is published)')
     .option('--max-weights <n>', 'with --weights hashed: the most weights accepted (default 65536)', intOption('--max-weights', 1, 2 ** 30))
     .option('--skip-setup', 'compile the circuit only, without Groth16 keys')
@@ -63,9 +75,7 @@ export function registerCompileCommand(program: Command): void {
       const progress = new Progress();
       const [{ compileModel }, { checkProvenanceForCompile }] = await Promise.all([import('../../compile/compile.js'), import('../../provenance/record.js')]);
       const t0 = performance.now();
-      const quant = Object.fromEntries(
-        Object.entries({ inputBits: opts.inputBits, weightBits: opts.weightBits, activationBits: opts.activationBits }).filter(([, v]) => v !== undefined),
-      );
+      const quant = Object.fromEntries(Object.entries({ inputBits: opts.inputBits, weightBits: opts.weightBits, activationBits: opts.activationBits }).filter(([, v]) => v !== undefined));
       try {
         const result = await compileModel(model, {
           outDir: opts.out,
@@ -119,7 +129,9 @@ export function registerCompileCommand(program: Command): void {
               `  model id     ${m.modelId}\n` +
               `  key id       ${m.keyId ?? '(no setup)'}\n` +
               `  constraints  ${m.circuit.constraints}${m.circuit.inferences ? ` (${m.circuit.inferences} inferences per proof)` : ''}\n` +
-              (m.io.weights ? `  weights      private: ${m.io.weights.count} committed to ${m.io.weights.commitment}\n               salt and weights in ${opts.weightsOut} (mode 0600): keep it private; prove needs it\n` : '') +
+              (m.io.weights
+                ? `  weights      private: ${m.io.weights.count} committed to ${m.io.weights.commitment}\n               salt and weights in ${opts.weightsOut} (mode 0600): keep it private; prove needs it\n`
+                : '') +
               `  calibration  argmax agreement ${(result.error.argmaxAgreement * 100).toFixed(1)}% on ${result.error.inputs} inputs, max |error| ${result.error.maxAbsError.toPrecision(3)}\n` +
               `  setup        ${summary.setup}\n` +
               (m.provenanceStatus ? `  provenance   ${m.provenanceStatus.status === 'verified' ? 'signed record, verified' : 'free text, unverified'}\n` : '') +

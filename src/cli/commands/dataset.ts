@@ -23,7 +23,14 @@ let sampleToJson: typeof import('../../provenance/sample.js').sampleToJson;
 
 /** Imports the library modules the commands use. */
 async function loadProvenance(): Promise<void> {
-  const [m0, m1, m2, m3, m4, m5] = await Promise.all([import('../../provenance/commitment.js'), import('../../provenance/contributors.js'), import('../../provenance/dataset.js'), import('../../provenance/files.js'), import('../../provenance/membership.js'), import('../../provenance/sample.js')]);
+  const [m0, m1, m2, m3, m4, m5] = await Promise.all([
+    import('../../provenance/commitment.js'),
+    import('../../provenance/contributors.js'),
+    import('../../provenance/dataset.js'),
+    import('../../provenance/files.js'),
+    import('../../provenance/membership.js'),
+    import('../../provenance/sample.js'),
+  ]);
   ({ commitDataset, readCommitment } = m0);
   ({ readContributorMap } = m1);
   ({ readSamplesAt } = m2);

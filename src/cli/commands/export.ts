@@ -38,7 +38,10 @@ export function registerExportCommand(program: Command): void {
       const { exportVerifier } = await import('../../export/export.js');
       const result = await exportVerifier(dir, { target: opts.target as ExportTarget, outDir: opts.out, force: Boolean(opts.force) });
       if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else process.stdout.write(`exported the ${result.target} verifier of model ${result.modelId.slice(0, 16)}… (key ${result.keyId.slice(0, 16)}…) → ${sanitize(result.outDir)} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n  ${result.files.join('\n  ')}\n`);
+      else
+        process.stdout.write(
+          `exported the ${result.target} verifier of model ${result.modelId.slice(0, 16)}… (key ${result.keyId.slice(0, 16)}…) → ${sanitize(result.outDir)} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n  ${result.files.join('\n  ')}\n`,
+        );
     });
 }
 
@@ -46,7 +49,8 @@ async function calldata(dir: string, opts: { receipt?: string; out?: string; non
   if (!opts.receipt) throw new InvalidArgumentError('--target calldata needs --receipt <receipt.json>');
   if (opts.nonce !== undefined) assertNonce(opts.nonce, '--nonce');
   const maxAgeSeconds = opts.maxAge === undefined ? undefined : Number(opts.maxAge);
-  if (maxAgeSeconds !== undefined && !(Number.isFinite(maxAgeSeconds) && maxAgeSeconds > 0)) throw new InvalidArgumentError(`expected --max-age to be a positive number of seconds, got ${JSON.stringify(opts.maxAge)}`);
+  if (maxAgeSeconds !== undefined && !(Number.isFinite(maxAgeSeconds) && maxAgeSeconds > 0))
+    throw new InvalidArgumentError(`expected --max-age to be a positive number of seconds, got ${JSON.stringify(opts.maxAge)}`);
   const { loadExportKey } = await import('../../export/export.js');
   const { callArgsJson, encodeReceiptForChain } = await import('../../export/solidity/calldata.js');
   const key = loadExportKey(dir);

@@ -11,7 +11,11 @@ import { AttestationError, InvalidArgumentError } from '../../shared/errors.js';
 import { readInputFile } from '../../shared/input.js';
 import { OutputExistsError, writeFileAtomicSync } from '../../shared/fs.js';
 
-const formatValues = (values: readonly number[]): string => `[${values.slice(0, 10).map((v) => v.toFixed(4)).join(', ')}${values.length > 10 ? `, … (${values.length})` : ''}]`;
+const formatValues = (values: readonly number[]): string =>
+  `[${values
+    .slice(0, 10)
+    .map((v) => v.toFixed(4))
+    .join(', ')}${values.length > 10 ? `, … (${values.length})` : ''}]`;
 
 /** Writes a private file (mode 0600 from its creation), refusing to replace an existing one. */
 function writePrivateFile(path: string, text: string): void {
@@ -74,8 +78,12 @@ export async function encryptedInfer(dir: string, opts: EncryptedInferOptions): 
   writeFileAtomicSync(opts.out, `${JSON.stringify(receipt, null, 2)}\n`);
   writePrivateFile(openingOut, `${JSON.stringify(opening, null, 2)}\n`);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ out: opts.out, opening: openingOut, digest: receipt.digest, attestation: { provider: attestation.provider, hardware: attestation.hardware }, output: output.values, probabilities: output.probabilities, ms })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ out: opts.out, opening: openingOut, digest: receipt.digest, attestation: { provider: attestation.provider, hardware: attestation.hardware }, output: output.values, probabilities: output.probabilities, ms })}\n`,
+    );
   } else {
-    process.stdout.write(`inferred ${opts.input} encrypted to ${opts.encryptTo} → ${opts.out} in ${ms} ms, attested by ${attestation.provider}${attestation.hardware ? '' : ' (not hardware)'}\n  output ${formatValues(output.values)}\n  opening → ${openingOut} (input, output and salts: keep it private)\n`);
+    process.stdout.write(
+      `inferred ${opts.input} encrypted to ${opts.encryptTo} → ${opts.out} in ${ms} ms, attested by ${attestation.provider}${attestation.hardware ? '' : ' (not hardware)'}\n  output ${formatValues(output.values)}\n  opening → ${openingOut} (input, output and salts: keep it private)\n`,
+    );
   }
 }

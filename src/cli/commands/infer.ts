@@ -20,7 +20,11 @@ import { assertNonce } from '../../shared/nonce.js';
 import { errorLine } from '../output.js';
 import { encryptedInfer } from './infer-encrypted.js';
 
-const formatValues = (values: readonly number[]): string => `[${values.slice(0, 10).map((v) => v.toFixed(4)).join(', ')}${values.length > 10 ? `, … (${values.length})` : ''}]`;
+const formatValues = (values: readonly number[]): string =>
+  `[${values
+    .slice(0, 10)
+    .map((v) => v.toFixed(4))
+    .join(', ')}${values.length > 10 ? `, … (${values.length})` : ''}]`;
 
 /** Registers the infer command. */
 export function registerInferCommand(program: Command): void {
@@ -37,7 +41,7 @@ export function registerInferCommand(program: Command): void {
     .option('--encrypt-to <enclave-key.json>', 'encrypt the input with HPKE to this attested enclave key (written by tee serve) and send it to --endpoint')
     .option('--endpoint <url>', 'with --encrypt-to: the enclave server (tee serve)')
     .option('--policy <policy.json>', 'with --encrypt-to: the policy that decides whether the enclave key is trusted')
-    .option('--opening-out <file>', 'with --encrypt-to: where to write the commitments\' openings (default <out>.opening.json)')
+    .option('--opening-out <file>', "with --encrypt-to: where to write the commitments' openings (default <out>.opening.json)")
     .action(async (dir: string, opts) => {
       if (opts.nonce !== undefined) assertNonce(opts.nonce, '--nonce');
       if (opts.encryptTo !== undefined) return encryptedInfer(dir, opts);
@@ -67,7 +71,9 @@ export function registerInferCommand(program: Command): void {
           timings,
         };
         if (!opts.json) {
-          process.stdout.write(`inferred ${opts.input} → ${opts.out} in ${timings.inferMs.toFixed(1)} ms, attested by ${provider.name}${provider.hardware ? '' : ' (not hardware)'} in ${timings.attestMs.toFixed(1)} ms\n  output ${formatValues(receipt.output.values)}\n`);
+          process.stdout.write(
+            `inferred ${opts.input} → ${opts.out} in ${timings.inferMs.toFixed(1)} ms, attested by ${provider.name}${provider.hardware ? '' : ' (not hardware)'} in ${timings.attestMs.toFixed(1)} ms\n  output ${formatValues(receipt.output.values)}\n`,
+          );
         }
         if (proof) {
           try {

@@ -15,10 +15,10 @@ import { EXIT, InvalidArgumentError } from '../../shared/errors.js';
 export function registerOpenCommand(program: Command): void {
   program
     .command('open')
-    .description('check a disclosure: an opening (values and salt) against a hashed receipt\'s commitments, and the receipt\'s proof')
+    .description("check a disclosure: an opening (values and salt) against a hashed receipt's commitments, and the receipt's proof")
     .argument('<receipt>', 'a receipt with a hashed input or output')
     .requiredOption('--opening <file>', 'the opening written beside the receipt by prove (<name>.opening.json)')
-    .option('--artifacts <dir>', 'the model\'s artifacts folder (manifest and verification key)')
+    .option('--artifacts <dir>', "the model's artifacts folder (manifest and verification key)")
     .option('--key-id <hex...>', 'trusted key ids (pinned through a trusted channel)')
     .option('--json', 'print a JSON report')
     .action(async (receiptPath: string, opts) => {
@@ -49,7 +49,10 @@ export function registerOpenCommand(program: Command): void {
           verdict = v.valid ? v : { valid: false, reason: `${opts.opening}: ${v.reason}` };
         }
       }
-      if (opts.json) process.stdout.write(`${JSON.stringify({ receipt: receiptPath, opening: opts.opening, valid: verdict.valid, reason: verdict.reason, proofValid: proof.valid, disclosed: verdict.disclosed })}\n`);
+      if (opts.json)
+        process.stdout.write(
+          `${JSON.stringify({ receipt: receiptPath, opening: opts.opening, valid: verdict.valid, reason: verdict.reason, proofValid: proof.valid, disclosed: verdict.disclosed })}\n`,
+        );
       else if (verdict.valid) {
         const parts = Object.entries(verdict.disclosed ?? {}).map(([of, raw]) => `${of} (${(raw as number[]).length} values)`);
         process.stdout.write(`${receiptPath}: valid proof; ${opts.opening} opens its hashed ${parts.join(' and ')}\n`);

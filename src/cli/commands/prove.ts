@@ -63,7 +63,7 @@ export function registerProveCommand(program: Command): void {
     .option('--input <input.json>', 'one input: {"input": <nested array>}')
     .option('--inputs <inputs.jsonl>', 'a batch: one {"input": …, "id"?: …} per line')
     .requiredOption('--out <path>', 'receipt file (--input) or receipts folder (--inputs)')
-    .option('--nonce <hex>', 'nonce bound into the proof (the verifier\'s challenge; default: random 16 bytes)')
+    .option('--nonce <hex>', "nonce bound into the proof (the verifier's challenge; default: random 16 bytes)")
     .option('--workers <n>', 'batch: prover worker threads (default: one per core)', parseCount('--workers'))
     .option('--threads <n>', 'batch: snarkjs threads inside each worker (default: 1)', parseCount('--threads'))
     .option('--weights <file>', 'the private weights file compile wrote, for a model compiled with --weights hashed')
@@ -86,7 +86,11 @@ export function registerProveCommand(program: Command): void {
           let seconds: number;
           try {
             progress.update('prove', `loading ${dir}`);
-            const [{ proveWithOpening }, { warmCurve }, { inferencesOf }] = await Promise.all([import('../../prove/prove.js'), import('../../prove/curve-threads.js'), import('../../shared/shared-proof.js')]);
+            const [{ proveWithOpening }, { warmCurve }, { inferencesOf }] = await Promise.all([
+              import('../../prove/prove.js'),
+              import('../../prove/curve-threads.js'),
+              import('../../shared/shared-proof.js'),
+            ]);
             let artifacts = loadArtifacts(dir);
             artifacts = await withWeights(artifacts, opts.weights);
             const { io } = artifacts.manifest;
@@ -132,7 +136,10 @@ export function registerProveCommand(program: Command): void {
           }
           const summary = { out: opts.out, ...(openingPath ? { opening: openingPath } : {}), digest: receipt.digest, output: 'values' in receipt.output ? receipt.output.values : undefined, seconds };
           if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-          else process.stdout.write(`proved ${opts.input} → ${opts.out} in ${seconds.toFixed(2)} s\n${openingPath ? `  opening ${openingPath} (values and salt: keep it private)\n` : ''}  output ${'values' in receipt.output ? formatValues(receipt.output.values) : `hashed, commitment ${receipt.output.commitment}`}\n`);
+          else
+            process.stdout.write(
+              `proved ${opts.input} → ${opts.out} in ${seconds.toFixed(2)} s\n${openingPath ? `  opening ${openingPath} (values and salt: keep it private)\n` : ''}  output ${'values' in receipt.output ? formatValues(receipt.output.values) : `hashed, commitment ${receipt.output.commitment}`}\n`,
+            );
           return;
         }
         const [{ proveBatch }, { capWorkers }, { keptReceiptCheck }, { loadVerifierKey }] = await Promise.all([
@@ -175,7 +182,9 @@ export function registerProveCommand(program: Command): void {
           const { p50Ms, p95Ms } = summary.latency;
           process.stdout.write(
             `proved ${summary.proved}, kept ${summary.skipped}, failed ${summary.failed} of ${summary.total} in ${summary.seconds.toFixed(1)} s → ${opts.out}` +
-              (summary.proved > 0 ? `\n  ${summary.proofsPerMinute.toFixed(1)} proofs/min on ${summary.workers} workers × ${summary.threadsPerWorker} threads; latency p50 ${(p50Ms / 1000).toFixed(2)} s, p95 ${(p95Ms / 1000).toFixed(2)} s` : '') +
+              (summary.proved > 0
+                ? `\n  ${summary.proofsPerMinute.toFixed(1)} proofs/min on ${summary.workers} workers × ${summary.threadsPerWorker} threads; latency p50 ${(p50Ms / 1000).toFixed(2)} s, p95 ${(p95Ms / 1000).toFixed(2)} s`
+                : '') +
               (summary.aborted ? `\n  stopped early: run the same command again to resume` : '') +
               '\n',
           );

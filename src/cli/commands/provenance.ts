@@ -126,7 +126,9 @@ export function registerProvenanceCommand(program: Command): void {
         readKeyFile(opts.key),
       );
       writeNewFile(opts.out, jsonText(record), { force: Boolean(opts.force) });
-      process.stdout.write(`signed record for ${opts.onnx} (${record.datasets.length} dataset${record.datasets.length === 1 ? '' : 's'}, ${record.contributions.length} contributor signatures) → ${opts.out}\n`);
+      process.stdout.write(
+        `signed record for ${opts.onnx} (${record.datasets.length} dataset${record.datasets.length === 1 ? '' : 's'}, ${record.contributions.length} contributor signatures) → ${opts.out}\n`,
+      );
     });
 
   provenance

@@ -66,7 +66,10 @@ export function registerServeCommand(program: Command): void {
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : opts.port;
       const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
-      say({ event: 'listening', url, port, backend: backend.kind, models: models.all().map((m) => m.manifest.modelId), auth: tokens ? 'tokens' : 'loopback' }, `listening on ${url} (${backend.kind === 'redis' ? 'proofs on the Redis queue' : 'proofs on the in-process pool'}; ${tokens ? `${tokens.length} token(s)` : 'loopback clients only'})`);
+      say(
+        { event: 'listening', url, port, backend: backend.kind, models: models.all().map((m) => m.manifest.modelId), auth: tokens ? 'tokens' : 'loopback' },
+        `listening on ${url} (${backend.kind === 'redis' ? 'proofs on the Redis queue' : 'proofs on the in-process pool'}; ${tokens ? `${tokens.length} token(s)` : 'loopback clients only'})`,
+      );
       const received = await signal;
       say({ event: 'stopping', signal: received }, `${received}: finishing requests and proofs in flight`);
       await app.close();

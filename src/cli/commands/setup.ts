@@ -37,7 +37,9 @@ export function describeContribution(index: number, c: Phase2Contribution): stri
 function printResult(verb: string, r: Phase2Result, json: boolean): void {
   const index = r.manifest.setup!.phase2!.contributions.length - 1;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ dir: r.dir, modelId: r.manifest.modelId, keyId: r.manifest.keyId, previousKeyId: r.previousKeyId, contribution: { index: index + 1, name: r.contribution.name, hash: r.contribution.hash, type: r.contribution.type, beacon: r.contribution.beacon } }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ dir: r.dir, modelId: r.manifest.modelId, keyId: r.manifest.keyId, previousKeyId: r.previousKeyId, contribution: { index: index + 1, name: r.contribution.name, hash: r.contribution.hash, type: r.contribution.type, beacon: r.contribution.beacon } }, null, 2)}\n`,
+    );
     return;
   }
   process.stdout.write(
@@ -50,7 +52,9 @@ function printResult(verb: string, r: Phase2Result, json: boolean): void {
 
 function printReport(r: SetupReport, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify({ valid: true, ...r, chain: { circuitHash: r.chain.circuitHash, contributions: r.chain.contributions.map(({ name, hash, type, beacon, by }) => ({ name, hash, type, beacon, by })) } }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ valid: true, ...r, chain: { circuitHash: r.chain.circuitHash, contributions: r.chain.contributions.map(({ name, hash, type, beacon, by }) => ({ name, hash, type, beacon, by })) } }, null, 2)}\n`,
+    );
     return;
   }
   const ptau = r.ptau.ceremony
@@ -58,7 +62,7 @@ function printReport(r: SetupReport, json: boolean): void {
     : `${r.ptau.path}: NOT a published ceremony file (BLAKE2b-512 ${r.ptau.blake2b512.slice(0, 32)}…): the key is only as trustworthy as whoever made this file`;
   const trust = r.onlyCompilingParty
     ? 'the only contributor is the compiling party: whoever compiled the model could forge proofs'
-    : 'proofs cannot be forged unless every contributor above kept its secret (and the ptau\'s τ is unknown)';
+    : "proofs cannot be forged unless every contributor above kept its secret (and the ptau's τ is unknown)";
   process.stdout.write(
     `setup verified: ${r.dir}\n` +
       `  model id    ${r.modelId}\n` +
@@ -74,7 +78,7 @@ function printReport(r: SetupReport, json: boolean): void {
 
 /** Registers `setup contribute`, `setup beacon` and `setup verify`. */
 export function registerSetupCommand(program: Command): void {
-  const setup = program.command('setup').description('multi-party phase 2 of a model\'s Groth16 key: contribute, beacon, verify');
+  const setup = program.command('setup').description("multi-party phase 2 of a model's Groth16 key: contribute, beacon, verify");
 
   setup
     .command('contribute')
@@ -106,7 +110,11 @@ export function registerSetupCommand(program: Command): void {
     .action(async (artifacts: string, opts) => {
       await loadSetup();
       try {
-        printResult('added beacon', await beaconPhase2(artifacts, { beacon: opts.beacon, iterationsExp: opts.iterations, out: opts.out, name: opts.name, force: Boolean(opts.force) }), Boolean(opts.json));
+        printResult(
+          'added beacon',
+          await beaconPhase2(artifacts, { beacon: opts.beacon, iterationsExp: opts.iterations, out: opts.out, name: opts.name, force: Boolean(opts.force) }),
+          Boolean(opts.json),
+        );
       } finally {
         await releaseCurve();
       }

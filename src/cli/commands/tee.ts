@@ -44,7 +44,9 @@ export function registerTeeCommand(program: Command): void {
         const session = await createEncryptedSession(artifacts, { provider, windowSeconds });
         if (opts.keyOut) writeFileAtomicSync(opts.keyOut, `${JSON.stringify(session.enclaveKey, null, 2)}\n`, { overwrite: Boolean(opts.force) });
         const server = await serveEncrypted(session, { host: opts.host, port });
-        process.stdout.write(`listening on ${server.url} (model ${artifacts.manifest.modelId.slice(0, 16)}…, enclave key ${session.publicKey.slice(0, 16)}…, attested by ${provider.name}${provider.hardware ? '' : ', not hardware'})${opts.keyOut ? `; enclave key → ${opts.keyOut}` : ''}\n`);
+        process.stdout.write(
+          `listening on ${server.url} (model ${artifacts.manifest.modelId.slice(0, 16)}…, enclave key ${session.publicKey.slice(0, 16)}…, attested by ${provider.name}${provider.hardware ? '' : ', not hardware'})${opts.keyOut ? `; enclave key → ${opts.keyOut}` : ''}\n`,
+        );
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);

@@ -73,7 +73,14 @@ async function checkFile(file: string, mode: Extract<Mode, { kind: 'policy' }>):
   if (!receipt) return { file, ok: false, reason: parsed.reason, verdict: { verdict: 'rejected', by: [], reasons: [parsed.reason!] } };
   try {
     const { expect } = mode;
-    const verdict = await evaluateReceipt(receipt, { key: mode.key, policy: mode.policy, stakes: mode.stakes, now: expect.now, expect, sharedProof: readSharedProofBeside(file, parsed.receipt?.sharedProof) });
+    const verdict = await evaluateReceipt(receipt, {
+      key: mode.key,
+      policy: mode.policy,
+      stakes: mode.stakes,
+      now: expect.now,
+      expect,
+      sharedProof: readSharedProofBeside(file, parsed.receipt?.sharedProof),
+    });
     return { file, ok: verdict.verdict === 'accepted', ...(parsed.receipt && 'values' in parsed.receipt.output ? { output: parsed.receipt.output.values } : {}), verdict };
   } catch (e) {
     const reason = `cannot be evaluated: ${(e as Error)?.message?.split('\n')[0] ?? String(e)}`;
@@ -172,18 +179,27 @@ function parseMaxAge(value: string | undefined): number | undefined {
 }
 
 function parseKeyIds(values: string[] | undefined): string[] | undefined {
-  for (const v of values ?? []) if (!/^[0-9a-f]{64}$/.test(v)) throw new InvalidArgumentError(`expected --key-id to be 64 lowercase hex digits (the key id from the model's publisher), got ${JSON.stringify(v)}`);
+  for (const v of values ?? [])
+    if (!/^[0-9a-f]{64}$/.test(v)) throw new InvalidArgumentError(`expected --key-id to be 64 lowercase hex digits (the key id from the model's publisher), got ${JSON.stringify(v)}`);
   return values;
 }
 
 function parseWeightsCommitments(values: string[] | undefined): string[] | undefined {
-  for (const v of values ?? []) if (!/^(0|[1-9][0-9]{0,79})$/.test(v)) throw new InvalidArgumentError(`expected --weights-commitment to be a decimal field element (the model owner's weight commitment), got ${JSON.stringify(v)}`);
+  for (const v of values ?? [])
+    if (!/^(0|[1-9][0-9]{0,79})$/.test(v))
+      throw new InvalidArgumentError(`expected --weights-commitment to be a decimal field element (the model owner's weight commitment), got ${JSON.stringify(v)}`);
   return values;
 }
 
 function modeOf(opts: { artifacts: string; policy?: string; stakes?: string; at?: string; nonce?: string; maxAge?: string; keyId?: string[]; weightsCommitment?: string[] }): Mode {
   if (opts.nonce !== undefined) assertNonce(opts.nonce, '--nonce');
-  const expect: VerifyOptions = { nonce: opts.nonce, maxAgeSeconds: parseMaxAge(opts.maxAge), keyIds: parseKeyIds(opts.keyId), now: parseAt(opts.at), weightsCommitments: parseWeightsCommitments(opts.weightsCommitment) };
+  const expect: VerifyOptions = {
+    nonce: opts.nonce,
+    maxAgeSeconds: parseMaxAge(opts.maxAge),
+    keyIds: parseKeyIds(opts.keyId),
+    now: parseAt(opts.at),
+    weightsCommitments: parseWeightsCommitments(opts.weightsCommitment),
+  };
   if (!opts.policy) {
     if (opts.stakes !== undefined) throw new InvalidArgumentError('--stakes applies to a policy: give --policy <file>');
     return { kind: 'proof', key: loadVerifierKey(opts.artifacts), expect };

@@ -31,7 +31,8 @@ export function registerWorkerCommand(program: Command): void {
         workers: opts.workers,
         lockDuration: opts.lockDuration,
         stalledInterval: opts.stalledInterval,
-        onEvent: (e) => say({ ...e, pid: process.pid }, e.event === 'failed' ? `job ${e.jobId}: failed: ${e.error}` : `job ${e.jobId}: ${e.event}${e.proveMs !== undefined ? ` (${e.proveMs.toFixed(0)} ms)` : ''}`),
+        onEvent: (e) =>
+          say({ ...e, pid: process.pid }, e.event === 'failed' ? `job ${e.jobId}: failed: ${e.error}` : `job ${e.jobId}: ${e.event}${e.proveMs !== undefined ? ` (${e.proveMs.toFixed(0)} ms)` : ''}`),
       });
       const signal = untilSignal();
       await worker.run();

@@ -94,7 +94,14 @@ export async function warmUp(): Promise<void> {
   await (snarkjs as unknown as { curves: { getCurveFromName(name: string): Promise<unknown> } }).curves.getCurveFromName('bn128');
 }
 
-const CHECKS = ['Receipt schema (zkinfer.receipt/2, no unknown field)', 'Receipt fields (model, shapes, input commitment, digest, semantics, freshness)', 'Output values and probabilities, from the proven integers', 'Proof points (canonical, on the curve, B in G2’s subgroup)', 'Key, public signals (canonical, declared ranges, values and commitments equal to the receipt) and context', 'Groth16 pairing check'] as const;
+const CHECKS = [
+  'Receipt schema (zkinfer.receipt/2, no unknown field)',
+  'Receipt fields (model, shapes, input commitment, digest, semantics, freshness)',
+  'Output values and probabilities, from the proven integers',
+  'Proof points (canonical, on the curve, B in G2’s subgroup)',
+  'Key, public signals (canonical, declared ranges, values and commitments equal to the receipt) and context',
+  'Groth16 pairing check',
+] as const;
 
 /**
  * Verifies a receipt's JSON text with the library's verifyProof, and runs its checks one by

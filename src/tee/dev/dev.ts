@@ -49,7 +49,8 @@ export function devCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'zkinfer');
 }
 
-const hexString = (bytes?: number) => z.string().regex(bytes ? new RegExp(`^[0-9a-f]{${2 * bytes}}$`) : /^(?:[0-9a-f]{2})+$/, bytes ? `expected ${bytes} bytes of lowercase hex` : 'expected lowercase hex bytes');
+const hexString = (bytes?: number) =>
+  z.string().regex(bytes ? new RegExp(`^[0-9a-f]{${2 * bytes}}$`) : /^(?:[0-9a-f]{2})+$/, bytes ? `expected ${bytes} bytes of lowercase hex` : 'expected lowercase hex bytes');
 
 const keyFileSchema = z.object({ format: z.literal(KEY_FORMAT), algorithm: z.literal('Ed25519'), secretKey: hexString(32), publicKey: hexString(32), createdAt: z.string() });
 

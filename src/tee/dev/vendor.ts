@@ -12,7 +12,17 @@ import { createDevProvider, DEV_FORMAT, verifyDevAttestation, type DevAttestatio
 const hex = (value: Uint8Array | string | undefined, name: string): string | undefined => (value === undefined ? undefined : bytesToHex(bytesOf(value, name)));
 
 function devEvidence(a: DevAttestation, at: Date): AttestationEvidence {
-  const evidence: AttestationEvidence = { vendor: 'dev', hardware: false, measurements: {}, reportData: a.userData, nonce: a.nonce, publicKey: a.publicKey, debug: false, timestamp: a.timestamp, verifiedAt: at.toISOString() };
+  const evidence: AttestationEvidence = {
+    vendor: 'dev',
+    hardware: false,
+    measurements: {},
+    reportData: a.userData,
+    nonce: a.nonce,
+    publicKey: a.publicKey,
+    debug: false,
+    timestamp: a.timestamp,
+    verifiedAt: at.toISOString(),
+  };
   if (a.encryptionKey !== undefined) evidence.encryptionKey = a.encryptionKey;
   return evidence;
 }
@@ -31,7 +41,10 @@ export const devVendor: AttestationVendor = {
 
   async verify(document, options): Promise<VendorVerification> {
     for (const name of ['rootFingerprint', 'collateral', 'acceptedTcbStatuses'] as const) {
-      if (options[name] !== undefined) throw new InvalidArgumentError(`invalid option ${name}: dev attestation documents have no ${name === 'rootFingerprint' ? 'root certificate' : name === 'collateral' ? 'collateral' : 'TCB status'}`);
+      if (options[name] !== undefined)
+        throw new InvalidArgumentError(
+          `invalid option ${name}: dev attestation documents have no ${name === 'rootFingerprint' ? 'root certificate' : name === 'collateral' ? 'collateral' : 'TCB status'}`,
+        );
     }
     const report = verifyDevAttestation(document, { expectedUserData: hex(options.expectedUserData, 'expectedUserData'), expectedNonce: hex(options.expectedNonce, 'expectedNonce') });
     const summary = [

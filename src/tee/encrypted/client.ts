@@ -138,10 +138,17 @@ export interface EncryptRequestOptions {
  * @throws {InputError} for an input outside the compiled range
  * @throws {InvalidArgumentError} for a malformed request id, or a key for another model
  */
-export async function encryptRequest(enclave: VerifiedEnclaveKey, manifest: Pick<Manifest, 'modelId' | 'io'>, input: ArrayLike<number>, options: EncryptRequestOptions = {}): Promise<{ request: EncryptedRequest; pending: PendingRequest }> {
+export async function encryptRequest(
+  enclave: VerifiedEnclaveKey,
+  manifest: Pick<Manifest, 'modelId' | 'io'>,
+  input: ArrayLike<number>,
+  options: EncryptRequestOptions = {},
+): Promise<{ request: EncryptedRequest; pending: PendingRequest }> {
   const requestId = options.requestId ?? randomBytes(MIN_REQUEST_ID_BYTES).toString('hex');
-  if (!isNonce(requestId) || requestId.length < 2 * MIN_REQUEST_ID_BYTES || requestId.length > 2 * MAX_REQUEST_ID_BYTES) throw new InvalidArgumentError(`expected requestId to be ${MIN_REQUEST_ID_BYTES} to ${MAX_REQUEST_ID_BYTES} bytes of lowercase hex, got ${JSON.stringify(requestId.slice(0, 40))}`);
-  if (enclave.key.modelId !== manifest.modelId) throw new InvalidArgumentError(`the enclave key is for model ${enclave.key.modelId.slice(0, 16)}…, the manifest is model ${manifest.modelId.slice(0, 16)}…`);
+  if (!isNonce(requestId) || requestId.length < 2 * MIN_REQUEST_ID_BYTES || requestId.length > 2 * MAX_REQUEST_ID_BYTES)
+    throw new InvalidArgumentError(`expected requestId to be ${MIN_REQUEST_ID_BYTES} to ${MAX_REQUEST_ID_BYTES} bytes of lowercase hex, got ${JSON.stringify(requestId.slice(0, 40))}`);
+  if (enclave.key.modelId !== manifest.modelId)
+    throw new InvalidArgumentError(`the enclave key is for model ${enclave.key.modelId.slice(0, 16)}…, the manifest is model ${manifest.modelId.slice(0, 16)}…`);
   const inputRaw = quantizeInput({ input: manifest.io.input }, input);
   const inputSalt = options.inputSalt ?? randomSalt();
   const inputCommitment = await commitTensor(inputRaw, manifest.io.input, inputSalt);
@@ -207,7 +214,8 @@ export async function decryptResponse(pending: PendingRequest, response: Encrypt
     throw new EncryptedRequestError(`encrypted response: ${message}`);
   };
   if (res.requestId !== request.requestId || receipt.nonce !== request.requestId) refuse('it answers another request');
-  if (receipt.modelId !== request.modelId || receipt.enclaveKey !== request.enclaveKey || receipt.createdAt !== request.createdAt) refuse('the receipt names another model, enclave key or time than the request');
+  if (receipt.modelId !== request.modelId || receipt.enclaveKey !== request.enclaveKey || receipt.createdAt !== request.createdAt)
+    refuse('the receipt names another model, enclave key or time than the request');
   if (receipt.input.commitment !== pending.inputCommitment.toString()) refuse('the receipt does not commit to the input that was sent (input commitment differs)');
   const attestation = await verifySealedReceiptAttestation(receipt, {
     now: options.now,
@@ -224,7 +232,7 @@ export async function decryptResponse(pending: PendingRequest, response: Encrypt
   } catch (cause) {
     throw new EncryptedRequestError(`encrypted response: the decrypted output cannot be committed (${(cause as Error).message})`, { cause });
   }
-  if (commitment.toString() !== receipt.output.commitment) refuse('the decrypted output does not open the receipt\'s output commitment');
+  if (commitment.toString() !== receipt.output.commitment) refuse("the decrypted output does not open the receipt's output commitment");
   const opening: SealedOpening = {
     format: 'zkinfer.opening/1',
     digest: receipt.digest,

@@ -198,7 +198,11 @@ export async function handleEncryptedRequest(session: EncryptedSession, request:
   }
   // Recorded only now that the message proved genuine; check and insert run without an await between them.
   if (!session.replay.add(req.requestId, t + session.windowMs, session.now())) {
-    refuse(session.replay.has(req.requestId, session.now()) ? `encrypted request: request id ${req.requestId} was already answered (replay)` : `encrypted request: the replay cache is full (${session.replay.capacity} requests within the validity window); try again later`);
+    refuse(
+      session.replay.has(req.requestId, session.now())
+        ? `encrypted request: request id ${req.requestId} was already answered (replay)`
+        : `encrypted request: the replay cache is full (${session.replay.capacity} requests within the validity window); try again later`,
+    );
   }
   const plain = parseJson(requestPlaintextSchema, new TextDecoder().decode(plainBytes), 'encrypted request plaintext');
   const inputSalt = BigInt(plain.inputSalt);
@@ -233,7 +237,15 @@ export async function handleEncryptedRequest(session: EncryptedSession, request:
   const receipt: SealedReceipt = {
     ...body,
     digest,
-    attestation: { provider: provider.name, format: provider.format, hardware: provider.hardware, document: Buffer.from(document).toString('base64'), digest, nonce: req.requestId, createdAt: req.createdAt },
+    attestation: {
+      provider: provider.name,
+      format: provider.format,
+      hardware: provider.hardware,
+      document: Buffer.from(document).toString('base64'),
+      digest,
+      nonce: req.requestId,
+      createdAt: req.createdAt,
+    },
   };
   const ciphertext = await sealResponse(ctx, { output, outputSalt: outputSalt.toString() }, digest);
   return { format: ENCRYPTED_RESPONSE_FORMAT, requestId: req.requestId, receipt, ciphertext };

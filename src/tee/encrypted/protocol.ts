@@ -94,7 +94,7 @@ class DhkemX25519HkdfSha256Sync extends DhkemX25519HkdfSha256 {
   constructor() {
     super();
     const self = this as unknown as { _kdf: HkdfSha256 & { _suiteId: Uint8Array } };
-    if (!(self._kdf?._suiteId instanceof Uint8Array)) throw new Error('@hpke/core\'s KEM no longer keeps its KDF as _kdf: review DhkemX25519HkdfSha256Sync');
+    if (!(self._kdf?._suiteId instanceof Uint8Array)) throw new Error("@hpke/core's KEM no longer keeps its KDF as _kdf: review DhkemX25519HkdfSha256Sync");
     const kdf = new HkdfSha256Sync();
     kdf.init(self._kdf._suiteId);
     self._kdf = kdf as HkdfSha256 & { _suiteId: Uint8Array };
@@ -169,7 +169,10 @@ export const requestPlaintextSchema = z.strictObject({
   /** The float input, flattened row-major. */
   input: z.array(z.number()),
   /** The salt of the input commitment, a decimal field element chosen by the client. */
-  inputSalt: z.string().regex(/^(0|[1-9][0-9]*)$/).max(80),
+  inputSalt: z
+    .string()
+    .regex(/^(0|[1-9][0-9]*)$/)
+    .max(80),
 });
 export type RequestPlaintext = z.infer<typeof requestPlaintextSchema>;
 
@@ -186,7 +189,10 @@ export type EncryptedResponse = z.infer<typeof encryptedResponseSchema>;
 /** What the response's ciphertext holds: the TEE output and the output commitment's salt. */
 export const responsePlaintextSchema = z.strictObject({
   output: teeOutputSchema,
-  outputSalt: z.string().regex(/^(0|[1-9][0-9]*)$/).max(80),
+  outputSalt: z
+    .string()
+    .regex(/^(0|[1-9][0-9]*)$/)
+    .max(80),
 });
 export type ResponsePlaintext = z.infer<typeof responsePlaintextSchema>;
 

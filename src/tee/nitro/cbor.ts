@@ -47,10 +47,15 @@ export function describeCbor(value: unknown): string {
   if (value instanceof Map) return 'a map';
   if (Array.isArray(value)) return 'an array';
   switch (typeof value) {
-    case 'string': return 'a text string';
-    case 'number': return Number.isInteger(value) ? 'an integer' : 'a float';
-    case 'bigint': return 'an integer';
-    case 'boolean': return 'a boolean';
-    default: return 'an unsupported value';
+    case 'string':
+      return 'a text string';
+    case 'number':
+      return Number.isInteger(value) ? 'an integer' : 'a float';
+    case 'bigint':
+      return 'an integer';
+    case 'boolean':
+      return 'a boolean';
+    default:
+      return 'an unsupported value';
   }
 }

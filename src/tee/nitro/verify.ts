@@ -74,7 +74,10 @@ const measurement = z.record(z.string(), pcrHex).superRefine((entry, ctx) => {
 });
 const optionsSchema = z.strictObject({
   at: z.date({ error: 'expected a valid Date' }).optional(),
-  rootFingerprint: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (a SHA-256)').optional(),
+  rootFingerprint: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (a SHA-256)')
+    .optional(),
   expectedNonce: bytesOrHex.optional(),
   expectedUserData: bytesOrHex.optional(),
   pcrAllowlist: z.custom<PcrAllowlist>((v) => v === undefined || (typeof v === 'object' && v !== null), 'expected an array or a map of PCR entries').optional(),
@@ -118,10 +121,11 @@ export async function verifyNitroAttestation(doc: Uint8Array, options: NitroVeri
   const at = opts.at ?? new Date();
   const { cose, document } = decodeNitroAttestation(doc);
 
-  const chain = await verifyCertificateChain(
-    [...document.cabundle.map((der, i) => ({ label: `cabundle[${i}]`, der })), { label: 'certificate', der: document.certificate }],
-    { at, rootFingerprint: (opts.rootFingerprint ?? AWS_NITRO_ROOT_SHA256).toLowerCase(), leafKey: { curve: 'P-384', purpose: 'ES384' } },
-  );
+  const chain = await verifyCertificateChain([...document.cabundle.map((der, i) => ({ label: `cabundle[${i}]`, der })), { label: 'certificate', der: document.certificate }], {
+    at,
+    rootFingerprint: (opts.rootFingerprint ?? AWS_NITRO_ROOT_SHA256).toLowerCase(),
+    leafKey: { curve: 'P-384', purpose: 'ES384' },
+  });
   if (!(await verifyCoseSign1(cose, chain.leafKey))) {
     throw new AttestationError('COSE_Sign1: signature does not verify with the key of certificate');
   }

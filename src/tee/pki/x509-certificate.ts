@@ -66,8 +66,14 @@ export interface X509Fields extends CertificateParts {
 }
 
 const ATTRIBUTE_NAMES: Record<string, string> = {
-  '2.5.4.3': 'CN', '2.5.4.5': 'serialNumber', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST',
-  '2.5.4.10': 'O', '2.5.4.11': 'OU', '1.2.840.113549.1.9.1': 'E',
+  '2.5.4.3': 'CN',
+  '2.5.4.5': 'serialNumber',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '1.2.840.113549.1.9.1': 'E',
 };
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const ID_BASIC_CONSTRAINTS = '2.5.29.19';
@@ -82,8 +88,7 @@ const VERSION_V3 = 'a003020102';
 
 type Block = asn1js.BaseBlock;
 
-const isUniversal = (block: Block | undefined, tag: number): boolean =>
-  block !== undefined && block.idBlock.tagClass === 1 && block.idBlock.tagNumber === tag;
+const isUniversal = (block: Block | undefined, tag: number): boolean => block !== undefined && block.idBlock.tagClass === 1 && block.idBlock.tagNumber === tag;
 
 /** The elements inside a constructed block (none for a primitive one). */
 const childrenOf = (block: Block | undefined): Block[] => (block instanceof asn1js.Constructed ? block.valueBlock.value : []);
@@ -102,7 +107,7 @@ function checkDer(block: Block): void {
     throw new Error('DER length not minimally encoded');
   }
   // asn1js reads a constructed BIT/OCTET STRING (BER only) and a primitive-flagged SEQUENCE.
-  if ((block instanceof asn1js.Constructed) !== idBlock.isConstructed) throw new Error('DER element in the wrong primitive/constructed form');
+  if (block instanceof asn1js.Constructed !== idBlock.isConstructed) throw new Error('DER element in the wrong primitive/constructed form');
   const children = childrenOf(block);
   // asn1js lets the last child run past its parent's length (into the next element).
   if (idBlock.isConstructed && children.reduce((sum, child) => sum + child.valueBeforeDecodeView.length, 0) !== lenBlock.length) {
@@ -168,12 +173,14 @@ export function ecdsaDerToRaw(signature: Uint8Array, size: number): Uint8Array {
 }
 
 function readName(name: RelativeDistinguishedNames): string {
-  return name.typesAndValues.map(({ type, value }) => {
-    const raw = contents(value);
-    // UTF8String, PrintableString, IA5String read as text; anything else shown as hex.
-    const text = value.idBlock.tagClass === 1 && [12, 19, 22].includes(value.idBlock.tagNumber) ? UTF8.decode(raw) : `#${bytesToHex(raw)}`;
-    return `${ATTRIBUTE_NAMES[type] ?? type}=${text}`;
-  }).join(', ');
+  return name.typesAndValues
+    .map(({ type, value }) => {
+      const raw = contents(value);
+      // UTF8String, PrintableString, IA5String read as text; anything else shown as hex.
+      const text = value.idBlock.tagClass === 1 && [12, 19, 22].includes(value.idBlock.tagNumber) ? UTF8.decode(raw) : `#${bytesToHex(raw)}`;
+      return `${ATTRIBUTE_NAMES[type] ?? type}=${text}`;
+    })
+    .join(', ');
 }
 
 /** RFC 5280 §4.1.2.5: `YYMMDDHHMMSSZ` or `YYYYMMDDHHMMSSZ`; asn1js also takes fractions, offsets and Feb 30. */
@@ -183,7 +190,10 @@ function readTime(block: Block, time: Time): Date {
   const text = String.fromCharCode(...contents(block).subarray(0, 16));
   if (!(utc ? /^\d{12}Z$/ : /^\d{14}Z$/).test(text)) throw new Error('expected a UTCTime or GeneralizedTime in Z form');
   // A field out of range rolls the date over, so it no longer prints as the text it came from.
-  const printed = time.value.toISOString().replace(/\D/g, '').slice(utc ? 2 : 0, 14);
+  const printed = time.value
+    .toISOString()
+    .replace(/\D/g, '')
+    .slice(utc ? 2 : 0, 14);
   if (`${printed}Z` !== text) throw new Error('invalid date');
   return time.value;
 }
@@ -217,8 +227,7 @@ function readBasicConstraints(value: Uint8Array): { ca: boolean; pathLength?: nu
   if (fields[index]) {
     if (!isUniversal(fields[index], INTEGER)) throw new Error('expected pathLenConstraint INTEGER');
     const int = contents(fields[index]);
-    if (int.length === 0 || int.length > 2 || int[0] & 0x80 || (int.length === 2 && int[0] === 0 && !(int[1] & 0x80))
-      || typeof parsed.pathLenConstraint !== 'number') {
+    if (int.length === 0 || int.length > 2 || int[0] & 0x80 || (int.length === 2 && int[0] === 0 && !(int[1] & 0x80)) || typeof parsed.pathLenConstraint !== 'number') {
       throw new Error('pathLenConstraint must be a small non-negative minimal INTEGER');
     }
     pathLength = parsed.pathLenConstraint;

@@ -40,7 +40,10 @@ export type TcbStatus = (typeof TCB_STATUSES)[number];
 /** Statuses of enclave identity and TDX module identity levels. */
 const IDENTITY_STATUSES = ['UpToDate', 'OutOfDate', 'Revoked'] as const;
 
-const isoTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/, 'expected an ISO 8601 UTC time').refine((t) => !Number.isNaN(Date.parse(t)), 'expected a valid time');
+const isoTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/, 'expected an ISO 8601 UTC time')
+  .refine((t) => !Number.isNaN(Date.parse(t)), 'expected a valid time');
 const hexOf = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${2 * bytes}}$`), `expected ${bytes} bytes of hex`);
 const svn = z.number().int().min(0).max(255);
 const svn16 = z.number().int().min(0).max(65535);

@@ -158,8 +158,17 @@ function readQeReport(raw: Uint8Array): QeReport {
  * @param bytes - candidate document
  */
 export function looksLikeTdxQuote(bytes: Uint8Array): boolean {
-  return bytes.length >= 8 && (bytes[0] === 4 || bytes[0] === 5) && bytes[1] === 0 && bytes[2] === ATTESTATION_KEY_ECDSA_P256 && bytes[3] === 0
-    && bytes[4] === TEE_TYPE_TDX && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0;
+  return (
+    bytes.length >= 8 &&
+    (bytes[0] === 4 || bytes[0] === 5) &&
+    bytes[1] === 0 &&
+    bytes[2] === ATTESTATION_KEY_ECDSA_P256 &&
+    bytes[3] === 0 &&
+    bytes[4] === TEE_TYPE_TDX &&
+    bytes[5] === 0 &&
+    bytes[6] === 0 &&
+    bytes[7] === 0
+  );
 }
 
 /**

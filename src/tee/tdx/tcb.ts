@@ -68,7 +68,7 @@ function converge(status: TcbStatus, other: 'UpToDate' | 'OutOfDate' | 'Revoked'
   return status;
 }
 
-function checkTdxModule(tcbInfo: TcbInfo, report: TdReport): TcbEvaluation['tdxModule'] & { advisoryIds: string[] } | undefined {
+function checkTdxModule(tcbInfo: TcbInfo, report: TdReport): (TcbEvaluation['tdxModule'] & { advisoryIds: string[] }) | undefined {
   const major = report.teeTcbSvn[1]!;
   const isvsvn = report.teeTcbSvn[0]!;
   let expected: { mrsigner: string; attributes: string } = tcbInfo.tdxModule;
@@ -80,7 +80,8 @@ function checkTdxModule(tcbInfo: TcbInfo, report: TdReport): TcbEvaluation['tdxM
     expected = identity;
   }
   if (!sameHex(report.mrSignerSeam, expected.mrsigner)) fail(`MRSIGNERSEAM ${bytesToHex(report.mrSignerSeam)} is not the TDX module signer ${expected.mrsigner.toLowerCase()}`);
-  if (report.seamAttributes.some((b) => b !== 0) || !sameHex(report.seamAttributes, expected.attributes)) fail(`SEAMATTRIBUTES ${bytesToHex(report.seamAttributes)} are not zero and equal to the TDX module's ${expected.attributes.toLowerCase()}`);
+  if (report.seamAttributes.some((b) => b !== 0) || !sameHex(report.seamAttributes, expected.attributes))
+    fail(`SEAMATTRIBUTES ${bytesToHex(report.seamAttributes)} are not zero and equal to the TDX module's ${expected.attributes.toLowerCase()}`);
   if (!identity) return undefined;
   const level = highestFirst(identity.tcbLevels).find((l) => isvsvn >= l.tcb.isvsvn);
   if (!level) fail(`the TDX module's ISVSVN ${isvsvn} is below every level of ${identity.id}`);
@@ -95,7 +96,8 @@ function checkQe(qeIdentity: QeIdentity, qe: QeReport): IdentityLevel {
   const miscMask = hex(qeIdentity.miscselectMask);
   if (masked(misc, miscMask) !== masked(hex(qeIdentity.miscselect), miscMask)) fail(`the QE's MISCSELECT ${bytesToHex(misc)} does not match the QE identity's under its mask`);
   const attributesMask = hex(qeIdentity.attributesMask);
-  if (masked(qe.attributes, attributesMask) !== masked(hex(qeIdentity.attributes), attributesMask)) fail(`the QE's ATTRIBUTES ${bytesToHex(qe.attributes)} do not match the QE identity's under its mask`);
+  if (masked(qe.attributes, attributesMask) !== masked(hex(qeIdentity.attributes), attributesMask))
+    fail(`the QE's ATTRIBUTES ${bytesToHex(qe.attributes)} do not match the QE identity's under its mask`);
   const level = highestFirst(qeIdentity.tcbLevels).find((l) => qe.isvSvn >= l.tcb.isvsvn);
   if (!level) fail(`the QE's ISVSVN ${qe.isvSvn} is below every level of the QE identity`);
   return level;
@@ -123,7 +125,8 @@ export function evaluateTcb(tcbInfo: TcbInfo, qeIdentity: QeIdentity, pck: PckEx
   const qeLevel = checkQe(qeIdentity, qe);
   const svns = (components: readonly { svn: number }[]) => components.map((c) => c.svn);
   const levels = [...tcbInfo.tcbLevels].sort(
-    (a, b) => compareDescending(svns(a.tcb.sgxtcbcomponents), svns(b.tcb.sgxtcbcomponents)) || b.tcb.pcesvn - a.tcb.pcesvn || compareDescending(svns(a.tcb.tdxtcbcomponents), svns(b.tcb.tdxtcbcomponents)),
+    (a, b) =>
+      compareDescending(svns(a.tcb.sgxtcbcomponents), svns(b.tcb.sgxtcbcomponents)) || b.tcb.pcesvn - a.tcb.pcesvn || compareDescending(svns(a.tcb.tdxtcbcomponents), svns(b.tcb.tdxtcbcomponents)),
   );
   const from = report.teeTcbSvn[1]! > 0 ? 2 : 0;
   const sgxOk = levels.filter((l) => pck.pceSvn >= l.tcb.pcesvn && l.tcb.sgxtcbcomponents.every((c, i) => pck.tcbComponents[i]! >= c.svn));

@@ -79,8 +79,21 @@ export interface TdxVerification {
   debug: boolean;
   /** The TD report, hex. */
   td: {
-    teeTcbSvn: string; mrSeam: string; mrSignerSeam: string; seamAttributes: string; tdAttributes: string; xfam: string;
-    mrTd: string; mrConfigId: string; mrOwner: string; mrOwnerConfig: string; rtmr0: string; rtmr1: string; rtmr2: string; rtmr3: string; reportData: string;
+    teeTcbSvn: string;
+    mrSeam: string;
+    mrSignerSeam: string;
+    seamAttributes: string;
+    tdAttributes: string;
+    xfam: string;
+    mrTd: string;
+    mrConfigId: string;
+    mrOwner: string;
+    mrOwnerConfig: string;
+    rtmr0: string;
+    rtmr1: string;
+    rtmr2: string;
+    rtmr3: string;
+    reportData: string;
   };
   /** The quoting enclave. */
   qe: { mrEnclave: string; mrSigner: string; isvProdId: number; isvSvn: number };
@@ -104,10 +117,14 @@ export interface TdxVerification {
 const optionsSchema = z.strictObject({
   collateral: z.instanceof(Uint8Array, { error: 'expected the collateral JSON as bytes' }),
   at: z.date({ error: 'expected a valid Date' }).optional(),
-  rootFingerprint: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (a SHA-256)').optional(),
+  rootFingerprint: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (a SHA-256)')
+    .optional(),
   acceptedTcbStatuses: z.array(z.enum(TCB_STATUSES)).min(1, 'expected at least one status').optional(),
   allowDebug: z.boolean({ error: 'expected a boolean' }).optional(),
-  expectedReportData: z.union([z.instanceof(Uint8Array), z.string().regex(/^[0-9a-fA-F]*$/)], { error: 'expected a Uint8Array or a hex string' })
+  expectedReportData: z
+    .union([z.instanceof(Uint8Array), z.string().regex(/^[0-9a-fA-F]*$/)], { error: 'expected a Uint8Array or a hex string' })
     .refine((v) => (typeof v === 'string' ? v.length === 128 : v.length === 64), 'expected 64 bytes')
     .optional(),
 });
@@ -217,9 +234,21 @@ function reportOf(quote: TdxQuote): TdxVerification['td'] {
   const r = quote.report;
   const h = bytesToHex;
   return {
-    teeTcbSvn: h(r.teeTcbSvn), mrSeam: h(r.mrSeam), mrSignerSeam: h(r.mrSignerSeam), seamAttributes: h(r.seamAttributes), tdAttributes: h(r.tdAttributes), xfam: h(r.xfam),
-    mrTd: h(r.mrTd), mrConfigId: h(r.mrConfigId), mrOwner: h(r.mrOwner), mrOwnerConfig: h(r.mrOwnerConfig),
-    rtmr0: h(r.rtmrs[0]), rtmr1: h(r.rtmrs[1]), rtmr2: h(r.rtmrs[2]), rtmr3: h(r.rtmrs[3]), reportData: h(r.reportData),
+    teeTcbSvn: h(r.teeTcbSvn),
+    mrSeam: h(r.mrSeam),
+    mrSignerSeam: h(r.mrSignerSeam),
+    seamAttributes: h(r.seamAttributes),
+    tdAttributes: h(r.tdAttributes),
+    xfam: h(r.xfam),
+    mrTd: h(r.mrTd),
+    mrConfigId: h(r.mrConfigId),
+    mrOwner: h(r.mrOwner),
+    mrOwnerConfig: h(r.mrOwnerConfig),
+    rtmr0: h(r.rtmrs[0]),
+    rtmr1: h(r.rtmrs[1]),
+    rtmr2: h(r.rtmrs[2]),
+    rtmr3: h(r.rtmrs[3]),
+    reportData: h(r.reportData),
   };
 }
 
@@ -257,8 +286,10 @@ export async function verifyTdxQuote(quoteBytes: Uint8Array, options: TdxVerifyO
   await verifyCrl(collateral.pckCrl, crlChain, crlChain.fields.length - 1, 'pck_crl');
   const pckLeaf = pckChain.fields[pckChain.fields.length - 1]!;
   if (collateral.pckCrl.issuerDer !== pckLeaf.issuerDer) fail('collateral', `pck_crl is not issued by the PCK certificate's issuer (${pckLeaf.issuer})`);
-  if (!(await verifyRawSignature(tcbChain.leafKey, collateral.tcbInfoSignature, collateral.tcbInfoBytes))) fail('signature', 'tcb_info_signature does not verify with the key of tcb_info_issuer_chain[0]');
-  if (!(await verifyRawSignature(qeChain.leafKey, collateral.qeIdentitySignature, collateral.qeIdentityBytes))) fail('signature', 'qe_identity_signature does not verify with the key of qe_identity_issuer_chain[0]');
+  if (!(await verifyRawSignature(tcbChain.leafKey, collateral.tcbInfoSignature, collateral.tcbInfoBytes)))
+    fail('signature', 'tcb_info_signature does not verify with the key of tcb_info_issuer_chain[0]');
+  if (!(await verifyRawSignature(qeChain.leafKey, collateral.qeIdentitySignature, collateral.qeIdentityBytes)))
+    fail('signature', 'qe_identity_signature does not verify with the key of qe_identity_issuer_chain[0]');
 
   if (!(await verifyRawSignature(pckChain.leafKey, quote.qeReportSignature, quote.qeReport.raw))) fail('signature', 'the QE report signature does not verify with the key of PCK chain[0]');
   const binding = sha256(new Uint8Array([...quote.attestationKey, ...quote.qeAuthData]));
@@ -283,7 +314,8 @@ export async function verifyTdxQuote(quoteBytes: Uint8Array, options: TdxVerifyO
   const debug = (quote.report.tdAttributes[0]! & 0x01) !== 0;
   if (debug && !opts.allowDebug) fail('policy', 'debug TD (TDATTRIBUTES.DEBUG is set) refused');
   const accepted = opts.acceptedTcbStatuses ?? ['UpToDate'];
-  if (!accepted.includes(tcb.status)) fail('policy', `TCB status ${tcb.status} is not accepted (accepted: ${accepted.join(', ')})${tcb.advisoryIds.length > 0 ? `; advisories ${tcb.advisoryIds.join(', ')}` : ''}`);
+  if (!accepted.includes(tcb.status))
+    fail('policy', `TCB status ${tcb.status} is not accepted (accepted: ${accepted.join(', ')})${tcb.advisoryIds.length > 0 ? `; advisories ${tcb.advisoryIds.join(', ')}` : ''}`);
   const td = reportOf(quote);
   if (opts.expectedReportData !== undefined) {
     const expected = typeof opts.expectedReportData === 'string' ? opts.expectedReportData.toLowerCase() : bytesToHex(opts.expectedReportData);

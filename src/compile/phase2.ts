@@ -23,7 +23,7 @@ import { computeKeyId, readManifest, type Manifest, type Phase2Chain, type Phase
 import { contributionLabel, MAX_BEACON_ITERATIONS_EXP, MIN_BEACON_ITERATIONS_EXP, readZkeyChain, verifyPhase2Chain } from './phase2-chain.js';
 import { identifyCeremonyPtau, type KnownPtau } from './ptau-ceremony.js';
 import { inspectPtau, sha256File } from './ptau.js';
-import { loadSnarkjs, type SnarkjsLogger } from './ptau-deps.js';
+import { errorCollector, loadSnarkjs, type SnarkjsLogger } from './ptau-deps.js';
 import { SETUP_NOTES, checkBeaconHash } from './setup.js';
 import { closingLeakedFileHandles } from '../shared/file-handles.js';
 
@@ -354,18 +354,4 @@ async function moveIntoPlace(temp: string, out: string, force: boolean | undefin
     throw e;
   }
   await rm(aside, { recursive: true, force: true });
-}
-
-function errorCollector(): Logger {
-  let lastError = '';
-  const ignore = (): void => undefined;
-  return {
-    debug: ignore,
-    info: ignore,
-    warn: ignore,
-    error: (msg: string) => {
-      lastError = msg;
-    },
-    last: () => (lastError ? `: ${lastError}` : ''),
-  };
 }

@@ -109,3 +109,18 @@ export async function terminateSharedCurve(): Promise<void> {
 export function sharedCurveExists(): boolean {
   return Boolean((globalThis as { curve_bn128?: Bn128 | null }).curve_bn128);
 }
+
+/** A snarkjs logger that remembers the last error line (snarkjs reports some failures only there). */
+export function errorCollector(): SnarkjsLogger & { last(): string } {
+  let lastError = '';
+  const ignore = (): void => undefined;
+  return {
+    debug: ignore,
+    info: ignore,
+    warn: ignore,
+    error: (msg: string) => {
+      lastError = msg;
+    },
+    last: () => (lastError ? `: ${lastError}` : ''),
+  };
+}

@@ -13,7 +13,7 @@ import { basename, join, resolve } from 'node:path';
 import { CompileError, InputError, InvalidArgumentError, ZkinferError } from '../shared/errors.js';
 import { FIELD_MODULUS } from '../shared/field.js';
 import { filePtau, inspectPtau, localPtau, type PtauInfo } from './ptau.js';
-import { loadSnarkjs, sharedCurveExists, terminateSharedCurve, type SnarkjsLogger } from './ptau-deps.js';
+import { errorCollector, loadSnarkjs, sharedCurveExists, terminateSharedCurve } from './ptau-deps.js';
 import type { KnownPtau } from './ptau-ceremony.js';
 import { readZkeyChain } from './phase2-chain.js';
 import type { Manifest, Phase2Chain } from '../shared/manifest.js';
@@ -236,21 +236,6 @@ export function setupManifestBlock(setup: SetupResult | DirectSetupResult): NonN
     localSingleParty: setup.ptau.origin === 'local-single-party',
     note: SETUP_NOTES[setup.ptau.origin],
     phase2: setup.chain,
-  };
-}
-
-/** A snarkjs logger that remembers the last error line (snarkjs reports some failures only there). */
-function errorCollector(): SnarkjsLogger & { last(): string } {
-  let lastError = '';
-  const ignore = (): void => undefined;
-  return {
-    debug: ignore,
-    info: ignore,
-    warn: ignore,
-    error: (msg: string) => {
-      lastError = msg;
-    },
-    last: () => (lastError ? `: ${lastError}` : ''),
   };
 }
 

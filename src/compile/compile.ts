@@ -73,7 +73,7 @@ const QUALITY_WARNING = { relativeError: 0.1, argmaxAgreement: 0.9 } as const;
 function qualityWarning(error: ErrorReport, floatPeak: number, classes: number): string | undefined {
   if (error.inputs - error.outOfRange <= 0) return undefined;
   const advice =
-    'raise --input-bits and --activation-bits, calibrate on inputs like the real ones, and normalize input features of very different magnitudes before the model (the input has one scale: small features round away)';
+    'raise --input-bits, --weight-bits and --activation-bits, calibrate on inputs like the real ones, or normalize input features of very different magnitudes before the model (the input has one scale: small features round away)';
   const relative = floatPeak > 0 ? error.maxAbsError / floatPeak : 0;
   if (relative > QUALITY_WARNING.relativeError) {
     return `quantization error: the quantized model's outputs differ from onnxruntime's by up to ${error.maxAbsError.toPrecision(3)} (${Math.round(relative * 100)} % of their largest magnitude) on ${error.inputs} inputs; ${advice}`;

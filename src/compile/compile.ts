@@ -65,7 +65,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 /**
  * When compile warns that the quantized model is far from the float one: its largest output
  * error above this fraction of the largest float output magnitude, or (for outputs of two or
- * more classes) argmax agreement below this fraction of the measured inputs.
+ * more classes) argmax agreement below this fraction of the measured inputs. Not for a final
+ * ArgMax (its outputs are indices).
  */
 const QUALITY_WARNING = { relativeError: 0.1, argmaxAgreement: 0.9 } as const;
 
@@ -355,7 +356,8 @@ async function build(
       await ort.close();
     }
   });
-  const quality = qualityWarning(error, floatPeak, model.output.shape.at(-1) ?? 1);
+  // a final ArgMax outputs indices: a tie broken the other way is not an error of a magnitude
+  const quality = model.nodes.at(-1)?.kind === 'argMax' ? undefined : qualityWarning(error, floatPeak, model.output.shape.at(-1) ?? 1);
   if (quality) warn(quality);
 
   progress({ stage: 'emit', message: 'emitting circuit' });

@@ -11,6 +11,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile/compile.js';
 import { buildModel, rng } from '../helpers/onnx-builder.js';
+import { debianData, skipWithout, titled } from '../helpers/system-deps.js';
+import { NODE_TESTS_DIR } from '../conformance/backend.js';
+
+const testData = debianData('libonnx-testdata', NODE_TESTS_DIR);
+const skip = skipWithout(testData);
 
 const work = mkdtempSync(join(tmpdir(), 'zkinfer-quality-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -72,4 +77,14 @@ describe('compile warns when the quantized model is far from onnxruntime', () =>
     const warnings = await warningsOf(logisticModel(means, spreads), calibration('scaled.jsonl', means, spreads));
     expect(warnings).toEqual([]);
   }, 120_000);
+  it.skipIf(skip)(
+    titled('a final ArgMax (indices) is not measured by magnitude: the ONNX ArgMax case whose random inputs break ties differently gives no warning', testData, skip),
+    async () => {
+      const model = join(NODE_TESTS_DIR, 'test_argmax_keepdims_random', 'model.onnx');
+      const warnings: string[] = [];
+      await compileModel(model, { outDir: join(work, 'argmax'), skipSetup: true, onWarning: (w) => warnings.push(w) });
+      expect(warnings.filter((w) => w.startsWith('quantization error'))).toEqual([]);
+    },
+    120_000,
+  );
 });

@@ -5,8 +5,8 @@
  * operator of the machine sees ciphertext only.
  *
  * Suite: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM (RFC 9180 §7; KEM 0x0020,
- * KDF 0x0001, AEAD 0x0001), mode base, through @hpke/core (native Web Crypto X25519 and
- * AES-GCM). Messages:
+ * KDF 0x0001, AEAD 0x0001), mode base (./hpke.ts, on node:crypto's OpenSSL; the same
+ * bytes as any RFC 9180 implementation of the suite). Messages:
  *
  * - Enclave key (`zkinfer.enclave-key/1`): the enclave's HPKE public key, the model it
  *   serves, and an attestation document whose user data is SHA-256 of the canonical JSON
@@ -32,15 +32,13 @@
  * Diffie-Hellman and nothing more to authenticate. The response AEAD's additional data is
  * the receipt digest, so the ciphertext cannot be moved to another receipt.
  */
-import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
-import { expand as hkdfExpand, extract as hkdfExtract } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { canonicalJson, sha256Json } from '../../shared/canonical.js';
 import { ZkinferError } from '../../shared/errors.js';
 import { isNonce, isReceiptTime } from '../../shared/nonce.js';
 import { sealedReceiptSchema, teeOutputSchema } from '../../shared/receipt.js';
+import { aesGcmOpen, aesGcmSeal } from './hpke.js';
 
 /** The encrypted path failed: an undecryptable, replayed, stale or malformed message. */
 export class EncryptedRequestError extends ZkinferError {
@@ -56,64 +54,6 @@ export const ENCRYPTED_RESPONSE_FORMAT = 'zkinfer.encrypted-response/1' as const
 /** Request ids: 16 to 64 random bytes, lowercase hex (a receipt nonce). */
 export const MIN_REQUEST_ID_BYTES = 16;
 export const MAX_REQUEST_ID_BYTES = 64;
-
-/**
- * HPKE's HKDF-SHA256 with its two RFC 5869 primitives computed by @noble/hashes instead of
- * Web Crypto: @hpke/core keeps the labelling (RFC 9180 §4, `LabeledExtract` and
- * `LabeledExpand` with the suite id) and the key schedule; only HMAC runs synchronously,
- * which saves an import and a thread-pool round trip per step (a key schedule has about
- * ten). Byte-for-byte the same function: the tests open messages sealed by the stock suite.
- */
-class HkdfSha256Sync extends HkdfSha256 {
-  override async extract(salt: ArrayBuffer, ikm: ArrayBuffer): Promise<ArrayBuffer> {
-    const saltBytes = salt.byteLength === 0 ? new Uint8Array(32) : new Uint8Array(salt);
-    if (saltBytes.length !== 32) return super.extract(salt, ikm); // the library's own check and error
-    return toArrayBuffer(hkdfExtract(sha256, new Uint8Array(ikm), saltBytes));
-  }
-
-  override async expand(prk: ArrayBuffer, info: ArrayBuffer, len: number): Promise<ArrayBuffer> {
-    if (len > 255 * 32) return super.expand(prk, info, len);
-    return toArrayBuffer(hkdfExpand(sha256, new Uint8Array(prk), new Uint8Array(info), len));
-  }
-
-  /** The KEM's ExtractAndExpand (RFC 9180 §4.1): the library runs it as one Web Crypto HKDF derivation. */
-  override async extractAndExpand(salt: ArrayBuffer, ikm: ArrayBuffer, info: ArrayBuffer, len: number): Promise<ArrayBuffer> {
-    if (len > 255 * 32) return super.extractAndExpand(salt, ikm, info, len);
-    const saltBytes = salt.byteLength === 0 ? new Uint8Array(32) : new Uint8Array(salt);
-    return toArrayBuffer(hkdfExpand(sha256, hkdfExtract(sha256, new Uint8Array(ikm), saltBytes), new Uint8Array(info), len));
-  }
-}
-
-/**
- * DHKEM(X25519, HKDF-SHA256) whose HKDF is {@link HkdfSha256Sync}: @hpke/core's KEM
- * builds its own Web Crypto HKDF, whose one derivation per encapsulation and decapsulation
- * measured ~0.6 ms of CPU each (Node 20). The KDF object is swapped after construction, keeping
- * the KEM's suite id (`"KEM" || 0x0020`); X25519 itself stays native.
- */
-class DhkemX25519HkdfSha256Sync extends DhkemX25519HkdfSha256 {
-  constructor() {
-    super();
-    const self = this as unknown as { _kdf: HkdfSha256 & { _suiteId: Uint8Array } };
-    if (!(self._kdf?._suiteId instanceof Uint8Array)) throw new Error("@hpke/core's KEM no longer keeps its KDF as _kdf: review DhkemX25519HkdfSha256Sync");
-    const kdf = new HkdfSha256Sync();
-    kdf.init(self._kdf._suiteId);
-    self._kdf = kdf as HkdfSha256 & { _suiteId: Uint8Array };
-  }
-}
-
-const toArrayBuffer = (b: Uint8Array): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-
-let suite: CipherSuite | undefined;
-/** The one cipher suite of the encrypted path. */
-export function hpkeSuite(): CipherSuite {
-  suite ??= new CipherSuite({ kem: new DhkemX25519HkdfSha256Sync(), kdf: new HkdfSha256Sync(), aead: new Aes128Gcm() });
-  return suite;
-}
-
-/** The suite with @hpke/core's own Web Crypto HKDF (for interoperability tests). */
-export function stockHpkeSuite(): CipherSuite {
-  return new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
-}
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${2 * bytes}}$`), `expected ${bytes} bytes of lowercase hex`);
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64');
@@ -209,37 +149,35 @@ export function requestAad(header: Pick<RequestHeader, 'requestId'>): Uint8Array
 
 const RESPONSE_LABEL = utf8ToBytes(`${ENCRYPTED_RESPONSE_FORMAT} key and nonce`);
 
-/** Anything with HPKE's secret export (a sender or recipient context). */
-interface Exporter {
-  export(exporterContext: ArrayBuffer | Uint8Array, length: number): Promise<ArrayBuffer>;
+/** Anything with HPKE's secret export (a sender or recipient context, ./hpke.ts). */
+export interface Exporter {
+  export(exporterContext: Uint8Array, length: number): Uint8Array;
 }
 
 /**
  * The response key and nonce derived from a request's HPKE context (RFC 9180 §9.8): one
- * export of 28 bytes, the AES-128 key then the 12-byte GCM nonce (one export, not two:
- * each costs a round of Web Crypto HMAC calls).
+ * export of 28 bytes, the AES-128 key then the 12-byte GCM nonce.
  */
-export async function responseKey(ctx: Exporter): Promise<{ key: Uint8Array; iv: Uint8Array }> {
-  const secret = new Uint8Array(await ctx.export(RESPONSE_LABEL, 28));
+export function responseKey(ctx: Exporter): { key: Uint8Array; iv: Uint8Array } {
+  const secret = ctx.export(RESPONSE_LABEL, 28);
   return { key: secret.slice(0, 16), iv: secret.slice(16) };
 }
 
 /** Seals the response plaintext under the exported key, with the receipt digest as additional data. */
-export async function sealResponse(ctx: Exporter, plaintext: ResponsePlaintext, digest: string): Promise<string> {
-  const { key, iv } = await responseKey(ctx);
-  const sealed = await new Aes128Gcm().createEncryptionContext(key).seal(iv, utf8ToBytes(canonicalJson(plaintext)), hexToBytes(digest));
-  return Buffer.from(sealed).toString('base64');
+export function sealResponse(ctx: Exporter, plaintext: ResponsePlaintext, digest: string): string {
+  const { key, iv } = responseKey(ctx);
+  return Buffer.from(aesGcmSeal(key, iv, utf8ToBytes(canonicalJson(plaintext)), hexToBytes(digest))).toString('base64');
 }
 
 /**
  * Opens a response ciphertext.
  * @throws {EncryptedRequestError} when it does not decrypt (tampered, another request or receipt)
  */
-export async function openResponse(ctx: Exporter, ciphertext: string, digest: string): Promise<ResponsePlaintext> {
-  const { key, iv } = await responseKey(ctx);
-  let bytes: ArrayBuffer;
+export function openResponse(ctx: Exporter, ciphertext: string, digest: string): ResponsePlaintext {
+  const { key, iv } = responseKey(ctx);
+  let bytes: Uint8Array;
   try {
-    bytes = await new Aes128Gcm().createEncryptionContext(key).open(iv, Buffer.from(ciphertext, 'base64'), hexToBytes(digest));
+    bytes = aesGcmOpen(key, iv, Buffer.from(ciphertext, 'base64'), hexToBytes(digest));
   } catch (cause) {
     throw new EncryptedRequestError('cannot decrypt the response: it was altered, or is not the answer to this request and receipt', { cause });
   }

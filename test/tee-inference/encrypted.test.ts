@@ -11,6 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitTensor } from '../../src/shared/commitment.js';
+import { FIELD_MODULUS } from '../../src/shared/field.js';
 import { AttestationError, InvalidArgumentError } from '../../src/shared/errors.js';
 import { sealedReceiptDigest, type SealedReceipt } from '../../src/shared/receipt.js';
 import { quantizeInput } from '../../src/reference/execute.js';
@@ -18,7 +19,7 @@ import { closeTeeArtifacts, inferAttested, loadTeeArtifacts, type TeeArtifacts }
 import { createDevProvider, type DevProvider } from '../../src/tee/dev/dev.js';
 import { decryptResponse, encryptRequest, verifyEnclaveKey } from '../../src/tee/encrypted/client.js';
 import { createEncryptedSession, handleEncryptedRequest, ReplayCache, type EncryptedSession } from '../../src/tee/encrypted/enclave.js';
-import { EncryptedRequestError, type EncryptedRequest, type EncryptedResponse } from '../../src/tee/encrypted/protocol.js';
+import { decodeRequestPlaintext, EncryptedRequestError, encodeRequestPlaintext, requestAad, requestInfo, type EncryptedRequest, type EncryptedResponse } from '../../src/tee/encrypted/protocol.js';
 import { deserializePrivateKey, generateKeyPair, keySchedule, setupBaseRecipient, setupBaseSender } from '../../src/tee/encrypted/hpke.js';
 import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { DEFAULT_POLICY, evaluateEnclaveKey, evaluateReceipt, loadPolicyKey, parsePolicy } from '../../src/verify/policy.js';
@@ -250,6 +251,32 @@ describe('refusals', () => {
     await expect(handleEncryptedRequest(session, { ...req, enclaveKey: session.publicKey })).rejects.toThrow(/^encrypted request: cannot decrypt/);
   });
 
+  it('reads the binary request plaintext exactly, and refuses a wrong length, a salt above p and a format /1 request', async () => {
+    const values = [0.1, -0.25, 1 / 3, 5e-324, -0, 0.75];
+    const decoded = decodeRequestPlaintext(encodeRequestPlaintext(values, FIELD_MODULUS - 1n));
+    expect(Array.from(decoded.input)).toEqual(values);
+    expect(Object.is(decoded.input[4], -0)).toBe(true);
+    expect(decoded.inputSalt).toBe(FIELD_MODULUS - 1n);
+    expect(() => decodeRequestPlaintext(new Uint8Array(32))).toThrow(EncryptedRequestError);
+    expect(() => decodeRequestPlaintext(new Uint8Array(32 + 8 * 6 + 1))).toThrow(/expected a 32-byte salt and 8 bytes per input value, got 81 bytes/);
+
+    /** A request whose sealed plaintext is `plaintext`, correctly encrypted to the session key. */
+    const sealed = async (plaintext: Uint8Array, header: Partial<EncryptedRequest> = {}) => {
+      const { request: genuine } = await request();
+      const h = { ...genuine, ...header };
+      const { enc, context } = setupBaseSender(Buffer.from(session.publicKey, 'hex'), requestInfo(h));
+      return { ...h, enc: Buffer.from(enc).toString('base64'), ciphertext: Buffer.from(context.seal(plaintext, requestAad(h))).toString('base64') };
+    };
+    const salt = 12345n;
+    await expect(handleEncryptedRequest(session, await sealed(encodeRequestPlaintext(x, salt)))).resolves.toMatchObject({ format: 'zkinfer.encrypted-response/1' });
+    await expect(handleEncryptedRequest(session, await sealed(encodeRequestPlaintext(x, salt).subarray(0, 41)))).rejects.toThrow(/^encrypted request plaintext: expected a 32-byte salt/);
+    await expect(handleEncryptedRequest(session, await sealed(encodeRequestPlaintext(x, FIELD_MODULUS)))).rejects.toThrow(/^encrypted request plaintext: inputSalt: expected a field element below p/);
+    await expect(handleEncryptedRequest(session, await sealed(encodeRequestPlaintext(x.slice(1), salt)))).rejects.toThrow(/expected 6 input values/);
+    // Format /1 (JSON plaintext) is refused by its header, before any decryption.
+    const v1 = await sealed(new TextEncoder().encode(JSON.stringify({ input: x, inputSalt: '1' })), { format: 'zkinfer.encrypted-request/1' as never });
+    await expect(handleEncryptedRequest(session, v1)).rejects.toThrow(/^encrypted request: malformed at "format"/);
+  });
+
   it('refuses a replayed request, and a stale or future one', async () => {
     const { request: req } = await request();
     await handleEncryptedRequest(session, req);
@@ -296,6 +323,9 @@ describe('refusals', () => {
     await expect(decryptResponse(one.pending, r2, { now: at() })).rejects.toThrow(new EncryptedRequestError('encrypted response: it answers another request'));
     // Another answer's ciphertext under this receipt: the exported key differs.
     await expect(decryptResponse(one.pending, { ...r1, ciphertext: r2.ciphertext }, { now: at() })).rejects.toThrow(/^cannot decrypt the response/);
+    // Swapped both ways between two requests in flight: neither client can open the other's answer.
+    await expect(decryptResponse(two.pending, { ...r2, ciphertext: r1.ciphertext }, { now: at() })).rejects.toThrow(/^cannot decrypt the response/);
+    await expect(decryptResponse(two.pending, r1, { now: at() })).rejects.toThrow(new EncryptedRequestError('encrypted response: it answers another request'));
     // A receipt with another output commitment (re-signed by the same dev key): the ciphertext is bound to the digest.
     const receipt = { ...r1.receipt, output: { ...r1.receipt.output, commitment: '7' } };
     receipt.digest = sealedReceiptDigest(receipt);

@@ -17,7 +17,7 @@
  *    (commitments only, safe to publish) and the opening of both commitments, its own.
  */
 import { randomBytes } from 'node:crypto';
-import { hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { canonicalJson } from '../../shared/canonical.js';
 import { commitTensor, randomSalt } from '../../shared/commitment.js';
 import { AttestationError, InvalidArgumentError } from '../../shared/errors.js';
@@ -33,6 +33,7 @@ import {
   EncryptedRequestError,
   enclaveKeyDigest,
   enclaveKeySchema,
+  encodeRequestPlaintext,
   encryptedResponseSchema,
   HPKE_SUITE,
   MAX_REQUEST_ID_BYTES,
@@ -164,7 +165,7 @@ export async function encryptRequest(
   let recipientPublicKey = publicKeys.get(enclave);
   if (!recipientPublicKey) publicKeys.set(enclave, (recipientPublicKey = deserializePublicKey(hexToBytes(enclave.key.publicKey))));
   const { enc, context } = setupBaseSender(recipientPublicKey, requestInfo(header));
-  const plaintext = utf8ToBytes(canonicalJson({ input: Array.from(input), inputSalt: inputSalt.toString() }));
+  const plaintext = encodeRequestPlaintext(input, inputSalt);
   const ciphertext = context.seal(plaintext, requestAad(header));
   const request: EncryptedRequest = { ...header, enc: Buffer.from(enc).toString('base64'), ciphertext: Buffer.from(ciphertext).toString('base64') };
   const ranges = { input: { min: manifest.io.input.min, max: manifest.io.input.max }, output: { min: manifest.io.output.min, max: manifest.io.output.max } };

@@ -34,7 +34,7 @@ import {
   parseJson,
   requestAad,
   requestInfo,
-  requestPlaintextSchema,
+  decodeRequestPlaintext,
   sealResponse,
   type EnclaveKey,
   type EncryptedRequest,
@@ -200,8 +200,8 @@ export async function handleEncryptedRequest(session: EncryptedSession, request:
         : `encrypted request: the replay cache is full (${session.replay.capacity} requests within the validity window); try again later`,
     );
   }
-  const plain = parseJson(requestPlaintextSchema, new TextDecoder().decode(plainBytes), 'encrypted request plaintext');
-  const inputSalt = BigInt(plain.inputSalt);
+  const plain = decodeRequestPlaintext(plainBytes);
+  const { inputSalt } = plain;
   try {
     assertFieldElement(inputSalt, 'inputSalt');
   } catch (cause) {

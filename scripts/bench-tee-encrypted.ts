@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   const ms = (x: { medianMs: number; p90Ms: number }) => `${x.medianMs.toFixed(2)} ms (p90 ${x.p90Ms.toFixed(2)} ms)`;
   writeSection(
     'Encrypted TEE path (issue 9)',
-    `examples/fashion-mnist (784-128-10 MLP), dev provider, client and enclave in one warm process (no network), ${runs} requests of each kind interleaved on the same inputs; HPKE DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM (@hpke/core, native Web Crypto); target ≤ 5 ms over the plain request. \`npx tsx scripts/bench-tee-encrypted.ts --runs ${runs}\`.\n\n` +
+    `examples/fashion-mnist (784-128-10 MLP), dev provider, client and enclave in one warm process (no network), ${runs} requests of each kind interleaved on the same inputs; HPKE DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM (src/tee/encrypted/hpke.ts, synchronous node:crypto), request format /2 (binary sealed input), Poseidon on the wasm field of src/shared/poseidon.ts; target ≤ 5 ms over the plain request. \`npx tsx scripts/bench-tee-encrypted.ts --runs ${runs}\`.\n\n` +
       table(
         ['measure', 'median (p90)'],
         [

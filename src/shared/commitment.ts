@@ -19,10 +19,12 @@
  *
  * The salt is a uniformly random field element chosen by the data owner and never reused:
  * without it a low-entropy tensor (a lab value, an image) could be found by hashing
- * guesses. Poseidon here is circomlibjs's, the reference implementation circomlib's
- * circuit template is tested against.
+ * guesses. Poseidon here is circomlib's (the circuit template's constants and rounds, as
+ * circomlibjs computes it), on the wasm field of ./poseidon.ts; the tests hold it equal to
+ * circomlibjs's own implementation.
  */
 import { FIELD_MODULUS } from './field.js';
+import { loadCircomlibPoseidon } from './poseidon.js';
 
 /** The largest number of bits packed into one field element (2^252 < p). */
 export const PACK_BITS = 252;
@@ -89,15 +91,10 @@ export function packValues(values: readonly (number | bigint)[], range: ValueRan
 }
 
 type Poseidon = (inputs: readonly bigint[]) => bigint;
-let poseidonPromise: Promise<Poseidon> | undefined;
 
-/** circomlibjs's Poseidon, built once per process. */
+/** Poseidon (./poseidon.ts: circomlibjs's constants and rounds, a faster wasm field), built once per process. */
 export function loadPoseidon(): Promise<Poseidon> {
-  poseidonPromise ??= import('circomlibjs').then(async ({ buildPoseidon }) => {
-    const p = await buildPoseidon();
-    return (inputs: readonly bigint[]) => p.F.toObject(p(inputs as bigint[])) as bigint;
-  });
-  return poseidonPromise;
+  return loadCircomlibPoseidon();
 }
 
 /** Absorbs packed field elements into the salted Poseidon chain (step 3). */

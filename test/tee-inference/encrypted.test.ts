@@ -11,6 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitTensor } from '../../src/shared/commitment.js';
+import { FIELD_MODULUS } from '../../src/shared/field.js';
 import { AttestationError, InvalidArgumentError } from '../../src/shared/errors.js';
 import { sealedReceiptDigest, type SealedReceipt } from '../../src/shared/receipt.js';
 import { quantizeInput } from '../../src/reference/execute.js';
@@ -18,7 +19,9 @@ import { closeTeeArtifacts, inferAttested, loadTeeArtifacts, type TeeArtifacts }
 import { createDevProvider, type DevProvider } from '../../src/tee/dev/dev.js';
 import { decryptResponse, encryptRequest, verifyEnclaveKey } from '../../src/tee/encrypted/client.js';
 import { createEncryptedSession, handleEncryptedRequest, ReplayCache, type EncryptedSession } from '../../src/tee/encrypted/enclave.js';
-import { EncryptedRequestError, hpkeSuite, stockHpkeSuite, type EncryptedRequest, type EncryptedResponse } from '../../src/tee/encrypted/protocol.js';
+import { decodeRequestPlaintext, EncryptedRequestError, encodeRequestPlaintext, requestAad, requestInfo, type EncryptedRequest, type EncryptedResponse } from '../../src/tee/encrypted/protocol.js';
+import { deserializePrivateKey, generateKeyPair, keySchedule, setupBaseRecipient, setupBaseSender } from '../../src/tee/encrypted/hpke.js';
+import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { DEFAULT_POLICY, evaluateEnclaveKey, evaluateReceipt, loadPolicyKey, parsePolicy } from '../../src/verify/policy.js';
 import { parseReceipt, SEALED_NO_PROOF } from '../../src/verify/verify.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
@@ -56,24 +59,69 @@ function flip(b64: string, index = 0): string {
   return bytes.toString('base64');
 }
 
-describe('HPKE suite', () => {
-  it("interoperates with @hpke/core's stock suite both ways (seal, open, export)", async () => {
+const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+const stockSuite = () => new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
+
+describe('HPKE (src/tee/encrypted/hpke.ts)', () => {
+  it('reproduces RFC 9180 appendix A.1.1 (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM, base mode)', () => {
+    const v = {
+      info: '4f6465206f6e2061204772656369616e2055726e',
+      skEm: '52c4a758a802cd8b936eceea314432798d5baf2d7e9235dc084ab1b9cfa2f736',
+      pkEm: '37fda3567bdbd628e88668c3c8d7e97d1d1253b6d4ea6d44c150f741f1bf4431',
+      skRm: '4612c550263fc8ad58375df3f557aac531d26850903e55a9f23f21d8534e8ac8',
+      pkRm: '3948cfe0ad1ddb695d780e59077195da6c56506b027329794ab02bca80815c4d',
+      sharedSecret: 'fe0e18c9f024ce43799ae393c7e8fe8fce9d218875e8227b0187c04e7d2ea1fc',
+      key: '4531685d41d65f03dc48f6b8302c05b0',
+      baseNonce: '56d890e5accaaf011cff4b7d',
+      exporterSecret: '45ff1c2e220db587171952c0592d5f5ebe103f1561a2614e38f2ffd47e99e3f8',
+      pt: '4265617574792069732074727574682c20747275746820626561757479',
+      aad: '436f756e742d30',
+      ct: 'f938558b5d72f1a23810b4be2ab4f84331acc02fc97babc53a52ae8218a355a96d8770ac83d07bea87e13c512a',
+    };
+    const schedule = keySchedule(hex(v.sharedSecret), hex(v.info));
+    expect(Buffer.from(schedule.key).toString('hex')).toBe(v.key);
+    expect(Buffer.from(schedule.baseNonce).toString('hex')).toBe(v.baseNonce);
+    expect(Buffer.from(schedule.exporterSecret).toString('hex')).toBe(v.exporterSecret);
+    const { enc, context } = setupBaseSender(hex(v.pkRm), hex(v.info), hex(v.skEm));
+    expect(Buffer.from(enc).toString('hex')).toBe(v.pkEm);
+    expect(Buffer.from(context.seal(hex(v.pt), hex(v.aad))).toString('hex')).toBe(v.ct);
+    const recipient = setupBaseRecipient(enc, { privateKey: deserializePrivateKey(hex(v.skRm)), publicKey: hex(v.pkRm) }, hex(v.info));
+    expect(Buffer.from(recipient.open(hex(v.ct), hex(v.aad))).toString('hex')).toBe(v.pt);
+    // One message per context: a second seal or open is refused, not sent under the same nonce.
+    expect(() => context.seal(hex(v.pt), hex(v.aad))).toThrow(/already sealed or opened/);
+    expect(() => recipient.open(hex(v.ct), hex(v.aad))).toThrow(/already sealed or opened/);
+  });
+
+  it("interoperates with @hpke/core's suite both ways (seal, open, export), and refuses another info, aad or key", async () => {
     const info = new TextEncoder().encode('zkinfer interop');
     const aad = new Uint8Array([1, 2, 3]);
     const message = new TextEncoder().encode('x'.repeat(1000));
-    for (const [sender, recipient] of [
-      [stockHpkeSuite(), hpkeSuite()],
-      [hpkeSuite(), stockHpkeSuite()],
-    ] as const) {
-      const pair = await recipient.kem.generateKeyPair();
-      const s = await sender.createSenderContext({ recipientPublicKey: pair.publicKey, info });
-      const ct = await s.seal(message, aad);
-      const r = await recipient.createRecipientContext({ recipientKey: pair.privateKey, enc: s.enc, info });
-      expect(new Uint8Array(await r.open(ct, aad))).toEqual(message);
-      expect(new Uint8Array(await r.export(info, 28))).toEqual(new Uint8Array(await s.export(info, 28)));
-      const other = await recipient.createRecipientContext({ recipientKey: pair.privateKey, enc: s.enc, info: new Uint8Array(1) });
-      await expect(other.open(ct, aad)).rejects.toThrow();
-    }
+    const label = new TextEncoder().encode('label');
+    const stock = stockSuite();
+    // Ours seals, @hpke/core opens and exports the same secret.
+    const stockPair = await stock.kem.generateKeyPair();
+    const stockPublic = new Uint8Array(await stock.kem.serializePublicKey(stockPair.publicKey));
+    const sent = setupBaseSender(stockPublic, info);
+    const ct = sent.context.seal(message, aad);
+    const opened = await stock.createRecipientContext({ recipientKey: stockPair, enc: sent.enc, info });
+    expect(new Uint8Array(await opened.open(ct, aad))).toEqual(message);
+    expect(new Uint8Array(await opened.export(label, 28))).toEqual(sent.context.export(label, 28));
+    // @hpke/core seals, ours opens and exports the same secret.
+    const pair = generateKeyPair();
+    const s = await stock.createSenderContext({ recipientPublicKey: await stock.kem.deserializePublicKey(pair.publicKey), info });
+    const ct2 = new Uint8Array(await s.seal(message, aad));
+    const r = setupBaseRecipient(new Uint8Array(s.enc), pair, info);
+    expect(r.open(ct2, aad)).toEqual(message);
+    expect(r.export(label, 28)).toEqual(new Uint8Array(await s.export(label, 28)));
+    expect(() => setupBaseRecipient(new Uint8Array(s.enc), pair, new Uint8Array(1)).open(ct2, aad)).toThrow();
+    expect(() => setupBaseRecipient(new Uint8Array(s.enc), pair, info).open(ct2, new Uint8Array(1))).toThrow();
+    expect(() => setupBaseRecipient(new Uint8Array(s.enc), generateKeyPair(), info).open(ct2, aad)).toThrow();
+  });
+
+  it('refuses a small-order encapsulated key (all-zero shared secret) and a malformed one', () => {
+    const pair = generateKeyPair();
+    expect(() => setupBaseRecipient(new Uint8Array(32), pair, new Uint8Array(0))).toThrow();
+    expect(() => setupBaseRecipient(new Uint8Array(31), pair, new Uint8Array(0))).toThrow(RangeError);
   });
 });
 
@@ -203,6 +251,32 @@ describe('refusals', () => {
     await expect(handleEncryptedRequest(session, { ...req, enclaveKey: session.publicKey })).rejects.toThrow(/^encrypted request: cannot decrypt/);
   });
 
+  it('reads the binary request plaintext exactly, and refuses a wrong length, a salt above p and a format /1 request', async () => {
+    const values = [0.1, -0.25, 1 / 3, 5e-324, -0, 0.75];
+    const decoded = decodeRequestPlaintext(encodeRequestPlaintext(values, FIELD_MODULUS - 1n));
+    expect(Array.from(decoded.input)).toEqual(values);
+    expect(Object.is(decoded.input[4], -0)).toBe(true);
+    expect(decoded.inputSalt).toBe(FIELD_MODULUS - 1n);
+    expect(() => decodeRequestPlaintext(new Uint8Array(32))).toThrow(EncryptedRequestError);
+    expect(() => decodeRequestPlaintext(new Uint8Array(32 + 8 * 6 + 1))).toThrow(/expected a 32-byte salt and 8 bytes per input value, got 81 bytes/);
+
+    /** A request whose sealed plaintext is `plaintext`, correctly encrypted to the session key. */
+    const sealed = async (plaintext: Uint8Array, header: Partial<EncryptedRequest> = {}) => {
+      const { request: genuine } = await request();
+      const h = { ...genuine, ...header };
+      const { enc, context } = setupBaseSender(Buffer.from(session.publicKey, 'hex'), requestInfo(h));
+      return { ...h, enc: Buffer.from(enc).toString('base64'), ciphertext: Buffer.from(context.seal(plaintext, requestAad(h))).toString('base64') };
+    };
+    const salt = 12345n;
+    await expect(handleEncryptedRequest(session, await sealed(encodeRequestPlaintext(x, salt)))).resolves.toMatchObject({ format: 'zkinfer.encrypted-response/1' });
+    await expect(handleEncryptedRequest(session, await sealed(encodeRequestPlaintext(x, salt).subarray(0, 41)))).rejects.toThrow(/^encrypted request plaintext: expected a 32-byte salt/);
+    await expect(handleEncryptedRequest(session, await sealed(encodeRequestPlaintext(x, FIELD_MODULUS)))).rejects.toThrow(/^encrypted request plaintext: inputSalt: expected a field element below p/);
+    await expect(handleEncryptedRequest(session, await sealed(encodeRequestPlaintext(x.slice(1), salt)))).rejects.toThrow(/expected 6 input values/);
+    // Format /1 (JSON plaintext) is refused by its header, before any decryption.
+    const v1 = await sealed(new TextEncoder().encode(JSON.stringify({ input: x, inputSalt: '1' })), { format: 'zkinfer.encrypted-request/1' as never });
+    await expect(handleEncryptedRequest(session, v1)).rejects.toThrow(/^encrypted request: malformed at "format"/);
+  });
+
   it('refuses a replayed request, and a stale or future one', async () => {
     const { request: req } = await request();
     await handleEncryptedRequest(session, req);
@@ -249,6 +323,9 @@ describe('refusals', () => {
     await expect(decryptResponse(one.pending, r2, { now: at() })).rejects.toThrow(new EncryptedRequestError('encrypted response: it answers another request'));
     // Another answer's ciphertext under this receipt: the exported key differs.
     await expect(decryptResponse(one.pending, { ...r1, ciphertext: r2.ciphertext }, { now: at() })).rejects.toThrow(/^cannot decrypt the response/);
+    // Swapped both ways between two requests in flight: neither client can open the other's answer.
+    await expect(decryptResponse(two.pending, { ...r2, ciphertext: r1.ciphertext }, { now: at() })).rejects.toThrow(/^cannot decrypt the response/);
+    await expect(decryptResponse(two.pending, r1, { now: at() })).rejects.toThrow(new EncryptedRequestError('encrypted response: it answers another request'));
     // A receipt with another output commitment (re-signed by the same dev key): the ciphertext is bound to the digest.
     const receipt = { ...r1.receipt, output: { ...r1.receipt.output, commitment: '7' } };
     receipt.digest = sealedReceiptDigest(receipt);

@@ -17,7 +17,7 @@
  *    (commitments only, safe to publish) and the opening of both commitments, its own.
  */
 import { randomBytes } from 'node:crypto';
-import { hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { canonicalJson } from '../../shared/canonical.js';
 import { commitTensor, randomSalt } from '../../shared/commitment.js';
 import { AttestationError, InvalidArgumentError } from '../../shared/errors.js';
@@ -33,9 +33,9 @@ import {
   EncryptedRequestError,
   enclaveKeyDigest,
   enclaveKeySchema,
+  encodeRequestPlaintext,
   encryptedResponseSchema,
   HPKE_SUITE,
-  hpkeSuite,
   MAX_REQUEST_ID_BYTES,
   MIN_REQUEST_ID_BYTES,
   openResponse,
@@ -46,6 +46,8 @@ import {
   type EncryptedRequest,
   type EncryptedResponse,
 } from './protocol.js';
+import { deserializePublicKey, setupBaseSender } from './hpke.js';
+import type { KeyObject } from 'node:crypto';
 
 /** An enclave key whose attestation verified. */
 export interface VerifiedEnclaveKey {
@@ -114,11 +116,11 @@ export interface PendingRequest {
   /** The declared ranges of input and output integers (the manifest's), which the commitments pack. */
   ranges: { input: { min: number; max: number }; output: { min: number; max: number } };
   /** @internal HPKE sender context, for the response key. */
-  context: { export(exporterContext: ArrayBuffer | Uint8Array, length: number): Promise<ArrayBuffer> };
+  context: { export(exporterContext: Uint8Array, length: number): Uint8Array };
 }
 
-/** The enclave's key imported for Web Crypto, once per verified key. */
-const publicKeys = new WeakMap<VerifiedEnclaveKey, CryptoKey>();
+/** The enclave's key as a node:crypto key, once per verified key. */
+const publicKeys = new WeakMap<VerifiedEnclaveKey, KeyObject>();
 
 /** Options of {@link encryptRequest}. */
 export interface EncryptRequestOptions {
@@ -160,13 +162,12 @@ export async function encryptRequest(
     requestId,
     createdAt: (options.now ?? new Date()).toISOString(),
   } as const;
-  const suite = hpkeSuite();
   let recipientPublicKey = publicKeys.get(enclave);
-  if (!recipientPublicKey) publicKeys.set(enclave, (recipientPublicKey = await suite.kem.deserializePublicKey(hexToBytes(enclave.key.publicKey))));
-  const context = await suite.createSenderContext({ recipientPublicKey, info: requestInfo(header) });
-  const plaintext = utf8ToBytes(canonicalJson({ input: Array.from(input), inputSalt: inputSalt.toString() }));
-  const ciphertext = await context.seal(plaintext, requestAad(header));
-  const request: EncryptedRequest = { ...header, enc: Buffer.from(context.enc).toString('base64'), ciphertext: Buffer.from(ciphertext).toString('base64') };
+  if (!recipientPublicKey) publicKeys.set(enclave, (recipientPublicKey = deserializePublicKey(hexToBytes(enclave.key.publicKey))));
+  const { enc, context } = setupBaseSender(recipientPublicKey, requestInfo(header));
+  const plaintext = encodeRequestPlaintext(input, inputSalt);
+  const ciphertext = context.seal(plaintext, requestAad(header));
+  const request: EncryptedRequest = { ...header, enc: Buffer.from(enc).toString('base64'), ciphertext: Buffer.from(ciphertext).toString('base64') };
   const ranges = { input: { min: manifest.io.input.min, max: manifest.io.input.max }, output: { min: manifest.io.output.min, max: manifest.io.output.max } };
   return { request, pending: { enclave, request, inputRaw, inputSalt, inputCommitment, ranges, context } };
 }
@@ -224,7 +225,7 @@ export async function decryptResponse(pending: PendingRequest, response: Encrypt
   });
   const same = attestation.vendor === enclave.evidence.vendor && canonicalJson(attestation.measurements) === canonicalJson(enclave.evidence.measurements);
   if (!same) throw new AttestationError('encrypted response: the receipt is attested by another enclave than the one whose key was verified (vendor or measurements differ)');
-  const plain = await openResponse(pending.context, res.ciphertext, receipt.digest);
+  const plain = openResponse(pending.context, res.ciphertext, receipt.digest);
   const { ranges } = pending;
   let commitment: bigint;
   try {

@@ -31,16 +31,17 @@ import {
   encryptedRequestSchema,
   enclaveKeyDigest,
   HPKE_SUITE,
-  hpkeSuite,
   parseJson,
   requestAad,
   requestInfo,
-  requestPlaintextSchema,
+  decodeRequestPlaintext,
   sealResponse,
   type EnclaveKey,
   type EncryptedRequest,
   type EncryptedResponse,
 } from './protocol.js';
+import { generateKeyPair, setupBaseRecipient, type HpkeContext } from './hpke.js';
+import type { KeyObject } from 'node:crypto';
 
 /** Default validity window of a request, in seconds. */
 export const DEFAULT_WINDOW_SECONDS = 300;
@@ -106,10 +107,8 @@ export interface EncryptedSession {
   readonly publicKey: string;
   /** The key with the attestation made at start. */
   readonly enclaveKey: EnclaveKey;
-  /** @internal */
-  readonly privateKey: CryptoKey;
-  /** @internal The public half as a CryptoKey: HPKE's decapsulation needs it, and derives it from the private key (two Web Crypto calls) when it is not given. */
-  readonly publicCryptoKey: CryptoKey;
+  /** @internal The HPKE private key (X25519), never exported. */
+  readonly privateKey: KeyObject;
   /** @internal */
   readonly replay: ReplayCache;
   /** @internal */
@@ -146,9 +145,8 @@ export async function createEncryptedSession(artifacts: TeeArtifacts, options: E
   const windowSeconds = options.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
   if (!(Number.isFinite(windowSeconds) && windowSeconds > 0)) throw new InvalidArgumentError(`expected windowSeconds to be a positive number, got ${windowSeconds}`);
   const now = options.now ?? Date.now;
-  const suite = hpkeSuite();
-  const pair = await suite.kem.generateKeyPair();
-  const publicKey = bytesToHex(new Uint8Array(await suite.kem.serializePublicKey(pair.publicKey)));
+  const pair = generateKeyPair();
+  const publicKey = bytesToHex(pair.publicKey);
   const enclaveKey = await attestEnclaveKey(options.provider, artifacts.manifest.modelId, publicKey, undefined, now);
   return {
     artifacts,
@@ -156,7 +154,6 @@ export async function createEncryptedSession(artifacts: TeeArtifacts, options: E
     publicKey,
     enclaveKey,
     privateKey: pair.privateKey,
-    publicCryptoKey: pair.publicKey,
     replay: new ReplayCache(options.replayCacheSize ?? DEFAULT_REPLAY_CACHE_SIZE),
     windowMs: windowSeconds * 1000,
     now,
@@ -187,12 +184,11 @@ export async function handleEncryptedRequest(session: EncryptedSession, request:
   if (t - now > FUTURE_SKEW_SECONDS * 1000) refuse(`encrypted request: dated ${Math.round((t - now) / 1000)} s ahead of the enclave's clock`);
   if (session.replay.has(req.requestId, now)) refuse(`encrypted request: request id ${req.requestId} was already answered (replay)`);
 
-  const suite = hpkeSuite();
-  let ctx: Awaited<ReturnType<typeof suite.createRecipientContext>>;
-  let plainBytes: ArrayBuffer;
+  let ctx: HpkeContext;
+  let plainBytes: Uint8Array;
   try {
-    ctx = await suite.createRecipientContext({ recipientKey: { privateKey: session.privateKey, publicKey: session.publicCryptoKey }, enc: Buffer.from(req.enc, 'base64'), info: requestInfo(req) });
-    plainBytes = await ctx.open(Buffer.from(req.ciphertext, 'base64'), requestAad(req));
+    ctx = setupBaseRecipient(Buffer.from(req.enc, 'base64'), { privateKey: session.privateKey, publicKey: hexToBytes(session.publicKey) }, requestInfo(req));
+    plainBytes = ctx.open(Buffer.from(req.ciphertext, 'base64'), requestAad(req));
   } catch (cause) {
     return refuse('encrypted request: cannot decrypt (the message or its header was altered, or it is encrypted to another key)', cause);
   }
@@ -204,8 +200,8 @@ export async function handleEncryptedRequest(session: EncryptedSession, request:
         : `encrypted request: the replay cache is full (${session.replay.capacity} requests within the validity window); try again later`,
     );
   }
-  const plain = parseJson(requestPlaintextSchema, new TextDecoder().decode(plainBytes), 'encrypted request plaintext');
-  const inputSalt = BigInt(plain.inputSalt);
+  const plain = decodeRequestPlaintext(plainBytes);
+  const { inputSalt } = plain;
   try {
     assertFieldElement(inputSalt, 'inputSalt');
   } catch (cause) {
@@ -247,6 +243,6 @@ export async function handleEncryptedRequest(session: EncryptedSession, request:
       createdAt: req.createdAt,
     },
   };
-  const ciphertext = await sealResponse(ctx, { output, outputSalt: outputSalt.toString() }, digest);
+  const ciphertext = sealResponse(ctx, { output, outputSalt: outputSalt.toString() }, digest);
   return { format: ENCRYPTED_RESPONSE_FORMAT, requestId: req.requestId, receipt, ciphertext };
 }

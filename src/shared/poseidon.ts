@@ -1,0 +1,406 @@
+/**
+ * Poseidon over the BN254 scalar field outside the circuit — the same function as circomlib's
+ * Poseidon template and circomlibjs's `buildPoseidon` (its constants, its optimised round
+ * structure: full rounds with the MDS matrix, partial rounds with sparse matrices), on a
+ * small WebAssembly field built here. The tests check it against circomlibjs on random
+ * inputs of every arity (1 to 16) and on circomlibjs's fixed vectors.
+ *
+ * Why not circomlibjs's own wasm: it multiplies through the general field of ffjavascript
+ * (wasmcurves), one reduced Montgomery product and one modular addition per matrix entry. A
+ * Poseidon round's matrix-vector product is a sum of products, so here each output is one
+ * Montgomery reduction of the whole sum: the 512-bit products of 32-bit limbs are added in
+ * column accumulators and reduced once (REDC of Σ aⱼ·bⱼ, at most 17 terms below p², then at
+ * most a few subtractions of p). The partial rounds' sᵢ + s₀·vᵢ is one reduction of
+ * s₀·vᵢ + sᵢ·R. About half the limb products of the general field, and no calls between
+ * field operations inside one product.
+ *
+ * Field elements in wasm memory: 8 little-endian 32-bit limbs, Montgomery form with
+ * R = 2^256 (inputs are converted on the way in, the result on the way out). Memory address 0
+ * is never a field element (it means "no addend" to `dot`).
+ */
+import { FIELD_MODULUS } from './field.js';
+
+const P = FIELD_MODULUS;
+const LIMBS = 8;
+const BYTES = 32;
+const MASK32 = 0xffffffffn;
+const R = 1n << 256n;
+const limbsOf = (v: bigint) => Array.from({ length: LIMBS }, (_, i) => (v >> BigInt(32 * i)) & MASK32);
+const P_LIMBS = limbsOf(P);
+/** −p⁻¹ mod 2^32, Montgomery's constant for 32-bit limbs. */
+const NP = (() => {
+  let inv = 1n; // Newton's iteration for p⁻¹ mod 2^32
+  for (let i = 0; i < 5; i++) inv = (inv * (2n - P * inv)) & MASK32;
+  return (1n << 32n) - inv;
+})();
+
+// ---- a minimal WebAssembly encoder: just what the two functions below use ----
+
+const uleb = (v: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+};
+const sleb = (value: bigint): number[] => {
+  const out: number[] = [];
+  let v = BigInt.asIntN(64, value);
+  for (;;) {
+    const b = Number(v & 0x7fn);
+    v >>= 7n;
+    if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+};
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+
+const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (d: number) => [0x0c, ...uleb(d)],
+  brIf: (d: number) => [0x0d, ...uleb(d)],
+  if: [0x04, 0x40],
+  get: (i: number) => [0x20, ...uleb(i)],
+  set: (i: number) => [0x21, ...uleb(i)],
+  tee: (i: number) => [0x22, ...uleb(i)],
+  i32: (v: number) => [0x41, ...sleb(BigInt(v))],
+  i64: (v: bigint) => [0x42, ...sleb(v)],
+  load32u: (offset: number) => [0x35, 0x02, ...uleb(offset)], // i64.load32_u align=4
+  store32: (offset: number) => [0x3e, 0x02, ...uleb(offset)], // i64.store32 align=4
+  i32add: [0x6a],
+  i32sub: [0x6b],
+  i32eqz: [0x45],
+  i32and: [0x71],
+  i64eqz: [0x50],
+  i64ltU: [0x54],
+  i64add: [0x7c],
+  i64sub: [0x7d],
+  i64mul: [0x7e],
+  i64and: [0x83],
+  i64shrU: [0x88],
+  wrap: [0xa7],
+};
+const I32 = 0x7f;
+const I64 = 0x7e;
+
+/**
+ * The final reduction shared by both functions: while the 9-limb value in locals
+ * `limb(0..7)` and `top` is ≥ p, subtract p (limbs are 32-bit, `top` is the overflow).
+ */
+function reduceLoop(limb: (l: number) => number, top: number, q: (l: number) => number, d: number, borrow: number): number[] {
+  const code: number[] = [...op.block, ...op.loop];
+  // Below p for certain when nothing overflows and the top limb is below p's.
+  code.push(...op.get(top), ...op.i64eqz, ...op.get(limb(LIMBS - 1)), ...op.i64(P_LIMBS[LIMBS - 1]!), ...op.i64ltU, ...op.i32and, ...op.brIf(1));
+  code.push(...op.i64(0n), ...op.set(borrow));
+  for (let l = 0; l < LIMBS; l++) {
+    code.push(...op.get(limb(l)), ...op.i64(P_LIMBS[l]!), ...op.i64sub, ...op.get(borrow), ...op.i64sub, ...op.tee(d));
+    code.push(...op.i64(MASK32), ...op.i64and, ...op.set(q(l)));
+    code.push(...op.get(d), ...op.i64(63n), ...op.i64shrU, ...op.set(borrow));
+  }
+  code.push(...op.get(top), ...op.get(borrow), ...op.i64sub, ...op.tee(d));
+  code.push(...op.i64(63n), ...op.i64shrU, ...op.wrap, ...op.brIf(1)); // negative: the value was below p
+  for (let l = 0; l < LIMBS; l++) code.push(...op.get(q(l)), ...op.set(limb(l)));
+  code.push(...op.get(d), ...op.set(top), ...op.br(0), ...op.end, ...op.end);
+  return code;
+}
+
+/**
+ * `dot(pa, pb, n, pc, pr)`: r = (Σ_{j<n} aⱼ·bⱼ + c·R)·R⁻¹ mod p, fully reduced, with aⱼ at
+ * pa + 32j, bⱼ at pb + 32j, c at pc (none when pc = 0); n ≥ 1. Every operand below p and
+ * n ≤ 17 keep the sum below 2^512 and the result below 5p. r may alias any operand.
+ *
+ * Product scanning with the reduction interleaved (Koç, Acar and Kaliski's FIPS ordering):
+ * column k of the 512-bit sum collects every aⱼ[i]·bⱼ[k−i] of every term and the mᵢ·p[k−i]
+ * of the reduction, in a two-word accumulator (c0 holds the low word and its pending carry,
+ * c1 the carries), so that only two accumulators and the eight mᵢ stay live.
+ */
+function dotFunction(single: boolean): number[] {
+  const [pa, pb, n, pc, pr] = [0, 1, 2, 3, 4];
+  let next = 5;
+  const [qa, qb, j] = [next++, next++, next++];
+  const i32Locals = next - 5;
+  // One term (a product): its limbs are loaded once into locals, and there is no loop.
+  const x = Array.from({ length: LIMBS }, () => next++);
+  const y = Array.from({ length: LIMBS }, () => next++);
+  const m = Array.from({ length: LIMBS }, () => next++);
+  const r = Array.from({ length: LIMBS }, () => next++);
+  const q = Array.from({ length: LIMBS }, () => next++);
+  const [c0, c1, d, borrow] = [next++, next++, next++, next++];
+  const i64Locals = next - 5 - i32Locals;
+  /** c0 = (c0 mod 2^32) + (the product on the stack); c1 += c0 >> 32. */
+  const accumulate = () => [...op.get(c0), ...op.i64(MASK32), ...op.i64and, ...op.i64add, ...op.tee(c0), ...op.i64(32n), ...op.i64shrU, ...op.get(c1), ...op.i64add, ...op.set(c1)];
+  const code: number[] = [];
+  for (let k = 0; k < 16; k++) {
+    const lo = Math.max(0, k - 7);
+    const hi = Math.min(k, 7);
+    if (single) {
+      for (let i = lo; i <= hi; i++) {
+        code.push(...(k === i ? [...op.get(pa), ...op.load32u(4 * i), ...op.tee(x[i]!)] : op.get(x[i]!)));
+        code.push(...(i === 0 ? [...op.get(pb), ...op.load32u(4 * k), ...op.tee(y[k]!)] : op.get(y[k - i]!)), ...op.i64mul, ...accumulate());
+      }
+    } else {
+      code.push(...op.get(pa), ...op.set(qa), ...op.get(pb), ...op.set(qb), ...op.get(n), ...op.set(j), ...op.loop);
+      for (let i = lo; i <= hi; i++) code.push(...op.get(qa), ...op.load32u(4 * i), ...op.get(qb), ...op.load32u(4 * (k - i)), ...op.i64mul, ...accumulate());
+      code.push(...op.get(qa), ...op.i32(BYTES), ...op.i32add, ...op.set(qa));
+      code.push(...op.get(qb), ...op.i32(BYTES), ...op.i32add, ...op.set(qb));
+      code.push(...op.get(j), ...op.i32(1), ...op.i32sub, ...op.tee(j), ...op.brIf(0), ...op.end);
+    }
+    for (let i = lo; i <= Math.min(k - 1, 7); i++) code.push(...op.get(m[i]!), ...op.i64(P_LIMBS[k - i]!), ...op.i64mul, ...accumulate());
+    if (k >= 8) {
+      code.push(...op.get(pc), ...op.i32eqz, ...op.i32eqz, ...op.if, ...op.get(pc), ...op.load32u(4 * (k - 8)), ...accumulate(), ...op.end);
+      code.push(...op.get(c0), ...op.i64(MASK32), ...op.i64and, ...op.set(r[k - 8]!));
+    } else {
+      code.push(...op.get(c0), ...op.i64(NP), ...op.i64mul, ...op.i64(MASK32), ...op.i64and, ...op.set(m[k]!));
+      code.push(...op.get(m[k]!), ...op.i64(P_LIMBS[0]!), ...op.i64mul, ...accumulate()); // the column's low word is now 0
+    }
+    // Next column: the carry is c1 (its low word in c0, the rest kept in c1).
+    code.push(...op.get(c1), ...op.set(c0), ...op.get(c1), ...op.i64(32n), ...op.i64shrU, ...op.set(c1));
+  }
+  code.push(
+    ...reduceLoop(
+      (l) => r[l]!,
+      c0,
+      (l) => q[l]!,
+      d,
+      borrow,
+    ),
+  );
+  for (let l = 0; l < LIMBS; l++) code.push(...op.get(pr), ...op.get(r[l]!), ...op.store32(4 * l));
+  const body = [
+    ...vec([
+      [...uleb(i32Locals), I32],
+      [...uleb(i64Locals), I64],
+    ]),
+    ...code,
+    ...op.end,
+  ];
+  return [...uleb(body.length), ...body];
+}
+
+/** `add(pa, pb, pr)`: r = a + b mod p (operands below p). */
+function addFunction(): number[] {
+  const [pa, pb, pr] = [0, 1, 2];
+  let next = 3;
+  const s = Array.from({ length: LIMBS }, () => next++);
+  const q = Array.from({ length: LIMBS }, () => next++);
+  const [c, d, borrow] = [next++, next++, next++];
+  const code: number[] = [...op.i64(0n), ...op.set(c)];
+  for (let l = 0; l < LIMBS; l++) {
+    code.push(...op.get(pa), ...op.load32u(4 * l), ...op.get(pb), ...op.load32u(4 * l), ...op.i64add, ...op.get(c), ...op.i64add, ...op.tee(d));
+    code.push(...op.i64(MASK32), ...op.i64and, ...op.set(s[l]!), ...op.get(d), ...op.i64(32n), ...op.i64shrU, ...op.set(c));
+  }
+  code.push(
+    ...reduceLoop(
+      (l) => s[l]!,
+      c,
+      (l) => q[l]!,
+      d,
+      borrow,
+    ),
+  );
+  for (let l = 0; l < LIMBS; l++) code.push(...op.get(pr), ...op.get(s[l]!), ...op.store32(4 * l));
+  const body = [...vec([[...uleb(next - 3), I64]]), ...code, ...op.end];
+  return [...uleb(body.length), ...body];
+}
+
+/** The module: memory (exported, growable), `dot`, `mul` (`dot` of one term, unrolled) and `add`. */
+function fieldModule(pages: number): Uint8Array<ArrayBuffer> {
+  const name = (s: string) => vec([...s].map((ch) => [ch.charCodeAt(0)]));
+  const bytes = [
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(
+      1,
+      vec([
+        [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0x00],
+        [0x60, ...vec([[I32], [I32], [I32]]), 0x00],
+      ]),
+    ),
+    ...section(3, vec([[0], [0], [1]])),
+    ...section(5, vec([[0x00, ...uleb(pages)]])),
+    ...section(
+      7,
+      vec([
+        [...name('dot'), 0x00, 0],
+        [...name('mul'), 0x00, 1],
+        [...name('add'), 0x00, 2],
+        [...name('memory'), 0x02, 0],
+      ]),
+    ),
+    ...section(10, vec([dotFunction(false), dotFunction(true), addFunction()])),
+  ];
+  return new Uint8Array(bytes);
+}
+
+/** circomlibjs's optimised constants for one width t (decimal or hex strings). */
+export interface PoseidonConstants {
+  /** Round constants, compressed (full rounds t each, partial rounds one each). */
+  C: string[];
+  /** The MDS matrix, M[j][i]: output i takes Σⱼ M[j][i]·sⱼ. */
+  M: string[][];
+  /** The matrix of the last first-half full round (P[j][i], like M). */
+  P: string[][];
+  /** The partial rounds' sparse matrices, 2t − 1 entries per round. */
+  S: string[];
+}
+
+/** Partial rounds for t = 2 … 17 (circomlib's table). */
+const N_ROUNDS_P = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
+const N_ROUNDS_F = 8;
+
+/** Where one width's constants are, in Montgomery form in wasm memory. */
+interface Width {
+  t: number;
+  C: number;
+  /** Transposed: row i holds M[·][i], so output i is dot(row i, state). */
+  M: number;
+  P: number;
+  S: number;
+  roundsP: number;
+}
+
+/** A Poseidon hash: 1 to 16 field elements (below p) in, one out; `initState` is 0 as in circomlib. */
+export type PoseidonHash = (inputs: readonly bigint[]) => bigint;
+
+/**
+ * Builds the hash from circomlibjs's optimised constants (`C`, `M`, `P`, `S` by width, index
+ * t − 2), converting a width's constants on its first use.
+ */
+export async function buildPoseidonHash(constants: (t: number) => PoseidonConstants): Promise<PoseidonHash> {
+  const instance = await WebAssembly.instantiate(new WebAssembly.Module(fieldModule(4)));
+  type Dot = (pa: number, pb: number, n: number, pc: number, pr: number) => void;
+  const exports = instance.exports as { dot: Dot; mul: Dot; add: (pa: number, pb: number, pr: number) => void; memory: WebAssembly.Memory };
+  const { dot, mul, add, memory } = exports;
+  let u32 = new Uint32Array(memory.buffer);
+  let top = BYTES; // address 0 stays unused
+  const alloc = (elements: number) => {
+    const at = top;
+    top += elements * BYTES;
+    const needed = Math.ceil(top / 65536) - memory.buffer.byteLength / 65536;
+    if (needed > 0) {
+      memory.grow(needed);
+      u32 = new Uint32Array(memory.buffer);
+    }
+    return at;
+  };
+  const write = (at: number, v: bigint) => {
+    for (let i = 0; i < LIMBS; i++) u32[at / 4 + i] = Number((v >> BigInt(32 * i)) & MASK32);
+  };
+  const read = (at: number) => {
+    let v = 0n;
+    for (let i = LIMBS - 1; i >= 0; i--) v = (v << 32n) | BigInt(u32[at / 4 + i]!);
+    return v;
+  };
+  const mont = (v: bigint) => (v * R) % P;
+  const constant = (s: string) => {
+    const v = BigInt(s);
+    if (v < 0n || v >= P) throw new RangeError(`Poseidon constant ${s.slice(0, 20)}… is not a field element`);
+    return mont(v);
+  };
+
+  const R2 = alloc(1);
+  write(R2, (R * R) % P); // dot(x, R²) = x·R: into Montgomery form
+  const ONE = alloc(1);
+  write(ONE, 1n); // dot(x, 1) = x·R⁻¹: out of it
+  const STATE = alloc(17);
+  const NEXT = alloc(17);
+  const AUX = alloc(2);
+
+  const widths = new Map<number, Width>();
+  const width = (t: number): Width => {
+    let w = widths.get(t);
+    if (w) return w;
+    const k = constants(t);
+    const roundsP = N_ROUNDS_P[t - 2]!;
+    if (k.C.length !== N_ROUNDS_F * t + roundsP || k.S.length !== (2 * t - 1) * roundsP || k.M.length !== t || k.P.length !== t)
+      throw new Error(`Poseidon constants for t = ${t} have unexpected sizes`);
+    const C = alloc(k.C.length);
+    k.C.forEach((s, i) => write(C + i * BYTES, constant(s)));
+    const matrix = (rows: string[][]) => {
+      const at = alloc(t * t);
+      for (let i = 0; i < t; i++) for (let j = 0; j < t; j++) write(at + (i * t + j) * BYTES, constant(rows[j]![i]!));
+      return at;
+    };
+    const M = matrix(k.M);
+    const Pm = matrix(k.P);
+    const S = alloc(k.S.length);
+    k.S.forEach((s, i) => write(S + i * BYTES, constant(s)));
+    w = { t, C, M, P: Pm, S, roundsP };
+    widths.set(t, w);
+    return w;
+  };
+
+  return (inputs: readonly bigint[]): bigint => {
+    const t = inputs.length + 1;
+    if (t < 2 || t > 17) throw new RangeError(`Poseidon takes 1 to 16 inputs, got ${inputs.length}`);
+    const w = width(t);
+    let s = STATE;
+    let n = NEXT;
+    u32.fill(0, s / 4, s / 4 + LIMBS);
+    inputs.forEach((v, i) => {
+      if (typeof v !== 'bigint' || v < 0n || v >= P) throw new RangeError(`Poseidon input ${i} is not a field element below p`);
+      write(s + (i + 1) * BYTES, v);
+      mul(s + (i + 1) * BYTES, R2, 1, 0, s + (i + 1) * BYTES);
+    });
+    const el = (base: number, i: number) => base + i * BYTES;
+    let c = w.C;
+    const ark = () => {
+      for (let i = 0; i < t; i++) add(el(s, i), el(c, i), el(s, i));
+      c += t * BYTES;
+    };
+    const pow5 = (x: number) => {
+      mul(x, x, 1, 0, AUX);
+      mul(AUX, AUX, 1, 0, AUX);
+      mul(x, AUX, 1, 0, x);
+    };
+    const mix = (matrix: number) => {
+      for (let i = 0; i < t; i++) dot(matrix + i * t * BYTES, s, t, 0, el(n, i));
+      [s, n] = [n, s];
+    };
+    ark();
+    for (let r = 0; r < N_ROUNDS_F / 2; r++) {
+      for (let i = 0; i < t; i++) pow5(el(s, i));
+      ark();
+      mix(r < N_ROUNDS_F / 2 - 1 ? w.M : w.P);
+    }
+    let sp = w.S;
+    for (let r = 0; r < w.roundsP; r++) {
+      pow5(s);
+      add(s, c, s);
+      c += BYTES;
+      dot(sp, s, t, 0, AUX + BYTES); // the new s₀ (old s₀ is still needed below)
+      for (let k = 1; k < t; k++) mul(s, el(sp, t + k - 1), 1, el(s, k), el(s, k)); // sₖ + s₀·vₖ
+      u32.copyWithin(s / 4, (AUX + BYTES) / 4, (AUX + BYTES) / 4 + LIMBS);
+      sp += (2 * t - 1) * BYTES;
+    }
+    for (let r = 0; r < N_ROUNDS_F / 2; r++) {
+      for (let i = 0; i < t; i++) pow5(el(s, i));
+      if (r < N_ROUNDS_F / 2 - 1) ark();
+      mix(w.M);
+    }
+    mul(s, ONE, 1, 0, AUX);
+    return read(AUX);
+  };
+}
+
+let circomlibPoseidon: Promise<PoseidonHash> | undefined;
+
+/**
+ * The hash with circomlibjs's constants (the package's `src/poseidon_constants_opt.json`,
+ * the table its `buildPoseidon` compiles in), built once per process.
+ * @throws {Error} when the installed circomlibjs has no such table
+ */
+export function loadCircomlibPoseidon(): Promise<PoseidonHash> {
+  circomlibPoseidon ??= (async () => {
+    const [{ createRequire }, { readFileSync }, { dirname, join }] = await Promise.all([import('node:module'), import('node:fs'), import('node:path')]);
+    const file = join(dirname(createRequire(import.meta.url).resolve('circomlibjs')), '..', 'src', 'poseidon_constants_opt.json');
+    const table = JSON.parse(readFileSync(file, 'utf8')) as { C: string[][]; M: string[][][]; P: string[][][]; S: string[][] };
+    return buildPoseidonHash((t) => ({ C: table.C[t - 2]!, M: table.M[t - 2]!, P: table.P[t - 2]!, S: table.S[t - 2]! }));
+  })();
+  return circomlibPoseidon;
+}

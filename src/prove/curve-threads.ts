@@ -1,39 +1,65 @@
 /**
- * Choosing how many threads snarkjs's BN254 curve uses in this thread. snarkjs builds one
- * curve per thread and caches it in `globalThis.curve_bn128`; its MSMs and FFTs are split
- * over a pool of worker threads that ffjavascript sizes from `os.cpus().length`, with no
- * option. Worker pools that run many provers or verifiers side by side need fewer threads
- * each, so the curve is built once, up front, with the count they choose.
+ * Choosing how many threads snarkjs's BN254 curve uses in this thread, and building it with
+ * zkinfer's multi-exponentiation (./msm.ts) in its wasm module. snarkjs builds one curve per
+ * thread and caches it in `globalThis.curve_bn128`; its MSMs and FFTs are split over a pool
+ * of worker threads that ffjavascript sizes from `os.cpus().length`, with no option. Worker
+ * pools that run many provers or verifiers side by side need fewer threads each, so the
+ * curve is built once, up front, with the count they choose.
  */
 import os from 'node:os';
+import { msmPlugin, type ModuleBuilder } from './msm.js';
 
 type Curve = { terminate(): Promise<void> };
-type CurvesApi = { getCurveFromName(name: string, options?: { singleThread?: boolean }): Promise<Curve> };
+
+/** Curves built here: their wasm module has the batched-affine multi-exponentiation. */
+const withMsm = new WeakSet<object>();
+
+/** Whether a curve's wasm module has ./msm.ts's functions (a curve built by {@link warmCurve} or {@link proverCurve}). */
+export function hasBatchMsm(curve: object): boolean {
+  return withMsm.has(curve);
+}
+
+/**
+ * Builds a BN254 curve with ./msm.ts's functions in its wasm module. Without singleThread,
+ * ffjavascript caches it in `globalThis.curve_bn128` (snarkjs then uses it too); a
+ * single-thread curve is not cached.
+ */
+export async function buildCurve(singleThread: boolean): Promise<Curve> {
+  const { buildBn128 } = await import('ffjavascript'); // loaded only when a curve is needed
+  const curve = (await buildBn128(singleThread, (m) => msmPlugin(m as ModuleBuilder))) as Curve;
+  withMsm.add(curve);
+  return curve;
+}
 
 /**
  * Builds and caches snarkjs's BN254 curve for this thread with `threads` worker threads
- * (undefined: snarkjs's default, one per core). One thread uses ffjavascript's
- * single-thread mode: the work runs in this thread, with no copies to and from workers.
- * The count is set by showing ffjavascript that many CPUs while the curve is built.
+ * (undefined: snarkjs's default, one per core), unless one is cached already. One thread uses
+ * ffjavascript's single-thread mode: the work runs in this thread, with no copies to and from
+ * workers. The count is set by showing ffjavascript that many CPUs while the curve is built.
  */
 export async function warmCurve(threads: number | undefined): Promise<void> {
-  const curves = ((await import('snarkjs')) as unknown as { curves: CurvesApi }).curves; // loaded only when a curve is needed
   const g = globalThis as { curve_bn128?: Curve | null };
-  if (threads === undefined) {
-    await curves.getCurveFromName('bn128');
-    return;
-  }
-  if (threads === 1) {
-    g.curve_bn128 ??= await curves.getCurveFromName('bn128', { singleThread: true });
-    return;
-  }
   if (g.curve_bn128) return;
+  if (threads === 1) {
+    g.curve_bn128 = await buildCurve(true);
+    return;
+  }
+  if (threads === undefined) {
+    await buildCurve(false); // ffjavascript caches it
+    return;
+  }
   const cpus = os.cpus;
   const real = cpus();
   os.cpus = () => Array.from({ length: threads }, (_, i) => real[i % Math.max(real.length, 1)]!);
   try {
-    await curves.getCurveFromName('bn128');
+    await buildCurve(false);
   } finally {
     os.cpus = cpus;
   }
+}
+
+/** The cached curve of this thread, built by {@link warmCurve} with snarkjs's default thread count if there is none yet. */
+export async function proverCurve(): Promise<Curve> {
+  await warmCurve(undefined);
+  return (globalThis as { curve_bn128?: Curve | null }).curve_bn128!;
 }

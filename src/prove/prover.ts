@@ -14,6 +14,7 @@ import { ProveError } from '../shared/errors.js';
 import { encodeSigned } from '../shared/field.js';
 import type { Artifacts } from './artifacts.js';
 import { withBaselineWasmCompiler } from './witness-compile.js';
+import { proverCurve } from './curve-threads.js';
 
 interface WitnessCalculator {
   calculateWTNSBin(input: Record<string, unknown>, sanityCheck?: boolean): Promise<Uint8Array>;
@@ -84,7 +85,7 @@ export class Prover {
       let result: { proof: snarkjs.Groth16Proof; publicSignals: string[] };
       if (this.zkey) result = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey } as never, { type: 'mem', data: wtns });
       else {
-        const curve = await (snarkjs as unknown as { curves: { getCurveFromName(name: string): Promise<ProverCurve> } }).curves.getCurveFromName('bn128'); // cached per thread (./curve-threads.ts)
+        const curve = (await proverCurve()) as unknown as ProverCurve; // cached per thread (./curve-threads.ts)
         result = await proveGroth16(curve, this.key, wtns);
       }
       const { proof, publicSignals } = result;

@@ -21,11 +21,14 @@ export function hasBatchMsm(curve: object): boolean {
 
 /**
  * Builds a BN254 curve with ./msm.ts's functions in its wasm module. Without singleThread,
- * ffjavascript caches it in `globalThis.curve_bn128` (snarkjs then uses it too); a
- * single-thread curve is not cached.
+ * ffjavascript caches it in `globalThis.curve_bn128` (snarkjs then uses it too) — and returns
+ * the curve cached there, if any, instead of building one: that curve may lack the functions
+ * ({@link hasBatchMsm} tells). A single-thread curve is always new and not cached.
  */
 export async function buildCurve(singleThread: boolean): Promise<Curve> {
   const { buildBn128 } = await import('ffjavascript'); // loaded only when a curve is needed
+  const cached = (globalThis as { curve_bn128?: Curve | null }).curve_bn128;
+  if (!singleThread && cached) return cached;
   const curve = (await buildBn128(singleThread, (m) => msmPlugin(m as ModuleBuilder))) as Curve;
   withMsm.add(curve);
   return curve;

@@ -27,7 +27,7 @@
 import { randomBytes } from 'node:crypto';
 import { FIELD_MODULUS } from '../shared/field.js';
 import { hasBatchMsm } from './curve-threads.js';
-import { msmBatchAffine, type MsmCurve } from './msm.js';
+import { msmBatchAffine, queueTasks, type MsmCurve } from './msm.js';
 
 type Point = Uint8Array;
 interface Group {
@@ -58,6 +58,8 @@ type TaskStep =
   | { cmd: 'CALL'; fnName: string; params: Array<{ var: number } | { val: number }> }
   | { cmd: 'GET'; out: number; var: number; len: number };
 interface ThreadManager {
+  /** Threads (1 in single-thread mode). */
+  concurrency: number;
   /** Runs a task in a curve thread (this one in single-thread mode); resolves to the GET outputs. */
   queueAction(task: TaskStep[]): Promise<Uint8Array[]>;
 }
@@ -346,29 +348,55 @@ export async function proveGroth16(curve: ProverCurve, key: Groth16Key, wtns: Ui
     ['multiexp B1', () => witnessMsm(G1, msm1, key.pointsB1, 64, 0, all)],
     ['multiexp C', () => witnessMsm(G1, msm1, key.pointsC, 64, firstPrivate, priv)],
   ];
-  // Without marks, the witness multi-exponentiations are queued now: they need no FFT, so the
-  // curve's threads work on them while the quotient is computed (in single-thread mode they
-  // simply run first). With marks, every step runs alone, to be timed.
-  const early = mark ? undefined : Promise.all(witnessMsms.map(([, run]) => run()));
-  early?.catch(() => undefined); // awaited below; a failure of a later step must not leave it unhandled
-
-  // to the odd coset, as snarkjs does: H's points in the key are laid out for it
+  // to the odd coset, as snarkjs does (H's points in the key are laid out for it): one curve
+  // task per polynomial (inverse FFT, shift, FFT in the thread's wasm memory), where
+  // ffjavascript's Fr.ifft/fft split each transform into chunk tasks and join passes, with the
+  // data going to and from the threads at every pass
   const inc = key.power === Fr.s ? Fr.shift : Fr.w[key.power + 1]!;
   const one = Fr.e(1);
-  const coset = async (t: Uint8Array) => Fr.fft(await Fr.batchApplyKey(await Fr.ifft(t), one, inc));
-  const [aOdd, bOdd, cOdd] = mark ? [await coset(a!), await coset(b!), await coset(c!)] : await Promise.all([coset(a!), coset(b!), coset(c!)]);
+  const coset = (t: Uint8Array) =>
+    queueTasks(
+      tm,
+      [
+        [
+          { cmd: 'ALLOCSET', var: 0, buff: t },
+          { cmd: 'ALLOCSET', var: 1, buff: one },
+          { cmd: 'ALLOCSET', var: 2, buff: inc },
+          { cmd: 'CALL', fnName: 'frm_ifft', params: [{ var: 0 }, { val: n }] },
+          { cmd: 'CALL', fnName: 'frm_batchApplyKey', params: [{ var: 0 }, { val: n }, { var: 1 }, { var: 2 }, { var: 0 }] },
+          { cmd: 'CALL', fnName: 'frm_fft', params: [{ var: 0 }, { val: n }] },
+          { cmd: 'GET', out: 0, var: 0, len: n * n8 },
+        ],
+      ],
+      true,
+    )[0]!.then((r) => r[0]!);
+  // Without marks, the three transforms are queued first, then the witness multi-exponentiations
+  // (they need no FFT: the curve's threads take them up as the transforms leave a thread free),
+  // and the join and H go to the front of the queue as soon as they can start. With marks,
+  // every step runs alone, to be timed.
+  const transforms = mark ? undefined : Promise.all([coset(a!), coset(b!), coset(c!)]);
+  const early = mark ? undefined : Promise.all(witnessMsms.map(([, run]) => run()));
+  early?.catch(() => undefined); // awaited below; a failure of a later step must not leave it unhandled
+  transforms?.catch(() => undefined);
+  const [aOdd, bOdd, cOdd] = transforms ? await transforms : [await coset(a!), await coset(b!), await coset(c!)];
   mark?.('FFTs');
-  const [h] = await tm.queueAction([
-    { cmd: 'ALLOCSET', var: 0, buff: aOdd },
-    { cmd: 'ALLOCSET', var: 1, buff: bOdd },
-    { cmd: 'ALLOCSET', var: 2, buff: cOdd },
-    { cmd: 'ALLOC', var: 3, len: n * n8 },
-    { cmd: 'CALL', fnName: 'qap_joinABC', params: [{ var: 0 }, { var: 1 }, { var: 2 }, { val: n }, { var: 3 }] },
-    { cmd: 'CALL', fnName: 'frm_batchFromMontgomery', params: [{ var: 3 }, { val: n }, { var: 3 }] },
-    { cmd: 'GET', out: 0, var: 3, len: n * n8 },
-  ]);
+  const [h] = await queueTasks(
+    tm,
+    [
+      [
+        { cmd: 'ALLOCSET', var: 0, buff: aOdd },
+        { cmd: 'ALLOCSET', var: 1, buff: bOdd },
+        { cmd: 'ALLOCSET', var: 2, buff: cOdd },
+        { cmd: 'ALLOC', var: 3, len: n * n8 },
+        { cmd: 'CALL', fnName: 'qap_joinABC', params: [{ var: 0 }, { var: 1 }, { var: 2 }, { val: n }, { var: 3 }] },
+        { cmd: 'CALL', fnName: 'frm_batchFromMontgomery', params: [{ var: 3 }, { val: n }, { var: 3 }] },
+        { cmd: 'GET', out: 0, var: 3, len: n * n8 },
+      ],
+    ],
+    true,
+  )[0]!;
   mark?.('join A·B − C');
-  const msmH = await msm1(key.pointsH, h!);
+  const msmH = await (batch ? msmBatchAffine(curve as unknown as MsmCurve, 'G1', key.pointsH, h!, { first: true }) : G1.multiExpAffine(key.pointsH, h!));
   mark?.('multiexp H');
   let results: Point[];
   if (early) results = await early;

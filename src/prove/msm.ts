@@ -323,10 +323,35 @@ type TaskStep =
   | { cmd: 'ALLOC'; var: number; len: number }
   | { cmd: 'CALL'; fnName: string; params: Array<{ var: number; offset?: number } | { val: number }> }
   | { cmd: 'GET'; out: number; var: number; len: number };
+export type { TaskStep };
+/** ffjavascript's thread manager: tasks run in order of queueing on the first free thread. */
+export interface TaskQueue {
+  concurrency: number;
+  queueAction(task: TaskStep[]): Promise<Uint8Array[]>;
+}
 export interface MsmCurve {
   G1: MsmGroup;
   G2: MsmGroup;
-  tm: { concurrency: number; queueAction(task: TaskStep[]): Promise<Uint8Array[]> };
+  tm: TaskQueue;
+}
+
+/**
+ * Queues tasks on the curve's threads; with `first`, ahead of the tasks already waiting
+ * (ffjavascript 0.3's thread manager keeps them in `actionQueue`, in order), so a step on the
+ * proof's critical path (the transforms, the join, H) does not wait behind multi-exponentiations
+ * that can run at any time. Without that queue (single-thread mode runs each task at once) the
+ * order is the calls'.
+ */
+export function queueTasks(tm: TaskQueue, tasks: TaskStep[][], first = false): Promise<Uint8Array[]>[] {
+  const queue = (tm as { actionQueue?: Array<{ data: unknown }> }).actionQueue;
+  const before = Array.isArray(queue) ? queue.length : 0;
+  const done = tasks.map((t) => tm.queueAction(t));
+  if (first && Array.isArray(queue) && before > 0) {
+    const mine = new Set<unknown>(tasks);
+    const waiting = queue.slice(before).filter((e) => mine.has(e.data)); // those no thread took at once
+    if (waiting.length === queue.length - before) queue.splice(0, queue.length, ...waiting, ...queue.slice(0, before));
+  }
+  return done;
 }
 
 /**
@@ -385,11 +410,12 @@ export function recodeScalars(scalars: Uint8Array, n: number, size: number, c: n
 /**
  * Σ k_i · P_i on the curve's wasm module (built with {@link msmPlugin}), split into tasks
  * over its threads by windows.
+ * @param options.first queue the tasks ahead of those waiting ({@link queueTasks})
  * @param bases affine points in the curve's Montgomery form (64 bytes in G1, 128 in G2)
  * @param scalars little-endian integers, all of the same width (bytes = scalars.length / n)
  * @returns the sum as a Jacobian point (the curve's form)
  */
-export async function msmBatchAffine(curve: MsmCurve, groupName: 'G1' | 'G2', bases: Uint8Array, scalars: Uint8Array): Promise<Point> {
+export async function msmBatchAffine(curve: MsmCurve, groupName: 'G1' | 'G2', bases: Uint8Array, scalars: Uint8Array, options: { first?: boolean } = {}): Promise<Point> {
   const G = curve[groupName];
   const n8 = G.F.n8;
   const sA = 2 * n8;
@@ -407,7 +433,7 @@ export async function msmBatchAffine(curve: MsmCurve, groupName: 'G1' | 'G2', ba
   const fnName = windowFunction(groupName === 'G1' ? 'g1m' : 'g2m');
   const perTask = Math.max(1, Math.ceil(windows / Math.max(2 * curve.tm.concurrency, 1)));
   const sJ = 3 * n8;
-  const tasks: Promise<Uint8Array[]>[] = [];
+  const tasks: TaskStep[][] = [];
   for (let w0 = 0; w0 < windows; w0 += perTask) {
     const w1 = Math.min(windows, w0 + perTask);
     const task: TaskStep[] = [
@@ -419,9 +445,9 @@ export async function msmBatchAffine(curve: MsmCurve, groupName: 'G1' | 'G2', ba
     for (let w = w0; w < w1; w++)
       task.push({ cmd: 'CALL', fnName, params: [{ var: 0 }, { var: 1, offset: (w - w0) * n * 4 }, { val: n }, { val: buckets }, { var: 2 }, { var: 3, offset: (w - w0) * sJ }] });
     task.push({ cmd: 'GET', out: 0, var: 3, len: (w1 - w0) * sJ });
-    tasks.push(curve.tm.queueAction(task));
+    tasks.push(task);
   }
-  const parts = (await Promise.all(tasks)).map((r) => r[0]!);
+  const parts = (await Promise.all(queueTasks(curve.tm, tasks, options.first))).map((r) => r[0]!);
   let result = G.zero;
   for (let t = parts.length - 1; t >= 0; t--) {
     const part = parts[t]!;

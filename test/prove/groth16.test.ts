@@ -73,6 +73,15 @@ describe('proveGroth16', () => {
     }
   });
 
+  it('gives proofs that verify on a curve with worker threads (transforms, join and H queued ahead of the witness multi-exponentiations)', async () => {
+    const key = readGroth16Key(readFileSync(artifacts.zkeyPath));
+    await releaseCurve(); // snarkjs's verifier cached a curve of its own above
+    const threaded = (await buildCurve(false)) as unknown as ProverCurve; // cached in globalThis.curve_bn128, released after all
+    expect(hasBatchMsm(threaded)).toBe(true);
+    const runs = await Promise.all([proveGroth16(threaded, key, wtns), proveGroth16(threaded, key, wtns)]); // two proofs interleaved on the threads
+    for (const { proof, publicSignals } of runs) expect(await snarkjs.groth16.verify(vkey, publicSignals, proof as snarkjs.Groth16Proof)).toBe(true);
+  }, 120_000);
+
   it('a witness with one private value changed gives a proof that does not verify', async () => {
     const key = readGroth16Key(readFileSync(artifacts.zkeyPath));
     const forged = wtns.slice();

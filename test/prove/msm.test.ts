@@ -9,8 +9,9 @@ import { bn254 } from '@noble/curves/bn254.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildCurve, hasBatchMsm } from '../../src/prove/curve-threads.js';
-import { msmBatchAffine, recodeScalars, windowBits, type MsmCurve } from '../../src/prove/msm.js';
+import { msmBatchAffine, queueTasks, recodeScalars, windowBits, type MsmCurve, type TaskStep } from '../../src/prove/msm.js';
 import { FIELD_MODULUS } from '../../src/shared/field.js';
+import { releaseCurve } from '../../src/shared/curve.js';
 
 type Point = Uint8Array;
 interface Group {
@@ -29,12 +30,10 @@ let single: Curve;
 let threaded: Curve;
 beforeAll(async () => {
   single = (await buildCurve(true)) as unknown as Curve;
+  await releaseCurve();
   threaded = (await buildCurve(false)) as unknown as Curve; // 2+ worker threads: tasks split by windows
 }, 120_000);
-afterAll(async () => {
-  await threaded?.terminate();
-  (globalThis as { curve_bn128?: unknown }).curve_bn128 = null;
-});
+afterAll(releaseCurve);
 
 /** Deterministic pseudo-random bigints (xorshift), so a failure can be replayed. */
 function rng(seed: number) {
@@ -194,5 +193,23 @@ describe('recodeScalars', () => {
     expect(windowBits(1, 256)).toBeGreaterThanOrEqual(1);
     expect(windowBits(1 << 17, 256)).toBeGreaterThan(windowBits(1 << 10, 256));
     expect(windowBits(1 << 30, 256)).toBeLessThanOrEqual(16);
+  });
+});
+
+describe('queueTasks', () => {
+  /** A thread manager like ffjavascript's: one busy thread, waiting tasks in actionQueue. */
+  const fakeQueue = () => {
+    const actionQueue: Array<{ data: TaskStep[] }> = [];
+    return { concurrency: 1, actionQueue, queueAction: (data: TaskStep[]) => (actionQueue.push({ data }), Promise.resolve([])) };
+  };
+  const task = (v: number): TaskStep[] => [{ cmd: 'ALLOC', var: v, len: 1 }];
+
+  it('puts tasks given first ahead of those waiting, in their order; others at the end', () => {
+    const tm = fakeQueue();
+    const [a, b, c, d, e] = [1, 2, 3, 4, 5].map(task);
+    queueTasks(tm, [a!, b!]);
+    queueTasks(tm, [c!, d!], true);
+    queueTasks(tm, [e!]);
+    expect(tm.actionQueue.map((x) => x.data)).toEqual([c, d, a, b, e]);
   });
 });

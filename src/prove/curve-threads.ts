@@ -8,13 +8,14 @@
  */
 import os from 'node:os';
 import { msmPlugin, type ModuleBuilder } from './msm.js';
+import { fftPlugin } from './fft.js';
 
 type Curve = { terminate(): Promise<void> };
 
 /** Curves built here: their wasm module has the batched-affine multi-exponentiation. */
 const withMsm = new WeakSet<object>();
 
-/** Whether a curve's wasm module has ./msm.ts's functions (a curve built by {@link warmCurve} or {@link proverCurve}). */
+/** Whether a curve's wasm module has ./msm.ts's and ./fft.ts's functions (a curve built by {@link warmCurve} or {@link proverCurve}). */
 export function hasBatchMsm(curve: object): boolean {
   return withMsm.has(curve);
 }
@@ -29,7 +30,10 @@ export async function buildCurve(singleThread: boolean): Promise<Curve> {
   const { buildBn128 } = await import('ffjavascript'); // loaded only when a curve is needed
   const cached = (globalThis as { curve_bn128?: Curve | null }).curve_bn128;
   if (!singleThread && cached) return cached;
-  const curve = (await buildBn128(singleThread, (m) => msmPlugin(m as ModuleBuilder))) as Curve;
+  const curve = (await buildBn128(singleThread, (m) => {
+    msmPlugin(m as ModuleBuilder);
+    fftPlugin(m as ModuleBuilder);
+  })) as Curve;
   withMsm.add(curve);
   return curve;
 }

@@ -47,6 +47,7 @@ interface Fr {
   e(v: bigint | number): Uint8Array;
   mul(a: Uint8Array, b: Uint8Array): Uint8Array;
   neg(a: Uint8Array): Uint8Array;
+  inv(a: Uint8Array): Uint8Array;
   ifft(b: Uint8Array): Promise<Uint8Array>;
   fft(b: Uint8Array): Promise<Uint8Array>;
   batchApplyKey(b: Uint8Array, first: Uint8Array, inc: Uint8Array): Promise<Uint8Array>;
@@ -354,11 +355,24 @@ export async function proveGroth16(curve: ProverCurve, key: Groth16Key, wtns: Ui
   // data going to and from the threads at every pass
   const inc = key.power === Fr.s ? Fr.shift : Fr.w[key.power + 1]!;
   const one = Fr.e(1);
-  const coset = (t: Uint8Array) =>
-    queueTasks(
-      tm,
-      [
-        [
+  // (./fft.ts's one on a curve built with it: tabled twiddles, half the multiplications)
+  const cosetTask = (t: Uint8Array): TaskStep[] =>
+    batch
+      ? [
+          { cmd: 'ALLOCSET', var: 0, buff: t },
+          { cmd: 'ALLOCSET', var: 1, buff: Fr.inv(Fr.e(n)) },
+          { cmd: 'ALLOCSET', var: 2, buff: inc },
+          { cmd: 'ALLOCSET', var: 3, buff: Fr.w[key.power]! },
+          { cmd: 'ALLOCSET', var: 4, buff: Fr.inv(Fr.w[key.power]!) },
+          { cmd: 'ALLOC', var: 5, len: (n / 2) * n8 },
+          { cmd: 'ALLOC', var: 6, len: (n / 2) * n8 },
+          { cmd: 'ALLOC', var: 7, len: n8 },
+          { cmd: 'CALL', fnName: 'frm_zkPowers', params: [{ var: 3 }, { val: n / 2 }, { var: 5 }] },
+          { cmd: 'CALL', fnName: 'frm_zkPowers', params: [{ var: 4 }, { val: n / 2 }, { var: 6 }] },
+          { cmd: 'CALL', fnName: 'frm_zkCoset', params: [{ var: 0 }, { val: key.power }, { var: 6 }, { var: 5 }, { var: 1 }, { var: 2 }, { var: 7 }] },
+          { cmd: 'GET', out: 0, var: 0, len: n * n8 },
+        ]
+      : [
           { cmd: 'ALLOCSET', var: 0, buff: t },
           { cmd: 'ALLOCSET', var: 1, buff: one },
           { cmd: 'ALLOCSET', var: 2, buff: inc },
@@ -366,10 +380,8 @@ export async function proveGroth16(curve: ProverCurve, key: Groth16Key, wtns: Ui
           { cmd: 'CALL', fnName: 'frm_batchApplyKey', params: [{ var: 0 }, { val: n }, { var: 1 }, { var: 2 }, { var: 0 }] },
           { cmd: 'CALL', fnName: 'frm_fft', params: [{ var: 0 }, { val: n }] },
           { cmd: 'GET', out: 0, var: 0, len: n * n8 },
-        ],
-      ],
-      true,
-    )[0]!.then((r) => r[0]!);
+        ];
+  const coset = (t: Uint8Array) => queueTasks(tm, [cosetTask(t)], true)[0]!.then((r) => r[0]!);
   // Without marks, the three transforms are queued first, then the witness multi-exponentiations
   // (they need no FFT: the curve's threads take them up as the transforms leave a thread free),
   // and the join and H go to the front of the queue as soon as they can start. With marks,

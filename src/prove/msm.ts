@@ -25,7 +25,7 @@
 
 /** The parts of wasmbuilder's function and code builders used here (the package ships no types). */
 type Code = number[];
-interface CodeBuilder {
+export interface CodeBuilder {
   getLocal(name: string): Code;
   setLocal(name: string, v: Code): Code;
   i32_const(v: number): Code;
@@ -42,6 +42,7 @@ interface CodeBuilder {
   i32_eqz(a: Code): Code;
   i32_ne(a: Code, b: Code): Code;
   i32_lt_s(a: Code, b: Code): Code;
+  i32_gt_s(a: Code, b: Code): Code;
   i32_ge_u(a: Code, b: Code): Code;
   i32_ge_s(a: Code, b: Code): Code;
   i32_le_s(a: Code, b: Code): Code;

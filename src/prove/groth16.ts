@@ -13,14 +13,16 @@
  *   is mostly bits and small integers, negative ones being p − |x|, and a bucket method that
  *   walks all 254 bits of every scalar spends most of its additions on zero digits. Values
  *   up to 8 bits, up to 64 bits and wider each get their own multi-exponentiation with
- *   scalars that many bytes wide; zero values are left out.
- *
- * - every multi-exponentiation (H, whose scalars are full-width, and the witness ones) runs
- *   ./msm.ts's batched-affine bucket method when the curve was built with it
- *   (./curve-threads.ts): about 1.5 times fewer CPU cycles than ffjavascript's
- *   `multiExpAffine`, which is used on a curve built elsewhere.
- *
- * The FFTs are snarkjs's routines unchanged.
+ *   scalars that many bytes wide; zero values are left out;
+ * - on a curve built by zkinfer (./curve-threads.ts), every multi-exponentiation (H, whose
+ *   scalars are full-width, and the witness ones) runs ./msm.ts's batched-affine bucket
+ *   method (about 1.5 times fewer CPU cycles than ffjavascript's `multiExpAffine`), and each
+ *   coset transform is ./fft.ts's one wasm call (about half the cycles of wasmcurves' FFTs);
+ *   on a curve built elsewhere, ffjavascript's multi-exponentiation and wasmcurves'
+ *   transforms (each still one curve task);
+ * - the transforms are queued before the witness multi-exponentiations, and the join and H
+ *   ahead of waiting tasks, so the quotient's chain does not wait behind work that can run
+ *   at any time.
  * zkey layout: snarkjs `src/zkey_utils.js` (sections 1 header, 2 Groth16 header,
  * 4 coefficients, 5–9 the points of A, B1, B2, C, H); wtns: section 2 holds the witness.
  */

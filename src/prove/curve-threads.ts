@@ -1,38 +1,75 @@
 /**
- * Choosing how many threads snarkjs's BN254 curve uses in this thread. snarkjs builds one
- * curve per thread and caches it in `globalThis.curve_bn128`; its MSMs and FFTs are split
- * over a pool of worker threads that ffjavascript sizes from `os.cpus().length`, with no
- * option. Worker pools that run many provers or verifiers side by side need fewer threads
- * each, so the curve is built once, up front, with the count they choose.
+ * Choosing how many threads snarkjs's BN254 curve uses in this thread, and building it with
+ * zkinfer's multi-exponentiation (./msm.ts) in its wasm module. snarkjs builds one curve per
+ * thread and caches it in `globalThis.curve_bn128`; its MSMs and FFTs are split over a pool
+ * of worker threads that ffjavascript sizes from `os.cpus().length`, with no option. Worker
+ * pools that run many provers or verifiers side by side need fewer threads each, so the
+ * curve is built once, up front, with the count they choose.
  */
 import os from 'node:os';
 import { sharedCurve } from '../shared/curve.js';
+import { msmPlugin, type ModuleBuilder } from './msm.js';
+import { fftPlugin } from './fft.js';
 
 type Curve = { terminate(): Promise<void> };
-type CurvesApi = { getCurveFromName(name: string, options?: { singleThread?: boolean }): Promise<Curve> };
+
+/** Curves built here: their wasm module has the batched-affine multi-exponentiation. */
+const withMsm = new WeakSet<object>();
+
+/** Whether a curve's wasm module has ./msm.ts's and ./fft.ts's functions (a curve built by {@link warmCurve} or {@link proverCurve}). */
+export function hasBatchMsm(curve: object): boolean {
+  return withMsm.has(curve);
+}
+
+/**
+ * Builds a BN254 curve with ./msm.ts's functions in its wasm module. Without singleThread,
+ * ffjavascript caches it in `globalThis.curve_bn128` (snarkjs then uses it too) — and returns
+ * the curve cached there, if any, instead of building one: that curve may lack the functions
+ * ({@link hasBatchMsm} tells). A single-thread curve is always new and not cached.
+ */
+export async function buildCurve(singleThread: boolean): Promise<Curve> {
+  const { buildBn128 } = await import('ffjavascript'); // loaded only when a curve is needed
+  const cached = (globalThis as { curve_bn128?: Curve | null }).curve_bn128;
+  if (!singleThread && cached) return cached;
+  const curve = (await buildBn128(singleThread, (m) => {
+    msmPlugin(m as ModuleBuilder);
+    fftPlugin(m as ModuleBuilder);
+  })) as Curve;
+  withMsm.add(curve);
+  return curve;
+}
 
 /**
  * Builds and caches snarkjs's BN254 curve for this thread with `threads` worker threads
- * (undefined: snarkjs's default, one per core). One thread uses ffjavascript's
- * single-thread mode: the work runs in this thread, with no copies to and from workers.
- * The count is set by showing ffjavascript that many CPUs while the curve is built.
+ * (undefined: snarkjs's default, one per core), unless one is cached already. One thread uses
+ * ffjavascript's single-thread mode: the work runs in this thread, with no copies to and from
+ * workers. The count is set by showing ffjavascript that many CPUs while the curve is built.
  */
 export async function warmCurve(threads: number | undefined): Promise<void> {
-  const curves = ((await import('snarkjs')) as unknown as { curves: CurvesApi }).curves; // loaded only when a curve is needed
   const g = globalThis as { curve_bn128?: Curve | null };
+  if (g.curve_bn128) return;
   if (threads === 1) {
-    g.curve_bn128 ??= await curves.getCurveFromName('bn128', { singleThread: true });
+    const curve = await buildCurve(true);
+    // a threaded curve cached while this one was built must not be replaced (its threads would be orphaned)
+    if (!g.curve_bn128) g.curve_bn128 = curve;
     return;
   }
+  // one build shared with every other caller that asks meanwhile (../shared/curve.ts)
   await sharedCurve(async () => {
-    if (threads === undefined) return curves.getCurveFromName('bn128');
+    if (threads === undefined) return buildCurve(false); // ffjavascript caches it
     const cpus = os.cpus;
     const real = cpus();
     os.cpus = () => Array.from({ length: threads }, (_, i) => real[i % Math.max(real.length, 1)]!);
     try {
-      return await curves.getCurveFromName('bn128');
+      return await buildCurve(false);
     } finally {
       os.cpus = cpus;
     }
   });
+}
+
+/** The cached curve of this thread, built by {@link warmCurve} with snarkjs's default thread count if there is none yet. */
+export async function proverCurve(): Promise<Curve> {
+  await warmCurve(undefined);
+  return (globalThis as { curve_bn128?: Curve | null }).curve_bn128!;
 }

@@ -14,7 +14,7 @@ import { ProveError } from '../shared/errors.js';
 import { encodeSigned } from '../shared/field.js';
 import type { Artifacts } from './artifacts.js';
 import { withBaselineWasmCompiler } from './witness-compile.js';
-import { sharedCurve } from '../shared/curve.js';
+import { proverCurve } from './curve-threads.js';
 
 interface WitnessCalculator {
   calculateWTNSBin(input: Record<string, unknown>, sanityCheck?: boolean): Promise<Uint8Array>;
@@ -84,10 +84,10 @@ export class Prover {
     try {
       let result: { proof: snarkjs.Groth16Proof; publicSignals: string[] };
       if (this.zkey) {
-        await sharedCurve(); // one build even when proofs start together
+        await proverCurve(); // one build even when proofs start together
         result = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey } as never, { type: 'mem', data: wtns });
       } else {
-        const curve = await sharedCurve<ProverCurve>(); // cached per thread (./curve-threads.ts)
+        const curve = (await proverCurve()) as unknown as ProverCurve; // cached per thread (./curve-threads.ts)
         result = await proveGroth16(curve, this.key, wtns);
       }
       const { proof, publicSignals } = result;

@@ -34,7 +34,8 @@ interface Setup {
 afterAll(releaseCurve);
 
 describe.each([
-  ['hashed input, public output', MODES.hashedInput, { inputVisibility: 'hashed' } as const],
+  ['hashed input, public output (packed)', MODES.hashedInput, { inputVisibility: 'hashed' } as const],
+  ['hashed input, public output (one signal per value)', MODES.hashedInputUnpacked, { inputVisibility: 'hashed', packOutput: false } as const],
   ['hashed input and output', MODES.hashedBoth, { inputVisibility: 'hashed', outputVisibility: 'hashed' } as const],
 ])('the verifier contract of a model with %s', (_title, mode, options) => {
   const cases = tamperCasesFor(mode);
@@ -44,7 +45,7 @@ describe.each([
     const tiny = await compileTinyModel(options);
     s.key = loadVerifierKey(tiny.dir);
     s.receipt = await proveInference(loadArtifacts(tiny.dir), INPUT, { nonce: '5eed'.repeat(8), createdAt: CREATED });
-    expect(modeOf(s.receipt)).toEqual(mode);
+    expect(modeOf(s.receipt, s.key.manifest)).toEqual(mode);
     s.built = buildSolidityExport(s.key);
     s.chain = await deployExport(s.built);
     const encoded = encodeReceiptForChain(JSON.stringify(s.receipt), s.key.manifest);

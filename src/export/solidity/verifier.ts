@@ -94,6 +94,11 @@ function segmentCheck(segment: SignalSegment): string {
         `        // ${segment.of}s: signals [${segment.start}, ${segment.start + segment.count}), each in [${segment.min}, ${segment.max}] and equal to the receipt's integers`,
         `        G.checkValues(r.publicSignals, ${segment.start}, r.${segment.of}, ${segment.min}, ${segment.max}, "${segment.of}");`,
       ].join('\n');
+    case 'packed':
+      return [
+        `        // ${segment.of}s packed: signals [${segment.start}, ${segment.start + segment.count}), ${segment.perSignal} values of ${segment.bits} bits each, read back out, each in [${segment.min}, ${segment.max}] and equal to the receipt's integers`,
+        `        G.checkPacked(r.publicSignals, ${segment.start}, r.${segment.of}, ${segment.min}, ${segment.max}, ${segment.bits}, ${segment.perSignal});`,
+      ].join('\n');
     case 'commitment':
       // canonical (checkCanonical, above) is all a commitment must be; the pairing binds it, and the
       // receipt's values never reach the contract (r.${segment.of} must be empty: _verify)
@@ -125,6 +130,8 @@ function segmentCommitment(segment: SignalSegment, io: Manifest['io']): string |
       const suffix = empty.slice(at + 1);
       return `        inputCommitment = G.sha256IntegersJson(bytes(${JSON.stringify(prefix)}), r.input, ${maxChars(segment.min, segment.max)}, bytes(${JSON.stringify(suffix)}));`;
     }
+    case 'packed':
+      return undefined; // a public output is recorded itself
     case 'commitment':
       // receipt.<of>.commitment is the proven signal itself (verify checks them equal)
       return `        ${segment.of}Commitment = bytes32(r.publicSignals[${segment.start}]);`;
@@ -155,7 +162,7 @@ export function verifierSource(manifest: Manifest, key: Groth16Key): VerifierSou
   }
   const n = publicSignalCount(layout);
   if (key.ic.length !== n + 1) throw new ExportError(`the verification key has ${key.ic.length} IC points, the layout ${n} public signals`);
-  const count = (of: 'input' | 'output') => layout.reduce((a, g) => a + (g.kind === 'values' && g.of === of ? g.count : 0), 0);
+  const count = (of: 'input' | 'output') => layout.reduce((a, g) => a + (g.kind === 'values' && g.of === of ? g.count : g.kind === 'packed' && g.of === of ? g.values : 0), 0);
   // a hashed tensor's integers are never accepted: integers in their place mean a receipt that presents it as public
   const lengthCheck = (of: 'input' | 'output') =>
     manifest.io[of].visibility === 'hashed'

@@ -36,8 +36,11 @@ describe('compile', () => {
     expect(m.files.r1cs.sha256).toBe(sha256File(join(tiny.dir, m.files.r1cs.path)));
     expect(m.files.onnx!.sha256).toBe(sha256File(tiny.onnxPath));
     const [step] = m.quantization.steps as { shift: number; bits: number; relu: boolean }[];
-    // 5 hidden units: shift + bits booleanity, bit sum, input binding and ReLU product each; 3 outputs; the context's square
-    expect(m.circuit.constraints).toBe(5 * (step!.shift + step!.bits + 3) + 3 + 1);
+    // 5 hidden units: shift + bits booleanity, bit sum, input binding and ReLU product each; 3 outputs;
+    // their packing (bits booleanity and a bit sum each, one packed public signal); the context's square
+    const { bits } = m.io.output.packing!;
+    expect(m.io.output.packing).toEqual({ bits, perSignal: Math.floor(252 / bits), signals: 1 });
+    expect(m.circuit.constraints).toBe(5 * (step!.shift + step!.bits + 3) + 3 + 3 * (bits + 1) + 1 + 1);
     expect(m.circuit.optimization).toBe('O1');
     expect(m.setup?.localSingleParty).toBe(true);
     expect(m.setup?.note).toMatch(/^LOCAL SINGLE-PARTY SETUP/);

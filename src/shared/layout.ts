@@ -22,7 +22,7 @@
  * the signal, refuses one with bits set above its last value, and checks each against the
  * declared range and the receipt.
  */
-import { packing as packingOf } from './commitment.js';
+import { packing as packingOf } from './packing.js';
 
 /** Whether a tensor's values are public signals or private behind a salted Poseidon commitment. */
 export type Visibility = 'public' | 'hashed';

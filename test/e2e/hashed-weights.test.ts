@@ -105,10 +105,10 @@ describe('compile --weights hashed', () => {
     expect(stripped.manifest.compileOptions.visibility).toEqual({ input: 'public', output: 'public', weights: 'hashed' });
     const io = stripped.manifest.io;
     expect(publicSignalLayout(io)).toEqual([
-      { kind: 'values', of: 'output', start: 0, count: 3, min: io.output.min, max: io.output.max },
-      { kind: 'values', of: 'input', start: 3, count: 6, min: io.input.min, max: io.input.max },
-      { kind: 'commitment', of: 'weights', start: 9, count: 1 },
-      { kind: 'context', start: 10, count: 1 },
+      { kind: 'packed', of: 'output', start: 0, count: 1, values: 3, min: io.output.min, max: io.output.max, bits: io.output.packing!.bits, perSignal: io.output.packing!.perSignal },
+      { kind: 'values', of: 'input', start: 1, count: 6, min: io.input.min, max: io.input.max },
+      { kind: 'commitment', of: 'weights', start: 7, count: 1 },
+      { kind: 'context', start: 8, count: 1 },
     ]);
   });
 

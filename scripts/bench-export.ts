@@ -216,7 +216,8 @@ async function main(): Promise<void> {
     rows.push(await measure(m, receipts, runs, chromium));
   }
   await releaseCurve();
-  const hashed = rows.filter((r) => r.mode.startsWith('hashed input'));
+  // the target is judged on the layouts compile makes by default (the unpacked row is there for comparison)
+  const hashed = rows.filter((r) => r.mode.startsWith('hashed input') && !r.mode.endsWith('(one signal per value)'));
   const under = (xs: bigint[]) => xs.every((g) => g <= 250_000n);
   const gasTarget =
     hashed.length === 0

@@ -6,7 +6,8 @@
  * input, `ctx`, carries the receipt context (src/shared/context.ts: model id, time, nonce)
  * so that the proof is bound to it. The public signals are laid out as
  * [out..., in..., ctx]; a hashed tensor's values are private and its salted Poseidon
- * commitment takes their place ([outCommitment | out...], [inCommitment | in...], ctx). The text is a
+ * commitment takes their place ([outCommitment | out...], [inCommitment | in...], ctx), and a
+ * packed public output is its few packed signals (outPacked, circuits/zkinfer/pack.circom). The text is a
  * pure function of the quantized model, so compilation is deterministic. The per-op rules
  * are in the operator modules (src/ops/), found through the registry.
  */

@@ -51,16 +51,22 @@ interface ModelRun {
 }
 
 /** Compiles the Fashion-MNIST example with setup into `dir` (once: kept while its ONNX hash and visibility match). */
-async function exampleArtifacts(dir: string, inputVisibility: 'public' | 'hashed', outputVisibility: 'public' | 'hashed' = 'public'): Promise<string> {
+async function exampleArtifacts(dir: string, inputVisibility: 'public' | 'hashed', outputVisibility: 'public' | 'hashed' = 'public', packOutput = true): Promise<string> {
   const onnx = join(EXAMPLE, 'model.onnx');
   const fresh = () => {
     if (!existsSync(join(dir, 'manifest.json'))) return false;
     const m = readManifest(dir);
-    return m.files.onnx?.sha256 === sha256File(onnx) && Boolean(m.keyId) && m.io.input.visibility === inputVisibility && m.io.output.visibility === outputVisibility;
+    return (
+      m.files.onnx?.sha256 === sha256File(onnx) &&
+      Boolean(m.keyId) &&
+      m.io.input.visibility === inputVisibility &&
+      m.io.output.visibility === outputVisibility &&
+      (m.io.output.packing !== undefined) === (outputVisibility === 'public' && packOutput)
+    );
   };
   if (!fresh()) {
-    process.stderr.write(`compiling ${onnx} (${inputVisibility} input, ${outputVisibility} output) with setup into ${dir} (once)\n`);
-    await compileModel(onnx, { outDir: dir, calibrationPath: join(EXAMPLE, 'calibration.jsonl'), inputVisibility, outputVisibility, force: true });
+    process.stderr.write(`compiling ${onnx} (${inputVisibility} input, ${outputVisibility} output${packOutput ? '' : ', unpacked'}) with setup into ${dir} (once)\n`);
+    await compileModel(onnx, { outDir: dir, calibrationPath: join(EXAMPLE, 'calibration.jsonl'), inputVisibility, outputVisibility, packOutput, force: true });
   }
   return dir;
 }
@@ -78,6 +84,7 @@ async function defaultModels(): Promise<ModelRun[]> {
   const tinyHashed = await compileTinyModel({ inputVisibility: 'hashed' });
   const fm = await exampleArtifacts('/tmp/zkinfer-bench-export/fashion-mnist', 'public');
   const fmHashed = await exampleArtifacts('/tmp/zkinfer-bench-export/fashion-mnist-hashed-input', 'hashed');
+  const fmHashedUnpacked = await exampleArtifacts('/tmp/zkinfer-bench-export/fashion-mnist-hashed-input-unpacked', 'hashed', 'public', false);
   const fmHashedBoth = await exampleArtifacts('/tmp/zkinfer-bench-export/fashion-mnist-hashed-both', 'hashed', 'hashed');
   const shape = loadArtifacts(fm).model.input.shape;
   const fmInputs = readInputLines(join(EXAMPLE, 'inputs.jsonl'), shape).records.map((r) => Array.from(r.values));
@@ -86,6 +93,7 @@ async function defaultModels(): Promise<ModelRun[]> {
     { label: 'tiny test model (6-5-3 MLP)', dir: tinyHashed.dir, inputs: tinyInputs },
     { label: 'examples/fashion-mnist (784-128-10 MLP)', dir: fm, inputs: fmInputs },
     { label: 'examples/fashion-mnist (784-128-10 MLP)', dir: fmHashed, inputs: fmInputs },
+    { label: 'examples/fashion-mnist (784-128-10 MLP)', dir: fmHashedUnpacked, inputs: fmInputs },
     { label: 'examples/fashion-mnist (784-128-10 MLP)', dir: fmHashedBoth, inputs: fmInputs },
   ];
 }
@@ -118,7 +126,8 @@ async function measure(model: ModelRun, receiptsWanted: number, runs: number, ch
   const key = loadExportKey(model.dir);
   const layout = publicSignalLayout(key.manifest.io);
   const { input, output } = key.manifest.io;
-  const mode = input.visibility === output.visibility ? `${input.visibility} input and output` : `${input.visibility} input, ${output.visibility} output`;
+  const packed = output.visibility === 'public' ? (output.packing ? ' (packed)' : ' (one signal per value)') : '';
+  const mode = input.visibility === output.visibility ? `${input.visibility} input and output${packed}` : `${input.visibility} input, ${output.visibility} output${packed}`;
   const artifacts = loadArtifacts(model.dir);
   const receipts: Receipt[] = [];
   for (let i = 0; i < Math.min(receiptsWanted, model.inputs.length); i++) {
@@ -207,7 +216,8 @@ async function main(): Promise<void> {
     rows.push(await measure(m, receipts, runs, chromium));
   }
   await releaseCurve();
-  const hashed = rows.filter((r) => r.mode.startsWith('hashed input'));
+  // the target is judged on the layouts compile makes by default (the unpacked row is there for comparison)
+  const hashed = rows.filter((r) => r.mode.startsWith('hashed input') && !r.mode.endsWith('(one signal per value)'));
   const under = (xs: bigint[]) => xs.every((g) => g <= 250_000n);
   const gasTarget =
     hashed.length === 0

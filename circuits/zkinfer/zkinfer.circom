@@ -13,3 +13,4 @@ include "pwl.circom";
 include "rescale-even.circom";
 include "requantize.circom";
 include "commitment.circom";
+include "pack.circom";

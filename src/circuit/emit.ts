@@ -6,7 +6,8 @@
  * input, `ctx`, carries the receipt context (src/shared/context.ts: model id, time, nonce)
  * so that the proof is bound to it. The public signals are laid out as
  * [out..., in..., ctx]; a hashed tensor's values are private and its salted Poseidon
- * commitment takes their place ([outCommitment | out...], [inCommitment | in...], ctx). The text is a
+ * commitment takes their place ([outCommitment | out...], [inCommitment | in...], ctx), and a
+ * packed public output is its few packed signals (outPacked, circuits/zkinfer/pack.circom). The text is a
  * pure function of the quantized model, so compilation is deterministic. The per-op rules
  * are in the operator modules (src/ops/), found through the registry.
  */
@@ -19,7 +20,7 @@ import type { FixedOp } from '../ops/types.js';
 import { formatExpr, signalExpr } from './linear-expr.js';
 import { Emitter } from './emitter.js';
 import { convPoolAt, convPoolTemplate } from './emit-conv-pool.js';
-import type { Visibility } from '../shared/layout.js';
+import { outputPacking, type OutputPacking, type Visibility } from '../shared/layout.js';
 import { commitmentRange } from '../shared/opening.js';
 import { segmentSignal, type WeightSegment } from '../quant/weights.js';
 
@@ -31,8 +32,10 @@ export const GADGET_INCLUDE = 'zkinfer/zkinfer.circom';
 /** The emitted circuit and how its public signals are laid out. */
 export interface EmittedCircuit {
   source: string;
-  /** Number of public output value signals (they come first in snarkjs's public signals; 0 when the output is hashed). */
+  /** Number of public output value signals (they come first in snarkjs's public signals; 0 when the output is hashed; the packed signals when packed). */
   outputs: number;
+  /** The packing of a packed public output (absent: one signal per value, or hashed). */
+  packing?: OutputPacking;
   /** Number of public input value signals (after the outputs; 0 when the input is hashed). */
   inputs: number;
   /** Number of commitment signals (output's, then input's, each in place of its values; then the weights'). */
@@ -50,6 +53,11 @@ export interface EmitOptions {
   input?: Visibility;
   /** Output visibility (default public). */
   output?: Visibility;
+  /**
+   * Pack a public output into ⌈n / ⌊252 / bits⌋⌉ public signals (circuits/zkinfer/pack.circom,
+   * src/shared/layout.ts) instead of one per value. Default false here; compile turns it on.
+   */
+  packOutput?: boolean;
   /**
    * Inferences proven by one proof (default 1). Above 1, the model's template is
    * instantiated that many times under a wrapper whose only public signals are `pub[N][K]`:
@@ -114,6 +122,19 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
       `    ${what}Commitment <== ${what}Commit.out;`,
     );
   };
+  // A packed public output: every value range-checked to its width and packed into few public
+  // signals (PackValues); the packing is injective because of the range checks, whatever the
+  // interval analysis says (pack.circom).
+  const packed = outputVisibility === 'public' && options.packOutput === true ? outputPacking(nOut, { min: model.output.min, max: model.output.max }) : undefined;
+  if (packed) {
+    em.gadgets.PackValues = (em.gadgets.PackValues ?? 0) + 1;
+    em.lines.push(
+      `    // packed output: ${nOut} values in [${model.output.min}, ${model.output.max}], ${packed.bits} bits each, ${packed.perSignal} to a public signal`,
+      `    component outPack = PackValues(${nOut}, ${model.output.min}, ${packed.bits});`,
+      `    outPack.in <== out;`,
+      `    outPacked <== outPack.out;`,
+    );
+  }
   if (outputVisibility === 'hashed') commit('out', commitmentRange({ min: model.output.min, max: model.output.max }), nOut);
   if (inputVisibility === 'hashed') commit('in', inputRange(model), nIn);
   // Private weights: each segment is absorbed into one chain started by the weight salt.
@@ -144,7 +165,11 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
     ...(weights ? [...weights.map((seg) => `    signal input ${segmentSignal(seg)}[${seg.count}];`), '    signal input wSalt;', '    signal input weightsCommitment;'] : []),
     '    signal input ctx;',
     // public outputs come first in the public signals, in declaration order: output, then input commitment
-    outputVisibility === 'hashed' ? `    signal out[${nOut}];\n    signal output outCommitment;` : `    signal output out[${nOut}];`,
+    outputVisibility === 'hashed'
+      ? `    signal out[${nOut}];\n    signal output outCommitment;`
+      : packed
+        ? `    signal out[${nOut}];\n    signal output outPacked[${packed.signals}];`
+        : `    signal output out[${nOut}];`,
     ...(inputVisibility === 'hashed' ? ['    signal output inCommitment;'] : []),
     ...em.lines,
     '    // The receipt context enters one constraint, so the proof binds it whatever the setup does with unused public inputs.',
@@ -153,13 +178,14 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
     '}',
     '',
     ...((options.inferences ?? 1) > 1
-      ? inferencesMain(name, options.inferences!, { nIn, nOut, input: inputVisibility, output: outputVisibility })
+      ? inferencesMain(name, options.inferences!, { nIn, nOut, input: inputVisibility, output: outputVisibility, packedSignals: packed?.signals })
       : [`component main {public [${inputVisibility === 'public' ? 'in, ' : ''}${weights ? 'weightsCommitment, ' : ''}ctx]} = ${name}();`]),
     '',
   ].join('\n');
   return {
     source,
-    outputs: outputVisibility === 'public' ? nOut : 0,
+    outputs: outputVisibility === 'public' ? (packed?.signals ?? nOut) : 0,
+    ...(packed ? { packing: packed } : {}),
     inputs: inputVisibility === 'public' ? nIn : 0,
     commitments: (inputVisibility === 'hashed' ? 1 : 0) + (outputVisibility === 'hashed' ? 1 : 0) + (weights ? 1 : 0),
     context: 1,
@@ -176,12 +202,12 @@ export function emitCircuit(model: QModel, options: EmitOptions = {}): EmittedCi
  * circuit costs n times the single model's constraints. A hashed tensor's values and salts
  * are private inputs per slot.
  */
-function inferencesMain(name: string, n: number, io: { nIn: number; nOut: number; input: Visibility; output: Visibility }): string[] {
-  const outLen = io.output === 'hashed' ? 1 : io.nOut;
+function inferencesMain(name: string, n: number, io: { nIn: number; nOut: number; input: Visibility; output: Visibility; packedSignals?: number }): string[] {
+  const outLen = io.output === 'hashed' ? 1 : (io.packedSignals ?? io.nOut);
   const inLen = io.input === 'hashed' ? 1 : io.nIn;
   const k = outLen + inLen + 1;
   const lines = [
-    `// ${n} inferences per proof: slot i's public signals are pub[i] = [${io.output === 'hashed' ? 'output commitment' : `${io.nOut} outputs`}, ${io.input === 'hashed' ? 'input commitment' : `${io.nIn} inputs`}, context]`,
+    `// ${n} inferences per proof: slot i's public signals are pub[i] = [${io.output === 'hashed' ? 'output commitment' : io.packedSignals !== undefined ? `${io.packedSignals} packed output signals` : `${io.nOut} outputs`}, ${io.input === 'hashed' ? 'input commitment' : `${io.nIn} inputs`}, context]`,
     `template ${name}Inferences() {`,
     `    signal input pub[${n}][${k}];`,
     ...(io.input === 'hashed' ? [`    signal input in[${n}][${io.nIn}];`, `    signal input inSalt[${n}];`] : []),
@@ -193,7 +219,11 @@ function inferencesMain(name: string, n: number, io: { nIn: number; nOut: number
     ...(io.input === 'hashed' ? ['        m[i].in <== in[i];', '        m[i].inSalt <== inSalt[i];'] : [`        for (var j = 0; j < ${io.nIn}; j++) m[i].in[j] <== pub[i][${outLen} + j];`]),
     ...(io.output === 'hashed' ? ['        m[i].outSalt <== outSalt[i];'] : []),
     `        m[i].ctx <== pub[i][${k - 1}];`,
-    ...(io.output === 'hashed' ? ['        m[i].outCommitment === pub[i][0];'] : [`        for (var j = 0; j < ${io.nOut}; j++) m[i].out[j] === pub[i][j];`]),
+    ...(io.output === 'hashed'
+      ? ['        m[i].outCommitment === pub[i][0];']
+      : io.packedSignals !== undefined
+        ? [`        for (var j = 0; j < ${io.packedSignals}; j++) m[i].outPacked[j] === pub[i][j];`]
+        : [`        for (var j = 0; j < ${io.nOut}; j++) m[i].out[j] === pub[i][j];`]),
     ...(io.input === 'hashed' ? [`        m[i].inCommitment === pub[i][${outLen}];`] : []),
     '    }',
     '}',

@@ -94,6 +94,9 @@ function qualityWarning(error: ErrorReport, floatPeak: number, classes: number):
  * whose C side costs the prover nothing, for ~8 % more constraints.
  */
 export const MODEL_OPTIMIZATION = 'O1' as const;
+
+/** Whether compile packs a public output unless told otherwise. */
+export const PACK_OUTPUT_DEFAULT = true;
 /** The repository's gadget library folder. */
 export const CIRCUITS_DIR = resolve(here, '../../circuits');
 
@@ -139,6 +142,14 @@ export interface CompileOptions {
   inputVisibility?: Visibility;
   /** Output visibility: `public` (default) or `hashed`. */
   outputVisibility?: Visibility;
+  /**
+   * Pack a public output into ⌈n / ⌊252 / bits⌋⌉ public signals, each value range-checked to
+   * its width in the circuit (default {@link PACK_OUTPUT_DEFAULT}; src/shared/layout.ts). A
+   * verifier pays per public signal (an EVM verifier 6,000 gas for each), so the 10 logits of
+   * the example cost one signal instead of ten. Ignored for a hashed output. Recorded in the
+   * manifest (`io.output.packing`) and in the model id.
+   */
+  packOutput?: boolean;
   /**
    * Weight visibility: `public` (default: the quantized weights are constants of the circuit)
    * or `hashed` (the dense layers' weights and biases are private signals bound to a public
@@ -384,7 +395,9 @@ async function build(
     const commitment = await commitWeights(segments, segmentValues(model, segments), salt);
     weights = { declaration: { visibility: 'hashed', commitment: commitment.toString(), count, segments }, salt };
   }
-  const emitted = await timed('emit', () => emitCircuit(model, { ...visibility, inferences, ...(weights ? { weights: weights.declaration.segments } : {}) }));
+  if (options.packOutput !== undefined && typeof options.packOutput !== 'boolean') throw new InvalidArgumentError(`expected packOutput to be a boolean, got ${JSON.stringify(options.packOutput)}`);
+  const packOutput = visibility.output === 'public' && (options.packOutput ?? PACK_OUTPUT_DEFAULT);
+  const emitted = await timed('emit', () => emitCircuit(model, { ...visibility, packOutput, inferences, ...(weights ? { weights: weights.declaration.segments } : {}) }));
   // A model with private weights publishes neither its ONNX file nor its weights (quantized.json keeps the rest).
   const onnxCopy = weights ? undefined : join(dir, 'model.onnx');
   if (onnxCopy) writeFileSync(onnxCopy, bytes); // the bytes compiled, whatever happened to the file since
@@ -455,6 +468,7 @@ async function build(
     calibration: calibrationInfo!,
     ...(hashed ? { visibility: { ...visibility, ...(weights ? { weights: 'hashed' } : {}) } } : {}),
     ...(inferences > 1 ? { inferences } : {}),
+    ...(emitted.packing ? { packOutput: true } : {}),
   };
   const onnxSha256 = onnxCopy ? sha256File(onnxCopy) : null;
   const vkey = setup ? JSON.parse(readFileSync(setup.vkeyPath, 'utf8')) : undefined;
@@ -495,6 +509,7 @@ async function build(
           ? `logits: the final ${model.output.transform.log ? 'LogSoftmax' : 'Softmax'} is monotone and applied outside the circuit; the circuit proves its input`
           : 'the model output',
         transform: model.output.transform,
+        ...(emitted.packing ? { packing: emitted.packing } : {}),
       },
       ...(weights ? { weights: weights.declaration } : {}),
     },

@@ -15,7 +15,7 @@ import { receiptContext } from '../shared/context.js';
 import { assembleReceipt, publicInput, type Receipt } from '../shared/receipt.js';
 import { quantizeInput, runReference } from '../reference/execute.js';
 import { assertFieldElement, commitTensor, randomSalt } from '../shared/commitment.js';
-import { publicSignalCount, publicSignalLayout } from '../shared/layout.js';
+import { publicSignalCount, publicSignalLayout, unpackOutputs } from '../shared/layout.js';
 import { commitmentRange, OPENING_FORMAT, type Opening } from '../shared/opening.js';
 import { finalOutput } from '../reference/error.js';
 import { inferencesOf } from '../shared/shared-proof.js';
@@ -146,6 +146,12 @@ export async function proveInferenceTimed(artifacts: Artifacts, input: ArrayLike
       signals.slice(segment.start, segment.start + segment.count).forEach((s, i) => {
         const v = Number(decodeSigned(BigInt(s)));
         if (v !== expected[i]) throw new ProveError(`the circuit's output ${i} (${v}) differs from the reference executor (${expected[i]}); this is a compiler bug`);
+      });
+    } else if (segment.kind === 'packed') {
+      const read = unpackOutputs(segment, signals);
+      if ('problem' in read) throw new ProveError(`the circuit's packed output: ${read.problem}; this is a compiler bug`);
+      read.values.forEach((v, i) => {
+        if (Number(v) !== expected[i]) throw new ProveError(`the circuit's output ${i} (${v}) differs from the reference executor (${expected[i]}); this is a compiler bug`);
       });
     } else if (segment.kind === 'commitment') {
       const of = segment.of;

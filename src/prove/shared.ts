@@ -13,7 +13,7 @@ import { InputError, InvalidArgumentError, ProveError } from '../shared/errors.j
 import { encodeSigned } from '../shared/field.js';
 import { receiptContext } from '../shared/context.js';
 import { assertNonce } from '../shared/nonce.js';
-import { commitTensor, randomSalt } from '../shared/commitment.js';
+import { commitTensor, packValues, randomSalt } from '../shared/commitment.js';
 import { publicSignalCount, publicSignalLayout } from '../shared/layout.js';
 import { commitmentRange, OPENING_FORMAT, type Opening } from '../shared/opening.js';
 import { inferencesOf, SHARED_PROOF_FORMAT, sharedProofDigest, type SharedProof } from '../shared/shared-proof.js';
@@ -89,6 +89,7 @@ export async function proveShared(artifacts: Artifacts, inputs: readonly SharedI
     const row: bigint[] = [];
     for (const segment of layout) {
       if (segment.kind === 'values') row.push(...(segment.of === 'input' ? inputRaw : outputRaw).map((v) => encodeSigned(BigInt(v))));
+      else if (segment.kind === 'packed') row.push(...packValues(outputRaw, segment));
       else if (segment.kind === 'commitment') {
         const of = segment.of;
         if (of === 'weights') throw new ProveError(`${artifacts.dir}: shared proofs do not hold private weights in this version`);

@@ -120,6 +120,12 @@ export const manifestSchema = z.object({
       visibility: z.enum(['public', 'hashed']),
       semantics: z.string(),
       transform: z.object({ kind: z.literal('softmax'), axis: z.number(), coerce2d: z.boolean(), log: z.literal(true).optional() }).optional(),
+      /**
+       * A public output packed into as few public signals as its width allows (src/shared/layout.ts):
+       * bits per value, values per signal, signals. Absent: one signal per value (manifests
+       * written before packing, or compiled with packing off).
+       */
+      packing: z.strictObject({ bits: z.number().int().min(1).max(252), perSignal: z.number().int().min(1), signals: z.number().int().min(1) }).optional(),
     }),
     /**
      * Private weights (`--weights hashed`, src/quant/weights.ts): the public commitment, a

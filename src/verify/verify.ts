@@ -14,7 +14,7 @@
 import { InvalidArgumentError, VerifyError } from '../shared/errors.js';
 import { decodeSigned, FIELD_MODULUS } from '../shared/field.js';
 import { receiptContext } from '../shared/context.js';
-import { publicSignalCount, publicSignalLayout, type SignalSegment } from '../shared/layout.js';
+import { publicSignalCount, publicSignalLayout, unpackOutputs, type SignalSegment } from '../shared/layout.js';
 import { assertNonce } from '../shared/nonce.js';
 import { inputCommitment, isHashedOutput, PROBABILITY_TOLERANCE, receiptDigest, receiptSchema, RECEIPT_FORMAT, sealedReceiptSchema, type Receipt, type SealedReceipt } from '../shared/receipt.js';
 import { softmax } from '../ir/float-exec.js';
@@ -277,7 +277,17 @@ function bindingProblem(receipt: Receipt, key: VerifierKey, options: VerifyOptio
 
 /** "10 outputs, 784 inputs, the context": what a layout's signals are, for messages. */
 export function describeLayout(layout: readonly SignalSegment[]): string {
-  return layout.map((g) => (g.kind === 'values' ? `${g.count} ${g.of}s` : g.kind === 'commitment' ? `the ${g.of} commitment` : 'the context')).join(', ');
+  return layout
+    .map((g) =>
+      g.kind === 'values'
+        ? `${g.count} ${g.of}s`
+        : g.kind === 'packed'
+          ? `${g.values} ${g.of}s packed in ${g.count} signal${g.count > 1 ? 's' : ''}`
+          : g.kind === 'commitment'
+            ? `the ${g.of} commitment`
+            : 'the context',
+    )
+    .join(', ');
 }
 
 /** Checks one segment of the public signals against the receipt (the signals are already canonical). */
@@ -291,6 +301,17 @@ function checkSegment(segment: SignalSegment, signals: readonly string[], receip
         const v = decodeSigned(BigInt(signals[segment.start + i]!));
         if (v < BigInt(segment.min) || v > BigInt(segment.max)) return `public ${segment.of} ${i} = ${v} is outside the declared range [${segment.min}, ${segment.max}]`;
         if (v !== BigInt(raw[i]!)) return `${segment.of} ${i} in the receipt (${raw[i]}) differs from the proven public signal (${v})`;
+      }
+      return undefined;
+    }
+    case 'packed': {
+      // the values read back out of the packed signals (injective: layout.ts, pack.circom), then as 'values'
+      const tensor = receipt.output;
+      if (!('raw' in tensor)) return 'the receipt output is hashed, the layout expects its values';
+      const read = unpackOutputs(segment, signals);
+      if ('problem' in read) return read.problem;
+      for (let i = 0; i < segment.values; i++) {
+        if (read.values[i] !== BigInt(tensor.raw[i]!)) return `output ${i} in the receipt (${tensor.raw[i]}) differs from the proven public signal (${read.values[i]})`;
       }
       return undefined;
     }

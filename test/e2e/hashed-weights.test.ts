@@ -105,10 +105,10 @@ describe('compile --weights hashed', () => {
     expect(stripped.manifest.compileOptions.visibility).toEqual({ input: 'public', output: 'public', weights: 'hashed' });
     const io = stripped.manifest.io;
     expect(publicSignalLayout(io)).toEqual([
-      { kind: 'values', of: 'output', start: 0, count: 3, min: io.output.min, max: io.output.max },
-      { kind: 'values', of: 'input', start: 3, count: 6, min: io.input.min, max: io.input.max },
-      { kind: 'commitment', of: 'weights', start: 9, count: 1 },
-      { kind: 'context', start: 10, count: 1 },
+      { kind: 'packed', of: 'output', start: 0, count: 1, values: 3, min: io.output.min, max: io.output.max, bits: io.output.packing!.bits, perSignal: io.output.packing!.perSignal },
+      { kind: 'values', of: 'input', start: 1, count: 6, min: io.input.min, max: io.input.max },
+      { kind: 'commitment', of: 'weights', start: 7, count: 1 },
+      { kind: 'context', start: 8, count: 1 },
     ]);
   });
 
@@ -135,7 +135,7 @@ describe('prove and verify with private weights', () => {
     const raw = quantizeInput(pub.result.model, x);
     expect('raw' in receipt.output && receipt.output.raw).toEqual(runReference(pub.result.model, raw));
     expect(receipt.weights).toEqual({ visibility: 'hashed', commitment: secret.commitment });
-    expect(receipt.publicSignals![9]).toBe(secret.commitment);
+    expect(receipt.publicSignals!.at(-2)).toBe(secret.commitment); // the weight commitment comes before the context
     const text = JSON.stringify(receipt);
     expect(text).not.toContain(secret.salt);
     for (const l of secret.layers) expect(text).not.toContain(l.weight.slice(0, 3).join(','));
@@ -161,7 +161,7 @@ describe('prove and verify with private weights', () => {
     const forgedKey: VerifierKey = { ...key, manifest: clone(key.manifest) };
     forgedKey.manifest.io.weights!.commitment = changed.weights!.commitment;
     const shifted = clone(changed);
-    shifted.publicSignals![9] = changed.weights!.commitment;
+    shifted.publicSignals![shifted.publicSignals!.length - 2] = changed.weights!.commitment;
     shifted.digest = receiptDigest(shifted);
     expect((await verifyProof(shifted, forgedKey)).reason).toBe('the Groth16 proof does not verify');
   });

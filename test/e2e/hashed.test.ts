@@ -46,11 +46,12 @@ describe('compile --input-visibility hashed', () => {
     const m = artifacts.manifest;
     expect([m.io.input.visibility, m.io.output.visibility]).toEqual(['hashed', 'public']);
     expect(m.compileOptions.visibility).toEqual({ input: 'hashed', output: 'public' });
-    expect(m.circuit).toMatchObject({ publicInputs: 0, publicOutputs: 3, commitmentSignals: 1, contextSignals: 1 });
+    expect(m.circuit).toMatchObject({ publicInputs: 0, publicOutputs: 1, commitmentSignals: 1, contextSignals: 1 });
+    const { bits } = m.io.output.packing!;
     expect(publicSignalLayout(m.io)).toEqual([
-      { kind: 'values', of: 'output', start: 0, count: 3, min: m.io.output.min, max: m.io.output.max },
-      { kind: 'commitment', of: 'input', start: 3, count: 1 },
-      { kind: 'context', start: 4, count: 1 },
+      { kind: 'packed', of: 'output', start: 0, count: 1, values: 3, min: m.io.output.min, max: m.io.output.max, bits, perSignal: Math.floor(252 / bits) },
+      { kind: 'commitment', of: 'input', start: 1, count: 1 },
+      { kind: 'context', start: 2, count: 1 },
     ]);
     expect(m.modelId).not.toBe(pub.result.manifest.modelId);
   });
@@ -70,7 +71,7 @@ describe('prove and verify with a hashed input', () => {
       scale: artifacts.model.input.scale,
       commitment: (await commitTensor(raw, commitmentRange(artifacts.manifest.io.input), SALT)).toString(),
     });
-    expect(receipt.publicSignals![3]).toBe(receipt.input.commitment);
+    expect(receipt.publicSignals![1]).toBe(receipt.input.commitment);
     const text = JSON.stringify(receipt, null, 2);
     expect(text).not.toMatch(/"raw"\s*:\s*\[\s*-?\d+\s*,\s*-?\d+\s*,\s*-?\d+\s*,\s*-?\d+\s*,\s*-?\d+\s*,\s*-?\d+\s*\]/); // no 6-value array
     expect(text).not.toContain(JSON.stringify(raw));
@@ -96,8 +97,9 @@ describe('prove and verify with a hashed input', () => {
 
   it('a forged proof for another input under the same commitment signal does not verify', async () => {
     const forged = clone(receipt);
-    forged.publicSignals![3] = (BigInt(forged.publicSignals![3]!) + 1n).toString();
-    (forged.input as { commitment: string }).commitment = forged.publicSignals![3]!;
+    const at = forged.publicSignals!.indexOf(forged.input.commitment);
+    forged.publicSignals![at] = (BigInt(forged.publicSignals![at]!) + 1n).toString();
+    (forged.input as { commitment: string }).commitment = forged.publicSignals![at]!;
     const { receiptDigest } = await import('../../src/shared/receipt.js');
     forged.digest = receiptDigest(forged);
     expect(await verifyProof(forged, key)).toMatchObject({ valid: false, reason: 'the Groth16 proof does not verify' });
@@ -202,6 +204,6 @@ describe('CLI: prove writes the opening (0600), open checks it', () => {
     const exported = cli('export', tiny.dir, '--target', 'solidity', '--out', join(tiny.work, 'sol'));
     expect(exported.stderr).toBe('');
     expect(exported.status).toBe(0);
-    expect(JSON.parse(readFileSync(join(tiny.work, 'sol', 'deployment.json'), 'utf8')).model.layout).toBe('3 outputs, the input commitment, the context');
+    expect(JSON.parse(readFileSync(join(tiny.work, 'sol', 'deployment.json'), 'utf8')).model.layout).toBe('3 outputs packed in 1 signal, the input commitment, the context');
   }, 120_000);
 });

@@ -36,8 +36,11 @@ describe('compile', () => {
     expect(m.files.r1cs.sha256).toBe(sha256File(join(tiny.dir, m.files.r1cs.path)));
     expect(m.files.onnx!.sha256).toBe(sha256File(tiny.onnxPath));
     const [step] = m.quantization.steps as { shift: number; bits: number; relu: boolean }[];
-    // 5 hidden units: shift + bits booleanity, bit sum, input binding and ReLU product each; 3 outputs; the context's square
-    expect(m.circuit.constraints).toBe(5 * (step!.shift + step!.bits + 3) + 3 + 1);
+    // 5 hidden units: shift + bits booleanity, bit sum, input binding and ReLU product each; 3 outputs;
+    // their packing (bits booleanity and a bit sum each, one packed public signal); the context's square
+    const { bits } = m.io.output.packing!;
+    expect(m.io.output.packing).toEqual({ bits, perSignal: Math.floor(252 / bits), signals: 1 });
+    expect(m.circuit.constraints).toBe(5 * (step!.shift + step!.bits + 3) + 3 + 3 * (bits + 1) + 1 + 1);
     expect(m.circuit.optimization).toBe('O1');
     expect(m.setup?.localSingleParty).toBe(true);
     expect(m.setup?.note).toMatch(/^LOCAL SINGLE-PARTY SETUP/);
@@ -66,7 +69,7 @@ describe('prove and verify', () => {
   it('proves an inference whose receipt verifies, with logits and softmax probabilities', async () => {
     expect(receipt.output.values).toHaveLength(3);
     expect(receipt.output.probabilities!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
-    expect(receipt.publicSignals).toHaveLength(3 + 6 + 1);
+    expect(receipt.publicSignals).toHaveLength(1 + 6 + 1); // the 3 outputs packed in one signal, 6 inputs, the context
     const verdict = await verifyProof(receipt, loadVerifierKey(tiny.dir));
     expect(verdict).toMatchObject({ valid: true });
   });
@@ -86,9 +89,9 @@ describe('prove and verify', () => {
 
   it('rejects an altered output public signal with its receipt altered to match', async () => {
     const r = clone(receipt);
-    const v = BigInt(r.publicSignals![0]!);
-    r.publicSignals![0] = ((v + 1n) % FIELD_MODULUS).toString();
-    r.output.raw[0] = Number(v + 1n > FIELD_MODULUS / 2n ? v + 1n - FIELD_MODULUS : v + 1n);
+    // the packed signal's lowest digit is output 0 − min: one more is output 0 + 1
+    r.publicSignals![0] = ((BigInt(r.publicSignals![0]!) + 1n) % FIELD_MODULUS).toString();
+    r.output.raw[0] += 1;
     resealOutput(r, readManifest(tiny.dir));
     const { receiptDigest } = await import('../../src/shared/receipt.js');
     r.digest = receiptDigest(r);

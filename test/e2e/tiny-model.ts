@@ -17,7 +17,7 @@ import type { LocalSetupMethod } from '../../src/compile/setup.js';
 import { buildModel, randomArray, rng } from '../helpers/onnx-builder.js';
 
 /** Options of {@link compileTinyModel}. */
-export type TinyModelOptions = { skipSetup?: boolean; localSetup?: LocalSetupMethod } & Pick<CompileOptions, 'inputVisibility' | 'outputVisibility' | 'weights' | 'inferences'>;
+export type TinyModelOptions = { skipSetup?: boolean; localSetup?: LocalSetupMethod } & Pick<CompileOptions, 'inputVisibility' | 'outputVisibility' | 'packOutput' | 'weights' | 'inferences'>;
 
 /** A compiled tiny model: its artifacts folder, ONNX file, compile result and the work folder holding them. */
 export interface TinyModel {
@@ -141,6 +141,7 @@ async function compileTinyModelUncached(options: TinyModelOptions): Promise<Tiny
     ...(options.skipSetup ? { skipSetup: true } : { localSetup: options.localSetup }),
     ...(options.inputVisibility ? { inputVisibility: options.inputVisibility } : {}),
     ...(options.outputVisibility ? { outputVisibility: options.outputVisibility } : {}),
+    ...(options.packOutput !== undefined ? { packOutput: options.packOutput } : {}),
     ...(options.inferences ? { inferences: options.inferences } : {}),
     ...(options.weights === 'hashed' ? { weights: 'hashed' as const, weightsOut: join(work, 'weights.private.json') } : {}),
   });

@@ -48,8 +48,8 @@ describe('zkinfer export', () => {
     expect(readdirSync(out).sort()).toEqual(['README.md', 'build', 'contracts', 'deployment.json']);
     expect(readdirSync(join(out, 'contracts')).sort()).toEqual(['IZkinferVerifier.sol', 'ZkinferGroth16.sol', 'ZkinferRegistry.sol', 'ZkinferVerifier.sol']);
     const deployment = JSON.parse(readFileSync(join(out, 'deployment.json'), 'utf8'));
-    expect(deployment.model).toMatchObject({ modelId: `0x${receipt.modelId}`, keyId: `0x${receipt.keyId}`, layout: '3 outputs, 6 inputs, the context' });
-    expect(deployment.keyData).toHaveLength(1);
+    expect(deployment.model).toMatchObject({ modelId: `0x${receipt.modelId}`, keyId: `0x${receipt.keyId}`, layout: '3 outputs packed in 1 signal, 6 inputs, the context' });
+    expect(deployment.keyData).toHaveLength(0); // 9 IC points: in the verifier's code
     expect(JSON.parse(readFileSync(join(out, 'build', 'ZkinferVerifier.json'), 'utf8')).bytecode).toMatch(/^0x[0-9a-f]+$/);
     writeFileSync(join(out, 'mine.txt'), 'keep me');
     r = zkinfer('export', tiny.dir, '--target', 'solidity', '--out', out);

@@ -34,9 +34,11 @@ interface Setup {
 afterAll(releaseCurve);
 
 describe.each([
-  ['hashed input, public output', MODES.hashedInput, { inputVisibility: 'hashed' } as const],
-  ['hashed input and output', MODES.hashedBoth, { inputVisibility: 'hashed', outputVisibility: 'hashed' } as const],
-])('the verifier contract of a model with %s', (_title, mode, options) => {
+  ['hashed input, public output (packed)', MODES.hashedInput, { inputVisibility: 'hashed' } as const, {}],
+  // the layout of artifacts compiled before packing, and the key's points in a key-data contract (as a large key's are)
+  ['hashed input, public output (one signal per value; key data in its own contract)', MODES.hashedInputUnpacked, { inputVisibility: 'hashed', packOutput: false } as const, { inlineIcPoints: 0 }],
+  ['hashed input and output', MODES.hashedBoth, { inputVisibility: 'hashed', outputVisibility: 'hashed' } as const, {}],
+])('the verifier contract of a model with %s', (_title, mode, options, exportOptions) => {
   const cases = tamperCasesFor(mode);
   const s = {} as Setup;
 
@@ -44,8 +46,9 @@ describe.each([
     const tiny = await compileTinyModel(options);
     s.key = loadVerifierKey(tiny.dir);
     s.receipt = await proveInference(loadArtifacts(tiny.dir), INPUT, { nonce: '5eed'.repeat(8), createdAt: CREATED });
-    expect(modeOf(s.receipt)).toEqual(mode);
-    s.built = buildSolidityExport(s.key);
+    expect(modeOf(s.receipt, s.key.manifest)).toEqual(mode);
+    s.built = buildSolidityExport(s.key, exportOptions);
+    expect(s.built.keyData).toHaveLength((exportOptions as { inlineIcPoints?: number }).inlineIcPoints === 0 ? 1 : 0);
     s.chain = await deployExport(s.built);
     const encoded = encodeReceiptForChain(JSON.stringify(s.receipt), s.key.manifest);
     if (!encoded.ok) throw new Error(encoded.reason);

@@ -86,17 +86,20 @@ describe('the verifier contract', () => {
     expect(tx.gasUsed).toBeGreaterThan(tx.executionGas);
   });
 
-  it('refuses key-data contracts that do not hold the key’s points', async () => {
-    const wrong = `${built.verifier.bytecode}${chain.registry.toString().slice(2).padStart(64, '0')}`;
+  it('keeps a small key’s points in its own code; with key-data contracts, refuses ones that do not hold the key’s points', async () => {
+    expect(built.keyData).toHaveLength(0);
+    const external = buildSolidityExport(key, { inlineIcPoints: 0 });
+    expect(external.keyData).toHaveLength(1);
+    const wrong = `${external.verifier.bytecode}${chain.registry.toString().slice(2).padStart(64, '0')}`;
     const out = await chain.chain.send(undefined, hexToBytes(wrong as `0x${string}`));
     expect(out).toMatchObject({ ok: false, reason: "key-data contract 0 does not hold this key's IC points" });
-  });
+  }, 120_000);
 
   it('refuses a wrong number of public signals, and an empty nonce, with verify’s reasons', async () => {
     const short = JSON.parse(JSON.stringify(receipt)) as Receipt;
     short.publicSignals!.pop();
     const ts = await verifyProof(JSON.stringify(short), key);
-    expect(ts.reason).toBe('expected 10 public signals (3 outputs, 6 inputs, the context), got 9');
+    expect(ts.reason).toBe('expected 8 public signals (3 outputs packed in 1 signal, 6 inputs, the context), got 7');
     expect(await chain.verify(rawCalldata(short)!)).toMatchObject({ ok: false, reason: ts.reason });
     const args = receiptCallArgs(receipt);
     args.nonce = new Uint8Array(0);

@@ -7,6 +7,7 @@
  * verifiers check one inference per proof and refuse such artifacts at export, so this table
  * drives the TypeScript verifier only (`verify <receipt>` and `verify <dir>`).
  */
+import { packValues } from '../../src/shared/commitment.js';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { receiptDigest, type PublicReceipt } from '../../src/shared/receipt.js';
@@ -154,7 +155,8 @@ export const SHARED_TAMPER_CASES: SharedTamperCase[] = [
       r.output.raw[0] = r.output.raw[0]! + 1;
       resealOutput(r, f.manifest);
       const v = BigInt(r.output.raw[0]!);
-      const encoded = (v < 0n ? FIELD_MODULUS + v : v).toString();
+      // the output's first signal as the layout writes it: the value itself, or (packed) the repacked values
+      const encoded = f.manifest.io.output.packing ? packValues(r.output.raw, f.manifest.io.output)[0]!.toString() : (v < 0n ? FIELD_MODULUS + v : v).toString();
       p.publicSignals[0] = encoded;
       r.publicSignals[0] = encoded;
       const digest = resealShared(f, g.digest, p);

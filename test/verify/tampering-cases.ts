@@ -23,6 +23,8 @@ import { inputCommitment, isHashedOutput, receiptDigest, type PublicReceipt, typ
 import { SEALED_NO_PROOF } from '../../src/verify/verify.js';
 import { softmax } from '../../src/ir/float-exec.js';
 import type { Manifest } from '../../src/compile/manifest.js';
+import { packValues } from '../../src/shared/commitment.js';
+import { publicSignalLayout } from '../../src/shared/layout.js';
 
 /** One tampering case. */
 export interface TamperCase {
@@ -52,23 +54,31 @@ export function resealDigest<R extends Receipt>(r: R): R {
   return r;
 }
 
-/** What decides which cases apply to a receipt: its visibilities, and whether its output has probabilities. */
+/**
+ * What decides which cases apply to a receipt: its visibilities, whether its output has
+ * probabilities, and whether a public output is packed into few signals (the manifest's layout).
+ */
 export interface ReceiptMode {
   input: 'public' | 'hashed';
   output: 'public' | 'hashed';
   probabilities: boolean;
+  packed: boolean;
 }
 
-/** The mode of a receipt. */
-export function modeOf(r: Receipt): ReceiptMode {
-  return { input: r.input.visibility, output: isHashedOutput(r.output) ? 'hashed' : 'public', probabilities: !isHashedOutput(r.output) && r.output.probabilities !== undefined };
+/** The mode of a receipt under its artifacts' manifest. */
+export function modeOf(r: Receipt, manifest: Manifest): ReceiptMode {
+  const out = r.output;
+  if (isHashedOutput(out)) return { input: r.input.visibility, output: 'hashed', probabilities: false, packed: false };
+  return { input: r.input.visibility, output: 'public', probabilities: out.probabilities !== undefined, packed: manifest.io.output.packing !== undefined };
 }
 
-/** The tiny test model's modes (it ends in a Softmax). */
+/** The tiny test model's modes (it ends in a Softmax); a public output is packed unless compiled with packOutput: false. */
 export const MODES = {
-  public: { input: 'public', output: 'public', probabilities: true },
-  hashedInput: { input: 'hashed', output: 'public', probabilities: true },
-  hashedBoth: { input: 'hashed', output: 'hashed', probabilities: false },
+  public: { input: 'public', output: 'public', probabilities: true, packed: true },
+  publicUnpacked: { input: 'public', output: 'public', probabilities: true, packed: false },
+  hashedInput: { input: 'hashed', output: 'public', probabilities: true, packed: true },
+  hashedInputUnpacked: { input: 'hashed', output: 'public', probabilities: true, packed: false },
+  hashedBoth: { input: 'hashed', output: 'hashed', probabilities: false, packed: false },
 } as const satisfies Record<string, ReceiptMode>;
 
 const publicOutput = (m: ReceiptMode) => m.output === 'public';
@@ -76,10 +86,17 @@ const publicInput = (m: ReceiptMode) => m.input === 'public';
 const hashedInput = (m: ReceiptMode) => m.input === 'hashed';
 const hashedOutput = (m: ReceiptMode) => m.output === 'hashed';
 const bothHashed = (m: ReceiptMode) => hashedInput(m) && hashedOutput(m);
+const packedOutput = (m: ReceiptMode) => publicOutput(m) && m.packed;
 
-const nOut = (r: Receipt) => (isHashedOutput(r.output) ? 1 : r.output.raw.length);
+/** The number of signals the output takes (its values, its packed signals, or its commitment). */
+const nOut = (manifest: Manifest) => {
+  const first = publicSignalLayout(manifest.io)[0]!;
+  return first.kind === 'values' || first.kind === 'packed' || first.kind === 'commitment' ? first.count : 0;
+};
 /** The index of a hashed tensor's commitment signal (the output's run comes first). */
-const commitmentIndex = (r: Receipt, of: 'input' | 'output') => (of === 'output' ? 0 : nOut(r));
+const commitmentIndex = (m: Manifest, of: 'input' | 'output') => (of === 'output' ? 0 : nOut(m));
+/** The packed output's signal 0 re-packed from integers, as a forger would. */
+const repack = (m: Manifest, raw: readonly number[]) => packValues(raw, m.io.output)[0]!.toString();
 const withCommitment = (r: Receipt, of: 'input' | 'output', value: string) => {
   (r[of] as { commitment: string }).commitment = value;
 };
@@ -104,9 +121,14 @@ function nonSubgroupG2(): [[string, string], [string, string], ['1', '0']] {
 }
 
 /** The cases of the table that apply to a receipt of a mode (or to one honest receipt). */
-export function tamperCasesFor(mode: ReceiptMode | Receipt): TamperCase[] {
-  const m = 'format' in mode ? modeOf(mode) : mode;
-  return TAMPER_CASES.filter((c) => c.applies?.(m) ?? true);
+export function tamperCasesFor(mode: ReceiptMode): TamperCase[] {
+  return TAMPER_CASES.filter((c) => c.applies?.(mode) ?? true);
+}
+
+/** Two output slots holding different integers (a swap of equal ones would change nothing). */
+function differingSlots(raw: readonly number[]): [number, number] {
+  for (let j = 1; j < raw.length; j++) if (raw[j] !== raw[0]) return [0, j];
+  throw new Error('every output integer is the same: no swap can be made');
 }
 
 export const TAMPER_CASES: readonly TamperCase[] = [
@@ -179,9 +201,9 @@ export const TAMPER_CASES: readonly TamperCase[] = [
   {
     name: 'public signal shifted by the field modulus',
     layer: 'binding',
-    tamper: (receipt) => {
+    tamper: (receipt, m) => {
       const r = clone(receipt);
-      const i = nOut(r) + 1;
+      const i = nOut(m) + 1;
       r.publicSignals![i] = (BigInt(r.publicSignals![i]!) + FIELD_MODULUS).toString();
       return r;
     },
@@ -237,7 +259,7 @@ export const TAMPER_CASES: readonly TamperCase[] = [
       const big = m.io.input.max + 1;
       r.input.raw[0] = big;
       r.input.commitment = inputCommitment(r.input);
-      r.publicSignals![nOut(r)] = big.toString();
+      r.publicSignals![nOut(m)] = big.toString();
       return resealDigest(r);
     },
     reason: /^public input 0 = \d+ is outside the declared range \[-\d+, \d+\]$/,
@@ -327,6 +349,81 @@ export const TAMPER_CASES: readonly TamperCase[] = [
     tamper: (receipt) => ({ ...clone(receipt), format: 'zkinfer.receipt/1' }),
     reason: 'receipt format zkinfer.receipt/1 is not supported (this verifier reads zkinfer.receipt/2); prove the inference again',
   },
+  // ------------------------------------------------------------ packed public outputs
+  {
+    name: 'packed output: two outputs moved between slots (values, probabilities and digest re-sealed)',
+    layer: 'binding',
+    applies: packedOutput,
+    tamper: (receipt, m) => {
+      const r = clone(receipt) as PublicReceipt;
+      const [a, b] = differingSlots(r.output.raw);
+      [r.output.raw[a], r.output.raw[b]] = [r.output.raw[b]!, r.output.raw[a]!];
+      resealOutput(r, m);
+      return resealDigest(r);
+    },
+    reason: /^output 0 in the receipt \(-?\d+\) differs from the proven public signal \(-?\d+\)$/,
+  },
+  {
+    name: 'packed output: two outputs moved between slots in the receipt and the packed signal (re-packed)',
+    layer: 'proof',
+    applies: packedOutput,
+    tamper: (receipt, m) => {
+      const r = clone(receipt) as PublicReceipt;
+      const [a, b] = differingSlots(r.output.raw);
+      [r.output.raw[a], r.output.raw[b]] = [r.output.raw[b]!, r.output.raw[a]!];
+      r.publicSignals![0] = repack(m, r.output.raw);
+      resealOutput(r, m);
+      return resealDigest(r);
+    },
+    reason: 'the Groth16 proof does not verify',
+  },
+  {
+    name: 'packed output: an output outside its width whose packing is unchanged (output 0 + 2^bits, output 1 − 1: the same packed signal)',
+    layer: 'binding',
+    applies: packedOutput,
+    tamper: (receipt, m) => {
+      const r = clone(receipt) as PublicReceipt;
+      r.output.raw[0]! += 2 ** m.io.output.packing!.bits;
+      r.output.raw[1]! -= 1;
+      resealOutput(r, m);
+      return resealDigest(r);
+    },
+    reason: /^output 0 in the receipt \(-?\d+\) differs from the proven public signal \(-?\d+\)$/,
+  },
+  {
+    name: 'packed output: a bit set above the packed outputs (the receipt unchanged)',
+    layer: 'binding',
+    applies: packedOutput,
+    tamper: (receipt, m) => {
+      const r = clone(receipt);
+      const { bits } = m.io.output.packing!;
+      const inSignal = Math.min(
+        m.io.output.packing!.perSignal,
+        m.io.output.shape.reduce((x, y) => x * y, 1),
+      );
+      r.publicSignals![0] = (BigInt(r.publicSignals![0]!) + (1n << BigInt(bits * inSignal))).toString();
+      return r;
+    },
+    reason: /^public signal 0 has bits set above its \d+ packed outputs of \d+ bits$/,
+  },
+  {
+    name: 'packed output: output 0 set to the top of its width, above the declared maximum, in the receipt and the packed signal',
+    layer: 'binding',
+    applies: packedOutput,
+    tamper: (receipt, m) => {
+      const r = clone(receipt) as PublicReceipt;
+      const { min, max, packing } = m.io.output;
+      const top = min + 2 ** packing!.bits - 1;
+      if (top <= max) throw new Error(`the declared range [${min}, ${max}] fills its ${packing!.bits} bits: no value is above it within the width`);
+      r.output.raw[0] = top;
+      // packValues refuses the value (it is out of range): pack the digits by hand
+      const digits = BigInt(r.publicSignals![0]!) & ~((1n << BigInt(packing!.bits)) - 1n);
+      r.publicSignals![0] = (digits | BigInt(top - min)).toString();
+      resealOutput(r, m);
+      return resealDigest(r);
+    },
+    reason: /^public output 0 = -?\d+ is outside the declared range \[-?\d+, -?\d+\]$/,
+  },
   // ------------------------------------------------------------ hashed inputs and outputs
   ...(['input', 'output'] as const).flatMap((of): TamperCase[] => {
     const applies = of === 'input' ? hashedInput : hashedOutput;
@@ -347,11 +444,11 @@ export const TAMPER_CASES: readonly TamperCase[] = [
         name: `altered ${of} commitment with its signal altered to match (digest re-sealed)`,
         layer: 'proof',
         applies,
-        tamper: (receipt) => {
+        tamper: (receipt, m) => {
           const r = clone(receipt);
           const c = ((commitmentOf(r) + 1n) % FIELD_MODULUS).toString();
           withCommitment(r, of, c);
-          r.publicSignals![commitmentIndex(r, of)] = c;
+          r.publicSignals![commitmentIndex(m, of)] = c;
           return resealDigest(r);
         },
         reason: 'the Groth16 proof does not verify',
@@ -371,11 +468,11 @@ export const TAMPER_CASES: readonly TamperCase[] = [
         name: `${of} commitment written as c + r in the receipt and its signal (digest re-sealed)`,
         layer: 'binding',
         applies,
-        tamper: (receipt) => {
+        tamper: (receipt, m) => {
           const r = clone(receipt);
           const c = (commitmentOf(r) + FIELD_MODULUS).toString();
           withCommitment(r, of, c);
-          r.publicSignals![commitmentIndex(r, of)] = c;
+          r.publicSignals![commitmentIndex(m, of)] = c;
           return resealDigest(r);
         },
         reason: /^public signal \d+ is not a canonical field element$/,
@@ -426,13 +523,13 @@ export const TAMPER_CASES: readonly TamperCase[] = [
     name: 'input and output commitments swapped in the receipt and the signals (digest re-sealed)',
     layer: 'proof',
     applies: bothHashed,
-    tamper: (receipt) => {
+    tamper: (receipt, m) => {
       const r = clone(receipt);
       const [i, o] = [r.input.commitment, (r.output as { commitment: string }).commitment];
       withCommitment(r, 'input', o);
       withCommitment(r, 'output', i);
       const s = r.publicSignals!;
-      [s[commitmentIndex(r, 'input')], s[commitmentIndex(r, 'output')]] = [s[commitmentIndex(r, 'output')]!, s[commitmentIndex(r, 'input')]!];
+      [s[commitmentIndex(m, 'input')], s[commitmentIndex(m, 'output')]] = [s[commitmentIndex(m, 'output')]!, s[commitmentIndex(m, 'input')]!];
       return resealDigest(r);
     },
     reason: 'the Groth16 proof does not verify',

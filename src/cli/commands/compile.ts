@@ -58,6 +58,11 @@ export function registerCompileCommand(program: Command): void {
     )
     .option('--output-visibility <mode>', 'public (default) or hashed, as --input-visibility for the output', visibilityOption('--output-visibility'))
     .option(
+      '--output-packing <mode>',
+      'packed (default): a public output is packed into as few public signals as its width allows (one per 252 bits; each signal costs a verifier, 6,000 gas on the EVM); unpacked: one public signal per value',
+      packingOption,
+    )
+    .option(
       '--weights <mode>',
       "public (default): the quantized weights are circuit constants; hashed: the dense layers' weights are private signals and their salted Poseidon commitment is public (needs --weights-out)",
       visibilityOption('--weights'),
@@ -88,6 +93,7 @@ export function registerCompileCommand(program: Command): void {
           inferences: opts.inferences,
           inputVisibility: opts.inputVisibility,
           outputVisibility: opts.outputVisibility,
+          ...(opts.outputPacking !== undefined ? { packOutput: opts.outputPacking === 'packed' } : {}),
           weights: opts.weights,
           weightsOut: opts.weightsOut,
           maxWeights: opts.maxWeights,
@@ -142,6 +148,11 @@ export function registerCompileCommand(program: Command): void {
         progress.stop();
       }
     });
+}
+
+function packingOption(value: string): 'packed' | 'unpacked' {
+  if (value !== 'packed' && value !== 'unpacked') throw new InvalidArgumentError(`expected --output-packing to be packed or unpacked, got ${value}`);
+  return value;
 }
 
 function visibilityOption(name: string): (value: string) => 'public' | 'hashed' {

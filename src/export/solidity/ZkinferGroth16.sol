@@ -55,6 +55,43 @@ library ZkinferGroth16 {
         }
     }
 
+    /// @notice A 'packed' segment (src/shared/layout.ts): signal start + k holds outputs
+    /// [k·per, (k + 1)·per) as Σ_j (v_j − min)·2^(bits·j), least significant first. The circuit
+    /// range-checks every v_j − min to `bits` bits before packing, so the digits are the values
+    /// (the packing is injective); this reads them back out of the proven signal — never packs
+    /// the receipt's integers, which could spill into a neighbour's bits — and reverts unless no
+    /// bit is set above the signal's last value, each value is at most max, and equals raw[i].
+    /// @param raw the receipt's output integers (their number checked by the caller)
+    function checkPacked(uint256[] calldata signals, uint256 start, int256[] calldata raw, int256 min, int256 max, uint256 bits, uint256 per) internal pure {
+        uint256 mask = (1 << bits) - 1;
+        uint256 n = raw.length;
+        uint256 i = 0;
+        for (uint256 k = 0; i < n; ++k) {
+            uint256 inSignal = n - i < per ? n - i : per;
+            uint256 v = signals[start + k];
+            if (v >> (bits * inSignal) != 0) {
+                revert(string.concat("public signal ", uintToString(start + k), " has bits set above its ", uintToString(inSignal), " packed outputs of ", uintToString(bits), " bits"));
+            }
+            for (uint256 j = 0; j < inSignal; ++j) {
+                // v & mask < 2^252 and |min| < 2^53: no overflow
+                int256 value;
+                unchecked {
+                    value = int256(v & mask) + min;
+                }
+                if (value > max) {
+                    revert(string.concat("public output ", uintToString(i), " = ", intToString(value), " is outside the declared range [", intToString(min), ", ", intToString(max), "]"));
+                }
+                if (value != raw[i]) {
+                    revert(string.concat("output ", uintToString(i), " in the receipt (", intToString(raw[i]), ") differs from the proven public signal (", intToString(value), ")"));
+                }
+                v >>= bits;
+                unchecked {
+                    ++i;
+                }
+            }
+        }
+    }
+
     /// @notice The receipt context: SHA-256("zkinfer.context/1" ‖ modelId ‖ uint64 createdAt ms,
     /// big-endian ‖ nonce) mod 2^253 (src/shared/context.ts).
     function context(bytes32 modelId, uint64 createdAtMs, bytes calldata nonce) internal pure returns (uint256) {

@@ -16,7 +16,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { Manifest } from '../../shared/manifest.js';
 import { ExportError } from '../../shared/errors.js';
 import { decodeSigned, FIELD_MODULUS } from '../../shared/field.js';
-import { publicSignalCount, publicSignalLayout } from '../../shared/layout.js';
+import { publicSignalCount, publicSignalLayout, unpackOutputs } from '../../shared/layout.js';
 import { isHashedOutput, type Receipt } from '../../shared/receipt.js';
 import { checkProvenOutput, checkReceiptFields, parseReceipt, type VerifyOptions } from '../../verify/verify.js';
 
@@ -164,7 +164,11 @@ export function checkCommitmentCopies(r: Receipt, manifest: Manifest): string | 
     if (segment.kind === 'context') return undefined;
     if (segment.of === 'weights') return undefined; // the exporters refuse private-weight models
     const tensor = r[segment.of];
-    if (segment.kind === 'values') {
+    if (segment.kind === 'packed') {
+      if (!('raw' in tensor)) return undefined;
+      const read = unpackOutputs(segment, signals);
+      if ('problem' in read || read.values.some((v, i) => v !== BigInt(tensor.raw[i]!))) return undefined; // the contract's to refuse
+    } else if (segment.kind === 'values') {
       if (!('raw' in tensor)) return undefined;
       for (let i = 0; i < segment.count; i++) {
         const v = decodeSigned(BigInt(signals[segment.start + i]!));

@@ -51,12 +51,14 @@ export function provenanceHash(key: VerifierKey): string {
 
 /**
  * Generates and compiles a model's contracts.
+ * @param options.inlineIcPoints the most IC points kept in the verifier's code (default
+ *   INLINE_IC_POINTS; 0 puts every key's points in key-data contracts)
  * @throws {ExportError} for a key that is not a BN254 Groth16 key of this layout, or a compile failure
  */
-export function buildSolidityExport(key: VerifierKey): SolidityExport {
+export function buildSolidityExport(key: VerifierKey, options: { inlineIcPoints?: number } = {}): SolidityExport {
   const { manifest } = key;
   const layout = publicSignalLayout(manifest.io);
-  const generated = verifierSource(manifest, parseGroth16Key(key.vkey, publicSignalCount(layout)));
+  const generated = verifierSource(manifest, parseGroth16Key(key.vkey, publicSignalCount(layout)), options);
   const sources: Record<string, string> = { 'ZkinferVerifier.sol': generated.source };
   for (const name of STATIC_SOURCES) sources[name] = staticSource(name);
   const compiled = compileSolidity(sources);
@@ -107,10 +109,15 @@ Public signals: ${layout}. Compiled with solc ${built.compiler.version} (optimiz
 
 Deploy, in order (every artifact is in this folder):
 
-1. The ${n} key-data contract${n > 1 ? 's' : ''}: send a contract-creation transaction whose data is \`keyData[i].initcode\`
+${
+  n === 0
+    ? `1. No key-data contract: the verification key's IC points are in the verifier's own code.
+2. \`ZkinferVerifier\` (\`build/ZkinferVerifier.json\`, \`bytecode\`), with no constructor arguments.`
+    : `1. The ${n} key-data contract${n > 1 ? 's' : ''}: send a contract-creation transaction whose data is \`keyData[i].initcode\`
    from \`deployment.json\`; each holds part of the verification key's IC points as code.
 2. \`ZkinferVerifier\` (\`build/ZkinferVerifier.json\`, \`bytecode\`) with the key-data addresses as constructor
-   arguments, in order; the constructor checks each one's code hash.
+   arguments, in order; the constructor checks each one's code hash.`
+}
 3. Once per chain: \`ZkinferRegistry\` (\`build/ZkinferRegistry.json\`), then, from the model owner's account,
    \`register(modelId, keyId, verifier, provenanceHash)\` with the values in \`deployment.json\` → \`registry.register\`.
 

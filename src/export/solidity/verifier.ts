@@ -13,7 +13,9 @@
  * The key's IC points (one per public signal, 64 bytes each) do not fit in a contract for
  * large models (EIP-170 limits code to 24,576 bytes; the 784-input example's points take
  * 51 KB), so they live in key-data contracts whose code is the points ({@link keyDataChunks});
- * the verifier's constructor takes their addresses and checks each one's code hash.
+ * the verifier's constructor takes their addresses and checks each one's code hash. A small
+ * key (at most {@link INLINE_IC_POINTS} points: a hashed or packed layout) keeps its points in
+ * the verifier's code, which saves the cold read of another contract on every call.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
@@ -23,6 +25,13 @@ import { ExportError } from '../../shared/errors.js';
 import { publicSignalCount, publicSignalLayout, type SignalSegment } from '../../shared/layout.js';
 import { describeLayout } from '../../verify/verify.js';
 import type { G1Affine, G2Affine, Groth16Key } from '../vkey.js';
+
+/**
+ * Keys with at most this many IC points keep them in the verifier's own code (a `bytes`
+ * constant, 64 bytes a point) instead of key-data contracts: a verifier reading another
+ * contract's code pays a cold account access (2,600 gas, EIP-2929) on every call.
+ */
+export const INLINE_IC_POINTS = 64;
 
 /** EIP-170's limit on a contract's code. */
 export const MAX_CODE_BYTES = 24_576;
@@ -94,6 +103,11 @@ function segmentCheck(segment: SignalSegment): string {
         `        // ${segment.of}s: signals [${segment.start}, ${segment.start + segment.count}), each in [${segment.min}, ${segment.max}] and equal to the receipt's integers`,
         `        G.checkValues(r.publicSignals, ${segment.start}, r.${segment.of}, ${segment.min}, ${segment.max}, "${segment.of}");`,
       ].join('\n');
+    case 'packed':
+      return [
+        `        // ${segment.of}s packed: signals [${segment.start}, ${segment.start + segment.count}), ${segment.perSignal} values of ${segment.bits} bits each, read back out, each in [${segment.min}, ${segment.max}] and equal to the receipt's integers`,
+        `        G.checkPacked(r.publicSignals, ${segment.start}, r.${segment.of}, ${segment.min}, ${segment.max}, ${segment.bits}, ${segment.perSignal});`,
+      ].join('\n');
     case 'commitment':
       // canonical (checkCanonical, above) is all a commitment must be; the pairing binds it, and the
       // receipt's values never reach the contract (r.${segment.of} must be empty: _verify)
@@ -125,6 +139,8 @@ function segmentCommitment(segment: SignalSegment, io: Manifest['io']): string |
       const suffix = empty.slice(at + 1);
       return `        inputCommitment = G.sha256IntegersJson(bytes(${JSON.stringify(prefix)}), r.input, ${maxChars(segment.min, segment.max)}, bytes(${JSON.stringify(suffix)}));`;
     }
+    case 'packed':
+      return undefined; // a public output is recorded itself
     case 'commitment':
       // receipt.<of>.commitment is the proven signal itself (verify checks them equal)
       return `        ${segment.of}Commitment = bytes32(r.publicSignals[${segment.start}]);`;
@@ -143,9 +159,10 @@ const comment = (text: string) => text.replace(/\*\//g, '* /').replace(/[\r\n]+/
 /**
  * Generates ZkinferVerifier.sol for a model.
  * @param key the verification key's points (parseGroth16Key), whose id is manifest.keyId
+ * @param options.inlineIcPoints the most IC points kept in the contract's code (default {@link INLINE_IC_POINTS})
  * @throws {ExportError} when the manifest has no key id or a layout this version cannot check on-chain
  */
-export function verifierSource(manifest: Manifest, key: Groth16Key): VerifierSource {
+export function verifierSource(manifest: Manifest, key: Groth16Key, options: { inlineIcPoints?: number } = {}): VerifierSource {
   if (!manifest.keyId) throw new ExportError('the artifacts have no verification key (compiled without setup)');
   let layout: SignalSegment[];
   try {
@@ -155,13 +172,15 @@ export function verifierSource(manifest: Manifest, key: Groth16Key): VerifierSou
   }
   const n = publicSignalCount(layout);
   if (key.ic.length !== n + 1) throw new ExportError(`the verification key has ${key.ic.length} IC points, the layout ${n} public signals`);
-  const count = (of: 'input' | 'output') => layout.reduce((a, g) => a + (g.kind === 'values' && g.of === of ? g.count : 0), 0);
+  const count = (of: 'input' | 'output') => layout.reduce((a, g) => a + (g.kind === 'values' && g.of === of ? g.count : g.kind === 'packed' && g.of === of ? g.values : 0), 0);
   // a hashed tensor's integers are never accepted: integers in their place mean a receipt that presents it as public
   const lengthCheck = (of: 'input' | 'output') =>
     manifest.io[of].visibility === 'hashed'
       ? `        if (r.${of}.length != 0) revert("the receipt ${of} is public, the manifest declares it hashed");`
       : `        if (r.${of}.length != N_${of.toUpperCase()}) revert("the receipt ${of} does not have the shape and scale the manifest declares");`;
-  const keyData = keyDataChunks(key.ic);
+  const inline = key.ic.length <= (options.inlineIcPoints ?? INLINE_IC_POINTS);
+  const keyData = inline ? [] : keyDataChunks(key.ic);
+  const icHex = inline ? key.ic.map((p) => bytesToHex(concatBytes(word(p.x), word(p.y)))).join('') : '';
   const [b, c, d] = [g2Words(key.beta), g2Words(key.gamma), g2Words(key.delta)];
   const commitments = layout.map((g) => segmentCommitment(g, manifest.io)).filter((s): s is string => s !== undefined);
   const source = `// SPDX-License-Identifier: MIT
@@ -179,7 +198,7 @@ import {ZkinferGroth16 as G} from "./ZkinferGroth16.sol";
 /// signal recomputed from model id, createdAt and nonce, the proof's points, and the pairing.
 /// The checks a contract cannot make (the receipt's JSON schema, output values, probabilities
 /// and semantics, the digest) are made by the TypeScript encoder that fills ZkinferReceipt.
-/// Deploy the ${keyData.length} key-data contract${keyData.length > 1 ? 's' : ''} first and pass their addresses in order.
+/// ${inline ? "The key's IC points are in this contract's code: it is deployed alone." : `Deploy the ${keyData.length} key-data contract${keyData.length > 1 ? 's' : ''} first and pass their addresses in order.`}
 contract ZkinferVerifier is IZkinferVerifier {
     bytes32 public constant MODEL_ID = ${bytes32(manifest.modelId)};
     bytes32 public constant KEY_ID = ${bytes32(manifest.keyId)};
@@ -206,8 +225,13 @@ contract ZkinferVerifier is IZkinferVerifier {
     uint256 internal constant DELTA_Y1 = ${sol(d[2]!)};
     uint256 internal constant DELTA_Y0 = ${sol(d[3]!)};
 
-    /// @notice The IC points (${n + 1}), in ${keyData.length} key-data contract${keyData.length > 1 ? 's' : ''}.
-    uint256 internal constant IC_BYTES = ${64 * (n + 1)};
+${
+  inline
+    ? `    /// @notice The IC points (${n + 1}): x ‖ y of each, 32 bytes each, big-endian, in this contract's code.
+    bytes internal constant IC = hex"${icHex}";`
+    : `    /// @notice The IC points (${n + 1}), in ${keyData.length} key-data contract${keyData.length > 1 ? 's' : ''}.
+    uint256 internal constant IC_BYTES = ${64 * (n + 1)};`
+}
 ${keyData.map((k, i) => `    bytes32 internal constant KEY_DATA_${i}_HASH = ${k.codehash};\n    address internal immutable KEY_DATA_${i};`).join('\n')}
 
     constructor(${keyData.map((_, i) => `address keyData${i}`).join(', ')}) {
@@ -253,9 +277,13 @@ ${layout.map(segmentCheck).join('\n')}
     }
 
     function _checkPairing(ZkinferReceipt calldata r) internal view {
-        address[] memory chunks = new address[](${keyData.length});
+${
+  inline
+    ? `        (uint256 x, uint256 y) = G.linearCombination(IC, r.publicSignals);`
+    : `        address[] memory chunks = new address[](${keyData.length});
 ${keyData.map((_, i) => `        chunks[${i}] = KEY_DATA_${i};`).join('\n')}
-        (uint256 x, uint256 y) = G.linearCombination(G.readKeyData(chunks, IC_BYTES), r.publicSignals);
+        (uint256 x, uint256 y) = G.linearCombination(G.readKeyData(chunks, IC_BYTES), r.publicSignals);`
+}
         uint256[24] memory input = [
             r.a[0], (G.Q - r.a[1]) % G.Q, r.b[0][1], r.b[0][0], r.b[1][1], r.b[1][0],
             ALPHA_X, ALPHA_Y, BETA_X1, BETA_X0, BETA_Y1, BETA_Y0,

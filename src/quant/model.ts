@@ -19,6 +19,15 @@ export interface QuantOptions {
   activationBits: number;
   /** Extra range bits above the calibrated maximum, so unseen inputs still fit. */
   headroomBits: number;
+  /**
+   * int8 (QDQ, QLinear) models' requantizations: `exact` (the default) multiplies by
+   * in_scale·w_scale/out_scale held to REQUANT_BITS significant bits and saturates as the
+   * model does; `fold` rescales by a power of two instead, as a float model's layers are
+   * (the activations at least as fine as the model's int8 steps and within activationBits,
+   * no saturation), and the weights after a per-channel layer are requantized at weightBits
+   * (src/ops/int8.ts). Recorded in the manifest only when `fold`.
+   */
+  int8?: 'exact' | 'fold';
 }
 
 /** Defaults used when the caller gives no quantization options. */

@@ -18,6 +18,11 @@
  * every model's: src/quant/quantize.ts). Other QuantizeLinear inputs are at power-of-two
  * scales: the same rescale after a constant multiply, rounding half to even when the
  * multiplier is exact.
+ * With QuantOptions.int8 `fold` (compile --int8 fold), a QuantizeLinear that only
+ * DequantizeLinear reads is instead the float path's power-of-two rescale at activationBits
+ * (requantizeFold), the input is quantized at inputBits, and per-channel int8 weights are
+ * requantized at weightBits (dense.ts): the float compile's cost, approximating the model's
+ * requantization (BENCHMARKS.md, "int8 QDQ LeNet").
  * Circuit cost per element: Requantize(k, b, j, relu, c): k + b + 2 to k + b + 10;
  * RescaleHalfEven(k, b): k + b + 4 and a Max2 per clamp bound.
  */

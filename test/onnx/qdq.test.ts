@@ -218,3 +218,26 @@ describe('int8 fold: power-of-two rescales instead of the requantization multipl
     });
   }
 });
+
+describe('int8 fold: a uint8 QuantizeLinear with zero point 0 and no Relu before it (the exporter fused the ReLU into it)', () => {
+  it('becomes a rescale with the ReLU, and the argmax follows onnxruntime', async () => {
+    const m = onnxProto.onnx.ModelProto.decode(readFileSync('test/fixtures/robust/qdq_conv_per_channel.onnx'));
+    const relu = m.graph!.node!.find((n) => n.opType === 'Relu')!;
+    const [from, to] = [relu.input![0]!, relu.output![0]!];
+    m.graph!.node = m.graph!.node!.filter((n) => n !== relu);
+    for (const n of m.graph!.node!) n.input = n.input!.map((i) => (i === to ? from : i));
+    const bytes = onnxProto.onnx.ModelProto.encode(m).finish();
+    const graph = optimize(importOnnx(bytes));
+    expect(graph.nodes.some((n) => n.kind === 'relu')).toBe(false);
+    const n = graph.input.shape.reduce((a, b) => a * b, 1);
+    const r = rng(9);
+    const inputs = Array.from({ length: 40 }, () => Float64Array.from({ length: n }, () => r()));
+    const model = quantize(graph, calibrate(graph, inputs.slice(0, 20)), { int8: 'fold', inputBits: 8, weightBits: 8, activationBits: 9 });
+    expect(model.nodes.filter((s) => s.kind === 'rescale' && s.relu).length).toBeGreaterThan(0);
+    const ort = await OrtModel.load(bytes);
+    let agree = 0;
+    for (const x of inputs) if (argmax(runReference(model, quantizeInput(model, x))) === argmax(await ort.run(x, graph.input.shape))) agree++;
+    await ort.close();
+    expect(agree / inputs.length).toBeGreaterThanOrEqual(0.9);
+  });
+});

@@ -75,7 +75,10 @@ function integerLayer(
   if (!x.unit || x.relu !== undefined) return undefined;
   const u = uniformUnit(x.unit);
   if (u === undefined) return undefined;
-  const found = integerSteps(weight, outputs);
+  // One step for the whole tensor (a per-tensor scale) when the steps must agree: a row's own
+  // step may be a fraction of it (a row whose largest weight is small fits a finer step).
+  const whole = maxSpread === 1 ? integerSteps(weight, 1) : undefined;
+  const found = whole ? { ints: whole.ints, steps: new Float64Array(outputs).fill(whole.steps[0]!) } : integerSteps(weight, outputs);
   if (!found) return undefined;
   if (Math.max(...found.steps) > maxSpread * Math.min(...found.steps)) return undefined;
   const units = found.steps.map((s) => s * u);

@@ -197,6 +197,11 @@ describe('int8 fold: power-of-two rescales instead of the requantization multipl
       const inputs = Array.from({ length: 40 }, () => Float64Array.from({ length: n }, () => r()));
       const model = quantize(graph, calibrate(graph, inputs.slice(0, 20)), { ...FOLD, inputBits: 8, weightBits: 8, activationBits: 9 });
       for (const s of foldedSteps(model)) expect(s).not.toHaveProperty('multiplier');
+      // Per-tensor int8 weights are kept as the model's integers; per-channel ones are requantized.
+      const layers = model.nodes.filter((l) => l.kind === 'conv' || l.kind === 'linear');
+      const perTensor = name === 'qdq_conv_per_tensor' || name === 'qdq_mlp_s8';
+      for (const l of layers) if (perTensor) expect(l.weightScale).toBe(0);
+      if (name === 'qdq_conv_per_channel') expect(layers.every((l) => l.weightScale > 0)).toBe(true);
       const ort = await OrtModel.load(bytes);
       let agree = 0;
       for (const x of inputs) {

@@ -22,10 +22,11 @@ export interface QuantOptions {
   /**
    * int8 (QDQ, QLinear) models' requantizations: `exact` (the default) multiplies by
    * in_scale·w_scale/out_scale held to REQUANT_BITS significant bits and saturates as the
-   * model does; `fold` rescales by a power of two instead, as a float model's layers are
-   * (the activations at least as fine as the model's int8 steps and within activationBits,
-   * no saturation), and the weights after a per-channel layer are requantized at weightBits
-   * (src/ops/int8.ts). Recorded in the manifest only when `fold`.
+   * model does; `fold` rescales by a power of two instead, at the widths a float model's
+   * layers get (activationBits, no saturation), quantizes the input at inputBits, keeps
+   * per-tensor int8 weights and requantizes per-channel ones at weightBits (src/ops/int8.ts,
+   * src/ops/dense.ts). A QuantizeLinear whose int8 values are read as such (QLinear ops, an
+   * int8 output) stays exact. Recorded in the manifest only when `fold`.
    */
   int8?: 'exact' | 'fold';
 }

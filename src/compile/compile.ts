@@ -63,6 +63,29 @@ import { checkOutDir, createStaging, inspectOutDir, relativeTo } from './out-dir
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
+ * When compile warns that the quantized model is far from the float one: its largest output
+ * error above this fraction of the largest float output magnitude, or (for outputs of two or
+ * more classes) argmax agreement below this fraction of the measured inputs. Not for a final
+ * ArgMax (its outputs are indices).
+ */
+const QUALITY_WARNING = { relativeError: 0.1, argmaxAgreement: 0.9 } as const;
+
+/** The one-line warning for a measured error that makes the proven outputs misleading, if any. */
+function qualityWarning(error: ErrorReport, floatPeak: number, classes: number): string | undefined {
+  if (error.inputs - error.outOfRange <= 0) return undefined;
+  const advice =
+    'raise --input-bits, --weight-bits and --activation-bits, calibrate on inputs like the real ones, or normalize input features of very different magnitudes before the model (the input has one scale: small features round away)';
+  const relative = floatPeak > 0 ? error.maxAbsError / floatPeak : 0;
+  if (relative > QUALITY_WARNING.relativeError) {
+    return `quantization error: the quantized model's outputs differ from onnxruntime's by up to ${error.maxAbsError.toPrecision(3)} (${Math.round(relative * 100)} % of their largest magnitude) on ${error.inputs} inputs; ${advice}`;
+  }
+  if (classes > 1 && error.argmaxAgreement < QUALITY_WARNING.argmaxAgreement) {
+    return `quantization error: the quantized model's argmax agrees with onnxruntime's on only ${(error.argmaxAgreement * 100).toFixed(1)} % of ${error.inputs} inputs; ${advice}`;
+  }
+  return undefined;
+}
+
+/**
  * circom's simplification level for model circuits. O1, not O2: O2 substitutes each
  * neuron's linear combination (784 terms for the example) into the quadratic constraints of
  * its range check, so the A and B matrices hold ~3× more non-zeros (318k vs ~6k for the
@@ -321,15 +344,23 @@ async function build(
   }
 
   progress({ stage: 'measure', message: 'measuring quantization error against onnxruntime' });
+  let floatPeak = 0;
   const error = await timed('measure', async () => {
     const ort = await OrtModel.load(bytes, { file: onnxPath });
     try {
       const samples = calibrationInputs.length > 0 ? calibrationInputs : randomInputs(graph.input.shape, 64);
-      return await measureError(model, samples, (x) => ort.run(x, graph.input.shape));
+      return await measureError(model, samples, async (x) => {
+        const y = await ort.run(x, graph.input.shape);
+        for (let i = 0; i < y.length; i++) floatPeak = Math.max(floatPeak, Math.abs(y[i]!));
+        return y;
+      });
     } finally {
       await ort.close();
     }
   });
+  // a final ArgMax outputs indices: a tie broken the other way is not an error of a magnitude
+  const quality = model.nodes.at(-1)?.kind === 'argMax' ? undefined : qualityWarning(error, floatPeak, model.output.shape.at(-1) ?? 1);
+  if (quality) warn(quality);
 
   progress({ stage: 'emit', message: 'emitting circuit' });
   const visibility = { input: options.inputVisibility ?? 'public', output: options.outputVisibility ?? 'public' } as const;

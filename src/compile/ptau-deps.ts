@@ -4,6 +4,7 @@
  * collide with other stages' declarations), each is imported dynamically and given the narrow
  * interface below, checked against snarkjs 0.7.6 / ffjavascript 0.3.1 sources.
  */
+import { releaseCurve } from '../shared/curve.js';
 
 /** A point or field element as ffjavascript stores it: little-endian Montgomery bytes. */
 export type Rpr = Uint8Array;
@@ -100,9 +101,7 @@ export async function loadFfjavascript(): Promise<Ffjavascript> {
  * Only call this for a curve this caller caused to exist; see {@link sharedCurveExists}.
  */
 export async function terminateSharedCurve(): Promise<void> {
-  const g = globalThis as { curve_bn128?: Bn128 | null };
-  const curve = g.curve_bn128;
-  if (curve) await curve.terminate();
+  await releaseCurve();
 }
 
 /** Whether snarkjs/ffjavascript's shared multi-threaded BN254 curve is currently alive. */

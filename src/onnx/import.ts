@@ -7,7 +7,7 @@
  */
 import { OnnxImportError } from '../shared/errors.js';
 import { describeSource, nodeInputs, type Graph, type IrNode, type NodeSource, type Shape } from '../ir/graph.js';
-import { Attributes, decodeModel, tensorFromProto, toNumber, type ModelProto, type NodeProto } from './decode.js';
+import { Attributes, dataTypeName, decodeModel, tensorFromProto, toNumber, type ModelProto, type NodeProto } from './decode.js';
 import type { ConvertContext, Converter, Value } from './context.js';
 import { ONNX_CONVERTERS } from '../ops/registry.js';
 
@@ -141,7 +141,7 @@ class Importer {
     if (!tensorType) throw new OnnxImportError(`${this.file}: input "${name}" is not a tensor`);
     // Integer inputs (uint8, int8, int32) feed int8 models; their values are carried exactly.
     if (![1, 11, 2, 3, 6].includes(tensorType.elemType ?? 0)) {
-      throw new OnnxImportError(`${this.file}: input "${name}" must be float32, float64, uint8, int8 or int32, got element type ${tensorType.elemType}`);
+      throw new OnnxImportError(`${this.file}: input "${name}" must be float32, float64, uint8, int8 or int32, got ${dataTypeName(tensorType.elemType ?? 0).toLowerCase()}`);
     }
     const dims = tensorType.shape?.dim ?? [];
     if (dims.length === 0) throw new OnnxImportError(`${this.file}: input "${name}" has no static shape`);

@@ -79,7 +79,10 @@ export class OrtModel {
     if (options.exposeLogits) ({ bytes, logitsName } = exposeLogits(bytes, options.file));
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+      // logSeverityLevel 3: onnxruntime's own warnings (multi-line, coloured, about its graph
+      // optimizations, e.g. initializers also listed as graph inputs) are not the user's business;
+      // its errors still reach the catch below.
+      session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
     } catch (cause) {
       throw new ZkinferError(`${options.file ? `${options.file}: ` : ''}onnxruntime could not load the model`, { cause });
     }

@@ -6,6 +6,7 @@
  * each, so the curve is built once, up front, with the count they choose.
  */
 import os from 'node:os';
+import { sharedCurve } from '../shared/curve.js';
 
 type Curve = { terminate(): Promise<void> };
 type CurvesApi = { getCurveFromName(name: string, options?: { singleThread?: boolean }): Promise<Curve> };
@@ -19,21 +20,19 @@ type CurvesApi = { getCurveFromName(name: string, options?: { singleThread?: boo
 export async function warmCurve(threads: number | undefined): Promise<void> {
   const curves = ((await import('snarkjs')) as unknown as { curves: CurvesApi }).curves; // loaded only when a curve is needed
   const g = globalThis as { curve_bn128?: Curve | null };
-  if (threads === undefined) {
-    await curves.getCurveFromName('bn128');
-    return;
-  }
   if (threads === 1) {
     g.curve_bn128 ??= await curves.getCurveFromName('bn128', { singleThread: true });
     return;
   }
-  if (g.curve_bn128) return;
-  const cpus = os.cpus;
-  const real = cpus();
-  os.cpus = () => Array.from({ length: threads }, (_, i) => real[i % Math.max(real.length, 1)]!);
-  try {
-    await curves.getCurveFromName('bn128');
-  } finally {
-    os.cpus = cpus;
-  }
+  await sharedCurve(async () => {
+    if (threads === undefined) return curves.getCurveFromName('bn128');
+    const cpus = os.cpus;
+    const real = cpus();
+    os.cpus = () => Array.from({ length: threads }, (_, i) => real[i % Math.max(real.length, 1)]!);
+    try {
+      return await curves.getCurveFromName('bn128');
+    } finally {
+      os.cpus = cpus;
+    }
+  });
 }

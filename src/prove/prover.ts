@@ -14,6 +14,7 @@ import { ProveError } from '../shared/errors.js';
 import { encodeSigned } from '../shared/field.js';
 import type { Artifacts } from './artifacts.js';
 import { withBaselineWasmCompiler } from './witness-compile.js';
+import { sharedCurve } from '../shared/curve.js';
 
 interface WitnessCalculator {
   calculateWTNSBin(input: Record<string, unknown>, sanityCheck?: boolean): Promise<Uint8Array>;
@@ -82,9 +83,11 @@ export class Prover {
     const t1 = performance.now();
     try {
       let result: { proof: snarkjs.Groth16Proof; publicSignals: string[] };
-      if (this.zkey) result = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey } as never, { type: 'mem', data: wtns });
-      else {
-        const curve = await (snarkjs as unknown as { curves: { getCurveFromName(name: string): Promise<ProverCurve> } }).curves.getCurveFromName('bn128'); // cached per thread (./curve-threads.ts)
+      if (this.zkey) {
+        await sharedCurve(); // one build even when proofs start together
+        result = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey } as never, { type: 'mem', data: wtns });
+      } else {
+        const curve = await sharedCurve<ProverCurve>(); // cached per thread (./curve-threads.ts)
         result = await proveGroth16(curve, this.key, wtns);
       }
       const { proof, publicSignals } = result;

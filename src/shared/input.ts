@@ -17,6 +17,28 @@ export interface InputRecord {
   line?: number;
 }
 
+/** The shape of a nested array, read along its first elements. */
+function nestedShape(v: unknown): number[] {
+  const dims: number[] = [];
+  for (let x = v; Array.isArray(x); x = x[0]) dims.push(x.length);
+  return dims;
+}
+
+/**
+ * What the likely mistake is when an input's outer length is wrong: the batch dimension left
+ * out, or one row given to a model exported with a fixed batch. Empty when neither fits.
+ */
+function outerShapeHint(value: unknown[], shape: readonly number[]): string {
+  const got = nestedShape(value);
+  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+  const seen = `; this input has shape [${got.join(', ')}]`;
+  if (shape[0] === 1 && same(got, shape.slice(1))) return `${seen}: wrap it in one more [ ] for the batch dimension`;
+  if (shape[0]! > 1 && same(got.slice(1), shape.slice(1)) && got[0]! < shape[0]!) {
+    return `${seen}: the model was exported with a fixed batch of ${shape[0]}; compile it with --batch 1 to prove one row at a time`;
+  }
+  return '';
+}
+
 /**
  * Flattens a nested array, checking it has exactly `shape` and holds finite numbers.
  * @throws {InputError} naming `where` and the first offending position
@@ -34,7 +56,8 @@ export function flattenInput(value: unknown, shape: readonly number[], where: st
     }
     if (!Array.isArray(v)) throw new InputError(`${where}: "input"${path} must be an array of length ${shape[depth]} (expected shape [${shape.join(', ')}])`);
     if (v.length !== shape[depth]) {
-      throw new InputError(`${where}: "input"${path} has length ${v.length}, expected ${shape[depth]} (expected shape [${shape.join(', ')}])`);
+      const hint = depth === 0 ? outerShapeHint(v, shape) : '';
+      throw new InputError(`${where}: "input"${path} has length ${v.length}, expected ${shape[depth]} (expected shape [${shape.join(', ')}]${hint})`);
     }
     v.forEach((item, i) => walk(item, depth + 1, `${path}[${i}]`));
   };

@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as snarkjs from 'snarkjs';
 import { FIELD_MODULUS } from '../shared/field.js';
+import { sharedCurve } from '../shared/curve.js';
 
 /** One proof to check: snarkjs's proof object and its public signals (canonical decimals). */
 export interface BatchItem {
@@ -100,7 +101,7 @@ function randomScalar(): bigint {
  */
 export async function verifyGroth16Batch(vkey: Record<string, unknown>, items: readonly BatchItem[]): Promise<boolean> {
   if (items.length === 0) return true;
-  const curve = (await ((await import('snarkjs')) as unknown as { curves: { getCurveFromName(n: string): Promise<Curve> } }).curves.getCurveFromName('bn128')) as Curve;
+  const curve = await sharedCurve<Curve>();
   const key = prepare(curve, vkey);
   const { G1, G2, Fr } = curve;
   const agg = new Array<bigint>(key.publics).fill(0n);

@@ -20,7 +20,6 @@ import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { InvalidArgumentError, VerifyError } from '../shared/errors.js';
 import { workerEntryFile } from '../shared/worker-thread.js';
-import { warmCurve } from '../prove/curve-threads.js';
 import { assertVerifyOptions, checkBindings, pairingCheck, parseReceipt, verifyProof, type VerifierKey, type VerifyOptions } from './verify.js';
 import { inferencesOf, sharedProofFileName, type SharedProof } from '../shared/shared-proof.js';
 import { readSharedProofText } from './shared.js';
@@ -112,12 +111,12 @@ let singleThreadCurve: Curve | undefined;
  * process's own curve (if any) comes back afterwards.
  */
 async function useSingleThreadCurve(): Promise<() => void> {
+  // built aside (ffjavascript does not cache a single-thread curve), so the cache is never
+  // empty while another caller might build a threaded curve that would then be orphaned
+  singleThreadCurve ??= await ((await import('snarkjs')) as unknown as { curves: { getCurveFromName(n: string, o: { singleThread: boolean }): Promise<Curve> } }).curves.getCurveFromName('bn128', {
+    singleThread: true,
+  });
   const previous = g.curve_bn128;
-  if (!singleThreadCurve) {
-    g.curve_bn128 = null;
-    await warmCurve(1);
-    singleThreadCurve = g.curve_bn128!;
-  }
   g.curve_bn128 = singleThreadCurve;
   return () => {
     if (g.curve_bn128 === singleThreadCurve) g.curve_bn128 = previous ?? null;

@@ -25,6 +25,7 @@ import { g2InSubgroup, verifyGroth16Wasm, type WasmCurve } from './groth16-wasm.
 import { verifyGroth16Noble } from './groth16-noble.js';
 import { inferencesOf, type SharedProof } from '../shared/shared-proof.js';
 import { checkSlot, readSharedProofText } from './shared.js';
+import { sharedCurve } from '../shared/curve.js';
 
 /** Verification material: the manifest and its verification key. */
 export interface VerifierKey {
@@ -350,9 +351,11 @@ export async function pairingCheck(key: VerifierKey, publicSignals: readonly str
   let ok: boolean;
   try {
     if (engine === 'noble') ok = verifyGroth16Noble(key.vkey, [...publicSignals], proof);
-    else if (engine === 'snarkjs') ok = await (await import('snarkjs')).groth16.verify(key.vkey, [...publicSignals], proof, undefined);
-    else {
-      const curve = await ((await import('snarkjs')) as unknown as { curves: { getCurveFromName(n: string): Promise<WasmCurve> } }).curves.getCurveFromName('bn128');
+    else if (engine === 'snarkjs') {
+      await sharedCurve(); // one build even when verifications start together
+      ok = await (await import('snarkjs')).groth16.verify(key.vkey, [...publicSignals], proof, undefined);
+    } else {
+      const curve = await sharedCurve<WasmCurve>();
       if (!g2InSubgroup(curve, proof)) return G2_SUBGROUP_PROBLEM;
       ok = await verifyGroth16Wasm(curve, key.vkey, [...publicSignals], proof);
     }

@@ -89,5 +89,53 @@ export function apiReport(dtsPath: string): string {
   const dist = dtsPath.slice(0, dtsPath.lastIndexOf('/') + 1);
   // string-literal unions print in the order the checker met the literals, which moves with unrelated edits: sort them
   const sortedLiterals = (text: string) => text.replace(/"[^"]*"(?: \| "[^"]*")+/g, (u) => u.split(' | ').sort().join(' | '));
-  return `${sortedLiterals(out.join('\n')).split(dist).join('dist/')}\n`;
+  return `${sortedLiterals(out.join('\n').split('\n').map(sortedMembers).join('\n')).split(dist).join('dist/')}\n`;
+}
+
+/**
+ * Inline object types (`{ b: …; a: …; }`) print their members in the order the checker met
+ * the properties, which can differ between two builds of the same source: sort the members
+ * of every such literal, at every depth, within one line of the report (a class or interface
+ * block spans lines and is sorted where it is listed). Quoted text is copied as it is.
+ */
+export function sortedMembers(text: string): string {
+  let i = 0;
+  const literal = (): string => {
+    // at text[i] === '{'; returns the whole literal with its members sorted
+    const start = i;
+    i++;
+    const members: string[] = [];
+    let current = '';
+    while (i < text.length) {
+      const c = text[i]!;
+      if (c === '"' || c === "'" || c === '`') {
+        const end = text.indexOf(c, i + 1);
+        current += text.slice(i, end + 1);
+        i = end + 1;
+      } else if (c === '{') current += literal();
+      else if (c === '}') {
+        i++;
+        if (current.trim()) members.push(current.trim());
+        return members.length ? `{ ${members.sort().join(' ')} }` : '{}';
+      } else if (c === ';') {
+        members.push(`${current.trim()};`);
+        current = '';
+        i++;
+      } else {
+        current += c;
+        i++;
+      }
+    }
+    return text.slice(start); // not closed on this line: left as it was
+  };
+  let out = '';
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '{') out += literal();
+    else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 /**
- * `zkinfer infer <dir> --input x.json --out r.json [--attest <provider>] [--prove] [--nonce hex] [--json]`:
+ * `zkinfer infer <dir> --input x.json --out r.json [--attest <provider>] [--prove] [--nonce hex] [--force] [--json]`:
  * the TEE fast path. With `--encrypt-to <enclave-key.json> --endpoint <url> [--policy p.json]`
  * it is the client of the encrypted path instead (src/tee/encrypted/): the enclave key's
  * attestation is checked under the policy (default: the built-in one, which trusts no dev
@@ -9,15 +9,17 @@
  * inference and rewrites the receipt with the proof attached (if proving fails, the
  * attested receipt stays as written and the command exits 1). onnxruntime, the vendors
  * and the prover are imported when the command runs; the list of providers for
- * `infer --help` when that help is asked for.
+ * `infer --help` when that help is asked for. An existing --out file is refused unless --force
+ * (checked before any work, on both paths).
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../shared/errors.js';
 import { readInputFile } from '../../shared/input.js';
-import { writeFileAtomicSync } from '../../shared/fs.js';
+import { OutputExistsError, writeFileAtomicSync } from '../../shared/fs.js';
 import { releaseCurve } from '../../shared/curve.js';
 import { assertNonce } from '../../shared/nonce.js';
 import { errorLine } from '../output.js';
+import { checkOutFile } from '../out-file.js';
 import { encryptedInfer } from './infer-encrypted.js';
 
 const formatValues = (values: readonly number[]): string =>
@@ -37,6 +39,7 @@ export function registerInferCommand(program: Command): void {
     .option('--attest <provider>', 'attestation provider (dev by default)', 'dev')
     .option('--prove', 'also prove the inference with Groth16 and attach the proof')
     .option('--nonce <hex>', 'nonce bound into the digest and the attestation (default: random 16 bytes)')
+    .option('--force', 'overwrite an existing receipt file')
     .option('--json', 'print a JSON summary')
     .option('--encrypt-to <enclave-key.json>', 'encrypt the input with HPKE to this attested enclave key (written by tee serve) and send it to --endpoint')
     .option('--endpoint <url>', 'with --encrypt-to: the enclave server (tee serve)')
@@ -44,6 +47,7 @@ export function registerInferCommand(program: Command): void {
     .option('--opening-out <file>', "with --encrypt-to: where to write the commitments' openings (default <out>.opening.json)")
     .action(async (dir: string, opts) => {
       if (opts.nonce !== undefined) assertNonce(opts.nonce, '--nonce');
+      checkOutFile(opts.out, Boolean(opts.force));
       if (opts.encryptTo !== undefined) return encryptedInfer(dir, opts);
       for (const name of ['endpoint', 'policy', 'openingOut'] as const) {
         if (opts[name] !== undefined) throw new InvalidArgumentError(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to the encrypted path: give --encrypt-to <enclave-key.json>`);
@@ -61,7 +65,12 @@ export function registerInferCommand(program: Command): void {
         const provider = createAttestationProvider(opts.attest);
         if (provider instanceof DevProvider && provider.keyCreated) process.stderr.write(`created a dev attestation key at ${provider.keyPath} (not hardware; refused by the default policy)\n`);
         const { receipt, timings, proof } = await inferAttested(artifacts, input.values, { provider, prove: Boolean(opts.prove), nonce: opts.nonce });
-        writeFileAtomicSync(opts.out, `${JSON.stringify(receipt, null, 2)}\n`);
+        try {
+          writeFileAtomicSync(opts.out, `${JSON.stringify(receipt, null, 2)}\n`, { overwrite: Boolean(opts.force) });
+        } catch (e) {
+          if (e instanceof OutputExistsError) throw new InvalidArgumentError(`${opts.out}: already exists; pass --force to overwrite it`, { cause: e });
+          throw e;
+        }
         const summary: Record<string, unknown> = {
           out: opts.out,
           digest: receipt.digest,

@@ -8,7 +8,7 @@
  * says the rest). The prover (snarkjs), the pool and the verifier are imported when the
  * command runs.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
@@ -25,6 +25,7 @@ import type { SharedProof } from '../../shared/shared-proof.js';
 import type { BatchProgress, BatchSummary } from '../../prove/batch.js';
 import type { Artifacts } from '../../prove/artifacts.js';
 import { Progress } from '../output.js';
+import { checkOutFile } from '../out-file.js';
 
 const requireHere = createRequire(import.meta.url);
 
@@ -75,7 +76,7 @@ export function registerProveCommand(program: Command): void {
       if (opts.input && (opts.workers !== undefined || opts.threads !== undefined)) throw new InvalidArgumentError('--workers and --threads apply to a batch (--inputs)');
       if (opts.inputs && opts.nonce !== undefined) throw new InvalidArgumentError('--nonce applies to one input (--input); a batch draws a random nonce per receipt');
       if (opts.inputs && opts.force) throw new InvalidArgumentError('--force applies to one input (--input); a batch keeps valid receipts and proves the rest');
-      if (opts.input) checkReceiptOut(opts.out, Boolean(opts.force));
+      if (opts.input) checkOutFile(opts.out, Boolean(opts.force));
       try {
         const { loadArtifacts } = await import('../../prove/artifacts.js');
         if (opts.input) {
@@ -94,7 +95,7 @@ export function registerProveCommand(program: Command): void {
             let artifacts = loadArtifacts(dir);
             artifacts = await withWeights(artifacts, opts.weights);
             const { io } = artifacts.manifest;
-            if (io.input.visibility === 'hashed' || io.output.visibility === 'hashed') checkReceiptOut(openingPathFor(opts.out), Boolean(opts.force), 'the opening');
+            if (io.input.visibility === 'hashed' || io.output.visibility === 'hashed') checkOutFile(openingPathFor(opts.out), Boolean(opts.force), 'the opening');
             const input = readInputFile(opts.input, artifacts.model.input.shape);
             progress.update('prove', `proving ${opts.input}`);
             // One proof: a single-threaded curve. Starting snarkjs's worker threads (and ending
@@ -198,21 +199,6 @@ export function registerProveCommand(program: Command): void {
         await releaseCurve();
       }
     });
-}
-
-/**
- * Refuses an --out that is a folder, or an existing file without --force, before any work.
- * @throws {InvalidArgumentError} one line naming the path
- */
-function checkReceiptOut(out: string, force: boolean, what = 'the receipt'): void {
-  let isDir: boolean;
-  try {
-    isDir = statSync(out).isDirectory();
-  } catch {
-    return; // nothing there yet (an unusable path fails at the write, naming it)
-  }
-  if (isDir) throw new InvalidArgumentError(`${out}: is a folder; --out names ${what} file to write`);
-  if (!force) throw new InvalidArgumentError(`${out}: already exists; pass --force to overwrite it`);
 }
 
 function formatValues(values: number[]): string {

@@ -5,7 +5,9 @@
  * - constraints and wires of the QDQ circuit (circom, no setup), and the float circuit's
  *   constraints as the cost model predicts them (equal to circom's count, test/ops/cost.test.ts);
  * - argmax agreement of the QDQ circuit's semantics (the reference executor, equal to the
- *   witness) with onnxruntime running the QDQ model, on the 10,000 test images.
+ *   witness) with onnxruntime running the QDQ model, on the 10,000 test images;
+ * - the same for the QDQ model compiled with `--int8 fold` (power-of-two rescales at the float
+ *   widths instead of the requantization multiplier; QuantOptions.int8).
  * Options: `--images N`, `--skip-circom` (predicted counts only), `--artifacts <dir>` (the
  * counts of a QDQ LeNet already compiled into <dir> by this script, instead of compiling).
  */
@@ -38,10 +40,10 @@ const argmax = (y: ArrayLike<number>) => {
 };
 
 /** The quantized model of an ONNX file as compileModel makes it (same calibration and options). */
-function quantized(file: string) {
+function quantized(file: string, int8: 'exact' | 'fold' = 'exact') {
   const graph = optimize(importOnnx(readFileSync(file)));
   const calib = readInputLines(join(example, 'calibration.jsonl'), graph.input.shape).records.map((r) => r.values);
-  return quantize(graph, calibrate(graph, calib), QUANT);
+  return quantize(graph, calibrate(graph, calib), { ...QUANT, int8 });
 }
 
 /**
@@ -59,7 +61,7 @@ function breakdown(model: ReturnType<typeof quantized>): { label: string; constr
     const label =
       n.kind === 'maxPool'
         ? `max pooling of ${elements} outputs, comparisons of ${n.bits} bits`
-        : `${n.saturate !== undefined || n.multiplier ? 'Requantize' : 'rescale'} of ${elements}: k ${n.shift}, b ${n.bits}${n.saturate !== undefined ? `, saturated to ${n.saturate} bits` : ''}`;
+        : `${n.saturate !== undefined || n.multiplier ? 'Requantize' : 'rescale'}${n.relu ? ' (ReLU)' : ''} of ${elements}: k ${n.shift}, b ${n.bits}${n.saturate !== undefined ? `, saturated to ${n.saturate} bits` : ''}`;
     parts.push({ label, constraints: count - prev });
     prev = count;
   });
@@ -71,8 +73,10 @@ async function main() {
   const rows: string[][] = [];
   const floatModel = quantized(join(example, 'model.onnx'));
   const qdqModel = quantized(join(example, 'model-int8.onnx'));
+  const foldModel = quantized(join(example, 'model-int8.onnx'), 'fold');
   const floatCount = predictConstraints(floatModel);
   const qdqPredicted = predictConstraints(qdqModel);
+  const foldCount = predictConstraints(foldModel);
   let qdqCount = qdqPredicted;
   let wires = '—';
   let circom = '';
@@ -108,9 +112,20 @@ async function main() {
       '',
       '',
     ]);
+    log('compiling the QDQ LeNet with --int8 fold (circom, no setup)…');
+    const folded = await compileModel(join(example, 'model-int8.onnx'), {
+      outDir: join(mkdtempSync(join(tmpdir(), 'zkinfer-lenet-qdq-fold-')), 'lenet-int8-fold'),
+      calibrationPath: join(example, 'calibration.jsonl'),
+      quant: { ...QUANT, int8: 'fold' },
+      skipSetup: true,
+    });
+    if (folded.manifest.circuit.constraints !== foldCount) throw new Error(`circom counted ${folded.manifest.circuit.constraints} constraints with --int8 fold, the cost model ${foldCount}`);
+    rows.push(['circom count, `--int8 fold`', `${folded.manifest.circuit.constraints.toLocaleString('en-US')} (wires ${folded.manifest.circuit.wires.toLocaleString('en-US')})`, '', '']);
+    circom += `; --int8 fold ${((folded.timings.circom ?? 0) / 1000).toFixed(1)} s`;
   }
   rows.unshift(
-    ['constraints, QDQ LeNet', qdqCount.toLocaleString('en-US'), `≤ float (${floatCount.toLocaleString('en-US')})`, qdqCount <= floatCount ? 'met' : 'missed'],
+    ['constraints, QDQ LeNet (exact int8 requantization)', qdqCount.toLocaleString('en-US'), `≤ float (${floatCount.toLocaleString('en-US')})`, qdqCount <= floatCount ? 'met' : 'missed'],
+    ['constraints, QDQ LeNet with `--int8 fold` (predicted)', foldCount.toLocaleString('en-US'), `≤ float (${floatCount.toLocaleString('en-US')})`, foldCount <= floatCount ? 'met' : 'missed'],
     ['constraints, float LeNet (bench-lenet.ts widths 7/8/9, predicted)', floatCount.toLocaleString('en-US'), '', ''],
     ['wires, QDQ LeNet', wires, '', ''],
   );
@@ -126,6 +141,7 @@ async function main() {
   let correct = 0;
   let correctOrt = 0;
   let refused = 0;
+  const fold = { agree: 0, agreeFloat: 0, correct: 0, refused: 0 };
   for (let i = 0; i < count; i++) {
     const x = Float64Array.from(test.images[i]!);
     const o = argmax(await ortQdq.run(x, qdqModel.input.shape));
@@ -136,6 +152,15 @@ async function main() {
     } catch {
       refused++;
     }
+    let d = -1;
+    try {
+      d = argmax(runReference(foldModel, quantizeInput(foldModel, x)));
+    } catch {
+      fold.refused++;
+    }
+    if (d === o) fold.agree++;
+    if (d === f) fold.agreeFloat++;
+    if (d === test.labels[i]) fold.correct++;
     if (c === o) agree++;
     if (c === f) agreeFloat++;
     if (c === test.labels[i]) correct++;
@@ -147,12 +172,14 @@ async function main() {
   rows.push(['argmax agreement, QDQ circuit vs onnxruntime on the float model', pct(agreeFloat), '', '']);
   rows.push(['test accuracy, QDQ circuit / onnxruntime QDQ', `${pct(correct)} / ${pct(correctOrt)}`, '', '']);
   rows.push(['test images the circuit cannot prove (outside the calibrated widths)', `${refused}`, '', '']);
+  rows.push(['`--int8 fold`: argmax agreement with onnxruntime on the QDQ model', pct(fold.agree), '', '']);
+  rows.push(['`--int8 fold`: argmax agreement with onnxruntime on the float model', pct(fold.agreeFloat), '', '']);
+  rows.push(['`--int8 fold`: test accuracy / images it cannot prove', `${pct(fold.correct)} / ${fold.refused}`, '', '']);
   const fb = breakdown(floatModel);
   const qb = breakdown(qdqModel);
-  const parts = Array.from({ length: Math.max(fb.length, qb.length) }, (_, i) => [
-    fb[i] ? `${fb[i]!.label}: ${fb[i]!.constraints.toLocaleString('en-US')}` : '—',
-    qb[i] ? `${qb[i]!.label}: ${qb[i]!.constraints.toLocaleString('en-US')}` : '—',
-  ]);
+  const db = breakdown(foldModel);
+  const cell = (b: { label: string; constraints: number }[], i: number) => (b[i] ? `${b[i]!.label}: ${b[i]!.constraints.toLocaleString('en-US')}` : '—');
+  const parts = Array.from({ length: Math.max(fb.length, qb.length, db.length) }, (_, i) => [cell(fb, i), cell(qb, i), cell(db, i)]);
   const body = [
     `${machine}; load average at end ${loadavg()[0]!.toFixed(2)}.`,
     '',
@@ -162,7 +189,7 @@ async function main() {
     '',
     'Where the constraints go, step by step (the cost model, equal to circom’s count; each step with the layer bindings before it):',
     '',
-    table(['float LeNet (7/8/9)', 'int8 QDQ LeNet'], parts),
+    table(['float LeNet (7/8/9)', 'int8 QDQ LeNet, exact', 'int8 QDQ LeNet, `--int8 fold` (7/8/9)'], parts),
   ].join('\n');
   writeSection('int8 QDQ LeNet (issue 13, item 3)', body);
   process.stdout.write(`${body}\n`);

@@ -326,7 +326,9 @@ async function build(
       throw new CompileError(`${onnxPath}: ${count} weights exceed the limit of ${limit} for --weights hashed (about 14 constraints each); use a smaller model or raise --max-weights`);
   }
 
-  const quantOptions: QuantOptions = { ...DEFAULT_QUANT_OPTIONS, ...options.quant };
+  // int8 `exact` is the default and is not recorded (the model ids of such models stay as they were).
+  const { int8, ...quantRest } = { ...DEFAULT_QUANT_OPTIONS, ...options.quant };
+  const quantOptions: QuantOptions = int8 === undefined || int8 === 'exact' ? quantRest : { ...quantRest, int8 };
   let calibrationInputs: Float64Array[] = [];
   let calibrationInfo: Record<string, unknown>;
   const ranges = await timed('calibrate', () => {

@@ -16,7 +16,7 @@ import { addConstant, combine, formatExpr, signalExpr } from '../circuit/linear-
 import { quantizeWeights } from './dense.js';
 import { fillKinds } from '../circuit/gadget-cost.js';
 import { sizeOf } from '../ir/graph.js';
-import { family, type Interval } from './types.js';
+import { family, type ElementKind, type Interval } from './types.js';
 
 const pick = (...ops: string[]) => Object.fromEntries(ops.map((op) => [op, LINEAR_CONVERTERS[op]!]));
 
@@ -129,7 +129,8 @@ export const elementwise = family({
   },
   fixed: {
     addConst: {
-      cost: (node, c) => ({ constraints: 0, output: fillKinds(sizeOf(c.shape(node.output)), 'expr') }),
+      // x + 0 is x itself (a zero point or bias of 0 in some channels).
+      cost: (node, c) => ({ constraints: 0, output: c.kinds(node.input).map((k, i): ElementKind => (k === 'const' || node.constant[i] === 0 ? k : 'expr')) }),
       reference: (node, c) => c.value(node.input).map((v, i) => v + node.constant[i]!),
       emit: (em, node) =>
         em.set(
@@ -138,7 +139,8 @@ export const elementwise = family({
         ),
     },
     mulConst: {
-      cost: (node, c) => ({ constraints: 0, output: fillKinds(sizeOf(c.shape(node.output)), 'expr') }),
+      // x·1 is x itself, x·0 the constant 0.
+      cost: (node, c) => ({ constraints: 0, output: c.kinds(node.input).map((k, i): ElementKind => (k === 'const' || node.constant[i] === 0 ? 'const' : node.constant[i] === 1 ? k : 'expr')) }),
       reference: (node, c) => c.value(node.input).map((v, i) => v * node.constant[i]!),
       emit: (em, node) =>
         em.set(

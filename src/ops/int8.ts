@@ -18,6 +18,11 @@
  * every model's: src/quant/quantize.ts). Other QuantizeLinear inputs are at power-of-two
  * scales: the same rescale after a constant multiply, rounding half to even when the
  * multiplier is exact.
+ * With QuantOptions.int8 `fold` (compile --int8 fold), a QuantizeLinear that only
+ * DequantizeLinear reads is instead the float path's power-of-two rescale at activationBits
+ * (requantizeFold), the input is quantized at inputBits, and per-channel int8 weights are
+ * requantized at weightBits (dense.ts): the float compile's cost, approximating the model's
+ * requantization (BENCHMARKS.md, "int8 QDQ LeNet").
  * Circuit cost per element: Requantize(k, b, j, relu, c): k + b + 2 to k + b + 10;
  * RescaleHalfEven(k, b): k + b + 4 and a Max2 per clamp bound.
  */
@@ -25,7 +30,8 @@ import { CompileError } from '../shared/errors.js';
 import { rescaleValue, roundHalfEven } from '../shared/rounding.js';
 import { broadcastTo } from '../ir/gather.js';
 import { INT8_CONVERTERS } from '../onnx/ops-int8.js';
-import { describeSource, sizeOf, type DequantizeNode, type RequantizeNode } from '../ir/graph.js';
+import { describeSource, nodeInputs, sizeOf, type DequantizeNode, type RequantizeNode } from '../ir/graph.js';
+import { foldable } from '../quant/units.js';
 import { signedBits, type Quantizer, type Ref } from '../quant/quantizer.js';
 import { family } from './types.js';
 
@@ -45,6 +51,11 @@ export const REQUANT_BITS = 16;
 /** DequantizeLinear: the integers as they are (less the zero point), the scale as their unit. */
 function quantizeDequantize(q: Quantizer, node: DequantizeNode): void {
   const exact = q.exact(node.input, node);
+  if (exact.folded) {
+    const { folded: _folded, ...held } = exact;
+    q.set(node.output, held);
+    return;
+  }
   const shape = q.shape(node.input);
   const scale = broadcastTo(node.scale, shape);
   const zero = broadcastTo(node.zeroPoint, shape);
@@ -177,9 +188,68 @@ function finishRequantize(q: Quantizer, node: RequantizeNode, rounded: Ref, zero
   );
 }
 
+/** Whether a folded value reaches nothing but the model's output or its final Softmax/ArgMax (through DequantizeLinear and reshapes). */
+function readOnlyByFinal(q: Quantizer, name: string): boolean {
+  if (q.graph.output.name === name) return true;
+  return q.graph.nodes.every(
+    (n) => !nodeInputs(n).includes(name) || ((n.kind === 'dequantize' || n.kind === 'reshape') && readOnlyByFinal(q, n.output)) || n.kind === 'softmax' || n.kind === 'argMax',
+  );
+}
+
+/**
+ * QuantizeLinear folded into a power-of-two rescale (QuantOptions.int8 `fold`): the value
+ * x·unit is divided by 2^k instead of requantized to the model's scale, so its integers
+ * take the unit unit·2^k (per element; the DequantizeLinear that follows keeps it). k is the
+ * float path's choice: the finest rescale that holds the calibrated range in activationBits,
+ * range-checked to activationBits and the headroom (planRescale). A deferred ReLU, or a lower
+ * bound of the integer type at the zero point (uint8 with zero point 0: the exporter's fused
+ * ReLU), becomes the rescale's ReLU; the saturation at the type's other bounds is dropped
+ * (as in the float model). Returns false when the lower bound is another clamp.
+ */
+function requantizeFold(q: Quantizer, node: RequantizeNode, x: Ref): boolean {
+  const unit = x.unit!;
+  const shape = q.shape(node.input);
+  const scale = broadcastTo(node.scale, shape);
+  const zero = broadcastTo(node.zeroPoint, shape);
+  if (scale.some((v) => !(v > 0) || !Number.isFinite(v))) throw new CompileError(`${describeSource(node.source)}: quantization scales must be positive`);
+  // The type's lower bound less the zero point: 0 everywhere is a ReLU; below 0 everywhere, a
+  // saturation dropped like the upper one; anything else keeps the exact requantization.
+  const clampsAtZero = zero.every((z) => node.min - z === 0);
+  if (x.relu === undefined && !clampsAtZero && zero.some((z) => node.min - z >= 0)) return false;
+  const relu = x.relu !== undefined || clampsAtZero;
+  let uMin = Infinity;
+  for (const u of unit) uMin = Math.min(uMin, u);
+  const { activationBits, headroomBits } = q.opts;
+  // planRescale's choice in units: the finest rescale that holds the calibrated range in
+  // activationBits (range / (unit·2^k) ≤ 2^(activationBits−1) − 1 for every element).
+  const range = q.range(x.relu ?? node.input);
+  const k = range > 0 ? Math.max(0, Math.ceil(Math.log2(range / (uMin * (2 ** (activationBits - 1) - 1))))) : 0;
+  const [qmin, qmax] = [rescaleValue(x.min, k), rescaleValue(x.max, k)];
+  const width = Math.max(2, Math.min(signedBits(qmin, qmax), activationBits + headroomBits));
+  const outUnit = unit.map((u) => u * 2 ** k);
+  // Nothing to prove: no ReLU, and no shift on a value already held (the input), or the logits
+  // that only the model's last step reads (kept as the accumulator, as a float model's are).
+  if (!relu && ((k === 0 && (!x.pending || width >= signedBits(x.min, x.max))) || readOnlyByFinal(q, node.output))) {
+    q.set(node.output, { q: x.q, scale: 0, min: x.min, max: x.max, pending: x.pending, unit, folded: true });
+    return true;
+  }
+  const name = `${node.output}::folded`;
+  q.push({ kind: 'rescale', input: x.q, output: name, shift: k, bits: width, relu, source: node.source });
+  let lo = Math.max(qmin, -(2 ** (width - 1)));
+  let hi = Math.min(qmax, 2 ** (width - 1) - 1);
+  if (relu) [lo, hi] = [Math.max(lo, 0), Math.max(hi, 0)];
+  q.set(node.output, { ...q.define(name, { scale: 0, min: lo, max: hi, pending: false }, node.output), unit: outUnit, folded: true });
+  return true;
+}
+
 /** QuantizeLinear and the requantization of the QLinear ops. */
 function quantizeRequantize(q: Quantizer, node: RequantizeNode): void {
   const held = q.exact(node.input, node);
+  if (q.opts.int8 === 'fold' && foldable(q.graph, node)) {
+    const x = held.unit ? held : q.get(node.input, node);
+    const unit = x.unit ?? new Float64Array(sizeOf(q.shape(node.input))).fill(2 ** -x.scale);
+    if (requantizeFold(q, node, { q: x.q, scale: 0, min: x.min, max: x.max, pending: x.pending, unit, ...(x.relu !== undefined ? { relu: x.relu } : {}) })) return;
+  }
   if (held.unit && requantizeUnits(q, node, held)) return;
   const x = q.get(node.input, node);
   // A value at a power-of-two scale 2^x.scale has the unit 2^−x.scale.

@@ -19,6 +19,16 @@ export interface QuantOptions {
   activationBits: number;
   /** Extra range bits above the calibrated maximum, so unseen inputs still fit. */
   headroomBits: number;
+  /**
+   * int8 (QDQ, QLinear) models' requantizations: `exact` (the default) multiplies by
+   * in_scale·w_scale/out_scale held to REQUANT_BITS significant bits and saturates as the
+   * model does; `fold` rescales by a power of two instead, at the widths a float model's
+   * layers get (activationBits, no saturation), quantizes the input at inputBits, keeps
+   * per-tensor int8 weights and requantizes per-channel ones at weightBits (src/ops/int8.ts,
+   * src/ops/dense.ts). A QuantizeLinear whose int8 values are read as such (QLinear ops, an
+   * int8 output) stays exact. Recorded in the manifest only when `fold`.
+   */
+  int8?: 'exact' | 'fold';
 }
 
 /** Defaults used when the caller gives no quantization options. */

@@ -16,6 +16,7 @@ import { FLOAT_OPS } from '../ops/registry.js';
 import type { Ranges } from './ranges.js';
 import { DEFAULT_QUANT_OPTIONS, type InputQuantization, type QModel, type QuantOptions } from './model.js';
 import { Quantizer, scaleFor, signedBits } from './quantizer.js';
+import { foldable } from './units.js';
 
 export { Quantizer, scaleFor, signedBits, type Ref } from './quantizer.js';
 
@@ -27,10 +28,17 @@ export { Quantizer, scaleFor, signedBits, type Ref } from './quantizer.js';
 export function quantize(graph: Graph, ranges: Ranges, options: Partial<QuantOptions> = {}): QModel {
   const opts: QuantOptions = { ...DEFAULT_QUANT_OPTIONS, ...options };
   for (const [k, v] of Object.entries(opts)) {
+    if (k === 'int8') {
+      if (v !== 'exact' && v !== 'fold') throw new CompileError(`expected int8 to be "exact" or "fold", got ${String(v)}`);
+      continue;
+    }
     if (!Number.isInteger(v) || v < 0 || v > 40) throw new CompileError(`expected ${k} to be an integer in [0, 40], got ${v}`);
   }
   const q = new Quantizer(graph, ranges, opts);
-  const leading = inputQuantization(graph);
+  // Folded (QuantOptions.int8 `fold`), the input is quantized as a float model's, at inputBits,
+  // and its QuantizeLinear folds like the others (when only DequantizeLinear reads it).
+  const quantizedInput = inputQuantization(graph);
+  const leading = opts.int8 === 'fold' && quantizedInput && foldable(graph, quantizedInput.node) ? undefined : quantizedInput;
   let input: QModel['input'];
   if (leading) {
     // An int8 model's QuantizeLinear of its input: the public input integers are its output.

@@ -34,6 +34,12 @@ export interface Ref {
   relu?: string;
   /** An int8 value with its zero point added: the value before (zero = the constant added), for a DequantizeLinear to take back. */
   beforeZero?: { ref: Ref; zero: number[] };
+  /**
+   * A QuantizeLinear folded into a power-of-two rescale (QuantOptions.int8 `fold`): the
+   * integers are not at the model's int8 scale but carry their own unit, which the
+   * DequantizeLinear that follows keeps as it is.
+   */
+  folded?: boolean;
 }
 
 /** The scale that fits `maxAbs` into signed `bits`: floor(log2((2^(bits−1) − 1) / maxAbs)). */
@@ -104,6 +110,9 @@ export class Quantizer {
       cur = this.define(name, { scale: 0, min: Math.max(cur.min, 0), max: Math.max(cur.max, 0), pending: false }, floatName);
     }
     const unit = x.unit!;
+    // One unit 2^−e for every element (a folded int8 value): the integers at scale e as they are.
+    const e = -Math.log2(unit[0]!);
+    if (Number.isInteger(e) && unit.every((u) => u === unit[0])) return { ...cur, scale: cur.scale + e };
     let uMax = 0;
     for (const u of unit) uMax = Math.max(uMax, u);
     const shift = scaleFor(uMax, this.opts.weightBits);

@@ -5,7 +5,7 @@
  * the one rescale of the accumulator (ONNX operator docs: DequantizeLinear, QuantizeLinear;
  * the integer-only inference scheme of Jacob et al., CVPR 2018).
  */
-import { sizeOf, type Shape } from '../ir/graph.js';
+import { nodeInputs, sizeOf, type Graph, type IrNode, type Shape } from '../ir/graph.js';
 
 /** The one unit of every element, or undefined when they differ. */
 export function uniformUnit(unit: Float64Array): number | undefined {
@@ -67,4 +67,16 @@ export function integerSteps(weight: ArrayLike<number>, outputs: number, maxInt 
     if (!found) return undefined;
   }
   return { ints, steps };
+}
+
+/**
+ * Whether a QuantizeLinear can fold (QuantOptions.int8 `fold`): every reader of its output is
+ * a DequantizeLinear, or a reshape (Flatten) read only so, and none is the model's output. A
+ * QuantizeLinear whose int8 values are read as such (QLinear ops, an int8 output) keeps the
+ * exact requantization.
+ */
+export function foldable(graph: Graph, node: IrNode): boolean {
+  const readOnlyByDequantize = (name: string): boolean =>
+    graph.output.name !== name && graph.nodes.every((n) => !nodeInputs(n).includes(name) || n.kind === 'dequantize' || (n.kind === 'reshape' && readOnlyByDequantize(n.output)));
+  return node.kind === 'requantize' && readOnlyByDequantize(node.output);
 }

@@ -98,6 +98,14 @@ describe('compile --out', () => {
     expect(siblings(parent)).toEqual(['mine']);
   });
 
+  it('refuses an --int8 mode other than exact or fold, before writing anything', () => {
+    const out = join(work, 'int8-mode');
+    const r = zkinfer('compile', modelA, '--out', out, '--skip-setup', '--int8', 'fast', ...quantArgs);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('error: expected --int8 to be exact or fold, got fast');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('refuses a path that is a file', () => {
     const file = join(work, 'a-file');
     writeFileSync(file, 'keep me');

@@ -134,9 +134,15 @@ export function expectedConstraintsO1(model: QModel): number {
         n += count;
         y = fill(count, 'private');
         break;
-      case 'add':
       case 'addConst':
+        // x + 0 is x itself
+        y = x.map((k, i) => (k === 'const' || node.constant[i] === 0 ? k : 'expr'));
+        break;
       case 'mulConst':
+        // x·1 is x itself, x·0 the constant 0
+        y = x.map((k, i) => (k === 'const' || node.constant[i] === 0 ? 'const' : node.constant[i] === 1 ? k : 'expr'));
+        break;
+      case 'add':
       case 'sumPool':
         y = fill(count, 'expr');
         break;

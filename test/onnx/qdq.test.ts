@@ -137,3 +137,112 @@ describe('onnxruntime-quantizer-style QDQ fixtures (uint8 activations with zero 
     });
   }
 });
+
+/**
+ * QuantOptions.int8 `fold`: every QuantizeLinear that only a DequantizeLinear reads becomes the
+ * float path's power-of-two rescale (no multiplier, no saturation), the input is quantized at
+ * inputBits, per-tensor int8 weights are kept as they are; the circuit still equals the
+ * reference exactly, and the argmax mostly equals onnxruntime's.
+ */
+describe('int8 fold: power-of-two rescales instead of the requantization multiplier', () => {
+  const FOLD = { int8: 'fold' } as const;
+  const foldedSteps = (model: ReturnType<typeof quantize>) => model.nodes.filter((n) => n.kind === 'rescale');
+
+  it('the tiny QDQ CNN: no multiplier, no saturation, no clamp, the input at a power-of-two scale, fewer constraints than exact', () => {
+    const graph = optimize(importOnnx(readFileSync(FIXTURE)));
+    const r = rng(31);
+    const calib = Array.from({ length: 30 }, () => Float64Array.from({ length: 64 }, () => r()));
+    const ranges = calibrate(graph, calib);
+    const exact = quantize(graph, ranges);
+    const folded = quantize(graph, ranges, FOLD);
+    expect(folded.input.quantization).toBeUndefined();
+    expect(folded.input.scale).toBeGreaterThan(0);
+    expect(foldedSteps(folded).length).toBeGreaterThan(0);
+    for (const n of foldedSteps(folded)) {
+      expect(n).not.toHaveProperty('multiplier');
+      expect(n).not.toHaveProperty('saturate');
+    }
+    expect(folded.nodes.some((n) => n.kind === 'clamp')).toBe(false);
+    expect(predictConstraints(folded)).toBeLessThan(predictConstraints(exact));
+  });
+
+  it('a QuantizeLinear whose int8 values are the output keeps the exact requantization', () => {
+    const m = onnxProto.onnx.ModelProto.decode(readFileSync(FIXTURE));
+    const out = m.graph!.output![0]!;
+    out.name = 'gemm_6_QuantizeLinear_Output';
+    out.type!.tensorType!.elemType = 3; // int8
+    m.graph!.node = m.graph!.node!.filter((n) => n.output![0] !== 'gemm_6_DequantizeLinear_Output' && n.opType !== 'Softmax');
+    const graph = optimize(importOnnx(onnxProto.onnx.ModelProto.encode(m).finish()));
+    const r = rng(3);
+    const folded = quantize(
+      graph,
+      calibrate(
+        graph,
+        Array.from({ length: 20 }, () => Float64Array.from({ length: 64 }, () => r())),
+      ),
+      FOLD,
+    );
+    const steps = foldedSteps(folded);
+    expect(steps[steps.length - 1]).toMatchObject({ saturate: 8 });
+    expect(steps[steps.length - 1]).toHaveProperty('multiplier');
+    for (const n of steps.slice(0, -1)) expect(n).not.toHaveProperty('multiplier');
+  });
+
+  for (const name of ['qdq_tiny_cnn', 'qdq_conv_per_channel', 'qdq_conv_per_tensor', 'qdq_gemm_flatten', 'qdq_mlp_s8']) {
+    it(`${name} folded: argmax as onnxruntime on most of 40 inputs; the circuit equals the reference and its predicted count`, async () => {
+      const bytes = readFileSync(name === 'qdq_tiny_cnn' ? FIXTURE : `test/fixtures/robust/${name}.onnx`);
+      const graph = optimize(importOnnx(bytes));
+      const n = graph.input.shape.reduce((a, b) => a * b, 1);
+      const r = rng(5);
+      const inputs = Array.from({ length: 40 }, () => Float64Array.from({ length: n }, () => r()));
+      const model = quantize(graph, calibrate(graph, inputs.slice(0, 20)), { ...FOLD, inputBits: 8, weightBits: 8, activationBits: 9 });
+      for (const s of foldedSteps(model)) expect(s).not.toHaveProperty('multiplier');
+      // Per-tensor int8 weights are kept as the model's integers; per-channel ones are requantized.
+      const layers = model.nodes.filter((l) => l.kind === 'conv' || l.kind === 'linear');
+      const perTensor = name === 'qdq_conv_per_tensor' || name === 'qdq_mlp_s8';
+      for (const l of layers) if (perTensor) expect(l.weightScale).toBe(0);
+      if (name === 'qdq_conv_per_channel') expect(layers.every((l) => l.weightScale > 0)).toBe(true);
+      const ort = await OrtModel.load(bytes);
+      let agree = 0;
+      for (const x of inputs) {
+        const expected = await ort.run(x, graph.input.shape);
+        if (argmax(runReference(model, quantizeInput(model, x))) === argmax(expected)) agree++;
+      }
+      await ort.close();
+      if (process.env.ZKINFER_PRINT_INT8) console.log(`${name} folded: argmax agreement ${agree}/${inputs.length}`);
+      expect(agree / inputs.length).toBeGreaterThanOrEqual(0.9);
+      const circuit = await compileTestCircuit(emitCircuit(model).source, { optimization: MODEL_OPTIMIZATION });
+      expect(circuit.compiled.constraints).toBe(expectedConstraintsO1(model));
+      expect(circuit.compiled.constraints).toBe(predictConstraints(model));
+      for (const x of inputs.slice(0, 3)) {
+        const raw = quantizeInput(model, x);
+        const witness = await circuit.witness({ in: raw.map((v) => encodeSigned(BigInt(v))), ctx: 7n });
+        expect(circuit.check(witness)).toEqual([]);
+        runReference(model, raw).forEach((v, j) => expect(circuit.get(witness, `main.out[${j}]`)).toBe(encodeSigned(BigInt(v))));
+      }
+    });
+  }
+});
+
+describe('int8 fold: a uint8 QuantizeLinear with zero point 0 and no Relu before it (the exporter fused the ReLU into it)', () => {
+  it('becomes a rescale with the ReLU, and the argmax follows onnxruntime', async () => {
+    const m = onnxProto.onnx.ModelProto.decode(readFileSync('test/fixtures/robust/qdq_conv_per_channel.onnx'));
+    const relu = m.graph!.node!.find((n) => n.opType === 'Relu')!;
+    const [from, to] = [relu.input![0]!, relu.output![0]!];
+    m.graph!.node = m.graph!.node!.filter((n) => n !== relu);
+    for (const n of m.graph!.node!) n.input = n.input!.map((i) => (i === to ? from : i));
+    const bytes = onnxProto.onnx.ModelProto.encode(m).finish();
+    const graph = optimize(importOnnx(bytes));
+    expect(graph.nodes.some((n) => n.kind === 'relu')).toBe(false);
+    const n = graph.input.shape.reduce((a, b) => a * b, 1);
+    const r = rng(9);
+    const inputs = Array.from({ length: 40 }, () => Float64Array.from({ length: n }, () => r()));
+    const model = quantize(graph, calibrate(graph, inputs.slice(0, 20)), { int8: 'fold', inputBits: 8, weightBits: 8, activationBits: 9 });
+    expect(model.nodes.filter((s) => s.kind === 'rescale' && s.relu).length).toBeGreaterThan(0);
+    const ort = await OrtModel.load(bytes);
+    let agree = 0;
+    for (const x of inputs) if (argmax(runReference(model, quantizeInput(model, x))) === argmax(await ort.run(x, graph.input.shape))) agree++;
+    await ort.close();
+    expect(agree / inputs.length).toBeGreaterThanOrEqual(0.9);
+  });
+});

@@ -22,6 +22,11 @@ function localSetupOption(value: string): 'direct' | 'snarkjs' {
   return value;
 }
 
+function int8Option(value: string): 'exact' | 'fold' {
+  if (value !== 'exact' && value !== 'fold') throw new InvalidArgumentError(`expected --int8 to be exact or fold, got ${value}`);
+  return value;
+}
+
 function setupLabel(setup: NonNullable<Manifest['setup']>): string {
   if (setup.method === 'direct') return 'local direct: keys computed from a local τ (development grade, not for production trust; no phase-2 transcript)';
   if (setup.localSingleParty) return 'local single-party (not for production trust)';
@@ -50,6 +55,11 @@ export function registerCompileCommand(program: Command): void {
     .option('--input-bits <n>', 'signed bits per input integer (default 10)', intOption('--input-bits', 2, 40))
     .option('--weight-bits <n>', 'signed bits per weight (default 10)', intOption('--weight-bits', 2, 40))
     .option('--activation-bits <n>', 'signed bits per activation (default 12)', intOption('--activation-bits', 2, 40))
+    .option(
+      '--int8 <mode>',
+      "int8 (QDQ, QLinear) models: exact (default) requantizes as the model does; fold rescales by powers of two at the float widths (--input-bits, --weight-bits, --activation-bits), a smaller circuit that approximates the model's requantization",
+      int8Option,
+    )
     .option('--provenance <file.json>', 'signed provenance record (checked), or free text (authors, data sources, licence; labelled unverified)')
     .option(
       '--input-visibility <mode>',
@@ -80,7 +90,11 @@ export function registerCompileCommand(program: Command): void {
       const progress = new Progress();
       const [{ compileModel }, { checkProvenanceForCompile }] = await Promise.all([import('../../compile/compile.js'), import('../../provenance/record.js')]);
       const t0 = performance.now();
-      const quant = Object.fromEntries(Object.entries({ inputBits: opts.inputBits, weightBits: opts.weightBits, activationBits: opts.activationBits }).filter(([, v]) => v !== undefined));
+      const quant = Object.fromEntries(
+        Object.entries({ inputBits: opts.inputBits, weightBits: opts.weightBits, activationBits: opts.activationBits, int8: opts.int8 === 'fold' ? 'fold' : undefined }).filter(
+          ([, v]) => v !== undefined,
+        ),
+      );
       try {
         const result = await compileModel(model, {
           outDir: opts.out,

@@ -21,6 +21,8 @@ import { defaultCacheDir } from '../../src/compile/ptau.js';
 import { loadFfjavascript } from '../../src/compile/ptau-deps.js';
 import { releaseCurve } from '../../src/shared/curve.js';
 import { FIELD_MODULUS } from '../../src/shared/field.js';
+import type { Manifest } from '../../src/shared/manifest.js';
+import { packValues } from '../../src/shared/packing.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
 
 type Vkey = Record<string, unknown> & { IC: string[][]; vk_alpha_1: string[]; vk_beta_2: string[][]; vk_gamma_2: string[][]; vk_delta_2: string[][]; nPublic: number };
@@ -98,13 +100,26 @@ function forge(vkey: Vkey, beta1: P1, d: bigint, signals: bigint[]): Proof {
   };
 }
 
-/** Public signals for a chosen output (outputs first, then the inputs and the receipt context), as snarkjs takes them. */
-const statement = (outputs: bigint[], inputs: bigint[]): bigint[] => [...outputs, ...inputs].map((v) => ((v % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS);
+let outputRange: Manifest['io']['output'];
+
+/**
+ * Public signals for a chosen output (outputs first — packed into field elements when the
+ * circuit packs them — then the inputs and the receipt context), as snarkjs takes them.
+ */
+const statement = (outputs: bigint[], inputs: bigint[]): bigint[] =>
+  [...(outputRange.packing ? packValues(outputs, outputRange) : outputs), ...inputs].map((v) => ((v % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS);
+
+/** Chosen outputs the model never gives for those inputs: the ends of the declared range, and 0. */
+const chosen = (): bigint[][] => [
+  [BigInt(outputRange.max), BigInt(outputRange.min), 0n],
+  [1n, 2n, 3n],
+];
 
 beforeAll(async () => {
   const tiny = await compileTinyModel({ localSetup: 'snarkjs' });
   work = tiny.work;
   const m = readManifest(tiny.dir);
+  outputRange = m.io.output;
   const ptau = join(defaultCacheDir(), 'ptau', `local-bn254-${String(m.setup!.ptau!.power).padStart(2, '0')}-${m.setup!.ptau!.sha256}.ptau`);
   const initial = join(work, 'initial.zkey');
   knownZkey = join(work, 'known-delta.zkey');
@@ -120,14 +135,11 @@ describe('a key whose δ is known', () => {
   it("the forger's δ is the key's: δ·G₂ = [δ]₂, and γ is G₂ (snarkjs)", () => {
     expect(g2(known.vk_delta_2).equals(G2.Point.BASE.multiply(delta))).toBe(true);
     expect(g2(known.vk_gamma_2).equals(G2.Point.BASE)).toBe(true);
-    expect(known.nPublic).toBe(3 + 6 + 1); // outputs, inputs, the receipt context
+    expect(known.nPublic).toBe((outputRange.packing?.signals ?? 3) + 6 + 1); // outputs (3, or their packed signal), inputs, the receipt context
   });
 
   it('gives proofs of any output, on any input, that snarkjs groth16.verify accepts', async () => {
-    for (const outputs of [
-      [7777n, -7777n, 0n],
-      [1n, 2n, 3n],
-    ]) {
+    for (const outputs of chosen()) {
       const signals = statement(outputs, [10n, -20n, 30n, 0n, 0n, 127n, 12345n]);
       const proof = forge(known, knownBeta1, delta, signals);
       expect(await snarkjs.groth16.verify(known, signals.map(String), proof)).toBe(true);
@@ -144,7 +156,7 @@ describe('a key with one independent contribution after it', () => {
     // the same circuit, α, β and public-input terms; only δ moved
     expect({ ...vkey, vk_delta_2: null }).toEqual({ ...known, vk_delta_2: null });
     expect(g2(vkey.vk_delta_2).equals(G2.Point.BASE.multiply(delta))).toBe(false);
-    const signals = statement([7777n, -7777n, 0n], [10n, -20n, 30n, 0n, 0n, 127n, 12345n]);
+    const signals = statement(chosen()[0]!, [10n, -20n, 30n, 0n, 0n, 127n, 12345n]);
     expect(await snarkjs.groth16.verify(vkey, signals.map(String), forge(vkey, beta1, delta, signals))).toBe(false);
   });
 });

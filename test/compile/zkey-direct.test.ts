@@ -21,6 +21,7 @@ import { loadArtifacts } from '../../src/prove/artifacts.js';
 import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { releaseCurve } from '../../src/shared/curve.js';
 import { FIELD_MODULUS } from '../../src/shared/field.js';
+import { packValues } from '../../src/shared/packing.js';
 import { evaluateReceipt, loadPolicyKey, parsePolicy } from '../../src/verify/policy.js';
 import { loadVerifierKey, verifyProof } from '../../src/verify/verify.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
@@ -164,8 +165,11 @@ describe('compile with a direct local setup (the default)', () => {
     // A forger's receipt: another output, everything derived from it recomputed; only the proof can object.
     const forged = JSON.parse(JSON.stringify(receipt)) as typeof receipt;
     forged.output.raw[0]! += 1;
-    forged.publicSignals![0] = String((BigInt(forged.output.raw[0]!) + FIELD_MODULUS) % FIELD_MODULUS);
-    resealOutput(forged, readManifest(tiny.dir));
+    const manifest = readManifest(tiny.dir);
+    // the outputs' public signals: packed into one field element, or one signal per value
+    if (manifest.io.output.packing) forged.publicSignals![0] = packValues(forged.output.raw, manifest.io.output)[0]!.toString();
+    else forged.publicSignals![0] = String((BigInt(forged.output.raw[0]!) + FIELD_MODULUS) % FIELD_MODULUS);
+    resealOutput(forged, manifest);
     const verdict = await verifyProof(resealDigest(forged), key);
     expect(verdict.valid).toBe(false);
     expect(verdict.reason).toMatch(/Groth16|pairing|proof/i);

@@ -20,6 +20,7 @@ import { OrtModel } from '../src/onnx/runtime.js';
 import { readInputFile } from '../src/shared/input.js';
 import { releaseCurve } from '../src/shared/curve.js';
 import { decodeSigned } from '../src/shared/field.js';
+import { publicSignalLayout, unpackOutputs } from '../src/shared/layout.js';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { median, table, writeSection } from './lib/bench-report.js';
 
@@ -73,7 +74,14 @@ async function main() {
     const expected = runReference(compiled.model, input);
     const context = receiptContext({ modelId: '00'.repeat(32), createdAt: new Date().toISOString(), nonce: '00' });
     const first = await prover.prove(input, context);
-    const outputs = first.publicSignals.slice(0, expected.length).map((v) => Number(decodeSigned(BigInt(v))));
+    // the outputs' public signals: one per value, or packed into field elements
+    const segment = publicSignalLayout(compiled.manifest.io)[0]!;
+    let outputs: number[];
+    if (segment.kind === 'packed') {
+      const read = unpackOutputs(segment, first.publicSignals);
+      if ('problem' in read) throw new Error(`the proof's packed outputs are refused: ${read.problem}`);
+      outputs = read.values.map(Number);
+    } else outputs = first.publicSignals.slice(0, expected.length).map((v) => Number(decodeSigned(BigInt(v))));
     if (outputs.join() !== expected.join()) throw new Error('the proof’s public outputs differ from the reference executor');
     const times: { witness: number; prove: number }[] = [];
     for (let i = 0; i < 3; i++) {

@@ -142,15 +142,16 @@ export async function proveInferenceTimed(artifacts: Artifacts, input: ArrayLike
   if (signals.length !== publicSignalCount(layout)) throw new ProveError(`the proof has ${signals.length} public signals, the manifest's layout ${publicSignalCount(layout)}; recompile the artifacts`);
   const commitments: { input?: bigint; output?: bigint } = {};
   for (const segment of layout) {
-    if (segment.kind === 'values' && segment.of === 'output') {
-      signals.slice(segment.start, segment.start + segment.count).forEach((s, i) => {
-        const v = Number(decodeSigned(BigInt(s)));
-        if (v !== expected[i]) throw new ProveError(`the circuit's output ${i} (${v}) differs from the reference executor (${expected[i]}); this is a compiler bug`);
-      });
-    } else if (segment.kind === 'packed') {
-      const read = unpackOutputs(segment, signals);
-      if ('problem' in read) throw new ProveError(`the circuit's packed output: ${read.problem}; this is a compiler bug`);
-      read.values.forEach((v, i) => {
+    if ((segment.kind === 'values' && segment.of === 'output') || segment.kind === 'packed') {
+      // the proven outputs, one signal per value or read back out of the packed signals
+      let proven: bigint[];
+      if (segment.kind === 'values') proven = signals.slice(segment.start, segment.start + segment.count).map((s) => decodeSigned(BigInt(s)));
+      else {
+        const read = unpackOutputs(segment, signals);
+        if ('problem' in read) throw new ProveError(`the circuit's packed output: ${read.problem}; this is a compiler bug`);
+        proven = read.values;
+      }
+      proven.forEach((v, i) => {
         if (Number(v) !== expected[i]) throw new ProveError(`the circuit's output ${i} (${v}) differs from the reference executor (${expected[i]}); this is a compiler bug`);
       });
     } else if (segment.kind === 'commitment') {

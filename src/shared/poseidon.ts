@@ -364,13 +364,15 @@ function pow5Function(): number[] {
 }
 
 /**
- * `permute(t, pc, pm, pp, ps, roundsP, s, n, aux)`: the Poseidon permutation of the t
+ * `permute(t, pc, pm, pp, ps, roundsP, s, n, aux, pv)`: the Poseidon permutation of the t
  * elements at s (Montgomery form), in place, with circomlibjs's optimised round structure:
  * round constants from pc (t per full round, one per partial round), the MDS matrix at pm
- * and the last first-half matrix at pp (both transposed: row i is output i's coefficients),
- * the partial rounds' sparse matrices from ps (2t − 1 elements per round: the new s₀'s row,
- * then vₖ for sₖ + s₀·vₖ), t scratch elements at n and two at aux. One call per hash: the
- * loops here cost no calls from JavaScript into WebAssembly (~1,800 per t = 16 hash before).
+ * and the last first-half matrix at pp (both transposed, row i is output i's coefficients,
+ * in row pairs for dot2), the partial rounds' sparse matrices from ps (2t − 1 elements per
+ * round; the first t, the new s₀'s row, are read here) and their vₖ for sₖ + s₀·vₖ in pairs
+ * from pv. s and n hold t + 1 elements (the last is the scratch of dot2's padding lane), aux
+ * two. One call per hash: the loops here cost no calls from JavaScript into WebAssembly
+ * (~1,800 per t = 16 hash before).
  */
 function permuteFunction(): number[] {
   const [T, PC, PM, PP, PS, RP, S, N, AUX, PV] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];

@@ -12,6 +12,7 @@ import type { Receipt } from '../shared/receipt.js';
 
 /** The BN254 base field modulus q (coordinates of curve points). */
 export const BASE_FIELD_MODULUS = bn254.fields.Fp.ORDER;
+const Fp2 = bn254.fields.Fp2;
 
 type Proof = NonNullable<Receipt['proof']>;
 
@@ -22,8 +23,28 @@ function coordinate(value: string, where: string): bigint | string {
 
 /** Whether an affine point of the twist satisfies its curve equation y² = x³ + b'. */
 function onTwist(x: { c0: bigint; c1: bigint }, y: { c0: bigint; c1: bigint }): boolean {
-  const Fp2 = bn254.fields.Fp2;
   return Fp2.eql(Fp2.sqr(y), Fp2.add(Fp2.mul(Fp2.sqr(x), x), bn254.G2.Point.CURVE().b));
+}
+
+/** The BN parameter u of BN254 (p and r are polynomials in u). */
+export const BN_U = 4965661367192848881n;
+/** 6u² = p − r: on G2, ψ acts as multiplication by p ≡ 6u² (mod r). */
+export const SIX_U_SQUARED = 6n * BN_U * BN_U;
+
+/** ξ = 9 + i, the non-residue of the twist E': y² = x³ + 3/ξ. */
+const XI = Fp2.create({ c0: 9n, c1: 1n });
+/** ξ^((p−1)/3) and ξ^((p−1)/2), computed on first use. */
+let psiConstants: { x: { c0: bigint; c1: bigint }; y: { c0: bigint; c1: bigint } } | undefined;
+const conjugate = (a: { c0: bigint; c1: bigint }) => Fp2.create({ c0: a.c0, c1: bn254.fields.Fp.neg(a.c1) });
+
+/**
+ * The endomorphism ψ of the twist (untwist, p-power Frobenius, twist) on an affine point:
+ * ψ(x, y) = (x̄ · ξ^((p−1)/3), ȳ · ξ^((p−1)/2)), with ā the conjugate in F_p² (the p-power
+ * Frobenius). On all of E'(F_p²) it satisfies ψ² − tψ + p = 0, t = 6u² + 1 the trace.
+ */
+export function psi(x: { c0: bigint; c1: bigint }, y: { c0: bigint; c1: bigint }): { x: { c0: bigint; c1: bigint }; y: { c0: bigint; c1: bigint } } {
+  psiConstants ??= { x: Fp2.pow(XI, (BASE_FIELD_MODULUS - 1n) / 3n), y: Fp2.pow(XI, (BASE_FIELD_MODULUS - 1n) / 2n) };
+  return { x: Fp2.mul(conjugate(x), psiConstants.x), y: Fp2.mul(conjugate(y), psiConstants.y) };
 }
 
 /** The problem line for a B outside G2's prime-order subgroup. */

@@ -16,8 +16,9 @@
  *   bytes the largest magnitude needs (snarkjs walks all 254 bits, one bit a window for a
  *   dozen signals); wide signals (the context, commitments, packed outputs) are added from
  *   fixed-base tables of their IC points, built once per key (./wasm-fixed-base.ts);
- * - B's membership of G2's prime-order subgroup is checked in wasm by {@link g2InSubgroup}
- *   (ψ(B) = [6u²]B, a 127-bit multiplication instead of [r]B's 254 bits), after canonical
+ * - B's membership of G2's prime-order subgroup is checked in wasm by g2InSubgroup
+ *   (./wasm-g2-subgroup.ts: a 63-bit multiplication and the endomorphism ψ instead of
+ *   [r]B's 254 bits), after canonical
  *   coordinates and both curve equations were checked with @noble/curves (checkProofPoints
  *   with `g2Subgroup: false`, ./points.ts).
  * Building the curve costs ~0.25 s of CPU: a process that verifies one receipt uses
@@ -25,12 +26,12 @@
  */
 import type { Receipt } from '../shared/receipt.js';
 import { FIELD_MODULUS } from '../shared/field.js';
-import { psi, SIX_U_SQUARED } from './points.js';
 import { addFixedBase, fixedBaseTable } from './wasm-fixed-base.js';
 import { multiMillerLoop } from './wasm-miller.js';
 import type { Point, WasmCurve } from './wasm-curve.js';
 
 export type { WasmCurve } from './wasm-curve.js';
+export { g2InSubgroup } from './wasm-g2-subgroup.js';
 
 interface PreparedKey {
   ic: Point[];
@@ -128,56 +129,12 @@ async function publicSum(curve: WasmCurve, key: PreparedKey, publicSignals: read
   return { sum, wide };
 }
 
-/** 6u² as little-endian bytes, for the curve's scalar multiplication. */
-const SIX_U_SQUARED_LE = new Uint8Array(16);
-writeLE(SIX_U_SQUARED_LE, 0, SIX_U_SQUARED, 16);
-
-/**
- * Whether the proof's B, a point of the twist E'(F_p²) (checked by checkProofPoints), lies
- * in G2, the subgroup of order r: ψ(B) = [6u²]B, in WebAssembly.
- *
- * Why this is exactly membership (Scott, "A note on group membership tests for G1, G2 and GT
- * on BLS pairing-friendly curves", 2021; El Housni, Guillevic and Piellard, "Co-factor
- * clearing and subgroup membership testing on pairing-friendly curves", 2022, on BN curves):
- * for BN254, p = 36u⁴ + 36u³ + 24u² + 6u + 1, r = 36u⁴ + 36u³ + 18u² + 6u + 1, the trace
- * t = 6u² + 1, so p − r = 6u² = t − 1 =: λ. The endomorphism ψ satisfies ψ² − tψ + p = 0 on
- * all of E'(F_p²) (it is the p-power Frobenius seen through the twist).
- * - If B ∈ G2 then ψ(B) = [p]B = [λ]B, since p ≡ λ (mod r).
- * - If ψ(B) = [λ]B then ψ²(B) = [λ²]B, so O = [λ² − tλ + p]B = [λ² − (λ + 1)λ + p]B =
- *   [p − λ]B = [r]B: B has order dividing r. #E'(F_p²) = r · (2p − r) and r (prime, > 2,
- *   ≠ p) does not divide 2p − r, so the points of order dividing r form one cyclic group of
- *   order r: G2.
- * The test suite checks ψ's char. polynomial and a point of the twist outside G2.
- */
-export function g2InSubgroup(curve: WasmCurve, proof: NonNullable<Receipt['proof']>): boolean {
-  const b = proof.pi_b as unknown as Affine2;
-  const x = { c0: BigInt(b[0][0]), c1: BigInt(b[0][1]) };
-  const y = { c0: BigInt(b[1][0]), c1: BigInt(b[1][1]) };
-  const image = psi(x, y);
-  const lhs = curve.G2.timesScalar(
-    curve.G2.fromObject([
-      [x.c0, x.c1],
-      [y.c0, y.c1],
-      [1n, 0n],
-    ]),
-    SIX_U_SQUARED_LE,
-  );
-  return curve.G2.eq(
-    lhs,
-    curve.G2.fromObject([
-      [image.x.c0, image.x.c1],
-      [image.y.c0, image.y.c1],
-      [1n, 0n],
-    ]),
-  );
-}
-
 /**
  * Checks a Groth16 proof under a snarkjs verification key on ffjavascript's BN254 curve.
  * @param curve snarkjs's BN254 curve (`curves.getCurveFromName('bn128')`)
  * @param publicSignals canonical decimals, one per IC point after the first
  * @param proof a proof whose coordinates are canonical, whose points lie on their curves
- *   (checkProofPoints) and whose B is in G2's prime-order subgroup ({@link g2InSubgroup})
+ *   (checkProofPoints) and whose B is in G2's prime-order subgroup (g2InSubgroup)
  * @returns whether the pairing equation holds (false for a key/signal count mismatch)
  */
 export async function verifyGroth16Wasm(curve: WasmCurve, vkey: Record<string, unknown>, publicSignals: readonly string[], proof: NonNullable<Receipt['proof']>): Promise<boolean> {

@@ -28,13 +28,14 @@ function onTwist(x: { c0: bigint; c1: bigint }, y: { c0: bigint; c1: bigint }): 
 
 /** The BN parameter u of BN254 (p and r are polynomials in u). */
 export const BN_U = 4965661367192848881n;
-/** 6u² = p − r: on G2, ψ acts as multiplication by p ≡ 6u² (mod r). */
-export const SIX_U_SQUARED = 6n * BN_U * BN_U;
 
 /** ξ = 9 + i, the non-residue of the twist E': y² = x³ + 3/ξ. */
 const XI = Fp2.create({ c0: 9n, c1: 1n });
-/** ξ^((p−1)/3) and ξ^((p−1)/2), computed on first use. */
-let psiConstants: { x: { c0: bigint; c1: bigint }; y: { c0: bigint; c1: bigint } } | undefined;
+let psiGammas: { x: { c0: bigint; c1: bigint }; y: { c0: bigint; c1: bigint } } | undefined;
+/** ψ's constants ξ^((p−1)/3) and ξ^((p−1)/2) (computed on first use). */
+export function psiConstants(): { x: { c0: bigint; c1: bigint }; y: { c0: bigint; c1: bigint } } {
+  return (psiGammas ??= { x: Fp2.pow(XI, (BASE_FIELD_MODULUS - 1n) / 3n), y: Fp2.pow(XI, (BASE_FIELD_MODULUS - 1n) / 2n) });
+}
 const conjugate = (a: { c0: bigint; c1: bigint }) => Fp2.create({ c0: a.c0, c1: bn254.fields.Fp.neg(a.c1) });
 
 /**
@@ -43,8 +44,8 @@ const conjugate = (a: { c0: bigint; c1: bigint }) => Fp2.create({ c0: a.c0, c1: 
  * Frobenius). On all of E'(F_p²) it satisfies ψ² − tψ + p = 0, t = 6u² + 1 the trace.
  */
 export function psi(x: { c0: bigint; c1: bigint }, y: { c0: bigint; c1: bigint }): { x: { c0: bigint; c1: bigint }; y: { c0: bigint; c1: bigint } } {
-  psiConstants ??= { x: Fp2.pow(XI, (BASE_FIELD_MODULUS - 1n) / 3n), y: Fp2.pow(XI, (BASE_FIELD_MODULUS - 1n) / 2n) };
-  return { x: Fp2.mul(conjugate(x), psiConstants.x), y: Fp2.mul(conjugate(y), psiConstants.y) };
+  const c = psiConstants();
+  return { x: Fp2.mul(conjugate(x), c.x), y: Fp2.mul(conjugate(y), c.y) };
 }
 
 /** The problem line for a B outside G2's prime-order subgroup. */

@@ -19,7 +19,8 @@ export interface CurveGroup {
   timesScalar(p: Point, s: Uint8Array | bigint): Point;
   isZero(p: Point): boolean;
   multiExpAffine(points: Uint8Array, scalars: Uint8Array): Promise<Point>;
-  F: { n8: number };
+  /** The coordinate field (F_p for G1, F_p² for G2); fromObject gives an element in internal form. */
+  F: { n8: number; fromObject(o: unknown): Point };
 }
 
 /** ffjavascript's thread manager: the wasm instance and its bump allocator. */

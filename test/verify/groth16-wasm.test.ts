@@ -1,8 +1,8 @@
 /**
  * The parts of the wasm Groth16 check that replace the curve's own routines, each against
- * an independent computation: G2 membership by ψ(B) = [6u²]B against [r]B = O (on points of
- * G2 and of the twist outside it), ψ against its characteristic polynomial and noble's G2
- * arithmetic, the shared Miller loop against the product of the curve's separate loops, and
+ * an independent computation: G2 membership (Dai–Lin–Zhao–Zhou's test) against
+ * [r]B = O on points of G2 and of the twist outside it, and its exactness for BN254 part by
+ * part of the twist's group; ψ against its characteristic polynomial and noble's G2 arithmetic; the shared Miller loop against the product of the curve's separate loops, and
  * the fixed-base tables against the curve's own scalar multiplication.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { bn254 } from '@noble/curves/bn254.js';
 import { sharedCurve, releaseCurve } from '../../src/shared/curve.js';
 import { FIELD_MODULUS } from '../../src/shared/field.js';
 import { g2InSubgroup } from '../../src/verify/groth16-wasm.js';
-import { BASE_FIELD_MODULUS, psi, SIX_U_SQUARED, BN_U } from '../../src/verify/points.js';
+import { BASE_FIELD_MODULUS, psi, BN_U } from '../../src/verify/points.js';
 import { multiMillerLoop } from '../../src/verify/wasm-miller.js';
 import { addFixedBase, fixedBaseTable } from '../../src/verify/wasm-fixed-base.js';
 import type { WasmCurve } from '../../src/verify/wasm-curve.js';
@@ -18,7 +18,8 @@ import type { WasmCurve } from '../../src/verify/wasm-curve.js';
 const Fp2 = bn254.fields.Fp2;
 const G2 = bn254.G2.Point;
 type Fp2E = { c0: bigint; c1: bigint };
-const TRACE = 6n * BN_U * BN_U + 1n;
+const SIX_U_SQUARED = 6n * BN_U * BN_U;
+const TRACE = SIX_U_SQUARED + 1n;
 
 let curve: WasmCurve;
 beforeAll(async () => {
@@ -75,11 +76,34 @@ function mul(P: G2P, k: bigint): G2P {
   }
   return acc;
 }
+/** Miller–Rabin with the first 24 primes as bases. */
+function isProbablePrime(n: bigint): boolean {
+  const pow = (b: bigint, e: bigint) => {
+    let r = 1n;
+    for (b %= n; e > 0n; e >>= 1n, b = (b * b) % n) if (e & 1n) r = (r * b) % n;
+    return r;
+  };
+  let d = n - 1n;
+  let s = 0;
+  for (; (d & 1n) === 0n; d >>= 1n) s++;
+  for (const a of [2n, 3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n, 41n, 43n, 47n, 53n, 59n, 61n, 67n, 71n, 73n, 79n, 83n, 89n]) {
+    if (a % n === 0n) continue;
+    let x = pow(a, d);
+    if (x === 1n || x === n - 1n) continue;
+    let composite = true;
+    for (let i = 1; i < s && composite; i++) if ((x = (x * x) % n) === n - 1n) composite = false;
+    if (composite) return false;
+  }
+  return true;
+}
 /** The cofactor of G2 in E'(F_p²): #E'(F_p²) = r · (2p − r). */
 const COFACTOR = 2n * BASE_FIELD_MODULUS - FIELD_MODULUS;
 
 describe('G2 membership by the endomorphism ψ', () => {
-  it('6u² is p − r, the trace minus one', () => {
+  it('BN254 is the BN curve of u: p − r = 6u² = t − 1', () => {
+    const u = BN_U;
+    expect(BASE_FIELD_MODULUS).toBe(36n * u ** 4n + 36n * u ** 3n + 24n * u ** 2n + 6n * u + 1n);
+    expect(FIELD_MODULUS).toBe(36n * u ** 4n + 36n * u ** 3n + 18n * u ** 2n + 6n * u + 1n);
     expect(SIX_U_SQUARED).toBe(BASE_FIELD_MODULUS - FIELD_MODULUS);
     expect(SIX_U_SQUARED).toBe(TRACE - 1n);
     expect(BASE_FIELD_MODULUS + 1n - TRACE).toBe(FIELD_MODULUS); // #E(F_p) = r
@@ -131,6 +155,48 @@ describe('G2 membership by the endomorphism ψ', () => {
     const mixed = affine(G2.BASE.multiply(42n).add(outside));
     expect(timesOrderIsZero(mixed)).toBe(false);
     expect(g2InSubgroup(curve, proofWithB(mixed))).toBe(false);
+  });
+  it("is exact for BN254: α = (u + 1) + uψ + uψ² − 2uψ³ vanishes on G2 and on no other part of E'(F_p²)", () => {
+    // the conditions on u under which Dai, Lin, Zhao and Zhou prove the test for BN curves
+    expect(BN_U % 13n).not.toBe(4n);
+    expect(BN_U % 97n).not.toBe(92n);
+    // the cofactor's factorization: every factor prime (Miller–Rabin, 24 fixed bases) and to the first power, r not among them
+    const factors = [10069n, 5864401n, 1875725156269n, 197620364512881247228717050342013327560683201906968909n];
+    expect(factors.reduce((a, b) => a * b, 1n)).toBe(COFACTOR);
+    for (const l of factors) {
+      expect(isProbablePrime(l), `${l}`).toBe(true);
+      expect(COFACTOR % (l * l)).not.toBe(0n);
+    }
+    expect(COFACTOR % FIELD_MODULUS).not.toBe(0n);
+    const alpha = (P: G2P): G2P => {
+      const image = (Q: G2P) => (Q.is0() ? Q : G2.fromAffine(psi(affine(Q).x, affine(Q).y)));
+      const uP = mul(P, BN_U);
+      const p1 = image(uP);
+      const p2 = image(p1);
+      const p3 = image(image(image(uP.double())));
+      return P.add(uP).add(p1).add(p2).subtract(p3);
+    };
+    // on G2 it is zero (ψ = [p] there, and (u + 1) + up + up² − 2up³ ≡ 0 mod r)
+    const p = BASE_FIELD_MODULUS;
+    expect((BN_U + 1n + BN_U * p + BN_U * p * p - 2n * BN_U * p ** 3n) % FIELD_MODULUS).toBe(0n);
+    expect(alpha(G2.BASE.multiply(31337n)).is0()).toBe(true);
+    // on the part of order l (cyclic: the group's order r·c is square-free) it is a non-zero constant
+    const order = FIELD_MODULUS * COFACTOR;
+    for (const l of factors) {
+      let found = false;
+      for (const start of twistPoints(4, 100n + (l % 1000n))) {
+        const Q = mul(G2.fromAffine(start), order / l);
+        if (Q.is0()) continue;
+        expect(mul(Q, l).is0()).toBe(true);
+        expect(alpha(Q).is0(), `l = ${l}`).toBe(false);
+        // and the wasm test refuses a point of G2 shifted by it
+        const shifted = affine(G2.BASE.multiply(99n).add(Q));
+        expect(g2InSubgroup(curve, proofWithB(shifted))).toBe(false);
+        found = true;
+        break;
+      }
+      expect(found, `a point of order ${l}`).toBe(true);
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import { bn254 } from '@noble/curves/bn254.js';
 import { sharedCurve, releaseCurve } from '../../src/shared/curve.js';
 import { FIELD_MODULUS } from '../../src/shared/field.js';
 import { g2InSubgroup } from '../../src/verify/groth16-wasm.js';
-import { BASE_FIELD_MODULUS, psi, BN_U } from '../../src/verify/points.js';
+import { BASE_FIELD_MODULUS, psi, BN_U, inG2 } from '../../src/verify/points.js';
 import { multiMillerLoop } from '../../src/verify/wasm-miller.js';
 import { addFixedBase, fixedBaseTable } from '../../src/verify/wasm-fixed-base.js';
 import type { WasmCurve } from '../../src/verify/wasm-curve.js';
@@ -128,19 +128,21 @@ describe('G2 membership by the endomorphism ψ', () => {
     expect(G2.fromAffine(image).equals(mul(Q, BASE_FIELD_MODULUS))).toBe(true);
   });
 
-  it('accepts points of G2', () => {
+  it('accepts points of G2 (the wasm test and the noble one)', () => {
     for (const k of [1n, 2n, 987654321n, FIELD_MODULUS - 1n, 2n ** 200n + 12345n]) {
       const p = affine(G2.BASE.multiply(k));
       expect(g2InSubgroup(curve, proofWithB(p))).toBe(true);
+      expect(inG2(G2.fromAffine(p))).toBe(true);
       expect(timesOrderIsZero(p)).toBe(true);
     }
   });
 
-  it('refuses points of the twist outside G2, as [r]B = O does (and the cofactor-cleared ones pass)', () => {
+  it('refuses points of the twist outside G2 (both tests), as [r]B = O does (and the cofactor-cleared ones pass)', () => {
     const points = twistPoints(8, 5n);
     for (const p of points) {
       expect(timesOrderIsZero(p)).toBe(false);
       expect(g2InSubgroup(curve, proofWithB(p))).toBe(false);
+      expect(inG2(G2.fromAffine(p))).toBe(false);
       // the same point with the cofactor cleared is in G2
       const cleared = mul(G2.fromAffine(p), COFACTOR);
       expect(g2InSubgroup(curve, proofWithB(affine(cleared)))).toBe(true);
@@ -192,6 +194,7 @@ describe('G2 membership by the endomorphism ψ', () => {
         // and the wasm test refuses a point of G2 shifted by it
         const shifted = affine(G2.BASE.multiply(99n).add(Q));
         expect(g2InSubgroup(curve, proofWithB(shifted))).toBe(false);
+        expect(inG2(G2.fromAffine(shifted))).toBe(false);
         found = true;
         break;
       }

@@ -1,6 +1,7 @@
 /**
  * Choosing how many threads snarkjs's BN254 curve uses in this thread, and building it with
- * zkinfer's multi-exponentiation (./msm.ts) in its wasm module. snarkjs builds one curve per
+ * zkinfer's multi-exponentiation (./msm.ts), FFT (./fft.ts) and field multiplication
+ * (../shared/wasm-field-mul.ts) in its wasm module. snarkjs builds one curve per
  * thread and caches it in `globalThis.curve_bn128`; its MSMs and FFTs are split over a pool
  * of worker threads that ffjavascript sizes from `os.cpus().length`, with no option. Worker
  * pools that run many provers or verifiers side by side need fewer threads each, so the
@@ -10,6 +11,7 @@ import os from 'node:os';
 import { sharedCurve } from '../shared/curve.js';
 import { msmPlugin, type ModuleBuilder } from './msm.js';
 import { fftPlugin } from './fft.js';
+import { fieldMulPlugin, type FieldModuleBuilder } from '../shared/wasm-field-mul.js';
 
 type Curve = { terminate(): Promise<void> };
 
@@ -22,7 +24,8 @@ export function hasBatchMsm(curve: object): boolean {
 }
 
 /**
- * Builds a BN254 curve with ./msm.ts's functions in its wasm module. Without singleThread,
+ * Builds a BN254 curve with ./msm.ts's and ./fft.ts's functions in its wasm module, and the
+ * 29-bit-limb field multiplication of ../shared/wasm-field-mul.ts in place of wasmcurves'. Without singleThread,
  * ffjavascript caches it in `globalThis.curve_bn128` (snarkjs then uses it too) — and returns
  * the curve cached there, if any, instead of building one: that curve may lack the functions
  * ({@link hasBatchMsm} tells). A single-thread curve is always new and not cached.
@@ -32,6 +35,7 @@ export async function buildCurve(singleThread: boolean): Promise<Curve> {
   const cached = (globalThis as { curve_bn128?: Curve | null }).curve_bn128;
   if (!singleThread && cached) return cached;
   const curve = (await buildBn128(singleThread, (m) => {
+    fieldMulPlugin(m as FieldModuleBuilder);
     msmPlugin(m as ModuleBuilder);
     fftPlugin(m as ModuleBuilder);
   })) as Curve;

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCurve } from '../../src/prove/curve-threads.js';
+import { buildCurve } from '../../src/shared/curve.js';
 
 type Exports = Record<string, (...args: number[]) => number>;
 interface WasmCurve {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCurve } from '../../src/shared/curve.js';
+import { buildCurve, hasBatchMsm, releaseCurve, sharedCurve } from '../../src/shared/curve.js';
 
 type Exports = Record<string, (...args: number[]) => number>;
 interface WasmCurve {
@@ -106,6 +106,19 @@ describe.each(Object.entries(FIELDS))('%s: 29-bit-limb Montgomery multiplication
       expect(got % q).toBe(mont(big, y));
       expect(got).toBe(call(plain, `${prefix}_mul`, [big, y]));
       expect(call(mine, `${prefix}_toMontgomery`, [big])).toBe((big * R) % q);
+    }
+  });
+});
+
+describe('the curve every caller gets', () => {
+  it('is built with the multiplication, also when the first caller is a verifier (sharedCurve)', async () => {
+    try {
+      const curve = await sharedCurve<WasmCurve & object>();
+      expect(hasBatchMsm(curve)).toBe(true);
+      const { buildBn128 } = await import('ffjavascript');
+      expect(await buildBn128(false)).toBe(curve); // what snarkjs asks for afterwards
+    } finally {
+      await releaseCurve();
     }
   });
 });

@@ -1,43 +1,15 @@
 /**
- * Choosing how many threads snarkjs's BN254 curve uses in this thread, and building it with
- * zkinfer's multi-exponentiation (./msm.ts) in its wasm module. snarkjs builds one curve per
+ * Choosing how many threads snarkjs's BN254 curve uses in this thread (the curve itself, with
+ * zkinfer's functions in its wasm module, is built by ../shared/curve.ts). snarkjs builds one curve per
  * thread and caches it in `globalThis.curve_bn128`; its MSMs and FFTs are split over a pool
  * of worker threads that ffjavascript sizes from `os.cpus().length`, with no option. Worker
  * pools that run many provers or verifiers side by side need fewer threads each, so the
  * curve is built once, up front, with the count they choose.
  */
 import os from 'node:os';
-import { sharedCurve } from '../shared/curve.js';
-import { msmPlugin, type ModuleBuilder } from './msm.js';
-import { fftPlugin } from './fft.js';
+import { buildCurve, sharedCurve } from '../shared/curve.js';
 
 type Curve = { terminate(): Promise<void> };
-
-/** Curves built here: their wasm module has the batched-affine multi-exponentiation. */
-const withMsm = new WeakSet<object>();
-
-/** Whether a curve's wasm module has ./msm.ts's and ./fft.ts's functions (a curve built by {@link warmCurve} or {@link proverCurve}). */
-export function hasBatchMsm(curve: object): boolean {
-  return withMsm.has(curve);
-}
-
-/**
- * Builds a BN254 curve with ./msm.ts's functions in its wasm module. Without singleThread,
- * ffjavascript caches it in `globalThis.curve_bn128` (snarkjs then uses it too) — and returns
- * the curve cached there, if any, instead of building one: that curve may lack the functions
- * ({@link hasBatchMsm} tells). A single-thread curve is always new and not cached.
- */
-export async function buildCurve(singleThread: boolean): Promise<Curve> {
-  const { buildBn128 } = await import('ffjavascript'); // loaded only when a curve is needed
-  const cached = (globalThis as { curve_bn128?: Curve | null }).curve_bn128;
-  if (!singleThread && cached) return cached;
-  const curve = (await buildBn128(singleThread, (m) => {
-    msmPlugin(m as ModuleBuilder);
-    fftPlugin(m as ModuleBuilder);
-  })) as Curve;
-  withMsm.add(curve);
-  return curve;
-}
 
 /**
  * Builds and caches snarkjs's BN254 curve for this thread with `threads` worker threads

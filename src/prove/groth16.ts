@@ -14,10 +14,11 @@
  *   walks all 254 bits of every scalar spends most of its additions on zero digits. Values
  *   up to 8 bits, up to 64 bits and wider each get their own multi-exponentiation with
  *   scalars that many bytes wide; zero values are left out;
- * - on a curve built by zkinfer (./curve-threads.ts), every multi-exponentiation (H, whose
+ * - on a curve built by zkinfer (../shared/curve.ts), every multi-exponentiation (H, whose
  *   scalars are full-width, and the witness ones) runs ./msm.ts's batched-affine bucket
  *   method (about 1.5 times fewer CPU cycles than ffjavascript's `multiExpAffine`), and each
- *   coset transform is ./fft.ts's one wasm call (about half the cycles of wasmcurves' FFTs);
+ *   coset transform is ../shared/wasm-fft.ts's one wasm call (about half the cycles of
+ *   wasmcurves' FFTs);
  *   on a curve built elsewhere, ffjavascript's multi-exponentiation and wasmcurves'
  *   transforms (each still one curve task);
  * - the transforms are queued before the witness multi-exponentiations, and the join and H
@@ -28,7 +29,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { FIELD_MODULUS } from '../shared/field.js';
-import { hasBatchMsm } from './curve-threads.js';
+import { hasBatchMsm } from '../shared/curve.js';
 import { msmBatchAffine, queueTasks, type MsmCurve } from './msm.js';
 
 type Point = Uint8Array;
@@ -357,7 +358,7 @@ export async function proveGroth16(curve: ProverCurve, key: Groth16Key, wtns: Ui
   // data going to and from the threads at every pass
   const inc = key.power === Fr.s ? Fr.shift : Fr.w[key.power + 1]!;
   const one = Fr.e(1);
-  // (./fft.ts's one on a curve built with it: tabled twiddles, half the multiplications)
+  // (../shared/wasm-fft.ts's one on a curve built with it: tabled twiddles, half the multiplications)
   const cosetTask = (t: Uint8Array): TaskStep[] =>
     batch
       ? [

@@ -20,7 +20,7 @@ import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { InvalidArgumentError, VerifyError } from '../shared/errors.js';
 import { workerEntryFile } from '../shared/worker-thread.js';
-import { sharedCurve } from '../shared/curve.js';
+import { buildCurve, sharedCurve } from '../shared/curve.js';
 import { assertVerifyOptions, checkBindingsOnCurve, pairingCheck, parseReceipt, verifyProof, type VerifierKey, type VerifyOptions } from './verify.js';
 import type { WasmCurve } from './wasm-curve.js';
 import { inferencesOf, sharedProofFileName, type SharedProof } from '../shared/shared-proof.js';
@@ -115,9 +115,7 @@ let singleThreadCurve: Curve | undefined;
 async function useSingleThreadCurve(): Promise<() => void> {
   // built aside (ffjavascript does not cache a single-thread curve), so the cache is never
   // empty while another caller might build a threaded curve that would then be orphaned
-  singleThreadCurve ??= await ((await import('snarkjs')) as unknown as { curves: { getCurveFromName(n: string, o: { singleThread: boolean }): Promise<Curve> } }).curves.getCurveFromName('bn128', {
-    singleThread: true,
-  });
+  singleThreadCurve ??= await buildCurve(true); // with zkinfer's field multiplication (../shared/curve.ts)
   const previous = g.curve_bn128;
   g.curve_bn128 = singleThreadCurve;
   return () => {

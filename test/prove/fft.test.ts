@@ -1,9 +1,9 @@
 /**
- * The prover's coset transform (src/prove/fft.ts, frm_zkCoset) against wasmcurves' own
+ * The prover's coset transform (src/shared/wasm-fft.ts, frm_zkCoset) against wasmcurves' own
  * inverse FFT, shift and FFT, and against a direct evaluation on the coset for a small domain.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCurve } from '../../src/prove/curve-threads.js';
+import { buildCurve } from '../../src/shared/curve.js';
 import { FIELD_MODULUS } from '../../src/shared/field.js';
 
 interface Fr {

@@ -18,9 +18,8 @@ import { quantizeInput } from '../../src/reference/execute.js';
 import { receiptContext } from '../../src/shared/context.js';
 import { randomSalt } from '../../src/shared/commitment.js';
 import { encodeSigned, FIELD_MODULUS } from '../../src/shared/field.js';
-import { releaseCurve } from '../../src/shared/curve.js';
 import { verifyGroth16Noble } from '../../src/verify/groth16-noble.js';
-import { buildCurve, hasBatchMsm } from '../../src/prove/curve-threads.js';
+import { buildCurve, hasBatchMsm, releaseCurve } from '../../src/shared/curve.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';
 
 let artifacts: Artifacts;

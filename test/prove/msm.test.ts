@@ -1,5 +1,6 @@
 /**
- * The batched-affine multi-exponentiation (src/prove/msm.ts) against an independent sum
+ * The batched-affine multi-exponentiation (src/prove/msm.ts, its wasm window in
+ * src/shared/wasm-msm.ts) against an independent sum
  * (@noble/curves' BN254, one scalar multiplication per point) and ffjavascript's
  * `multiExpAffine`: random points and scalars of each width the prover uses, with the cases
  * the affine pair formula cannot take (zero scalars, r − 1, a point twice, a point and its
@@ -8,10 +9,9 @@
 import { bn254 } from '@noble/curves/bn254.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildCurve, hasBatchMsm } from '../../src/prove/curve-threads.js';
+import { buildCurve, hasBatchMsm, releaseCurve } from '../../src/shared/curve.js';
 import { msmBatchAffine, queueTasks, recodeScalars, windowBits, type MsmCurve, type TaskStep } from '../../src/prove/msm.js';
 import { FIELD_MODULUS } from '../../src/shared/field.js';
-import { releaseCurve } from '../../src/shared/curve.js';
 
 type Point = Uint8Array;
 interface Group {

@@ -1,7 +1,7 @@
 /**
  * The coset evaluations of the prover (a polynomial's values on the domain → its values on
  * the odd coset), as one wasm function added to the curve's module with its own builder
- * (see ./msm.ts). wasmcurves' `frm_fft` spends two field multiplications per butterfly (the
+ * (see ./wasm-msm.ts). wasmcurves' `frm_fft` spends two field multiplications per butterfly (the
  * twiddle factor is advanced as it goes); here the twiddles are tabled once per call (n/2
  * multiplications for each direction), so a butterfly costs one multiplication, and the 1/n
  * of the inverse transform rides on the coset shift.
@@ -9,7 +9,7 @@
  * zkCoset(x, bits, w^−j table, w^j table, first, inc): x ← FFT(shift(IFFT(x))), where shift
  * multiplies coefficient i by first · inc^i (first = 1/n, inc = the coset generator's power).
  */
-import type { ModuleBuilder } from './msm.js';
+import type { ModuleBuilder } from './wasm-msm.js';
 
 type Code = number[];
 

@@ -1,18 +1,21 @@
 /**
- * `npm run bench:batch` (`tsx scripts/bench-batch.ts [--ns 1,2,3,7,15] [--count 120] [--runs 3]`):
+ * `npm run bench:batch` (`tsx scripts/bench-batch.ts [--ns 1,3,7,14] [--count 112] [--runs 3]`):
  * throughput of batch proving against the number of inferences per proof (issue 13 item 4),
  * on the Fashion-MNIST example (the 784-128-10 MLP). For each N it compiles the example with
  * `--inferences N` (into `--work`, reused when already there with the same N), starts a warm
  * prover pool (start-up excluded), proves `--count` inputs of the example's calibration set
  * through `proveBatch` (the library behind `prove --inputs`) into a fresh folder, and checks
  * every receipt with `verifyMany` (the library behind `verify <dir>`). Inferences per minute
- * count receipts written per minute of the whole batch, padding excluded. Writes the
+ * count receipts written per minute from the batch's start to its last receipt (the summary's
+ * rate, as `prove --inputs` prints it), padding excluded. Writes the
  * "Batch proving: inferences per proof" section of BENCHMARKS.md, with the load average at
  * start and end; progress on stderr.
  *
- * Why 3, 7 and 15: snarkjs's domain holds the constraints and the public signals (3,467 and
- * 795 per inference for the example), so N = 3, 7 and 15 nearly fill 2^14, 2^15 and 2^16,
- * while 4, 8 and 16 spill just over them and pay a domain twice as large.
+ * Why 3, 7 and 14: snarkjs's domain holds the constraints and the public signals plus one
+ * (3,728 and 786 per inference for the example, outputs packed), so N = 3, 7 and 14 fill
+ * 2^14, 2^15 and 2^16 to 83 %, 96 % and 96 %, while 4, 8 and 15 spill just over them and pay a
+ * domain twice as large. The default count, 112, is a multiple of 7 × 2 and 14 × 2: every
+ * proof is full and both provers of the default pool prove to the end.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -38,8 +41,8 @@ function report(final: boolean): void {
 \`npm run bench:batch\` (\`scripts/bench-batch.ts --ns ${ns.join(',')} --count ${count} --runs ${runs}\`): examples/fashion-mnist compiled with \`--inferences N\` (local direct setup),
 a warm pool of the default shape (one prover per core, one snarkjs thread each; start-up excluded), ${count} inputs of the
 example's calibration set through \`proveBatch\` (what \`prove --inputs\` runs) into a fresh folder, every receipt then checked
-by \`verifyMany\` (what \`verify <dir>\` runs). Inferences per minute: receipts written per minute of the whole batch (padding
-not counted), median of ${runs} runs (min–max). Proof time: the median time a worker spent on one shared proof (quantize,
+by \`verifyMany\` (what \`verify <dir>\` runs). Inferences per minute: receipts written per minute from the batch's start to its last
+receipt (padding not counted; the rate \`prove --inputs\` prints), median of ${runs} runs (min–max). Proof time: the median time a worker spent on one shared proof (quantize,
 reference, witness, Groth16 for all N slots, receipts). CPU per inference: the process's CPU time (all prover threads) over the
 batch divided by the inferences proven — less sensitive to other jobs than wall time. The runs go round the Ns (run 1 of every
 N, then run 2, …), so a change of load touches every N alike.
@@ -57,8 +60,8 @@ ${final ? '' : '(run in progress) '}Best so far: N = ${best.n} at ${best.perMinu
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const { values: opts } = parseArgs({
   options: {
-    ns: { type: 'string', default: '1,2,3,7,15' },
-    count: { type: 'string', default: '120' },
+    ns: { type: 'string', default: '1,3,7,14' },
+    count: { type: 'string', default: '112' },
     runs: { type: 'string', default: '3' },
     work: { type: 'string', default: '/tmp/zkinfer-bench-batch' },
     'no-write': { type: 'boolean', default: false },
@@ -127,7 +130,7 @@ for (let run = 0; run < runs; run++) {
       const summary = await proveBatch(artifacts, inputs, out, { pool });
       const cpu = process.cpuUsage(cpu0);
       if (summary.failed > 0) throw new Error(`N=${n}: ${summary.failed} inputs failed: ${summary.failures[0]?.reason}`);
-      m.perMinute.push((summary.proved / summary.seconds) * 60);
+      m.perMinute.push(summary.proofsPerMinute); // the batch's one rate (receiptRate in src/prove/batch.ts)
       m.proofSeconds.push(summary.latency.p50Ms / 1000);
       m.cpuPerInference.push((cpu.user + cpu.system) / 1e6 / summary.proved);
       const v = await verifyMany(listReceiptFiles([out]), key);

@@ -74,7 +74,11 @@ export interface BatchProgress {
   failed: number;
   /** The id of the line that just settled. */
   id?: string;
-  /** Proofs per second made by this run so far. */
+  /**
+   * Receipts written by this run per second: `proved` over the time from the batch's start to
+   * its latest receipt (see {@link receiptRate}); the summary's `proofsPerMinute` is the last
+   * value × 60.
+   */
   rate: number;
   /** Seconds left at the current rate (undefined before the first proof). */
   etaSeconds?: number;
@@ -92,7 +96,10 @@ export interface BatchSummary {
   aborted: boolean;
   workers: number;
   threadsPerWorker: number;
-  /** Proofs made by this run per minute of wall time. */
+  /**
+   * Receipts written by this run per minute: `proved` over the time from the batch's start
+   * (pool start-up included) to its last receipt — the last progress report's `rate` × 60.
+   */
   proofsPerMinute: number;
   /** Time each proof spent in its worker (quantize, witness, Groth16, receipt), in ms. */
   latency: { p50Ms: number; p95Ms: number; maxMs: number };
@@ -150,6 +157,17 @@ export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/**
+ * The one rate of a batch, for its progress and its summary alike: receipts written by this
+ * run per second of wall time from the batch's start to its latest receipt.
+ * @param proved receipts written by this run
+ * @param seconds seconds from the batch's start to the latest of them
+ * @returns receipts per second; 0 before the first
+ */
+export function receiptRate(proved: number, seconds: number): number {
+  return proved > 0 && seconds > 0 ? proved / seconds : 0;
 }
 
 interface Todo {
@@ -261,13 +279,13 @@ async function proveLocked(
 
   let proved = 0;
   const latencies: number[] = [];
-  let tFirst: number | undefined;
+  let tLatest = t0; // when the latest receipt was written
+  const rate = () => receiptRate(proved, (tLatest - t0) / 1000);
   const report = (id?: string) => {
     if (!options.onProgress) return;
-    const elapsed = (performance.now() - (tFirst ?? t0)) / 1000;
-    const rate = proved > 0 && elapsed > 0 ? proved / elapsed : 0;
     const done = proved + skipped + failures.length;
-    options.onProgress({ done, total, proved, skipped, failed: failures.length, id, rate, etaSeconds: rate > 0 ? (total - done) / rate : undefined });
+    const perSecond = rate();
+    options.onProgress({ done, total, proved, skipped, failed: failures.length, id, rate: perSecond, etaSeconds: perSecond > 0 ? (total - done) / perSecond : undefined });
   };
   report();
 
@@ -280,7 +298,6 @@ async function proveLocked(
   const proveOne = async ({ record, path }: Todo): Promise<'stop' | void> => {
     let result: PooledProof;
     try {
-      tFirst ??= performance.now();
       result = await pool!.prove(record.values, { signal, abortRunning: false });
     } catch (e) {
       if (e instanceof ProofAbortedError && signal.aborted) return 'stop';
@@ -298,6 +315,7 @@ async function proveLocked(
       throw new ZkinferError(`${path}: cannot write receipt (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
     }
     proved++;
+    tLatest = performance.now();
     latencies.push(result.workerMs);
   };
   // Artifacts compiled with --inferences N: groups of up to N lines in file order share a proof.
@@ -306,7 +324,6 @@ async function proveLocked(
   const proveGroup = async (group: Todo[]): Promise<'stop' | void> => {
     let result: PooledSharedProof;
     try {
-      tFirst ??= performance.now();
       result = await pool!.proveShared(
         group.map((t) => ({ values: t.record.values })),
         { signal, abortRunning: false },
@@ -346,6 +363,7 @@ async function proveLocked(
       proved++;
       latencies.push(result.workerMs);
     });
+    tLatest = performance.now();
   };
   const lane = async () => {
     try {
@@ -388,7 +406,7 @@ async function proveLocked(
     aborted: settled < total,
     workers: pool?.workers ?? options.workers ?? defaultPoolShape().workers,
     threadsPerWorker: pool?.threadsPerWorker ?? options.threadsPerWorker ?? defaultPoolShape().threadsPerWorker,
-    proofsPerMinute: proved > 0 ? (proved / seconds) * 60 : 0,
+    proofsPerMinute: rate() * 60,
     latency: { p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), maxMs: percentile(latencies, 100) },
     rejected,
   };

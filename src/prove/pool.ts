@@ -1,7 +1,9 @@
 /**
  * A pool of warm provers on worker threads (piscina). Each worker loads the artifacts once
  * and keeps its zkey, witness calculator and snarkjs curve for its whole life, so a proof
- * costs only the witness and the Groth16 arithmetic (see `prove-worker.ts`).
+ * costs only the witness and the Groth16 arithmetic (see `prove-worker.ts`). The witness
+ * program is compiled once, by the pool, and handed to every worker compiled
+ * (./witness-compile.ts says why).
  *
  * snarkjs parallelises its MSMs and FFTs over worker threads of its own; the pool sets how
  * many each prover gets (`threadsPerWorker`), so `workers × threadsPerWorker` is the split
@@ -13,6 +15,7 @@
  * task is stopped by terminating its worker (piscina starts a fresh one), unless the caller
  * asks to let running proofs finish.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Piscina } from 'piscina';
 import { InputError, InvalidArgumentError, ProveError } from '../shared/errors.js';
@@ -23,6 +26,7 @@ import type { Artifacts } from './artifacts.js';
 import type { ProveTask, ProveTaskResult, ProveWorkerData, ProveWorkerReady } from './prove-worker.js';
 import { SharedInputError } from './shared-error.js';
 import type { SharedProveResult } from './shared.js';
+import { compileWitnessModule } from './witness-compile.js';
 
 /** The workers' entry: prove-worker.js when compiled, its loader shim from the sources. */
 const WORKER_FILE = workerEntryFile(import.meta.url, 'prove-worker');
@@ -42,7 +46,10 @@ export interface PoolShape {
  * wall time, ≈ 88 % parallel efficiency). Nine runs on a shared machine (load average
  * 1.4–5.8) put 2 × 1 and 2 × 2 level (mean 67 and 68 proofs/min) ahead of 1 × 2 (64)
  * and 1 × 1 (59), with wide spread; 2 × 1 is the default for its lower memory and no
- * oversubscription. For the lowest latency per proof, use 1 worker × `parallelism` threads.
+ * oversubscription. Checked again on shared proofs (the example compiled with --inferences 14,
+ * 2^16, 56 inputs, load average 10–12): CPU per inference 0.249 s for 2 × 1, 0.248 s for
+ * 1 × 2 and 0.301 s for 2 × 2, the fastest batch 2 × 1's. For the lowest latency per proof,
+ * use 1 worker × `parallelism` threads.
  */
 export function defaultPoolShape(parallelism: number = os.availableParallelism()): PoolShape {
   return { workers: Math.max(1, parallelism), threadsPerWorker: 1 };
@@ -60,6 +67,18 @@ export function capWorkers(requested: number, parallelism: number = os.available
   const available = Math.max(1, parallelism);
   if (requested <= available) return { workers: requested };
   return { workers: available, warning: `--workers ${requested} is more than the ${available} processors available; using ${available}` };
+}
+
+/**
+ * The witness program compiled for the workers; undefined when it cannot be read or compiled
+ * here (each worker then loads it itself, and reports why it cannot).
+ */
+function compiledWitness(wasmPath: string): WebAssembly.Module | undefined {
+  try {
+    return compileWitnessModule(readFileSync(wasmPath));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Options for {@link ProverPool}. */
@@ -162,7 +181,13 @@ export class ProverPool {
     assertCount(this.threadsPerWorker, 'threadsPerWorker', 1);
     assertCount(maxQueue, 'maxQueue', 0);
     this.capacity = this.workers + maxQueue;
-    const workerData: ProveWorkerData = { dir: artifacts.dir, threads: this.threadsPerWorker, ...(artifacts.weights ? { weights: artifacts.weights.file } : {}) };
+    const witnessModule = compiledWitness(artifacts.wasmPath);
+    const workerData: ProveWorkerData = {
+      dir: artifacts.dir,
+      threads: this.threadsPerWorker,
+      ...(witnessModule ? { witnessModule } : {}),
+      ...(artifacts.weights ? { weights: artifacts.weights.file } : {}),
+    };
     this.#piscina = new Piscina<ProveTask, ProveTaskResult>({
       filename: WORKER_FILE,
       minThreads: this.workers,

@@ -1,8 +1,9 @@
 /**
  * The worker thread behind {@link ProverPool} (started directly when compiled, through `prove-worker.mjs` from the sources). Each
  * worker loads the artifacts once, keeps one warm Prover (the zkey in memory, the witness
- * calculator built once) and one snarkjs BN254 curve with the number of threads the pool
- * asked for ({@link warmCurve}), then proves tasks for as long as the pool lives.
+ * calculator instantiated from the module the pool compiled) and one snarkjs BN254 curve with
+ * the number of threads the pool asked for ({@link warmCurve}) — all before it reports ready —
+ * then proves tasks for as long as the pool lives.
  *
  * Errors do not cross the thread boundary as classes (structured clone keeps only the
  * message), so a task resolves to a tagged result and the pool rebuilds the error class.
@@ -15,7 +16,7 @@ import type { Receipt } from '../shared/receipt.js';
 import type { Opening } from '../shared/opening.js';
 import { loadArtifacts, withPrivateWeights, type Artifacts } from './artifacts.js';
 import type { PrivateWeights } from '../quant/weights.js';
-import { proveWithOpening } from './prove.js';
+import { proverFor, proveWithOpening } from './prove.js';
 import { warmCurve } from './curve-threads.js';
 import { proveShared, SharedInputError, type SharedProveResult } from './shared.js';
 
@@ -25,6 +26,8 @@ export interface ProveWorkerData {
   dir: string;
   /** snarkjs curve threads for this worker; undefined: snarkjs's default (one per core). */
   threads?: number;
+  /** The witness program, compiled by the pool (./witness-compile.ts); without it the worker compiles its own. */
+  witnessModule?: WebAssembly.Module;
   /** A model with private weights: its owner's weights file, loaded into the worker's artifacts. */
   weights?: PrivateWeights;
 }
@@ -58,6 +61,7 @@ const ready: Promise<Artifacts> = (async () => {
   let artifacts = loadArtifacts(data.dir, { checkHashes: false });
   if (data.weights) artifacts = await withPrivateWeights(artifacts, data.weights);
   await warmCurve(data.threads);
+  await proverFor(artifacts, { witnessModule: data.witnessModule }).warm();
   return artifacts;
 })();
 ready.then(

@@ -25,11 +25,14 @@ import { Prover } from './prover.js';
 
 const provers = new WeakMap<Artifacts, Prover>();
 
-/** The warm prover of loaded artifacts (one per {@link Artifacts} object). */
-export function proverFor(artifacts: Artifacts): Prover {
+/**
+ * The warm prover of loaded artifacts (one per {@link Artifacts} object).
+ * @param options.witnessModule the witness program compiled already, for the prover made by the first call
+ */
+export function proverFor(artifacts: Artifacts, options: { witnessModule?: WebAssembly.Module } = {}): Prover {
   let prover = provers.get(artifacts);
   if (!prover) {
-    prover = new Prover(artifacts);
+    prover = new Prover(artifacts, options.witnessModule ? { witnessModule: options.witnessModule } : {});
     provers.set(artifacts, prover);
   }
   return prover;

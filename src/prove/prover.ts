@@ -3,7 +3,8 @@
  * circuit's witness calculator (circom's generated wasm runner) is instantiated once, so
  * each proof pays only for the witness and the Groth16 arithmetic (./groth16.ts, on
  * snarkjs's curve). snarkjs's `groth16.fullProve` instead re-reads the zkey and recompiles
- * the witness wasm per call.
+ * the witness wasm per call. A prover pool compiles the witness program once and gives each
+ * worker's prover the compiled module (`witnessModule`; see ./witness-compile.ts).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,26 +29,59 @@ export class Prover {
   private calculator?: Promise<WitnessCalculator>;
   private readonly key: Groth16Key;
   private readonly zkey?: Uint8Array;
-  private readonly wasm: Uint8Array;
+  /** The witness program: compiled already, or its bytes. */
+  private readonly wasm: WebAssembly.Module | Uint8Array;
   private readonly builder: WitnessCalculatorBuilder;
 
   /**
-   * @throws {ProveError} when the zkey, wasm or witness calculator cannot be loaded
-   */
-  /**
    * @param options.engine `zkinfer` (default: ./groth16.ts) or `snarkjs` (its own
    *   `groth16.prove` on the in-memory key: the reference, kept for comparisons)
+   * @param options.witnessModule the witness program compiled already (by
+   *   `compileWitnessModule`, ./witness-compile.ts); by default the prover compiles
+   *   `artifacts.wasmPath` itself on its first proof
+   * @throws {ProveError} when the zkey, wasm or witness calculator cannot be loaded
    */
-  constructor(artifacts: Pick<Artifacts, 'zkeyPath' | 'wasmPath'>, options: { engine?: 'zkinfer' | 'snarkjs' } = {}) {
+  constructor(artifacts: Pick<Artifacts, 'zkeyPath' | 'wasmPath'>, options: { engine?: 'zkinfer' | 'snarkjs'; witnessModule?: WebAssembly.Module } = {}) {
     try {
       const zkey = readFileSync(artifacts.zkeyPath);
       this.key = readGroth16Key(zkey);
       if (options.engine === 'snarkjs') this.zkey = zkey;
-      this.wasm = readFileSync(artifacts.wasmPath);
+      this.wasm = options.witnessModule ?? readFileSync(artifacts.wasmPath);
       this.builder = requireHere(join(dirname(artifacts.wasmPath), 'witness_calculator.js')) as WitnessCalculatorBuilder;
     } catch (cause) {
       throw new ProveError(`cannot load the prover for ${dirname(artifacts.zkeyPath)}`, { cause });
     }
+  }
+
+  /**
+   * Instantiates the witness program now rather than on the first proof (a pool's worker
+   * does it while warming up).
+   * @throws {ProveError} when the witness program cannot be instantiated
+   */
+  async warm(): Promise<void> {
+    try {
+      await this.witnessCalculator();
+    } catch (cause) {
+      this.calculator = undefined;
+      throw new ProveError(`cannot instantiate the witness program: ${(cause as Error).message?.split('\n')[0] ?? 'unknown error'}`, { cause });
+    }
+  }
+
+  /** The witness calculator, instantiated on first use. */
+  private witnessCalculator(): Promise<WitnessCalculator> {
+    const wasm = this.wasm;
+    if (!(wasm instanceof WebAssembly.Module)) return (this.calculator ??= withBaselineWasmCompiler(() => this.builder(wasm)));
+    if (this.calculator) return this.calculator;
+    // circom's builder compiles the bytes it is given (`await WebAssembly.compile(code)`, its
+    // first step, reached synchronously): handed the compiled module, it takes it as it is
+    const compile = WebAssembly.compile;
+    WebAssembly.compile = (code) => (code instanceof WebAssembly.Module ? Promise.resolve(code) : compile(code));
+    try {
+      this.calculator = this.builder(wasm as unknown as Uint8Array);
+    } finally {
+      WebAssembly.compile = compile;
+    }
+    return this.calculator;
   }
 
   /**
@@ -74,8 +108,7 @@ export class Prover {
     const t0 = performance.now();
     let wtns: Uint8Array;
     try {
-      this.calculator ??= withBaselineWasmCompiler(() => this.builder(this.wasm));
-      wtns = await (await this.calculator).calculateWTNSBin({ ...signals }, true);
+      wtns = await (await this.witnessCalculator()).calculateWTNSBin({ ...signals }, true);
     } catch (cause) {
       this.calculator = undefined; // a trapped wasm instance is not reused
       throw new ProveError(`witness generation failed: ${(cause as Error).message?.split('\n')[0] ?? 'unknown error'}`, { cause });

@@ -75,6 +75,10 @@ describe('proveBatch', () => {
     expect(written).toEqual(expected);
     await expectComplete(out, ['good-a', 'good-b', 'line-8']);
     expect(events.at(-1)).toMatchObject({ done: 9, total: 9, proved: 3, failed: 6 });
+    // one rate: the progress's last (per second) is the summary's (per minute), receipts over the time to the last one
+    expect(events.at(-1)!.rate * 60).toBe(summary.proofsPerMinute);
+    expect(summary.proofsPerMinute).toBeGreaterThan((3 / summary.seconds) * 60 - 1e-9);
+    expect(events.filter((e) => e.proved === 0).every((e) => e.rate === 0 && e.etaSeconds === undefined)).toBe(true);
     expect(summary.latency.p50Ms).toBeGreaterThan(0);
     expect(summary.latency.p95Ms).toBeGreaterThanOrEqual(summary.latency.p50Ms);
   });

@@ -184,7 +184,7 @@ export function registerProveCommand(program: Command): void {
           process.stdout.write(
             `proved ${summary.proved}, kept ${summary.skipped}, failed ${summary.failed} of ${summary.total} in ${summary.seconds.toFixed(1)} s → ${opts.out}` +
               (summary.proved > 0
-                ? `\n  ${summary.proofsPerMinute.toFixed(1)} proofs/min on ${summary.workers} workers × ${summary.threadsPerWorker} threads; latency p50 ${(p50Ms / 1000).toFixed(2)} s, p95 ${(p95Ms / 1000).toFixed(2)} s`
+                ? `\n  ${summary.proofsPerMinute.toFixed(1)} receipts/min on ${summary.workers} workers × ${summary.threadsPerWorker} threads; latency p50 ${(p50Ms / 1000).toFixed(2)} s, p95 ${(p95Ms / 1000).toFixed(2)} s`
                 : '') +
               (summary.aborted ? `\n  stopped early: run the same command again to resume` : '') +
               '\n',

@@ -23,7 +23,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { compileModel } from '../src/compile/compile.js';
-import { readManifest } from '../src/compile/manifest.js';
+import { readManifest } from '../src/shared/manifest.js';
 import { localPtau } from '../src/compile/ptau.js';
 import { groth16Setup, readR1csHeader, requiredPower } from '../src/compile/setup.js';
 import { quantizeInput } from '../src/reference/execute.js';

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../../src/compile/manifest.js';
+import { readManifest } from '../../src/shared/manifest.js';
 import { sealedReceiptSchema } from '../../src/shared/receipt.js';
 import { encryptRequest, verifyEnclaveKey } from '../../src/tee/encrypted/client.js';
 import { postEncryptedRequest } from '../../src/tee/encrypted/server.js';

@@ -62,6 +62,7 @@ const EXPECTED: Record<string, [number, number]> = {
   Unsqueeze: [8, 8],
   // Added through the operator modules (src/ops/).
   Abs: [1, 1],
+  DepthToSpace: [4, 4],
   Erf: [1, 1],
   Expand: [2, 2],
   Gather: [4, 4],
@@ -116,6 +117,7 @@ const WITNESS_CASES = [
   'test_min_two_inputs',
   'test_hardswish',
   'test_neg_example',
+  'test_depthtospace_crd_mode_example',
 ];
 
 describe.skipIf(skip)(titled('ONNX backend node tests', testData, skip), () => {

@@ -79,6 +79,7 @@ const EXPECTED: Record<string, [number, number]> = {
   Slice: [7, 8],
   Split: [0, 7],
   Sum: [2, 3],
+  ThresholdedRelu: [3, 3],
   Tile: [2, 2],
   Upsample: [1, 1],
   Where: [0, 2],
@@ -118,6 +119,7 @@ const WITNESS_CASES = [
   'test_hardswish',
   'test_neg_example',
   'test_depthtospace_crd_mode_example',
+  'test_thresholdedrelu_example',
 ];
 
 describe.skipIf(skip)(titled('ONNX backend node tests', testData, skip), () => {

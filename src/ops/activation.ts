@@ -372,6 +372,7 @@ export const activation = family({
       },
     },
     leakyRelu: {
+      publicConstants: (node) => (node.negative.length > 1 ? 'per-channel slopes (PRelu; they would be circuit constants)' : undefined),
       cost: (node, c) => ({
         constraints: bindCost(c.kinds(node.input)) + c.kinds(node.input).length * GADGET_COST_O1.rescale(node.shift, node.bits),
         output: fillKinds(sizeOf(c.shape(node.output)), 'private'),

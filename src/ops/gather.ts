@@ -346,6 +346,7 @@ export const gatherOps = family({
   },
   fixed: {
     gather: {
+      publicConstants: (node) => (node.parts.some((p) => 'constant' in p) ? 'a constant part (it would be a circuit constant)' : undefined),
       cost(node, c) {
         const parts = node.parts.map((p) => ('value' in p ? c.kinds(p.value).map((k): ElementKind => (p.shift === 0 ? k : 'expr')) : fillKinds(p.constant.length, 'const')));
         return { constraints: 0, output: node.part.map((p, i) => parts[p]![node.index[i]!]!) };

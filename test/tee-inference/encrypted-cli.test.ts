@@ -73,6 +73,10 @@ describe('zkinfer tee serve + infer --encrypt-to', () => {
     });
   });
 
+  it('tee serve takes its --attest provider from the vendor registry', () => {
+    expect(zkinfer('tee', 'serve', tiny.dir, '--attest', 'sgx')).toEqual({ code: 2, stdout: '', stderr: 'error: expected --attest to be dev, nitro or tdx, got "sgx"\n' });
+  });
+
   it('round trip: a sealed receipt with no raw value, a private opening, accepted by attestation only where the policy allows', () => {
     const devKey = JSON.parse(readFileSync(join(cache, 'dev-attestation-key.json'), 'utf8')).publicKey as string;
     const devPolicy = file('dev-policy.json', { acceptDevAttestations: true, devPublicKeys: [devKey] });

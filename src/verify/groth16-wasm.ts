@@ -8,52 +8,30 @@
  *
  * but does per key what snarkjs redoes per proof, and drives the curve's wasm directly:
  * - e(α, β) is a constant of the key: it is computed once (as e(−α, β), the inverse), and
- *   the G2 line coefficients of γ and δ are prepared once; a proof then costs three Miller
- *   loops (only B's lines are new), one product and one final exponentiation;
+ *   the G2 line coefficients of γ and δ are prepared once; a proof then costs B's lines, one
+ *   Miller loop for the three pairings with one squaring chain (./wasm-miller.ts) and one
+ *   final exponentiation;
  * - Σ x_j IC_j: public signals are mostly small signed integers (x < 0 is p − |x|), so each
  *   is taken as ±|x| with the point negated and the multi-exponentiation walks only the
  *   bytes the largest magnitude needs (snarkjs walks all 254 bits, one bit a window for a
- *   dozen signals); wide signals (the context, commitments) take one multiply each;
- * - B's membership of G2's prime-order subgroup ([r]B = O) is checked in wasm by
- *   {@link g2InSubgroup}, after canonical coordinates and both curve equations were checked
- *   with @noble/curves (checkProofPoints with `g2Subgroup: false`, ./points.ts).
+ *   dozen signals); wide signals (the context, commitments, packed outputs) are added from
+ *   fixed-base tables of their IC points, built once per key (./wasm-fixed-base.ts);
+ * - B's membership of G2's prime-order subgroup is checked in wasm by g2InSubgroup
+ *   (./wasm-g2-subgroup.ts: a 63-bit multiplication and the endomorphism ψ instead of
+ *   [r]B's 254 bits), after canonical
+ *   coordinates and both curve equations were checked with @noble/curves (checkProofPoints
+ *   with `g2Subgroup: false`, ./points.ts).
  * Building the curve costs ~0.25 s of CPU: a process that verifies one receipt uses
  * ./groth16-noble.ts instead.
  */
 import type { Receipt } from '../shared/receipt.js';
 import { FIELD_MODULUS } from '../shared/field.js';
+import { addFixedBase, fixedBaseTable } from './wasm-fixed-base.js';
+import { multiMillerLoop } from './wasm-miller.js';
+import type { Point, WasmCurve } from './wasm-curve.js';
 
-type Point = Uint8Array;
-interface CurveGroup {
-  fromObject(o: unknown): Point;
-  toJacobian(p: Point): Point;
-  toAffine(p: Point): Point;
-  neg(p: Point): Point;
-  add(a: Point, b: Point): Point;
-  timesScalar(p: Point, s: Uint8Array | bigint): Point;
-  isZero(p: Point): boolean;
-  multiExpAffine(points: Uint8Array, scalars: Uint8Array): Promise<Point>;
-  F: { n8: number };
-}
-interface ThreadManager {
-  startSyncOp(): void;
-  endSyncOp(): void;
-  alloc(n: number): number;
-  allocBuff(b: Uint8Array): number;
-  instance: { exports: Record<string, (...args: number[]) => number> };
-}
-/** The parts of ffjavascript's curve object used here (it ships no types). */
-export interface WasmCurve {
-  G1: CurveGroup;
-  G2: CurveGroup;
-  Gt: { n8: number };
-  tm: ThreadManager;
-  name: string;
-  prePSize: number;
-  preQSize: number;
-  pairing(a: Point, b: Point): Uint8Array;
-  prepareG2(q: Point): Uint8Array;
-}
+export type { WasmCurve } from './wasm-curve.js';
+export { g2InSubgroup } from './wasm-g2-subgroup.js';
 
 interface PreparedKey {
   ic: Point[];
@@ -61,6 +39,8 @@ interface PreparedKey {
   alphaBetaInv: Uint8Array;
   gamma: Uint8Array;
   delta: Uint8Array;
+  /** Fixed-base tables of the IC points, built on the first wide signal of each (./wasm-fixed-base.ts). */
+  tables: Array<Uint8Array | undefined>;
 }
 
 const HALF_ORDER = FIELD_MODULUS >> 1n;
@@ -90,6 +70,7 @@ function prepare(curve: WasmCurve, vkey: Record<string, unknown>): PreparedKey {
       alphaBetaInv: curve.pairing(curve.G1.neg(g1(curve, v.vk_alpha_1)), g2(curve, v.vk_beta_2)),
       gamma: prepare2(v.vk_gamma_2),
       delta: prepare2(v.vk_delta_2),
+      tables: [],
     };
     byCurve.set(curve, key);
   }
@@ -101,15 +82,19 @@ function writeLE(out: Uint8Array, offset: number, value: bigint, width: number):
   for (let i = 0; i < width; i++, value >>= 8n) out[offset + i] = Number(value & 0xffn);
 }
 
-/** IC_0 + Σ x_j IC_j (Jacobian), the public signals folded to small signed magnitudes. */
-async function publicSum(curve: WasmCurve, key: PreparedKey, publicSignals: readonly string[]): Promise<Point> {
+/**
+ * IC_0 + Σ x_j IC_j over the small signals (Jacobian; the signals folded to small signed
+ * magnitudes), and the wide signals left for the fixed-base tables.
+ */
+async function publicSum(curve: WasmCurve, key: PreparedKey, publicSignals: readonly string[]): Promise<{ sum: Point; wide: Array<[index: number, scalar: bigint]> }> {
   const { G1 } = curve;
   const n8 = G1.F.n8 * 2;
   const small: Array<[Point, bigint]> = [];
+  const wide: Array<[number, bigint]> = [];
   let sum = G1.toJacobian(key.ic[0]!);
   let maxBits = 0;
   publicSignals.forEach((s, j) => {
-    const x = BigInt(s);
+    const x = ((BigInt(s) % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS;
     if (x === 0n) return;
     const point = key.ic[j + 1]!;
     const negative = x > HALF_ORDER;
@@ -118,8 +103,8 @@ async function publicSum(curve: WasmCurve, key: PreparedKey, publicSignals: read
     if (bits <= 64) {
       small.push([negative ? G1.neg(point) : point, magnitude]);
       maxBits = Math.max(maxBits, bits);
-    } else {
-      sum = G1.add(sum, G1.timesScalar(point, x));
+    } else if (!G1.isZero(point)) {
+      wide.push([j + 1, x]);
     }
   });
   if (small.length > 0 && small.length <= SYNC_MAX) {
@@ -140,19 +125,8 @@ async function publicSum(curve: WasmCurve, key: PreparedKey, publicSignals: read
     });
     sum = G1.add(sum, await G1.multiExpAffine(bases, scalars));
   }
-  return sum;
-}
-
-const ORDER_LE = new Uint8Array(32);
-writeLE(ORDER_LE, 0, FIELD_MODULUS, 32);
-
-/**
- * Whether the proof's B, a point of the twist (checked by checkProofPoints), lies in G2's
- * prime-order subgroup: [r]B = O, in WebAssembly.
- */
-export function g2InSubgroup(curve: WasmCurve, proof: NonNullable<Receipt['proof']>): boolean {
-  const b = curve.G2.toJacobian(g2(curve, proof.pi_b as unknown as Affine2));
-  return curve.G2.isZero(curve.G2.timesScalar(b, ORDER_LE));
+  for (const [j] of wide) key.tables[j] ??= fixedBaseTable(curve, key.ic[j]!);
+  return { sum, wide };
 }
 
 /**
@@ -160,7 +134,7 @@ export function g2InSubgroup(curve: WasmCurve, proof: NonNullable<Receipt['proof
  * @param curve snarkjs's BN254 curve (`curves.getCurveFromName('bn128')`)
  * @param publicSignals canonical decimals, one per IC point after the first
  * @param proof a proof whose coordinates are canonical, whose points lie on their curves
- *   (checkProofPoints) and whose B is in G2's prime-order subgroup ({@link g2InSubgroup})
+ *   (checkProofPoints) and whose B is in G2's prime-order subgroup (g2InSubgroup)
  * @returns whether the pairing equation holds (false for a key/signal count mismatch)
  */
 export async function verifyGroth16Wasm(curve: WasmCurve, vkey: Record<string, unknown>, publicSignals: readonly string[], proof: NonNullable<Receipt['proof']>): Promise<boolean> {
@@ -168,27 +142,32 @@ export async function verifyGroth16Wasm(curve: WasmCurve, vkey: Record<string, u
   if (publicSignals.length !== key.ic.length - 1) return false;
   const { G1, G2, tm } = curve;
   const b = G2.toJacobian(g2(curve, proof.pi_b as unknown as Affine2));
-  const vkX = await publicSum(curve, key, publicSignals);
+  const { sum, wide } = await publicSum(curve, key, publicSignals);
   const negA = G1.toJacobian(G1.neg(g1(curve, proof.pi_a as unknown as Affine1)));
   const c = G1.toJacobian(g1(curve, proof.pi_c as unknown as Affine1));
   const x = tm.instance.exports;
   const p = curve.name;
   tm.startSyncOp();
   try {
-    const preP = tm.alloc(curve.prePSize);
-    const preB = tm.alloc(curve.preQSize);
-    const f = tm.alloc(curve.Gt.n8);
-    const g = tm.alloc(curve.Gt.n8);
-    const loop = (point: Point, preQ: number, out: number) => {
-      x[`${p}_prepareG1`]!(tm.allocBuff(point), preP);
-      x[`${p}_millerLoop`]!(preP, preQ, out);
+    const vkX = tm.allocBuff(sum);
+    for (const [j, scalar] of wide) addFixedBase(curve, vkX, key.tables[j]!, scalar);
+    const prepared1 = (point: number) => {
+      const pre = tm.alloc(curve.prePSize);
+      x[`${p}_prepareG1`]!(point, pre);
+      return pre;
     };
+    const preB = tm.alloc(curve.preQSize);
     x[`${p}_prepareG2`]!(tm.allocBuff(b), preB);
-    loop(negA, preB, f);
-    loop(vkX, tm.allocBuff(key.gamma), g);
-    x.ftm_mul!(f, g, f);
-    loop(c, tm.allocBuff(key.delta), g);
-    x.ftm_mul!(f, g, f);
+    const f = tm.alloc(curve.Gt.n8);
+    multiMillerLoop(
+      curve,
+      [
+        [prepared1(tm.allocBuff(negA)), preB],
+        [prepared1(vkX), tm.allocBuff(key.gamma)],
+        [prepared1(tm.allocBuff(c)), tm.allocBuff(key.delta)],
+      ],
+      f,
+    );
     x[`${p}_finalExponentiation`]!(f, f);
     return x.ftm_eq!(f, tm.allocBuff(key.alphaBetaInv)) !== 0;
   } finally {

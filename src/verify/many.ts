@@ -20,7 +20,9 @@ import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { InvalidArgumentError, VerifyError } from '../shared/errors.js';
 import { workerEntryFile } from '../shared/worker-thread.js';
-import { assertVerifyOptions, checkBindings, pairingCheck, parseReceipt, verifyProof, type VerifierKey, type VerifyOptions } from './verify.js';
+import { sharedCurve } from '../shared/curve.js';
+import { assertVerifyOptions, checkBindingsOnCurve, pairingCheck, parseReceipt, verifyProof, type VerifierKey, type VerifyOptions } from './verify.js';
+import type { WasmCurve } from './wasm-curve.js';
 import { inferencesOf, sharedProofFileName, type SharedProof } from '../shared/shared-proof.js';
 import { readSharedProofText } from './shared.js';
 import { readSharedProofBeside } from './shared-file.js';
@@ -186,6 +188,8 @@ export async function verifyReceiptFiles(files: readonly string[], key: Verifier
   // Receipts that share a proof: the file is read and checked once, and paired once for all of them.
   const sharedFiles = new Map<string, { sharedProof?: SharedProof; reason?: string }>();
   const sharedItems = new Map<string, { item: BatchItem; members: { index: number; output: number[] | undefined }[] }>();
+  // the batch pairing check runs on this curve: B's G2 membership is checked on it too
+  const curve = await sharedCurve<WasmCurve>();
   files.forEach((file, i) => {
     let text: string;
     try {
@@ -207,7 +211,7 @@ export async function verifyReceiptFiles(files: readonly string[], key: Verifier
       if (!read.sharedProof) return void (results[i] = { file, valid: false, reason: read.reason, output: outputValues(receipt.output), ms: 0 });
       shared = read.sharedProof;
     }
-    const binding = checkBindings(receipt, key, options, shared);
+    const binding = checkBindingsOnCurve(curve, receipt, key, options, shared);
     if (binding) return void (results[i] = { file, valid: false, reason: binding, output: outputValues(receipt.output), ms: 0 });
     if (shared) {
       let entry = sharedItems.get(shared.digest);

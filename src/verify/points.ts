@@ -12,6 +12,7 @@ import type { Receipt } from '../shared/receipt.js';
 
 /** The BN254 base field modulus q (coordinates of curve points). */
 export const BASE_FIELD_MODULUS = bn254.fields.Fp.ORDER;
+const Fp2 = bn254.fields.Fp2;
 
 type Proof = NonNullable<Receipt['proof']>;
 
@@ -22,8 +23,49 @@ function coordinate(value: string, where: string): bigint | string {
 
 /** Whether an affine point of the twist satisfies its curve equation y² = x³ + b'. */
 function onTwist(x: { c0: bigint; c1: bigint }, y: { c0: bigint; c1: bigint }): boolean {
-  const Fp2 = bn254.fields.Fp2;
   return Fp2.eql(Fp2.sqr(y), Fp2.add(Fp2.mul(Fp2.sqr(x), x), bn254.G2.Point.CURVE().b));
+}
+
+/** The BN parameter u of BN254 (p and r are polynomials in u). */
+export const BN_U = 4965661367192848881n;
+
+/** ξ = 9 + i, the non-residue of the twist E': y² = x³ + 3/ξ. */
+const XI = Fp2.create({ c0: 9n, c1: 1n });
+let psiGammas: { x: { c0: bigint; c1: bigint }; y: { c0: bigint; c1: bigint } } | undefined;
+/** ψ's constants ξ^((p−1)/3) and ξ^((p−1)/2) (computed on first use). */
+export function psiConstants(): { x: { c0: bigint; c1: bigint }; y: { c0: bigint; c1: bigint } } {
+  return (psiGammas ??= { x: Fp2.pow(XI, (BASE_FIELD_MODULUS - 1n) / 3n), y: Fp2.pow(XI, (BASE_FIELD_MODULUS - 1n) / 2n) });
+}
+const conjugate = (a: { c0: bigint; c1: bigint }) => Fp2.create({ c0: a.c0, c1: bn254.fields.Fp.neg(a.c1) });
+
+/**
+ * The endomorphism ψ of the twist (untwist, p-power Frobenius, twist) on an affine point:
+ * ψ(x, y) = (x̄ · ξ^((p−1)/3), ȳ · ξ^((p−1)/2)), with ā the conjugate in F_p² (the p-power
+ * Frobenius). On all of E'(F_p²) it satisfies ψ² − tψ + p = 0, t = 6u² + 1 the trace.
+ */
+export function psi(x: { c0: bigint; c1: bigint }, y: { c0: bigint; c1: bigint }): { x: { c0: bigint; c1: bigint }; y: { c0: bigint; c1: bigint } } {
+  const c = psiConstants();
+  return { x: Fp2.mul(conjugate(x), c.x), y: Fp2.mul(conjugate(y), c.y) };
+}
+
+type G2Point = InstanceType<typeof bn254.G2.Point>;
+/** ψ on noble's projective coordinates: (X̄ · γx, Ȳ · γy, Z̄), conjugation being a field automorphism. */
+function psiProjective(P: G2Point): G2Point {
+  const c = psiConstants();
+  return new bn254.G2.Point(Fp2.mul(conjugate(P.X), c.x), Fp2.mul(conjugate(P.Y), c.y), conjugate(P.Z));
+}
+
+/**
+ * Whether a point of the twist E'(F_p²) lies in G2: [u + 1]P + ψ([u]P) + ψ²([u]P) = ψ³([2u]P)
+ * (Dai, Lin, Zhao and Zhou, 2022; why it is exact for BN254 is in ./wasm-g2-subgroup.ts,
+ * which runs the same test in WebAssembly). A 63-bit multiplication, where noble's own check
+ * (ψ(P) = [6u²]P) multiplies by 127 bits.
+ */
+export function inG2(P: G2Point): boolean {
+  const uP = P.multiplyUnsafe(BN_U);
+  const psiUP = psiProjective(uP);
+  const lhs = uP.add(P).add(psiUP).add(psiProjective(psiUP));
+  return lhs.equals(psiProjective(psiProjective(psiProjective(uP.double()))));
 }
 
 /** The problem line for a B outside G2's prime-order subgroup. */
@@ -33,7 +75,7 @@ export const G2_SUBGROUP_PROBLEM = 'pi_b is not in the prime-order subgroup of G
  * Checks a proof's points.
  * @param options.g2Subgroup whether to check B's subgroup membership here (default true);
  *   false only for a caller that checks it itself (./groth16-wasm.ts does, in WebAssembly,
- *   ~10× faster than the BigInt check here), reporting {@link G2_SUBGROUP_PROBLEM}
+ *   ~10× faster than the BigInt check here, ./wasm-g2-subgroup.ts), reporting {@link G2_SUBGROUP_PROBLEM}
  * @returns the first problem as one line, or undefined when the points are valid
  */
 export function checkProofPoints(proof: Proof, options: { g2Subgroup?: boolean } = {}): string | undefined {
@@ -68,17 +110,9 @@ export function checkProofPoints(proof: Proof, options: { g2Subgroup?: boolean }
   }
   const x = { c0: parts[0]!, c1: parts[1]! };
   const y = { c0: parts[2]!, c1: parts[3]! };
-  if (options.g2Subgroup === false) {
-    // (0, 0) is how the point at infinity is written in affine form; it is not on the twist
-    if (x.c0 === 0n && x.c1 === 0n && y.c0 === 0n && y.c1 === 0n) return 'pi_b is the point at infinity';
-    return onTwist(x, y) ? undefined : 'pi_b is not a point of G2';
-  }
-  try {
-    const point = bn254.G2.Point.fromAffine({ x, y });
-    if (point.is0()) return 'pi_b is the point at infinity';
-    point.assertValidity();
-  } catch (e) {
-    return /subgroup/.test((e as Error).message) ? G2_SUBGROUP_PROBLEM : 'pi_b is not a point of G2';
-  }
+  // (0, 0) is how the point at infinity is written in affine form; it is not on the twist
+  if (x.c0 === 0n && x.c1 === 0n && y.c0 === 0n && y.c1 === 0n) return 'pi_b is the point at infinity';
+  if (!onTwist(x, y)) return 'pi_b is not a point of G2';
+  if (options.g2Subgroup !== false && !inG2(bn254.G2.Point.fromAffine({ x, y }))) return G2_SUBGROUP_PROBLEM;
   return undefined;
 }

@@ -20,7 +20,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileModel } from '../src/compile/compile.js';
-import { readManifest } from '../src/compile/manifest.js';
+import { readManifest } from '../src/shared/manifest.js';
 import { exportVerifier, loadExportKey } from '../src/export/export.js';
 import { encodeReceiptForChain } from '../src/export/solidity/calldata.js';
 import { buildSolidityExport } from '../src/export/solidity/export-solidity.js';

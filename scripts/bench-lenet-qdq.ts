@@ -26,13 +26,13 @@ import { readInputLines } from '../src/shared/input.js';
 import { quantizeInput, runReference } from '../src/reference/execute.js';
 import { OrtModel } from '../src/onnx/runtime.js';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
+import { flag, hasFlag, intFlag } from './lib/args.js';
 import { machineLine, table, writeSection } from './lib/bench-report.js';
 
 const example = 'examples/lenet';
 /** The float LeNet's quantization in scripts/bench-lenet.ts; the QDQ model keeps its own int8 widths. */
 const QUANT = { inputBits: 7, weightBits: 8, activationBits: 9 };
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const arg = (name: string) => process.argv.indexOf(name);
 const argmax = (y: ArrayLike<number>) => {
   let b = 0;
   for (let i = 1; i < y.length; i++) if (y[i]! > y[b]!) b = i;
@@ -80,8 +80,9 @@ async function main() {
   let qdqCount = qdqPredicted;
   let wires = '—';
   let circom = '';
-  if (arg('--artifacts') >= 0) {
-    const circuit = readManifest(process.argv[arg('--artifacts') + 1]!).circuit;
+  const artifacts = flag('--artifacts');
+  if (artifacts !== undefined) {
+    const circuit = readManifest(artifacts).circuit;
     if (circuit.constraints !== qdqPredicted) throw new Error(`the artifacts hold ${circuit.constraints} constraints, the cost model predicts ${qdqPredicted}`);
     wires = circuit.wires.toLocaleString('en-US');
     rows.push([
@@ -92,7 +93,7 @@ async function main() {
       '',
       '',
     ]);
-  } else if (arg('--skip-circom') < 0) {
+  } else if (!hasFlag('--skip-circom')) {
     log('compiling the QDQ LeNet (circom, no setup)…');
     const compiled = await compileModel(join(example, 'model-int8.onnx'), {
       outDir: join(mkdtempSync(join(tmpdir(), 'zkinfer-lenet-qdq-')), 'lenet-int8'),
@@ -131,7 +132,7 @@ async function main() {
   );
   if (circom) rows.push(['circom (QDQ, O1)', circom, '', '']);
 
-  const count = arg('--images') >= 0 ? Number(process.argv[arg('--images') + 1]) : 10_000;
+  const count = intFlag('--images', 10_000);
   log(`argmax agreement on ${count} test images…`);
   const test = await loadFashionMnist('test');
   const ortQdq = await OrtModel.load(readFileSync(join(example, 'model-int8.onnx')));

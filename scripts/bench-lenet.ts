@@ -22,13 +22,13 @@ import { releaseCurve } from '../src/shared/curve.js';
 import { decodeSigned } from '../src/shared/field.js';
 import { publicSignalLayout, unpackOutputs } from '../src/shared/layout.js';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
+import { hasFlag, intFlag } from './lib/args.js';
 import { median, table, writeSection } from './lib/bench-report.js';
 
 const example = 'examples/lenet';
 /** The quantization the example is compiled with (see examples/lenet/README.md). */
 const QUANT = { inputBits: 7, weightBits: 8, activationBits: 9 };
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const arg = (name: string) => process.argv.indexOf(name);
 const status = (ok: boolean) => (ok ? 'met' : 'missed');
 
 async function main() {
@@ -62,7 +62,7 @@ async function main() {
   rows.push([`of which circom (${compiled.manifest.circuit.optimization})`, `${((t.circom ?? 0) / 1000).toFixed(1)} s`, '', '']);
   rows.push(['of which import, calibrate, quantize, measure, emit', `${(((t.import ?? 0) + (t.calibrate ?? 0) + (t.quantize ?? 0) + (t.measure ?? 0) + (t.emit ?? 0)) / 1000).toFixed(1)} s`, '', '']);
 
-  if (arg('--skip-prove') < 0) {
+  if (!hasFlag('--skip-prove')) {
     log('Groth16 setup (local, direct keys; scripts/bench-local-setup.ts compares it with snarkjs)…');
     const s0 = performance.now();
     const setup = await directSetup(join(compiled.dir, 'circuit.r1cs'), compiled.dir);
@@ -94,7 +94,7 @@ async function main() {
     await releaseCurve();
   }
 
-  const count = arg('--images') >= 0 ? Number(process.argv[arg('--images') + 1]) : 10_000;
+  const count = intFlag('--images', 10_000);
   log(`argmax agreement on ${count} test images…`);
   const test = await loadFashionMnist('test');
   const ort = await OrtModel.load(readFileSync(join(example, 'model.onnx')));

@@ -16,14 +16,12 @@ import { proveInference } from '../src/prove/prove.js';
 import { loadVerifierKey, verifyProof, type VerifierKey } from '../src/verify/verify.js';
 import { warmCurve } from '../src/prove/curve-threads.js';
 import { releaseCurve } from '../src/shared/curve.js';
+import { flag, intFlag } from './lib/args.js';
+import { median } from './lib/stats.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-};
 const root = resolve(import.meta.dirname, '..');
-const work = arg('--work', '/tmp/zkinfer-bench-private-weights');
-const runs = Number(arg('--runs', '5'));
+const work = flag('--work', '/tmp/zkinfer-bench-private-weights');
+const runs = intFlag('--runs', 5);
 const onnx = join(root, 'test/fixtures/models/mlp_196_32_10.onnx');
 const loadStart = loadavg()
   .map((l) => l.toFixed(2))
@@ -63,7 +61,6 @@ const pub = { artifacts: loadArtifacts(publicDir), key: loadVerifierKey(publicDi
 const hid = { artifacts: await withPrivateWeights(loadArtifacts(hashedDir), weightsFile), key: loadVerifierKey(hashedDir) };
 
 await warmCurve(1);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const times = { public: { prove: [] as number[], verify: [] as number[] }, hashed: { prove: [] as number[], verify: [] as number[] } };
 const outputs: string[] = [];
 for (let i = 0; i <= runs; i++) {

@@ -23,7 +23,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { compileModel } from '../src/compile/compile.js';
-import { readManifest } from '../src/compile/manifest.js';
+import { readManifest } from '../src/shared/manifest.js';
 import { localPtau } from '../src/compile/ptau.js';
 import { groth16Setup, readR1csHeader, requiredPower } from '../src/compile/setup.js';
 import { quantizeInput } from '../src/reference/execute.js';
@@ -33,7 +33,7 @@ import { readInputFile } from '../src/shared/input.js';
 import { releaseCurve } from '../src/shared/curve.js';
 import type { QModel } from '../src/quant/model.js';
 import { median, table, writeSection } from './lib/bench-report.js';
-import { flag } from './lib/args.js';
+import { flag, hasFlag } from './lib/args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const requireHere = createRequire(import.meta.url);
@@ -501,7 +501,7 @@ async function main(): Promise<void> {
   const cacheDir = arg('--cache-dir') ?? join(tmpdir(), 'zkinfer-bench-proof-systems-ptau');
   mkdirSync(cacheDir, { recursive: true });
 
-  if (process.argv.includes('--child')) {
+  if (hasFlag('--child')) {
     const [modelKey, system, dir] = [arg('--model')!, arg('--system') as System, arg('--dir')!];
     const result = await child(
       MODELS.find((m) => m.key === modelKey)!,
@@ -524,11 +524,11 @@ async function main(): Promise<void> {
   for (const s of systems) if (!SYSTEMS.includes(s)) throw new Error(`unknown system ${s}`);
   // Results accumulate in one file across runs (a model or a system at a time), replaced per pair.
   const resultsPath = arg('--results') ?? join(tmpdir(), 'zkinfer-bench-proof-systems.json');
-  let all: Result[] = !process.argv.includes('--fresh') && existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as Result[]) : [];
+  let all: Result[] = !hasFlag('--fresh') && existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as Result[]) : [];
   const work = mkdtempSync(join(tmpdir(), 'zkinfer-bench-proof-systems-'));
   try {
     for (const model of models) {
-      if (process.argv.includes('--render-only')) break;
+      if (hasFlag('--render-only')) break;
       log(`compile ${model.key} (circuit only)…`);
       const compiled = await compileModel(model.onnx, { outDir: join(work, model.key), batch: model.batch, calibrationPath: model.calibration(work), skipSetup: true });
       for (const system of systems) {
@@ -578,7 +578,7 @@ Proof: the proof's words in Solidity call data (public signals excluded). Gas: *
 The machine is shared: the load average at the start and end of each run is in the last column (the one in the line above is from when the section was written).
 
 ${[...sections, extrapolation(all)].filter(Boolean).join('\n\n')}`;
-  if (!process.argv.includes('--no-write')) writeSection('Proof systems: Groth16, PLONK, FFLONK (issue 15)', body);
+  if (!hasFlag('--no-write')) writeSection('Proof systems: Groth16, PLONK, FFLONK (issue 15)', body);
   else console.log(body);
 }
 

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { localPtau } from '../src/compile/ptau.js';
 import { groth16Setup } from '../src/compile/setup.js';
 import { table, writeSection } from './lib/bench-report.js';
-import { flag } from './lib/args.js';
+import { flag, hasFlag } from './lib/args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -40,7 +40,7 @@ for (const power of powers) {
   }
 }
 
-if (!process.argv.includes('--no-setup')) {
+if (!hasFlag('--no-setup')) {
   const dir = await mkdtemp(join(tmpdir(), 'zkinfer-bench-setup-'));
   try {
     // A chain of squarings: one constraint per step.

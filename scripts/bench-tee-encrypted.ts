@@ -22,7 +22,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { compileModel } from '../src/compile/compile.js';
-import { readManifest } from '../src/compile/manifest.js';
+import { readManifest } from '../src/shared/manifest.js';
 import { commitTensor, packing, randomSalt } from '../src/shared/commitment.js';
 import { sha256File } from '../src/shared/hash.js';
 import { readInputLines } from '../src/shared/input.js';

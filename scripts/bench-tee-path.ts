@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { compileModel } from '../src/compile/compile.js';
-import { readManifest } from '../src/compile/manifest.js';
+import { readManifest } from '../src/shared/manifest.js';
 import { sha256File } from '../src/shared/hash.js';
 import { readInputLines } from '../src/shared/input.js';
 import { closeTeeArtifacts, inferAttested, loadTeeArtifacts, runTee } from '../src/tee/infer.js';

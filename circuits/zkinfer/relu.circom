@@ -20,3 +20,21 @@ template Relu(b) {
     d.in <== in;
     out <== d.bits[b - 1] * in;
 }
+
+// ThresholdedRelu(b, t): out = in if in ≥ t, else 0 (ONNX ThresholdedRelu at the value's scale,
+// t the least integer above alpha), for a signed `in` with in − t ∈ [−2^(b−1), 2^(b−1)).
+//
+// Proves:  in − t ≡ d (mod p) for an integer d ∈ [−2^(b−1), 2^(b−1)), and out ≡ s·in where s,
+//          the top bit of the strict decomposition of d + 2^(b−1), is 1 iff d ≥ 0, i.e. in ≥ t.
+// Preconditions: 1 ≤ b ≤ 200 (compile-time asserts); t any integer.
+// Completeness: in − t in [−2^(b−1), 2^(b−1)), else witness generation fails.
+// Cost: b + 1 quadratic constraints + 2 linear (O1: the input shifted by t is bound to the
+//       decomposition's input).
+template ThresholdedRelu(b, t) {
+    signal input in;
+    signal output out;
+
+    component d = SignedDecompose(0, b);
+    d.in <== in - t;
+    out <== d.bits[b - 1] * in;
+}

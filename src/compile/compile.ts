@@ -57,7 +57,7 @@ import {
   type Provenance,
   type ProvenanceStatus,
   type WeightsDeclaration,
-} from './manifest.js';
+} from '../shared/manifest.js';
 import { checkOutDir, createStaging, inspectOutDir, relativeTo } from './out-dir.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -13,7 +13,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { CompileError, EXIT } from '../shared/errors.js';
-import { readManifest, type Manifest } from '../shared/manifest.js';
+import type { Manifest } from '../shared/manifest.js';
+import { openArtifacts } from '../shared/artifacts.js';
 
 /** What an output folder holds before a compile. */
 export type OutDirState =
@@ -44,7 +45,7 @@ export function inspectOutDir(dir: string): OutDirState {
   if (entries.length === 0) return { kind: 'empty' };
   let manifest: Manifest;
   try {
-    manifest = readManifest(dir);
+    manifest = openArtifacts(dir).manifest;
   } catch {
     return { kind: 'other' };
   }

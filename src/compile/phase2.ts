@@ -19,7 +19,8 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } fr
 import { basename, dirname, join, resolve } from 'node:path';
 import { CompileError, EXIT, InputError, InvalidArgumentError, VerifyError, ZkinferError, assertInteger } from '../shared/errors.js';
 import { canonicalJson, sha256Hex } from '../shared/hash.js';
-import { computeKeyId, readManifest, type Manifest, type Phase2Chain, type Phase2Contribution } from '../shared/manifest.js';
+import { computeKeyId, type Manifest, type Phase2Chain, type Phase2Contribution } from '../shared/manifest.js';
+import { openArtifacts } from '../shared/artifacts.js';
 import { contributionLabel, MAX_BEACON_ITERATIONS_EXP, MIN_BEACON_ITERATIONS_EXP, readZkeyChain, verifyPhase2Chain } from './phase2-chain.js';
 import { identifyCeremonyPtau, type KnownPtau } from './ptau-ceremony.js';
 import { inspectPtau, sha256File } from './ptau.js';
@@ -197,8 +198,7 @@ export function onlyCompilingParty(chain: Phase2Chain): boolean {
 
 /** Reads an artifacts folder's key and checks it against the manifest (and its chain, unless told not to). */
 async function loadSource(artifactsDir: string, options: { checkChain?: boolean; purpose: 'verify' | 'contribute' | 'beacon' }): Promise<Source> {
-  const dir = resolve(artifactsDir);
-  const manifest = readManifest(dir);
+  const { dir, manifest } = openArtifacts(artifactsDir);
   if (!manifest.setup || !manifest.files.zkey || !manifest.files.vkey || !manifest.keyId) throw new VerifyError(`${dir}: the artifacts have no key (compiled with --skip-setup)`);
   if (manifest.setup.method === 'direct') throw new VerifyError(directKeyRefusal(dir, options.purpose));
   const zkeyPath = join(dir, manifest.files.zkey.path);

@@ -10,9 +10,6 @@ import { FLOAT_OPS } from '../ops/registry.js';
 import type { FloatContext, FloatOp } from '../ops/types.js';
 import { sizeOf, type Graph, type IrNode } from './graph.js';
 
-export { roundHalfEven } from '../shared/rounding.js';
-export { argMax, sigmoid, softmax } from '../shared/math.js';
-
 /**
  * Runs the graph on a flat input (row-major, the graph input's shape).
  * @param onValue called with every computed value, in order (for calibration)

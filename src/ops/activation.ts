@@ -1,19 +1,20 @@
 /**
  * Elementwise non-linear activations: Relu, Clip (ReLU6 is exported as Clip(0, 6)),
- * LeakyRelu, PRelu, Sigmoid and Tanh — and the rescale every pending accumulator goes
- * through before one of them.
+ * LeakyRelu, PRelu, Sigmoid, Tanh and ThresholdedRelu — and the rescale every pending
+ * accumulator goes through before one of them.
  *
  * Quantization: Relu is the rescale to the calibrated activation scale with ReLU fused;
  * Clip compares with its bounds at the value's scale (a lower bound of 0 fuses with the
  * rescale's ReLU); LeakyRelu/PRelu fuse the rescale with two slopes at a power-of-two slope
  * scale; Sigmoid/Tanh are odd piecewise-linear approximations (src/quant/pwl.ts) on |q|
- * with the sign applied after, output at the rescaled scale + slopeScale.
+ * with the sign applied after, output at the rescaled scale + slopeScale; ThresholdedRelu
+ * keeps the value's scale and compares it with the threshold's integer there.
  * Circuit cost per element (O1): rescale RescaleRelu/RescaleSigned(k, b): k + b + 2
  * (RescaleHalfEven + 2); clamp: one Max2(b) of b + 3 per present bound; leakyRelu
- * RescaleLeakyRelu(k, b): k + b + 2; squash: RescaleAbs + a Max2 per further line + SignApply.
+ * RescaleLeakyRelu(k, b): k + b + 2; squash: RescaleAbs + a Max2 per further line + SignApply; thresholdedRelu ThresholdedRelu(b, t): b + 3.
  */
 import { broadcastTo } from '../ir/gather.js';
-import type { ConstTensor } from '../ir/graph.js';
+import type { ConstTensor, NodeBase } from '../ir/graph.js';
 import { broadcastShape } from '../onnx/broadcast.js';
 import { computedInput, constInput, fail, input, normalizeAxis, type ConvertContext, type Converter } from '../onnx/context.js';
 import { rescaleHalfEven, rescaleValue, saturateQuotient } from '../shared/rounding.js';
@@ -23,8 +24,39 @@ import { checkDifference, checkSigned } from '../reference/refuse.js';
 import { combine, constantExpr, type LinearExpr } from '../circuit/linear-expr.js';
 import { bindCost, fillKinds, GADGET_COST_O1 } from '../circuit/gadget-cost.js';
 import { sizeOf } from '../ir/graph.js';
-import type { QRescale } from '../quant/model.js';
+import type { QNodeBase, QRescale } from '../quant/model.js';
 import { family, type ElementKind, type Interval } from './types.js';
+
+/** ThresholdedRelu (ONNX, opset 10): y = x for x > alpha, else 0. */
+export interface ThresholdedReluNode extends NodeBase {
+  kind: 'thresholdedRelu';
+  alpha: number;
+}
+
+/**
+ * y = x for x ≥ threshold, else 0, at x's scale: threshold = floor(alpha·2^scale) + 1, the
+ * least integer above alpha. `bits` is the signed width of x − threshold (the gadget's range check).
+ */
+export interface QThresholdedRelu extends QNodeBase {
+  kind: 'thresholdedRelu';
+  threshold: number;
+  bits: number;
+}
+
+declare module '../ir/graph.js' {
+  interface IrNodeTypes {
+    thresholdedRelu: ThresholdedReluNode;
+  }
+}
+
+declare module '../quant/model.js' {
+  interface QNodeTypes {
+    thresholdedRelu: QThresholdedRelu;
+  }
+}
+
+/** The signed width that holds every integer of [lo, hi]. */
+const signedWidth = (lo: number, hi: number): number => 1 + Math.ceil(Math.log2(Math.max(1, -lo, hi + 1)));
 
 /** A rescale proven by the Requantize gadget (a multiplier or a saturation). */
 const isRequantize = (node: QRescale): boolean => node.multiplier !== undefined || node.saturate !== undefined;
@@ -116,8 +148,14 @@ export const argMaxConverter: Converter = (ctx) => {
   ctx.emit({ kind: 'argMax', input: v.name, output: ctx.outputName, axis, keepdims, selectLast, source: ctx.source }, shape);
 };
 
+const thresholdedRelu: Converter = (ctx) => {
+  const alpha = ctx.attrs.float('alpha', 1);
+  const x = unary(ctx, (v) => (v > alpha ? v : 0));
+  if (x) ctx.emit({ kind: 'thresholdedRelu', input: x.name, output: ctx.outputName, alpha, source: ctx.source }, x.shape);
+};
+
 export const activation = family({
-  onnx: { Relu: relu, Clip: clip, LeakyRelu: leakyRelu, PRelu: prelu, Sigmoid: squash('sigmoid'), Tanh: squash('tanh') },
+  onnx: { Relu: relu, Clip: clip, LeakyRelu: leakyRelu, PRelu: prelu, Sigmoid: squash('sigmoid'), Tanh: squash('tanh'), ThresholdedRelu: thresholdedRelu },
   float: {
     relu: {
       run: (node, c) => c.value(node.input).map((v) => (v > 0 ? v : 0)),
@@ -183,6 +221,30 @@ export const activation = family({
         const products = negative.flatMap((n) => [lo < 0 ? lo * n : lo * positive, hi < 0 ? hi * n : hi * positive, 0]);
         q.push({ kind: 'leakyRelu', input: x.q, output: node.output, shift, bits, positive, negative, source: node.source });
         q.set(node.output, q.define(node.output, { scale: target + slopeScale, min: Math.min(...products), max: Math.max(...products), pending: slopeScale > 0 }, node.output));
+      },
+    },
+    thresholdedRelu: {
+      run: (node, c) => c.value(node.input).map((v) => (v > node.alpha ? v : 0)),
+      interval(node, c) {
+        const x = c.interval(node.input);
+        // Above alpha the value passes (down to just above alpha), else 0.
+        return {
+          lo: x.lo.map((lo, i) => (lo > node.alpha ? lo : x.hi[i]! > node.alpha ? Math.min(0, node.alpha) : 0)),
+          hi: x.hi.map((hi) => (hi > node.alpha ? Math.max(0, hi) : 0)),
+        };
+      },
+      quantize(q, node) {
+        let x = q.get(node.input, node);
+        if (x.pending) x = q.rescale(x, node.input, false, node.source);
+        const threshold = Math.floor(node.alpha * 2 ** x.scale) + 1;
+        if (threshold <= x.min) {
+          q.set(node.output, x);
+          return;
+        }
+        const bits = signedWidth(x.min - threshold, x.max - threshold);
+        q.push({ kind: 'thresholdedRelu', input: x.q, output: node.output, threshold, bits, source: node.source });
+        const passes = x.max >= threshold;
+        q.set(node.output, q.define(node.output, { scale: x.scale, min: passes ? Math.min(0, Math.max(threshold, x.min)) : 0, max: passes ? Math.max(0, x.max) : 0, pending: false }, node.output));
       },
     },
     squash: {
@@ -310,6 +372,7 @@ export const activation = family({
       },
     },
     leakyRelu: {
+      publicConstants: (node) => (node.negative.length > 1 ? 'per-channel slopes (PRelu; they would be circuit constants)' : undefined),
       cost: (node, c) => ({
         constraints: bindCost(c.kinds(node.input)) + c.kinds(node.input).length * GADGET_COST_O1.rescale(node.shift, node.bits),
         output: fillKinds(sizeOf(c.shape(node.output)), 'private'),
@@ -327,6 +390,26 @@ export const activation = family({
           em.instantiate(
             index,
             em.get(node.input, node.source).map((e, i) => ({ call: call(i), inputs: [['in', e]] as const })),
+          ),
+        );
+      },
+    },
+    thresholdedRelu: {
+      cost: (node, c) => ({
+        constraints: bindCost(c.kinds(node.input)) + c.kinds(node.input).length * (node.bits + 3),
+        output: fillKinds(sizeOf(c.shape(node.output)), 'private'),
+      }),
+      reference: (node, c) =>
+        c.value(node.input).map((v, i) => {
+          checkSigned(node, v - node.threshold, node.bits, i);
+          return v >= node.threshold ? v : 0;
+        }),
+      emit(em, node, index) {
+        em.set(
+          node.output,
+          em.instantiate(
+            index,
+            em.get(node.input, node.source).map((e) => ({ call: `ThresholdedRelu(${node.bits}, ${node.threshold})`, inputs: [['in', e]] as const })),
           ),
         );
       },

@@ -129,6 +129,7 @@ export const elementwise = family({
   },
   fixed: {
     addConst: {
+      publicConstants: () => 'a constant operand (it would be a circuit constant)',
       // x + 0 is x itself (a zero point or bias of 0 in some channels).
       cost: (node, c) => ({ constraints: 0, output: c.kinds(node.input).map((k, i): ElementKind => (k === 'const' || node.constant[i] === 0 ? k : 'expr')) }),
       reference: (node, c) => c.value(node.input).map((v, i) => v + node.constant[i]!),
@@ -139,6 +140,7 @@ export const elementwise = family({
         ),
     },
     mulConst: {
+      publicConstants: () => 'a constant operand (it would be a circuit constant)',
       // x·1 is x itself, x·0 the constant 0.
       cost: (node, c) => ({ constraints: 0, output: c.kinds(node.input).map((k, i): ElementKind => (k === 'const' || node.constant[i] === 0 ? 'const' : node.constant[i] === 1 ? k : 'expr')) }),
       reference: (node, c) => c.value(node.input).map((v, i) => v * node.constant[i]!),

@@ -1,7 +1,7 @@
 /**
  * Data movement by a static index map, one IR kind for all: Slice, Gather (constant
- * indices), Split, Expand, Tile, Resize and Upsample (mode nearest) and Where with a
- * constant condition. The converter computes, for every output element, which part (a
+ * indices), Split, Expand, Tile, Resize and Upsample (mode nearest), Where with a
+ * constant condition and DepthToSpace. The converter computes, for every output element, which part (a
  * computed value or a constant) and which flat index it copies; every later stage applies
  * that map, so adding such an op is its converter and a registry line.
  *
@@ -250,6 +250,32 @@ function resize(upsample: boolean): Converter {
   };
 }
 
+/**
+ * DepthToSpace (opsets 1–13; mode DCR, the default, or CRD from opset 11): an [N, C, H, W]
+ * input to [N, C/b², H·b, W·b], each b×b spatial block taken from b² channels.
+ */
+const depthToSpace: Converter = (ctx) => {
+  const x = input(ctx, 0, 'input');
+  const shape = shapeOf(x);
+  if (shape.length !== 4) fail(ctx, `expected a 4-D input [N, C, H, W], got [${shape.join(', ')}]`);
+  const b = ctx.attrs.int('blocksize');
+  const mode = ctx.attrs.string('mode', 'DCR');
+  if (mode !== 'DCR' && mode !== 'CRD') fail(ctx, `mode "${mode}" is not supported (DCR or CRD)`);
+  const [n, c, h, w] = shape as [number, number, number, number];
+  if (b < 1 || c % (b * b) !== 0) fail(ctx, `blocksize ${b}: the ${c} channels are not a multiple of blocksize²`);
+  const channels = c / (b * b);
+  const out = [n, channels, h * b, w * b];
+  emitMove(
+    ctx,
+    x,
+    out,
+    indexMap(shape, out, ([i, ch, y, z]) => {
+      const block = (y! % b) * b + (z! % b);
+      return [i!, mode === 'DCR' ? block * channels + ch! : ch! * b * b + block, Math.floor(y! / b), Math.floor(z! / b)];
+    }),
+  );
+};
+
 /** Where(condition, X, Y) with a constant condition: each output element copies X or Y. */
 const where: Converter = (ctx) => {
   const cond = input(ctx, 0, 'condition');
@@ -275,7 +301,7 @@ const where: Converter = (ctx) => {
 const partData = (p: ConcatPart, value: (name: string) => Float64Array): ArrayLike<number> => ('value' in p ? value(p.value) : (p as { constant: ConstTensor }).constant.data);
 
 export const gatherOps = family({
-  onnx: { Slice: slice, Gather: gather, Split: split, Expand: expand, Tile: tile, Resize: resize(false), Upsample: resize(true), Where: where },
+  onnx: { Slice: slice, Gather: gather, Split: split, Expand: expand, Tile: tile, Resize: resize(false), Upsample: resize(true), Where: where, DepthToSpace: depthToSpace },
   float: {
     gather: {
       run(node, c) {
@@ -320,6 +346,7 @@ export const gatherOps = family({
   },
   fixed: {
     gather: {
+      publicConstants: (node) => (node.parts.some((p) => 'constant' in p) ? 'a constant part (it would be a circuit constant)' : undefined),
       cost(node, c) {
         const parts = node.parts.map((p) => ('value' in p ? c.kinds(p.value).map((k): ElementKind => (p.shift === 0 ? k : 'expr')) : fillKinds(p.constant.length, 'const')));
         return { constraints: 0, output: node.part.map((p, i) => parts[p]![node.index[i]!]!) };

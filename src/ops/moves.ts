@@ -342,6 +342,7 @@ export const moves = family({
       },
     },
     concat: {
+      publicConstants: (node) => (node.parts.some((p) => 'constant' in p) ? 'a constant part (it would be a circuit constant)' : undefined),
       cost(node, c) {
         const parts = node.parts.map((p) =>
           'value' in p ? { shape: c.shape(p.value), kinds: c.kinds(p.value).map((k): ElementKind => (p.shift === 0 ? k : 'expr')) } : { shape: p.shape, kinds: fillKinds(p.constant.length, 'const') },

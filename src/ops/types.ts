@@ -72,6 +72,11 @@ export interface FixedOp<N extends QNode> {
   emit(em: Emitter, node: N, index: number): void;
   /** Its O1 constraints (src/circuit/cost.ts) and what each output element is. */
   cost(node: N, ctx: CostContext): { constraints: number; output: ElementKind[] };
+  /**
+   * Model constants of the node other than a dense layer's weights, which private weights
+   * (`--weights hashed`) cannot hide, described for the refusal; undefined when it has none.
+   */
+  publicConstants?(node: N): string | undefined;
 }
 
 /** The float-IR node of a kind. */

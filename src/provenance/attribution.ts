@@ -12,12 +12,12 @@
  * `openInput` hook receives the receipt, must check the opening against the receipt's
  * commitment, and returns the input integers (docs/provenance.md "Hashed inputs").
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readManifest, PROVENANCE_RECORD_FORMAT, type Manifest } from '../shared/manifest.js';
+import { PROVENANCE_RECORD_FORMAT, type Manifest } from '../shared/manifest.js';
+import { openArtifacts } from '../shared/artifacts.js';
+import { readCheckedArtifact } from '../shared/artifacts-check.js';
 import { ProvenanceError } from '../shared/errors.js';
-import { sha256Hex } from '../shared/hash.js';
 import { inputCommitment, type Receipt } from '../shared/receipt.js';
 import type { QModel } from '../quant/model.js';
 import type { DatasetCommitment, ScanProgress } from './commitment.js';
@@ -86,20 +86,12 @@ export interface AttributionModel {
  * @throws {ProvenanceError} when quantized.json is missing or does not match
  */
 export function loadAttributionModel(dir: string): AttributionModel {
-  const manifest = readManifest(dir);
+  const folder = openArtifacts(dir);
+  const { manifest } = folder;
   if (manifest.io.weights) throw new ProvenanceError(`${dir}: the model's weights are private (--weights hashed); attribution needs the public model`);
-  const path = join(dir, manifest.files.quantized.path);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (cause) {
-    throw new ProvenanceError(`${path}: missing quantized model (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
-  }
-  const quantizedSha256 = sha256Hex(bytes);
-  if (quantizedSha256 !== manifest.files.quantized.sha256)
-    throw new ProvenanceError(`${path}: does not match the manifest (sha256 ${quantizedSha256.slice(0, 12)}…, expected ${manifest.files.quantized.sha256.slice(0, 12)}…)`);
+  const bytes = readCheckedArtifact(folder, 'quantized', ProvenanceError);
   const model = JSON.parse(bytes.toString('utf8')) as QModel;
-  return { dir, manifest, model, quantizedSha256, rm: representationModel(model) };
+  return { dir, manifest, model, quantizedSha256: manifest.files.quantized.sha256, rm: representationModel(model) };
 }
 
 /**

@@ -34,6 +34,8 @@ import { FIELD_MODULUS } from '../shared/field.js';
 import { commitmentRange } from '../shared/opening.js';
 import type { QConv, QLinear, QModel, QNode } from './model.js';
 import { describeSource, type Graph } from '../ir/graph.js';
+import { FIXED_OPS } from '../ops/registry.js';
+import type { FixedOp } from '../ops/types.js';
 
 /** Format tag of the private weights file. */
 export const WEIGHTS_FORMAT = 'zkinfer.weights/1';
@@ -96,19 +98,9 @@ export const privateWeightsSchema = z.strictObject({
 });
 export type PrivateWeights = z.infer<typeof privateWeightsSchema>;
 
-/** A node with model constants other than a dense layer's weights, which hashed weights cannot hide. */
-function publicConstantsOf(node: QNode): string | undefined {
-  switch (node.kind) {
-    case 'addConst':
-    case 'mulConst':
-      return 'a constant operand (it would be a circuit constant)';
-    case 'concat':
-      return node.parts.some((p) => 'constant' in p) ? 'a constant part (it would be a circuit constant)' : undefined;
-    case 'leakyRelu':
-      return node.negative.length > 1 ? 'per-channel slopes (PRelu; they would be circuit constants)' : undefined;
-    default:
-      return undefined;
-  }
+/** A node's model constants other than a dense layer's weights, which hashed weights cannot hide (its operator module says). */
+function publicConstantsOf<N extends QNode>(node: N): string | undefined {
+  return (FIXED_OPS[node.kind] as unknown as FixedOp<N>).publicConstants?.(node);
 }
 
 /**

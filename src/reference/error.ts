@@ -3,7 +3,7 @@
  * output transform applied) against a float baseline (onnxruntime on the original model).
  */
 import { InputError } from '../shared/errors.js';
-import { softmax } from '../ir/float-exec.js';
+import { softmax } from '../shared/math.js';
 import { dequantize, quantizeInput, runReference } from './execute.js';
 import type { QModel } from '../quant/model.js';
 

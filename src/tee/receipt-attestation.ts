@@ -18,7 +18,7 @@
 import { z } from 'zod';
 import { AttestationError } from '../shared/errors.js';
 import { isHashedOutput, receiptDigest, sealedReceiptDigest, type Receipt, type SealedReceipt } from '../shared/receipt.js';
-import { softmax } from '../ir/float-exec.js';
+import { softmax } from '../shared/math.js';
 import { vendorByFormat } from './registry.js';
 import type { AttestationEvidence } from './vendor.js';
 

@@ -43,7 +43,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AttestationError, EXIT, VerifyError } from '../shared/errors.js';
 import { isHashedOutput, isSealedReceipt, sealedReceiptDigest, type Receipt, type SealedReceipt } from '../shared/receipt.js';
-import { softmax } from '../ir/float-exec.js';
+import { softmax } from '../shared/math.js';
 import type { Manifest } from '../shared/manifest.js';
 import { openArtifacts, type ArtifactsFolder } from '../shared/artifacts.js';
 import { distrustEvidence, vendorPoliciesSchema } from '../tee/registry.js';

@@ -17,7 +17,7 @@ import { receiptContext } from '../shared/context.js';
 import { publicSignalCount, publicSignalLayout, unpackOutputs, type SignalSegment } from '../shared/layout.js';
 import { assertNonce } from '../shared/nonce.js';
 import { inputCommitment, isHashedOutput, PROBABILITY_TOLERANCE, receiptDigest, receiptSchema, RECEIPT_FORMAT, sealedReceiptSchema, type Receipt, type SealedReceipt } from '../shared/receipt.js';
-import { softmax } from '../ir/float-exec.js';
+import { softmax } from '../shared/math.js';
 import { computeKeyId, type Manifest } from '../shared/manifest.js';
 import { openArtifacts, readArtifactJson, type ArtifactsFolder } from '../shared/artifacts.js';
 import { checkProofPoints, G2_SUBGROUP_PROBLEM } from './points.js';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../../src/compile/manifest.js';
+import { readManifest } from '../../src/shared/manifest.js';
 import { defaultCacheDir } from '../../src/compile/ptau.js';
 import { releaseCurve } from '../../src/shared/curve.js';
 import { compileTinyModel } from '../e2e/tiny-model.js';

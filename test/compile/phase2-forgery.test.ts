@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { bn254 } from '@noble/curves/bn254.js';
 import * as snarkjsModule from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../../src/compile/manifest.js';
+import { readManifest } from '../../src/shared/manifest.js';
 import { defaultCacheDir } from '../../src/compile/ptau.js';
 import { loadFfjavascript } from '../../src/compile/ptau-deps.js';
 import { releaseCurve } from '../../src/shared/curve.js';

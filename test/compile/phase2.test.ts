@@ -14,7 +14,7 @@ import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beaconPhase2, contributePhase2, verifySetup, type Phase2Result } from '../../src/compile/phase2.js';
 import { readZkeyChain } from '../../src/compile/phase2-chain.js';
-import { readManifest, type Manifest } from '../../src/compile/manifest.js';
+import { readManifest, type Manifest } from '../../src/shared/manifest.js';
 import { defaultCacheDir, generatePreparedPtau } from '../../src/compile/ptau.js';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
 import { provePublic as proveInference } from '../helpers/prove-public.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as snarkjsModule from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../../src/compile/manifest.js';
+import { readManifest } from '../../src/shared/manifest.js';
 import { beaconPhase2, contributePhase2, verifySetup } from '../../src/compile/phase2.js';
 import { localPtau } from '../../src/compile/ptau.js';
 import { DIRECT_SETUP_NOTE } from '../../src/compile/setup.js';

@@ -62,6 +62,7 @@ const EXPECTED: Record<string, [number, number]> = {
   Unsqueeze: [8, 8],
   // Added through the operator modules (src/ops/).
   Abs: [1, 1],
+  DepthToSpace: [4, 4],
   Erf: [1, 1],
   Expand: [2, 2],
   Gather: [4, 4],
@@ -78,6 +79,7 @@ const EXPECTED: Record<string, [number, number]> = {
   Slice: [7, 8],
   Split: [0, 7],
   Sum: [2, 3],
+  ThresholdedRelu: [3, 3],
   Tile: [2, 2],
   Upsample: [1, 1],
   Where: [0, 2],
@@ -116,6 +118,8 @@ const WITNESS_CASES = [
   'test_min_two_inputs',
   'test_hardswish',
   'test_neg_example',
+  'test_depthtospace_crd_mode_example',
+  'test_thresholdedrelu_example',
 ];
 
 describe.skipIf(skip)(titled('ONNX backend node tests', testData, skip), () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
 import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { loadVerifierKey, verifyProof } from '../../src/verify/verify.js';
-import { readManifest } from '../../src/compile/manifest.js';
+import { readManifest } from '../../src/shared/manifest.js';
 import { compileModel } from '../../src/compile/compile.js';
 import { FIELD_MODULUS } from '../../src/shared/field.js';
 import { releaseCurve } from '../../src/shared/curve.js';

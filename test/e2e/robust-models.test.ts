@@ -21,8 +21,8 @@ import { closeTeeArtifacts, inferAttested, loadTeeArtifacts } from '../../src/te
 import { createDevProvider } from '../../src/tee/dev/dev.js';
 import { verifyReceiptAttestation } from '../../src/tee/receipt-attestation.js';
 import { checkProvenOutput, loadVerifierKey, verifyProof } from '../../src/verify/verify.js';
-import { readManifest } from '../../src/compile/manifest.js';
-import { softmax } from '../../src/ir/float-exec.js';
+import { readManifest } from '../../src/shared/manifest.js';
+import { softmax } from '../../src/shared/math.js';
 
 const DIR = new URL('../fixtures/robust/', import.meta.url);
 const file = (name: string) => new URL(`${name}.onnx`, DIR).pathname;

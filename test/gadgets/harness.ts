@@ -27,12 +27,14 @@ export function survivingBits(c: TestCircuit, n: number): string[] {
 
 /**
  * Every assignment of `free` signals (each over `domain`) and of `main.out` (over `outs`, when
- * given) that satisfies all constraints for the public input `main.in = x`. All other wires are 0.
+ * given) that satisfies all constraints for the public input `main.in = x`, with the `fixed`
+ * signals at their given values (wires a linear constraint determines). All other wires are 0.
  * @returns the satisfying witnesses
  */
-export function satisfyingAssignments(c: TestCircuit, x: bigint, free: readonly string[], domain: readonly bigint[], outs?: readonly bigint[]): bigint[][] {
+export function satisfyingAssignments(c: TestCircuit, x: bigint, free: readonly string[], domain: readonly bigint[], outs?: readonly bigint[], fixed: Record<string, bigint> = {}): bigint[][] {
   const base = new Array<bigint>(c.r1cs.nWires).fill(0n);
   base[0] = 1n;
+  for (const [name, v] of Object.entries(fixed)) if (hasWire(c.symbols, name)) base[c.symbols.get(name)!.wire] = encodeSigned(v);
   const freeWires = free.map((name) => c.symbols.get(name)!.wire);
   base[c.symbols.get('main.in')!.wire] = encodeSigned(x);
   const outWire = outs ? c.symbols.get('main.out')!.wire : -1;

@@ -28,6 +28,8 @@ const O1 = {
   rescale: (k: number, b: number) => k + b + 2,
   max2: (b: number) => b + 3,
   argMax: (n: number, b: number) => n * (b + 4) + (n === 2 ? 1 : 2),
+  /** ThresholdedRelu(b, t) (test/gadgets/relu.test.ts). */
+  thresholdedRelu: (b: number) => b + 3,
   /** Requantize(k, b, j, relu, c) (test/gadgets/requantize.test.ts). */
   requantize: (k: number, b: number, j: number, relu: boolean) => k + b + (j === 0 ? 2 : relu ? (b === j + 2 ? 3 : 5) : b === j + 1 ? 5 : 10),
 };
@@ -180,6 +182,10 @@ export function expectedConstraintsO1(model: QModel): number {
           n += bind(w.map((i) => x[i]!)) + (w.length - 1) * O1.max2(node.bits);
           return 'private';
         });
+        break;
+      case 'thresholdedRelu':
+        n += bind(x) + x.length * O1.thresholdedRelu(node.bits);
+        y = fill(count, 'private');
         break;
       default:
         node satisfies never;

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { softmax } from '../../src/ir/float-exec.js';
+import { softmax } from '../../src/shared/math.js';
 import { receiptSchema, type Receipt } from '../../src/shared/receipt.js';
 import { compileTinyModel, writeInput } from '../e2e/tiny-model.js';
 

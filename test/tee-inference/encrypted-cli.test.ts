@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../../src/compile/manifest.js';
+import { readManifest } from '../../src/shared/manifest.js';
 import { sealedReceiptSchema } from '../../src/shared/receipt.js';
 import { encryptRequest, verifyEnclaveKey } from '../../src/tee/encrypted/client.js';
 import { postEncryptedRequest } from '../../src/tee/encrypted/server.js';
@@ -71,6 +71,10 @@ describe('zkinfer tee serve + infer --encrypt-to', () => {
       code: 2,
       stderr: 'error: --encrypt-to needs --endpoint <url> (the enclave server, zkinfer tee serve)\n',
     });
+  });
+
+  it('tee serve takes its --attest provider from the vendor registry', () => {
+    expect(zkinfer('tee', 'serve', tiny.dir, '--attest', 'sgx')).toEqual({ code: 2, stdout: '', stderr: 'error: expected --attest to be dev, nitro or tdx, got "sgx"\n' });
   });
 
   it('round trip: a sealed receipt with no raw value, a private opening, accepted by attestation only where the policy allows', () => {

@@ -9,7 +9,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contributePhase2, type Phase2Result } from '../../src/compile/phase2.js';
-import type { Manifest } from '../../src/compile/manifest.js';
+import type { Manifest } from '../../src/shared/manifest.js';
 import { loadArtifacts } from '../../src/prove/artifacts.js';
 import { provePublic as proveInference } from '../helpers/prove-public.js';
 import { releaseCurve } from '../../src/shared/curve.js';

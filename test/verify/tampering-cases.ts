@@ -21,8 +21,8 @@ import { FIELD_MODULUS } from '../../src/shared/field.js';
 import { receiptContext } from '../../src/shared/context.js';
 import { inputCommitment, isHashedOutput, receiptDigest, type PublicReceipt, type Receipt } from '../../src/shared/receipt.js';
 import { SEALED_NO_PROOF } from '../../src/verify/verify.js';
-import { softmax } from '../../src/ir/float-exec.js';
-import type { Manifest } from '../../src/compile/manifest.js';
+import { softmax } from '../../src/shared/math.js';
+import type { Manifest } from '../../src/shared/manifest.js';
 import { packValues } from '../../src/shared/commitment.js';
 import { publicSignalLayout } from '../../src/shared/layout.js';
 

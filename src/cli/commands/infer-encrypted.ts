@@ -58,13 +58,13 @@ export async function encryptedInfer(dir: string, opts: EncryptedInferOptions): 
   if (opts.prove) throw new InvalidArgumentError('--prove cannot be combined with --encrypt-to: a sealed receipt holds commitments and no proof');
   const openingOut = opts.openingOut ?? `${opts.out.replace(/\.json$/, '')}.opening.json`;
   if (existsSync(openingOut)) throw new OutputExistsError(openingOut);
-  const [{ readManifest }, { DEFAULT_POLICY, evaluateEnclaveKey, loadPolicy }, { encryptRequest, decryptResponse }, { postEncryptedRequest }] = await Promise.all([
-    import('../../shared/manifest.js'),
+  const [{ openArtifacts }, { DEFAULT_POLICY, evaluateEnclaveKey, loadPolicy }, { encryptRequest, decryptResponse }, { postEncryptedRequest }] = await Promise.all([
+    import('../../shared/artifacts.js'),
     import('../../verify/policy.js'),
     import('../../tee/encrypted/client.js'),
     import('../../tee/encrypted/server.js'),
   ]);
-  const manifest = readManifest(dir);
+  const { manifest } = openArtifacts(dir);
   const policy = opts.policy ? loadPolicy(opts.policy) : DEFAULT_POLICY;
   const keyText = readFileSync(opts.encryptTo, 'utf8');
   const input = readInputFile(opts.input, manifest.io.input.shape);

@@ -1,5 +1,5 @@
 /**
- * `zkinfer tee serve <dir> [--attest dev|nitro] [--host h] [--port n] [--key-out file] [--force]
+ * `zkinfer tee serve <dir> [--attest <provider>] [--host h] [--port n] [--key-out file] [--force]
  * [--window-seconds s]`: the enclave side of the encrypted TEE path. Generates the HPKE key
  * pair, has the provider attest its public key, writes the enclave key file (the client's
  * `--encrypt-to`), and answers encrypted requests over HTTP until SIGINT or SIGTERM
@@ -17,7 +17,7 @@ export function registerTeeCommand(program: Command): void {
     .command('serve')
     .description('answer HPKE-encrypted inference requests with sealed, attested receipts (HTTP)')
     .argument('<dir>', 'artifacts folder written by compile')
-    .option('--attest <provider>', 'attestation provider: dev or nitro', 'dev')
+    .option('--attest <provider>', 'attestation provider, a vendor of the registry (dev by default)', 'dev')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', '0')
     .option('--key-out <file>', 'write the attested enclave key here (clients pass it to infer --encrypt-to)')
@@ -29,14 +29,17 @@ export function registerTeeCommand(program: Command): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`expected --port to be 0 to 65535, got ${JSON.stringify(opts.port)}`);
       const windowSeconds = Number(opts.windowSeconds);
       if (!(Number.isFinite(windowSeconds) && windowSeconds > 0)) throw new InvalidArgumentError(`expected --window-seconds to be a positive number, got ${JSON.stringify(opts.windowSeconds)}`);
-      if (opts.attest !== 'dev' && opts.attest !== 'nitro') throw new InvalidArgumentError(`expected --attest to be dev or nitro, got ${JSON.stringify(opts.attest)}`);
-      const [{ closeTeeArtifacts, loadTeeArtifacts }, { createAttestationProvider }, { DevProvider }, { createEncryptedSession }, { serveEncrypted }] = await Promise.all([
-        import('../../tee/infer.js'),
-        import('../../tee/registry.js'),
-        import('../../tee/dev/dev.js'),
-        import('../../tee/encrypted/enclave.js'),
-        import('../../tee/encrypted/server.js'),
-      ]);
+      const [{ closeTeeArtifacts, loadTeeArtifacts }, { createAttestationProvider, PROVIDER_NAMES }, { DevProvider }, { createEncryptedSession }, { serveEncrypted }, { wordList }] = await Promise.all(
+        [
+          import('../../tee/infer.js'),
+          import('../../tee/registry.js'),
+          import('../../tee/dev/dev.js'),
+          import('../../tee/encrypted/enclave.js'),
+          import('../../tee/encrypted/server.js'),
+          import('../../tee/vendor.js'),
+        ],
+      );
+      if (!PROVIDER_NAMES.includes(opts.attest)) throw new InvalidArgumentError(`expected --attest to be ${wordList(PROVIDER_NAMES, 'or')}, got ${JSON.stringify(opts.attest)}`);
       const artifacts = loadTeeArtifacts(dir);
       try {
         const provider = createAttestationProvider(opts.attest);

@@ -14,7 +14,7 @@
 import type { ConstTensor, IrNode, Shape } from '../ir/graph.js';
 import { broadcastShape } from '../onnx/broadcast.js';
 import { fail, input, type ConvertContext, type Converter, type Input } from '../onnx/context.js';
-import { foldConstants } from '../onnx/ops-linear.js';
+import { foldConstants } from '../onnx/convert-helpers.js';
 import { erf } from '../shared/math.js';
 import { family } from './types.js';
 

@@ -11,17 +11,70 @@
  * signal (one constraint) per output element.
  */
 import { broadcastIndex, broadcastTo } from '../ir/gather.js';
-import { LINEAR_CONVERTERS } from '../onnx/ops-linear.js';
+import { broadcastShape } from '../onnx/broadcast.js';
+import { fail, input, isInteger, type ComputedInput, type ConvertContext, type Converter, type Input } from '../onnx/context.js';
+import { foldConstants, scaled } from '../onnx/convert-helpers.js';
 import { addConstant, combine, formatExpr, signalExpr } from '../circuit/linear-expr.js';
 import { quantizeWeights } from './dense.js';
 import { fillKinds } from '../circuit/gadget-cost.js';
-import { sizeOf } from '../ir/graph.js';
+import { sizeOf, type ConstTensor, type Shape } from '../ir/graph.js';
 import { family, type ElementKind, type Interval } from './types.js';
 
-const pick = (...ops: string[]) => Object.fromEntries(ops.map((op) => [op, LINEAR_CONVERTERS[op]!]));
+/** Converts an elementwise op whose operands are both computed. */
+function binaryComputed(ctx: ConvertContext, op: 'add' | 'sub' | 'mul', a: ComputedInput, b: ComputedInput): void {
+  const shape = broadcastShape(a.shape, b.shape, ctx.where);
+  ctx.emit({ kind: 'binary', op, input: a.name, other: b.name, output: ctx.outputName, source: ctx.source }, shape);
+}
+
+/** Checks that a constant operand does not broadcast the computed one to a larger shape. */
+function checkNoGrow(ctx: ConvertContext, v: ComputedInput, c: ConstTensor): void {
+  const shape = broadcastShape(v.shape, c.shape, ctx.where);
+  if (shape.join() !== v.shape.join()) {
+    fail(ctx, `the constant of shape [${c.shape.join(', ')}] would broadcast the input [${v.shape.join(', ')}] to [${shape.join(', ')}]`);
+  }
+}
+
+function computed(x: Input): ComputedInput {
+  return { name: x.name, shape: (x.value as { shape: Shape }).shape };
+}
+
+/** Add, Sub, Mul, Div with broadcasting. */
+function arithmetic(op: 'Add' | 'Sub' | 'Mul' | 'Div'): Converter {
+  const f = { Add: (x: number, y: number) => x + y, Sub: (x: number, y: number) => x - y, Mul: (x: number, y: number) => x * y, Div: (x: number, y: number) => x / y }[op];
+  return (ctx) => {
+    const a = input(ctx, 0, 'A');
+    const b = input(ctx, 1, 'B');
+    if (a.value.kind === 'const' && b.value.kind === 'const') return ctx.setConst(foldConstants(ctx, a.value.tensor, b.value.tensor, f));
+    if (op === 'Div' && (isInteger(a) || isInteger(b))) fail(ctx, 'integer Div (truncating division) is not supported');
+    if (a.value.kind === 'value' && b.value.kind === 'value') {
+      if (op === 'Div') fail(ctx, 'Div of two computed tensors is not supported (the divisor must be a constant)');
+      return binaryComputed(ctx, op === 'Add' ? 'add' : op === 'Sub' ? 'sub' : 'mul', computed(a), computed(b));
+    }
+    const constFirst = a.value.kind === 'const';
+    const v = computed(constFirst ? b : a);
+    const c = ((constFirst ? a : b).value as { tensor: ConstTensor }).tensor;
+    checkNoGrow(ctx, v, c);
+    const out = ctx.outputName;
+    switch (op) {
+      case 'Add':
+        return ctx.emit({ kind: 'addConst', input: v.name, output: out, constant: c, source: ctx.source }, v.shape);
+      case 'Mul':
+        return ctx.emit({ kind: 'mulConst', input: v.name, output: out, constant: c, source: ctx.source }, v.shape);
+      case 'Div':
+        if (constFirst) fail(ctx, 'Div with a computed divisor is not supported (the divisor must be a constant)');
+        return ctx.emit({ kind: 'mulConst', input: v.name, output: out, constant: { ...c, dtype: 'float64', data: c.data.map((d) => 1 / d) }, source: ctx.source }, v.shape);
+      case 'Sub': {
+        if (!constFirst) return ctx.emit({ kind: 'addConst', input: v.name, output: out, constant: scaled(c, -1), source: ctx.source }, v.shape);
+        const negated = ctx.temp('negated');
+        ctx.emit({ kind: 'mulConst', input: v.name, output: negated, constant: { dtype: 'float64', shape: [], data: Float64Array.of(-1) }, source: ctx.source }, v.shape);
+        return ctx.emit({ kind: 'addConst', input: negated, output: out, constant: c, source: ctx.source }, v.shape);
+      }
+    }
+  };
+}
 
 export const elementwise = family({
-  onnx: pick('Add', 'Sub', 'Mul', 'Div'),
+  onnx: { Add: arithmetic('Add'), Sub: arithmetic('Sub'), Mul: arithmetic('Mul'), Div: arithmetic('Div') },
   float: {
     addConst: {
       run(node, c) {

@@ -12,10 +12,11 @@
  * comparisons Max2(b) of b + 3 constraints each, plus input bindings.
  */
 import { CompileError } from '../shared/errors.js';
-import { describeSource, sizeOf } from '../ir/graph.js';
+import { describeSource, sizeOf, type WindowSpec } from '../ir/graph.js';
 import { avgDivisors, avgPoolForward, poolForward, windowMax, windowSum } from '../ir/conv.js';
-import { windowTaps, type WindowTaps } from '../ir/window.js';
-import { CONV_CONVERTERS } from '../onnx/ops-conv.js';
+import { windowOutputShape, windowTaps, type WindowTaps } from '../ir/window.js';
+import { computedInput, fail, input, type Converter } from '../onnx/context.js';
+import { checkWindowOutput, readWindow } from '../onnx/convert-helpers.js';
 import type { QMaxPool, QModel, QSumPool } from '../quant/model.js';
 import { channelUnits, expandChannels } from '../quant/units.js';
 import { refuse } from '../reference/refuse.js';
@@ -87,10 +88,39 @@ export function windowMaxCost(windows: ElementKind[][], bits: number): { constra
 }
 
 const geometry = (model: QModel, node: { input: string; output: string }) => ({ input: model.values[node.input]!.shape, output: model.values[node.output]!.shape });
-const { Conv: _conv, ...POOL_CONVERTERS } = CONV_CONVERTERS;
+
+/** The ONNX converter of a pooling op (the window attributes as in src/onnx/convert-helpers.ts). */
+function pool(kind: 'maxPool' | 'avgPool', global: boolean): Converter {
+  return (ctx) => {
+    const x = input(ctx, 0, 'X');
+    if (x.value.kind === 'const') fail(ctx, 'pooling a constant is not supported');
+    const xs = computedInput(ctx, 0, 'X');
+    if (xs.shape.length < 3) fail(ctx, `the input must be [N, C, …spatial], got [${xs.shape.join(', ')}]`);
+    if (ctx.extraOutputsUsed) fail(ctx, 'the Indices output of MaxPool is not supported');
+    const spatial = xs.shape.slice(2);
+    let window: WindowSpec;
+    let ceil = false;
+    if (global) {
+      window = { kernel: [...spatial], strides: spatial.map(() => 1), pads: [...spatial, ...spatial].map(() => 0), dilations: spatial.map(() => 1) };
+    } else {
+      const withDilations = kind === 'maxPool' ? ctx.opset >= 10 : ctx.opset >= 19;
+      window = readWindow(ctx, spatial, ctx.attrs.ints('kernel_shape'), withDilations);
+      ceil = ctx.attrs.int('ceil_mode', 0) === 1;
+    }
+    const shape = windowOutputShape(xs.shape, xs.shape[1]!, window, ceil);
+    checkWindowOutput(ctx, shape);
+    if (kind === 'maxPool') ctx.emit({ kind, input: xs.name, output: ctx.outputName, window, source: ctx.source }, shape);
+    else ctx.emit({ kind, input: xs.name, output: ctx.outputName, window, countIncludePad: !global && ctx.attrs.int('count_include_pad', 0) === 1, source: ctx.source }, shape);
+  };
+}
 
 export const pooling = family({
-  onnx: POOL_CONVERTERS,
+  onnx: {
+    MaxPool: pool('maxPool', false),
+    AveragePool: pool('avgPool', false),
+    GlobalMaxPool: pool('maxPool', true),
+    GlobalAveragePool: pool('avgPool', true),
+  },
   float: {
     maxPool: {
       run: (node, c) => poolForward(c.value(node.input), { input: c.shape(node.input), output: c.shape(node.output), window: node.window }, windowMax),

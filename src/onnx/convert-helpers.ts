@@ -1,15 +1,29 @@
 /**
- * Converters for the windowed ops: Conv (constant weights; strides, pads, auto_pad,
- * dilations, groups including depthwise), MaxPool, AveragePool and their Global forms,
- * following the ONNX operator docs (opsets 9–21). auto_pad is resolved here, so the IR
- * always carries explicit pads.
+ * Helpers shared by the ONNX converters of several operator modules (src/ops/): constant
+ * folding with broadcasting, scaling a constant, and the windowed ops' attribute reading
+ * (kernel, strides, pads, dilations, auto_pad, following the ONNX operator docs, opsets
+ * 9–21; auto_pad is resolved here, so the IR always carries explicit pads) with the Conv
+ * node emission that Conv, ConvInteger and QLinearConv share.
  */
 import type { ConstTensor, Shape, WindowSpec } from '../ir/graph.js';
 import { autoPads, windowOutputShape } from '../ir/window.js';
-import { computedInput, constInput, fail, input, type ComputedInput, type ConvertContext, type Converter } from './context.js';
+import { broadcastShape, broadcastTo } from './broadcast.js';
+import { fail, type ComputedInput, type ConvertContext } from './context.js';
+
+/** Elementwise f over two broadcast constants. */
+export function foldConstants(ctx: ConvertContext, a: ConstTensor, b: ConstTensor, f: (x: number, y: number) => number): ConstTensor {
+  const shape = broadcastShape(a.shape, b.shape, ctx.where);
+  const x = broadcastTo(a, shape);
+  const y = broadcastTo(b, shape);
+  const isInt = a.dtype !== 'float32' && a.dtype !== 'float64';
+  return { dtype: a.dtype, shape, data: x.map((v, i) => (isInt ? Math.trunc(f(v, y[i]!)) : f(v, y[i]!))) };
+}
+
+/** A constant times k, as float64. */
+export const scaled = (c: ConstTensor, k: number): ConstTensor => ({ ...c, dtype: 'float64', data: c.data.map((v) => v * k) });
 
 /** Reads kernel/strides/pads/dilations/auto_pad and resolves them for the input's spatial shape. */
-function readWindow(ctx: ConvertContext, inSpatial: Shape, kernel: number[], withDilations: boolean): WindowSpec {
+export function readWindow(ctx: ConvertContext, inSpatial: Shape, kernel: number[], withDilations: boolean): WindowSpec {
   const rank = inSpatial.length;
   const { attrs } = ctx;
   if (kernel.length !== rank) fail(ctx, `kernel_shape [${kernel.join(', ')}] does not match ${rank} spatial axes`);
@@ -24,17 +38,10 @@ function readWindow(ctx: ConvertContext, inSpatial: Shape, kernel: number[], wit
   return { kernel, strides, pads, dilations };
 }
 
-function checkOutput(ctx: ConvertContext, shape: Shape): void {
+/** Fails when a window's output shape would be empty. */
+export function checkWindowOutput(ctx: ConvertContext, shape: Shape): void {
   if (shape.some((d) => d <= 0)) fail(ctx, `the window does not fit: output shape would be [${shape.join(', ')}]`);
 }
-
-const conv: Converter = (ctx) => {
-  const x = input(ctx, 0, 'X');
-  if (x.value.kind === 'const') fail(ctx, 'Conv of a constant input is not supported');
-  let bias: Float64Array | undefined;
-  if (ctx.inputs[2]) bias = Float64Array.from(constInput(ctx, 2, 'B').data);
-  emitConv(ctx, computedInput(ctx, 0, 'X'), constInput(ctx, 1, 'W'), bias, ctx.outputName);
-};
 
 /**
  * Emits a Conv node of `x` with constant weights (the node's attributes give the window and
@@ -55,40 +62,7 @@ export function emitConv(ctx: ConvertContext, xs: ComputedInput, w: ConstTensor,
   const window = readWindow(ctx, xs.shape.slice(2), kernel, true);
   if (bias && bias.length !== outChannels) fail(ctx, `Conv bias has ${bias.length} values, expected ${outChannels}`);
   const shape = windowOutputShape(xs.shape, outChannels, window);
-  checkOutput(ctx, shape);
+  checkWindowOutput(ctx, shape);
   ctx.emit({ kind: 'conv', input: xs.name, output, weight: Float64Array.from(w.data), bias, group, window, source: ctx.source }, shape);
   return shape;
 }
-
-function pool(kind: 'maxPool' | 'avgPool', global: boolean): Converter {
-  return (ctx) => {
-    const x = input(ctx, 0, 'X');
-    if (x.value.kind === 'const') fail(ctx, 'pooling a constant is not supported');
-    const xs = computedInput(ctx, 0, 'X');
-    if (xs.shape.length < 3) fail(ctx, `the input must be [N, C, …spatial], got [${xs.shape.join(', ')}]`);
-    if (ctx.extraOutputsUsed) fail(ctx, 'the Indices output of MaxPool is not supported');
-    const spatial = xs.shape.slice(2);
-    let window: WindowSpec;
-    let ceil = false;
-    if (global) {
-      window = { kernel: [...spatial], strides: spatial.map(() => 1), pads: [...spatial, ...spatial].map(() => 0), dilations: spatial.map(() => 1) };
-    } else {
-      const withDilations = kind === 'maxPool' ? ctx.opset >= 10 : ctx.opset >= 19;
-      window = readWindow(ctx, spatial, ctx.attrs.ints('kernel_shape'), withDilations);
-      ceil = ctx.attrs.int('ceil_mode', 0) === 1;
-    }
-    const shape = windowOutputShape(xs.shape, xs.shape[1]!, window, ceil);
-    checkOutput(ctx, shape);
-    if (kind === 'maxPool') ctx.emit({ kind, input: xs.name, output: ctx.outputName, window, source: ctx.source }, shape);
-    else ctx.emit({ kind, input: xs.name, output: ctx.outputName, window, countIncludePad: !global && ctx.attrs.int('count_include_pad', 0) === 1, source: ctx.source }, shape);
-  };
-}
-
-/** Converters of this group by ONNX op type. */
-export const CONV_CONVERTERS: Record<string, Converter> = {
-  Conv: conv,
-  MaxPool: pool('maxPool', false),
-  AveragePool: pool('avgPool', false),
-  GlobalMaxPool: pool('maxPool', true),
-  GlobalAveragePool: pool('avgPool', true),
-};
